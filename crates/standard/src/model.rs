@@ -1,0 +1,324 @@
+//! The validated, in-memory form of a standard. Built only by `load`, so every
+//! value here has passed validation: nothing downstream re-checks it.
+
+use num_rational::Ratio;
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::str::FromStr;
+
+/// A text in Vietnamese, with its English translation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    pub vi: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::Vi => &self.vi,
+            Language::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    Vi,
+    En,
+}
+
+/// How sure we are that an item matches the legal text (see standards-facts.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Deserialize)]
+pub enum Confidence {
+    /// Checked against a close quote of the legal text or two agreeing sources.
+    #[serde(rename = "V")]
+    #[default]
+    Verified,
+    /// One secondary source.
+    #[serde(rename = "S")]
+    Secondary,
+    /// Unverified recollection: to be checked against the gazette.
+    #[serde(rename = "R")]
+    Recollection,
+}
+
+impl Confidence {
+    pub fn mark(self) -> &'static str {
+        match self {
+            Confidence::Verified => "V",
+            Confidence::Secondary => "S",
+            Confidence::Recollection => "R",
+        }
+    }
+
+    /// What a user is told about an item of this confidence.
+    pub fn describe(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Confidence::Verified, Language::Vi) => "đã đối chiếu văn bản",
+            (Confidence::Verified, Language::En) => "checked against the text",
+            (Confidence::Secondary, Language::Vi) => "theo một nguồn thứ cấp",
+            (Confidence::Secondary, Language::En) => "from one secondary source",
+            (Confidence::Recollection, Language::Vi) => "cần đối chiếu với Công báo",
+            (Confidence::Recollection, Language::En) => "to be checked against the gazette",
+        }
+    }
+}
+
+/// Which set of income lines applies to a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Area {
+    Rural,
+    Urban,
+}
+
+impl Area {
+    pub fn code(self) -> &'static str {
+        match self {
+            Area::Rural => "rural",
+            Area::Urban => "urban",
+        }
+    }
+
+    pub fn name(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Area::Rural, Language::Vi) => "nông thôn",
+            (Area::Urban, Language::Vi) => "thành thị",
+            (Area::Rural, Language::En) => "rural",
+            (Area::Urban, Language::En) => "urban",
+        }
+    }
+
+    /// Parses the codes of the flat household file, and their Vietnamese names.
+    pub fn parse_bytes(value: &[u8]) -> Option<Area> {
+        match value {
+            b"rural" | b"Rural" | b"RURAL" => Some(Area::Rural),
+            b"urban" | b"Urban" | b"URBAN" => Some(Area::Urban),
+            _ => match std::str::from_utf8(value)
+                .ok()?
+                .trim()
+                .to_lowercase()
+                .as_str()
+            {
+                "rural" | "nông thôn" | "nong thon" => Some(Area::Rural),
+                "urban" | "thành thị" | "thanh thi" => Some(Area::Urban),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl FromStr for Area {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Area::parse_bytes(s.as_bytes()).ok_or(())
+    }
+}
+
+/// The outcome of classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Poor,
+    NearPoor,
+    Average,
+    NotPoor,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Poor,
+        Status::NearPoor,
+        Status::Average,
+        Status::NotPoor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Poor => "poor",
+            Status::NearPoor => "near_poor",
+            Status::Average => "average",
+            Status::NotPoor => "not_poor",
+        }
+    }
+
+    pub fn name(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Status::Poor, Language::Vi) => "hộ nghèo",
+            (Status::NearPoor, Language::Vi) => "hộ cận nghèo",
+            (Status::Average, Language::Vi) => "hộ có mức sống trung bình",
+            (Status::NotPoor, Language::Vi) => "hộ không nghèo",
+            (Status::Poor, Language::En) => "poor",
+            (Status::NearPoor, Language::En) => "near-poor",
+            (Status::Average, Language::En) => "average-living",
+            (Status::NotPoor, Language::En) => "not poor",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A threshold with one value for rural and one for urban households: an income
+/// line in VND per person per month, or a cut-off of the score form in points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub code: String,
+    pub name: Text,
+    pub rural: i64,
+    pub urban: i64,
+    pub confidence: Confidence,
+    pub note: Option<Text>,
+}
+
+impl Line {
+    pub fn value(&self, area: Area) -> i64 {
+        match area {
+            Area::Rural => self.rural,
+            Area::Urban => self.urban,
+        }
+    }
+}
+
+/// The condition a rule puts on the deprivation count (or on score B).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeprivationCondition {
+    /// n ≥ the standard's cut-off (B ≥ the score form's B cut-off).
+    AtLeastCutoff,
+    /// n < the cut-off (n = 0 included).
+    BelowCutoff,
+}
+
+/// Why a household got its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reason {
+    pub code: String,
+    pub text: Text,
+}
+
+/// One rule: if the measure (income, or score A) is above line `above` and at
+/// most line `at_most`, and the deprivation condition holds, the status is
+/// `status`. Rules are tried in order; the first that holds decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub status: Status,
+    pub reason: Reason,
+    /// Index into the lines the rule refers to (income lines or score lines).
+    pub above: Option<usize>,
+    pub at_most: Option<usize>,
+    pub deprivations: Option<DeprivationCondition>,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dimension {
+    pub code: String,
+    pub name: Text,
+    pub weight: Ratio<u64>,
+    /// The indicators of this dimension, as indices into `Standard::indicators`.
+    pub indicators: std::ops::Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Indicator {
+    pub code: String,
+    pub name: Text,
+    pub deprived_when: Text,
+    pub weight: Ratio<u64>,
+    /// The weight as integer points over `Standard::points_denominator`, so
+    /// that scores are exact and ties at a cut-off are never lost to rounding.
+    pub points: u32,
+    pub dimension: usize,
+    pub confidence: Confidence,
+}
+
+/// The score form of the review (B1/B2 in 2016–2020, A/B from 2022): score A
+/// is an income proxy in points; score B is points per deprived indicator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreForm {
+    pub name: Text,
+    pub score_a: Text,
+    pub score_b: Text,
+    pub points_per_deprivation: u32,
+    pub b_cutoff: u32,
+    pub lines: Vec<Line>,
+    pub rules: Vec<Rule>,
+    pub note: Option<Text>,
+}
+
+/// A national poverty standard: income lines, the rule that combines income and
+/// deprivations, the dimensions and indicators, and the score form. Only
+/// [`crate::parse`] makes one, so every `Standard` has been validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standard {
+    pub id: String,
+    pub name: Text,
+    pub legal_basis: Text,
+    pub legal_basis_confidence: Confidence,
+    pub provisional: bool,
+    pub review_years: RangeInclusive<u16>,
+    pub review_years_confidence: Confidence,
+    pub income_lines: Vec<Line>,
+    pub rules: Vec<Rule>,
+    pub dimensions: Vec<Dimension>,
+    pub indicators: Vec<Indicator>,
+    /// The legal deprivation-count cut-off (3 in every standard so far).
+    pub deprivation_cutoff: u32,
+    pub deprivation_cutoff_confidence: Confidence,
+    pub score_form: Option<ScoreForm>,
+    pub notes: Option<Text>,
+    /// Common denominator of the indicator weights; see `Indicator::points`.
+    pub points_denominator: u32,
+    /// Rules and weights resolved for the inner loop. Built by `load` from the
+    /// fields above; a `Standard` is read, never edited after loading.
+    pub(crate) compiled: crate::classify::Compiled,
+}
+
+impl Standard {
+    pub fn indicator_index(&self, code: &str) -> Option<usize> {
+        self.indicators.iter().position(|i| i.code == code)
+    }
+
+    pub fn income_line(&self, code: &str) -> Option<&Line> {
+        self.income_lines.iter().find(|l| l.code == code)
+    }
+
+    /// The lowest confidence of anything in the standard.
+    pub fn weakest_confidence(&self) -> Confidence {
+        let lines = self.income_lines.iter().map(|l| l.confidence);
+        let rules = self.rules.iter().map(|r| r.confidence);
+        let indicators = self.indicators.iter().map(|i| i.confidence);
+        let score = self.score_form.iter().flat_map(|f| {
+            f.lines
+                .iter()
+                .map(|l| l.confidence)
+                .chain(f.rules.iter().map(|r| r.confidence))
+        });
+        lines
+            .chain(rules)
+            .chain(indicators)
+            .chain(score)
+            .chain([
+                self.legal_basis_confidence,
+                self.review_years_confidence,
+                self.deprivation_cutoff_confidence,
+            ])
+            .max()
+            .unwrap_or_default()
+    }
+
+    /// The legal cut-off as a share of the indicators (3 of 12 = 1/4): the
+    /// default Alkire–Foster k, so that H matches "deprived in 3 or more".
+    pub fn legal_k(&self) -> Ratio<u64> {
+        Ratio::new(
+            u64::from(self.deprivation_cutoff),
+            self.indicators.len() as u64,
+        )
+    }
+}

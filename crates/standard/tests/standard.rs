@@ -1,0 +1,474 @@
+//! Every boundary of every standard, checked against the law as
+//! standards-facts.md states it, written out here independently of the TOML
+//! files; and the validation of standard files.
+
+use standard::{
+    Area, Catalogue, DeprivationSet, LoadError, Ratio, Standard, Status, parse, parse_ratio,
+};
+
+fn catalogue() -> Catalogue {
+    Catalogue::builtin().expect("the shipped standards load")
+}
+
+fn set_of(n: usize) -> DeprivationSet {
+    (0..n).fold(DeprivationSet::EMPTY, |s, i| s.with(i))
+}
+
+/// vn-2016-2020 as Decision 59/2015 states it.
+fn law_2016(area: Area, income: i64, n: u32) -> Status {
+    let (poverty, near, average) = match area {
+        Area::Rural => (700_000, 1_000_000, 1_500_000),
+        Area::Urban => (900_000, 1_300_000, 1_950_000),
+    };
+    if income <= poverty || (income <= near && n >= 3) {
+        Status::Poor
+    } else if income <= near {
+        Status::NearPoor
+    } else if income <= average {
+        Status::Average
+    } else {
+        Status::NotPoor
+    }
+}
+
+/// vn-2022-2025 as Decree 07/2021 states it: poor needs income AND deprivations.
+fn law_2022(area: Area, income: i64, n: u32) -> Status {
+    let (poverty, average) = match area {
+        Area::Rural => (1_500_000, 2_250_000),
+        Area::Urban => (2_000_000, 3_000_000),
+    };
+    if income <= poverty && n >= 3 {
+        Status::Poor
+    } else if income <= poverty {
+        Status::NearPoor
+    } else if income <= average {
+        Status::Average
+    } else {
+        Status::NotPoor
+    }
+}
+
+/// vn-2027-2030 as Decree 351/2025 is summarised (no average band known).
+fn law_2027(area: Area, income: i64, n: u32) -> Status {
+    let poverty = match area {
+        Area::Rural => 2_200_000,
+        Area::Urban => 2_800_000,
+    };
+    match (income <= poverty, n >= 3) {
+        (true, true) => Status::Poor,
+        (true, false) => Status::NearPoor,
+        (false, _) => Status::NotPoor,
+    }
+}
+
+/// Every line of the standard, one below, at, one above; and the extremes;
+/// with every deprivation count from 0 to all indicators.
+fn check_every_boundary(standard: &Standard, law: fn(Area, i64, u32) -> Status) -> usize {
+    let mut checked = 0;
+    for area in [Area::Rural, Area::Urban] {
+        let mut incomes = vec![0, 1, i64::MAX / 2];
+        for line in &standard.income_lines {
+            let v = line.value(area);
+            incomes.extend([v - 1, v, v + 1]);
+        }
+        for &income in &incomes {
+            for n in 0..=standard.indicators.len() {
+                let got = standard.classify(area, income, set_of(n));
+                let want = law(area, income, n as u32);
+                assert_eq!(
+                    got.status, want,
+                    "{} {:?} income {income} n {n}",
+                    standard.id, area
+                );
+                assert_eq!(got.deprivation_count(), n as u32);
+                checked += 1;
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn vn_2016_2020_every_boundary() {
+    let c = catalogue();
+    let s = c.get("vn-2016-2020").unwrap();
+    assert!(check_every_boundary(s, law_2016) > 200);
+}
+
+#[test]
+fn vn_2022_2025_every_boundary() {
+    let c = catalogue();
+    let s = c.get("vn-2022-2025").unwrap();
+    assert!(check_every_boundary(s, law_2022) > 200);
+}
+
+#[test]
+fn vn_2027_2030_every_boundary() {
+    let c = catalogue();
+    let s = c.get("vn-2027-2030").unwrap();
+    assert!(s.provisional);
+    assert!(check_every_boundary(s, law_2027) > 100);
+}
+
+#[test]
+fn named_cases_and_traps() {
+    let c = catalogue();
+    let s16 = c.get("vn-2016-2020").unwrap();
+    let s22 = c.get("vn-2022-2025").unwrap();
+    let case = |s: &Standard, area, income, n| s.classify(area, income, set_of(n));
+
+    // 2016–2020: poor by income alone, whatever n is.
+    let c1 = case(s16, Area::Rural, 700_000, 0);
+    assert_eq!(c1.status, Status::Poor);
+    assert_eq!(c1.reason(s16).code, "income");
+    // ... or in the band with 3 deprivations; 2 is not enough.
+    let c2 = case(s16, Area::Rural, 700_001, 3);
+    assert_eq!(c2.status, Status::Poor);
+    assert_eq!(c2.reason(s16).code, "income_band_and_deprivations");
+    assert_eq!(case(s16, Area::Rural, 700_001, 2).status, Status::NearPoor);
+    assert_eq!(case(s16, Area::Urban, 1_300_000, 3).status, Status::Poor);
+    assert_eq!(
+        case(s16, Area::Urban, 1_300_000, 2).status,
+        Status::NearPoor
+    );
+    // Above the near-poverty line, deprivations do not make a household poor.
+    assert_eq!(
+        case(s16, Area::Urban, 1_300_001, 10).status,
+        Status::Average
+    );
+    assert_eq!(
+        case(s16, Area::Rural, 1_500_001, 10).status,
+        Status::NotPoor
+    );
+
+    // 2022–2025 is "and", not "or": low income with n = 0 is near-poor ...
+    let c3 = case(s22, Area::Rural, 1_400_000, 0);
+    assert_eq!(c3.status, Status::NearPoor);
+    assert_eq!(c3.reason(s22).code, "income_few_deprivations");
+    assert_eq!(case(s22, Area::Rural, 0, 0).status, Status::NearPoor);
+    // ... and many deprivations above the line are not poor.
+    assert_eq!(
+        case(s22, Area::Rural, 1_500_001, 12).status,
+        Status::Average
+    );
+    assert_eq!(case(s22, Area::Urban, 2_000_000, 3).status, Status::Poor);
+    assert_eq!(
+        case(s22, Area::Urban, 2_000_000, 2).status,
+        Status::NearPoor
+    );
+    // The urban line applies to urban households only.
+    assert_eq!(case(s22, Area::Rural, 2_000_000, 3).status, Status::Average);
+    assert_eq!(case(s22, Area::Urban, 3_000_001, 0).status, Status::NotPoor);
+}
+
+#[test]
+fn deprivations_and_exact_scores() {
+    let c = catalogue();
+    let s22 = c.get("vn-2022-2025").unwrap();
+    let nutrition = s22.indicator_index("nutrition").unwrap();
+    let water = s22.indicator_index("water").unwrap();
+    let telecom = s22.indicator_index("telecom").unwrap();
+    let set = DeprivationSet::from_codes(s22, ["nutrition", "water", "telecom"]).unwrap();
+    assert_eq!(
+        set,
+        DeprivationSet::EMPTY
+            .with(nutrition)
+            .with(water)
+            .with(telecom)
+    );
+    let result = s22.classify(Area::Rural, 1_000_000, set);
+    assert_eq!(result.status, Status::Poor);
+    let codes: Vec<_> = result.deprived_codes(s22).collect();
+    assert_eq!(codes, ["nutrition", "water", "telecom"]);
+    // 3 × 1/12 is exactly the legal k of 1/4: the tie is kept.
+    assert_eq!(s22.legal_k(), Ratio::new(1, 4));
+    assert!(result.score.at_least(s22.legal_k()));
+    assert!(!s22.score(set_of(2)).at_least(s22.legal_k()));
+    assert_eq!(result.score.as_f64(), 0.25);
+    assert_eq!(
+        DeprivationSet::from_codes(s22, ["water", "no_such"]),
+        Err("no_such".to_string())
+    );
+
+    // 2016–2020: 3 of 10 indicators, each 1/10.
+    let s16 = c.get("vn-2016-2020").unwrap();
+    assert_eq!(s16.legal_k(), Ratio::new(3, 10));
+    assert!(s16.score(set_of(3)).at_least(s16.legal_k()));
+    assert!(!s16.score(set_of(2)).at_least(s16.legal_k()));
+    assert!(s16.score(set_of(10)).at_least(Ratio::new(1, 1)));
+
+    // 2027–2030: nested weights are unequal; the score follows them exactly.
+    let s27 = c.get("vn-2027-2030").unwrap();
+    let digital = s27.indicator_index("digital_services").unwrap();
+    let waste = s27.indicator_index("waste").unwrap();
+    let score = s27.score(DeprivationSet::EMPTY.with(digital).with(waste));
+    assert_eq!(
+        Ratio::new(u64::from(score.points), u64::from(score.denominator)),
+        Ratio::new(1, 6) + Ratio::new(1, 18)
+    );
+    let full = s27.score(set_of(s27.indicators.len()));
+    assert_eq!(full.points, full.denominator);
+}
+
+#[test]
+fn score_form_2016_2020() {
+    let c = catalogue();
+    let s = c.get("vn-2016-2020").unwrap();
+    let f = |area, a, b| s.classify_score_form(area, a, b).unwrap().status;
+    // Rural: poor at B1 ≤ 120, or 120 < B1 ≤ 150 with B2 ≥ 30.
+    assert_eq!(f(Area::Rural, 120, 0), Status::Poor);
+    assert_eq!(f(Area::Rural, 121, 30), Status::Poor);
+    assert_eq!(f(Area::Rural, 121, 20), Status::NearPoor);
+    assert_eq!(f(Area::Rural, 150, 30), Status::Poor);
+    assert_eq!(f(Area::Rural, 150, 20), Status::NearPoor);
+    assert_eq!(f(Area::Rural, 151, 100), Status::NotPoor);
+    // Urban: 140 and 175.
+    assert_eq!(f(Area::Urban, 139, 0), Status::Poor);
+    assert_eq!(f(Area::Urban, 140, 0), Status::Poor);
+    assert_eq!(f(Area::Urban, 141, 30), Status::Poor);
+    assert_eq!(f(Area::Urban, 141, 0), Status::NearPoor);
+    assert_eq!(f(Area::Urban, 175, 20), Status::NearPoor);
+    assert_eq!(f(Area::Urban, 176, 30), Status::NotPoor);
+    assert!(s.classify_score_form(Area::Urban, 100, 25).is_err());
+}
+
+#[test]
+fn score_form_2022_2025() {
+    let c = catalogue();
+    let s = c.get("vn-2022-2025").unwrap();
+    let f = |area, a, b| s.classify_score_form(area, a, b).unwrap().status;
+    for (area, cut) in [(Area::Rural, 140), (Area::Urban, 175)] {
+        assert_eq!(f(area, cut - 1, 30), Status::Poor);
+        assert_eq!(f(area, cut, 30), Status::Poor);
+        assert_eq!(f(area, cut, 20), Status::NearPoor);
+        assert_eq!(f(area, cut, 0), Status::NearPoor);
+        assert_eq!(f(area, cut + 1, 30), Status::NotPoor);
+        assert_eq!(f(area, cut + 1, 0), Status::NotPoor);
+    }
+    let s27 = c.get("vn-2027-2030").unwrap();
+    assert!(s27.classify_score_form(Area::Rural, 100, 30).is_err());
+}
+
+#[test]
+fn standard_for_each_review_year() {
+    let c = catalogue();
+    let id = |y| c.for_review_year(y).map(|s| s.id.as_str());
+    assert_eq!(id(2015), None);
+    for y in 2016..=2021 {
+        assert_eq!(id(y), Some("vn-2016-2020"), "{y}");
+    }
+    for y in 2022..=2026 {
+        assert_eq!(id(y), Some("vn-2022-2025"), "{y}");
+    }
+    for y in 2027..=2030 {
+        assert_eq!(id(y), Some("vn-2027-2030"), "{y}");
+    }
+    assert_eq!(id(2031), None);
+}
+
+#[test]
+fn confidence_marks_reach_the_model() {
+    let c = catalogue();
+    let s16 = c.get("vn-2016-2020").unwrap();
+    assert_eq!(
+        s16.income_line("average_upper").unwrap().confidence,
+        standard::Confidence::Secondary
+    );
+    assert_eq!(s16.weakest_confidence(), standard::Confidence::Recollection);
+    let form = s16.score_form.as_ref().unwrap();
+    assert_eq!(form.lines[1].confidence, standard::Confidence::Recollection);
+}
+
+// ---- validation of standard files -------------------------------------
+
+const GOOD: &str = include_str!("../../../standards/vn-2022-2025.toml");
+
+fn broken(from: &str, to: &str) -> LoadError {
+    assert!(GOOD.contains(from), "test edit not applicable: {from}");
+    parse("test.toml", &GOOD.replacen(from, to, 1)).expect_err("the edit must be rejected")
+}
+
+fn field_of(error: &LoadError) -> &str {
+    match error {
+        LoadError::Invalid { field, .. } => field,
+        LoadError::Syntax { .. } => "<syntax>",
+    }
+}
+
+#[test]
+fn a_new_standard_is_a_new_file() {
+    // A standard nobody shipped: one dimension, two indicators, its own lines.
+    let text = r#"
+id = "test-standard"
+name = { vi = "Chuẩn thử", en = "Test standard" }
+legal_basis = { vi = "Không", en = "None", confidence = "R" }
+review_years = { from = 2031, to = 2035 }
+deprivation_cutoff = { count = 1 }
+[[income_lines]]
+code = "line"
+name = { vi = "Mức", en = "Line" }
+rural = 10
+urban = 20
+[[rules]]
+status = "poor"
+at_most = "line"
+deprivations = "at_least_cutoff"
+reason = { code = "r", vi = "Nghèo", en = "Poor" }
+[[rules]]
+status = "not_poor"
+reason = { code = "n", vi = "Không", en = "No" }
+[[dimensions]]
+code = "d"
+name = { vi = "Chiều", en = "Dimension" }
+weight = "1"
+[[dimensions.indicators]]
+code = "a"
+name = { vi = "A", en = "A" }
+deprived_when = { vi = "A", en = "A" }
+weight = "0.75"
+[[dimensions.indicators]]
+code = "b"
+name = { vi = "B", en = "B" }
+deprived_when = { vi = "B", en = "B" }
+weight = "1/4"
+"#;
+    let s = parse("my.toml", text).unwrap();
+    assert_eq!(s.points_denominator, 4);
+    assert_eq!(s.indicators[0].points, 3);
+    assert_eq!(s.classify(Area::Urban, 20, set_of(1)).status, Status::Poor);
+    assert_eq!(
+        s.classify(Area::Rural, 20, set_of(1)).status,
+        Status::NotPoor
+    );
+    assert_eq!(
+        s.classify(Area::Urban, 20, set_of(0)).status,
+        Status::NotPoor
+    );
+    let mut all: Vec<Standard> = catalogue().all().to_vec();
+    all.push(s);
+    let c = Catalogue::new(all).unwrap();
+    assert_eq!(c.for_review_year(2033).unwrap().id, "test-standard");
+}
+
+#[test]
+fn weights_must_sum_to_one() {
+    let e = broken("weight = \"1/6\"", "weight = \"1/5\"");
+    assert_eq!(field_of(&e), "dimensions[0].indicators");
+    assert!(
+        e.to_string()
+            .starts_with("test.toml: trường `dimensions[0].indicators`"),
+        "{e}"
+    );
+    let e = broken(
+        "weight = \"1/6\"\n\n[[dimensions.indicators]]\ncode = \"employment\"",
+        "weight = \"1/5\"\n\n[[dimensions.indicators]]\ncode = \"employment\"",
+    );
+    assert_eq!(field_of(&e), "dimensions[0].indicators");
+    let e = broken("weight = \"1/12\"", "weight = \"zero\"");
+    assert_eq!(field_of(&e), "dimensions[0].indicators[0].weight");
+    let e = broken("weight = \"1/12\"", "weight = \"0/12\"");
+    assert_eq!(field_of(&e), "dimensions[0].indicators[0].weight");
+}
+
+#[test]
+fn codes_must_be_unique() {
+    let e = broken("code = \"dependents\"", "code = \"employment\"");
+    assert_eq!(field_of(&e), "dimensions[0].indicators[1].code");
+    assert!(e.to_string().contains("bị trùng"));
+    let e = broken("code = \"health\"", "code = \"employment\"");
+    assert_eq!(field_of(&e), "dimensions[1].code");
+    let e = broken("code = \"average_upper\"", "code = \"poverty\"");
+    assert_eq!(field_of(&e), "income_lines[1].code");
+}
+
+#[test]
+fn lines_must_be_ordered_and_rules_must_refer_to_them() {
+    let e = broken("rural = 2_250_000", "rural = 1_500_000");
+    assert_eq!(field_of(&e), "income_lines[1].rural");
+    let e = broken("urban = 3_000_000", "urban = 1_000_000");
+    assert_eq!(field_of(&e), "income_lines[1].urban");
+    let e = broken("rural = 1_500_000", "rural = 0");
+    assert_eq!(field_of(&e), "income_lines[0].rural");
+    let e = broken("at_most = \"average_upper\"", "at_most = \"near_poverty\"");
+    assert_eq!(field_of(&e), "rules[2].at_most");
+    assert!(e.to_string().contains("near_poverty"));
+    let e = broken(
+        "above = \"poverty\"\nat_most = \"average_upper\"",
+        "above = \"average_upper\"\nat_most = \"poverty\"",
+    );
+    assert_eq!(field_of(&e), "rules[2].at_most");
+}
+
+#[test]
+fn rules_need_a_final_catch_all() {
+    let e = broken(
+        "status = \"not_poor\"\nreason = { code = \"above_lines\"",
+        "status = \"not_poor\"\nabove = \"average_upper\"\nreason = { code = \"above_lines\"",
+    );
+    assert_eq!(field_of(&e), "rules[3]");
+    let e = broken(
+        "status = \"average\"\nabove = \"poverty\"\nat_most = \"average_upper\"\n",
+        "status = \"average\"\n",
+    );
+    assert_eq!(field_of(&e), "rules[2]");
+}
+
+#[test]
+fn unknown_fields_and_bad_values_are_syntax_errors_with_the_file_name() {
+    let e = broken("provisional = false", "provisional = false\ncolour = 1");
+    assert!(matches!(e, LoadError::Syntax { .. }));
+    assert!(e.to_string().starts_with("test.toml: "), "{e}");
+    assert!(e.to_string().contains("colour"), "{e}");
+    let e = broken("status = \"poor\"", "status = \"rich\"");
+    assert!(e.to_string().contains("rich"), "{e}");
+    let e = broken(
+        "deprivation_cutoff = { count = 3",
+        "deprivation_cutoff = { count = 13",
+    );
+    assert_eq!(field_of(&e), "deprivation_cutoff.count");
+    let e = broken(
+        "deprivation_cutoff = { count = 3",
+        "deprivation_cutoff = { count = 0",
+    );
+    assert_eq!(field_of(&e), "deprivation_cutoff.count");
+    let e = broken("vi = \"Việc làm\"", "vi = \"  \"");
+    assert_eq!(field_of(&e), "dimensions[0].name.vi");
+    let e = broken("from = 2022, to = 2026", "from = 2026, to = 2022");
+    assert_eq!(field_of(&e), "review_years.to");
+    let e = broken("code = \"nutrition\"", "code = \"Dinh dưỡng\"");
+    assert_eq!(field_of(&e), "dimensions[1].indicators[0].code");
+}
+
+#[test]
+fn overlapping_years_and_duplicate_ids_are_refused() {
+    let c = catalogue();
+    let mut all = c.all().to_vec();
+    all.push(c.get("vn-2022-2025").unwrap().clone());
+    assert!(Catalogue::new(all).is_err());
+    let moved = GOOD
+        .replace("id = \"vn-2022-2025\"", "id = \"other\"")
+        .replace("from = 2022, to = 2026", "from = 2026, to = 2027");
+    let other = parse("other.toml", &moved).unwrap();
+    let mut all = c.all().to_vec();
+    all.push(other);
+    let e = Catalogue::new(all).unwrap_err().to_string();
+    assert!(e.contains("2026"), "{e}");
+}
+
+#[test]
+fn ratios_parse_exactly() {
+    assert_eq!(parse_ratio("1/12"), Some(Ratio::new(1, 12)));
+    assert_eq!(parse_ratio(" 2 / 4 "), Some(Ratio::new(1, 2)));
+    assert_eq!(parse_ratio("0.25"), Some(Ratio::new(1, 4)));
+    assert_eq!(parse_ratio(".5"), Some(Ratio::new(1, 2)));
+    assert_eq!(parse_ratio("1"), Some(Ratio::new(1, 1)));
+    assert_eq!(
+        parse_ratio("0.333333333"),
+        Some(Ratio::new(333_333_333, 1_000_000_000))
+    );
+    assert_eq!(parse_ratio("1/0"), None);
+    assert_eq!(parse_ratio("abc"), None);
+    assert_eq!(parse_ratio("-1"), None);
+    assert_eq!(parse_ratio(""), None);
+    assert_eq!(parse_ratio("."), None);
+}

@@ -1,1 +1,516 @@
-//! measure
+//! Alkire–Foster measures over a batch of households: H, A, M0, censored and
+//! uncensored headcount ratios, percentage contributions, the vulnerable and
+//! severe shares and the legal poor / near-poor rates, by any grouping, with
+//! standard errors.
+//!
+//! Pure: rows come in, one at a time, from whatever reads the file. An
+//! [`Accumulator`] holds sums only, so memory does not grow with the number of
+//! rows (only with the number of groups and sampling units), and two
+//! accumulators over two parts of a file merge into the one over the whole:
+//! that is how a file is measured on several cores.
+
+mod bootstrap;
+mod variance;
+
+use rustc_hash::FxHashMap;
+use standard::{Area, DeprivationSet, Ratio, Standard, Status};
+
+pub use bootstrap::Bootstrap;
+
+/// Whose poverty is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// Each row weighs its sampling weight.
+    #[default]
+    Household,
+    /// Each row weighs its sampling weight × its number of members.
+    Person,
+}
+
+/// How a batch is measured.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The poverty cut-off: a unit is MPI-poor when its score c ≥ k.
+    pub k: Ratio<u64>,
+    pub unit: Unit,
+    /// Bootstrap standard errors, besides the analytical ones.
+    pub bootstrap: Option<Bootstrap>,
+}
+
+impl Config {
+    /// The defaults of formats.md: k is the standard's legal cut-off as a share
+    /// of its indicators, so that H matches "deprived in 3 or more".
+    pub fn for_standard(standard: &Standard) -> Config {
+        Config {
+            k: standard.legal_k(),
+            unit: Unit::Household,
+            bootstrap: None,
+        }
+    }
+}
+
+/// One household as the measures need it.
+#[derive(Debug, Clone, Copy)]
+pub struct Row {
+    pub area: Area,
+    pub income_per_capita: i64,
+    pub deprivations: DeprivationSet,
+    /// Sampling weight (> 0); 1 when the file has none.
+    pub weight: f64,
+    pub members: u32,
+    /// A hash of the household's id: seeds its bootstrap draws, so that
+    /// results do not depend on the order of rows.
+    pub key: u64,
+}
+
+/// The survey design of a row: its stratum and primary sampling unit.
+#[derive(Debug, Clone, Copy)]
+pub struct Design<'a> {
+    pub stratum: &'a [u8],
+    pub psu: &'a [u8],
+}
+
+/// Weighted totals of one group. Score sums are kept in integer points of the
+/// standard (c = points / denominator), converted only at the end.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Totals {
+    rows: u64,
+    poor_rows: u64,
+    near_poor_rows: u64,
+    w: f64,
+    w_poor: f64,
+    w_near_poor: f64,
+    /// Σ w·I(c ≥ k)
+    w_mpi: f64,
+    /// Σ w·points·I(c ≥ k)
+    w_points: f64,
+    w_vulnerable: f64,
+    w_severe: f64,
+    /// Σ w², Σ w²·I, Σ w²·points·I, Σ w²·points²·I: the analytical SEs under
+    /// simple random sampling need nothing else.
+    w2: f64,
+    w2_mpi: f64,
+    w2_points: f64,
+    w2_points2: f64,
+    censored: Vec<f64>,
+    uncensored: Vec<f64>,
+}
+
+impl Totals {
+    fn new(indicators: usize) -> Totals {
+        Totals {
+            censored: vec![0.0; indicators],
+            uncensored: vec![0.0; indicators],
+            ..Totals::default()
+        }
+    }
+
+    fn merge(&mut self, other: &Totals) {
+        self.rows += other.rows;
+        self.poor_rows += other.poor_rows;
+        self.near_poor_rows += other.near_poor_rows;
+        self.w += other.w;
+        self.w_poor += other.w_poor;
+        self.w_near_poor += other.w_near_poor;
+        self.w_mpi += other.w_mpi;
+        self.w_points += other.w_points;
+        self.w_vulnerable += other.w_vulnerable;
+        self.w_severe += other.w_severe;
+        self.w2 += other.w2;
+        self.w2_mpi += other.w2_mpi;
+        self.w2_points += other.w2_points;
+        self.w2_points2 += other.w2_points2;
+        for (a, b) in self.censored.iter_mut().zip(&other.censored) {
+            *a += b;
+        }
+        for (a, b) in self.uncensored.iter_mut().zip(&other.uncensored) {
+            *a += b;
+        }
+    }
+}
+
+/// The three totals an estimate of H, A and M0 is a ratio of, for one
+/// sampling unit (or one bootstrap replicate): Σw, Σw·I, Σw·points·I.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Core {
+    pub w: f64,
+    pub w_mpi: f64,
+    pub w_points: f64,
+}
+
+impl Core {
+    fn add(&mut self, other: Core) {
+        self.w += other.w;
+        self.w_mpi += other.w_mpi;
+        self.w_points += other.w_points;
+    }
+}
+
+/// Index of the "all rows" group inside an accumulator.
+const TOTAL: u32 = 0;
+
+/// Per-PSU totals of every group (group index → core totals).
+pub(crate) type PsuTotals = FxHashMap<u32, Core>;
+
+/// The primary sampling units seen, with their totals.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Psus {
+    /// (stratum, psu) names, in order of first appearance.
+    pub names: Vec<(Vec<u8>, Vec<u8>)>,
+    pub index: FxHashMap<(Vec<u8>, Vec<u8>), usize>,
+    pub totals: Vec<PsuTotals>,
+}
+
+impl Psus {
+    fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    fn slot(&mut self, stratum: &[u8], psu: &[u8]) -> usize {
+        let key = (stratum.to_vec(), psu.to_vec());
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let i = self.names.len();
+        self.names.push(key.clone());
+        self.index.insert(key, i);
+        self.totals.push(PsuTotals::default());
+        i
+    }
+}
+
+/// Streaming sums for the Alkire–Foster measures. Feed rows with
+/// [`Accumulator::add`], combine parts with [`Accumulator::merge`], and read
+/// the measures with [`Accumulator::finish`].
+#[derive(Debug, Clone)]
+pub struct Accumulator<'s> {
+    standard: &'s Standard,
+    config: Config,
+    /// Group names; index 0 is the total.
+    names: Vec<Vec<u8>>,
+    index: FxHashMap<Vec<u8>, u32>,
+    totals: Vec<Totals>,
+    last_group: Option<(Vec<u8>, u32)>,
+    /// Design-based sums: per (stratum, psu), the totals of every group.
+    psus: Psus,
+    last_psu: Option<(Vec<u8>, Vec<u8>, usize)>,
+    /// Bootstrap replicate totals per group, when there is no design.
+    replicates: Vec<Vec<Core>>,
+    /// Precomputed: the k, vulnerable and severe thresholds in points.
+    thresholds: Thresholds,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Thresholds {
+    k: Ratio<u64>,
+}
+
+impl Thresholds {
+    fn vulnerable(points: u32, denominator: u32) -> bool {
+        // 1/5 ≤ c < 1/3, exactly.
+        5 * u64::from(points) >= u64::from(denominator)
+            && 3 * u64::from(points) < u64::from(denominator)
+    }
+
+    fn severe(points: u32, denominator: u32) -> bool {
+        2 * u64::from(points) >= u64::from(denominator)
+    }
+}
+
+impl<'s> Accumulator<'s> {
+    pub fn new(standard: &'s Standard, config: Config) -> Accumulator<'s> {
+        let thresholds = Thresholds { k: config.k };
+        let mut acc = Accumulator {
+            standard,
+            config,
+            names: Vec::new(),
+            index: FxHashMap::default(),
+            totals: Vec::new(),
+            last_group: None,
+            psus: Psus::default(),
+            last_psu: None,
+            replicates: Vec::new(),
+            thresholds,
+        };
+        acc.group_index(b"");
+        acc
+    }
+
+    pub fn standard(&self) -> &'s Standard {
+        self.standard
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn group_index(&mut self, name: &[u8]) -> u32 {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(name.to_vec());
+        self.index.insert(name.to_vec(), i);
+        self.totals
+            .push(Totals::new(self.standard.indicators.len()));
+        if let Some(b) = &self.config.bootstrap {
+            self.replicates
+                .push(vec![Core::default(); b.replicates as usize]);
+        }
+        i
+    }
+
+    /// Adds one household. `group` is the value of the grouping column (any
+    /// bytes; pass `None` when measuring without `--by`); `design` its stratum
+    /// and PSU when the file has them.
+    pub fn add(&mut self, group: Option<&[u8]>, row: &Row, design: Option<Design<'_>>) -> Status {
+        let classification =
+            self.standard
+                .classify(row.area, row.income_per_capita, row.deprivations);
+        let group = match group {
+            None => None,
+            Some(name) => Some(match &self.last_group {
+                Some((last, i)) if last.as_slice() == name => *i,
+                _ => {
+                    // The total is index 0 and has the empty name; a real
+                    // group with an empty value gets a name of its own.
+                    let key: &[u8] = if name.is_empty() { b"\0(empty)" } else { name };
+                    let i = self.group_index(key);
+                    self.last_group = Some((name.to_vec(), i));
+                    i
+                }
+            }),
+        };
+
+        let w = match self.config.unit {
+            Unit::Household => row.weight,
+            Unit::Person => row.weight * f64::from(row.members),
+        };
+        let score = classification.score;
+        let mpi = score.at_least(self.thresholds.k);
+        let points = f64::from(score.points);
+        let core = Core {
+            w,
+            w_mpi: if mpi { w } else { 0.0 },
+            w_points: if mpi { w * points } else { 0.0 },
+        };
+        let vulnerable = Thresholds::vulnerable(score.points, score.denominator);
+        let severe = Thresholds::severe(score.points, score.denominator);
+        let status = classification.status;
+        let deprivations = row.deprivations;
+
+        for g in [Some(TOTAL), group].into_iter().flatten() {
+            let t = &mut self.totals[g as usize];
+            t.rows += 1;
+            t.w += w;
+            t.w2 += w * w;
+            match status {
+                Status::Poor => {
+                    t.poor_rows += 1;
+                    t.w_poor += w;
+                }
+                Status::NearPoor => {
+                    t.near_poor_rows += 1;
+                    t.w_near_poor += w;
+                }
+                _ => {}
+            }
+            if vulnerable {
+                t.w_vulnerable += w;
+            }
+            if severe {
+                t.w_severe += w;
+            }
+            for i in deprivations.iter() {
+                t.uncensored[i] += w;
+            }
+            if mpi {
+                t.w_mpi += w;
+                t.w_points += w * points;
+                t.w2_mpi += w * w;
+                t.w2_points += w * w * points;
+                t.w2_points2 += w * w * points * points;
+                for i in deprivations.iter() {
+                    t.censored[i] += w;
+                }
+            }
+        }
+
+        if let Some(design) = design {
+            let slot = match &self.last_psu {
+                Some((s, p, i)) if s.as_slice() == design.stratum && p.as_slice() == design.psu => {
+                    *i
+                }
+                _ => {
+                    let i = self.psus.slot(design.stratum, design.psu);
+                    self.last_psu = Some((design.stratum.to_vec(), design.psu.to_vec(), i));
+                    i
+                }
+            };
+            let psu = &mut self.psus.totals[slot];
+            for g in [Some(TOTAL), group].into_iter().flatten() {
+                psu.entry(g).or_default().add(core);
+            }
+        } else if let Some(b) = &self.config.bootstrap {
+            for g in [Some(TOTAL), group].into_iter().flatten() {
+                let multipliers = b.poisson_multipliers(row.key);
+                for (rep, m) in self.replicates[g as usize].iter_mut().zip(multipliers) {
+                    let m = f64::from(m);
+                    rep.add(Core {
+                        w: m * core.w,
+                        w_mpi: m * core.w_mpi,
+                        w_points: m * core.w_points,
+                    });
+                }
+            }
+        }
+        status
+    }
+
+    /// Adds the sums of another accumulator over other rows of the same batch.
+    pub fn merge(&mut self, other: Accumulator<'_>) {
+        let mut map = Vec::with_capacity(other.names.len());
+        for (name, totals) in other.names.iter().zip(&other.totals) {
+            let i = self.group_index(name);
+            self.totals[i as usize].merge(totals);
+            map.push(i);
+        }
+        for (i, reps) in other.replicates.into_iter().enumerate() {
+            let mine = &mut self.replicates[map[i] as usize];
+            for (a, b) in mine.iter_mut().zip(reps) {
+                a.add(b);
+            }
+        }
+        for ((stratum, psu), groups) in other.psus.names.into_iter().zip(other.psus.totals) {
+            let slot = self.psus.slot(&stratum, &psu);
+            let mine = &mut self.psus.totals[slot];
+            for (g, core) in groups {
+                mine.entry(map[g as usize]).or_default().add(core);
+            }
+        }
+    }
+
+    /// The measures of every group, sorted by group name, then the total.
+    pub fn finish(self) -> Vec<GroupMeasures> {
+        let denominator = f64::from(self.standard.points_denominator);
+        let weights: Vec<f64> = self
+            .standard
+            .indicators
+            .iter()
+            .map(|i| f64::from(i.points) / denominator)
+            .collect();
+        let design = variance::DesignSums::new(&self.psus);
+        let boot_design = self
+            .config
+            .bootstrap
+            .as_ref()
+            .filter(|_| !self.psus.is_empty())
+            .map(|b| b.design_replicates(&self.psus, self.names.len()));
+
+        let mut order: Vec<usize> = (1..self.names.len()).collect();
+        order.sort_by(|&a, &b| self.names[a].cmp(&self.names[b]));
+        order.push(TOTAL as usize);
+
+        order
+            .into_iter()
+            .map(|g| {
+                let t = &self.totals[g];
+                let name = if g == TOTAL as usize {
+                    "total".to_string()
+                } else if self.names[g] == b"\0(empty)" {
+                    String::new()
+                } else {
+                    String::from_utf8_lossy(&self.names[g]).into_owned()
+                };
+                let share = |x: f64| if t.w > 0.0 { x / t.w } else { f64::NAN };
+                let h = share(t.w_mpi);
+                let m0 = share(t.w_points) / denominator;
+                let a = (t.w_mpi > 0.0).then(|| t.w_points / t.w_mpi / denominator);
+                let censored: Vec<f64> = t.censored.iter().map(|&c| share(c)).collect();
+                let contribution = weights
+                    .iter()
+                    .zip(&censored)
+                    .map(|(w, c)| (m0 > 0.0).then(|| w * c / m0))
+                    .collect();
+                let analytic = if self.psus.is_empty() {
+                    variance::srs(t, denominator)
+                } else {
+                    design.standard_errors(g as u32, denominator)
+                };
+                let bootstrap = match (&self.config.bootstrap, &boot_design) {
+                    (None, _) => None,
+                    (Some(_), Some(reps)) => {
+                        Some(bootstrap::standard_errors(&reps[g], denominator))
+                    }
+                    (Some(_), None) => {
+                        Some(bootstrap::standard_errors(&self.replicates[g], denominator))
+                    }
+                };
+                GroupMeasures {
+                    group: name,
+                    households: t.rows,
+                    weight_sum: t.w,
+                    poor: t.poor_rows,
+                    near_poor: t.near_poor_rows,
+                    poor_rate: share(t.w_poor),
+                    near_poor_rate: share(t.w_near_poor),
+                    h,
+                    a,
+                    m0,
+                    vulnerable: share(t.w_vulnerable),
+                    severe: share(t.w_severe),
+                    se: analytic,
+                    bootstrap_se: bootstrap,
+                    censored,
+                    uncensored: t.uncensored.iter().map(|&u| share(u)).collect(),
+                    contribution,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Standard errors of H, A and M0 (None where the estimate does not exist or
+/// the design gives no degrees of freedom).
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct StandardErrors {
+    #[serde(rename = "H")]
+    pub h: Option<f64>,
+    #[serde(rename = "A")]
+    pub a: Option<f64>,
+    #[serde(rename = "M0")]
+    pub m0: Option<f64>,
+}
+
+/// The measures of one group (or of the whole batch, `group == "total"`).
+/// Rates and ratios are fractions in [0, 1].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupMeasures {
+    pub group: String,
+    /// Rows, unweighted.
+    pub households: u64,
+    pub weight_sum: f64,
+    /// Rows with the legal status poor / near-poor, unweighted.
+    pub poor: u64,
+    pub near_poor: u64,
+    pub poor_rate: f64,
+    pub near_poor_rate: f64,
+    /// Weighted share with score ≥ k.
+    pub h: f64,
+    /// Mean score among those with score ≥ k; None when H = 0.
+    pub a: Option<f64>,
+    pub m0: f64,
+    /// Weighted share with 1/5 ≤ score < 1/3.
+    pub vulnerable: f64,
+    /// Weighted share with score ≥ 1/2.
+    pub severe: f64,
+    /// Analytical: linearised for a stratified cluster design when the batch
+    /// has one, else under simple random sampling.
+    pub se: StandardErrors,
+    pub bootstrap_se: Option<StandardErrors>,
+    /// Per indicator, in the standard's order.
+    pub censored: Vec<f64>,
+    pub uncensored: Vec<f64>,
+    /// weight × censored / M0; None when M0 = 0.
+    pub contribution: Vec<Option<f64>>,
+}

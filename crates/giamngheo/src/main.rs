@@ -1,1 +1,388 @@
-fn main() {}
+//! `giamngheo`: the command-line entry point. Parses arguments, picks the
+//! standard, shows progress and turns errors into Vietnamese messages; the
+//! work itself is in the library crates.
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use flatfile::{Extent, Input, ReadOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use measure::{Bootstrap, Unit};
+use standard::{Catalogue, Language, Ratio, Standard, parse_ratio};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const HELP: &str = "\
+{before-help}{name} {version}
+{about-with-newline}
+Cách dùng / Usage: {usage}
+
+Lệnh / Commands:
+{subcommands}
+
+Tuỳ chọn / Options:
+{options}{after-help}";
+
+const SUB_HELP: &str = "\
+{about-with-newline}
+Cách dùng / Usage: {usage}
+
+{all-args}{after-help}";
+
+/// Giảm nghèo bền vững: chuẩn nghèo đa chiều, xếp loại hộ và chỉ số nghèo đa chiều.
+/// (Sustainable poverty reduction: standards, household classification, MPI.)
+#[derive(Parser)]
+#[command(name = "giamngheo", version, help_template = HELP, subcommand_help_heading = "Lệnh")]
+struct Cli {
+    /// Ngôn ngữ hiển thị: vi (mặc định) hoặc en.
+    #[arg(long, global = true, default_value = "vi", env = "GIAMNGHEO_LANG")]
+    lang: Lang,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Lang {
+    Vi,
+    En,
+}
+
+impl From<Lang> for Language {
+    fn from(l: Lang) -> Language {
+        match l {
+            Lang::Vi => Language::Vi,
+            Lang::En => Language::En,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Các chuẩn nghèo: liệt kê, xem chi tiết.
+    #[command(subcommand, help_template = SUB_HELP)]
+    Standards(StandardsCommand),
+    /// Sinh dữ liệu hộ giả lập (CSV hoặc Parquet theo đuôi tệp).
+    #[command(help_template = SUB_HELP)]
+    Synth(SynthArgs),
+    /// Xếp loại từng hộ của tệp hộ theo chuẩn.
+    #[command(help_template = SUB_HELP)]
+    Classify(ClassifyArgs),
+    /// Tính các chỉ số nghèo đa chiều (H, A, M0, …) theo nhóm.
+    #[command(help_template = SUB_HELP)]
+    Measure(MeasureArgs),
+}
+
+#[derive(Subcommand)]
+enum StandardsCommand {
+    /// Liệt kê các chuẩn và năm rà soát áp dụng.
+    List,
+    /// Xem đầy đủ một chuẩn: mức thu nhập, quy tắc, chỉ số, trọng số.
+    Show {
+        /// Mã chuẩn (vd. vn-2022-2025) hoặc đường dẫn tệp chuẩn .toml.
+        id: String,
+    },
+}
+
+#[derive(Args)]
+struct StandardChoice {
+    /// Mã chuẩn (vd. vn-2022-2025) hoặc đường dẫn tệp chuẩn .toml của riêng bạn.
+    #[arg(long, required_unless_present = "year", conflicts_with = "year")]
+    standard: Option<String>,
+    /// Hoặc: năm rà soát; dùng chuẩn áp dụng cho năm đó.
+    #[arg(long)]
+    year: Option<u16>,
+}
+
+#[derive(Args)]
+struct Threads {
+    /// Số luồng xử lý (mặc định: số nhân CPU).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Args)]
+struct SynthArgs {
+    #[command(flatten)]
+    standard: StandardChoice,
+    /// Số hộ.
+    #[arg(long)]
+    households: u64,
+    /// Hạt giống ngẫu nhiên: cùng hạt giống cho cùng dữ liệu.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Sinh một mẫu khảo sát (tầng, địa bàn mẫu, quyền số) thay vì danh sách hộ.
+    #[arg(long)]
+    survey: bool,
+    /// Tệp ra: .csv hoặc .parquet.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct ClassifyArgs {
+    #[command(flatten)]
+    standard: StandardChoice,
+    /// Tệp hộ vào: .csv hoặc .parquet.
+    input: PathBuf,
+    /// Tệp ra: .csv hoặc .parquet.
+    #[arg(long)]
+    out: PathBuf,
+    /// Ngưỡng k của cột mpi_poor (phân số như 1/3 hoặc số thập phân); mặc định theo chuẩn.
+    #[arg(long)]
+    k: Option<String>,
+    #[command(flatten)]
+    threads: Threads,
+}
+
+#[derive(Args)]
+struct MeasureArgs {
+    #[command(flatten)]
+    standard: StandardChoice,
+    /// Tệp hộ vào: .csv hoặc .parquet.
+    input: PathBuf,
+    /// Tệp ra: .csv hoặc .json.
+    #[arg(long)]
+    out: PathBuf,
+    /// Cột để nhóm (vd. commune_code); luôn có thêm dòng total.
+    #[arg(long)]
+    by: Option<String>,
+    /// Ngưỡng nghèo đa chiều k (vd. 1/3); mặc định: ngưỡng pháp lý của chuẩn chia cho số chỉ số.
+    #[arg(long)]
+    k: Option<String>,
+    /// Đơn vị: household (hộ) hoặc person (người = quyền số × số nhân khẩu).
+    #[arg(long, value_enum, default_value = "household")]
+    unit: UnitArg,
+    /// Cột tầng của thiết kế mẫu (mặc định: cột strata nếu có).
+    #[arg(long)]
+    strata: Option<String>,
+    /// Cột địa bàn mẫu cấp 1 (mặc định: cột psu nếu có).
+    #[arg(long)]
+    psu: Option<String>,
+    /// Tính thêm sai số chuẩn bootstrap với số lần lặp này.
+    #[arg(long)]
+    bootstrap: Option<u32>,
+    /// Hạt giống của bootstrap.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    #[command(flatten)]
+    threads: Threads,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum UnitArg {
+    Household,
+    Person,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let language = Language::from(cli.lang);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let label = match language {
+                Language::Vi => "Lỗi",
+                Language::En => "Error",
+            };
+            eprintln!("{label}: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let language = Language::from(cli.lang);
+    let catalogue = Catalogue::builtin().context("các chuẩn có sẵn không hợp lệ")?;
+    match cli.command {
+        Command::Standards(StandardsCommand::List) => {
+            list_standards(&catalogue, language);
+            Ok(())
+        }
+        Command::Standards(StandardsCommand::Show { id }) => {
+            let s = resolve(&catalogue, &id)?;
+            print!("{}", s.describe(language));
+            Ok(())
+        }
+        Command::Synth(args) => synth(&catalogue, args),
+        Command::Classify(args) => classify(&catalogue, args),
+        Command::Measure(args) => measure_command(&catalogue, args),
+    }
+}
+
+fn list_standards(catalogue: &Catalogue, language: Language) {
+    let (id, years, name) = match language {
+        Language::Vi => ("mã", "năm rà soát", "tên"),
+        Language::En => ("id", "review years", "name"),
+    };
+    println!("{id:<14} {years:<12} {name}");
+    for s in catalogue.all() {
+        let years = format!("{}–{}", s.review_years.start(), s.review_years.end());
+        println!("{:<14} {years:<12} {}", s.id, s.name.get(language));
+    }
+}
+
+/// A built-in standard by id, or a standard file by path.
+fn resolve(catalogue: &Catalogue, id: &str) -> Result<Standard> {
+    if let Some(s) = catalogue.get(id) {
+        return Ok(s.clone());
+    }
+    let path = Path::new(id);
+    if path.exists() {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: không đọc được tệp chuẩn", path.display()))?;
+        return Ok(standard::parse(&path.display().to_string(), &text)?);
+    }
+    let known: Vec<&str> = catalogue.all().iter().map(|s| s.id.as_str()).collect();
+    bail!(
+        "không có chuẩn \"{id}\" và cũng không có tệp nào tên như vậy. Các chuẩn có sẵn: {}. Xem: giamngheo standards list",
+        known.join(", ")
+    )
+}
+
+fn choose(catalogue: &Catalogue, choice: &StandardChoice) -> Result<Standard> {
+    match (&choice.standard, choice.year) {
+        (Some(id), _) => resolve(catalogue, id),
+        (None, Some(year)) => catalogue
+            .for_review_year(year)
+            .cloned()
+            .ok_or_else(|| anyhow!("không có chuẩn nào áp dụng cho năm rà soát {year}")),
+        (None, None) => bail!("cần --standard hoặc --year"),
+    }
+}
+
+fn parse_k(text: &Option<String>, standard: &Standard) -> Result<Ratio<u64>> {
+    match text {
+        None => Ok(standard.legal_k()),
+        Some(t) => match parse_ratio(t) {
+            Some(k) if *k.numer() > 0 && k <= Ratio::new(1, 1) => Ok(k),
+            _ => bail!(
+                "--k \"{t}\" không hợp lệ: ghi một phân số như 1/3 hoặc số thập phân như 0.25, trong khoảng (0, 1]"
+            ),
+        },
+    }
+}
+
+fn threads(t: &Threads) -> usize {
+    t.threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .max(1)
+}
+
+/// A progress bar on a terminal, nothing otherwise.
+fn progress_bar(extent: Extent) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let (total, template) = match extent {
+        Extent::Bytes(n) => (n, "{bar:40} {bytes}/{total_bytes} ({eta})"),
+        Extent::Rows(n) => (n, "{bar:40} {pos}/{len} hộ ({eta})"),
+    };
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn synth(catalogue: &Catalogue, args: SynthArgs) -> Result<()> {
+    let standard = choose(catalogue, &args.standard)?;
+    let params = synth::Params {
+        households: args.households,
+        seed: args.seed,
+        survey: args.survey,
+    };
+    let bar = progress_bar(Extent::Rows(args.households));
+    let written = flatfile::write_households(
+        &args.out,
+        &standard,
+        synth::generate(&standard, params),
+        &|n| bar.set_position(n),
+    )?;
+    bar.finish_and_clear();
+    eprintln!("Đã ghi {written} hộ vào {}", args.out.display());
+    Ok(())
+}
+
+fn classify(catalogue: &Catalogue, args: ClassifyArgs) -> Result<()> {
+    let standard = choose(catalogue, &args.standard)?;
+    let k = parse_k(&args.k, &standard)?;
+    let input = Input::open(&args.input)?;
+    let bar = progress_bar(input.extent());
+    let rows = flatfile::classify_file(
+        &input,
+        &args.out,
+        &standard,
+        k,
+        threads(&args.threads),
+        &|n| bar.inc(n),
+    )?;
+    bar.finish_and_clear();
+    eprintln!(
+        "Đã xếp loại {rows} hộ theo {} vào {}",
+        standard.id,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn measure_command(catalogue: &Catalogue, args: MeasureArgs) -> Result<()> {
+    let standard = choose(catalogue, &args.standard)?;
+    let k = parse_k(&args.k, &standard)?;
+    let unit = match args.unit {
+        UnitArg::Household => Unit::Household,
+        UnitArg::Person => Unit::Person,
+    };
+    if let Some(0 | 1) = args.bootstrap {
+        bail!("--bootstrap cần ít nhất 2 lần lặp");
+    }
+    let config = measure::Config {
+        k,
+        unit,
+        bootstrap: args.bootstrap.map(|replicates| Bootstrap {
+            replicates,
+            seed: args.seed,
+        }),
+    };
+    // Check the output's format before reading a large file.
+    match args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+    {
+        Some(e) if e == "csv" || e == "json" => {}
+        _ => bail!(
+            "{}: tệp kết quả phải có đuôi .csv hoặc .json",
+            args.out.display()
+        ),
+    }
+    let input = Input::open(&args.input)?;
+    let options = ReadOptions {
+        by: args.by.clone(),
+        strata: args.strata.clone(),
+        psu: args.psu.clone(),
+        ..ReadOptions::default()
+    };
+    let bar = progress_bar(input.extent());
+    let results = flatfile::measure_file(
+        &input,
+        &standard,
+        config,
+        &options,
+        threads(&args.threads),
+        &|n| bar.inc(n),
+    )?;
+    bar.finish_and_clear();
+    let unit_name = match unit {
+        Unit::Household => "household",
+        Unit::Person => "person",
+    };
+    let table = flatfile::measures_table(&standard, &results, k, unit_name);
+    flatfile::write_table(&args.out, &table)?;
+    let groups = results.len().saturating_sub(1);
+    eprintln!(
+        "Đã tính chỉ số cho {groups} nhóm và dòng total vào {}",
+        args.out.display()
+    );
+    Ok(())
+}

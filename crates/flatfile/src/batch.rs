@@ -165,6 +165,56 @@ impl Texts {
     }
 }
 
+/// A text column with few distinct values (a grouping column): each row holds
+/// the number of its value, so that a group is looked up once per value, not
+/// once per row.
+#[derive(Debug, Clone, Default)]
+pub struct Codes {
+    pub values: Texts,
+    pub keys: Vec<u32>,
+    index: std::collections::HashMap<Vec<u8>, u32>,
+}
+
+impl Codes {
+    pub fn push(&mut self, value: &[u8]) {
+        // Files are usually sorted by unit: most rows repeat the last value.
+        if let Some(&last) = self.keys.last() {
+            if self.values.get(last as usize) == value {
+                self.keys.push(last);
+                return;
+            }
+        }
+        let key = match self.index.get(value) {
+            Some(&k) => k,
+            None => {
+                let k = self.values.len() as u32;
+                self.values.push(value);
+                self.index.insert(value.to_vec(), k);
+                k
+            }
+        };
+        self.keys.push(key);
+    }
+
+    pub fn get(&self, row: usize) -> &[u8] {
+        self.values.get(self.keys[row] as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.values.clear();
+        self.keys.clear();
+        self.index.clear();
+    }
+}
+
 /// Parsed rows, column by column. Text columns are filled only when the
 /// command asked for them.
 #[derive(Debug, Clone, Default)]
@@ -178,7 +228,7 @@ pub struct Batch {
     pub members: Vec<u32>,
     pub household_id: Texts,
     pub commune_code: Texts,
-    pub group: Texts,
+    pub group: Codes,
     pub stratum: Texts,
     pub psu: Texts,
     pub key: Vec<u64>,

@@ -14,12 +14,12 @@ mod parquet_read;
 mod pipeline;
 mod write;
 
-pub use batch::{Batch, Columns, ReadOptions, Texts, hash_id};
+pub use batch::{Batch, Codes, Columns, ReadOptions, Texts, hash_id};
 pub use error::FileError;
 pub use pipeline::Job;
 pub use write::{OutputFile, Table, Value, measures_table, write_households, write_table};
 
-use measure::{Accumulator, Design, GroupMeasures, Row};
+use measure::{Accumulator, Design, GroupId, GroupMeasures, Row};
 use standard::{Ratio, Standard};
 use std::path::Path;
 
@@ -149,13 +149,25 @@ impl<'s> Job for MeasureJob<'s> {
     }
 
     fn batch(&self, batch: &Batch, acc: &mut Accumulator<'s>) {
+        let values = &batch.group.values;
+        let groups: Vec<GroupId> = if self.grouped {
+            (0..values.len())
+                .map(|v| acc.group(values.get(v)))
+                .collect()
+        } else {
+            Vec::new()
+        };
         for i in 0..batch.len() {
-            let group = self.grouped.then(|| batch.group.get(i));
+            let group = if self.grouped {
+                groups[batch.group.keys[i] as usize]
+            } else {
+                GroupId::TOTAL
+            };
             let design = self.designed.then(|| Design {
                 stratum: batch.stratum.get(i),
                 psu: batch.psu.get(i),
             });
-            acc.add(group, &measure_row(batch, i), design);
+            acc.add_to(group, &measure_row(batch, i), design);
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::pipeline::{self, Job, Piece, PieceError};
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use arrow_schema::DataType;
+use arrow_schema::{DataType, Field, Schema};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
@@ -15,9 +15,10 @@ use parquet::arrow::arrow_reader::{
 use standard::{Area, DeprivationSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-const BATCH_ROWS: usize = 64 * 1024;
+const BATCH_ROWS: usize = 16 * 1024;
 
 pub(crate) struct ParquetSource {
     pub path: PathBuf,
@@ -29,8 +30,30 @@ pub(crate) struct ParquetSource {
 impl ParquetSource {
     pub fn open(path: &Path) -> Result<ParquetSource, FileError> {
         let file = File::open(path).map_err(|e| FileError::io(path, e))?;
-        let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
+        let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new())
             .map_err(|e| FileError::parquet(path, e))?;
+        // Read code columns as dictionaries: a few hundred distinct communes
+        // need not be copied out as two million strings.
+        let fields: Vec<Field> = plain
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                    if f.name() != "household_id" =>
+                {
+                    Field::new(
+                        f.name(),
+                        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                        f.is_nullable(),
+                    )
+                }
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        let hinted = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
+        let metadata =
+            ArrowReaderMetadata::try_new(plain.metadata().clone(), hinted).unwrap_or(plain);
         let header = metadata
             .schema()
             .fields()
@@ -297,26 +320,48 @@ fn fill(
     let rows = rb.num_rows();
     // area
     let (array, name) = column(rb, columns, columns.area);
-    let mut areas = Texts::default();
-    texts(path, name, array, first_row, &mut areas)?;
-    for i in 0..rows {
-        match Area::parse_bytes(areas.get(i)) {
-            Some(a) => batch.area.push(a),
-            None => {
-                return Err(cell_error(
-                    path,
-                    name,
-                    first_row + i as u64,
-                    format!(
-                        "\"{}\" không phải khu vực; ghi rural (nông thôn) hoặc urban (thành thị)",
-                        String::from_utf8_lossy(areas.get(i))
-                    ),
-                ));
+    let bad_area = |row: usize, value: &[u8]| {
+        cell_error(
+            path,
+            name,
+            first_row + row as u64,
+            format!(
+                "\"{}\" không phải khu vực; ghi rural (nông thôn) hoặc urban (thành thị)",
+                String::from_utf8_lossy(value)
+            ),
+        )
+    };
+    if let (DataType::Dictionary(_, _), None) = (array.data_type(), first_null(array)) {
+        // Parse each distinct value once.
+        let dictionary = array.as_any_dictionary();
+        let mut values = Texts::default();
+        texts(path, name, dictionary.values(), first_row, &mut values)?;
+        let parsed: Vec<Option<Area>> = (0..values.len())
+            .map(|i| Area::parse_bytes(values.get(i)))
+            .collect();
+        for (row, key) in dictionary.normalized_keys().into_iter().enumerate() {
+            match parsed[key] {
+                Some(a) => batch.area.push(a),
+                None => return Err(bad_area(row, values.get(key))),
+            }
+        }
+    } else {
+        let mut areas = Texts::default();
+        texts(path, name, array, first_row, &mut areas)?;
+        for i in 0..rows {
+            match Area::parse_bytes(areas.get(i)) {
+                Some(a) => batch.area.push(a),
+                None => return Err(bad_area(i, areas.get(i))),
             }
         }
     }
     let (array, name) = column(rb, columns, columns.income_per_capita);
-    batch.income_per_capita = integers(path, name, array, first_row)?;
+    match (array.data_type(), first_null(array)) {
+        (DataType::Int64, None) => batch
+            .income_per_capita
+            .extend_from_slice(array.as_primitive::<Int64Type>().values()),
+        _ => batch.income_per_capita = integers(path, name, array, first_row)?,
+    }
     let (array, name) = column(rb, columns, columns.members);
     let members = integers(path, name, array, first_row)?;
     if let Some(i) = members
@@ -330,9 +375,9 @@ fn fill(
             format!("số nhân khẩu {} phải từ 1 trở lên", members[i]),
         ));
     }
-    batch.members = members.into_iter().map(|m| m as u32).collect();
-    batch.weight = match columns.weight {
-        None => vec![1.0; rows],
+    batch.members.extend(members.into_iter().map(|m| m as u32));
+    match columns.weight {
+        None => batch.weight.resize(rows, 1.0),
         Some(c) => {
             let (array, name) = column(rb, columns, c);
             let w = floats(path, name, array, first_row)?;
@@ -344,9 +389,9 @@ fn fill(
                     format!("{} không phải trọng số hợp lệ (một số lớn hơn 0)", w[i]),
                 ));
             }
-            w
+            batch.weight.extend_from_slice(&w);
         }
-    };
+    }
     let mut masks = vec![0u64; rows];
     for (bit, &c) in columns.deprivations.iter().enumerate() {
         let (array, name) = column(rb, columns, c);
@@ -366,10 +411,31 @@ fn fill(
             *m |= (f as u64) << bit;
         }
     }
-    batch.deprivations = masks.into_iter().map(DeprivationSet).collect();
+    batch
+        .deprivations
+        .extend(masks.into_iter().map(DeprivationSet));
     if let Some(g) = columns.group {
         let (array, name) = column(rb, columns, g);
-        texts(path, name, array, first_row, &mut batch.group)?;
+        if let (DataType::Dictionary(_, _), None) = (array.data_type(), first_null(array)) {
+            let dictionary = array.as_any_dictionary();
+            texts(
+                path,
+                name,
+                dictionary.values(),
+                first_row,
+                &mut batch.group.values,
+            )?;
+            batch
+                .group
+                .keys
+                .extend(dictionary.normalized_keys().into_iter().map(|k| k as u32));
+        } else {
+            let mut values = Texts::default();
+            texts(path, name, array, first_row, &mut values)?;
+            for i in 0..values.len() {
+                batch.group.push(values.get(i));
+            }
+        }
     }
     if let (Some(s), Some(p)) = (columns.stratum, columns.psu) {
         let (array, name) = column(rb, columns, s);

@@ -31,8 +31,12 @@ impl OutputFile {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let temp = tempfile::Builder::new()
-            .prefix(".giamngheo-")
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".giamngheo-");
+        // A temporary file is private (0600); the result is an ordinary file.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let temp = builder
             .tempfile_in(&dir)
             .map_err(|e| FileError::io(path, e))?;
         Ok(OutputFile {

@@ -149,6 +149,18 @@ impl Core {
 /// Index of the "all rows" group inside an accumulator.
 const TOTAL: u32 = 0;
 
+/// The name under which a group whose value is empty is kept.
+const EMPTY_GROUP: &[u8] = b"\0(empty)";
+
+/// A group of an accumulator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupId(u32);
+
+impl GroupId {
+    /// The whole batch: rows added here belong to no group.
+    pub const TOTAL: GroupId = GroupId(TOTAL);
+}
+
 /// Per-PSU totals of every group (group index → core totals).
 pub(crate) type PsuTotals = FxHashMap<u32, Core>;
 
@@ -190,36 +202,44 @@ pub struct Accumulator<'s> {
     names: Vec<Vec<u8>>,
     index: FxHashMap<Vec<u8>, u32>,
     totals: Vec<Totals>,
-    last_group: Option<(Vec<u8>, u32)>,
+    last_group: Option<(Vec<u8>, GroupId)>,
     /// Design-based sums: per (stratum, psu), the totals of every group.
     psus: Psus,
     last_psu: Option<(Vec<u8>, Vec<u8>, usize)>,
     /// Bootstrap replicate totals per group, when there is no design.
     replicates: Vec<Vec<Core>>,
-    /// Precomputed: the k, vulnerable and severe thresholds in points.
+    /// Precomputed: what each score means against k and the 1/5, 1/3, 1/2 cut-offs.
     thresholds: Thresholds,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// What a score of p points means, for every p from 0 to the denominator:
+/// MPI-poor (c ≥ k), vulnerable (1/5 ≤ c < 1/3), severe (c ≥ 1/2). Computed
+/// once, exactly, so the per-row work is a lookup.
+#[derive(Debug, Clone)]
 struct Thresholds {
-    k: Ratio<u64>,
+    by_points: Vec<(bool, bool, bool)>,
 }
 
 impl Thresholds {
-    fn vulnerable(points: u32, denominator: u32) -> bool {
-        // 1/5 ≤ c < 1/3, exactly.
-        5 * u64::from(points) >= u64::from(denominator)
-            && 3 * u64::from(points) < u64::from(denominator)
-    }
-
-    fn severe(points: u32, denominator: u32) -> bool {
-        2 * u64::from(points) >= u64::from(denominator)
+    fn new(standard: &Standard, k: Ratio<u64>) -> Thresholds {
+        let d = standard.points_denominator;
+        let by_points = (0..=d)
+            .map(|points| {
+                let score = standard::Score {
+                    points,
+                    denominator: d,
+                };
+                let (p, d) = (u64::from(points), u64::from(d));
+                (score.at_least(k), 5 * p >= d && 3 * p < d, 2 * p >= d)
+            })
+            .collect();
+        Thresholds { by_points }
     }
 }
 
 impl<'s> Accumulator<'s> {
     pub fn new(standard: &'s Standard, config: Config) -> Accumulator<'s> {
-        let thresholds = Thresholds { k: config.k };
+        let thresholds = Thresholds::new(standard, config.k);
         let mut acc = Accumulator {
             standard,
             config,
@@ -260,47 +280,59 @@ impl<'s> Accumulator<'s> {
         i
     }
 
-    /// Adds one household. `group` is the value of the grouping column (any
-    /// bytes; pass `None` when measuring without `--by`); `design` its stratum
-    /// and PSU when the file has them.
+    /// The group of a value of the grouping column (any bytes).
+    pub fn group(&mut self, name: &[u8]) -> GroupId {
+        // The total is index 0 and has the empty name; a real group with an
+        // empty value gets a name of its own.
+        let key: &[u8] = if name.is_empty() { EMPTY_GROUP } else { name };
+        GroupId(self.group_index(key))
+    }
+
+    /// Adds one household. `group` is the value of the grouping column (pass
+    /// `None` when measuring without `--by`); `design` its stratum and PSU
+    /// when the file has them.
     pub fn add(&mut self, group: Option<&[u8]>, row: &Row, design: Option<Design<'_>>) -> Status {
-        let classification =
-            self.standard
-                .classify(row.area, row.income_per_capita, row.deprivations);
         let group = match group {
-            None => None,
-            Some(name) => Some(match &self.last_group {
+            None => GroupId::TOTAL,
+            Some(name) => match &self.last_group {
                 Some((last, i)) if last.as_slice() == name => *i,
                 _ => {
-                    // The total is index 0 and has the empty name; a real
-                    // group with an empty value gets a name of its own.
-                    let key: &[u8] = if name.is_empty() { b"\0(empty)" } else { name };
-                    let i = self.group_index(key);
+                    let i = self.group(name);
                     self.last_group = Some((name.to_vec(), i));
                     i
                 }
-            }),
+            },
         };
+        self.add_to(group, row, design)
+    }
+
+    /// Adds one household to a group from [`Accumulator::group`], or to
+    /// [`GroupId::TOTAL`] for a row of no group.
+    pub fn add_to(&mut self, group: GroupId, row: &Row, design: Option<Design<'_>>) -> Status {
+        let classification =
+            self.standard
+                .classify(row.area, row.income_per_capita, row.deprivations);
+        // A row is added to its group only; the total is the sum of the
+        // groups, made once in `finish`.
+        let group = group.0;
 
         let w = match self.config.unit {
             Unit::Household => row.weight,
             Unit::Person => row.weight * f64::from(row.members),
         };
         let score = classification.score;
-        let mpi = score.at_least(self.thresholds.k);
+        let (mpi, vulnerable, severe) = self.thresholds.by_points[score.points as usize];
         let points = f64::from(score.points);
         let core = Core {
             w,
             w_mpi: if mpi { w } else { 0.0 },
             w_points: if mpi { w * points } else { 0.0 },
         };
-        let vulnerable = Thresholds::vulnerable(score.points, score.denominator);
-        let severe = Thresholds::severe(score.points, score.denominator);
         let status = classification.status;
         let deprivations = row.deprivations;
 
-        for g in [Some(TOTAL), group].into_iter().flatten() {
-            let t = &mut self.totals[g as usize];
+        {
+            let t = &mut self.totals[group as usize];
             t.rows += 1;
             t.w += w;
             t.w2 += w * w;
@@ -347,21 +379,16 @@ impl<'s> Accumulator<'s> {
                     i
                 }
             };
-            let psu = &mut self.psus.totals[slot];
-            for g in [Some(TOTAL), group].into_iter().flatten() {
-                psu.entry(g).or_default().add(core);
-            }
+            self.psus.totals[slot].entry(group).or_default().add(core);
         } else if let Some(b) = &self.config.bootstrap {
-            for g in [Some(TOTAL), group].into_iter().flatten() {
-                let multipliers = b.poisson_multipliers(row.key);
-                for (rep, m) in self.replicates[g as usize].iter_mut().zip(multipliers) {
-                    let m = f64::from(m);
-                    rep.add(Core {
-                        w: m * core.w,
-                        w_mpi: m * core.w_mpi,
-                        w_points: m * core.w_points,
-                    });
-                }
+            let multipliers = b.poisson_multipliers(row.key);
+            for (rep, m) in self.replicates[group as usize].iter_mut().zip(multipliers) {
+                let m = f64::from(m);
+                rep.add(Core {
+                    w: m * core.w,
+                    w_mpi: m * core.w_mpi,
+                    w_points: m * core.w_points,
+                });
             }
         }
         status
@@ -391,7 +418,34 @@ impl<'s> Accumulator<'s> {
     }
 
     /// The measures of every group, sorted by group name, then the total.
-    pub fn finish(self) -> Vec<GroupMeasures> {
+    pub fn finish(mut self) -> Vec<GroupMeasures> {
+        let mut order: Vec<usize> = (1..self.names.len()).collect();
+        order.sort_by(|&a, &b| self.names[a].cmp(&self.names[b]));
+        // The total: rows added without a group, plus every group, in name
+        // order so that the sums do not depend on the order of rows.
+        let mut total = std::mem::take(&mut self.totals[TOTAL as usize]);
+        for &g in &order {
+            total.merge(&self.totals[g]);
+        }
+        self.totals[TOTAL as usize] = total;
+        if !self.replicates.is_empty() {
+            let mut total = std::mem::take(&mut self.replicates[TOTAL as usize]);
+            for &g in &order {
+                for (a, b) in total.iter_mut().zip(&self.replicates[g]) {
+                    a.add(*b);
+                }
+            }
+            self.replicates[TOTAL as usize] = total;
+        }
+        for psu in &mut self.psus.totals {
+            let mut groups: Vec<(u32, Core)> = psu.iter().map(|(g, c)| (*g, *c)).collect();
+            groups.sort_by(|a, b| self.names[a.0 as usize].cmp(&self.names[b.0 as usize]));
+            let total = groups.iter().fold(Core::default(), |mut acc, (_, c)| {
+                acc.add(*c);
+                acc
+            });
+            psu.insert(TOTAL, total);
+        }
         let denominator = f64::from(self.standard.points_denominator);
         let weights: Vec<f64> = self
             .standard
@@ -407,8 +461,6 @@ impl<'s> Accumulator<'s> {
             .filter(|_| !self.psus.is_empty())
             .map(|b| b.design_replicates(&self.psus, self.names.len()));
 
-        let mut order: Vec<usize> = (1..self.names.len()).collect();
-        order.sort_by(|&a, &b| self.names[a].cmp(&self.names[b]));
         order.push(TOTAL as usize);
 
         order
@@ -417,7 +469,7 @@ impl<'s> Accumulator<'s> {
                 let t = &self.totals[g];
                 let name = if g == TOTAL as usize {
                     "total".to_string()
-                } else if self.names[g] == b"\0(empty)" {
+                } else if self.names[g] == EMPTY_GROUP {
                     String::new()
                 } else {
                     String::from_utf8_lossy(&self.names[g]).into_owned()

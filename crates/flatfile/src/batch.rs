@@ -178,11 +178,11 @@ pub struct Codes {
 impl Codes {
     pub fn push(&mut self, value: &[u8]) {
         // Files are usually sorted by unit: most rows repeat the last value.
-        if let Some(&last) = self.keys.last() {
-            if self.values.get(last as usize) == value {
-                self.keys.push(last);
-                return;
-            }
+        if let Some(&last) = self.keys.last()
+            && self.values.get(last as usize) == value
+        {
+            self.keys.push(last);
+            return;
         }
         let key = match self.index.get(value) {
             Some(&k) => k,

@@ -526,9 +526,9 @@ impl Job for ClassifyJob<'_> {
                     push_csv_field(buf, batch.household_id.get(i));
                     buf.push(b',');
                     push_csv_field(buf, batch.commune_code.get(i));
-                    let _ = write!(
+                    let _ = writeln!(
                         buf,
-                        ",{},{},{},{},{},{}\n",
+                        ",{},{},{},{},{},{}",
                         c.status.code(),
                         c.deprivation_count(),
                         deprived(c),

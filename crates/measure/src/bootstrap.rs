@@ -55,6 +55,8 @@ impl Bootstrap {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         let mut out = vec![vec![Core::default(); self.replicates as usize]; groups];
         let mut multiplier = vec![0.0f64; psus.names.len()];
+        // `r` indexes the inner (replicate) level of `out[group][r]`.
+        #[allow(clippy::needless_range_loop)]
         for r in 0..self.replicates as usize {
             for s in &strata {
                 let n = s.len();

@@ -273,7 +273,7 @@ impl Standard {
         let (Some(form), Some(rules)) = (&self.score_form, &self.compiled.score_form) else {
             return Err(ClassifyError::NoScoreForm(self.id.clone()));
         };
-        if score_b % form.points_per_deprivation != 0 {
+        if !score_b.is_multiple_of(form.points_per_deprivation) {
             return Err(ClassifyError::ScoreBNotMultiple {
                 b: score_b,
                 per: form.points_per_deprivation,

@@ -248,13 +248,13 @@ impl Checker<'_> {
             let at = format!("{field}[{i}]");
             let above = find(&format!("{at}.above"), &r.above)?;
             let at_most = find(&format!("{at}.at_most"), &r.at_most)?;
-            if let (Some(a), Some(b)) = (above, at_most) {
-                if a >= b {
-                    return self.fail(
-                        format!("{at}.at_most"),
-                        "mức `at_most` phải cao hơn mức `above`, nếu không quy tắc không bao giờ đúng",
-                    );
-                }
+            if let (Some(a), Some(b)) = (above, at_most)
+                && a >= b
+            {
+                return self.fail(
+                    format!("{at}.at_most"),
+                    "mức `at_most` phải cao hơn mức `above`, nếu không quy tắc không bao giờ đúng",
+                );
             }
             self.code(&format!("{at}.reason.code"), &r.reason.code)?;
             let text = Text {

@@ -2,22 +2,7 @@
 
 use crate::model::*;
 use std::fmt::Write;
-
-/// Groups thousands with dots, as Vietnamese writes money: 1.500.000.
-pub fn format_vnd(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if amount < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
+use vntext::format_vnd;
 
 fn mark(c: Confidence, language: Language) -> String {
     format!("[{}: {}]", c.mark(), c.describe(language))
@@ -238,20 +223,5 @@ impl Standard {
             let _ = writeln!(out, "{}: {}", t("Ghi chú", "Notes"), notes.get(language));
         }
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_vnd;
-
-    #[test]
-    fn vnd_uses_dots() {
-        assert_eq!(format_vnd(0), "0");
-        assert_eq!(format_vnd(999), "999");
-        assert_eq!(format_vnd(1_000), "1.000");
-        assert_eq!(format_vnd(1_500_000), "1.500.000");
-        assert_eq!(format_vnd(-2_000_000), "-2.000.000");
-        assert_eq!(format_vnd(12_345_678_901), "12.345.678.901");
     }
 }

@@ -15,7 +15,6 @@ mod model;
 
 pub use catalogue::{Catalogue, CatalogueError};
 pub use classify::{Classification, ClassifyError, DeprivationSet, Score, ScoreFormClassification};
-pub use describe::format_vnd;
 pub use load::{LoadError, MAX_INDICATORS, parse, parse_ratio};
 pub use model::*;
 pub use num_rational::Ratio;

@@ -1,0 +1,251 @@
+//! Vietnamese text as users write it.
+//!
+//! - [`nfc`]: every text crossing a boundary is stored in NFC, so "ễ" typed
+//!   as one code point or as e + marks is one string.
+//! - [`search_key`]: lowercase, without diacritics, đ as d — "nguyen van a"
+//!   finds "Nguyễn Văn A" and "duc" finds "Đức".
+//! - [`sort_key`]: an ASCII key whose byte order is the Vietnamese dictionary
+//!   order (a ă â b c d đ e ê …, then tones: ngang, huyền, hỏi, ngã, sắc,
+//!   nặng). Compared as bytes, it sorts the same on SQLite and PostgreSQL.
+//! - [`name_sort_key`]: official lists sort by given name, then full name.
+//! - [`parse_date`] / [`format_date`]: dd/mm/yyyy. [`format_vnd`]: 1.500.000.
+
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// The text in Unicode NFC, trimmed, inner runs of whitespace made one space.
+pub fn nfc(text: &str) -> String {
+    let composed: String = text.nfc().collect();
+    composed.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Lowercase, no diacritics, đ → d, single spaces.
+pub fn search_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The letters of the Vietnamese alphabet in order, with the Latin letters it
+/// lacks (f, j, w, z) where Latin puts them.
+const ALPHABET: [&str; 33] = [
+    "a", "ă", "â", "b", "c", "d", "đ", "e", "ê", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o",
+    "ô", "ơ", "p", "q", "r", "s", "t", "u", "ư", "v", "w", "x", "y", "z",
+];
+
+/// Tone marks in dictionary order (ngang has none).
+fn tone(mark: char) -> Option<u8> {
+    match mark {
+        '\u{300}' => Some(1), // huyền
+        '\u{309}' => Some(2), // hỏi
+        '\u{303}' => Some(3), // ngã
+        '\u{301}' => Some(4), // sắc
+        '\u{323}' => Some(5), // nặng
+        _ => None,
+    }
+}
+
+/// Rank of a letter (with its vowel marks, without its tone), 1-based;
+/// digits rank before letters; anything else after them.
+fn rank(letter: &str) -> u8 {
+    if let Some(i) = ALPHABET.iter().position(|a| *a == letter) {
+        return 11 + i as u8;
+    }
+    match letter.chars().next() {
+        Some(d @ '0'..='9') => 1 + (d as u8 - b'0'),
+        _ => 50,
+    }
+}
+
+fn push_rank(out: &mut String, r: u8) {
+    out.push((b'A' + r / 26) as char);
+    out.push((b'A' + r % 26) as char);
+}
+
+/// An ASCII key whose byte order is the Vietnamese dictionary order of `text`:
+/// letters first (tones ignored), then tones letter by letter.
+pub fn sort_key(text: &str) -> String {
+    let lower = nfc(text).to_lowercase();
+    let mut primary = String::new();
+    let mut tones = String::new();
+    for word in lower.split(' ') {
+        if !primary.is_empty() {
+            // A space sorts before every letter: "An" < "An Bình" < "Anh".
+            primary.push_str("AA");
+            tones.push('0');
+        }
+        for c in word.chars() {
+            // Split the tone from the letter; keep breve, circumflex, horn.
+            let mut letter = String::new();
+            let mut t = 0u8;
+            for d in c.to_string().nfd() {
+                match tone(d) {
+                    Some(x) => t = x,
+                    None => letter.push(d),
+                }
+            }
+            let letter: String = letter.nfc().collect();
+            push_rank(&mut primary, rank(&letter));
+            tones.push((b'0' + t) as char);
+        }
+    }
+    // '!' sorts below every rank code and digit: a shorter name whose letters
+    // begin a longer one comes first.
+    format!("{primary}!{tones}")
+}
+
+/// The given name: the last word of a Vietnamese full name.
+pub fn given_name(full_name: &str) -> &str {
+    full_name.trim().rsplit(' ').next().unwrap_or("")
+}
+
+/// The order of official lists: by given name, then by full name.
+pub fn name_sort_key(full_name: &str) -> String {
+    let name = nfc(full_name);
+    format!("{}!{}", sort_key(given_name(&name)), sort_key(&name))
+}
+
+/// A date written dd/mm/yyyy (also d/m/yyyy, with - or .), or ISO yyyy-mm-dd.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
+    if let [d, m, y] = parts[..] {
+        if y.len() != 4 {
+            return None;
+        }
+        let (d, m, y) = (d.parse().ok()?, m.parse().ok()?, y.parse().ok()?);
+        return NaiveDate::from_ymd_opt(y, m, d);
+    }
+    None
+}
+
+/// dd/mm/yyyy.
+pub fn format_date(date: NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+/// Groups thousands with dots, as Vietnamese writes money: 1.500.000.
+pub fn format_vnd(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if amount < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfc_joins_decomposed_text() {
+        let decomposed = "Nguye\u{302}\u{303}n  Va\u{306}n A ";
+        assert_eq!(nfc(decomposed), "Nguyễn Văn A");
+        assert_eq!(nfc(decomposed).chars().count(), 12);
+    }
+
+    #[test]
+    fn search_keys_fold_case_marks_and_d() {
+        assert_eq!(search_key("Nguyễn Văn A"), "nguyen van a");
+        assert_eq!(search_key("ĐỨC"), "duc");
+        assert_eq!(search_key("Trần Thị Ánh  Tuyết"), "tran thi anh tuyet");
+        assert_eq!(search_key("Nguye\u{302}\u{303}n"), "nguyen");
+    }
+
+    fn sorted(names: &[&str], key: fn(&str) -> String) -> Vec<String> {
+        let mut v: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        v.sort_by_key(|n| key(n));
+        v
+    }
+
+    #[test]
+    fn alphabet_order() {
+        // a ă â b c d đ e ê … o ô ơ … u ư
+        let words = [
+            "đa", "da", "ơn", "ôn", "on", "ân", "ăn", "an", "ưu", "uu", "ê", "e", "bê", "xa", "ya",
+        ];
+        assert_eq!(
+            sorted(&words, sort_key),
+            [
+                "an", "ăn", "ân", "bê", "da", "đa", "e", "ê", "on", "ôn", "ơn", "uu", "ưu", "xa",
+                "ya"
+            ]
+        );
+    }
+
+    #[test]
+    fn tones_order_after_letters() {
+        // ngang, huyền, hỏi, ngã, sắc, nặng
+        let words = ["mạ", "má", "mã", "mả", "mà", "ma"];
+        assert_eq!(
+            sorted(&words, sort_key),
+            ["ma", "mà", "mả", "mã", "má", "mạ"]
+        );
+        // Letters decide before tones: "mà" < "man"
+        assert_eq!(sorted(&["man", "mà"], sort_key), ["mà", "man"]);
+        // Upper and lower case sort together.
+        assert_eq!(sort_key("Ánh"), sort_key("ánh"));
+    }
+
+    #[test]
+    fn official_lists_sort_by_given_name_then_full_name() {
+        let names = [
+            "Trần Văn Bình",
+            "Nguyễn Thị An",
+            "Lê Văn An",
+            "Đặng Anh",
+            "Nguyễn Văn Ân",
+        ];
+        assert_eq!(
+            sorted(&names, name_sort_key),
+            [
+                "Lê Văn An",
+                "Nguyễn Thị An",
+                "Đặng Anh",
+                "Nguyễn Văn Ân",
+                "Trần Văn Bình"
+            ]
+        );
+    }
+
+    #[test]
+    fn dates() {
+        let d = NaiveDate::from_ymd_opt(2024, 3, 9).unwrap();
+        assert_eq!(parse_date("09/03/2024"), Some(d));
+        assert_eq!(parse_date("9/3/2024"), Some(d));
+        assert_eq!(parse_date("2024-03-09"), Some(d));
+        assert_eq!(parse_date("09-03-2024"), Some(d));
+        assert_eq!(parse_date("31/02/2024"), None);
+        assert_eq!(parse_date("09/03/24"), None);
+        assert_eq!(parse_date("hôm qua"), None);
+        assert_eq!(format_date(d), "09/03/2024");
+    }
+
+    #[test]
+    fn vnd_uses_dots() {
+        assert_eq!(format_vnd(0), "0");
+        assert_eq!(format_vnd(999), "999");
+        assert_eq!(format_vnd(1_000), "1.000");
+        assert_eq!(format_vnd(1_500_000), "1.500.000");
+        assert_eq!(format_vnd(-2_000_000), "-2.000.000");
+    }
+}

@@ -37,6 +37,10 @@ pub struct Columns {
     pub psu: Option<usize>,
     pub read_ids: bool,
     pub read_key: bool,
+    /// Read with the ids (for import into the registry), when present.
+    pub village: Option<usize>,
+    pub merit: Option<usize>,
+    pub social_protection: Option<usize>,
 }
 
 impl Columns {
@@ -110,6 +114,9 @@ impl Columns {
             psu,
             read_ids: options.ids,
             read_key: options.key,
+            village: find("village").filter(|_| options.ids),
+            merit: find("merit").filter(|_| options.ids),
+            social_protection: find("social_protection").filter(|_| options.ids),
         })
     }
 
@@ -123,6 +130,9 @@ impl Columns {
         used.extend(self.psu);
         if self.read_ids {
             used.extend([self.household_id, self.commune_code]);
+            used.extend(self.village);
+            used.extend(self.merit);
+            used.extend(self.social_protection);
         }
         if self.read_key {
             used.push(self.household_id);
@@ -232,6 +242,10 @@ pub struct Batch {
     pub stratum: Texts,
     pub psu: Texts,
     pub key: Vec<u64>,
+    /// Filled with the ids when the file has these columns.
+    pub village: Texts,
+    pub merit: Vec<bool>,
+    pub social_protection: Vec<bool>,
 }
 
 impl Batch {
@@ -255,6 +269,9 @@ impl Batch {
         self.stratum.clear();
         self.psu.clear();
         self.key.clear();
+        self.village.clear();
+        self.merit.clear();
+        self.social_protection.clear();
     }
 
     /// Parses one row whose cells `cell(i)` gives by column index.
@@ -335,6 +352,17 @@ impl Batch {
             if columns.read_ids {
                 self.household_id.push(id);
                 self.commune_code.push(cell(columns.commune_code));
+                if let Some(v) = columns.village {
+                    self.village.push(cell(v));
+                }
+                for (column, flags) in [
+                    (columns.merit, &mut self.merit),
+                    (columns.social_protection, &mut self.social_protection),
+                ] {
+                    if let Some(c) = column {
+                        flags.push(parse_flag(cell(c)).map_err(|p| bad(c, p))?);
+                    }
+                }
             }
             if columns.read_key {
                 self.key.push(hash_id(id));
@@ -355,6 +383,17 @@ pub fn hash_id(id: &[u8]) -> u64 {
     id.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+fn parse_flag(value: &[u8]) -> Result<bool, String> {
+    match value {
+        b"1" => Ok(true),
+        b"0" => Ok(false),
+        other => Err(format!(
+            "\"{}\" không hợp lệ; ghi 1 (có) hoặc 0 (không)",
+            show(other)
+        )),
+    }
 }
 
 fn show(value: &[u8]) -> String {

@@ -454,6 +454,28 @@ fn fill(
             batch.household_id = ids;
             let (array, name) = column(rb, columns, columns.commune_code);
             texts(path, name, array, first_row, &mut batch.commune_code)?;
+            if let Some(v) = columns.village {
+                let (array, name) = column(rb, columns, v);
+                texts(path, name, array, first_row, &mut batch.village)?;
+            }
+            for (c, flags) in [
+                (columns.merit, &mut batch.merit),
+                (columns.social_protection, &mut batch.social_protection),
+            ] {
+                if let Some(c) = c {
+                    let (array, name) = column(rb, columns, c);
+                    let values = integers(path, name, array, first_row)?;
+                    if let Some(i) = values.iter().position(|&v| v != 0 && v != 1) {
+                        return Err(cell_error(
+                            path,
+                            name,
+                            first_row + i as u64,
+                            format!("\"{}\" không hợp lệ; ghi 1 (có) hoặc 0 (không)", values[i]),
+                        ));
+                    }
+                    flags.extend(values.iter().map(|&v| v == 1));
+                }
+            }
         }
     }
     Ok(())

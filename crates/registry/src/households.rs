@@ -1,0 +1,651 @@
+//! Households, members, surveys and assessments.
+
+use crate::error::RegistryError;
+use crate::service::{Actor, Registry, audit, diff};
+use crate::units::ImportSummary;
+use flatfile::{Batch, Input, Job, ReadOptions};
+use serde_json::json;
+use standard::{Area, DeprivationSet, Standard};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+
+/// One row of the flat household file, as the registry imports it.
+#[derive(Debug, Clone, PartialEq)]
+struct FlatRow {
+    row: u64,
+    code: String,
+    commune: String,
+    village: String,
+    area: Area,
+    members: u32,
+    income_per_capita: i64,
+    deprivations: DeprivationSet,
+    merit: bool,
+    social_protection: bool,
+}
+
+struct Collect;
+
+impl Job for Collect {
+    type Output = Vec<FlatRow>;
+    fn start(&self) -> Vec<FlatRow> {
+        Vec::new()
+    }
+    fn batch(&self, b: &Batch, out: &mut Vec<FlatRow>) {
+        let text = |t: &flatfile::Texts, i: usize| vntext::nfc(&String::from_utf8_lossy(t.get(i)));
+        for i in 0..b.len() {
+            out.push(FlatRow {
+                row: b.first_row + i as u64,
+                code: text(&b.household_id, i),
+                commune: text(&b.commune_code, i),
+                village: if b.village.is_empty() {
+                    String::new()
+                } else {
+                    text(&b.village, i)
+                },
+                area: b.area[i],
+                members: b.members[i],
+                income_per_capita: b.income_per_capita[i],
+                deprivations: b.deprivations[i],
+                merit: b.merit.get(i).copied().unwrap_or(false),
+                social_protection: b.social_protection.get(i).copied().unwrap_or(false),
+            });
+        }
+    }
+}
+
+/// A household as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct HouseholdSummary {
+    pub id: i64,
+    pub code: String,
+    pub commune_id: i64,
+    pub village_id: Option<i64>,
+    pub head_name: String,
+    pub address: String,
+}
+
+/// A new household, as a form or a sheet gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewHousehold {
+    pub code: String,
+    pub commune_code: String,
+    pub village_code: Option<String>,
+    pub address: String,
+    pub head_name: String,
+    pub phone: String,
+}
+
+/// A member of a household.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewMember {
+    pub full_name: String,
+    pub sex: Option<String>,
+    /// dd/mm/yyyy or ISO.
+    pub birth_date: Option<String>,
+    pub id_number: Option<String>,
+    pub relation: String,
+    pub ethnicity: String,
+    pub disability: bool,
+    pub no_working_capacity: bool,
+    pub merit: bool,
+    pub social_protection: bool,
+}
+
+/// Checks an identity number: a 12-digit CCCD (whose 4th digit gives sex and
+/// century of birth) or a 9-digit CMND.
+pub fn check_id_number(
+    number: &str,
+    sex: Option<&str>,
+    birth_year: Option<i32>,
+) -> Result<(), String> {
+    if !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("số định danh \"{number}\" chỉ được gồm chữ số"));
+    }
+    match number.len() {
+        9 => Ok(()),
+        12 => {
+            let digit = i32::from(number.as_bytes()[3] - b'0');
+            // 0/1: 20th century male/female, 2/3: 21st, 4/5: 22nd, …
+            let century = 1900 + 100 * (digit / 2);
+            let female = digit % 2 == 1;
+            if let Some(s) = sex
+                && (s == "female") != female
+            {
+                return Err(format!(
+                    "số CCCD \"{number}\": chữ số thứ 4 không khớp giới tính"
+                ));
+            }
+            if let Some(y) = birth_year {
+                let yy = i32::from(number.as_bytes()[4] - b'0') * 10
+                    + i32::from(number.as_bytes()[5] - b'0');
+                if century + yy != y {
+                    return Err(format!(
+                        "số CCCD \"{number}\": chữ số 4–6 không khớp năm sinh {y}"
+                    ));
+                }
+            }
+            Ok(())
+        }
+        n => Err(format!(
+            "số định danh \"{number}\" có {n} chữ số; CCCD có 12, CMND có 9"
+        )),
+    }
+}
+
+impl Registry {
+    /// Imports the flat household file for a review year: each household is
+    /// created or updated, its answers stored as a survey, and its official
+    /// assessment for the year computed by `standard`. All or nothing.
+    pub async fn import_flat(
+        &self,
+        actor: &Actor,
+        path: &Path,
+        standard: &Standard,
+        year: i64,
+        dry_run: bool,
+    ) -> Result<ImportSummary, RegistryError> {
+        let input = Input::open(path)?;
+        let options = ReadOptions {
+            ids: true,
+            ..ReadOptions::default()
+        };
+        let columns = input.columns(standard, &options)?;
+        let mut rows = Vec::new();
+        input.run(&columns, &Collect, 2, &|_| {}, |part| {
+            rows.extend(part);
+            Ok(())
+        })?;
+        let file = path.display().to_string();
+
+        // Units: every commune and village must be known.
+        let units = self.units().await?;
+        let communes: HashMap<&str, &crate::units::Unit> = units
+            .iter()
+            .filter(|u| u.level == "commune")
+            .map(|u| (u.code.as_str(), u))
+            .collect();
+        let mut villages: HashMap<(i64, String), i64> = HashMap::new();
+        for v in units.iter().filter(|u| u.level == "village") {
+            if let Some(parent) = v.parent_id {
+                villages.insert((parent, v.code.clone()), v.id);
+                villages.insert((parent, vntext::search_key(&v.name)), v.id);
+            }
+        }
+        let mut problems = Vec::new();
+        let mut unknown_communes = BTreeMap::new();
+        let mut unknown_villages = BTreeMap::new();
+        let mut seen = HashMap::new();
+        let scope = self.scope(actor).await?;
+        let mut resolved = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if let Some(first) = seen.insert(r.code.clone(), r.row) {
+                problems.push(format!(
+                    "{file}, dòng {}, cột \"household_id\": mã hộ \"{}\" đã có ở dòng {first}",
+                    r.row, r.code
+                ));
+            }
+            let Some(commune) = communes.get(r.commune.as_str()) else {
+                unknown_communes.entry(r.commune.clone()).or_insert(r.row);
+                continue;
+            };
+            if !actor.role.writes() || !scope.contains(commune.id) {
+                problems.push(format!(
+                    "{file}, dòng {}: xã \"{}\" nằm ngoài phạm vi của tài khoản",
+                    r.row, r.commune
+                ));
+                continue;
+            }
+            let village = if r.village.is_empty() {
+                None
+            } else {
+                let id = villages
+                    .get(&(commune.id, r.village.clone()))
+                    .or_else(|| villages.get(&(commune.id, vntext::search_key(&r.village))));
+                match id {
+                    Some(id) => Some(*id),
+                    None => {
+                        unknown_villages
+                            .entry(format!("{}/{}", r.commune, r.village))
+                            .or_insert(r.row);
+                        continue;
+                    }
+                }
+            };
+            resolved.push((r, commune.id, village));
+        }
+        for (code, row) in unknown_communes {
+            problems.push(format!(
+                "{file}, dòng {row}, cột \"commune_code\": không có xã \"{code}\" trong danh mục đơn vị; nạp danh mục trước (giamngheo units import)"
+            ));
+        }
+        for (code, row) in unknown_villages {
+            problems.push(format!("{file}, dòng {row}, cột \"village\": không có thôn \"{code}\" trong danh mục đơn vị"));
+        }
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+
+        let existing: HashMap<String, (i64, i64, Option<i64>)> =
+            sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(
+                "SELECT code, id, commune_id, village_id FROM households",
+            )
+            .fetch_all(&self.db.pool)
+            .await?
+            .into_iter()
+            .map(|(code, id, c, v)| (code, (id, c, v)))
+            .collect();
+        let mut summary = ImportSummary::default();
+        let mut tx = self.db.pool.begin().await?;
+        let now = crate::now();
+        for (r, commune_id, village_id) in resolved {
+            let id = match existing.get(&r.code) {
+                Some(&(id, c, v)) => {
+                    if (c, v) != (commune_id, village_id) {
+                        sqlx::query("UPDATE households SET commune_id = $1, village_id = $2, updated_at = $3 WHERE id = $4")
+                            .bind(commune_id)
+                            .bind(village_id)
+                            .bind(&now)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        let changes = diff(
+                            &json!({"commune_id": c, "village_id": v}),
+                            &json!({"commune_id": commune_id, "village_id": village_id}),
+                        );
+                        audit(
+                            &mut tx,
+                            actor,
+                            "update",
+                            "household",
+                            &r.code,
+                            Some(commune_id),
+                            changes,
+                        )
+                        .await?;
+                        summary.updated += 1;
+                    } else {
+                        summary.unchanged += 1;
+                    }
+                    id
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO households (code, commune_id, village_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(&r.code)
+                    .bind(commune_id)
+                    .bind(village_id)
+                    .bind(&now)
+                    .bind(&now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    audit(
+                        &mut tx,
+                        actor,
+                        "create",
+                        "household",
+                        &r.code,
+                        Some(commune_id),
+                        json!({"commune_id": commune_id, "village_id": village_id}),
+                    )
+                    .await?;
+                    summary.created += 1;
+                    id
+                }
+            };
+            let deprived: Vec<&str> = r
+                .deprivations
+                .iter()
+                .map(|i| standard.indicators[i].code.as_str())
+                .collect();
+            let answers = json!({
+                "source": file, "area": r.area.code(), "members": r.members,
+                "income_per_capita": r.income_per_capita, "deprived": deprived,
+                "merit": r.merit, "social_protection": r.social_protection,
+            });
+            let survey_id: i64 = sqlx::query_scalar(
+                "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(id)
+            .bind(year)
+            .bind(answers.to_string())
+            .bind(&now)
+            .bind(&actor.name)
+            .fetch_one(&mut *tx)
+            .await?;
+            self.record_assessment(
+                &mut tx,
+                actor,
+                id,
+                &r.code,
+                commune_id,
+                year,
+                standard,
+                r.area,
+                r.income_per_capita,
+                r.deprivations,
+                Some(survey_id),
+                &answers,
+            )
+            .await?;
+        }
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(summary)
+    }
+
+    /// Replaces the official assessment of a household for a year.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn record_assessment(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Actor,
+        household_id: i64,
+        household_code: &str,
+        unit_id: i64,
+        year: i64,
+        standard: &Standard,
+        area: Area,
+        income: i64,
+        deprivations: DeprivationSet,
+        survey_id: Option<i64>,
+        inputs: &serde_json::Value,
+    ) -> Result<(), RegistryError> {
+        let c = standard.classify(area, income, deprivations);
+        let deprived: Vec<&str> = c.deprived_codes(standard).collect();
+        let old: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM assessments WHERE household_id = $1 AND year = $2 AND official = 1",
+        )
+        .bind(household_id)
+        .bind(year)
+        .fetch_optional(&mut **tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM assessments WHERE household_id = $1 AND year = $2 AND official = 1",
+        )
+        .bind(household_id)
+        .bind(year)
+        .execute(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(household_id)
+        .bind(year)
+        .bind(&standard.id)
+        .bind(1i64)
+        .bind(c.status.code())
+        .bind(i64::from(c.deprivation_count()))
+        .bind(deprived.join(";"))
+        .bind(i64::from(c.score.points))
+        .bind(i64::from(c.score.denominator))
+        .bind(&c.reason(standard).code)
+        .bind(inputs.to_string())
+        .bind(survey_id)
+        .bind(crate::now())
+        .execute(&mut **tx)
+        .await?;
+        audit(
+            tx,
+            actor,
+            "assess",
+            "household",
+            household_code,
+            Some(unit_id),
+            json!({"year": year, "standard": standard.id, "status": [old, c.status.code()], "deprived": deprived}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Creates a household (with its head's name, for lists and search).
+    pub async fn create_household(
+        &self,
+        actor: &Actor,
+        new: &NewHousehold,
+    ) -> Result<i64, RegistryError> {
+        let commune = self
+            .unit_by_code(&new.commune_code)
+            .await?
+            .filter(|u| u.level == "commune")
+            .ok_or_else(|| RegistryError::NotFound(format!("xã \"{}\"", new.commune_code)))?;
+        self.check_write(actor, commune.id).await?;
+        let village_id = match &new.village_code {
+            None => None,
+            Some(code) => Some(
+                self.unit_by_code(code)
+                    .await?
+                    .filter(|u| u.parent_id == Some(commune.id))
+                    .ok_or_else(|| {
+                        RegistryError::NotFound(format!(
+                            "thôn \"{code}\" của xã \"{}\"",
+                            new.commune_code
+                        ))
+                    })?
+                    .id,
+            ),
+        };
+        let head = vntext::nfc(&new.head_name);
+        let now = crate::now();
+        let mut tx = self.db.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(vntext::nfc(&new.code))
+        .bind(commune.id)
+        .bind(village_id)
+        .bind(vntext::nfc(&new.address))
+        .bind(&head)
+        .bind(vntext::search_key(&head))
+        .bind(vntext::search_key(vntext::given_name(&head)))
+        .bind(vntext::name_sort_key(&head))
+        .bind(new.phone.trim())
+        .bind(&now)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "create",
+            "household",
+            &new.code,
+            Some(commune.id),
+            json!({"commune": new.commune_code, "village": new.village_code, "head_name": head, "address": new.address, "phone": new.phone}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn household_unit(&self, household_id: i64) -> Result<(String, i64), RegistryError> {
+        sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
+            .bind(household_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))
+    }
+
+    /// Adds a member to a household, checking the identity number.
+    pub async fn add_member(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        m: &NewMember,
+    ) -> Result<i64, RegistryError> {
+        let (code, commune_id) = self.household_unit(household_id).await?;
+        self.check_write(actor, commune_id).await?;
+        let name = vntext::nfc(&m.full_name);
+        let mut problems = Vec::new();
+        if name.is_empty() {
+            problems.push("họ và tên: không được để trống".to_string());
+        }
+        let birth = match &m.birth_date {
+            None => None,
+            Some(text) => match vntext::parse_date(text) {
+                Some(d) => Some(d),
+                None => {
+                    problems.push(format!("ngày sinh \"{text}\" không đúng dạng dd/mm/yyyy"));
+                    None
+                }
+            },
+        };
+        if let Some(number) = &m.id_number {
+            use chrono::Datelike;
+            if let Err(p) = check_id_number(number, m.sex.as_deref(), birth.map(|d| d.year())) {
+                problems.push(p);
+            }
+        }
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO members (household_id, full_name, name_search, given_search, name_sort, sex, birth_date, id_number, relation, ethnicity, disability, no_working_capacity, merit, social_protection) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        )
+        .bind(household_id)
+        .bind(&name)
+        .bind(vntext::search_key(&name))
+        .bind(vntext::search_key(vntext::given_name(&name)))
+        .bind(vntext::name_sort_key(&name))
+        .bind(&m.sex)
+        .bind(birth.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(&m.id_number)
+        .bind(vntext::nfc(&m.relation))
+        .bind(vntext::nfc(&m.ethnicity))
+        .bind(i64::from(m.disability))
+        .bind(i64::from(m.no_working_capacity))
+        .bind(i64::from(m.merit))
+        .bind(i64::from(m.social_protection))
+        .fetch_one(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "create",
+            "member",
+            &format!("{code}/{id}"),
+            Some(commune_id),
+            json!({"full_name": name, "id_number": m.id_number, "birth_date": m.birth_date}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Households whose head or a member has a name beginning with `query`
+    /// (case- and diacritic-insensitive; the full name or the given name), in
+    /// the actor's scope, in the order of official lists.
+    pub async fn search_households(
+        &self,
+        actor: &Actor,
+        query: &str,
+        limit: i64,
+    ) -> Result<Vec<HouseholdSummary>, RegistryError> {
+        let key = vntext::search_key(query);
+        let upper = format!("{key}\u{10FFFF}");
+        let scope = self.scope(actor).await?;
+        let unit_filter = match scope.units() {
+            None => String::new(),
+            Some(units) if units.is_empty() => return Ok(Vec::new()),
+            Some(units) => format!(
+                " AND h.commune_id IN ({})",
+                units
+                    .iter()
+                    .map(|u| u.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        };
+        // Each arm uses an index on a search key; the union keeps each once.
+        let sql = format!(
+            "SELECT h.id, h.code, h.commune_id, h.village_id, h.head_name, h.address FROM households h WHERE h.id IN ( \
+               SELECT id FROM households WHERE head_search >= $1 AND head_search < $2 \
+               UNION SELECT id FROM households WHERE head_given_search >= $1 AND head_given_search < $2 \
+               UNION SELECT household_id FROM members WHERE name_search >= $1 AND name_search < $2 \
+               UNION SELECT household_id FROM members WHERE given_search >= $1 AND given_search < $2 \
+             ) AND h.removed_on IS NULL{unit_filter} ORDER BY h.head_sort, h.code LIMIT $3"
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&key)
+            .bind(&upper)
+            .bind(limit)
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+
+    /// Households of a unit (and what rolled up into it), in list order.
+    pub async fn households_of(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+    ) -> Result<Vec<HouseholdSummary>, RegistryError> {
+        let unit = self
+            .unit_by_code(unit_code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        let scope = self.scope(actor).await?;
+        if !scope.contains(unit.id) {
+            return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
+        }
+        let family = self.unit_family(unit.id).await?;
+        let ids = family
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT id, code, commune_id, village_id, head_name, address FROM households \
+             WHERE (commune_id IN ({ids}) OR village_id IN ({ids})) AND removed_on IS NULL ORDER BY head_sort, code"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+
+    /// Official statuses by household and year, for the households of a unit.
+    pub(crate) async fn official_statuses(
+        &self,
+        units: &BTreeSet<i64>,
+        up_to_year: i64,
+    ) -> Result<Vec<(i64, i64, String)>, RegistryError> {
+        let ids = units
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
+             WHERE a.official = 1 AND a.year <= $1 AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(up_to_year)
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_id_number;
+
+    #[test]
+    fn identity_numbers() {
+        assert!(check_id_number("042090001234", Some("male"), Some(1990)).is_ok());
+        assert!(check_id_number("042190001234", Some("female"), Some(1990)).is_ok());
+        assert!(check_id_number("042205001234", Some("male"), Some(2005)).is_ok());
+        assert!(check_id_number("042090001234", Some("female"), None).is_err());
+        assert!(check_id_number("042090001234", None, Some(1991)).is_err());
+        assert!(check_id_number("123456789", None, None).is_ok());
+        assert!(check_id_number("12345678", None, None).is_err());
+        assert!(check_id_number("04209000123A", None, None).is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! The registry: administrative units, households and members, surveys and
+//! assessments by year, movements, users and the audit log — on an embedded
+//! SQLite file or on PostgreSQL, from one set of SQL.
+//!
+//! Nothing outside [`Registry`] writes to the database: every write checks
+//! the actor's scope and records an audit row in the same transaction.
+
+mod db;
+mod error;
+mod households;
+mod movements;
+mod schema;
+mod service;
+mod units;
+mod users;
+
+pub use db::{Backend, Db};
+pub use error::RegistryError;
+pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
+pub use movements::{Movement, Movements, movements};
+pub use service::{Actor, AuditEntry, Registry, Role, Scope};
+pub use units::{ImportSummary, Unit};
+
+/// Now, as stored: RFC 3339 in UTC.
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

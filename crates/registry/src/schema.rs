@@ -1,0 +1,120 @@
+//! The migrations, in order. `{id}` is an auto-numbered primary key and
+//! `{binary_text}` text compared byte by byte. Yes/no columns are BIGINT
+//! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
+//! built so that byte order is the Vietnamese order); see `Db::dialect`.
+
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 1] = [(1, "registry", V1)];
+
+const V1: &str = r#"
+CREATE TABLE units (
+    id {id},
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    name_search {binary_text} NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('province', 'district', 'commune', 'village')),
+    parent_id BIGINT REFERENCES units (id),
+    area TEXT CHECK (area IN ('rural', 'urban')),
+    valid_from TEXT,
+    valid_to TEXT,
+    merged_into_id BIGINT REFERENCES units (id)
+);
+CREATE INDEX units_parent ON units (parent_id);
+CREATE INDEX units_merged_into ON units (merged_into_id);
+
+CREATE TABLE households (
+    id {id},
+    code TEXT NOT NULL UNIQUE,
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    village_id BIGINT REFERENCES units (id),
+    address TEXT NOT NULL DEFAULT '',
+    head_name TEXT NOT NULL DEFAULT '',
+    head_search {binary_text} NOT NULL DEFAULT '',
+    head_given_search {binary_text} NOT NULL DEFAULT '',
+    head_sort {binary_text} NOT NULL DEFAULT '',
+    phone TEXT NOT NULL DEFAULT '',
+    removed_on TEXT,
+    removed_reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX households_commune ON households (commune_id, head_sort);
+CREATE INDEX households_head_search ON households (head_search);
+CREATE INDEX households_head_given_search ON households (head_given_search);
+CREATE INDEX households_head_sort ON households (head_sort);
+
+CREATE TABLE members (
+    id {id},
+    household_id BIGINT NOT NULL REFERENCES households (id),
+    full_name TEXT NOT NULL,
+    name_search {binary_text} NOT NULL,
+    given_search {binary_text} NOT NULL,
+    name_sort {binary_text} NOT NULL,
+    sex TEXT CHECK (sex IN ('male', 'female')),
+    birth_date TEXT,
+    id_number TEXT,
+    relation TEXT NOT NULL DEFAULT '',
+    ethnicity TEXT NOT NULL DEFAULT '',
+    disability BIGINT NOT NULL DEFAULT 0 CHECK (disability IN (0, 1)),
+    no_working_capacity BIGINT NOT NULL DEFAULT 0 CHECK (no_working_capacity IN (0, 1)),
+    merit BIGINT NOT NULL DEFAULT 0 CHECK (merit IN (0, 1)),
+    social_protection BIGINT NOT NULL DEFAULT 0 CHECK (social_protection IN (0, 1)),
+    removed_on TEXT,
+    removed_reason TEXT
+);
+CREATE INDEX members_household ON members (household_id);
+CREATE INDEX members_name_search ON members (name_search);
+CREATE INDEX members_given_search ON members (given_search);
+CREATE INDEX members_id_number ON members (id_number);
+
+CREATE TABLE surveys (
+    id {id},
+    household_id BIGINT NOT NULL REFERENCES households (id),
+    year BIGINT NOT NULL,
+    answers TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX surveys_household ON surveys (household_id, year);
+
+CREATE TABLE assessments (
+    id {id},
+    household_id BIGINT NOT NULL REFERENCES households (id),
+    year BIGINT NOT NULL,
+    standard_id TEXT NOT NULL,
+    official BIGINT NOT NULL CHECK (official IN (0, 1)),
+    status TEXT NOT NULL CHECK (status IN ('poor', 'near_poor', 'average', 'not_poor')),
+    deprivation_count BIGINT NOT NULL,
+    deprived TEXT NOT NULL,
+    score_points BIGINT NOT NULL,
+    score_denominator BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    survey_id BIGINT REFERENCES surveys (id),
+    created_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX assessments_official ON assessments (household_id, year) WHERE official = 1;
+CREATE INDEX assessments_year ON assessments (year, status);
+
+CREATE TABLE users (
+    id {id},
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('admin', 'district_officer', 'commune_officer', 'agency_officer', 'leader', 'statistics')),
+    unit_id BIGINT REFERENCES units (id),
+    disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id {id},
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    unit_id BIGINT,
+    changes TEXT NOT NULL
+);
+CREATE INDEX audit_entity ON audit_log (entity, entity_id);
+CREATE INDEX audit_unit ON audit_log (unit_id, at)
+"#;

@@ -1,0 +1,394 @@
+//! Administrative units as dated data: province → (district) → commune →
+//! village, 3 tiers before 1 July 2025 and 2 after; merges from a date.
+
+use crate::error::RegistryError;
+use crate::service::{Actor, Registry, audit};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Unit {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_id: Option<i64>,
+    pub area: Option<String>,
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+    pub merged_into_id: Option<i64>,
+}
+
+const LEVELS: [&str; 4] = ["province", "district", "commune", "village"];
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+struct UnitRow {
+    line: usize,
+    code: String,
+    name: String,
+    level: &'static str,
+    parent_code: Option<String>,
+    area: Option<&'static str>,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+    merged_into: Option<String>,
+}
+
+/// A commune's area from its type when the file does not say: "Phường" and
+/// "Thị trấn" are urban, "Xã" rural.
+fn area_from_name(name: &str) -> Option<&'static str> {
+    let lower = vntext::search_key(name);
+    if lower.starts_with("phuong") || lower.starts_with("thi tran") {
+        Some("urban")
+    } else if lower.starts_with("xa") {
+        Some("rural")
+    } else {
+        None
+    }
+}
+
+fn read_units(path: &Path) -> Result<Vec<UnitRow>, RegistryError> {
+    let file = path.display().to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| RegistryError::Io {
+            file: file.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| {
+            RegistryError::Invalid(vec![format!("{file}: dòng tiêu đề không đọc được: {e}")])
+        })?
+        .iter()
+        .map(|h| vntext::nfc(h.trim_start_matches('\u{feff}')))
+        .collect();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let mut problems = Vec::new();
+    let required = ["code", "name", "level"];
+    for name in required {
+        if column(name).is_none() {
+            problems.push(format!("{file}: thiếu cột \"{name}\" (cần: code, name, level, parent_code, area, valid_from, merged_into, valid_to)"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(RegistryError::Invalid(problems));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("{file}, dòng {line}: dòng CSV không hợp lệ: {e}"));
+                continue;
+            }
+        };
+        let get = |name: &str| -> Option<String> {
+            column(name)
+                .and_then(|c| record.get(c))
+                .map(vntext::nfc)
+                .filter(|v| !v.is_empty())
+        };
+        let mut bad = |col: &str, problem: String| {
+            problems.push(format!("{file}, dòng {line}, cột \"{col}\": {problem}"))
+        };
+        let Some(code) = get("code") else {
+            bad("code", "ô trống; mỗi đơn vị cần một mã".into());
+            continue;
+        };
+        let name = get("name").unwrap_or_default();
+        if name.is_empty() {
+            bad(
+                "name",
+                "ô trống; ghi tên đơn vị, ví dụ \"Xã Xuân Hội\"".into(),
+            );
+        }
+        let level_text = get("level").unwrap_or_default();
+        let Some(level) = LEVELS.iter().find(|l| **l == level_text).copied() else {
+            bad(
+                "level",
+                format!(
+                    "\"{level_text}\" không hợp lệ; ghi province, district, commune hoặc village"
+                ),
+            );
+            continue;
+        };
+        let area = match get("area").as_deref() {
+            None => None,
+            Some("rural") => Some("rural"),
+            Some("urban") => Some("urban"),
+            Some(other) => {
+                bad(
+                    "area",
+                    format!("\"{other}\" không hợp lệ; ghi rural hoặc urban, hoặc để trống"),
+                );
+                None
+            }
+        };
+        let mut date = |col: &str| -> Option<String> {
+            let text = get(col)?;
+            match vntext::parse_date(&text) {
+                Some(d) => Some(d.format("%Y-%m-%d").to_string()),
+                None => {
+                    problems.push(format!("{file}, dòng {line}, cột \"{col}\": \"{text}\" không phải ngày (dd/mm/yyyy)"));
+                    None
+                }
+            }
+        };
+        let (valid_from, valid_to) = (date("valid_from"), date("valid_to"));
+        let parent_code = get("parent_code");
+        if level == "province" && parent_code.is_some() {
+            problems.push(format!(
+                "{file}, dòng {line}, cột \"parent_code\": tỉnh không có đơn vị cấp trên; để trống"
+            ));
+        }
+        if level != "province" && parent_code.is_none() {
+            problems.push(format!(
+                "{file}, dòng {line}, cột \"parent_code\": ô trống; {level} cần đơn vị cấp trên"
+            ));
+        }
+        let area = area.or_else(|| {
+            if level == "commune" {
+                area_from_name(&name)
+            } else {
+                None
+            }
+        });
+        rows.push(UnitRow {
+            line,
+            code,
+            name,
+            level,
+            parent_code,
+            area,
+            valid_from,
+            valid_to,
+            merged_into: get("merged_into"),
+        });
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(RegistryError::Invalid(problems))
+    }
+}
+
+impl Registry {
+    /// Loads a unit list (formats.md "The unit list"). Parents come before
+    /// children; a unit already known is updated. All or nothing.
+    pub async fn import_units(
+        &self,
+        actor: &Actor,
+        path: &Path,
+        dry_run: bool,
+    ) -> Result<ImportSummary, RegistryError> {
+        self.check_admin(actor).await?;
+        let rows = read_units(path)?;
+        let file = path.display().to_string();
+        let existing: Vec<Unit> = sqlx::query_as(
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id FROM units",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut known: HashMap<String, (&str, Option<i64>)> = existing
+            .iter()
+            .map(|u| (u.code.clone(), (level_of(&u.level), Some(u.id))))
+            .collect();
+        let mut problems = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for row in &rows {
+            if !seen.insert(row.code.clone()) {
+                problems.push(format!(
+                    "{file}, dòng {}, cột \"code\": mã \"{}\" lặp lại trong tệp",
+                    row.line, row.code
+                ));
+            }
+            if let Some(parent) = &row.parent_code {
+                match known.get(parent) {
+                    None => problems.push(format!(
+                        "{file}, dòng {}, cột \"parent_code\": không có đơn vị \"{parent}\" (đơn vị cấp trên phải đứng trước)",
+                        row.line
+                    )),
+                    Some((parent_level, _)) => {
+                        let ok = match row.level {
+                            "district" => *parent_level == "province",
+                            "commune" => matches!(*parent_level, "province" | "district"),
+                            "village" => *parent_level == "commune",
+                            _ => false,
+                        };
+                        if !ok {
+                            problems.push(format!(
+                                "{file}, dòng {}, cột \"parent_code\": {} không thể thuộc {parent_level} \"{parent}\"",
+                                row.line, row.level
+                            ));
+                        }
+                    }
+                }
+            }
+            known.entry(row.code.clone()).or_insert((row.level, None));
+        }
+        for row in &rows {
+            if let Some(into) = &row.merged_into {
+                if !known.contains_key(into) {
+                    problems.push(format!(
+                        "{file}, dòng {}, cột \"merged_into\": không có đơn vị \"{into}\"",
+                        row.line
+                    ));
+                }
+                if row.valid_to.is_none() {
+                    problems.push(format!(
+                        "{file}, dòng {}, cột \"valid_to\": đơn vị đã sáp nhập cần ngày cuối cùng trước khi sáp nhập",
+                        row.line
+                    ));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+
+        let mut summary = ImportSummary::default();
+        let mut tx = self.db.pool.begin().await?;
+        let mut ids: HashMap<String, i64> =
+            existing.iter().map(|u| (u.code.clone(), u.id)).collect();
+        let old: HashMap<&str, &Unit> = existing.iter().map(|u| (u.code.as_str(), u)).collect();
+        for row in &rows {
+            let parent_id = row.parent_code.as_ref().and_then(|p| ids.get(p)).copied();
+            let values = json!({
+                "code": row.code, "name": row.name, "level": row.level, "parent_id": parent_id,
+                "area": row.area, "valid_from": row.valid_from, "valid_to": row.valid_to,
+            });
+            match old.get(row.code.as_str()) {
+                Some(unit) => {
+                    let before = json!({
+                        "code": unit.code, "name": unit.name, "level": unit.level, "parent_id": unit.parent_id,
+                        "area": unit.area, "valid_from": unit.valid_from, "valid_to": unit.valid_to,
+                    });
+                    let changes = crate::service::diff(&before, &values);
+                    if changes.as_object().is_none_or(|c| c.is_empty()) {
+                        summary.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "UPDATE units SET name = $1, name_search = $2, level = $3, parent_id = $4, area = $5, valid_from = $6, valid_to = $7 WHERE id = $8",
+                    )
+                    .bind(&row.name)
+                    .bind(vntext::search_key(&row.name))
+                    .bind(row.level)
+                    .bind(parent_id)
+                    .bind(row.area)
+                    .bind(&row.valid_from)
+                    .bind(&row.valid_to)
+                    .bind(unit.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    audit(
+                        &mut tx,
+                        actor,
+                        "update",
+                        "unit",
+                        &row.code,
+                        Some(unit.id),
+                        changes,
+                    )
+                    .await?;
+                    summary.updated += 1;
+                }
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO units (code, name, name_search, level, parent_id, area, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                    )
+                    .bind(&row.code)
+                    .bind(&row.name)
+                    .bind(vntext::search_key(&row.name))
+                    .bind(row.level)
+                    .bind(parent_id)
+                    .bind(row.area)
+                    .bind(&row.valid_from)
+                    .bind(&row.valid_to)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    ids.insert(row.code.clone(), id);
+                    audit(
+                        &mut tx,
+                        actor,
+                        "create",
+                        "unit",
+                        &row.code,
+                        Some(id),
+                        values,
+                    )
+                    .await?;
+                    summary.created += 1;
+                }
+            }
+        }
+        for row in rows.iter().filter(|r| r.merged_into.is_some()) {
+            let into = row.merged_into.as_ref().and_then(|c| ids.get(c)).copied();
+            let id = ids[&row.code];
+            let current: Option<i64> =
+                sqlx::query_scalar("SELECT merged_into_id FROM units WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if current != into {
+                sqlx::query("UPDATE units SET merged_into_id = $1 WHERE id = $2")
+                    .bind(into)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit(
+                    &mut tx,
+                    actor,
+                    "merge",
+                    "unit",
+                    &row.code,
+                    Some(id),
+                    json!({"merged_into": [current, into]}),
+                )
+                .await?;
+            }
+        }
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(summary)
+    }
+
+    pub async fn unit_by_code(&self, code: &str) -> Result<Option<Unit>, RegistryError> {
+        Ok(sqlx::query_as(
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id FROM units WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(&self.db.pool)
+        .await?)
+    }
+
+    pub async fn units(&self) -> Result<Vec<Unit>, RegistryError> {
+        Ok(sqlx::query_as(
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id FROM units ORDER BY code",
+        )
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+}
+
+fn level_of(level: &str) -> &'static str {
+    LEVELS
+        .iter()
+        .find(|l| **l == level)
+        .copied()
+        .unwrap_or("village")
+}

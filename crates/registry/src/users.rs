@@ -1,0 +1,123 @@
+//! Accounts: passwords hashed with Argon2id (PHC strings).
+
+use crate::error::RegistryError;
+use crate::service::{Actor, Registry, Role, audit};
+use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
+use serde_json::json;
+
+fn hash(password: String) -> Result<String, RegistryError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| RegistryError::Password(e.to_string()))
+}
+
+impl Registry {
+    /// Creates an account. Commune officers need a commune; every role but the
+    /// administrator needs a unit.
+    pub async fn add_user(
+        &self,
+        actor: &Actor,
+        username: &str,
+        password: &str,
+        role: Role,
+        unit_code: Option<&str>,
+    ) -> Result<i64, RegistryError> {
+        self.check_admin(actor).await?;
+        let username = vntext::nfc(username);
+        let mut problems = Vec::new();
+        if username.is_empty() || username.chars().any(char::is_whitespace) {
+            problems.push("tên đăng nhập không được trống hay chứa dấu cách".to_string());
+        }
+        if password.chars().count() < 8 {
+            problems.push("mật khẩu cần ít nhất 8 ký tự".to_string());
+        }
+        let unit = match unit_code {
+            None => None,
+            Some(code) => match self.unit_by_code(code).await? {
+                Some(u) => Some(u),
+                None => {
+                    problems.push(format!("không có đơn vị \"{code}\""));
+                    None
+                }
+            },
+        };
+        if role != Role::Admin && unit_code.is_none() {
+            problems.push(format!("vai trò {} cần một đơn vị (--unit)", role.code()));
+        }
+        if role == Role::CommuneOfficer && unit.as_ref().is_some_and(|u| u.level != "commune") {
+            problems.push("cán bộ xã phải thuộc một xã".to_string());
+        }
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+        let password = password.to_string();
+        let hashed = tokio::task::spawn_blocking(move || hash(password))
+            .await
+            .map_err(|e| RegistryError::Password(e.to_string()))??;
+        let unit_id = unit.map(|u| u.id);
+        let mut tx = self.db.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, password_hash, role, unit_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(&username)
+        .bind(&hashed)
+        .bind(role.code())
+        .bind(unit_id)
+        .bind(crate::now())
+        .fetch_one(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "create",
+            "user",
+            &username,
+            unit_id,
+            json!({"role": role.code(), "unit": unit_code}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The actor for a username and password, or None.
+    pub async fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Option<Actor>, RegistryError> {
+        let row: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT password_hash, role, unit_id, disabled FROM users WHERE username = $1",
+        )
+        .bind(vntext::nfc(username))
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some((stored, role, unit_id, disabled)) = row else {
+            return Ok(None);
+        };
+        let password = password.to_string();
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&stored).is_ok_and(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+        })
+        .await
+        .unwrap_or(false);
+        Ok((ok && disabled == 0)
+            .then(|| {
+                Role::parse(&role).map(|role| Actor {
+                    name: username.to_string(),
+                    role,
+                    unit_id,
+                })
+            })
+            .flatten())
+    }
+}

@@ -1,0 +1,573 @@
+//! The registry's suite, run on SQLite always and on PostgreSQL when
+//! GIAMNGHEO_TEST_POSTGRES names a server (`.ci/run` sets it): every test
+//! body runs once per engine, each on a fresh database.
+
+use registry::{Actor, Db, Movement, NewHousehold, NewMember, Registry, RegistryError, Role};
+use standard::{Catalogue, Standard};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+struct Engine {
+    name: &'static str,
+    registry: Registry,
+    _dir: tempfile::TempDir,
+    drop_pg: Option<(String, String)>,
+}
+
+impl Engine {
+    async fn cleanup(self) {
+        if let Some((admin, name)) = self.drop_pg {
+            self.registry.db().pool().close().await;
+            let admin = Db::connect(&admin).await.unwrap();
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(admin.pool())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// A fresh, migrated registry on each available engine.
+async fn engines() -> Vec<Engine> {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let db = Db::connect(&url).await.unwrap();
+    assert_eq!(db.migrate().await.unwrap(), 1);
+    assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
+    let mut out = vec![Engine {
+        name: "sqlite",
+        registry: Registry::new(db),
+        _dir: dir,
+        drop_pg: None,
+    }];
+    if let Ok(admin_url) = std::env::var("GIAMNGHEO_TEST_POSTGRES") {
+        let admin = Db::connect(&admin_url)
+            .await
+            .expect("GIAMNGHEO_TEST_POSTGRES must be reachable");
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "giamngheo_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(admin.pool())
+            .await
+            .unwrap();
+        admin.pool().close().await;
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(b, _)| b);
+        let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
+        assert_eq!(db.migrate().await.unwrap(), 1);
+        out.push(Engine {
+            name: "postgres",
+            registry: Registry::new(db),
+            _dir: tempfile::tempdir().unwrap(),
+            drop_pg: Some((admin_url.clone(), name)),
+        });
+    }
+    out
+}
+
+fn standard() -> &'static Standard {
+    static C: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    C.get_or_init(|| Catalogue::builtin().unwrap())
+        .get("vn-2022-2025")
+        .unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    path
+}
+
+const UNITS: &str = "\
+code,name,level,parent_code,area,valid_from,merged_into,valid_to
+42,Tỉnh Hà Tĩnh,province,,,,,
+436,Huyện Nghi Xuân,district,42,,,,
+18652,Xã Xuân Hội,commune,436,,,,
+18655,Thị trấn Xuân An,commune,436,,,,
+18658,Xã Xuân Phổ,commune,436,,,18652,30/06/2025
+1865201,Thôn 1,village,18652,,,,
+1865202,Thôn 2,village,18652,,,,
+1865501,Tổ dân phố 1,village,18655,,,,
+1865801,Thôn Phổ Đông,village,18658,,,,
+";
+
+async fn count(r: &Registry, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(r.db().pool())
+        .await
+        .unwrap()
+}
+
+fn admin() -> Actor {
+    Actor::command_line()
+}
+
+async fn officer(r: &Registry, commune: &str) -> Actor {
+    let unit = r.unit_by_code(commune).await.unwrap().unwrap();
+    Actor {
+        name: format!("cb-{commune}"),
+        role: Role::CommuneOfficer,
+        unit_id: Some(unit.id),
+    }
+}
+
+#[tokio::test]
+async fn units_import_with_tiers_areas_and_merges() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "units.csv", UNITS);
+        let s = r.import_units(&admin(), &file, false).await.unwrap();
+        assert_eq!((s.created, s.updated), (9, 0), "{}", e.name);
+        let again = r.import_units(&admin(), &file, false).await.unwrap();
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 9));
+        let hoi = r.unit_by_code("18652").await.unwrap().unwrap();
+        let an = r.unit_by_code("18655").await.unwrap().unwrap();
+        let pho = r.unit_by_code("18658").await.unwrap().unwrap();
+        assert_eq!(hoi.area.as_deref(), Some("rural"));
+        assert_eq!(an.area.as_deref(), Some("urban"), "a thị trấn is urban");
+        assert_eq!(pho.merged_into_id, Some(hoi.id));
+        assert_eq!(pho.valid_to.as_deref(), Some("2025-06-30"));
+        // The merged commune and its village roll up to Xuân Hội.
+        let family = r.unit_family(hoi.id).await.unwrap();
+        let pho_village = r.unit_by_code("1865801").await.unwrap().unwrap();
+        assert!(family.contains(&pho.id) && family.contains(&pho_village.id));
+        assert!(!family.contains(&an.id));
+        // Audit: every unit created once, the merge recorded.
+        let trail = r.audit_trail("unit", "18658").await.unwrap();
+        assert_eq!(
+            trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+            ["create", "merge"]
+        );
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_unit_lists_write_nothing_and_name_row_and_column() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        let bad = UNITS
+            .replace(
+                "1865202,Thôn 2,village,18652",
+                "1865202,Thôn 2,hamlet,18652",
+            )
+            .replace(
+                "1865501,Tổ dân phố 1,village,18655",
+                "1865501,Tổ dân phố 1,village,99999",
+            )
+            .replace(",,18652,30/06/2025", ",,18652,31/06/2025");
+        let file = write(dir.path(), "bad.csv", &bad);
+        let err = r.import_units(&admin(), &file, false).await.unwrap_err();
+        let RegistryError::Invalid(problems) = &err else {
+            panic!("{err}")
+        };
+        let text = err.to_string();
+        assert!(text.contains("bad.csv, dòng 8, cột \"level\""), "{text}");
+        assert!(text.contains("bad.csv, dòng 6, cột \"valid_to\""), "{text}");
+        assert!(problems.len() >= 2);
+        assert_eq!(count(r, "units").await, 0, "{}: nothing written", e.name);
+        let file = write(
+            dir.path(),
+            "bad2.csv",
+            &UNITS.replace(
+                "1865501,Tổ dân phố 1,village,18655",
+                "1865501,Tổ dân phố 1,village,99999",
+            ),
+        );
+        let err = r
+            .import_units(&admin(), &file, false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("dòng 9, cột \"parent_code\": không có đơn vị \"99999\""),
+            "{err}"
+        );
+        assert_eq!(count(r, "units").await, 0);
+        // A commune officer may not load units.
+        let file = write(dir.path(), "ok.csv", UNITS);
+        r.import_units(&admin(), &file, true).await.unwrap();
+        assert_eq!(count(r, "units").await, 0, "dry run writes nothing");
+        e.cleanup().await;
+    }
+}
+
+/// Synthetic households and a unit list that holds their communes and villages.
+fn flat_data(dir: &Path, seed: u64, households: u64) -> (PathBuf, PathBuf, Vec<synth::Household>) {
+    let hs: Vec<synth::Household> = synth::generate(
+        standard(),
+        synth::Params {
+            households,
+            seed: 5,
+            survey: false,
+        },
+    )
+    .collect();
+    // Same households, other incomes each year: vary the seed of incomes only.
+    let yearly: Vec<synth::Household> = synth::generate(
+        standard(),
+        synth::Params {
+            households,
+            seed,
+            survey: false,
+        },
+    )
+    .collect();
+    let hs: Vec<synth::Household> = hs
+        .into_iter()
+        .zip(yearly)
+        .map(|(mut h, y)| {
+            h.income_per_capita = y.income_per_capita;
+            h.deprivations = y.deprivations;
+            h
+        })
+        .collect();
+    let mut units = String::from("code,name,level,parent_code,area\n");
+    let mut seen = BTreeSet::new();
+    let mut villages = std::collections::HashMap::<String, usize>::new();
+    for h in &hs {
+        if seen.insert(h.province_code.clone()) {
+            units.push_str(&format!(
+                "{},Tỉnh {},province,,\n",
+                h.province_code, h.province_code
+            ));
+        }
+        if seen.insert(h.commune_code.clone()) {
+            units.push_str(&format!(
+                "{},Xã {},commune,{},{}\n",
+                h.commune_code,
+                h.commune_code,
+                h.province_code,
+                h.area.code()
+            ));
+        }
+        if seen.insert(format!("{}/{}", h.commune_code, h.village)) {
+            let n = villages.entry(h.commune_code.clone()).or_default();
+            *n += 1;
+            units.push_str(&format!(
+                "{}-{:03},{},village,{},\n",
+                h.commune_code, n, h.village, h.commune_code
+            ));
+        }
+    }
+    let units_path = write(dir, "units.csv", &units);
+    let data = dir.join(format!("households-{seed}.csv"));
+    flatfile::write_households(&data, standard(), hs.iter().cloned(), &|_| {}).unwrap();
+    (units_path, data, hs)
+}
+
+#[tokio::test]
+async fn flat_import_creates_households_surveys_and_official_assessments() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        let (units, data, hs) = flat_data(dir.path(), 5, 300);
+        r.import_units(&admin(), &units, false).await.unwrap();
+        // Dry run: validated, nothing written.
+        r.import_flat(&admin(), &data, standard(), 2024, true)
+            .await
+            .unwrap();
+        assert_eq!(count(r, "households").await, 0);
+        let s = r
+            .import_flat(&admin(), &data, standard(), 2024, false)
+            .await
+            .unwrap();
+        assert_eq!(s.created, 300, "{}", e.name);
+        assert_eq!(count(r, "assessments").await, 300);
+        let poor: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM assessments WHERE official = 1 AND year = $1 AND status = $2",
+        )
+        .bind(2024i64)
+        .bind("poor")
+        .fetch_one(r.db().pool())
+        .await
+        .unwrap();
+        let expected = hs
+            .iter()
+            .filter(|h| {
+                standard()
+                    .classify(h.area, h.income_per_capita, h.deprivations)
+                    .status
+                    == standard::Status::Poor
+            })
+            .count();
+        assert_eq!(poor as usize, expected);
+        assert!(expected > 0);
+        // Re-importing the year replaces the official assessments.
+        let again = r
+            .import_flat(&admin(), &data, standard(), 2024, false)
+            .await
+            .unwrap();
+        assert_eq!((again.created, again.unchanged), (0, 300));
+        assert_eq!(count(r, "assessments").await, 300);
+        assert_eq!(count(r, "surveys").await, 600);
+        let trail = r
+            .audit_trail("household", &hs[0].household_id)
+            .await
+            .unwrap();
+        assert_eq!(
+            trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+            ["create", "assess", "assess"]
+        );
+
+        // Unknown communes are an error listing them; nothing is written.
+        let text = std::fs::read_to_string(&data)
+            .unwrap()
+            .replace(&hs[5].commune_code, "77777");
+        let bad = write(dir.path(), "bad.csv", &text);
+        let err = r
+            .import_flat(&admin(), &bad, standard(), 2025, false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("không có xã \"77777\""), "{err}");
+        assert_eq!(count(r, "assessments").await, 300);
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn movements_satisfy_the_identity_over_years() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        let mut provinces = BTreeSet::new();
+        for (i, year) in [2022i64, 2023, 2024, 2025].into_iter().enumerate() {
+            let (units, data, hs) = flat_data(dir.path(), 100 + i as u64, 1500);
+            if i == 0 {
+                r.import_units(&admin(), &units, false).await.unwrap();
+                provinces = hs.iter().map(|h| h.province_code.clone()).collect();
+            }
+            r.import_flat(&admin(), &data, standard(), year, false)
+                .await
+                .unwrap();
+        }
+        let mut re_poor = 0;
+        for year in [2023, 2024, 2025] {
+            let mut moved = 0;
+            for province in &provinces {
+                let m = r.movements(&admin(), province, year).await.unwrap();
+                let c = |x| m.count(x);
+                assert_eq!(
+                    m.end_poor + m.escaped() + c(Movement::LeftPoorList),
+                    m.start_poor + c(Movement::RePoor) + c(Movement::NewlyPoor),
+                    "{} {province} {year}: {m:?}",
+                    e.name
+                );
+                assert_eq!(
+                    m.end_near_poor
+                        + c(Movement::EscapedNearPoor)
+                        + c(Movement::NearPoorToPoor)
+                        + c(Movement::LeftNearPoorList),
+                    m.start_near_poor + c(Movement::ReNearPoor) + c(Movement::NewlyNearPoor),
+                );
+                moved += m.escaped() + c(Movement::NewlyPoor);
+                if year >= 2024 {
+                    re_poor += c(Movement::RePoor);
+                }
+            }
+            assert!(moved > 0, "{year}: the data moves");
+        }
+        assert!(re_poor > 0, "some households fall back into poverty");
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn search_finds_names_without_diacritics_in_official_order_within_scope() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let heads = [
+            ("H1", "18652", "Nguyễn Văn An"),
+            ("H2", "18652", "Nguyễn Thị Bình"),
+            ("H3", "18652", "Đặng Đức"),
+            ("H4", "18655", "Nguyễn Văn Ánh"),
+            ("H5", "18658", "Lê Thị Ân"),
+        ];
+        for (code, commune, head) in heads {
+            let h = NewHousehold {
+                code: code.into(),
+                commune_code: commune.into(),
+                head_name: head.into(),
+                ..NewHousehold::default()
+            };
+            r.create_household(&admin(), &h).await.unwrap();
+        }
+        let h1 = r
+            .search_households(&admin(), "Nguyễn Văn An", 10)
+            .await
+            .unwrap()[0]
+            .id;
+        r.add_member(
+            &admin(),
+            h1,
+            &NewMember {
+                full_name: "Trần Thị Cúc".into(),
+                sex: Some("female".into()),
+                birth_date: Some("15/08/1992".into()),
+                id_number: Some("042192001234".into()),
+                ..NewMember::default()
+            },
+        )
+        .await
+        .unwrap();
+        let names = |v: Vec<registry::HouseholdSummary>| {
+            v.into_iter().map(|h| h.head_name).collect::<Vec<_>>()
+        };
+        let a = admin();
+        assert_eq!(
+            names(r.search_households(&a, "nguyen van a", 10).await.unwrap()),
+            ["Nguyễn Văn An", "Nguyễn Văn Ánh"]
+        );
+        assert_eq!(
+            names(r.search_households(&a, "duc", 10).await.unwrap()),
+            ["Đặng Đức"]
+        );
+        assert_eq!(
+            names(r.search_households(&a, "binh", 10).await.unwrap()),
+            ["Nguyễn Thị Bình"]
+        );
+        assert_eq!(
+            names(r.search_households(&a, "cuc", 10).await.unwrap()),
+            ["Nguyễn Văn An"],
+            "by a member"
+        );
+        // Official order: by given name (An < Ánh < Ân < Bình), then full name.
+        assert_eq!(
+            names(r.search_households(&a, "", 10).await.unwrap()),
+            [
+                "Nguyễn Văn An",
+                "Nguyễn Văn Ánh",
+                "Lê Thị Ân",
+                "Nguyễn Thị Bình",
+                "Đặng Đức"
+            ]
+        );
+        // A commune officer of Xuân Hội sees Xuân Hội and the commune merged into it.
+        let hoi = officer(r, "18652").await;
+        assert_eq!(
+            names(r.search_households(&hoi, "", 10).await.unwrap()),
+            ["Nguyễn Văn An", "Lê Thị Ân", "Nguyễn Thị Bình", "Đặng Đức"]
+        );
+        let an = officer(r, "18655").await;
+        assert_eq!(
+            names(r.search_households(&an, "nguyen", 10).await.unwrap()),
+            ["Nguyễn Văn Ánh"]
+        );
+        // ... and may not write outside it.
+        let other = NewHousehold {
+            code: "H9".into(),
+            commune_code: "18652".into(),
+            ..NewHousehold::default()
+        };
+        assert!(matches!(
+            r.create_household(&an, &other).await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        let leader = Actor {
+            role: Role::Leader,
+            ..hoi.clone()
+        };
+        assert!(matches!(
+            r.create_household(&leader, &other).await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        assert!(matches!(
+            r.households_of(&an, "18652").await,
+            Err(RegistryError::NotFound(_))
+        ));
+        assert_eq!(r.households_of(&hoi, "18652").await.unwrap().len(), 4);
+        // A bad CCCD is refused with the reason.
+        let err = r
+            .add_member(
+                &admin(),
+                h1,
+                &NewMember {
+                    full_name: "X".into(),
+                    id_number: Some("04219200123".into()),
+                    ..NewMember::default()
+                },
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("11 chữ số"), "{err}");
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn users_are_created_and_authenticated() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        r.add_user(
+            &admin(),
+            "canbo.xuanhoi",
+            "mật khẩu dài",
+            Role::CommuneOfficer,
+            Some("18652"),
+        )
+        .await
+        .unwrap();
+        let actor = r
+            .authenticate("canbo.xuanhoi", "mật khẩu dài")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(actor.role, Role::CommuneOfficer);
+        assert!(
+            r.authenticate("canbo.xuanhoi", "sai")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            r.authenticate("nobody", "mật khẩu dài")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let err = r
+            .add_user(&admin(), "x", "short", Role::CommuneOfficer, Some("436"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("8 ký tự") && err.contains("phải thuộc một xã"),
+            "{err}"
+        );
+        assert!(matches!(
+            r.add_user(&actor, "y", "mật khẩu dài", Role::Admin, None)
+                .await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        let stored: String =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE username = $1")
+                .bind("canbo.xuanhoi")
+                .fetch_one(r.db().pool())
+                .await
+                .unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        e.cleanup().await;
+    }
+}

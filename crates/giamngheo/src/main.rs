@@ -12,6 +12,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod commands;
+
 /// Batch reading allocates and frees column buffers of a few hundred KiB per
 /// batch; the system allocator hands those back to the kernel each time, which
 /// cost a third of the run time in page faults. mimalloc keeps them.
@@ -76,6 +78,33 @@ enum Command {
     /// Tính các chỉ số nghèo đa chiều (H, A, M0, …) theo nhóm.
     #[command(help_template = SUB_HELP)]
     Measure(MeasureArgs),
+    /// Cơ sở dữ liệu: tạo/nâng cấp cấu trúc.
+    #[command(subcommand, help_template = SUB_HELP)]
+    Db(commands::DbCommand),
+    /// Danh mục đơn vị hành chính.
+    #[command(subcommand, help_template = SUB_HELP)]
+    Units(commands::UnitsCommand),
+    /// Nạp tệp hộ (CSV/Parquet theo định dạng tệp hộ) cho một năm rà soát.
+    #[command(help_template = SUB_HELP)]
+    Import(commands::ImportArgs),
+    /// Xuất danh sách hộ của một đơn vị và năm ra tệp xlsx.
+    #[command(help_template = SUB_HELP)]
+    Export(commands::ExportArgs),
+    /// Tìm hộ theo tên chủ hộ hoặc thành viên (không cần dấu).
+    #[command(help_template = SUB_HELP)]
+    Search(commands::SearchArgs),
+    /// Biến động hộ nghèo, cận nghèo của một đơn vị trong một năm.
+    #[command(help_template = SUB_HELP)]
+    Movements(commands::MovementsArgs),
+    /// Sao lưu cơ sở dữ liệu SQLite khi đang chạy.
+    #[command(help_template = SUB_HELP)]
+    Backup(commands::BackupArgs),
+    /// Khôi phục cơ sở dữ liệu SQLite từ tệp sao lưu.
+    #[command(help_template = SUB_HELP)]
+    Restore(commands::RestoreArgs),
+    /// Tài khoản người dùng.
+    #[command(subcommand, help_template = SUB_HELP)]
+    User(commands::UserCommand),
 }
 
 #[derive(Subcommand)]
@@ -212,6 +241,15 @@ fn run(cli: Cli) -> Result<()> {
         Command::Synth(args) => synth(&catalogue, args),
         Command::Classify(args) => classify(&catalogue, args),
         Command::Measure(args) => measure_command(&catalogue, args),
+        Command::Db(c) => commands::db(c),
+        Command::Units(c) => commands::units(c),
+        Command::Import(a) => commands::import(&catalogue, a),
+        Command::Export(a) => commands::export(a),
+        Command::Search(a) => commands::search(a),
+        Command::Movements(a) => commands::movements(a),
+        Command::Backup(a) => commands::backup(a),
+        Command::Restore(a) => commands::restore(a),
+        Command::User(c) => commands::user(c),
     }
 }
 
@@ -228,7 +266,7 @@ fn list_standards(catalogue: &Catalogue, language: Language) {
 }
 
 /// A built-in standard by id, or a standard file by path.
-fn resolve(catalogue: &Catalogue, id: &str) -> Result<Standard> {
+pub(crate) fn resolve(catalogue: &Catalogue, id: &str) -> Result<Standard> {
     if let Some(s) = catalogue.get(id) {
         return Ok(s.clone());
     }

@@ -361,3 +361,226 @@ fn bad_input_names_file_row_and_column_and_writes_nothing() {
     assert!(e.contains(".csv hoặc .json"), "{e}");
     assert!(!out.exists());
 }
+
+const UNITS: &str = "\
+code,name,level,parent_code,area,valid_from,merged_into,valid_to
+42,Tỉnh Hà Tĩnh,province,,,,,
+436,Huyện Nghi Xuân,district,42,,,,
+420001,Xã Xuân Hội,commune,436,,,,
+420002,Phường Xuân An,commune,436,,,,
+";
+
+/// A registry database with units for the synthetic communes of `n`
+/// households, and the flat file of those households.
+fn registry_fixture(dir: &Path, n: u64) -> (String, std::path::PathBuf) {
+    let db = format!("sqlite:{}", dir.join("r.db").display());
+    let data = dir.join("h.csv");
+    ok(&[
+        "synth",
+        "--standard",
+        "vn-2022-2025",
+        "--households",
+        &n.to_string(),
+        "--seed",
+        "3",
+        "--out",
+        s(&data),
+    ]);
+    // The communes and villages the synthetic file uses.
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut units = String::from(UNITS);
+    let mut seen = std::collections::BTreeSet::new();
+    for line in text.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let (province, commune, village) = (cells[1], cells[3], cells[4]);
+        if seen.insert(province.to_string()) && province != "42" {
+            units.push_str(&format!("{province},Tỉnh {province},province,,,,,\n"));
+        }
+        if seen.insert(commune.to_string()) && !UNITS.contains(&format!("\n{commune},")) {
+            units.push_str(&format!("{commune},Xã {commune},commune,{province},,,,\n"));
+        }
+        if seen.insert(format!("{commune}/{village}")) {
+            units.push_str(&format!(
+                "{commune}-{},{village},village,{commune},,,,\n",
+                seen.len()
+            ));
+        }
+    }
+    let units_file = dir.join("units.csv");
+    std::fs::write(&units_file, units).unwrap();
+    ok(&["db", "migrate", "--db", &db]);
+    ok(&["units", "import", "--db", &db, s(&units_file)]);
+    (db, data)
+}
+
+#[test]
+fn registry_commands_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, data) = registry_fixture(dir.path(), 400);
+    let e = fails(&[
+        "import",
+        "--db",
+        &db,
+        "--year",
+        "2024",
+        "--dry-run",
+        s(&dir.path().join("none.csv")),
+    ]);
+    assert!(e.contains("none.csv"), "{e}");
+    ok(&[
+        "import",
+        "--db",
+        &db,
+        "--year",
+        "2024",
+        "--dry-run",
+        s(&data),
+    ]);
+    ok(&["import", "--db", &db, "--year", "2024", s(&data)]);
+    ok(&[
+        "import",
+        "--db",
+        &db,
+        "--year",
+        "2025",
+        "--standard",
+        "vn-2022-2025",
+        s(&data),
+    ]);
+    let m = ok(&["movements", "--db", &db, "--unit", "42", "--year", "2025"]);
+    assert!(
+        m.contains("Hộ nghèo đầu kỳ:") && m.contains("tái nghèo: 0"),
+        "{m}"
+    );
+    let xlsx = dir.path().join("list.xlsx");
+    ok(&[
+        "export",
+        "--db",
+        &db,
+        "--unit",
+        "420001",
+        "--year",
+        "2024",
+        "--out",
+        s(&xlsx),
+    ]);
+    assert!(
+        std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
+        "an xlsx (zip) file"
+    );
+    // Users: the password comes on standard input.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_giamngheo"))
+        .args([
+            "user",
+            "add",
+            "--db",
+            &db,
+            "--username",
+            "cb.xuanhoi",
+            "--password-stdin",
+            "--role",
+            "commune_officer",
+            "--unit",
+            "420001",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("một mật khẩu dài\n".as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let e = fails(&[
+        "user",
+        "add",
+        "--db",
+        &db,
+        "--username",
+        "x",
+        "--password-stdin",
+        "--role",
+        "boss",
+    ]);
+    assert!(e.contains("vai trò \"boss\""), "{e}");
+    // Backup while in use, restore over a damaged state.
+    let backup = dir.path().join("backup.db");
+    ok(&["backup", "--db", &db, "--out", s(&backup)]);
+    let e = fails(&["backup", "--db", &db, "--out", s(&backup)]);
+    assert!(e.contains("đã có"), "{e}");
+    ok(&[
+        "units",
+        "import",
+        "--db",
+        &db,
+        s(&write_units(dir.path(), "99,Tỉnh Mới,province,,,,,\n")),
+    ]);
+    assert!(ok(&["units", "list", "--db", &db]).contains("Tỉnh Mới"));
+    ok(&["restore", "--db", &db, "--from", s(&backup)]);
+    assert!(
+        !ok(&["units", "list", "--db", &db]).contains("Tỉnh Mới"),
+        "restored to the backup"
+    );
+}
+
+fn write_units(dir: &Path, rows: &str) -> std::path::PathBuf {
+    let path = dir.join("more-units.csv");
+    std::fs::write(
+        &path,
+        format!("code,name,level,parent_code,area,valid_from,merged_into,valid_to\n{rows}"),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn an_import_killed_at_any_point_leaves_a_sound_database_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, data) = registry_fixture(dir.path(), 6_000);
+    let households = |expect_sound: bool| -> i64 {
+        let out = ok(&["db", "check", "--db", &db]);
+        if expect_sound {
+            assert!(out.lines().any(|l| l == "integrity: ok"), "{out}");
+        }
+        let line = out.lines().find(|l| l.starts_with("households: ")).unwrap();
+        line["households: ".len()..].parse().unwrap()
+    };
+    let mut killed_midway = 0;
+    for delay_ms in [30u64, 120, 250, 400, 700] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_giamngheo"))
+            .args(["import", "--db", &db, "--year", "2024", s(&data)])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok(); // SIGKILL
+        child.wait().unwrap();
+        let n = households(true);
+        if finished {
+            assert_eq!(n, 6_000);
+            break;
+        }
+        assert_eq!(
+            n, 0,
+            "killed after {delay_ms} ms: none of the import is kept"
+        );
+        killed_midway += 1;
+    }
+    assert!(
+        killed_midway >= 1,
+        "the import was interrupted at least once"
+    );
+    // After the crashes, the import runs normally.
+    ok(&["import", "--db", &db, "--year", "2024", s(&data)]);
+    assert_eq!(households(true), 6_000);
+}

@@ -118,3 +118,103 @@ impl Db {
             .replace("{binary_text}", binary_text)
     }
 }
+
+impl Db {
+    /// A consistent copy of a SQLite database, taken while it is in use
+    /// (`VACUUM INTO`). PostgreSQL is backed up with pg_dump (see README).
+    pub async fn backup(&self, out: &std::path::Path) -> Result<(), RegistryError> {
+        if self.backend == Backend::Postgres {
+            return Err(RegistryError::Forbidden(
+                "với PostgreSQL hãy dùng pg_dump -Fc -f TỆP postgres://… (xem README)".into(),
+            ));
+        }
+        if out.exists() {
+            return Err(RegistryError::Forbidden(format!(
+                "tệp {} đã có; chọn tên khác",
+                out.display()
+            )));
+        }
+        sqlx::query("VACUUM INTO $1")
+            .bind(out.display().to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Rows in each table of the registry.
+    pub async fn counts(&self) -> Result<Vec<(&'static str, i64)>, RegistryError> {
+        let mut out = Vec::new();
+        for table in [
+            "units",
+            "households",
+            "members",
+            "surveys",
+            "assessments",
+            "users",
+            "audit_log",
+        ] {
+            // The table names are the constants above.
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(&self.pool)
+                    .await?;
+            out.push((table, n));
+        }
+        Ok(out)
+    }
+
+    /// `PRAGMA integrity_check` of a SQLite database: "ok" when sound.
+    pub async fn integrity_check(&self) -> Result<String, RegistryError> {
+        if self.backend == Backend::Postgres {
+            return Ok("ok".into());
+        }
+        let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.join("; "))
+    }
+}
+
+/// Replaces the SQLite database at `target` by a backup, after checking the
+/// backup's integrity. Nothing may be using the target meanwhile.
+pub async fn restore_sqlite(
+    backup: &std::path::Path,
+    target: &std::path::Path,
+) -> Result<(), RegistryError> {
+    let io = |file: &std::path::Path, source| RegistryError::Io {
+        file: file.display().to_string(),
+        source,
+    };
+    if !backup.exists() {
+        return Err(RegistryError::NotFound(format!(
+            "tệp sao lưu {}",
+            backup.display()
+        )));
+    }
+    let check = Db::connect(&format!("sqlite:{}", backup.display())).await?;
+    let verdict = check.integrity_check().await?;
+    check.pool.close().await;
+    if verdict != "ok" {
+        return Err(RegistryError::Invalid(vec![format!(
+            "{}: tệp sao lưu hỏng: {verdict}",
+            backup.display()
+        )]));
+    }
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let temp = tempfile::Builder::new()
+        .prefix(".giamngheo-restore-")
+        .tempfile_in(dir)
+        .map_err(|e| io(target, e))?;
+    std::fs::copy(backup, temp.path()).map_err(|e| io(backup, e))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(|e| io(&side, e))?;
+        }
+    }
+    temp.persist(target).map_err(|e| io(target, e.error))?;
+    Ok(())
+}

@@ -7,6 +7,7 @@
 
 mod db;
 mod error;
+mod export;
 mod households;
 mod movements;
 mod schema;
@@ -14,8 +15,9 @@ mod service;
 mod units;
 mod users;
 
-pub use db::{Backend, Db};
+pub use db::{Backend, Db, restore_sqlite};
 pub use error::RegistryError;
+pub use export::{LIST_HEADERS, ListRow, write_list};
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
 pub use service::{Actor, AuditEntry, Registry, Role, Scope};

@@ -1,0 +1,346 @@
+//! The registry's commands: database, units, import, export, search,
+//! movements, backup and restore, users. They act as the command line's
+//! administrator (`Actor::command_line`), and every write is audited.
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use registry::{Actor, Db, Movement, Registry, Role};
+use standard::Catalogue;
+use std::io::Read;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub struct DbArg {
+    /// Cơ sở dữ liệu: sqlite:ĐƯỜNG_DẪN hoặc postgres://…
+    #[arg(long, env = "GIAMNGHEO_DB", default_value = "sqlite:giamngheo.db")]
+    db: String,
+}
+
+#[derive(Subcommand)]
+pub enum DbCommand {
+    /// Tạo hoặc nâng cấp cấu trúc cơ sở dữ liệu.
+    Migrate(DbArg),
+    /// Kiểm tra tính toàn vẹn và đếm dữ liệu.
+    Check(DbArg),
+}
+
+#[derive(Subcommand)]
+pub enum UnitsCommand {
+    /// Nạp danh mục đơn vị (CSV: code, name, level, parent_code, area, valid_from, merged_into, valid_to).
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// Chỉ kiểm tra, không ghi.
+        #[arg(long)]
+        dry_run: bool,
+        file: PathBuf,
+    },
+    /// Liệt kê các đơn vị.
+    List(DbArg),
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Chỉ kiểm tra, không ghi.
+    #[arg(long)]
+    dry_run: bool,
+    /// Năm rà soát của dữ liệu.
+    #[arg(long)]
+    year: i64,
+    /// Chuẩn (mặc định: chuẩn áp dụng cho năm rà soát).
+    #[arg(long)]
+    standard: Option<String>,
+    file: PathBuf,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Mã đơn vị.
+    #[arg(long)]
+    unit: String,
+    #[arg(long)]
+    year: i64,
+    /// Tệp ra .xlsx.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Tối đa bao nhiêu hộ.
+    #[arg(long, default_value_t = 20)]
+    limit: i64,
+    /// Tên (hoặc phần đầu của tên), có dấu hay không dấu.
+    query: String,
+}
+
+#[derive(Args)]
+pub struct MovementsArgs {
+    #[command(flatten)]
+    db: DbArg,
+    #[arg(long)]
+    unit: String,
+    #[arg(long)]
+    year: i64,
+}
+
+#[derive(Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Tệp sao lưu (chưa tồn tại).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Tệp sao lưu.
+    #[arg(long)]
+    from: PathBuf,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Tạo tài khoản; mật khẩu đọc từ đầu vào chuẩn.
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        username: String,
+        /// Đọc mật khẩu từ đầu vào chuẩn (một dòng).
+        #[arg(long)]
+        password_stdin: bool,
+        /// admin, district_officer, commune_officer, agency_officer, leader, statistics
+        #[arg(long)]
+        role: String,
+        /// Mã đơn vị của tài khoản.
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+async fn open(db: &DbArg) -> Result<Registry> {
+    let db = Db::connect(&db.db).await?;
+    db.migrate().await?;
+    Ok(Registry::new(db))
+}
+
+pub fn db(command: DbCommand) -> Result<()> {
+    runtime()?.block_on(async {
+        match command {
+            DbCommand::Migrate(arg) => {
+                let db = Db::connect(&arg.db).await?;
+                let applied = db.migrate().await?;
+                eprintln!("Đã áp dụng {applied} bước nâng cấp cơ sở dữ liệu.");
+            }
+            DbCommand::Check(arg) => {
+                let db = Db::connect(&arg.db).await?;
+                println!("integrity: {}", db.integrity_check().await?);
+                for (table, n) in db.counts().await? {
+                    println!("{table}: {n}");
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn units(command: UnitsCommand) -> Result<()> {
+    runtime()?.block_on(async {
+        match command {
+            UnitsCommand::Import { db, dry_run, file } => {
+                let r = open(&db).await?;
+                let s = r
+                    .import_units(&Actor::command_line(), &file, dry_run)
+                    .await?;
+                let verb = if dry_run {
+                    "Kiểm tra xong (không ghi)"
+                } else {
+                    "Đã nạp"
+                };
+                eprintln!(
+                    "{verb}: {} đơn vị mới, {} cập nhật, {} không đổi.",
+                    s.created, s.updated, s.unchanged
+                );
+            }
+            UnitsCommand::List(db) => {
+                let r = open(&db).await?;
+                for u in r.units().await? {
+                    println!("{:<10} {:<8} {}", u.code, u.level, u.name);
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
+    let standard = match &args.standard {
+        Some(id) => crate::resolve(catalogue, id)?,
+        None => catalogue
+            .for_review_year(u16::try_from(args.year).unwrap_or(0))
+            .cloned()
+            .ok_or_else(|| anyhow!("không có chuẩn nào áp dụng cho năm rà soát {}", args.year))?,
+    };
+    runtime()?.block_on(async {
+        let r = open(&args.db).await?;
+        let s = r
+            .import_flat(
+                &Actor::command_line(),
+                &args.file,
+                &standard,
+                args.year,
+                args.dry_run,
+            )
+            .await?;
+        let verb = if args.dry_run {
+            "Kiểm tra xong (không ghi)"
+        } else {
+            "Đã nạp"
+        };
+        eprintln!(
+            "{verb}: {} hộ mới, {} cập nhật, {} không đổi; xếp loại năm {} theo {}.",
+            s.created, s.updated, s.unchanged, args.year, standard.id
+        );
+        Ok(())
+    })
+}
+
+pub fn export(args: ExportArgs) -> Result<()> {
+    if args.out.extension().and_then(|e| e.to_str()) != Some("xlsx") {
+        bail!("{}: tệp xuất phải có đuôi .xlsx", args.out.display());
+    }
+    runtime()?.block_on(async {
+        let r = open(&args.db).await?;
+        let n = r
+            .export_list(&Actor::command_line(), &args.unit, args.year, &args.out)
+            .await?;
+        eprintln!("Đã xuất {n} hộ vào {}", args.out.display());
+        Ok(())
+    })
+}
+
+pub fn search(args: SearchArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let r = open(&args.db).await?;
+        for h in r
+            .search_households(&Actor::command_line(), &args.query, args.limit)
+            .await?
+        {
+            println!("{:<16} {:<30} {}", h.code, h.head_name, h.address);
+        }
+        Ok(())
+    })
+}
+
+pub fn movements(args: MovementsArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let r = open(&args.db).await?;
+        let m = r
+            .movements(&Actor::command_line(), &args.unit, args.year)
+            .await?;
+        let c = |x| m.count(x);
+        println!("Hộ nghèo đầu kỳ: {}", m.start_poor);
+        println!(
+            "  thoát nghèo (thành cận nghèo): {}",
+            c(Movement::EscapedToNearPoor)
+        );
+        println!(
+            "  thoát nghèo (trên chuẩn cận nghèo): {}",
+            c(Movement::EscapedAboveNearPoor)
+        );
+        println!("  tái nghèo: {}", c(Movement::RePoor));
+        println!("  nghèo phát sinh: {}", c(Movement::NewlyPoor));
+        println!(
+            "  ra khỏi danh sách (không rà soát cuối kỳ): {}",
+            c(Movement::LeftPoorList)
+        );
+        println!("Hộ nghèo cuối kỳ: {}", m.end_poor);
+        println!("Hộ cận nghèo đầu kỳ: {}", m.start_near_poor);
+        println!("  thoát cận nghèo: {}", c(Movement::EscapedNearPoor));
+        println!("  cận nghèo thành nghèo: {}", c(Movement::NearPoorToPoor));
+        println!("  tái cận nghèo: {}", c(Movement::ReNearPoor));
+        println!("  cận nghèo phát sinh: {}", c(Movement::NewlyNearPoor));
+        println!(
+            "  ra khỏi danh sách (không rà soát cuối kỳ): {}",
+            c(Movement::LeftNearPoorList)
+        );
+        println!("Hộ cận nghèo cuối kỳ: {}", m.end_near_poor);
+        Ok(())
+    })
+}
+
+pub fn backup(args: BackupArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let db = Db::connect(&args.db.db).await?;
+        db.backup(&args.out).await?;
+        eprintln!("Đã sao lưu vào {}", args.out.display());
+        Ok(())
+    })
+}
+
+pub fn restore(args: RestoreArgs) -> Result<()> {
+    let Some(path) = args.db.db.strip_prefix("sqlite:") else {
+        bail!("khôi phục PostgreSQL bằng pg_restore (xem README)");
+    };
+    runtime()?.block_on(async {
+        registry::restore_sqlite(&args.from, std::path::Path::new(path)).await?;
+        eprintln!("Đã khôi phục {} từ {}", path, args.from.display());
+        Ok(())
+    })
+}
+
+pub fn user(command: UserCommand) -> Result<()> {
+    let UserCommand::Add {
+        db,
+        username,
+        password_stdin,
+        role,
+        unit,
+    } = command;
+    let role = Role::parse(&role).ok_or_else(|| {
+        anyhow!(
+            "vai trò \"{role}\" không có; dùng một trong: {}",
+            Role::ALL.map(|r| r.code()).join(", ")
+        )
+    })?;
+    if !password_stdin {
+        bail!(
+            "hãy đưa mật khẩu qua đầu vào chuẩn với --password-stdin (để mật khẩu không nằm trong lịch sử lệnh)"
+        );
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("không đọc được mật khẩu")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    runtime()?.block_on(async {
+        let r = open(&db).await?;
+        r.add_user(
+            &Actor::command_line(),
+            &username,
+            password,
+            role,
+            unit.as_deref(),
+        )
+        .await?;
+        eprintln!("Đã tạo tài khoản {username} ({}).", role.code());
+        Ok(())
+    })
+}

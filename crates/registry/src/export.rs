@@ -1,0 +1,186 @@
+//! Lists out of the registry: households of a unit with their official
+//! assessment of a year, as an xlsx sheet with Vietnamese headers. Every
+//! export is checked against the actor's scope and recorded in the audit log.
+
+use crate::error::RegistryError;
+use crate::service::{Actor, Registry, audit};
+use rust_xlsxwriter::{Format, Workbook};
+use serde_json::json;
+use std::path::Path;
+
+/// One household of an exported list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ListRow {
+    pub code: String,
+    pub head_name: String,
+    pub village: Option<String>,
+    pub address: String,
+    pub status: Option<String>,
+    pub deprivation_count: Option<i64>,
+    pub deprived: Option<String>,
+    pub standard_id: Option<String>,
+}
+
+/// The headers of the household list, as district sheets write them.
+pub const LIST_HEADERS: [&str; 8] = [
+    "Mã hộ",
+    "Họ và tên chủ hộ",
+    "Thôn/Xóm",
+    "Địa chỉ",
+    "Phân loại",
+    "Số chỉ số thiếu hụt",
+    "Các chỉ số thiếu hụt",
+    "Chuẩn áp dụng",
+];
+
+fn status_name(code: &str) -> &str {
+    standard::Status::ALL
+        .into_iter()
+        .find(|s| s.code() == code)
+        .map_or(code, |s| s.name(standard::Language::Vi))
+}
+
+impl Registry {
+    /// The households of a unit with their official assessment of `year`.
+    pub async fn household_list(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: i64,
+    ) -> Result<Vec<ListRow>, RegistryError> {
+        let unit = self
+            .unit_by_code(unit_code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        if !self.scope(actor).await?.contains(unit.id) {
+            return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
+        }
+        let family = self.unit_family(unit.id).await?;
+        let ids = family
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let sql = format!(
+            "SELECT h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id \
+             FROM households h LEFT JOIN units v ON v.id = h.village_id \
+             LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
+             WHERE (h.commune_id IN ({ids}) OR h.village_id IN ({ids})) AND h.removed_on IS NULL \
+             ORDER BY h.head_sort, h.code"
+        );
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(year)
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+
+    /// Writes the list of a unit for a year to an xlsx file, and records the
+    /// export. Returns the number of households.
+    pub async fn export_list(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: i64,
+        out: &Path,
+    ) -> Result<usize, RegistryError> {
+        let rows = self.household_list(actor, unit_code, year).await?;
+        let unit = self
+            .unit_by_code(unit_code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        write_list(
+            out,
+            &format!("Danh sách hộ – {} – năm {year}", unit.name),
+            &rows,
+        )?;
+        let mut tx = self.db.pool.begin().await?;
+        audit(
+            &mut tx,
+            actor,
+            "export",
+            "unit",
+            unit_code,
+            Some(unit.id),
+            json!({"year": year, "rows": rows.len(), "file": out.display().to_string()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(rows.len())
+    }
+}
+
+fn xlsx_error(out: &Path, e: rust_xlsxwriter::XlsxError) -> RegistryError {
+    RegistryError::Io {
+        file: out.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    }
+}
+
+/// A title row, the headers, the rows.
+pub fn write_list(out: &Path, title: &str, rows: &[ListRow]) -> Result<(), RegistryError> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = Format::new().set_bold();
+    let e = |err| xlsx_error(out, err);
+    sheet
+        .write_string_with_format(0, 0, title, &bold)
+        .map_err(e)?;
+    for (c, h) in LIST_HEADERS.iter().enumerate() {
+        sheet
+            .write_string_with_format(2, c as u16, *h, &bold)
+            .map_err(e)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        sheet.write_string(row, 0, &r.code).map_err(e)?;
+        sheet.write_string(row, 1, &r.head_name).map_err(e)?;
+        sheet
+            .write_string(row, 2, r.village.as_deref().unwrap_or(""))
+            .map_err(e)?;
+        sheet.write_string(row, 3, &r.address).map_err(e)?;
+        sheet
+            .write_string(
+                row,
+                4,
+                r.status
+                    .as_deref()
+                    .map(status_name)
+                    .unwrap_or("chưa rà soát"),
+            )
+            .map_err(e)?;
+        if let Some(n) = r.deprivation_count {
+            sheet.write_number(row, 5, n as f64).map_err(e)?;
+        }
+        sheet
+            .write_string(
+                row,
+                6,
+                r.deprived.as_deref().unwrap_or("").replace(';', ", "),
+            )
+            .map_err(e)?;
+        sheet
+            .write_string(row, 7, r.standard_id.as_deref().unwrap_or(""))
+            .map_err(e)?;
+    }
+    sheet.autofit();
+    // Write beside the target and rename, so a failed export leaves nothing.
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let temp = tempfile::Builder::new()
+        .prefix(".giamngheo-")
+        .suffix(".xlsx")
+        .tempfile_in(dir)
+        .map_err(|source| RegistryError::Io {
+            file: out.display().to_string(),
+            source,
+        })?;
+    book.save(temp.path()).map_err(e)?;
+    temp.persist(out).map_err(|err| RegistryError::Io {
+        file: out.display().to_string(),
+        source: err.error,
+    })?;
+    Ok(())
+}

@@ -12,9 +12,13 @@ mod classify;
 mod describe;
 mod load;
 mod model;
+mod survey;
 
 pub use catalogue::{Catalogue, CatalogueError};
 pub use classify::{Classification, ClassifyError, DeprivationSet, Score, ScoreFormClassification};
 pub use load::{LoadError, MAX_INDICATORS, parse, parse_ratio};
 pub use model::*;
 pub use num_rational::Ratio;
+pub use survey::{
+    Diploma, HouseType, Latrine, MemberAnswers, SurveyAnswers, SurveyError, WaterSource, Work,
+};

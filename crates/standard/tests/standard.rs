@@ -472,3 +472,279 @@ fn ratios_parse_exactly() {
     assert_eq!(parse_ratio(""), None);
     assert_eq!(parse_ratio("."), None);
 }
+
+// ---- from the answers of the review form to the indicators ------------
+
+mod survey {
+    use super::catalogue;
+    use standard::{
+        Diploma, HouseType, Latrine, MemberAnswers, SurveyAnswers, SurveyError, WaterSource, Work,
+    };
+
+    fn adult(age: u32) -> MemberAnswers {
+        MemberAnswers {
+            age,
+            health_insurance: true,
+            diploma: Diploma::UpperSecondary,
+            work: Work::WageWithContract,
+            ..MemberAnswers::default()
+        }
+    }
+
+    fn child(age: u32) -> MemberAnswers {
+        MemberAnswers {
+            age,
+            health_insurance: true,
+            in_school: true,
+            right_school_level: true,
+            ..MemberAnswers::default()
+        }
+    }
+
+    /// A household of four deprived in nothing.
+    fn fine() -> SurveyAnswers {
+        SurveyAnswers {
+            members: vec![adult(40), adult(38), child(10), child(7)],
+            income_per_capita: 3_000_000,
+            durable_walls: true,
+            durable_columns: true,
+            durable_roof: true,
+            living_area_m2: 40.0,
+            water: WaterSource::Tap,
+            latrine: Latrine::Septic,
+            internet: true,
+            phone_subscription: true,
+            tv: true,
+            phone_or_tablet: true,
+            waste_treated: true,
+            ..SurveyAnswers::default()
+        }
+    }
+
+    fn deprived(id: &str, answers: &SurveyAnswers) -> Vec<String> {
+        let c = catalogue();
+        let s = c.get(id).unwrap();
+        let set = answers.deprivations(s, 2024).unwrap();
+        set.iter().map(|i| s.indicators[i].code.clone()).collect()
+    }
+
+    fn with(edit: impl FnOnce(&mut SurveyAnswers)) -> SurveyAnswers {
+        let mut a = fine();
+        edit(&mut a);
+        a
+    }
+
+    #[test]
+    fn a_household_without_deprivations() {
+        for id in ["vn-2016-2020", "vn-2022-2025", "vn-2027-2030"] {
+            assert_eq!(deprived(id, &fine()), Vec::<String>::new(), "{id}");
+        }
+    }
+
+    #[test]
+    fn every_2022_rule_at_its_boundary() {
+        let s = "vn-2022-2025";
+        let one = |a: &SurveyAnswers| deprived(s, a);
+        // health insurance: from age 6
+        assert_eq!(
+            one(&with(|a| a.members[3] = MemberAnswers {
+                health_insurance: false,
+                ..child(6)
+            })),
+            ["health_insurance"]
+        );
+        assert!(
+            one(&with(|a| a.members[3] = MemberAnswers {
+                health_insurance: false,
+                ..child(5)
+            }))
+            .is_empty()
+        );
+        // dependents: more than half; exactly half is not
+        assert!(one(&fine()).is_empty());
+        assert_eq!(one(&with(|a| a.members.push(child(12)))), ["dependents"]);
+        assert_eq!(one(&with(|a| a.members[0] = adult(60))), ["dependents"]);
+        // employment: working age, unemployed or without a contract
+        assert_eq!(
+            one(&with(|a| a.members[0].work = Work::Unemployed)),
+            ["employment"]
+        );
+        assert_eq!(
+            one(&with(|a| a.members[0].work = Work::WageWithoutContract)),
+            ["employment"]
+        );
+        assert!(one(&with(|a| a.members[0].work = Work::OwnAccount)).is_empty());
+        // nutrition: a child under 16
+        assert_eq!(
+            one(&with(|a| a.members[2].undernourished = true)),
+            ["nutrition"]
+        );
+        // adult education: 16–17 need lower secondary, 18–30 upper secondary
+        let young = |age, diploma, in_school| {
+            with(move |a| {
+                a.members[1] = MemberAnswers {
+                    diploma,
+                    in_school,
+                    ..adult(age)
+                }
+            })
+        };
+        assert_eq!(
+            one(&young(17, Diploma::Primary, false)),
+            ["adult_education"]
+        );
+        assert!(one(&young(17, Diploma::LowerSecondary, false)).is_empty());
+        assert_eq!(
+            one(&young(18, Diploma::LowerSecondary, false)),
+            ["adult_education"]
+        );
+        assert!(one(&young(18, Diploma::Vocational, false)).is_empty());
+        assert_eq!(
+            one(&young(30, Diploma::LowerSecondary, false)),
+            ["adult_education"]
+        );
+        assert!(one(&young(31, Diploma::LowerSecondary, false)).is_empty());
+        assert!(one(&young(20, Diploma::LowerSecondary, true)).is_empty());
+        // child schooling: 3 to under 16, at the level for the age
+        let kid = |age| {
+            with(move |a| {
+                a.members[3] = MemberAnswers {
+                    right_school_level: false,
+                    ..child(age)
+                }
+            })
+        };
+        assert_eq!(one(&kid(3)), ["child_schooling"]);
+        assert_eq!(one(&kid(15)), ["child_schooling"]);
+        assert!(one(&kid(2)).is_empty());
+        // housing quality: 2 of 3 main parts not durable
+        assert!(one(&with(|a| a.durable_roof = false)).is_empty());
+        assert_eq!(
+            one(&with(|a| {
+                a.durable_roof = false;
+                a.durable_walls = false;
+            })),
+            ["housing_quality"]
+        );
+        // housing area: under 8 m² per person
+        assert!(one(&with(|a| a.living_area_m2 = 32.0)).is_empty());
+        assert_eq!(one(&with(|a| a.living_area_m2 = 31.9)), ["housing_area"]);
+        // water, latrine, telecom, information
+        assert!(one(&with(|a| a.water = WaterSource::Rainwater)).is_empty());
+        assert_eq!(
+            one(&with(|a| a.water = WaterSource::UnprotectedDugWell)),
+            ["water"]
+        );
+        assert_eq!(one(&with(|a| a.latrine = Latrine::OpenPit)), ["latrine"]);
+        assert_eq!(one(&with(|a| a.internet = false)), ["telecom"]);
+        assert!(one(&with(|a| a.tv = false)).is_empty(), "a phone is enough");
+        assert_eq!(
+            one(&with(|a| {
+                a.tv = false;
+                a.phone_or_tablet = false;
+            })),
+            ["information"]
+        );
+    }
+
+    #[test]
+    fn the_2016_rules_differ_where_the_law_did() {
+        let s = "vn-2016-2020";
+        let one = |a: &SurveyAnswers| deprived(s, a);
+        // telecom: a phone subscription is enough in 2016
+        assert!(one(&with(|a| a.internet = false)).is_empty());
+        assert_eq!(
+            one(&with(|a| {
+                a.internet = false;
+                a.phone_subscription = false;
+            })),
+            ["telecom"]
+        );
+        // information assets: the loudspeaker counts, a phone does not
+        assert_eq!(one(&with(|a| a.tv = false)), ["information_assets"]);
+        assert!(
+            one(&with(|a| {
+                a.tv = false;
+                a.loudspeaker = true;
+            }))
+            .is_empty()
+        );
+        // adult education: born 1986 or later, without lower secondary
+        let adult = |age, birth_year| {
+            with(move |a| {
+                a.members[1] = MemberAnswers {
+                    diploma: Diploma::Primary,
+                    birth_year: Some(birth_year),
+                    ..adult(age)
+                }
+            })
+        };
+        assert_eq!(one(&adult(38, 1986)), ["adult_education"]);
+        assert!(one(&adult(39, 1985)).is_empty());
+        // child schooling: 5 to under 15, in school
+        let kid = |age| {
+            with(move |a| {
+                a.members[3] = MemberAnswers {
+                    in_school: false,
+                    ..child(age)
+                }
+            })
+        };
+        assert_eq!(one(&kid(5)), ["child_schooling"]);
+        assert_eq!(one(&kid(14)), ["child_schooling"]);
+        // At 15 out of school without lower secondary it is adult education.
+        assert_eq!(one(&kid(15)), ["adult_education"]);
+        // housing: less-durable or makeshift
+        assert_eq!(
+            one(&with(|a| a.house_type = HouseType::Makeshift)),
+            ["housing_quality"]
+        );
+        assert!(one(&with(|a| a.house_type = HouseType::SemiDurable)).is_empty());
+        // health access
+        assert_eq!(
+            one(&with(|a| a.members[0].needed_care = true)),
+            ["health_access"]
+        );
+    }
+
+    #[test]
+    fn the_2027_indicators_and_direct_answers() {
+        assert_eq!(
+            deprived("vn-2027-2030", &with(|a| a.waste_treated = false)),
+            ["waste"]
+        );
+        assert_eq!(
+            deprived("vn-2027-2030", &with(|a| a.internet = false)),
+            ["digital_services"]
+        );
+        // A reviewer's direct answer wins over the rule.
+        assert!(
+            deprived(
+                "vn-2022-2025",
+                &with(|a| {
+                    a.internet = false;
+                    a.deprived.insert("telecom".into(), false);
+                })
+            )
+            .is_empty()
+        );
+        let c = catalogue();
+        let mut text = include_str!("../../../standards/vn-2022-2025.toml")
+            .replace("code = \"telecom\"", "code = \"mobile_money\"");
+        text = text.replace("id = \"vn-2022-2025\"", "id = \"custom\"");
+        let custom = standard::parse("custom.toml", &text).unwrap();
+        assert_eq!(
+            fine().deprivations(&custom, 2024),
+            Err(SurveyError::NoRule("mobile_money".into()))
+        );
+        let answered = with(|a| {
+            a.deprived.insert("mobile_money".into(), true);
+        });
+        let set = answered.deprivations(&custom, 2024).unwrap();
+        assert_eq!(set.count(), 1);
+        assert_eq!(
+            SurveyAnswers::default().deprivations(c.get("vn-2022-2025").unwrap(), 2024),
+            Err(SurveyError::NoMembers)
+        );
+    }
+}

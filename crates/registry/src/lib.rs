@@ -12,6 +12,7 @@ mod households;
 mod movements;
 mod schema;
 mod service;
+mod surveys;
 mod units;
 mod users;
 
@@ -21,6 +22,7 @@ pub use export::{LIST_HEADERS, ListRow, write_list};
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
 pub use service::{Actor, AuditEntry, Registry, Role, Scope};
+pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Unit};
 
 /// Now, as stored: RFC 3339 in UTC.

@@ -571,3 +571,128 @@ async fn users_are_created_and_authenticated() {
         e.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
+    use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let h = NewHousehold {
+            code: "S1".into(),
+            commune_code: "18652".into(),
+            head_name: "Hồ Văn Sơn".into(),
+            ..NewHousehold::default()
+        };
+        let id = r.create_household(&admin(), &h).await.unwrap();
+        let adult = |age| MemberAnswers {
+            age,
+            health_insurance: true,
+            diploma: Diploma::UpperSecondary,
+            work: Work::WageWithContract,
+            ..MemberAnswers::default()
+        };
+        // Low income, three deprivations under 2022–2025 (water, latrine,
+        // internet), but the 2016 telecom rule accepts a phone subscription.
+        let answers = SurveyAnswers {
+            members: vec![adult(40), adult(38)],
+            income_per_capita: 1_200_000,
+            durable_walls: true,
+            durable_columns: true,
+            durable_roof: true,
+            living_area_m2: 30.0,
+            water: WaterSource::SurfaceWater,
+            latrine: Latrine::OpenPit,
+            internet: false,
+            phone_subscription: true,
+            tv: true,
+            waste_treated: true,
+            ..SurveyAnswers::default()
+        };
+        let c = Catalogue::builtin().unwrap();
+        let official = r
+            .record_survey(&admin(), id, 2024, &answers, c.get("vn-2022-2025").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(official.status, "poor", "{}", e.name);
+        assert_eq!(official.deprived, ["water", "latrine", "telecom"]);
+        let what_if = r
+            .what_if(&admin(), id, 2024, c.get("vn-2027-2030").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(what_if.status, "poor");
+        let old = r
+            .what_if(&admin(), id, 2024, c.get("vn-2016-2020").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(old.deprived, ["water", "latrine"]);
+        assert_eq!(
+            old.status, "average",
+            "1,200,000 is above 2016's rural near-poverty line of 1,000,000"
+        );
+        let all = r.assessments(id, 2024).await.unwrap();
+        assert_eq!(all.len(), 3);
+        assert!(all[0].official && all[0].standard_id == "vn-2022-2025" && all[0].status == "poor");
+        assert!(all[1..].iter().all(|a| !a.official));
+        // A commune officer elsewhere cannot survey this household.
+        let other = officer(r, "18655").await;
+        assert!(matches!(
+            r.record_survey(&other, id, 2025, &answers, c.get("vn-2022-2025").unwrap())
+                .await,
+            Err(RegistryError::Forbidden(_))
+        ));
+
+        // Groups come from the members.
+        r.add_member(
+            &admin(),
+            id,
+            &NewMember {
+                full_name: "Hồ Văn Sơn".into(),
+                birth_date: Some("01/01/1950".into()),
+                merit: true,
+                ethnicity: "Kinh".into(),
+                ..NewMember::default()
+            },
+        )
+        .await
+        .unwrap();
+        let g = r.groups(id, 2024).await.unwrap();
+        assert!(g.merit && !g.social_protection && !g.ethnic_minority && g.no_working_capacity);
+        r.add_member(
+            &admin(),
+            id,
+            &NewMember {
+                full_name: "Hồ Thị Mai".into(),
+                birth_date: Some("01/01/1990".into()),
+                ethnicity: "Thái".into(),
+                ..NewMember::default()
+            },
+        )
+        .await
+        .unwrap();
+        let g = r.groups(id, 2024).await.unwrap();
+        assert!(g.ethnic_minority && !g.no_working_capacity);
+
+        // Removal is a dated status with a reason; the household stays.
+        r.remove_household(&admin(), id, "15/03/2025", "Chuyển đi nơi khác")
+            .await
+            .unwrap();
+        assert!(
+            r.search_households(&admin(), "son", 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(count(r, "households").await, 1);
+        let trail = r.audit_trail("household", "S1").await.unwrap();
+        let actions: Vec<_> = trail.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            ["create", "survey", "assess", "what_if", "what_if", "remove"]
+        );
+        e.cleanup().await;
+    }
+}

@@ -1,0 +1,285 @@
+//! Surveys by year: the raw answers of the review form, the indicators and
+//! status the standard derives from them, what-if assessments under another
+//! standard, group flags from the members, and removal as a dated status.
+
+use crate::error::RegistryError;
+use crate::service::{Actor, Registry, audit};
+use serde_json::json;
+use standard::{Area, Standard, SurveyAnswers};
+
+/// What the standard made of a survey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssessmentSummary {
+    pub standard_id: String,
+    pub status: String,
+    pub deprived: Vec<String>,
+    pub official: bool,
+}
+
+/// The groups a household belongs to, from its members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Groups {
+    pub merit: bool,
+    pub social_protection: bool,
+    pub ethnic_minority: bool,
+    /// No member can work: children under 15, people of 60 and over, and the
+    /// disabled without working capacity only.
+    pub no_working_capacity: bool,
+}
+
+impl Registry {
+    async fn household_for_write(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> Result<(String, i64, Area), RegistryError> {
+        let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT h.code, h.commune_id, u.area FROM households h JOIN units u ON u.id = h.commune_id WHERE h.id = $1",
+        )
+        .bind(household_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let (code, commune, area) =
+            row.ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
+        self.check_write(actor, commune).await?;
+        let area = if area.as_deref() == Some("urban") {
+            Area::Urban
+        } else {
+            Area::Rural
+        };
+        Ok((code, commune, area))
+    }
+
+    /// Records the survey of a household for a year and its official
+    /// assessment under `standard`.
+    pub async fn record_survey(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        year: i64,
+        answers: &SurveyAnswers,
+        standard: &Standard,
+    ) -> Result<AssessmentSummary, RegistryError> {
+        let (code, commune, area) = self.household_for_write(actor, household_id).await?;
+        let deprivations = answers
+            .deprivations(standard, year as i32)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let answers_json = serde_json::to_value(answers)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let mut tx = self.db.pool.begin().await?;
+        let survey_id: i64 = sqlx::query_scalar(
+            "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(household_id)
+        .bind(year)
+        .bind(answers_json.to_string())
+        .bind(crate::now())
+        .bind(&actor.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "survey",
+            "household",
+            &code,
+            Some(commune),
+            json!({"year": year, "survey": survey_id}),
+        )
+        .await?;
+        self.record_assessment(
+            &mut tx,
+            actor,
+            household_id,
+            &code,
+            commune,
+            year,
+            standard,
+            area,
+            answers.income_per_capita,
+            deprivations,
+            Some(survey_id),
+            &answers_json,
+        )
+        .await?;
+        tx.commit().await?;
+        let c = standard.classify(area, answers.income_per_capita, deprivations);
+        Ok(AssessmentSummary {
+            standard_id: standard.id.clone(),
+            status: c.status.code().to_string(),
+            deprived: c.deprived_codes(standard).map(String::from).collect(),
+            official: true,
+        })
+    }
+
+    /// Recomputes the latest survey of a year under another standard and
+    /// keeps it beside the official assessment, which it does not touch.
+    pub async fn what_if(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        year: i64,
+        standard: &Standard,
+    ) -> Result<AssessmentSummary, RegistryError> {
+        let (code, commune, area) = self.household_for_write(actor, household_id).await?;
+        let survey: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, answers FROM surveys WHERE household_id = $1 AND year = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(household_id)
+        .bind(year)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let (survey_id, answers) = survey.ok_or_else(|| {
+            RegistryError::NotFound(format!("phiếu khảo sát năm {year} của hộ {code}"))
+        })?;
+        let answers: SurveyAnswers = serde_json::from_str(&answers).map_err(|_| {
+            RegistryError::Invalid(vec![format!(
+                "phiếu năm {year} của hộ {code} được nạp từ tệp, không có câu trả lời chi tiết để tính lại"
+            )])
+        })?;
+        let deprivations = answers
+            .deprivations(standard, year as i32)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let c = standard.classify(area, answers.income_per_capita, deprivations);
+        let deprived: Vec<String> = c.deprived_codes(standard).map(String::from).collect();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("DELETE FROM assessments WHERE household_id = $1 AND year = $2 AND standard_id = $3 AND official = 0")
+            .bind(household_id)
+            .bind(year)
+            .bind(&standard.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(household_id)
+        .bind(year)
+        .bind(&standard.id)
+        .bind(0i64)
+        .bind(c.status.code())
+        .bind(i64::from(c.deprivation_count()))
+        .bind(deprived.join(";"))
+        .bind(i64::from(c.score.points))
+        .bind(i64::from(c.score.denominator))
+        .bind(&c.reason(standard).code)
+        .bind(serde_json::to_string(&answers).unwrap_or_default())
+        .bind(survey_id)
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "what_if",
+            "household",
+            &code,
+            Some(commune),
+            json!({"year": year, "standard": standard.id, "status": c.status.code()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(AssessmentSummary {
+            standard_id: standard.id.clone(),
+            status: c.status.code().into(),
+            deprived,
+            official: false,
+        })
+    }
+
+    /// The assessments of a household for a year, official first.
+    pub async fn assessments(
+        &self,
+        household_id: i64,
+        year: i64,
+    ) -> Result<Vec<AssessmentSummary>, RegistryError> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT standard_id, status, deprived, official FROM assessments WHERE household_id = $1 AND year = $2 ORDER BY official DESC, standard_id",
+        )
+        .bind(household_id)
+        .bind(year)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(standard_id, status, deprived, official)| AssessmentSummary {
+                    standard_id,
+                    status,
+                    deprived: deprived
+                        .split(';')
+                        .filter(|d| !d.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    official: official == 1,
+                },
+            )
+            .collect())
+    }
+
+    /// The groups of a household, from its current members.
+    pub async fn groups(&self, household_id: i64, year: i32) -> Result<Groups, RegistryError> {
+        let members: Vec<(Option<String>, String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT birth_date, ethnicity, merit, social_protection, disability, no_working_capacity FROM members WHERE household_id = $1 AND removed_on IS NULL",
+        )
+        .bind(household_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let age = |birth: &Option<String>| {
+            birth
+                .as_deref()
+                .and_then(|b| b.get(..4)?.parse::<i32>().ok())
+                .map(|y| year - y)
+        };
+        let can_work = |m: &(Option<String>, String, i64, i64, i64, i64)| {
+            m.5 == 0 && age(&m.0).is_none_or(|a| (15..60).contains(&a))
+        };
+        Ok(Groups {
+            merit: members.iter().any(|m| m.2 == 1),
+            social_protection: members.iter().any(|m| m.3 == 1),
+            ethnic_minority: members.iter().any(|m| {
+                let e = vntext::search_key(&m.1);
+                !e.is_empty() && e != "kinh"
+            }),
+            no_working_capacity: !members.is_empty() && !members.iter().any(can_work),
+        })
+    }
+
+    /// Removes a household from the lists from a date, with a reason. Nothing
+    /// is deleted: the household and its history stay.
+    pub async fn remove_household(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        on: &str,
+        reason: &str,
+    ) -> Result<(), RegistryError> {
+        let (code, commune, _) = self.household_for_write(actor, household_id).await?;
+        let date = vntext::parse_date(on).ok_or_else(|| {
+            RegistryError::Invalid(vec![format!("ngày \"{on}\" không đúng dạng dd/mm/yyyy")])
+        })?;
+        if reason.trim().is_empty() {
+            return Err(RegistryError::Invalid(vec!["cần ghi lý do".into()]));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE households SET removed_on = $1, removed_reason = $2, updated_at = $3 WHERE id = $4")
+            .bind(date.format("%Y-%m-%d").to_string())
+            .bind(vntext::nfc(reason))
+            .bind(crate::now())
+            .bind(household_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            "remove",
+            "household",
+            &code,
+            Some(commune),
+            json!({"removed_on": on, "reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -46,13 +46,38 @@ pub struct ImportArgs {
     /// Chỉ kiểm tra, không ghi.
     #[arg(long)]
     dry_run: bool,
-    /// Năm rà soát của dữ liệu.
+    /// Năm rà soát (tệp hộ dạng phẳng có thu nhập và các cột d_…).
     #[arg(long)]
-    year: i64,
+    year: Option<i64>,
     /// Chuẩn (mặc định: chuẩn áp dụng cho năm rà soát).
     #[arg(long)]
     standard: Option<String>,
-    file: PathBuf,
+    /// Mã xã của các hộ, khi bảng hộ không có cột "Mã xã".
+    #[arg(long)]
+    commune: Option<String>,
+    /// Tệp: tệp hộ dạng phẳng (.csv, .parquet), hoặc bảng hộ và bảng thành viên (.xlsx, .csv).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+/// Whether a file is the flat household file (formats.md) rather than a sheet.
+fn is_flat(path: &std::path::Path) -> bool {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("parquet") => true,
+        Some("csv") => std::fs::read_to_string(path)
+            .map(|t| {
+                t.lines()
+                    .next()
+                    .is_some_and(|h| h.contains("income_per_capita"))
+            })
+            .unwrap_or(false),
+        _ => false,
+    }
 }
 
 #[derive(Args)]
@@ -191,32 +216,53 @@ pub fn units(command: UnitsCommand) -> Result<()> {
 }
 
 pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
-    let standard = match &args.standard {
-        Some(id) => crate::resolve(catalogue, id)?,
-        None => catalogue
-            .for_review_year(u16::try_from(args.year).unwrap_or(0))
-            .cloned()
-            .ok_or_else(|| anyhow!("không có chuẩn nào áp dụng cho năm rà soát {}", args.year))?,
+    let verb = if args.dry_run {
+        "Kiểm tra xong (không ghi)"
+    } else {
+        "Đã nạp"
     };
+    if args.files.len() == 1 && is_flat(&args.files[0]) {
+        let Some(year) = args.year else {
+            bail!("tệp hộ dạng phẳng cần --year NĂM (năm rà soát của số liệu)");
+        };
+        let standard = match &args.standard {
+            Some(id) => crate::resolve(catalogue, id)?,
+            None => catalogue
+                .for_review_year(u16::try_from(year).unwrap_or(0))
+                .cloned()
+                .ok_or_else(|| anyhow!("không có chuẩn nào áp dụng cho năm rà soát {year}"))?,
+        };
+        return runtime()?.block_on(async {
+            let r = open(&args.db).await?;
+            let s = r
+                .import_flat(
+                    &Actor::command_line(),
+                    &args.files[0],
+                    &standard,
+                    year,
+                    args.dry_run,
+                )
+                .await?;
+            eprintln!(
+                "{verb}: {} hộ mới, {} cập nhật, {} không đổi; xếp loại năm {year} theo {}.",
+                s.created, s.updated, s.unchanged, standard.id
+            );
+            Ok(())
+        });
+    }
     runtime()?.block_on(async {
         let r = open(&args.db).await?;
         let s = r
-            .import_flat(
+            .import_sheets(
                 &Actor::command_line(),
-                &args.file,
-                &standard,
-                args.year,
+                &args.files,
+                args.commune.as_deref(),
                 args.dry_run,
             )
             .await?;
-        let verb = if args.dry_run {
-            "Kiểm tra xong (không ghi)"
-        } else {
-            "Đã nạp"
-        };
         eprintln!(
-            "{verb}: {} hộ mới, {} cập nhật, {} không đổi; xếp loại năm {} theo {}.",
-            s.created, s.updated, s.unchanged, args.year, standard.id
+            "{verb}: {} hộ mới, {} cập nhật, {} không đổi.",
+            s.created, s.updated, s.unchanged
         );
         Ok(())
     })

@@ -21,6 +21,29 @@ pub struct ListRow {
     pub standard_id: Option<String>,
 }
 
+/// One member of an exported list.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MemberListRow {
+    pub household_code: String,
+    pub full_name: String,
+    pub sex: Option<String>,
+    pub birth_date: Option<String>,
+    pub id_number: Option<String>,
+    pub relation: String,
+    pub ethnicity: String,
+}
+
+/// The headers of the member sheet, which the import reads back.
+pub const MEMBER_HEADERS: [&str; 7] = [
+    "Mã hộ",
+    "Họ và tên",
+    "Giới tính",
+    "Ngày sinh",
+    "Số CCCD",
+    "Quan hệ với chủ hộ",
+    "Dân tộc",
+];
+
 /// The headers of the household list, as district sheets write them.
 pub const LIST_HEADERS: [&str; 8] = [
     "Mã hộ",
@@ -85,6 +108,29 @@ impl Registry {
         out: &Path,
     ) -> Result<usize, RegistryError> {
         let rows = self.household_list(actor, unit_code, year).await?;
+        let family = self
+            .unit_family(
+                self.unit_by_code(unit_code)
+                    .await?
+                    .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?
+                    .id,
+            )
+            .await?;
+        let ids = family
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let sql = format!(
+            "SELECT h.code AS household_code, m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity \
+             FROM members m JOIN households h ON h.id = m.household_id \
+             WHERE (h.commune_id IN ({ids}) OR h.village_id IN ({ids})) AND h.removed_on IS NULL AND m.removed_on IS NULL \
+             ORDER BY h.head_sort, h.code, m.id"
+        );
+        let members: Vec<MemberListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.db.pool)
+            .await?;
         let unit = self
             .unit_by_code(unit_code)
             .await?
@@ -93,6 +139,7 @@ impl Registry {
             out,
             &format!("Danh sách hộ – {} – năm {year}", unit.name),
             &rows,
+            &members,
         )?;
         let mut tx = self.db.pool.begin().await?;
         audit(
@@ -117,10 +164,16 @@ fn xlsx_error(out: &Path, e: rust_xlsxwriter::XlsxError) -> RegistryError {
     }
 }
 
-/// A title row, the headers, the rows.
-pub fn write_list(out: &Path, title: &str, rows: &[ListRow]) -> Result<(), RegistryError> {
+/// A household sheet (a title row, the headers, the rows) and a member sheet.
+pub fn write_list(
+    out: &Path,
+    title: &str,
+    rows: &[ListRow],
+    members: &[MemberListRow],
+) -> Result<(), RegistryError> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
+    sheet.set_name("Hộ").map_err(|err| xlsx_error(out, err))?;
     let bold = Format::new().set_bold();
     let e = |err| xlsx_error(out, err);
     sheet
@@ -162,6 +215,40 @@ pub fn write_list(out: &Path, title: &str, rows: &[ListRow]) -> Result<(), Regis
         sheet
             .write_string(row, 7, r.standard_id.as_deref().unwrap_or(""))
             .map_err(e)?;
+    }
+    sheet.autofit();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Thành viên").map_err(e)?;
+    for (c, h) in MEMBER_HEADERS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(e)?;
+    }
+    for (i, m) in members.iter().enumerate() {
+        let row = 1 + i as u32;
+        let sex = match m.sex.as_deref() {
+            Some("male") => "Nam",
+            Some("female") => "Nữ",
+            _ => "",
+        };
+        let birth = m
+            .birth_date
+            .as_deref()
+            .and_then(vntext::parse_date)
+            .map(vntext::format_date)
+            .unwrap_or_default();
+        let cells = [
+            &m.household_code,
+            &m.full_name,
+            sex,
+            &birth,
+            m.id_number.as_deref().unwrap_or(""),
+            &m.relation,
+            &m.ethnicity,
+        ];
+        for (c, v) in cells.iter().enumerate() {
+            sheet.write_string(row, c as u16, *v).map_err(e)?;
+        }
     }
     sheet.autofit();
     // Write beside the target and rename, so a failed export leaves nothing.

@@ -430,38 +430,54 @@ impl Registry {
                     .id,
             ),
         };
-        let head = vntext::nfc(&new.head_name);
-        let now = crate::now();
         let mut tx = self.db.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-        )
-        .bind(vntext::nfc(&new.code))
-        .bind(commune.id)
-        .bind(village_id)
-        .bind(vntext::nfc(&new.address))
-        .bind(&head)
-        .bind(vntext::search_key(&head))
-        .bind(vntext::search_key(vntext::given_name(&head)))
-        .bind(vntext::name_sort_key(&head))
-        .bind(new.phone.trim())
-        .bind(&now)
-        .bind(&now)
-        .fetch_one(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            actor,
-            "create",
-            "household",
-            &new.code,
-            Some(commune.id),
-            json!({"commune": new.commune_code, "village": new.village_code, "head_name": head, "address": new.address, "phone": new.phone}),
-        )
-        .await?;
+        let id = insert_household(&mut tx, actor, commune.id, village_id, new).await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Creates many households in one transaction (imports, demo data).
+    pub async fn create_households(
+        &self,
+        actor: &Actor,
+        new: &[NewHousehold],
+    ) -> Result<usize, RegistryError> {
+        let units = self.units().await?;
+        let communes: HashMap<&str, i64> = units
+            .iter()
+            .filter(|u| u.level == "commune")
+            .map(|u| (u.code.as_str(), u.id))
+            .collect();
+        let villages: HashMap<&str, (i64, Option<i64>)> = units
+            .iter()
+            .filter(|u| u.level == "village")
+            .map(|u| (u.code.as_str(), (u.id, u.parent_id)))
+            .collect();
+        let mut checked = BTreeSet::new();
+        let mut tx = self.db.pool.begin().await?;
+        for h in new {
+            let commune = *communes
+                .get(h.commune_code.as_str())
+                .ok_or_else(|| RegistryError::NotFound(format!("xã \"{}\"", h.commune_code)))?;
+            if checked.insert(commune) {
+                self.check_write(actor, commune).await?;
+            }
+            let village = match &h.village_code {
+                None => None,
+                Some(code) => match villages.get(code.as_str()) {
+                    Some(&(id, parent)) if parent == Some(commune) => Some(id),
+                    _ => {
+                        return Err(RegistryError::NotFound(format!(
+                            "thôn \"{code}\" của xã \"{}\"",
+                            h.commune_code
+                        )));
+                    }
+                },
+            };
+            insert_household(&mut tx, actor, commune, village, h).await?;
+        }
+        tx.commit().await?;
+        Ok(new.len())
     }
 
     async fn household_unit(&self, household_id: i64) -> Result<(String, i64), RegistryError> {
@@ -506,36 +522,7 @@ impl Registry {
             return Err(RegistryError::Invalid(problems));
         }
         let mut tx = self.db.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO members (household_id, full_name, name_search, given_search, name_sort, sex, birth_date, id_number, relation, ethnicity, disability, no_working_capacity, merit, social_protection) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-        )
-        .bind(household_id)
-        .bind(&name)
-        .bind(vntext::search_key(&name))
-        .bind(vntext::search_key(vntext::given_name(&name)))
-        .bind(vntext::name_sort_key(&name))
-        .bind(&m.sex)
-        .bind(birth.map(|d| d.format("%Y-%m-%d").to_string()))
-        .bind(&m.id_number)
-        .bind(vntext::nfc(&m.relation))
-        .bind(vntext::nfc(&m.ethnicity))
-        .bind(i64::from(m.disability))
-        .bind(i64::from(m.no_working_capacity))
-        .bind(i64::from(m.merit))
-        .bind(i64::from(m.social_protection))
-        .fetch_one(&mut *tx)
-        .await?;
-        audit(
-            &mut tx,
-            actor,
-            "create",
-            "member",
-            &format!("{code}/{id}"),
-            Some(commune_id),
-            json!({"full_name": name, "id_number": m.id_number, "birth_date": m.birth_date}),
-        )
-        .await?;
+        let id = insert_member(&mut tx, actor, household_id, &code, commune_id, m, birth).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -631,6 +618,90 @@ impl Registry {
             .fetch_all(&self.db.pool)
             .await?)
     }
+}
+
+/// Inserts a household, with its audit row, in the caller's transaction.
+pub(crate) async fn insert_household(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    commune_id: i64,
+    village_id: Option<i64>,
+    new: &NewHousehold,
+) -> Result<i64, RegistryError> {
+    let head = vntext::nfc(&new.head_name);
+    let now = crate::now();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(vntext::nfc(&new.code))
+    .bind(commune_id)
+    .bind(village_id)
+    .bind(vntext::nfc(&new.address))
+    .bind(&head)
+    .bind(vntext::search_key(&head))
+    .bind(vntext::search_key(vntext::given_name(&head)))
+    .bind(vntext::name_sort_key(&head))
+    .bind(new.phone.trim())
+    .bind(&now)
+    .bind(&now)
+    .fetch_one(&mut **tx)
+    .await?;
+    audit(
+        tx,
+        actor,
+        "create",
+        "household",
+        &new.code,
+        Some(commune_id),
+        json!({"commune": new.commune_code, "village": new.village_code, "head_name": head, "address": new.address, "phone": new.phone}),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Inserts a member, with its audit row, in the caller's transaction.
+pub(crate) async fn insert_member(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    household_id: i64,
+    household_code: &str,
+    commune_id: i64,
+    m: &NewMember,
+    birth: Option<chrono::NaiveDate>,
+) -> Result<i64, RegistryError> {
+    let name = vntext::nfc(&m.full_name);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO members (household_id, full_name, name_search, given_search, name_sort, sex, birth_date, id_number, relation, ethnicity, disability, no_working_capacity, merit, social_protection) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(household_id)
+    .bind(&name)
+    .bind(vntext::search_key(&name))
+    .bind(vntext::search_key(vntext::given_name(&name)))
+    .bind(vntext::name_sort_key(&name))
+    .bind(&m.sex)
+    .bind(birth.map(|d| d.format("%Y-%m-%d").to_string()))
+    .bind(&m.id_number)
+    .bind(vntext::nfc(&m.relation))
+    .bind(vntext::nfc(&m.ethnicity))
+    .bind(i64::from(m.disability))
+    .bind(i64::from(m.no_working_capacity))
+    .bind(i64::from(m.merit))
+    .bind(i64::from(m.social_protection))
+    .fetch_one(&mut **tx)
+    .await?;
+    audit(
+        tx,
+        actor,
+        "create",
+        "member",
+        &format!("{household_code}/{id}"),
+        Some(commune_id),
+        json!({"full_name": name, "id_number": m.id_number, "birth_date": m.birth_date}),
+    )
+    .await?;
+    Ok(id)
 }
 
 #[cfg(test)]

@@ -12,13 +12,15 @@ mod households;
 mod movements;
 mod schema;
 mod service;
+mod sheet_import;
+pub mod sheets;
 mod surveys;
 mod units;
 mod users;
 
 pub use db::{Backend, Db, restore_sqlite};
 pub use error::RegistryError;
-pub use export::{LIST_HEADERS, ListRow, write_list};
+pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, write_list};
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
 pub use service::{Actor, AuditEntry, Registry, Role, Scope};

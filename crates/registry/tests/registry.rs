@@ -696,3 +696,192 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
         e.cleanup().await;
     }
 }
+
+/// A district workbook: title rows, a two-row merged header with a numbering
+/// row, a signature block; and a member sheet.
+fn district_workbook(path: &Path, households: &[[&str; 4]], members: &[[&str; 5]]) {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let merged = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name("DS hộ").unwrap();
+    sheet
+        .write_string(0, 0, "ỦY BAN NHÂN DÂN XÃ XUÂN HỘI")
+        .unwrap();
+    sheet
+        .write_string(1, 0, "DANH SÁCH HỘ GIA ĐÌNH NĂM 2024")
+        .unwrap();
+    sheet.write_string(3, 0, "STT").unwrap();
+    sheet.write_string(3, 1, "Mã hộ").unwrap();
+    sheet.merge_range(3, 2, 3, 3, "Chủ hộ", &merged).unwrap();
+    sheet.write_string(4, 2, "Họ và tên").unwrap();
+    sheet.write_string(4, 3, "Địa chỉ").unwrap();
+    sheet.write_string(3, 4, "Thôn/Xóm").unwrap();
+    for c in 0..5u16 {
+        sheet.write_string(5, c, format!("({})", c + 1)).unwrap();
+    }
+    for (i, h) in households.iter().enumerate() {
+        let r = 6 + i as u32;
+        sheet.write_number(r, 0, (i + 1) as f64).unwrap();
+        sheet.write_string(r, 1, h[0]).unwrap();
+        sheet.write_string(r, 2, h[1]).unwrap();
+        sheet.write_string(r, 3, h[2]).unwrap();
+        sheet.write_string(r, 4, h[3]).unwrap();
+    }
+    let end = 6 + households.len() as u32 + 1;
+    sheet.write_string(end, 1, "Người lập biểu").unwrap();
+    sheet.write_string(end, 4, "TM. ỦY BAN NHÂN DÂN").unwrap();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Thành viên").unwrap();
+    for (c, h) in ["Mã hộ", "Họ và tên", "Giới tính", "Ngày sinh", "Số CCCD"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (i, m) in members.iter().enumerate() {
+        let r = 1 + i as u32;
+        for (c, v) in m.iter().enumerate() {
+            // A real date cell where the text is a date: sheets hold both.
+            match (c, vntext::parse_date(v)) {
+                (3, Some(d)) if i % 2 == 0 => {
+                    let dt = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                        d.year() as u16,
+                        d.month() as u8,
+                        d.day() as u8,
+                    )
+                    .unwrap();
+                    sheet
+                        .write_datetime_with_format(r, c as u16, &dt, &date)
+                        .unwrap();
+                }
+                _ => {
+                    sheet.write_string(r, c as u16, *v).unwrap();
+                }
+            }
+        }
+    }
+    book.save(path).unwrap();
+}
+
+use chrono::Datelike;
+
+#[tokio::test]
+async fn district_sheets_import_whatever_sits_around_the_table() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let book = dir.path().join("xuanhoi.xlsx");
+        district_workbook(
+            &book,
+            &[
+                ["XH-01", "Nguyễn Văn An", "Xóm Đông", "Thôn 1"],
+                ["XH-02", "Trần Thị Bình", "", "thon 2"],
+            ],
+            &[
+                [
+                    "XH-01",
+                    "Nguyễn Văn An",
+                    "Nam",
+                    "12/05/1980",
+                    "042080001234",
+                ],
+                ["XH-01", "Lê Thị Cúc", "Nữ", "03/09/1982", ""],
+                ["XH-02", "Trần Thị Bình", "Nữ", "20/01/1975", "042175009876"],
+            ],
+        );
+        let s = r
+            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap();
+        assert_eq!(s.created, 2, "{}", e.name);
+        assert_eq!(count(r, "members").await, 3);
+        let found = r.search_households(&admin(), "cuc", 10).await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].head_name, "Nguyễn Văn An");
+        assert_eq!(found[0].address, "Xóm Đông");
+        // Re-importing the same sheets changes nothing and duplicates no one.
+        let again = r
+            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap();
+        assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+        assert_eq!(count(r, "members").await, 3);
+
+        // The exported list reads back with the same headers.
+        let out = dir.path().join("export.xlsx");
+        assert_eq!(
+            r.export_list(&admin(), "18652", 2024, &out).await.unwrap(),
+            2
+        );
+        let grids = registry::sheets::read_grids(&out).unwrap();
+        let t =
+            registry::sheets::find_table(&grids[0], registry::sheets::HOUSEHOLD_FIELDS).unwrap();
+        assert_eq!(t.rows.len(), 2);
+        let m = registry::sheets::find_table(&grids[1], registry::sheets::MEMBER_FIELDS).unwrap();
+        assert_eq!(m.rows.len(), 3);
+        assert_eq!(m.cell(&m.rows[0].1, "birth_date"), "12/05/1980");
+        let trail = r.audit_trail("unit", "18652").await.unwrap();
+        assert_eq!(trail.last().unwrap().action, "export");
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sheet_errors_are_listed_by_sheet_row_and_column_and_nothing_is_written() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let book = dir.path().join("bad.xlsx");
+        district_workbook(
+            &book,
+            &[
+                ["XH-01", "Nguyễn Văn An", "", "Thôn 9"],
+                ["XH-02", "", "", "Thôn 1"],
+                ["XH-03", "Phạm Văn Dũng", "", "Thôn 2"],
+            ],
+            &[
+                ["XH-03", "Phạm Văn Dũng", "Nam", "31/02/1980", ""],
+                ["XH-03", "Phạm Thị Em", "Nữ", "01/01/1990", "04219000123"],
+                [
+                    "XH-03",
+                    "Phạm Văn Giang",
+                    "Nam",
+                    "01/01/1991",
+                    "042091000001",
+                ],
+                ["XH-03", "Phạm Văn Hòa", "Nam", "01/01/1992", "042091000001"],
+                ["XH-07", "Không Có Hộ", "Nam", "", ""],
+            ],
+        );
+        let err = r
+            .import_sheets(&admin(), &[book], Some("18652"), false)
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        for expected in [
+            "sheet \"DS hộ\", dòng 7, cột E (Thôn/Xóm): xã Xã Xuân Hội không có thôn \"Thôn 9\"",
+            "sheet \"DS hộ\", dòng 8, cột C (Chủ hộ / Họ và tên): ô trống",
+            "sheet \"Thành viên\", dòng 2, cột D (Ngày sinh): \"31/02/1980\" không phải ngày",
+            "sheet \"Thành viên\", dòng 3, cột E (Số CCCD)",
+            "sheet \"Thành viên\", dòng 5, cột E (Số CCCD): số định danh 042091000001 trùng",
+            "sheet \"Thành viên\", dòng 6, cột A (Mã hộ): không có hộ \"XH-07\"",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{}: missing {expected:?} in\n{text}",
+                e.name
+            );
+        }
+        assert_eq!(count(r, "households").await, 0);
+        assert_eq!(count(r, "members").await, 0);
+        e.cleanup().await;
+    }
+}

@@ -255,3 +255,69 @@ fn draw_members(rng: &mut ChaCha8Rng, welfare: f64) -> u32 {
     }
     8
 }
+
+/// Family names with their rough shares in Vietnam.
+const FAMILY_NAMES: [(&str, u32); 16] = [
+    ("Nguyễn", 38),
+    ("Trần", 11),
+    ("Lê", 9),
+    ("Phạm", 7),
+    ("Hoàng", 5),
+    ("Huỳnh", 4),
+    ("Phan", 4),
+    ("Vũ", 4),
+    ("Võ", 3),
+    ("Đặng", 2),
+    ("Bùi", 2),
+    ("Đỗ", 2),
+    ("Hồ", 2),
+    ("Ngô", 2),
+    ("Dương", 2),
+    ("Lý", 1),
+];
+const MIDDLE_NAMES_MALE: [&str; 8] = [
+    "Văn", "Hữu", "Đức", "Minh", "Quang", "Xuân", "Thanh", "Công",
+];
+const MIDDLE_NAMES_FEMALE: [&str; 6] = ["Thị", "Ngọc", "Thu", "Thanh", "Minh", "Kim"];
+const GIVEN_MALE: [&str; 24] = [
+    "An", "Bình", "Cường", "Dũng", "Đạt", "Giang", "Hải", "Hiếu", "Hòa", "Hùng", "Khánh", "Long",
+    "Minh", "Nam", "Phong", "Phúc", "Quân", "Sơn", "Thắng", "Trung", "Tuấn", "Việt", "Vinh", "Đức",
+];
+const GIVEN_FEMALE: [&str; 20] = [
+    "Anh", "Dung", "Hà", "Hạnh", "Hương", "Lan", "Linh", "Mai", "Nga", "Ngọc", "Nhung", "Phương",
+    "Tâm", "Thảo", "Thủy", "Trang", "Tú", "Xuân", "Yến", "Ánh",
+];
+
+/// A Vietnamese full name, with its sex: family name, middle name, given name.
+pub fn person_name(rng: &mut impl Rng, female: bool) -> String {
+    let total: u32 = FAMILY_NAMES.iter().map(|f| f.1).sum();
+    let mut pick = rng.random_range(0..total);
+    let family = FAMILY_NAMES
+        .iter()
+        .find(|(_, share)| {
+            if pick < *share {
+                true
+            } else {
+                pick -= share;
+                false
+            }
+        })
+        .map_or("Nguyễn", |f| f.0);
+    let (middle, given) = if female {
+        (
+            MIDDLE_NAMES_FEMALE[rng.random_range(0..MIDDLE_NAMES_FEMALE.len())],
+            GIVEN_FEMALE[rng.random_range(0..GIVEN_FEMALE.len())],
+        )
+    } else {
+        (
+            MIDDLE_NAMES_MALE[rng.random_range(0..MIDDLE_NAMES_MALE.len())],
+            GIVEN_MALE[rng.random_range(0..GIVEN_MALE.len())],
+        )
+    };
+    format!("{family} {middle} {given}")
+}
+
+/// A seeded random generator for callers that draw their own data.
+pub fn rng(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}

@@ -9,6 +9,9 @@
 //!   nặng). Compared as bytes, it sorts the same on SQLite and PostgreSQL.
 //! - [`name_sort_key`]: official lists sort by given name, then full name.
 //! - [`parse_date`] / [`format_date`]: dd/mm/yyyy. [`format_vnd`]: 1.500.000.
+//! - [`legacy`]: sheets typed in TCVN3 (ABC) or VNI: detect and convert.
+
+pub mod legacy;
 
 use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;

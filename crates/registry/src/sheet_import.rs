@@ -1,0 +1,441 @@
+//! Importing a household sheet and a member sheet (xlsx or CSV), linked by
+//! household code: every cell validated, every problem listed by sheet, row
+//! and column in Vietnamese, duplicates reported, and all or nothing.
+
+use crate::error::RegistryError;
+use crate::households::{
+    NewHousehold, NewMember, check_id_number, insert_household, insert_member,
+};
+use crate::service::{Actor, Registry, audit, diff};
+use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, Table, find_table, read_grids};
+use crate::units::ImportSummary;
+use chrono::{Datelike, NaiveDate};
+use serde_json::json;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+fn yes(text: &str) -> Option<bool> {
+    match vntext::search_key(text).as_str() {
+        "" | "0" | "khong" | "no" | "false" => Some(false),
+        "1" | "x" | "co" | "yes" | "true" => Some(true),
+        _ => None,
+    }
+}
+
+fn sex(text: &str) -> Option<Option<String>> {
+    match vntext::search_key(text).as_str() {
+        "" => Some(None),
+        "nam" | "male" | "m" => Some(Some("male".into())),
+        "nu" | "female" | "f" => Some(Some("female".into())),
+        _ => None,
+    }
+}
+
+struct HouseholdRow {
+    new: NewHousehold,
+    commune_id: i64,
+    village_id: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Existing {
+    code: String,
+    id: i64,
+    commune_id: i64,
+    village_id: Option<i64>,
+    head_name: String,
+    address: String,
+    phone: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Known {
+    code: String,
+    name_search: String,
+    birth_date: Option<String>,
+    id_number: Option<String>,
+    commune_id: i64,
+}
+
+struct MemberRow {
+    at: String,
+    household_code: String,
+    member: NewMember,
+    birth: Option<NaiveDate>,
+}
+
+impl Registry {
+    /// Imports household and member sheets from one or more files (an xlsx
+    /// workbook with both sheets, or CSV files). `commune_code` names the
+    /// commune when the household sheet has no commune column.
+    pub async fn import_sheets(
+        &self,
+        actor: &Actor,
+        files: &[PathBuf],
+        commune_code: Option<&str>,
+        dry_run: bool,
+    ) -> Result<ImportSummary, RegistryError> {
+        let mut household_tables: Vec<(String, Table)> = Vec::new();
+        let mut member_tables: Vec<(String, Table)> = Vec::new();
+        for path in files {
+            let file = path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or("?")
+                .to_string();
+            for grid in read_grids(path)? {
+                let h = find_table(&grid, HOUSEHOLD_FIELDS);
+                let m = find_table(&grid, MEMBER_FIELDS);
+                match (h, m) {
+                    (Some(h), Some(m)) if m.columns.len() > h.columns.len() => {
+                        member_tables.push((file.clone(), m))
+                    }
+                    (Some(h), _) => household_tables.push((file.clone(), h)),
+                    (None, Some(m)) => member_tables.push((file.clone(), m)),
+                    (None, None) => {}
+                }
+            }
+        }
+        if household_tables.is_empty() && member_tables.is_empty() {
+            return Err(RegistryError::Invalid(vec![
+                "không tìm thấy bảng hộ (cột \"Mã hộ\", \"Họ và tên chủ hộ\") hay bảng thành viên (cột \"Mã hộ\", \"Họ và tên\") nào".into(),
+            ]));
+        }
+        let units = self.units().await?;
+        let scope = self.scope(actor).await?;
+        let default_commune = match commune_code {
+            None => None,
+            Some(code) => Some(
+                units
+                    .iter()
+                    .find(|u| u.code == code && u.level == "commune")
+                    .ok_or_else(|| RegistryError::NotFound(format!("xã \"{code}\"")))?,
+            ),
+        };
+        let mut problems = Vec::new();
+        let at = |file: &str, t: &Table, row: usize, key: &str| {
+            format!(
+                "{file}, sheet \"{}\", dòng {row}, cột {}",
+                t.sheet,
+                t.header(key)
+            )
+        };
+
+        // Households.
+        let mut households: Vec<HouseholdRow> = Vec::new();
+        let mut codes: HashMap<String, String> = HashMap::new();
+        for (file, t) in &household_tables {
+            for (row, cells) in &t.rows {
+                let code = t.cell(cells, "household_code").trim().to_string();
+                let head = t.cell(cells, "head_name").trim().to_string();
+                if code.is_empty() {
+                    problems.push(format!(
+                        "{}: ô trống; mỗi hộ cần một mã hộ",
+                        at(file, t, *row, "household_code")
+                    ));
+                    continue;
+                }
+                if let Some(first) = codes.insert(code.clone(), format!("{file} dòng {row}")) {
+                    problems.push(format!(
+                        "{}: mã hộ \"{code}\" trùng với {first}",
+                        at(file, t, *row, "household_code")
+                    ));
+                }
+                if head.is_empty() {
+                    problems.push(format!(
+                        "{}: ô trống; ghi họ và tên chủ hộ",
+                        at(file, t, *row, "head_name")
+                    ));
+                }
+                let commune = match t.cell(cells, "commune_code").trim() {
+                    "" => default_commune,
+                    c => units.iter().find(|u| u.code == c && u.level == "commune"),
+                };
+                let Some(commune) = commune else {
+                    problems.push(format!(
+                        "{}: không biết hộ thuộc xã nào; thêm cột \"Mã xã\" hoặc chạy với --commune MÃ_XÃ",
+                        at(file, t, *row, "commune_code")
+                    ));
+                    continue;
+                };
+                if !actor.role.writes() || !scope.contains(commune.id) {
+                    problems.push(format!(
+                        "{}: xã \"{}\" nằm ngoài phạm vi của tài khoản",
+                        at(file, t, *row, "commune_code"),
+                        commune.code
+                    ));
+                    continue;
+                }
+                let village_text = t.cell(cells, "village").trim();
+                let village = if village_text.is_empty() {
+                    None
+                } else {
+                    let key = vntext::search_key(village_text);
+                    match units.iter().find(|u| {
+                        u.level == "village"
+                            && u.parent_id == Some(commune.id)
+                            && (u.code == village_text || vntext::search_key(&u.name) == key)
+                    }) {
+                        Some(v) => Some(v),
+                        None => {
+                            problems.push(format!(
+                                "{}: xã {} không có thôn \"{village_text}\" trong danh mục đơn vị",
+                                at(file, t, *row, "village"),
+                                commune.name
+                            ));
+                            continue;
+                        }
+                    }
+                };
+                households.push(HouseholdRow {
+                    new: NewHousehold {
+                        code,
+                        commune_code: commune.code.clone(),
+                        village_code: village.map(|v| v.code.clone()),
+                        address: t.cell(cells, "address").trim().to_string(),
+                        head_name: head,
+                        phone: t.cell(cells, "phone").trim().to_string(),
+                    },
+                    commune_id: commune.id,
+                    village_id: village.map(|v| v.id),
+                });
+            }
+        }
+
+        // What the database already holds.
+        let existing: HashMap<String, Existing> = sqlx::query_as::<_, Existing>(
+            "SELECT code, id, commune_id, village_id, head_name, address, phone FROM households",
+        )
+        .fetch_all(&self.db.pool)
+        .await?
+        .into_iter()
+        .map(|e| (e.code.clone(), e))
+        .collect();
+        let known_members: Vec<Known> = sqlx::query_as(
+            "SELECT h.code, m.name_search, m.birth_date, m.id_number, h.commune_id FROM members m JOIN households h ON h.id = m.household_id WHERE m.removed_on IS NULL",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+
+        // Members.
+        let household_commune = |code: &str| -> Option<i64> {
+            households
+                .iter()
+                .find(|h| h.new.code == code)
+                .map(|h| h.commune_id)
+                .or_else(|| existing.get(code).map(|e| e.commune_id))
+        };
+        let mut members: Vec<MemberRow> = Vec::new();
+        let mut by_id_number: HashMap<String, String> = HashMap::new();
+        let mut by_person: HashMap<(i64, String, String), (String, String)> = HashMap::new();
+        for k in &known_members {
+            let code = &k.code;
+            if let Some(n) = &k.id_number {
+                by_id_number.insert(n.clone(), format!("hộ {code} trong cơ sở dữ liệu"));
+            }
+            if let Some(b) = &k.birth_date {
+                by_person.insert(
+                    (k.commune_id, k.name_search.clone(), b.clone()),
+                    (code.clone(), format!("hộ {code} trong cơ sở dữ liệu")),
+                );
+            }
+        }
+        for (file, t) in &member_tables {
+            for (row, cells) in &t.rows {
+                let code = t.cell(cells, "household_code").trim().to_string();
+                let name = t.cell(cells, "full_name").trim().to_string();
+                let mut bad = |key: &str, problem: String| {
+                    problems.push(format!("{}: {problem}", at(file, t, *row, key)))
+                };
+                if name.is_empty() {
+                    bad("full_name", "ô trống; ghi họ và tên".into());
+                    continue;
+                }
+                let Some(commune) = household_commune(&code) else {
+                    bad(
+                        "household_code",
+                        format!("không có hộ \"{code}\" trong bảng hộ hay trong cơ sở dữ liệu"),
+                    );
+                    continue;
+                };
+                let sex_value = match sex(t.cell(cells, "sex")) {
+                    Some(s) => s,
+                    None => {
+                        bad(
+                            "sex",
+                            format!("\"{}\" không hợp lệ; ghi Nam hoặc Nữ", t.cell(cells, "sex")),
+                        );
+                        None
+                    }
+                };
+                let birth_text = t.cell(cells, "birth_date").trim();
+                let birth = if birth_text.is_empty() {
+                    None
+                } else {
+                    match vntext::parse_date(birth_text) {
+                        Some(d) => Some(d),
+                        None => {
+                            bad(
+                                "birth_date",
+                                format!("\"{birth_text}\" không phải ngày; ghi dd/mm/yyyy"),
+                            );
+                            None
+                        }
+                    }
+                };
+                let id_number = t.cell(cells, "id_number").trim().replace([' ', '.'], "");
+                let id_number = (!id_number.is_empty()).then_some(id_number);
+                if let Some(n) = &id_number
+                    && let Err(p) =
+                        check_id_number(n, sex_value.as_deref(), birth.map(|d| d.year()))
+                {
+                    bad("id_number", p);
+                }
+                let mut flag = |key: &str| -> bool {
+                    let text = t.cell(cells, key);
+                    yes(text).unwrap_or_else(|| {
+                        problems.push(format!(
+                            "{}: \"{text}\" không hợp lệ; ghi x (có) hoặc để trống",
+                            at(file, t, *row, key)
+                        ));
+                        false
+                    })
+                };
+                let (disability, merit, social_protection) =
+                    (flag("disability"), flag("merit"), flag("social_protection"));
+                let here = format!("{file}, sheet \"{}\", dòng {row}", t.sheet);
+                let birth_iso = birth.map(|d| d.format("%Y-%m-%d").to_string());
+                let same_household_known = known_members.iter().any(|k| {
+                    k.code == code
+                        && k.name_search == vntext::search_key(&name)
+                        && k.birth_date == birth_iso
+                });
+                if same_household_known {
+                    // Already recorded in this household: re-importing a sheet is not a duplicate.
+                    continue;
+                }
+                if let Some(n) = &id_number
+                    && let Some(first) = by_id_number.insert(n.clone(), here.clone())
+                {
+                    problems.push(format!(
+                        "{}: số định danh {n} trùng với {first}; kiểm tra lại, hệ thống không tự gộp",
+                        at(file, t, *row, "id_number")
+                    ));
+                }
+                if let Some(b) = birth {
+                    let key = (
+                        commune,
+                        vntext::search_key(&name),
+                        b.format("%Y-%m-%d").to_string(),
+                    );
+                    if let Some((other_code, first)) =
+                        by_person.insert(key, (code.clone(), here.clone()))
+                    {
+                        problems.push(format!(
+                            "{here}: \"{name}\" sinh {} trùng họ tên và ngày sinh với người ở {first} (hộ {other_code}) cùng xã; kiểm tra lại, hệ thống không tự gộp",
+                            vntext::format_date(b)
+                        ));
+                    }
+                }
+                members.push(MemberRow {
+                    at: here,
+                    household_code: code,
+                    member: NewMember {
+                        full_name: name,
+                        sex: sex_value,
+                        birth_date: birth.map(vntext::format_date),
+                        id_number,
+                        relation: t.cell(cells, "relation").trim().to_string(),
+                        ethnicity: t.cell(cells, "ethnicity").trim().to_string(),
+                        disability,
+                        no_working_capacity: false,
+                        merit,
+                        social_protection,
+                    },
+                    birth,
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+
+        let mut summary = ImportSummary::default();
+        let mut ids: HashMap<String, (i64, i64)> = existing
+            .iter()
+            .map(|(c, e)| (c.clone(), (e.id, e.commune_id)))
+            .collect();
+        let mut tx = self.db.pool.begin().await?;
+        for h in &households {
+            match existing.get(&h.new.code) {
+                None => {
+                    let id = insert_household(&mut tx, actor, h.commune_id, h.village_id, &h.new)
+                        .await?;
+                    ids.insert(h.new.code.clone(), (id, h.commune_id));
+                    summary.created += 1;
+                }
+                Some(e) => {
+                    let before = json!({"commune_id": e.commune_id, "village_id": e.village_id, "head_name": e.head_name, "address": e.address, "phone": e.phone});
+                    let head = vntext::nfc(&h.new.head_name);
+                    let after = json!({"commune_id": h.commune_id, "village_id": h.village_id, "head_name": head, "address": h.new.address, "phone": h.new.phone});
+                    let changes = diff(&before, &after);
+                    if changes.as_object().is_none_or(|c| c.is_empty()) {
+                        summary.unchanged += 1;
+                        continue;
+                    }
+                    sqlx::query(
+                        "UPDATE households SET commune_id = $1, village_id = $2, head_name = $3, head_search = $4, head_given_search = $5, head_sort = $6, address = $7, phone = $8, updated_at = $9 WHERE id = $10",
+                    )
+                    .bind(h.commune_id)
+                    .bind(h.village_id)
+                    .bind(&head)
+                    .bind(vntext::search_key(&head))
+                    .bind(vntext::search_key(vntext::given_name(&head)))
+                    .bind(vntext::name_sort_key(&head))
+                    .bind(vntext::nfc(&h.new.address))
+                    .bind(&h.new.phone)
+                    .bind(crate::now())
+                    .bind(e.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    audit(
+                        &mut tx,
+                        actor,
+                        "update",
+                        "household",
+                        &h.new.code,
+                        Some(h.commune_id),
+                        changes,
+                    )
+                    .await?;
+                    summary.updated += 1;
+                }
+            }
+        }
+        for m in &members {
+            let Some(&(household_id, commune_id)) = ids.get(&m.household_code) else {
+                return Err(RegistryError::Invalid(vec![format!(
+                    "{}: không có hộ \"{}\"",
+                    m.at, m.household_code
+                )]));
+            };
+            self.check_write(actor, commune_id).await?;
+            insert_member(
+                &mut tx,
+                actor,
+                household_id,
+                &m.household_code,
+                commune_id,
+                &m.member,
+                m.birth,
+            )
+            .await?;
+        }
+        if dry_run {
+            tx.rollback().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(summary)
+    }
+}

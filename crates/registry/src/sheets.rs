@@ -1,0 +1,552 @@
+//! Reading district spreadsheets: the household sheet and the member sheet,
+//! in xlsx or CSV, whatever sits around the table.
+//!
+//! Real sheets open with title rows (the People's Committee, the list's title
+//! and year), put a one- or two-row header (often merged cells) above the
+//! table, sometimes a row numbering the columns "(1) (2) (3)", and end with a
+//! signature block. [`find_table`] finds the header by matching cells against
+//! the Vietnamese (and English) names of the fields, and takes the rows under
+//! it up to the first empty row. Text typed in the legacy TCVN3 or VNI
+//! encodings is converted to Unicode; all text is NFC.
+
+use crate::error::RegistryError;
+use std::path::Path;
+
+/// The cells of one sheet as text, with the row number of its first row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub name: String,
+    /// 1-based spreadsheet row number of `rows[0]`.
+    pub first_row: usize,
+    /// 0-based column index of each row's first cell.
+    pub first_col: usize,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A field of a sheet and the header texts it is known by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub key: &'static str,
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+}
+
+/// The household sheet.
+pub const HOUSEHOLD_FIELDS: &[Field] = &[
+    Field {
+        key: "household_code",
+        aliases: &[
+            "Mã hộ",
+            "Mã số hộ",
+            "Mã hộ gia đình",
+            "household_id",
+            "household_code",
+        ],
+        required: true,
+    },
+    Field {
+        key: "head_name",
+        aliases: &[
+            "Họ và tên chủ hộ",
+            "Họ tên chủ hộ",
+            "Tên chủ hộ",
+            "Chủ hộ",
+            "head_name",
+        ],
+        required: true,
+    },
+    Field {
+        key: "village",
+        aliases: &[
+            "Thôn/Xóm",
+            "Thôn, xóm",
+            "Thôn",
+            "Xóm",
+            "Tổ dân phố",
+            "Thôn/Tổ dân phố",
+            "village",
+        ],
+        required: false,
+    },
+    Field {
+        key: "commune_code",
+        aliases: &["Mã xã", "Mã đơn vị", "commune_code"],
+        required: false,
+    },
+    Field {
+        key: "address",
+        aliases: &["Địa chỉ", "address"],
+        required: false,
+    },
+    Field {
+        key: "phone",
+        aliases: &["Số điện thoại", "Điện thoại", "phone"],
+        required: false,
+    },
+];
+
+/// The member sheet.
+pub const MEMBER_FIELDS: &[Field] = &[
+    Field {
+        key: "household_code",
+        aliases: &["Mã hộ", "Mã số hộ", "household_id", "household_code"],
+        required: true,
+    },
+    Field {
+        key: "full_name",
+        aliases: &["Họ và tên", "Họ tên", "Họ và tên thành viên", "full_name"],
+        required: true,
+    },
+    Field {
+        key: "sex",
+        aliases: &["Giới tính", "sex"],
+        required: false,
+    },
+    Field {
+        key: "birth_date",
+        aliases: &[
+            "Ngày sinh",
+            "Ngày, tháng, năm sinh",
+            "Ngày tháng năm sinh",
+            "birth_date",
+        ],
+        required: false,
+    },
+    Field {
+        key: "id_number",
+        aliases: &[
+            "Số CCCD",
+            "CCCD",
+            "Số CMND/CCCD",
+            "Số CCCD/CMND",
+            "Số định danh",
+            "Số định danh cá nhân",
+            "id_number",
+        ],
+        required: false,
+    },
+    Field {
+        key: "relation",
+        aliases: &["Quan hệ với chủ hộ", "Quan hệ", "relation"],
+        required: false,
+    },
+    Field {
+        key: "ethnicity",
+        aliases: &["Dân tộc", "ethnicity"],
+        required: false,
+    },
+    Field {
+        key: "disability",
+        aliases: &["Khuyết tật", "Người khuyết tật", "disability"],
+        required: false,
+    },
+    Field {
+        key: "merit",
+        aliases: &["Người có công", "NCC", "merit"],
+        required: false,
+    },
+    Field {
+        key: "social_protection",
+        aliases: &[
+            "Bảo trợ xã hội",
+            "BTXH",
+            "Đối tượng BTXH",
+            "social_protection",
+        ],
+        required: false,
+    },
+];
+
+/// A table found in a grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub sheet: String,
+    /// (field key, column index in the grid's rows, header text as found).
+    pub columns: Vec<(&'static str, usize, String)>,
+    /// (spreadsheet row number, cells).
+    pub rows: Vec<(usize, Vec<String>)>,
+    /// 0-based column index of the grid's first cell (for column letters).
+    pub first_col: usize,
+}
+
+impl Table {
+    pub fn column(&self, key: &str) -> Option<usize> {
+        self.columns.iter().find(|c| c.0 == key).map(|c| c.1)
+    }
+
+    pub fn header(&self, key: &str) -> String {
+        self.columns
+            .iter()
+            .find(|c| c.0 == key)
+            .map(|(_, c, h)| format!("{} ({h})", column_letter(self.first_col + c)))
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    pub fn cell<'a>(&self, row: &'a [String], key: &str) -> &'a str {
+        self.column(key)
+            .and_then(|c| row.get(c))
+            .map_or("", |s| s.as_str())
+    }
+}
+
+/// A, B, …, Z, AA, AB, …
+pub fn column_letter(index: usize) -> String {
+    let mut n = index + 1;
+    let mut out = Vec::new();
+    while n > 0 {
+        let r = (n - 1) % 26;
+        out.push(b'A' + r as u8);
+        n = (n - 1) / 26;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn normal(text: &str) -> String {
+    vntext::search_key(text)
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How well a header text names a field: 3 exact, 2 the text ends with an
+/// alias (a merged group label above it), 0 otherwise.
+fn score(header: &str, field: &Field) -> (u8, usize) {
+    let h = normal(header);
+    if h.is_empty() {
+        return (0, 0);
+    }
+    let mut best = (0, 0);
+    for alias in field.aliases {
+        let a = normal(alias);
+        let s = if h == a {
+            3
+        } else if h.ends_with(&format!(" {a}")) {
+            2
+        } else {
+            0
+        };
+        if (s, a.len()) > best && s > 0 {
+            best = (s, a.len());
+        }
+    }
+    best
+}
+
+/// Assigns header cells to fields: each column to its best field, each field
+/// to its best column. A column may be known by several texts (a merged
+/// header's group label, its sub-label, both); the flag says whether the
+/// chosen text used the second header row.
+/// A field matched to a column: (field, column, header text, whether the text
+/// used a second header row).
+type Match = (&'static str, usize, String, bool);
+
+fn assign(headers: &[Vec<(String, bool)>], fields: &'static [Field]) -> Vec<Match> {
+    let mut candidates = Vec::new();
+    for (c, texts) in headers.iter().enumerate() {
+        for (h, uses_second) in texts {
+            for f in fields {
+                let s = score(h, f);
+                if s.0 > 0 {
+                    candidates.push((s, f.key, c, h.clone(), *uses_second));
+                }
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.4.cmp(&b.4)));
+    let mut taken_cols = Vec::new();
+    let mut out: Vec<Match> = Vec::new();
+    for (_, key, c, h, second) in candidates {
+        if taken_cols.contains(&c) || out.iter().any(|o| o.0 == key) {
+            continue;
+        }
+        taken_cols.push(c);
+        out.push((key, c, h, second));
+    }
+    out
+}
+
+fn blank(row: &[String]) -> bool {
+    row.iter().all(|c| c.trim().is_empty())
+}
+
+/// A row that only numbers the columns: "(1)", "(2)", … or 1, 2, 3, ….
+fn numbering(row: &[String]) -> bool {
+    let cells: Vec<&str> = row
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    cells.len() >= 2
+        && cells.iter().enumerate().all(|(i, c)| {
+            let inner = c.trim_start_matches('(').trim_end_matches(')');
+            inner == (i + 1).to_string() || inner.parse::<u32>().is_ok() && c.starts_with('(')
+        })
+}
+
+/// Finds the table of `fields` in a grid: the header (one row, or two rows
+/// of a merged header) that names the most fields, all required ones among
+/// them; then the rows under it up to the first empty row.
+pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
+    let mut best: Option<(usize, usize, Vec<Match>)> = None;
+    let scan = grid.rows.len().min(40);
+    for r in 0..scan {
+        // A header row names at least two columns itself.
+        if grid.rows[r].iter().filter(|c| !c.trim().is_empty()).count() < 2 {
+            continue;
+        }
+        let width = grid.rows[r]
+            .len()
+            .max(grid.rows.get(r + 1).map_or(0, |x| x.len()));
+        let top: Vec<String> = (0..width)
+            .map(|c| grid.rows[r].get(c).map_or("", |s| s.trim()).to_string())
+            .collect();
+        let one: Vec<Vec<(String, bool)>> = top.iter().map(|t| vec![(t.clone(), false)]).collect();
+        let mut options = vec![(1usize, one)];
+        if let Some(below) = grid.rows.get(r + 1) {
+            // A merged group label covers the empty cells to its right.
+            let mut carried = String::new();
+            let two = (0..width)
+                .map(|c| {
+                    if !top[c].is_empty() {
+                        carried = top[c].clone();
+                    }
+                    let sub = below.get(c).map_or("", |s| s.trim()).to_string();
+                    let mut texts = vec![(carried.clone(), false)];
+                    if !sub.is_empty() {
+                        texts.push((sub.clone(), true));
+                        texts.push((format!("{carried} {sub}"), true));
+                        texts.push((format!("{sub} {carried}"), true));
+                    }
+                    texts
+                })
+                .collect();
+            options.push((2, two));
+        }
+        for (height, headers) in options {
+            let found = assign(&headers, fields);
+            let required = fields
+                .iter()
+                .filter(|f| f.required)
+                .all(|f| found.iter().any(|x| x.0 == f.key));
+            // A second header row counts only if it names something.
+            let second_used = found.iter().any(|x| x.3);
+            if !required || (height == 2 && !second_used) {
+                continue;
+            }
+            let better = best
+                .as_ref()
+                .is_none_or(|b| (found.len(), height) > (b.2.len(), b.1));
+            if better {
+                best = Some((r, height, found));
+            }
+        }
+        if best.as_ref().is_some_and(|b| b.0 + 1 < r) {
+            break;
+        }
+    }
+    let (r, height, columns) = best?;
+    // Name each column as the sheet shows it: "group / label" under a merged header.
+    let cell = |row: usize, c: usize| {
+        grid.rows
+            .get(row)
+            .and_then(|x| x.get(c))
+            .map_or("", |s| s.trim())
+    };
+    let shown = |c: usize| {
+        let top = (0..=c)
+            .rev()
+            .map(|k| cell(r, k))
+            .find(|t| !t.is_empty())
+            .unwrap_or("");
+        let top = if cell(r, c).is_empty() && height == 1 {
+            ""
+        } else {
+            top
+        };
+        let sub = if height == 2 { cell(r + 1, c) } else { "" };
+        match (top.is_empty(), sub.is_empty()) {
+            (false, false) => format!("{top} / {sub}"),
+            (true, false) => sub.to_string(),
+            _ => top.to_string(),
+        }
+    };
+    let columns = columns
+        .into_iter()
+        .map(|(k, c, _, _)| (k, c, shown(c)))
+        .collect();
+    let mut rows = Vec::new();
+    let mut i = r + height;
+    while i < grid.rows.len() && numbering(&grid.rows[i]) {
+        i += 1;
+    }
+    while i < grid.rows.len() && !blank(&grid.rows[i]) {
+        rows.push((grid.first_row + i, grid.rows[i].clone()));
+        i += 1;
+    }
+    Some(Table {
+        sheet: grid.name.clone(),
+        columns,
+        rows,
+        first_col: grid.first_col,
+    })
+}
+
+/// Converts text typed in a legacy encoding, and makes everything NFC.
+fn normalise(mut grid: Grid) -> Grid {
+    // LEGACY-PENDING: TCVN3/VNI conversion is wired in with vntext::legacy.
+    for row in &mut grid.rows {
+        for cell in row.iter_mut() {
+            *cell = vntext::nfc(cell);
+        }
+    }
+    grid
+}
+
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "1" } else { "0" }.to_string(),
+        // Dates are serial numbers in the 1900 or 1904 system; calamine knows which.
+        Data::DateTime(d) => d
+            .as_datetime()
+            .map(|dt| dt.format("%d/%m/%Y").to_string())
+            .unwrap_or_else(|| d.as_f64().to_string()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Every sheet of a workbook (xlsx, xls, ods), or the one sheet of a CSV file.
+pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
+    let file = path.display().to_string();
+    let io = |e: String| RegistryError::Io {
+        file: file.clone(),
+        source: std::io::Error::other(e),
+    };
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if extension == "csv" {
+        let bytes = std::fs::read(path).map_err(|e| RegistryError::Io {
+            file: file.clone(),
+            source: e,
+        })?;
+        let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
+            .into_owned();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| io(e.to_string()))?;
+            rows.push(record.iter().map(String::from).collect());
+        }
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("csv")
+            .to_string();
+        return Ok(vec![normalise(Grid {
+            name,
+            first_row: 1,
+            first_col: 0,
+            rows,
+        })]);
+    }
+    use calamine::Reader;
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| io(e.to_string()))?;
+    let mut grids = Vec::new();
+    for name in workbook.sheet_names() {
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| io(e.to_string()))?;
+        let (first_row, first_col) = range
+            .start()
+            .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+        let rows = range
+            .rows()
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect();
+        grids.push(normalise(Grid {
+            name,
+            first_row: first_row + 1,
+            first_col,
+            rows,
+        }));
+    }
+    Ok(grids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(rows: &[&[&str]]) -> Grid {
+        Grid {
+            name: "Hộ".into(),
+            first_row: 1,
+            first_col: 0,
+            rows: rows
+                .iter()
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn finds_the_table_under_titles_with_a_merged_header_and_above_signatures() {
+        let g = grid(&[
+            &["ỦY BAN NHÂN DÂN XÃ XUÂN HỘI", "", "", ""],
+            &["DANH SÁCH HỘ NGHÈO NĂM 2024", "", "", ""],
+            &["", "", "", ""],
+            &["STT", "Mã hộ", "Chủ hộ", "Thôn/Xóm"],
+            &["", "", "Họ và tên", ""],
+            &["(1)", "(2)", "(3)", "(4)"],
+            &["1", "H01", "Nguyễn Văn An", "Thôn 1"],
+            &["2", "H02", "Lê Thị Bình", "Thôn 2"],
+            &["", "", "", ""],
+            &["", "Người lập biểu", "", "TM. UBND XÃ"],
+        ]);
+        let t = find_table(&g, HOUSEHOLD_FIELDS).unwrap();
+        assert_eq!(t.column("household_code"), Some(1));
+        assert_eq!(t.column("head_name"), Some(2));
+        assert_eq!(t.column("village"), Some(3));
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[0].0, 7, "spreadsheet row numbers");
+        assert_eq!(t.cell(&t.rows[1].1, "head_name"), "Lê Thị Bình");
+        assert_eq!(t.header("village"), "D (Thôn/Xóm)");
+    }
+
+    #[test]
+    fn member_sheets_and_headers_without_diacritics() {
+        let g = grid(&[
+            &["Ma ho", "Ho va ten", "Gioi tinh", "Ngay sinh", "So CCCD"],
+            &["H01", "Nguyễn Văn An", "Nam", "01/02/1980", "042080001234"],
+        ]);
+        let t = find_table(&g, MEMBER_FIELDS).unwrap();
+        assert_eq!(t.columns.len(), 5);
+        assert_eq!(t.cell(&t.rows[0].1, "id_number"), "042080001234");
+        // A member sheet is not a household sheet: no head name.
+        assert!(find_table(&g, HOUSEHOLD_FIELDS).is_none());
+    }
+
+    #[test]
+    fn column_letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+    }
+}

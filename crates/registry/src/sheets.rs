@@ -397,10 +397,11 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
 
 /// Converts text typed in a legacy encoding, and makes everything NFC.
 fn normalise(mut grid: Grid) -> Grid {
-    // LEGACY-PENDING: TCVN3/VNI conversion is wired in with vntext::legacy.
+    let sample: Vec<&str> = grid.rows.iter().flatten().map(|s| s.as_str()).collect();
+    let encoding = vntext::legacy::detect(&sample);
     for row in &mut grid.rows {
         for cell in row.iter_mut() {
-            *cell = vntext::nfc(cell);
+            *cell = vntext::nfc(&vntext::legacy::to_unicode(cell, encoding));
         }
     }
     grid
@@ -540,6 +541,34 @@ mod tests {
         assert_eq!(t.cell(&t.rows[0].1, "id_number"), "042080001234");
         // A member sheet is not a household sheet: no head name.
         assert!(find_table(&g, HOUSEHOLD_FIELDS).is_none());
+    }
+
+    #[test]
+    fn legacy_tcvn3_and_vni_sheets_are_read_as_unicode() {
+        let tcvn3 = grid(&[
+            &["Uû ban nh©n d©n x· Xu©n Héi", "", ""],
+            &["Ma ho", "Ho va ten chu ho", "Thon/Xom"],
+            &["H01", "NguyÔn V¨n §øc", "Th«n 1"],
+            &["H02", "TrÇn ThÞ ¸nh TuyÕt", "Th«n 2"],
+        ]);
+        let t = find_table(&normalise(tcvn3), HOUSEHOLD_FIELDS).unwrap();
+        assert_eq!(t.cell(&t.rows[0].1, "head_name"), "Nguyễn Văn Đức");
+        assert_eq!(t.cell(&t.rows[0].1, "village"), "Thôn 1");
+        let vni = grid(&[
+            &["UÛy ban nhaân daân xaõ Xuaân Hoäi", "", ""],
+            &["Ma ho", "Ho va ten chu ho", "Thon/Xom"],
+            &["H01", "Nguyeãn Vaên Ñöùc", "Thoân 1"],
+        ]);
+        let t = find_table(&normalise(vni), HOUSEHOLD_FIELDS).unwrap();
+        assert_eq!(t.cell(&t.rows[0].1, "head_name"), "Nguyễn Văn Đức");
+        assert_eq!(t.cell(&t.rows[0].1, "village"), "Thôn 1");
+        // Unicode stays as it is, in NFC.
+        let unicode = grid(&[
+            &["Mã hộ", "Họ và tên chủ hộ"],
+            &["H01", "Nguye\u{302}\u{303}n Văn Đức"],
+        ]);
+        let t = find_table(&normalise(unicode), HOUSEHOLD_FIELDS).unwrap();
+        assert_eq!(t.cell(&t.rows[0].1, "head_name"), "Nguyễn Văn Đức");
     }
 
     #[test]

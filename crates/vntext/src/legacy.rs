@@ -933,17 +933,4 @@ mod tests {
         // One stray legacy-looking symbol in ASCII data is not enough.
         assert_eq!(detect(&["Xa Xuan Hoi ©", "H-0012"]), Encoding::Unicode);
     }
-
-    #[test]
-    fn zz_debug_print() {
-        for s in SENTENCES { println!("{s} | T: {} | V: {}", tcvn3_encode(s), vni_encode(s)); }
-        println!("{}", vni_encode(&all_lower_letters().concat()));
-        println!("{}", vni_encode(&all_lower_letters().concat().to_uppercase()));
-        println!("{}", tcvn3_encode(&all_lower_letters().concat()));
-        for (n, cells) in [("tcvn", sheet(tcvn3_encode)), ("vni", sheet(vni_encode)), ("uni", sheet(|s| s.to_string()))] {
-            let mut e = Evidence::default();
-            for c in &cells { e.add(c); }
-            println!("{n}: {e:?}");
-        }
-    }
 }

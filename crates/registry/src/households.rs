@@ -54,6 +54,11 @@ impl Job for Collect {
     }
 }
 
+/// Up to this many households in scope, search walks the scope in list order.
+const SMALL_SCOPE: i64 = 50_000;
+/// Past this many matches of one key, matches are dense: walk in list order.
+const CANDIDATES: i64 = 2_000;
+
 /// A household as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HouseholdSummary {
@@ -539,31 +544,88 @@ impl Registry {
         let key = vntext::search_key(query);
         let upper = format!("{key}\u{10FFFF}");
         let scope = self.scope(actor).await?;
-        let unit_filter = match scope.units() {
-            None => String::new(),
-            Some(units) if units.is_empty() => return Ok(Vec::new()),
-            Some(units) => format!(
-                " AND h.commune_id IN ({})",
-                units
+        let Some(unit_filter) = crate::views::scope_clause(&scope, "h.commune_id") else {
+            return Ok(Vec::new());
+        };
+        let columns = "h.id, h.code, h.commune_id, h.village_id, h.head_name, h.address";
+        // The ordered scan: walk the households in list order (an index) and
+        // keep those that match. Fast when matches are dense or the scope is
+        // small. `(x || '')` keeps the engines from using the key indexes here.
+        let scan = |matching: &str| {
+            format!(
+                "SELECT {columns} FROM households h WHERE h.removed_on IS NULL{unit_filter} AND ({matching}) \
+                 ORDER BY h.head_sort, h.code LIMIT $3"
+            )
+        };
+        let matches = "((h.head_search || '') >= $1 AND (h.head_search || '') < $2) \
+             OR ((h.head_given_search || '') >= $1 AND (h.head_given_search || '') < $2) \
+             OR EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL \
+                AND (((m.name_search || '') >= $1 AND (m.name_search || '') < $2) \
+                  OR ((m.given_search || '') >= $1 AND (m.given_search || '') < $2)))";
+        let (key_ref, upper_ref) = (&key, &upper);
+        let run_scan = |sql: String| async move {
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            sqlx::query_as::<_, HouseholdSummary>(sqlx::AssertSqlSafe(sql))
+                .bind(key_ref)
+                .bind(upper_ref)
+                .bind(limit)
+                .fetch_all(&self.db.pool)
+                .await
+        };
+        let small_scope = match scope.units() {
+            None => false,
+            Some(units) => {
+                let ids = units
                     .iter()
                     .map(|u| u.to_string())
                     .collect::<Vec<_>>()
-                    .join(",")
-            ),
+                    .join(",");
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM households WHERE commune_id IN ({ids})"
+                )))
+                .fetch_one(&self.db.pool)
+                .await?;
+                n <= SMALL_SCOPE
+            }
         };
-        // Each arm uses an index on a search key; the union keeps each once.
+        if key.is_empty() || small_scope {
+            return Ok(run_scan(scan(if key.is_empty() { "1 = 1" } else { matches })).await?);
+        }
+        // Few matches: each key index gives them directly.
+        let arms = [
+            "SELECT id FROM households WHERE head_search >= $1 AND head_search < $2 LIMIT $3",
+            "SELECT id FROM households WHERE head_given_search >= $1 AND head_given_search < $2 LIMIT $3",
+            "SELECT household_id FROM members WHERE name_search >= $1 AND name_search < $2 LIMIT $3",
+            "SELECT household_id FROM members WHERE given_search >= $1 AND given_search < $2 LIMIT $3",
+        ];
+        let mut ids = BTreeSet::new();
+        for arm in arms {
+            let found: Vec<i64> = sqlx::query_scalar(arm)
+                .bind(&key)
+                .bind(&upper)
+                .bind(CANDIDATES)
+                .fetch_all(&self.db.pool)
+                .await?;
+            if found.len() as i64 >= CANDIDATES {
+                // Many matches: they are dense, the ordered scan finds a page fast.
+                return Ok(run_scan(scan(matches)).await?);
+            }
+            ids.extend(found);
+        }
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let sql = format!(
-            "SELECT h.id, h.code, h.commune_id, h.village_id, h.head_name, h.address FROM households h WHERE h.id IN ( \
-               SELECT id FROM households WHERE head_search >= $1 AND head_search < $2 \
-               UNION SELECT id FROM households WHERE head_given_search >= $1 AND head_given_search < $2 \
-               UNION SELECT household_id FROM members WHERE name_search >= $1 AND name_search < $2 \
-               UNION SELECT household_id FROM members WHERE given_search >= $1 AND given_search < $2 \
-             ) AND h.removed_on IS NULL{unit_filter} ORDER BY h.head_sort, h.code LIMIT $3"
+            "SELECT {columns} FROM households h WHERE h.id IN ({list}) AND h.removed_on IS NULL{unit_filter} \
+             ORDER BY h.head_sort, h.code LIMIT $1"
         );
-        // Only unit ids (integers from the database) are formatted into the SQL.
+        // Only integers from the database are formatted into the SQL.
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(&key)
-            .bind(&upper)
             .bind(limit)
             .fetch_all(&self.db.pool)
             .await?)

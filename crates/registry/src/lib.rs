@@ -12,11 +12,13 @@ mod households;
 mod movements;
 mod schema;
 mod service;
+mod sessions;
 mod sheet_import;
 pub mod sheets;
 mod surveys;
 mod units;
 mod users;
+mod views;
 
 pub use db::{Backend, Db, restore_sqlite};
 pub use error::RegistryError;
@@ -24,8 +26,12 @@ pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, write_lis
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
 pub use service::{Actor, AuditEntry, Registry, Role, Scope};
+pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Unit};
+pub use views::{
+    AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, YearCounts,
+};
 
 /// Now, as stored: RFC 3339 in UTC.
 pub(crate) fn now() -> String {

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 1] = [(1, "registry", V1)];
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 2] = [(1, "registry", V1), (2, "sessions", V2)];
 
 const V1: &str = r#"
 CREATE TABLE units (
@@ -40,7 +40,7 @@ CREATE TABLE households (
 CREATE INDEX households_commune ON households (commune_id, head_sort);
 CREATE INDEX households_head_search ON households (head_search);
 CREATE INDEX households_head_given_search ON households (head_given_search);
-CREATE INDEX households_head_sort ON households (head_sort);
+CREATE INDEX households_head_sort ON households (head_sort, code);
 
 CREATE TABLE members (
     id {id},
@@ -117,4 +117,14 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_entity ON audit_log (entity, entity_id);
 CREATE INDEX audit_unit ON audit_log (unit_id, at)
+"#;
+
+const V2: &str = r#"
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id)
 "#;

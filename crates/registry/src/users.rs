@@ -16,6 +16,13 @@ fn hash(password: String) -> Result<String, RegistryError> {
         .map_err(|e| RegistryError::Password(e.to_string()))
 }
 
+/// Hashes a password off the async threads (Argon2 is slow on purpose).
+pub(crate) async fn hash_password(password: String) -> Result<String, RegistryError> {
+    tokio::task::spawn_blocking(move || hash(password))
+        .await
+        .map_err(|e| RegistryError::Password(e.to_string()))?
+}
+
 impl Registry {
     /// Creates an account. Commune officers need a commune; every role but the
     /// administrator needs a unit.
@@ -55,10 +62,7 @@ impl Registry {
         if !problems.is_empty() {
             return Err(RegistryError::Invalid(problems));
         }
-        let password = password.to_string();
-        let hashed = tokio::task::spawn_blocking(move || hash(password))
-            .await
-            .map_err(|e| RegistryError::Password(e.to_string()))??;
+        let hashed = hash_password(password.to_string()).await?;
         let unit_id = unit.map(|u| u.id);
         let mut tx = self.db.pool.begin().await?;
         let id: i64 = sqlx::query_scalar(

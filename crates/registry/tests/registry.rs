@@ -34,7 +34,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 1);
+    assert_eq!(db.migrate().await.unwrap(), 2);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -61,7 +61,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 1);
+        assert_eq!(db.migrate().await.unwrap(), 2);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),

@@ -38,8 +38,8 @@ CREATE TABLE households (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX households_commune ON households (commune_id, head_sort);
-CREATE INDEX households_head_search ON households (head_search);
-CREATE INDEX households_head_given_search ON households (head_given_search);
+CREATE INDEX households_head_search ON households (head_search, head_sort, id);
+CREATE INDEX households_head_given_search ON households (head_given_search, head_sort, id);
 CREATE INDEX households_head_sort ON households (head_sort, code);
 
 CREATE TABLE members (
@@ -62,8 +62,8 @@ CREATE TABLE members (
     removed_reason TEXT
 );
 CREATE INDEX members_household ON members (household_id);
-CREATE INDEX members_name_search ON members (name_search);
-CREATE INDEX members_given_search ON members (given_search);
+CREATE INDEX members_name_search ON members (name_search, name_sort, id);
+CREATE INDEX members_given_search ON members (given_search, name_sort, id);
 CREATE INDEX members_id_number ON members (id_number);
 
 CREATE TABLE surveys (

@@ -274,14 +274,27 @@ impl Registry {
             return Ok(None);
         }
         let scope = self.scope(actor).await?;
-        let row: Option<(i64, String, String, String, String, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
-            "SELECT h.id, h.code, h.head_name, h.address, h.phone, c.name, c.code, v.name, h.removed_on, h.commune_id \
+        #[derive(sqlx::FromRow)]
+        struct Head {
+            id: i64,
+            code: String,
+            head_name: String,
+            address: String,
+            phone: String,
+            commune: String,
+            commune_code: String,
+            village: Option<String>,
+            removed_on: Option<String>,
+            commune_id: i64,
+        }
+        let row: Option<Head> = sqlx::query_as(
+            "SELECT h.id, h.code, h.head_name, h.address, h.phone, c.name AS commune, c.code AS commune_code, v.name AS village, h.removed_on, h.commune_id \
              FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id WHERE h.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some((
+        let Some(Head {
             id,
             code,
             head_name,
@@ -292,7 +305,7 @@ impl Registry {
             village,
             removed_on,
             commune_id,
-        )) = row
+        }) = row
         else {
             return Ok(None);
         };

@@ -1,0 +1,199 @@
+//! The JSON API under `/api/v1`, with the same scope rules as the pages.
+//! Sign in with `POST /auth/token` and send `Authorization: Bearer TOKEN`.
+
+use crate::{AppState, Ctx};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use registry::{HouseholdQuery, RegistryError};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", post(token))
+        .route("/units", get(units))
+        .route("/households", get(households))
+        .route("/households/{id}", get(household))
+        .route("/openapi.json", get(openapi))
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn unauthorized() -> Response {
+    error(
+        StatusCode::UNAUTHORIZED,
+        "cần đăng nhập: gửi Authorization: Bearer TOKEN (POST /api/v1/auth/token)",
+    )
+}
+
+fn registry_error(e: RegistryError) -> Response {
+    match e {
+        RegistryError::Forbidden(m) => error(StatusCode::FORBIDDEN, &m),
+        RegistryError::NotFound(m) => error(StatusCode::NOT_FOUND, &format!("không tìm thấy {m}")),
+        RegistryError::Invalid(p) => error(StatusCode::UNPROCESSABLE_ENTITY, &p.join("; ")),
+        _ => error(StatusCode::INTERNAL_SERVER_ERROR, "lỗi máy chủ"),
+    }
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+async fn token(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Json(c): Json<Credentials>,
+) -> Response {
+    match state.registry.sign_in(&c.username, &c.password).await {
+        Ok(Some((token, actor))) => {
+            Json(json!({ "token": token, "role": actor.role.code() })).into_response()
+        }
+        Ok(None) if state.allow_attempt(&ctx.client, &c.username) => error(
+            StatusCode::UNAUTHORIZED,
+            "tên đăng nhập hoặc mật khẩu không đúng",
+        ),
+        Ok(None) => error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "đăng nhập sai quá nhiều lần; thử lại sau một phút",
+        ),
+        Err(e) => registry_error(e),
+    }
+}
+
+async fn units(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    match state.registry.units_in_scope(actor).await {
+        Ok(units) => Json(json!({
+            "units": units.iter().map(|u| json!({
+                "code": u.code, "name": u.name, "level": u.level, "area": u.area,
+                "parent_id": u.parent_id, "id": u.id, "merged_into_id": u.merged_into_id,
+                "valid_from": u.valid_from, "valid_to": u.valid_to,
+            })).collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(e) => registry_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ListParams {
+    #[serde(default)]
+    q: String,
+    unit: Option<String>,
+    status: Option<String>,
+    deprived: Option<String>,
+    year: Option<i64>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+async fn households(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(p): Query<ListParams>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    let query = HouseholdQuery {
+        q: p.q,
+        unit: p.unit,
+        status: p.status,
+        deprived: p.deprived,
+        year: p.year,
+        page: p.page.unwrap_or(1),
+        per_page: p.per_page.unwrap_or(50),
+    };
+    match state.registry.list_households(actor, &query).await {
+        Ok((rows, total)) => Json(json!({
+            "total": total, "page": query.page.max(1), "per_page": query.per_page.clamp(1, 500), "households": rows
+        }))
+        .into_response(),
+        Err(e) => registry_error(e),
+    }
+}
+
+async fn household(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
+    };
+    match state.registry.household_detail(actor, id).await {
+        Ok(Some(detail)) => Json(detail).into_response(),
+        // Outside the scope is the same answer as absent: no existence leak.
+        Ok(None) => error(StatusCode::NOT_FOUND, "không tìm thấy hộ"),
+        Err(e) => registry_error(e),
+    }
+}
+
+/// The OpenAPI 3.1 description of this API.
+pub fn openapi_document() -> serde_json::Value {
+    let bearer = json!([{ "bearer": [] }]);
+    let error = json!({ "$ref": "#/components/schemas/Error" });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "giamngheo API", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Sổ hộ nghèo, cận nghèo: đơn vị, hộ, thành viên, kết quả rà soát. Phạm vi dữ liệu theo đơn vị của tài khoản." },
+        "servers": [{ "url": "/api/v1" }],
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "properties": { "error": { "type": "string" } }, "required": ["error"] },
+                "Household": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "code": { "type": "string" }, "head_name": { "type": "string" },
+                    "commune": { "type": "string" }, "village": { "type": ["string", "null"] },
+                    "status": { "type": ["string", "null"], "enum": ["poor", "near_poor", "average", "not_poor", null] } } }
+            }
+        },
+        "paths": {
+            "/auth/token": { "post": {
+                "summary": "Đăng nhập, nhận token",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "properties": { "username": { "type": "string" }, "password": { "type": "string" } },
+                    "required": ["username", "password"] } } } },
+                "responses": {
+                    "200": { "description": "Token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "role": { "type": "string" } } } } } },
+                    "401": { "description": "Sai tên đăng nhập hoặc mật khẩu", "content": { "application/json": { "schema": error } } },
+                    "429": { "description": "Quá nhiều lần sai", "content": { "application/json": { "schema": error } } } } } },
+            "/units": { "get": { "summary": "Các đơn vị trong phạm vi", "security": bearer,
+                "responses": { "200": { "description": "Đơn vị" }, "401": { "description": "Chưa đăng nhập" } } } },
+            "/households": { "get": { "summary": "Danh sách hộ (phân trang, lọc)", "security": bearer,
+                "parameters": [
+                    { "name": "unit", "in": "query", "schema": { "type": "string" }, "description": "Mã đơn vị" },
+                    { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Tên, có dấu hoặc không" },
+                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["poor", "near_poor", "average", "not_poor"] } },
+                    { "name": "deprived", "in": "query", "schema": { "type": "string" }, "description": "Mã chỉ số thiếu hụt" },
+                    { "name": "year", "in": "query", "schema": { "type": "integer" } },
+                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
+                    { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }
+                ],
+                "responses": { "200": { "description": "Một trang hộ", "content": { "application/json": { "schema": {
+                    "type": "object", "properties": { "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" },
+                    "households": { "type": "array", "items": { "$ref": "#/components/schemas/Household" } } } } } } },
+                    "401": { "description": "Chưa đăng nhập" }, "403": { "description": "Vai trò chỉ xem số liệu tổng hợp" } } } },
+            "/households/{id}": { "get": { "summary": "Một hộ: thành viên, kết quả rà soát", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "Hộ" }, "404": { "description": "Không có, hoặc ngoài phạm vi của tài khoản", "content": { "application/json": { "schema": error } } } } } },
+            "/openapi.json": { "get": { "summary": "Tài liệu này", "responses": { "200": { "description": "OpenAPI" } } } }
+        }
+    })
+}
+
+async fn openapi() -> Response {
+    Json(openapi_document()).into_response()
+}

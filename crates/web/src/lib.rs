@@ -1,0 +1,234 @@
+//! The web application: server-rendered pages in Vietnamese (English
+//! switchable), usable without JavaScript, and a JSON API under `/api/v1`.
+//!
+//! Handlers are thin: they read the request, ask `registry::Registry` — the
+//! one place that checks the actor's scope — and render. A household outside
+//! the actor's scope is "not found" on every page and route.
+
+mod api;
+pub mod i18n;
+mod pages;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use governor::{DefaultKeyedRateLimiter, Quota};
+use i18n::{Lang, Tr};
+use registry::{Actor, Registry};
+use standard::Catalogue;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub const SESSION_COOKIE: &str = "gn_session";
+pub const LANG_COOKIE: &str = "gn_lang";
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub registry: Registry,
+    pub catalogue: Arc<Catalogue>,
+    /// Failed sign-ins, by client address and by username.
+    limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Served over TLS (directly or behind a proxy): cookies get `Secure`.
+    pub secure: bool,
+}
+
+impl AppState {
+    pub fn new(registry: Registry, secure: bool) -> AppState {
+        // Five failed attempts, then one more per 12 seconds.
+        let quota = Quota::per_minute(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
+        AppState {
+            registry,
+            catalogue: Arc::new(
+                Catalogue::builtin().unwrap_or_else(|e| panic!("shipped standards: {e}")),
+            ),
+            limiter: Arc::new(DefaultKeyedRateLimiter::keyed(quota)),
+            secure,
+        }
+    }
+
+    /// Whether another failed sign-in from this address or for this user is
+    /// allowed now; counts it.
+    fn allow_attempt(&self, address: &str, username: &str) -> bool {
+        let by_address = self.limiter.check_key(&format!("ip:{address}")).is_ok();
+        let by_user = self
+            .limiter
+            .check_key(&format!("user:{}", vntext::search_key(username)))
+            .is_ok();
+        by_address && by_user
+    }
+}
+
+/// Who asks, in which language: resolved once per request.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub actor: Option<Actor>,
+    pub token: Option<String>,
+    /// The session came in a cookie (a browser): unsafe methods need a
+    /// same-origin request.
+    pub cookie_session: bool,
+    pub client: String,
+}
+
+impl Ctx {
+    pub fn tr(&self) -> Tr {
+        Tr { lang: self.lang }
+    }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+async fn context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let lang = cookie(headers, LANG_COOKIE)
+        .map(Lang::parse)
+        .unwrap_or_default();
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let from_cookie = cookie(headers, SESSION_COOKIE).map(str::to_string);
+    let cookie_session = bearer.is_none() && from_cookie.is_some();
+    let token = bearer.or(from_cookie);
+    let actor = match &token {
+        Some(t) => state.registry.session_actor(t).await.ok().flatten(),
+        None => None,
+    };
+    let client = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "local".to_string(), |c| c.0.ip().to_string());
+    let ctx = Ctx {
+        lang,
+        actor,
+        token,
+        cookie_session,
+        client,
+    };
+    request.extensions_mut().insert(ctx);
+    next.run(request).await
+}
+
+/// Refuses a state-changing request that a browser sent from another site:
+/// its `Origin` (or `Sec-Fetch-Site`) must be this site's. API clients with a
+/// Bearer token and no cookie send neither and are not browsers.
+async fn same_origin(request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if safe {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let origin_ok = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .map(|o| {
+            let without_scheme = o.split_once("://").map_or(o, |(_, rest)| rest);
+            without_scheme == host
+        });
+    let fetch_site_ok = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v == "same-origin" || v == "none");
+    let has_cookie = cookie(headers, SESSION_COOKIE).is_some();
+    let allowed = match (origin_ok, fetch_site_ok) {
+        (Some(ok), _) => ok,
+        (None, Some(ok)) => ok,
+        (None, None) => !has_cookie,
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        let lang = cookie(request.headers(), LANG_COOKIE)
+            .map(Lang::parse)
+            .unwrap_or_default();
+        pages::message(Tr { lang }, StatusCode::FORBIDDEN, "error_csrf")
+    }
+}
+
+/// The whole application; `main` and the tests build it the same way.
+pub fn app(state: AppState) -> Router {
+    let security_headers = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    ];
+    let mut router = Router::new()
+        .route("/", get(pages::dashboard))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/lang/{code}", get(pages::switch_lang))
+        .route(
+            "/password",
+            get(pages::password_form).post(pages::change_password),
+        )
+        .route("/households", get(pages::households))
+        .route("/households/{id}", get(pages::household))
+        .route("/static/{file}", get(pages::static_file))
+        .nest("/api/v1", api::routes())
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), context))
+        .layer(middleware::from_fn(same_origin));
+    for (name, value) in security_headers {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    router.with_state(state)
+}
+
+/// Serves on `addr` until the process ends.
+pub async fn serve(registry: Registry, addr: SocketAddr, secure: bool) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let app = app(AppState::new(registry, secure));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+}
+
+/// A `Set-Cookie` value for the session.
+pub(crate) fn session_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        registry::SESSION_HOURS * 3600,
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub(crate) fn redirect(to: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, to)
+        .body(Body::empty())
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}

@@ -1,0 +1,440 @@
+//! The application in process: pages, API, sign-in, scope and the security
+//! rules, through the same router `giamngheo serve` runs.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use registry::{Actor, Db, NewHousehold, NewMember, Registry, Role};
+use standard::{Catalogue, Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
+use std::io::Write;
+use tower::ServiceExt;
+
+const UNITS: &str = "\
+code,name,level,parent_code,area
+42,Tỉnh Hà Tĩnh,province,,
+436,Huyện Nghi Xuân,district,42,
+18652,Xã Xuân Hội,commune,436,rural
+18655,Thị trấn Xuân An,commune,436,urban
+1865201,Thôn 1,village,18652,
+1865501,Tổ dân phố 1,village,18655,
+";
+
+const PASSWORD: &str = "mật khẩu thử";
+
+struct Fixture {
+    app: axum::Router,
+    hoi_household: i64,
+    an_household: i64,
+    _dir: tempfile::TempDir,
+}
+
+fn answers(income: i64, poor: bool) -> SurveyAnswers {
+    let adult = MemberAnswers {
+        age: 40,
+        health_insurance: true,
+        diploma: Diploma::UpperSecondary,
+        work: Work::WageWithContract,
+        ..MemberAnswers::default()
+    };
+    SurveyAnswers {
+        members: vec![adult.clone(), adult],
+        income_per_capita: income,
+        durable_walls: true,
+        durable_columns: true,
+        durable_roof: true,
+        living_area_m2: 40.0,
+        water: if poor {
+            WaterSource::SurfaceWater
+        } else {
+            WaterSource::Tap
+        },
+        latrine: if poor {
+            Latrine::OpenPit
+        } else {
+            Latrine::Septic
+        },
+        internet: !poor,
+        tv: true,
+        waste_treated: true,
+        ..SurveyAnswers::default()
+    }
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!("sqlite:{}", dir.path().join("w.db").display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let r = Registry::new(db);
+    let admin = Actor::command_line();
+    let units = dir.path().join("units.csv");
+    std::fs::File::create(&units)
+        .unwrap()
+        .write_all(UNITS.as_bytes())
+        .unwrap();
+    r.import_units(&admin, &units, false).await.unwrap();
+    let mut ids = Vec::new();
+    for (code, commune, head) in [
+        ("XH1", "18652", "Nguyễn Văn An"),
+        ("XH2", "18652", "Trần Thị Bình"),
+        ("XA1", "18655", "Nguyễn Thị Cúc"),
+    ] {
+        let h = NewHousehold {
+            code: code.into(),
+            commune_code: commune.into(),
+            head_name: head.into(),
+            ..NewHousehold::default()
+        };
+        ids.push(r.create_household(&admin, &h).await.unwrap());
+    }
+    r.add_member(
+        &admin,
+        ids[0],
+        &NewMember {
+            full_name: "Nguyễn Văn An".into(),
+            id_number: Some("042080001234".into()),
+            sex: Some("male".into()),
+            birth_date: Some("01/02/1980".into()),
+            ..NewMember::default()
+        },
+    )
+    .await
+    .unwrap();
+    let catalogue = Catalogue::builtin().unwrap();
+    let s = catalogue.get("vn-2022-2025").unwrap();
+    for (year, poor) in [(2023, true), (2024, false)] {
+        r.record_survey(&admin, ids[0], year, &answers(1_000_000, poor), s)
+            .await
+            .unwrap();
+        r.record_survey(&admin, ids[1], year, &answers(1_200_000, true), s)
+            .await
+            .unwrap();
+        r.record_survey(&admin, ids[2], year, &answers(5_000_000, false), s)
+            .await
+            .unwrap();
+    }
+    for (name, role, unit) in [
+        ("quantri", Role::Admin, None),
+        ("huyen", Role::DistrictOfficer, Some("436")),
+        ("xuanhoi", Role::CommuneOfficer, Some("18652")),
+        ("xuanan", Role::CommuneOfficer, Some("18655")),
+        ("lanhdao", Role::Leader, Some("436")),
+        ("thongke", Role::Statistics, Some("436")),
+    ] {
+        r.add_user(&admin, name, PASSWORD, role, unit)
+            .await
+            .unwrap();
+    }
+    let app = web::app(web::AppState::new(r, false));
+    Fixture {
+        app,
+        hoi_household: ids[0],
+        an_household: ids[2],
+        _dir: dir,
+    }
+}
+
+async fn send(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 4 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path).header(header::HOST, "localhost");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn form(path: &str, body: &str, cookie: Option<&str>, origin: Option<&str>) -> Request<Body> {
+    let mut b = Request::post(path)
+        .header(header::HOST, "localhost")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    if let Some(o) = origin {
+        b = b.header(header::ORIGIN, o);
+    }
+    b.body(Body::from(body.to_string())).unwrap()
+}
+
+async fn sign_in(app: &axum::Router, user: &str) -> String {
+    let body = format!("username={user}&password={}", urlencode(PASSWORD));
+    let (status, headers, _) =
+        send(app, form("/login", &body, None, Some("http://localhost"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{user} signs in");
+    let cookie = headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_string()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn token(app: &axum::Router, user: &str) -> String {
+    let request = Request::post("/api/v1/auth/token")
+        .header(header::HOST, "localhost")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            serde_json::json!({"username": user, "password": PASSWORD}).to_string(),
+        ))
+        .unwrap();
+    let (status, _, body) = send(app, request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+fn api(path: &str, token: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::HOST, "localhost")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sign_in_pages_and_security_headers() {
+    let f = fixture().await;
+    let (status, headers, body) = send(&f.app, get("/login", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Đăng nhập") && body.contains("Tên đăng nhập"));
+    assert_eq!(headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+    assert_eq!(
+        headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+        "nosniff"
+    );
+    assert!(
+        headers
+            .get(header::CONTENT_SECURITY_POLICY)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    // Not signed in: pages send to the sign-in page.
+    let (status, headers, _) = send(&f.app, get("/households", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(headers.get(header::LOCATION).unwrap(), "/login");
+    // Wrong password.
+    let (status, _, body) = send(
+        &f.app,
+        form(
+            "/login",
+            "username=xuanhoi&password=sai",
+            None,
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("Tên đăng nhập hoặc mật khẩu không đúng."));
+    // English.
+    let (_, _, body) = send(&f.app, get("/login", Some("gn_lang=en"))).await;
+    assert!(body.contains("Sign in") && body.contains("lang=\"en\""));
+    // The dashboard: counts of the user's unit, this year and last.
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(&f.app, get("/", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("Xã Xuân Hội") && body.contains("2024") && body.contains("2023"),
+        "{body}"
+    );
+    assert!(
+        body.contains("50,00 %"),
+        "one poor of two households in 2024: {body}"
+    );
+    // Sign out ends the session.
+    let (status, _, _) = send(
+        &f.app,
+        form("/logout", "", Some(&cookie), Some("http://localhost")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(&f.app, get("/", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn forms_from_another_site_are_refused() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(
+        &f.app,
+        form("/logout", "", Some(&cookie), Some("http://evil.example")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("bị từ chối"));
+    let (status, _, _) = send(&f.app, form("/logout", "", Some(&cookie), None)).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a cookie without Origin or Sec-Fetch-Site"
+    );
+    let (status, _, _) = send(&f.app, get("/", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK, "still signed in");
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited() {
+    let f = fixture().await;
+    let mut last = StatusCode::OK;
+    for _ in 0..7 {
+        let (status, _, _) = send(
+            &f.app,
+            form(
+                "/login",
+                "username=huyen&password=sai",
+                None,
+                Some("http://localhost"),
+            ),
+        )
+        .await;
+        last = status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_commune_officer_reaches_only_their_commune() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    // The list: search without diacritics, only Xuân Hội's households.
+    let (status, _, body) = send(&f.app, get("/households?q=nguyen", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Nguyễn Văn An"));
+    assert!(
+        !body.contains("Nguyễn Thị Cúc"),
+        "another commune's household"
+    );
+    let (_, _, body) = send(&f.app, get("/households?status=poor", Some(&cookie))).await;
+    assert!(
+        body.contains("Trần Thị Bình") && !body.contains("Nguyễn Văn An"),
+        "{body}"
+    );
+    // The household page of their commune, with members, years and history.
+    let (status, _, body) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("042080001234") && body.contains("01/02/1980"));
+    assert!(
+        body.contains("Hộ nghèo") && body.contains("Nguồn nước sinh hoạt"),
+        "2023's deprivations: {body}"
+    );
+    assert!(body.contains("assess"));
+    // Another commune's household: not found, by page and by API.
+    let (status, _, _) = send(
+        &f.app,
+        get(&format!("/households/{}", f.an_household), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let t = token(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(
+        &f.app,
+        api(&format!("/api/v1/households/{}", f.an_household), &t),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, _, body) = send(
+        &f.app,
+        api(&format!("/api/v1/households/{}", f.hoi_household), &t),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["members"][0]["full_name"], "Nguyễn Văn An");
+    let (_, _, body) = send(&f.app, api("/api/v1/households?q=nguyen", &t)).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["total"], 1);
+    let (_, _, body) = send(&f.app, api("/api/v1/households?unit=18655", &t)).await;
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["total"], 0, "a unit outside the scope lists nothing");
+    let (_, _, body) = send(&f.app, api("/api/v1/units", &t)).await;
+    assert!(body.contains("18652") && !body.contains("18655"));
+    // The district officer sees both communes.
+    let t = token(&f.app, "huyen").await;
+    let (status, _, _) = send(
+        &f.app,
+        api(&format!("/api/v1/households/{}", f.an_household), &t),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_statistics_officer_sees_aggregates_only() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "thongke").await;
+    let (status, _, body) = send(&f.app, get("/", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!body.contains("Nguyễn"));
+    let (status, _, _) = send(&f.app, get("/households", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let t = token(&f.app, "thongke").await;
+    let (status, _, _) = send(&f.app, api("/api/v1/households", &t)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&f.app, api("/api/v1/households", "not-a-token")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn openapi_and_translations() {
+    let f = fixture().await;
+    let (status, _, body) = send(&f.app, get("/api/v1/openapi.json", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["openapi"], "3.1.0");
+    for path in ["/auth/token", "/units", "/households", "/households/{id}"] {
+        assert!(v["paths"][path].is_object(), "{path}");
+    }
+    web::i18n::check_tables().unwrap();
+    let (status, headers, _) = send(&f.app, get("/static/style.css", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+}

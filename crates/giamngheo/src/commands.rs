@@ -390,3 +390,87 @@ pub fn user(command: UserCommand) -> Result<()> {
         Ok(())
     })
 }
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Địa chỉ lắng nghe.
+    #[arg(long, env = "GIAMNGHEO_ADDR", default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Trang được phục vụ qua HTTPS (trực tiếp hay sau proxy): cookie có cờ Secure.
+    #[arg(long)]
+    secure: bool,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Cơ sở dữ liệu mẫu (tạo nếu chưa có).
+    #[arg(long, default_value = "sqlite:giamngheo-demo.db")]
+    db: String,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
+    /// Số hộ của huyện mẫu.
+    #[arg(long, default_value_t = 25_000)]
+    households: usize,
+    /// Chỉ tạo dữ liệu, không chạy trang web.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+pub fn serve(args: ServeArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let r = open(&args.db).await?;
+        eprintln!("giamngheo đang chạy tại http://{}", args.addr);
+        web::serve(r, args.addr, args.secure)
+            .await
+            .context("không mở được địa chỉ lắng nghe")?;
+        Ok(())
+    })
+}
+
+pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
+    let standard = catalogue
+        .get("vn-2022-2025")
+        .cloned()
+        .ok_or_else(|| anyhow!("thiếu chuẩn vn-2022-2025"))?;
+    runtime()?.block_on(async {
+        let r = open(&DbArg {
+            db: args.db.clone(),
+        })
+        .await?;
+        if r.is_empty().await? {
+            eprintln!(
+                "Đang tạo huyện mẫu ({} hộ, 3 năm rà soát); lần đầu mất khoảng một phút…",
+                args.households
+            );
+            r.seed_demo(&standard, args.households, 2024, &|done| {
+                eprintln!("  {done}/19 xã")
+            })
+            .await?;
+        }
+        println!(
+            "Huyện mẫu: Huyện Nghi Xuân, Tỉnh Hà Tĩnh — cơ sở dữ liệu {}",
+            args.db
+        );
+        println!(
+            "Tài khoản (mật khẩu của tất cả: {}):",
+            registry::DEMO_PASSWORD
+        );
+        for (user, role, unit) in registry::DEMO_USERS {
+            println!(
+                "  {user:<16} {:<18} {}",
+                role.code(),
+                unit.unwrap_or("toàn bộ")
+            );
+        }
+        if args.no_serve {
+            return Ok(());
+        }
+        println!("Mở trình duyệt tại: http://{}", args.addr);
+        web::serve(r, args.addr, false)
+            .await
+            .context("không mở được địa chỉ lắng nghe")?;
+        Ok(())
+    })
+}

@@ -105,6 +105,12 @@ enum Command {
     /// Tài khoản người dùng.
     #[command(subcommand, help_template = SUB_HELP)]
     User(commands::UserCommand),
+    /// Chạy trang web trên một cơ sở dữ liệu.
+    #[command(help_template = SUB_HELP)]
+    Serve(commands::ServeArgs),
+    /// Chạy thử với một huyện mẫu (tạo nếu chưa có) và trang web.
+    #[command(help_template = SUB_HELP)]
+    Demo(commands::DemoArgs),
 }
 
 #[derive(Subcommand)]
@@ -250,6 +256,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Backup(a) => commands::backup(a),
         Command::Restore(a) => commands::restore(a),
         Command::User(c) => commands::user(c),
+        Command::Serve(a) => commands::serve(a),
+        Command::Demo(a) => commands::demo(&catalogue, a),
     }
 }
 

@@ -6,6 +6,7 @@
 //! the actor's scope and records an audit row in the same transaction.
 
 mod db;
+mod demo;
 mod error;
 mod export;
 mod households;
@@ -21,6 +22,7 @@ mod users;
 mod views;
 
 pub use db::{Backend, Db, restore_sqlite};
+pub use demo::{DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS};
 pub use error::RegistryError;
 pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, write_list};
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};

@@ -239,8 +239,28 @@ fn commune(
         .collect()
 }
 
+/// Deprivations of a household whose poverty (a latent score: 0 is the
+/// median, higher is poorer) is `poverty`, under `standard`: each indicator
+/// is more likely the poorer the household, and in rural areas.
+pub fn deprivations(
+    standard: &Standard,
+    rng: &mut impl Rng,
+    poverty: f64,
+    area: Area,
+) -> DeprivationSet {
+    let mut set = DeprivationSet::EMPTY;
+    for (i, indicator) in standard.indicators.iter().enumerate() {
+        let (intercept, slope) = indicator_profile(&indicator.code);
+        let rural = if area == Area::Rural { 0.3 } else { -0.3 };
+        if rng.random_bool(sigmoid(intercept + slope * poverty + rural)) {
+            set.insert(i);
+        }
+    }
+    set
+}
+
 /// Household size, larger in poorer households.
-fn draw_members(rng: &mut ChaCha8Rng, welfare: f64) -> u32 {
+pub fn draw_members(rng: &mut ChaCha8Rng, welfare: f64) -> u32 {
     const SHARES: [f64; 8] = [0.10, 0.18, 0.20, 0.25, 0.15, 0.07, 0.03, 0.02];
     let mut u: f64 = rng.random();
     if welfare < -0.5 {

@@ -1,0 +1,308 @@
+//! A realistic demo district: one province, one district of 19 communes with
+//! their villages, about 25,000 households with members, reviewed in three
+//! years with the movements a real district sees, and an account of every
+//! role. Everything is written through the same service functions as real
+//! data, audit rows included.
+
+use crate::error::RegistryError;
+use crate::households::{NewHousehold, NewMember, insert_household, insert_member};
+use crate::service::{Actor, Registry, Role};
+use rand::Rng;
+use rand_distr::{Distribution, Normal};
+use serde_json::json;
+use standard::{Area, Standard};
+use std::path::Path;
+
+/// The communes of the demo district (names as in Nghi Xuân, Hà Tĩnh), and
+/// whether each is a town (urban).
+const COMMUNES: [(&str, bool); 19] = [
+    ("Thị trấn Xuân An", true),
+    ("Thị trấn Tiên Điền", true),
+    ("Xã Xuân Hội", false),
+    ("Xã Xuân Trường", false),
+    ("Xã Xuân Đan", false),
+    ("Xã Xuân Phổ", false),
+    ("Xã Xuân Hải", false),
+    ("Xã Xuân Giang", false),
+    ("Xã Xuân Yên", false),
+    ("Xã Xuân Thành", false),
+    ("Xã Xuân Hồng", false),
+    ("Xã Xuân Lam", false),
+    ("Xã Xuân Lĩnh", false),
+    ("Xã Xuân Viên", false),
+    ("Xã Xuân Mỹ", false),
+    ("Xã Xuân Liên", false),
+    ("Xã Cương Gián", false),
+    ("Xã Cổ Đạm", false),
+    ("Xã Đan Trường", false),
+];
+
+/// The review years of the demo.
+pub const DEMO_YEARS: [i64; 3] = [2022, 2023, 2024];
+
+/// The password of every demo account (shown by `giamngheo demo`).
+pub const DEMO_PASSWORD: &str = "giamngheo-demo";
+
+/// The demo accounts: username, role, unit code.
+pub const DEMO_USERS: [(&str, Role, Option<&str>); 7] = [
+    ("quantri", Role::Admin, None),
+    ("huyen.nghixuan", Role::DistrictOfficer, Some("436")),
+    ("xa.xuanhoi", Role::CommuneOfficer, Some("18652")),
+    ("xa.xuanan", Role::CommuneOfficer, Some("18631")),
+    ("nhcsxh", Role::AgencyOfficer, Some("436")),
+    ("lanhdao", Role::Leader, Some("436")),
+    ("thongke", Role::Statistics, Some("436")),
+];
+
+fn commune_code(i: usize) -> String {
+    // Xuân An and Xuân Hội keep codes the accounts above refer to.
+    match i {
+        0 => "18631".into(),
+        2 => "18652".into(),
+        _ => format!("186{:02}", 60 + i),
+    }
+}
+
+impl Registry {
+    /// Whether the database already holds households.
+    pub async fn is_empty(&self) -> Result<bool, RegistryError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM households")
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    /// Fills an empty database with the demo district. `progress` is told the
+    /// communes done, of 19.
+    pub async fn seed_demo(
+        &self,
+        standard: &Standard,
+        households: usize,
+        seed: u64,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<(), RegistryError> {
+        let actor = Actor {
+            name: "demo".into(),
+            role: Role::Admin,
+            unit_id: None,
+        };
+        let mut rng = synth::rng(seed);
+        // Units.
+        let mut units = String::from(
+            "code,name,level,parent_code,area\n42,Tỉnh Hà Tĩnh,province,,\n436,Huyện Nghi Xuân,district,42,\n",
+        );
+        let mut villages = Vec::new();
+        for (i, (name, town)) in COMMUNES.iter().enumerate() {
+            let code = commune_code(i);
+            let area = if *town { "urban" } else { "rural" };
+            units.push_str(&format!("{code},{name},commune,436,{area}\n"));
+            let n = rng.random_range(8..=14);
+            let mut list = Vec::new();
+            for v in 1..=n {
+                let village = if *town {
+                    format!("Tổ dân phố {v}")
+                } else {
+                    format!("Thôn {v}")
+                };
+                let vcode = format!("{code}{v:02}");
+                units.push_str(&format!("{vcode},{village},village,{code},\n"));
+                list.push((vcode, village));
+            }
+            villages.push(list);
+        }
+        let file =
+            std::env::temp_dir().join(format!("giamngheo-demo-units-{}.csv", std::process::id()));
+        std::fs::write(&file, units).map_err(|e| RegistryError::Io {
+            file: file.display().to_string(),
+            source: e,
+        })?;
+        self.import_units(&actor, Path::new(&file), false).await?;
+        let _ = std::fs::remove_file(&file);
+
+        // Households, members and three reviews, commune by commune.
+        let weights: Vec<f64> = (0..COMMUNES.len())
+            .map(|_| rng.random_range(0.6..1.4))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let noise =
+            Normal::new(0.0, 0.45).map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let shock =
+            Normal::new(0.0, 0.22).map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let mut number = 0usize;
+        for (c, (_, town)) in COMMUNES.iter().enumerate() {
+            let code = commune_code(c);
+            let count = ((households as f64) * weights[c] / total).round() as usize;
+            let commune_id = self
+                .unit_by_code(&code)
+                .await?
+                .ok_or_else(|| RegistryError::NotFound(format!("xã {code}")))?
+                .id;
+            let village_ids: Vec<i64> = {
+                let mut ids = Vec::new();
+                for (v, _) in &villages[c] {
+                    if let Some(u) = self.unit_by_code(v).await? {
+                        ids.push(u.id);
+                    }
+                }
+                ids
+            };
+            let area = if *town { Area::Urban } else { Area::Rural };
+            let median: f64 = if *town { 4_300_000.0 } else { 2_900_000.0 };
+            let commune_shift = rng.random_range(-0.25..0.15);
+            let mut tx = self.db.pool.begin().await?;
+            for _ in 0..count {
+                number += 1;
+                let v = rng.random_range(0..village_ids.len());
+                let base = commune_shift + noise.sample(&mut rng);
+                let size = synth::draw_members(&mut rng, base);
+                let head_female = rng.random_bool(0.22);
+                let head = synth::person_name(&mut rng, head_female);
+                let family = head.split(' ').next().unwrap_or("Nguyễn").to_string();
+                let new = NewHousehold {
+                    code: format!("{code}-{number:05}"),
+                    commune_code: code.clone(),
+                    village_code: Some(villages[c][v].0.clone()),
+                    address: format!("{}, {}", villages[c][v].1, COMMUNES[c].0),
+                    head_name: head.clone(),
+                    phone: if rng.random_bool(0.8) {
+                        format!("09{:08}", rng.random_range(0..100_000_000u32))
+                    } else {
+                        String::new()
+                    },
+                };
+                let household_id =
+                    insert_household(&mut tx, &actor, commune_id, Some(village_ids[v]), &new)
+                        .await?;
+                // Members: the head, a spouse, children, sometimes a parent.
+                let merit_household = rng.random_bool(0.03);
+                let protection_household = rng.random_bool(if base < -0.4 { 0.15 } else { 0.04 });
+                let head_age = rng.random_range(25..75);
+                for m in 0..size {
+                    let (name, female, age, relation) = match m {
+                        0 => (head.clone(), head_female, head_age, "Chủ hộ"),
+                        1 if size > 1 => {
+                            let female = !head_female;
+                            let n = synth::person_name(&mut rng, female);
+                            (
+                                n,
+                                female,
+                                (head_age + rng.random_range(-5..5)).max(18),
+                                if female { "Vợ" } else { "Chồng" },
+                            )
+                        }
+                        _ if m == size - 1 && head_age < 50 && rng.random_bool(0.3) => {
+                            let female = rng.random_bool(0.6);
+                            (
+                                synth::person_name(&mut rng, female),
+                                female,
+                                head_age + rng.random_range(22..32),
+                                if female { "Mẹ" } else { "Cha" },
+                            )
+                        }
+                        _ => {
+                            let female = rng.random_bool(0.5);
+                            let given = synth::person_name(&mut rng, female);
+                            let rest = given
+                                .split_once(' ')
+                                .map_or(given.as_str(), |(_, r)| r)
+                                .to_string();
+                            (
+                                format!("{family} {rest}"),
+                                female,
+                                (head_age - rng.random_range(20..35)).max(0),
+                                "Con",
+                            )
+                        }
+                    };
+                    let year = 2024 - age;
+                    let birth = chrono::NaiveDate::from_ymd_opt(
+                        year,
+                        rng.random_range(1..=12),
+                        rng.random_range(1..=28),
+                    );
+                    let id_number = (age >= 14).then(|| {
+                        let century = if year >= 2000 { 2 } else { 0 } + u32::from(female);
+                        format!(
+                            "042{century}{:02}{:06}",
+                            year % 100,
+                            rng.random_range(0..1_000_000u32)
+                        )
+                    });
+                    let member = NewMember {
+                        full_name: name,
+                        sex: Some(if female { "female" } else { "male" }.into()),
+                        birth_date: birth.map(vntext::format_date),
+                        id_number,
+                        relation: relation.into(),
+                        ethnicity: if rng.random_bool(0.01) {
+                            "Thái".into()
+                        } else {
+                            "Kinh".into()
+                        },
+                        disability: rng.random_bool(0.02),
+                        no_working_capacity: age >= 75 && rng.random_bool(0.5),
+                        merit: merit_household && m == 0,
+                        social_protection: protection_household && m == 0,
+                    };
+                    insert_member(
+                        &mut tx,
+                        &actor,
+                        household_id,
+                        &new.code,
+                        commune_id,
+                        &member,
+                        birth,
+                    )
+                    .await?;
+                }
+                // Three reviews: welfare drifts up a little each year, with shocks.
+                for (k, year) in DEMO_YEARS.iter().enumerate() {
+                    let welfare = base + 0.06 * k as f64 + shock.sample(&mut rng);
+                    let income = ((median * welfare.exp()) / 1000.0).round() as i64 * 1000;
+                    let deprivations =
+                        synth::deprivations(standard, &mut rng, -welfare / 0.7, area);
+                    let deprived: Vec<&str> = deprivations
+                        .iter()
+                        .map(|i| standard.indicators[i].code.as_str())
+                        .collect();
+                    let answers = json!({
+                        "source": "demo", "area": area.code(), "members": size,
+                        "income_per_capita": income, "deprived": deprived,
+                    });
+                    let survey_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(household_id)
+                    .bind(*year)
+                    .bind(answers.to_string())
+                    .bind(crate::now())
+                    .bind(&actor.name)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    self.record_assessment(
+                        &mut tx,
+                        &actor,
+                        household_id,
+                        &new.code,
+                        commune_id,
+                        *year,
+                        standard,
+                        area,
+                        income,
+                        deprivations,
+                        Some(survey_id),
+                        &answers,
+                    )
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            progress(c + 1);
+        }
+        for (username, role, unit) in DEMO_USERS {
+            self.add_user(&actor, username, DEMO_PASSWORD, role, unit)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -584,3 +584,367 @@ fn an_import_killed_at_any_point_leaves_a_sound_database_without_it() {
     ok(&["import", "--db", &db, "--year", "2024", s(&data)]);
     assert_eq!(households(true), 6_000);
 }
+
+// ---- the application in real headless Chromium --------------------------
+
+mod browser {
+    use super::{ok, s};
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// One HTTP/1.1 request to a local server; (status, body).
+    pub fn http(
+        port: u16,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("server answers");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let body = body.unwrap_or("");
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            body.len()
+        );
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).unwrap();
+        // Read the head, then exactly the body the head announces: servers
+        // may keep the connection open whatever we asked.
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 8192];
+        let head_end = loop {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0 || !raw.is_empty(), "empty response");
+            raw.extend_from_slice(&buf[..n]);
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            if n == 0 {
+                break raw.len();
+            }
+        };
+        let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok());
+        let chunked = head.contains("transfer-encoding: chunked");
+        loop {
+            let have = raw.len() - head_end;
+            let done = match (length, chunked) {
+                (Some(n), _) => have >= n,
+                (None, true) => raw.ends_with(b"0\r\n\r\n"),
+                (None, false) => false,
+            };
+            if done {
+                break;
+            }
+            let n = stream.read(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            raw.extend_from_slice(&buf[..n]);
+        }
+        let rest = String::from_utf8_lossy(&raw[head_end..]).into_owned();
+        let rest = rest.as_str();
+        let body = if chunked {
+            let mut out = String::new();
+            let mut rest = rest;
+            while let Some((size, after)) = rest.split_once("\r\n") {
+                let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                out.push_str(after.get(..n).unwrap_or(after));
+                rest = after.get(n + 2..).unwrap_or("");
+            }
+            out
+        } else {
+            rest.to_string()
+        };
+        (status, body)
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn wait_for(port: u16, path: &str) {
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err()
+            || http(port, "GET", path, None, &[]).0 == 0
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "port {port} did not open"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    struct Killed(Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// A WebDriver session on chromedriver.
+    struct Browser {
+        port: u16,
+        session: String,
+    }
+
+    impl Browser {
+        fn call(&self, method: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+            let path = format!("/session/{}{path}", self.session);
+            let body = body.to_string();
+            let (status, text) = http(
+                self.port,
+                method,
+                &path,
+                (method != "GET").then_some(body.as_str()),
+                &[("Content-Type", "application/json")],
+            );
+            let v: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+            assert_eq!(status, 200, "{method} {path}: {text}");
+            v["value"].clone()
+        }
+
+        fn go(&self, url: &str) {
+            self.call("POST", "/url", serde_json::json!({ "url": url }));
+        }
+
+        fn find(&self, css: &str) -> String {
+            let v = self.call(
+                "POST",
+                "/element",
+                serde_json::json!({ "using": "css selector", "value": css }),
+            );
+            v.as_object()
+                .and_then(|o| o.values().next())
+                .and_then(|id| id.as_str())
+                .unwrap()
+                .to_string()
+        }
+
+        fn type_into(&self, css: &str, text: &str) {
+            let id = self.find(css);
+            self.call(
+                "POST",
+                &format!("/element/{id}/value"),
+                serde_json::json!({ "text": text }),
+            );
+        }
+
+        fn click(&self, css: &str) {
+            let id = self.find(css);
+            self.call(
+                "POST",
+                &format!("/element/{id}/click"),
+                serde_json::json!({}),
+            );
+        }
+
+        fn text(&self, css: &str) -> String {
+            let id = self.find(css);
+            self.call("GET", &format!("/element/{id}/text"), serde_json::json!({}))
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        }
+
+        fn source(&self) -> String {
+            self.call("GET", "/source", serde_json::json!({}))
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        }
+
+        /// Waits until the page holds `needle`.
+        fn wait_for_text(&self, needle: &str) -> String {
+            let start = Instant::now();
+            loop {
+                let page = self.source();
+                if page.contains(needle) {
+                    return page;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "page never showed {needle:?}:\n{page}"
+                );
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        }
+    }
+
+    #[test]
+    fn sign_in_search_without_diacritics_and_stay_in_ones_commune() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite:{}", dir.path().join("demo.db").display());
+        ok(&["demo", "--db", &db, "--households", "1500", "--no-serve"]);
+        let port = free_port();
+        let _server = Killed(
+            Command::new(env!("CARGO_BIN_EXE_giamngheo"))
+                .args(["serve", "--db", &db, "--addr", &format!("127.0.0.1:{port}")])
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_for(port, "/login");
+        let driver_port = free_port();
+        let _driver = Killed(
+            Command::new("chromedriver")
+                .arg(format!("--port={driver_port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver (Debian package chromium-driver) is installed; .ci/run installs it"),
+        );
+        wait_for(driver_port, "/status");
+        let profile = dir.path().join("chromium");
+        let capabilities = serde_json::json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                format!("--user-data-dir={}", s(&profile)), "--window-size=1200,900"
+            ] }
+        } } });
+        let (status, body) = http(
+            driver_port,
+            "POST",
+            "/session",
+            Some(&capabilities.to_string()),
+            &[("Content-Type", "application/json")],
+        );
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let browser = Browser {
+            port: driver_port,
+            session: v["value"]["sessionId"].as_str().unwrap().to_string(),
+        };
+        let base = format!("http://127.0.0.1:{port}");
+
+        // Sign in.
+        browser.go(&format!("{base}/households"));
+        browser.wait_for_text("Đăng nhập");
+        browser.type_into("input[name=username]", "xa.xuanhoi");
+        browser.type_into("input[name=password]", registry::DEMO_PASSWORD);
+        browser.click("button[type=submit]");
+        browser.wait_for_text("Tổng quan");
+        assert!(browser.source().contains("Xã Xuân Hội"));
+
+        // Find a household by typing its head's name without diacritics.
+        browser.go(&format!("{base}/households"));
+        browser.wait_for_text("Danh sách hộ");
+        let name = browser.text("#households tbody tr:nth-child(7) td:nth-child(2)");
+        assert!(!name.is_empty());
+        let plain = vntext::search_key(&name);
+        assert_ne!(
+            plain,
+            name.to_lowercase(),
+            "the name has diacritics: {name}"
+        );
+        browser.type_into("input[name=q]", &plain);
+        // Search as you type: the results change without pressing the button.
+        let start = Instant::now();
+        loop {
+            let rows = browser
+                .source()
+                .matches("<tr><td><a href=\"/households/")
+                .count();
+            let first = browser.text("#households tbody tr:first-child td:nth-child(2)");
+            if vntext::search_key(&first).starts_with(&plain) && rows < 50 {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "results did not narrow to {plain}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert!(browser.source().contains(&name));
+        browser.click("#households tbody tr:first-child td:nth-child(2) a");
+        browser.wait_for_text("Thành viên");
+        browser.wait_for_text("Kết quả rà soát theo năm");
+
+        // Another commune's household: not found by page, nor by API.
+        let token = |user: &str| {
+            let body = serde_json::json!({ "username": user, "password": registry::DEMO_PASSWORD })
+                .to_string();
+            let (status, text) = http(
+                port,
+                "POST",
+                "/api/v1/auth/token",
+                Some(&body),
+                &[("Content-Type", "application/json")],
+            );
+            assert_eq!(status, 200, "{text}");
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()["token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let xuanan = token("xa.xuanan");
+        let (_, list) = http(
+            port,
+            "GET",
+            "/api/v1/households?per_page=1",
+            None,
+            &[("Authorization", &format!("Bearer {xuanan}"))],
+        );
+        let other: serde_json::Value = serde_json::from_str(&list).unwrap();
+        let other_id = other["households"][0]["id"].as_i64().unwrap();
+        browser.go(&format!("{base}/households/{other_id}"));
+        browser.wait_for_text("Không tìm thấy trang hoặc hộ này.");
+        let xuanhoi = token("xa.xuanhoi");
+        let (status, _) = http(
+            port,
+            "GET",
+            &format!("/api/v1/households/{other_id}"),
+            None,
+            &[("Authorization", &format!("Bearer {xuanhoi}"))],
+        );
+        assert_eq!(status, 404);
+        let (status, _) = http(
+            port,
+            "GET",
+            &format!("/api/v1/households/{other_id}"),
+            None,
+            &[("Authorization", &format!("Bearer {xuanan}"))],
+        );
+        assert_eq!(status, 200, "its own officer sees it");
+
+        // Sign out.
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        let _ = http(
+            driver_port,
+            "DELETE",
+            &format!("/session/{}", browser.session),
+            None,
+            &[],
+        );
+    }
+}

@@ -474,3 +474,29 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
         Ok(())
     })
 }
+
+#[derive(Subcommand)]
+pub enum PointsCommand {
+    /// Nạp (thay) bảng điểm của một chuẩn từ CSV: region, item, option, points.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// Mã chuẩn, ví dụ vn-2022-2025.
+        #[arg(long)]
+        standard: String,
+        file: PathBuf,
+    },
+}
+
+pub fn points(catalogue: &Catalogue, command: PointsCommand) -> Result<()> {
+    let PointsCommand::Import { db, standard, file } = command;
+    let standard = crate::resolve(catalogue, &standard)?;
+    runtime()?.block_on(async {
+        let r = open(&db).await?;
+        let n = r
+            .load_point_table(&Actor::command_line(), &standard, &file)
+            .await?;
+        eprintln!("Đã nạp {n} dòng bảng điểm cho chuẩn {}.", standard.id);
+        Ok(())
+    })
+}

@@ -105,6 +105,9 @@ enum Command {
     /// Tài khoản người dùng.
     #[command(subcommand, help_template = SUB_HELP)]
     User(commands::UserCommand),
+    /// Bảng điểm của phiếu chấm điểm (điểm A/B1) theo vùng.
+    #[command(subcommand, help_template = SUB_HELP)]
+    Points(commands::PointsCommand),
     /// Chạy trang web trên một cơ sở dữ liệu.
     #[command(help_template = SUB_HELP)]
     Serve(commands::ServeArgs),
@@ -256,6 +259,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Backup(a) => commands::backup(a),
         Command::Restore(a) => commands::restore(a),
         Command::User(c) => commands::user(c),
+        Command::Points(c) => commands::points(&catalogue, c),
         Command::Serve(a) => commands::serve(a),
         Command::Demo(a) => commands::demo(&catalogue, a),
     }

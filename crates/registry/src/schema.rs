@@ -3,7 +3,11 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 2] = [(1, "registry", V1), (2, "sessions", V2)];
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 3] = [
+    (1, "registry", V1),
+    (2, "sessions", V2),
+    (3, "point_tables", V3),
+];
 
 const V1: &str = r#"
 CREATE TABLE units (
@@ -127,4 +131,15 @@ CREATE TABLE sessions (
     expires_at TEXT NOT NULL
 );
 CREATE INDEX sessions_user ON sessions (user_id)
+"#;
+
+const V3: &str = r#"
+CREATE TABLE point_tables (
+    standard_id TEXT NOT NULL,
+    region TEXT NOT NULL,
+    item TEXT NOT NULL,
+    option TEXT NOT NULL,
+    points BIGINT NOT NULL,
+    PRIMARY KEY (standard_id, region, item, option)
+)
 "#;

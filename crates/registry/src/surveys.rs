@@ -282,4 +282,47 @@ impl Registry {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Removes a member (died, moved away, …) from a date, with a reason.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        member_id: i64,
+        on: &str,
+        reason: &str,
+    ) -> Result<(), RegistryError> {
+        let household: Option<i64> =
+            sqlx::query_scalar("SELECT household_id FROM members WHERE id = $1")
+                .bind(member_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let household = household
+            .ok_or_else(|| RegistryError::NotFound(format!("thành viên số {member_id}")))?;
+        let (code, commune, _) = self.household_for_write(actor, household).await?;
+        let date = vntext::parse_date(on).ok_or_else(|| {
+            RegistryError::Invalid(vec![format!("ngày \"{on}\" không đúng dạng dd/mm/yyyy")])
+        })?;
+        if reason.trim().is_empty() {
+            return Err(RegistryError::Invalid(vec!["cần ghi lý do".into()]));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE members SET removed_on = $1, removed_reason = $2 WHERE id = $3")
+            .bind(date.format("%Y-%m-%d").to_string())
+            .bind(vntext::nfc(reason))
+            .bind(member_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            "remove",
+            "member",
+            &format!("{code}/{member_id}"),
+            Some(commune),
+            json!({"removed_on": on, "reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -34,7 +34,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 2);
+    assert_eq!(db.migrate().await.unwrap(), 3);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -61,7 +61,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 2);
+        assert_eq!(db.migrate().await.unwrap(), 3);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -675,6 +675,18 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
         .unwrap();
         let g = r.groups(id, 2024).await.unwrap();
         assert!(g.ethnic_minority && !g.no_working_capacity);
+        // A member who moves away is removed with a date and reason, not deleted.
+        let mai: i64 = sqlx::query_scalar("SELECT id FROM members WHERE full_name = $1")
+            .bind("Hồ Thị Mai")
+            .fetch_one(r.db().pool())
+            .await
+            .unwrap();
+        r.remove_member(&admin(), mai, "01/06/2025", "Đi làm ăn xa")
+            .await
+            .unwrap();
+        let g = r.groups(id, 2024).await.unwrap();
+        assert!(!g.ethnic_minority && g.no_working_capacity);
+        assert_eq!(count(r, "members").await, 2);
 
         // Removal is a dated status with a reason; the household stays.
         r.remove_household(&admin(), id, "15/03/2025", "Chuyển đi nơi khác")
@@ -882,6 +894,127 @@ async fn sheet_errors_are_listed_by_sheet_row_and_column_and_nothing_is_written(
         }
         assert_eq!(count(r, "households").await, 0);
         assert_eq!(count(r, "members").await, 0);
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_score_form_scores_a_from_the_loaded_point_table() {
+    use registry::ScoreFormAnswers;
+    use standard::{MemberAnswers, SurveyAnswers, WaterSource};
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let id = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "B1".into(),
+                    commune_code: "18652".into(),
+                    head_name: "Võ Văn Tám".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        let c = Catalogue::builtin().unwrap();
+        let s = c.get("vn-2022-2025").unwrap();
+        let table = write(
+            dir.path(),
+            "points.csv",
+            "region,item,option,points\nbac_trung_bo,members,2,60\nbac_trung_bo,members,5,20\nbac_trung_bo,house,durable,80\nbac_trung_bo,house,makeshift,50\n",
+        );
+        // Not loaded yet: the error says how to load it.
+        let form = |members: &str, house: &str, deprived: usize| ScoreFormAnswers {
+            region: "bac_trung_bo".into(),
+            items: [
+                ("members".to_string(), members.to_string()),
+                ("house".to_string(), house.to_string()),
+            ]
+            .into(),
+            answers: SurveyAnswers {
+                members: vec![
+                    MemberAnswers {
+                        age: 40,
+                        health_insurance: deprived < 1,
+                        ..MemberAnswers::default()
+                    };
+                    2
+                ],
+                durable_walls: true,
+                durable_columns: true,
+                durable_roof: true,
+                living_area_m2: 50.0,
+                water: if deprived >= 2 {
+                    WaterSource::SurfaceWater
+                } else {
+                    WaterSource::Tap
+                },
+                latrine: if deprived >= 3 {
+                    standard::Latrine::OpenPit
+                } else {
+                    standard::Latrine::Septic
+                },
+                internet: true,
+                tv: true,
+                // Everything the form does not ask in this test is not deprived.
+                deprived: [
+                    ("employment", false),
+                    ("dependents", false),
+                    ("adult_education", false),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+                ..SurveyAnswers::default()
+            },
+        };
+        let err = r
+            .record_score_form(&admin(), id, 2024, s, &form("2", "durable", 0))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("giamngheo points import"), "{err}");
+        assert_eq!(r.load_point_table(&admin(), s, &table).await.unwrap(), 4);
+        // A = 20 + 50 = 70 ≤ 140 (rural), B = 30: poor.
+        let poor = r
+            .record_score_form(&admin(), id, 2024, s, &form("5", "makeshift", 3))
+            .await
+            .unwrap();
+        assert_eq!(
+            (poor.score_a, poor.score_b, poor.status.as_str()),
+            (70, 30, "poor"),
+            "{}",
+            e.name
+        );
+        // B = 20: near-poor.
+        let near = r
+            .record_score_form(&admin(), id, 2024, s, &form("5", "makeshift", 2))
+            .await
+            .unwrap();
+        assert_eq!((near.score_b, near.status.as_str()), (20, "near_poor"));
+        // A = 140: still at the cut-off; 60 + 80 = 140.
+        let at = r
+            .record_score_form(&admin(), id, 2024, s, &form("2", "durable", 3))
+            .await
+            .unwrap();
+        assert_eq!((at.score_a, at.status.as_str()), (140, "poor"));
+        // An option the table lacks is refused, naming it.
+        let err = r
+            .record_score_form(&admin(), id, 2024, s, &form("7", "durable", 0))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"members\"") && err.contains("\"7\""),
+            "{err}"
+        );
+        let official = r.assessments(id, 2024).await.unwrap();
+        assert_eq!(official.len(), 1, "one official assessment per year");
+        assert_eq!(official[0].status, "poor");
         e.cleanup().await;
     }
 }

@@ -12,6 +12,7 @@ mod classify;
 mod describe;
 mod load;
 mod model;
+mod points;
 mod survey;
 
 pub use catalogue::{Catalogue, CatalogueError};
@@ -19,6 +20,7 @@ pub use classify::{Classification, ClassifyError, DeprivationSet, Score, ScoreFo
 pub use load::{LoadError, MAX_INDICATORS, parse, parse_ratio};
 pub use model::*;
 pub use num_rational::Ratio;
+pub use points::{PointTable, PointsError};
 pub use survey::{
     Diploma, HouseType, Latrine, MemberAnswers, SurveyAnswers, SurveyError, WaterSource, Work,
 };

@@ -1,0 +1,202 @@
+//! The score form (phiếu B): score A from the point table an administrator
+//! loads, score B from the deprivations, and the status the circular gives.
+
+use crate::error::RegistryError;
+use crate::service::{Actor, Registry, audit};
+use serde_json::json;
+use standard::{PointTable, Standard, SurveyAnswers};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The answers of the score form: the region of the point table, each item's
+/// option (score A), and the facts from which the deprivations follow (score B).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScoreFormAnswers {
+    pub region: String,
+    pub items: BTreeMap<String, String>,
+    pub answers: SurveyAnswers,
+}
+
+/// What the score form gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreFormResult {
+    pub score_a: i64,
+    pub score_b: u32,
+    pub status: String,
+    pub deprived: Vec<String>,
+}
+
+impl Registry {
+    /// Loads (replaces) the point table of a standard from a CSV file
+    /// `region,item,option,points`. Administrators only; audited.
+    pub async fn load_point_table(
+        &self,
+        actor: &Actor,
+        standard: &Standard,
+        path: &Path,
+    ) -> Result<usize, RegistryError> {
+        self.check_admin(actor).await?;
+        if standard.score_form.is_none() {
+            return Err(RegistryError::Invalid(vec![format!(
+                "chuẩn {} không có phiếu chấm điểm",
+                standard.id
+            )]));
+        }
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| RegistryError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        let table = PointTable::parse(&file, &text)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let entries = table.entries();
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("DELETE FROM point_tables WHERE standard_id = $1")
+            .bind(&standard.id)
+            .execute(&mut *tx)
+            .await?;
+        for (region, item, option, points) in &entries {
+            sqlx::query("INSERT INTO point_tables (standard_id, region, item, option, points) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&standard.id)
+                .bind(*region)
+                .bind(*item)
+                .bind(*option)
+                .bind(*points)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit(
+            &mut tx,
+            actor,
+            "load",
+            "point_table",
+            &standard.id,
+            None,
+            json!({"file": file, "rows": entries.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(entries.len())
+    }
+
+    async fn point_table(&self, standard_id: &str) -> Result<PointTable, RegistryError> {
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT region, item, option, points FROM point_tables WHERE standard_id = $1 ORDER BY region, item, option",
+        )
+        .bind(standard_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        if rows.is_empty() {
+            return Err(RegistryError::NotFound(format!(
+                "bảng điểm của chuẩn {standard_id}; quản trị viên nạp bằng: giamngheo points import"
+            )));
+        }
+        Ok(PointTable::from_entries(rows))
+    }
+
+    /// Records a score-form survey and its official assessment by the score
+    /// form's rules.
+    pub async fn record_score_form(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        year: i64,
+        standard: &Standard,
+        form: &ScoreFormAnswers,
+    ) -> Result<ScoreFormResult, RegistryError> {
+        let Some(score_form) = &standard.score_form else {
+            return Err(RegistryError::Invalid(vec![format!(
+                "chuẩn {} không có phiếu chấm điểm",
+                standard.id
+            )]));
+        };
+        let (code, commune): (String, i64) =
+            sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
+                .bind(household_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
+        self.check_write(actor, commune).await?;
+        let area: Option<String> = sqlx::query_scalar("SELECT area FROM units WHERE id = $1")
+            .bind(commune)
+            .fetch_one(&self.db.pool)
+            .await?;
+        let area = if area.as_deref() == Some("urban") {
+            standard::Area::Urban
+        } else {
+            standard::Area::Rural
+        };
+        let table = self.point_table(&standard.id).await?;
+        let score_a = table
+            .score(&form.region, &form.items)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let deprivations = form
+            .answers
+            .deprivations(standard, year as i32)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let score_b = deprivations.count() * score_form.points_per_deprivation;
+        let result = standard
+            .classify_score_form(area, score_a, score_b)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let deprived: Vec<String> = deprivations
+            .iter()
+            .map(|i| standard.indicators[i].code.clone())
+            .collect();
+        let score = standard.score(deprivations);
+        let inputs = json!({"form": form, "score_a": score_a, "score_b": score_b});
+        let mut tx = self.db.pool.begin().await?;
+        let survey_id: i64 = sqlx::query_scalar(
+            "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(household_id)
+        .bind(year)
+        .bind(inputs.to_string())
+        .bind(crate::now())
+        .bind(&actor.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM assessments WHERE household_id = $1 AND year = $2 AND official = 1",
+        )
+        .bind(household_id)
+        .bind(year)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(household_id)
+        .bind(year)
+        .bind(&standard.id)
+        .bind(1i64)
+        .bind(result.status.code())
+        .bind(i64::from(deprivations.count()))
+        .bind(deprived.join(";"))
+        .bind(i64::from(score.points))
+        .bind(i64::from(score.denominator))
+        .bind(&score_form.rules[result.rule].reason.code)
+        .bind(inputs.to_string())
+        .bind(survey_id)
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "assess",
+            "household",
+            &code,
+            Some(commune),
+            json!({"year": year, "standard": standard.id, "form": "score", "score_a": score_a, "score_b": score_b, "status": result.status.code()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ScoreFormResult {
+            score_a,
+            score_b,
+            status: result.status.code().into(),
+            deprived,
+        })
+    }
+}

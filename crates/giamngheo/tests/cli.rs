@@ -757,6 +757,15 @@ mod browser {
             );
         }
 
+        fn clear(&self, css: &str) {
+            let id = self.find(css);
+            self.call(
+                "POST",
+                &format!("/element/{id}/clear"),
+                serde_json::json!({}),
+            );
+        }
+
         fn click(&self, css: &str) {
             let id = self.find(css);
             self.call(
@@ -888,6 +897,44 @@ mod browser {
         browser.click("#households tbody tr:first-child td:nth-child(2) a");
         browser.wait_for_text("Thành viên");
         browser.wait_for_text("Kết quả rà soát theo năm");
+
+        // Fill in a survey and watch the classification change as it is filled.
+        browser.click("#survey-link");
+        browser.wait_for_text("Phiếu khảo sát hộ");
+        browser.type_into("input[name=income]", "1200000");
+        browser.type_into("input[name=m0_age]", "0");
+        browser.click("select[name=water] option[value=surface_water]");
+        browser.click("select[name=latrine] option[value=open_pit]");
+        browser.click("input[name=internet]");
+        let outcome = |expected: &str| {
+            let start = Instant::now();
+            loop {
+                let text = browser.text("#outcome");
+                if text.starts_with(expected) {
+                    return text;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "outcome stayed {text:?}, expected {expected:?}"
+                );
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        };
+        let poor = outcome("Hộ nghèo");
+        assert!(poor.contains("Nhà tiêu hợp vệ sinh"), "{poor}");
+        // A higher income: no longer poor, whatever the deprivations.
+        browser.clear("input[name=income]");
+        browser.type_into("input[name=income]", "9000000");
+        outcome("Hộ không nghèo");
+        browser.clear("input[name=income]");
+        browser.type_into("input[name=income]", "1200000");
+        outcome("Hộ nghèo");
+        browser.click("form#survey button[type=submit]");
+        browser.wait_for_text("Kết quả rà soát theo năm");
+        assert!(
+            browser.source().contains("<td>2025</td><td>Hộ nghèo</td>"),
+            "the server recorded the survey"
+        );
 
         // Another commune's household: not found by page, nor by API.
         let token = |user: &str| {

@@ -325,4 +325,20 @@ impl Registry {
         tx.commit().await?;
         Ok(())
     }
+
+    /// The area of a household's commune (rural unless the unit says urban).
+    pub async fn household_area(&self, household_id: i64) -> Result<Area, RegistryError> {
+        let area: Option<String> = sqlx::query_scalar(
+            "SELECT u.area FROM households h JOIN units u ON u.id = h.commune_id WHERE h.id = $1",
+        )
+        .bind(household_id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .flatten();
+        Ok(if area.as_deref() == Some("urban") {
+            Area::Urban
+        } else {
+            Area::Rural
+        })
+    }
 }

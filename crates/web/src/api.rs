@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/units", get(units))
         .route("/households", get(households))
         .route("/households/{id}", get(household))
+        .route("/classify", post(crate::survey::classify_api))
         .route("/openapi.json", get(openapi))
 }
 
@@ -189,6 +190,8 @@ pub fn openapi_document() -> serde_json::Value {
             "/households/{id}": { "get": { "summary": "Một hộ: thành viên, kết quả rà soát", "security": bearer,
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "responses": { "200": { "description": "Hộ" }, "404": { "description": "Không có, hoặc ngoài phạm vi của tài khoản", "content": { "application/json": { "schema": error } } } } } },
+            "/classify": { "post": { "summary": "Phân loại câu trả lời của phiếu khảo sát (không ghi gì)", "security": bearer,
+                "responses": { "200": { "description": "Phân loại và các chỉ số thiếu hụt" } } } },
             "/openapi.json": { "get": { "summary": "Tài liệu này", "responses": { "200": { "description": "OpenAPI" } } } }
         }
     })

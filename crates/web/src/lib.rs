@@ -8,6 +8,7 @@
 mod api;
 pub mod i18n;
 mod pages;
+mod survey;
 
 use axum::Router;
 use axum::body::Body;
@@ -191,6 +192,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/households", get(pages::households))
         .route("/households/{id}", get(pages::household))
+        .route(
+            "/households/{id}/survey",
+            get(survey::form).post(survey::submit),
+        )
         .route("/static/{file}", get(pages::static_file))
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)

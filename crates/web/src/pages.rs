@@ -17,7 +17,7 @@ pub struct UserView {
     pub sees_names: bool,
 }
 
-fn user_view(ctx: &Ctx) -> Option<UserView> {
+pub(crate) fn user_view(ctx: &Ctx) -> Option<UserView> {
     ctx.actor.as_ref().map(|a| UserView {
         name: a.name.clone(),
         role: ctx.tr().role(a.role).to_string(),
@@ -463,6 +463,9 @@ pub struct HouseholdView {
 struct HouseholdPage {
     tr: Tr,
     user: Option<UserView>,
+    id: i64,
+    year: i64,
+    can_write: bool,
     h: HouseholdView,
 }
 
@@ -559,9 +562,21 @@ pub async fn household(
             })
             .collect(),
     };
+    // The survey to enter next: the year after the latest review.
+    let year = state
+        .registry
+        .latest_year()
+        .await
+        .ok()
+        .flatten()
+        .map_or(2024, |y| y + 1)
+        .min(2026);
     render(HouseholdPage {
         tr,
         user: user_view(&ctx),
+        id,
+        year,
+        can_write: actor.role.writes(),
         h,
     })
 }
@@ -648,6 +663,10 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         ),
         "search.js" => (
             include_str!("../static/search.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "survey.js" => (
+            include_str!("../static/survey.js"),
             "text/javascript; charset=utf-8",
         ),
         _ => return StatusCode::NOT_FOUND.into_response(),

@@ -427,6 +427,10 @@ async fn openapi_and_translations() {
         assert!(v["paths"][path].is_object(), "{path}");
     }
     web::i18n::check_tables().unwrap();
+    for script in ["search.js", "survey.js"] {
+        let (status, _, _) = send(&f.app, get(&format!("/static/{script}"), None)).await;
+        assert_eq!(status, StatusCode::OK, "{script}");
+    }
     let (status, headers, _) = send(&f.app, get("/static/style.css", None)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
@@ -437,4 +441,88 @@ async fn openapi_and_translations() {
             .unwrap()
             .starts_with("text/css")
     );
+}
+
+#[tokio::test]
+async fn the_survey_form_classifies_live_and_on_submit() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(
+        &f.app,
+        get(
+            &format!("/households/{}/survey?year=2025", f.hoi_household),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Phiếu khảo sát hộ") && body.contains("name=\"m0_age\""));
+    // The live panel's question: low income, three deprivations.
+    let fields = serde_json::json!({
+        "year": "2025", "area": "rural", "income": "1.200.000", "m0_age": "40", "m0_insurance": "1",
+        "m0_diploma": "upper_secondary", "m0_work": "wage_contract", "durable_walls": "1", "durable_columns": "1",
+        "durable_roof": "1", "area_m2": "30", "water": "surface_water", "latrine": "open_pit", "phone": "1", "tv": "1",
+        "waste_treated": "1"
+    });
+    let classify = |fields: serde_json::Value| {
+        Request::post("/api/v1/classify")
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(fields.to_string()))
+            .unwrap()
+    };
+    let (status, _, body) = send(&f.app, classify(fields.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "Hộ nghèo");
+    assert_eq!(v["deprived"].as_array().unwrap().len(), 3);
+    // Internet: two deprivations, near-poor.
+    let mut better = fields.clone();
+    better["internet"] = "1".into();
+    let (_, _, body) = send(&f.app, classify(better)).await;
+    assert!(body.contains("Hộ cận nghèo"), "{body}");
+    // Submit: the server classifies and records.
+    let mut form_body: Vec<String> = fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v.as_str().unwrap())))
+        .collect();
+    form_body.sort();
+    let (status, headers, _) = send(
+        &f.app,
+        form(
+            &format!("/households/{}/survey?year=2025", f.hoi_household),
+            &form_body.join("&"),
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get(header::LOCATION).unwrap().to_str().unwrap(),
+        format!("/households/{}", f.hoi_household)
+    );
+    let (_, _, page) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    assert!(page.contains("<td>2025</td><td>Hộ nghèo</td>"), "{page}");
+    // Another commune's officer cannot survey it.
+    let other = sign_in(&f.app, "xuanan").await;
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("/households/{}/survey?year=2025", f.hoi_household),
+            &form_body.join("&"),
+            Some(&other),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

@@ -436,6 +436,64 @@ impl Registry {
         Ok(id)
     }
 
+    /// Changes a household's head, address, phone and village (in its commune).
+    pub async fn update_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+        wanted: &NewHousehold,
+    ) -> Result<bool, RegistryError> {
+        let row: Option<(String, i64, Option<i64>, String, String, String)> = sqlx::query_as(
+            "SELECT code, commune_id, village_id, head_name, address, phone FROM households WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let (code, commune, village, head_name, address, phone) =
+            row.ok_or_else(|| RegistryError::NotFound(format!("hộ số {id}")))?;
+        self.check_write(actor, commune).await?;
+        if vntext::nfc(&wanted.head_name).is_empty() {
+            return Err(RegistryError::Invalid(vec![
+                "họ và tên chủ hộ không được để trống".into(),
+            ]));
+        }
+        let village_id = match wanted.village_code.as_deref().filter(|v| !v.is_empty()) {
+            None => None,
+            Some(v) => Some(
+                self.unit_by_code(v)
+                    .await?
+                    .filter(|u| u.parent_id == Some(commune))
+                    .ok_or_else(|| RegistryError::NotFound(format!("thôn \"{v}\" của xã này")))?
+                    .id,
+            ),
+        };
+        let current = HouseholdFields {
+            village_id: village,
+            head_name,
+            address,
+            phone,
+        };
+        let fields = HouseholdFields {
+            village_id,
+            head_name: wanted.head_name.clone(),
+            address: wanted.address.clone(),
+            phone: wanted.phone.clone(),
+        };
+        let mut tx = self.db.pool.begin().await?;
+        let changed = update_household_tx(
+            &mut tx,
+            actor,
+            id,
+            &code,
+            (commune, commune),
+            &current,
+            &fields,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
     /// Creates many households in one transaction (imports, demo data).
     pub async fn create_households(
         &self,
@@ -670,6 +728,66 @@ impl Registry {
             .fetch_all(&self.db.pool)
             .await?)
     }
+}
+
+/// The fields of a household a form or a sheet can change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdFields {
+    pub village_id: Option<i64>,
+    pub head_name: String,
+    pub address: String,
+    pub phone: String,
+}
+
+/// Updates a household if anything changed, with the field-level audit row,
+/// in the caller's transaction. `communes` is (current, wanted). Returns
+/// whether anything changed.
+pub(crate) async fn update_household_tx(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    id: i64,
+    code: &str,
+    communes: (i64, i64),
+    current: &HouseholdFields,
+    wanted: &HouseholdFields,
+) -> Result<bool, RegistryError> {
+    let head = vntext::nfc(&wanted.head_name);
+    let (address, phone) = (
+        vntext::nfc(&wanted.address),
+        wanted.phone.trim().to_string(),
+    );
+    let before = json!({"commune_id": communes.0, "village_id": current.village_id, "head_name": current.head_name, "address": current.address, "phone": current.phone});
+    let after = json!({"commune_id": communes.1, "village_id": wanted.village_id, "head_name": head, "address": address, "phone": phone});
+    let changes = diff(&before, &after);
+    if changes.as_object().is_none_or(|c| c.is_empty()) {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE households SET commune_id = $1, village_id = $2, head_name = $3, head_search = $4, head_given_search = $5, head_sort = $6, address = $7, phone = $8, updated_at = $9 WHERE id = $10",
+    )
+    .bind(communes.1)
+    .bind(wanted.village_id)
+    .bind(&head)
+    .bind(vntext::search_key(&head))
+    .bind(vntext::search_key(vntext::given_name(&head)))
+    .bind(vntext::name_sort_key(&head))
+    .bind(&address)
+    .bind(&phone)
+    .bind(crate::now())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    audit(
+        tx,
+        actor,
+        "update",
+        "household",
+        code,
+        Some(communes.1),
+        changes,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Inserts a household, with its audit row, in the caller's transaction.

@@ -6,11 +6,10 @@ use crate::error::RegistryError;
 use crate::households::{
     NewHousehold, NewMember, check_id_number, insert_household, insert_member,
 };
-use crate::service::{Actor, Registry, audit, diff};
+use crate::service::{Actor, Registry};
 use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, Table, find_table, read_grids};
 use crate::units::ImportSummary;
 use chrono::{Datelike, NaiveDate};
-use serde_json::json;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -375,39 +374,32 @@ impl Registry {
                     summary.created += 1;
                 }
                 Some(e) => {
-                    let before = json!({"commune_id": e.commune_id, "village_id": e.village_id, "head_name": e.head_name, "address": e.address, "phone": e.phone});
-                    let head = vntext::nfc(&h.new.head_name);
-                    let after = json!({"commune_id": h.commune_id, "village_id": h.village_id, "head_name": head, "address": h.new.address, "phone": h.new.phone});
-                    let changes = diff(&before, &after);
-                    if changes.as_object().is_none_or(|c| c.is_empty()) {
+                    let current = crate::households::HouseholdFields {
+                        village_id: e.village_id,
+                        head_name: e.head_name.clone(),
+                        address: e.address.clone(),
+                        phone: e.phone.clone(),
+                    };
+                    let wanted = crate::households::HouseholdFields {
+                        village_id: h.village_id,
+                        head_name: h.new.head_name.clone(),
+                        address: h.new.address.clone(),
+                        phone: h.new.phone.clone(),
+                    };
+                    let changed = crate::households::update_household_tx(
+                        &mut tx,
+                        actor,
+                        e.id,
+                        &h.new.code,
+                        (e.commune_id, h.commune_id),
+                        &current,
+                        &wanted,
+                    )
+                    .await?;
+                    if !changed {
                         summary.unchanged += 1;
                         continue;
                     }
-                    sqlx::query(
-                        "UPDATE households SET commune_id = $1, village_id = $2, head_name = $3, head_search = $4, head_given_search = $5, head_sort = $6, address = $7, phone = $8, updated_at = $9 WHERE id = $10",
-                    )
-                    .bind(h.commune_id)
-                    .bind(h.village_id)
-                    .bind(&head)
-                    .bind(vntext::search_key(&head))
-                    .bind(vntext::search_key(vntext::given_name(&head)))
-                    .bind(vntext::name_sort_key(&head))
-                    .bind(vntext::nfc(&h.new.address))
-                    .bind(&h.new.phone)
-                    .bind(crate::now())
-                    .bind(e.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    audit(
-                        &mut tx,
-                        actor,
-                        "update",
-                        "household",
-                        &h.new.code,
-                        Some(h.commune_id),
-                        changes,
-                    )
-                    .await?;
                     summary.updated += 1;
                 }
             }

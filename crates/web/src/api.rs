@@ -15,8 +15,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(token))
         .route("/units", get(units))
-        .route("/households", get(households))
+        .route("/households", get(households).post(create_household))
         .route("/households/{id}", get(household))
+        .route("/households/{id}/members", post(add_member))
+        .route("/households/{id}/surveys", post(record_survey))
         .route("/classify", post(crate::survey::classify_api))
         .route("/openapi.json", get(openapi))
 }
@@ -142,6 +144,88 @@ async fn household(
     }
 }
 
+async fn create_household(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Json(f): Json<crate::edit::HouseholdFields>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    let new = crate::edit::new_household(&state, &f).await;
+    match state.registry.create_household(actor, &new).await {
+        Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
+        Err(e) => registry_error(e),
+    }
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<i64>,
+    Json(f): Json<crate::edit::MemberFields>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    // Outside the scope: not found, as for reading.
+    if !matches!(
+        state.registry.household_detail(actor, id).await,
+        Ok(Some(_))
+    ) {
+        return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
+    }
+    match state.registry.add_member(actor, id, &f.member()).await {
+        Ok(member) => (StatusCode::CREATED, Json(json!({ "id": member }))).into_response(),
+        Err(e) => registry_error(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct YearParam {
+    year: i64,
+}
+
+async fn record_survey(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<i64>,
+    Query(p): Query<YearParam>,
+    Json(fields): Json<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    if !matches!(
+        state.registry.household_detail(actor, id).await,
+        Ok(Some(_))
+    ) {
+        return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
+    }
+    let Some(standard) = state
+        .catalogue
+        .for_review_year(u16::try_from(p.year).unwrap_or(0))
+    else {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "không có chuẩn cho năm rà soát này",
+        );
+    };
+    let answers = crate::survey::answers_from(&fields);
+    match state
+        .registry
+        .record_survey(actor, id, p.year, &answers, standard)
+        .await
+    {
+        Ok(a) => (
+            StatusCode::CREATED,
+            Json(json!({ "status": a.status, "deprived": a.deprived, "standard": a.standard_id })),
+        )
+            .into_response(),
+        Err(e) => registry_error(e),
+    }
+}
+
 /// The OpenAPI 3.1 description of this API.
 pub fn openapi_document() -> serde_json::Value {
     let bearer = json!([{ "bearer": [] }]);
@@ -173,7 +257,12 @@ pub fn openapi_document() -> serde_json::Value {
                     "429": { "description": "Quá nhiều lần sai", "content": { "application/json": { "schema": error } } } } } },
             "/units": { "get": { "summary": "Các đơn vị trong phạm vi", "security": bearer,
                 "responses": { "200": { "description": "Đơn vị" }, "401": { "description": "Chưa đăng nhập" } } } },
-            "/households": { "get": { "summary": "Danh sách hộ (phân trang, lọc)", "security": bearer,
+            "/households": { "post": { "summary": "Thêm hộ (xã lấy theo thôn)", "security": bearer,
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object",
+                    "properties": { "code": { "type": "string" }, "village": { "type": "string" }, "head_name": { "type": "string" }, "address": { "type": "string" }, "phone": { "type": "string" } },
+                    "required": ["code", "village", "head_name"] } } } },
+                "responses": { "201": { "description": "Đã thêm" }, "403": { "description": "Ngoài phạm vi hoặc chỉ được xem" } } },
+              "get": { "summary": "Danh sách hộ (phân trang, lọc)", "security": bearer,
                 "parameters": [
                     { "name": "unit", "in": "query", "schema": { "type": "string" }, "description": "Mã đơn vị" },
                     { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Tên, có dấu hoặc không" },
@@ -190,6 +279,12 @@ pub fn openapi_document() -> serde_json::Value {
             "/households/{id}": { "get": { "summary": "Một hộ: thành viên, kết quả rà soát", "security": bearer,
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "responses": { "200": { "description": "Hộ" }, "404": { "description": "Không có, hoặc ngoài phạm vi của tài khoản", "content": { "application/json": { "schema": error } } } } } },
+            "/households/{id}/members": { "post": { "summary": "Thêm thành viên", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "201": { "description": "Đã thêm" }, "404": { "description": "Không có, hoặc ngoài phạm vi" }, "422": { "description": "Dữ liệu không hợp lệ" } } } },
+            "/households/{id}/surveys": { "post": { "summary": "Ghi phiếu khảo sát và xếp loại chính thức của năm", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "201": { "description": "Phân loại" }, "404": { "description": "Không có, hoặc ngoài phạm vi" } } } },
             "/classify": { "post": { "summary": "Phân loại câu trả lời của phiếu khảo sát (không ghi gì)", "security": bearer,
                 "responses": { "200": { "description": "Phân loại và các chỉ số thiếu hụt" } } } },
             "/openapi.json": { "get": { "summary": "Tài liệu này", "responses": { "200": { "description": "OpenAPI" } } } }

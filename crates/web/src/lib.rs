@@ -6,6 +6,7 @@
 //! the actor's scope is "not found" on every page and route.
 
 mod api;
+mod edit;
 pub mod i18n;
 mod pages;
 mod survey;
@@ -191,6 +192,15 @@ pub fn app(state: AppState) -> Router {
             get(pages::password_form).post(pages::change_password),
         )
         .route("/households", get(pages::households))
+        .route("/households/new", get(edit::new_form).post(edit::create))
+        .route(
+            "/households/{id}/edit",
+            get(edit::edit_form).post(edit::update),
+        )
+        .route(
+            "/households/{id}/members/new",
+            get(edit::member_form).post(edit::add_member),
+        )
         .route("/households/{id}", get(pages::household))
         .route(
             "/households/{id}/survey",

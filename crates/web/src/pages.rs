@@ -71,6 +71,10 @@ fn registry_error(ctx: &Ctx, e: RegistryError) -> Response {
     }
 }
 
+pub(crate) fn forbidden(ctx: &Ctx) -> Response {
+    message_for(ctx, StatusCode::FORBIDDEN, "error_forbidden")
+}
+
 pub async fn not_found(Extension(ctx): Extension<Ctx>) -> Response {
     message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found")
 }
@@ -301,6 +305,7 @@ pub struct ListRow {
 struct HouseholdsPage {
     tr: Tr,
     user: Option<UserView>,
+    can_write: bool,
     q: String,
     units: Vec<(String, String, bool)>,
     statuses: Vec<(String, String, bool)>,
@@ -433,6 +438,7 @@ pub async fn households(
     render(HouseholdsPage {
         tr,
         user: user_view(&ctx),
+        can_write: actor.role.writes(),
         q: p.q.clone(),
         units,
         statuses,

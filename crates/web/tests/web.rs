@@ -526,3 +526,157 @@ async fn the_survey_form_classifies_live_and_on_submit() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn households_and_members_are_created_and_edited_within_scope() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(&f.app, get("/households/new", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("1865201") && !body.contains("1865501"),
+        "only own villages"
+    );
+    let (status, headers, _) = send(
+        &f.app,
+        form("/households/new", "code=XH9&village=1865201&head_name=L%C3%AA+V%C4%83n+M%E1%BB%9Bi&address=X%C3%B3m+T%C3%A2y", Some(&cookie), Some("http://localhost")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let id: i64 = page.rsplit('/').next().unwrap().parse().unwrap();
+    // In another commune: refused.
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            "/households/new",
+            "code=XH10&village=1865501&head_name=A",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Edit, then add a member; a bad CCCD is explained.
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("/households/{id}/edit"),
+            "village=1865201&head_name=L%C3%AA+V%C4%83n+M%E1%BB%9Bi&phone=0912345678",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, body) = send(
+        &f.app,
+        form(
+            &format!("/households/{id}/members/new"),
+            "full_name=L%C3%AA+Th%E1%BB%8B+Hoa&sex=female&birth_date=01%2F01%2F1990&id_number=123",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("CCCD có 12, CMND có 9"), "{body}");
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("/households/{id}/members/new"),
+            "full_name=L%C3%AA+Th%E1%BB%8B+Hoa&sex=female&birth_date=01%2F01%2F1990",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(&f.app, get(&format!("/households/{id}"), Some(&cookie))).await;
+    assert!(
+        body.contains("Lê Thị Hoa") && body.contains("0912345678") && body.contains("update"),
+        "{body}"
+    );
+    // The same through the API; another commune's officer gets 404.
+    let t = token(&f.app, "xuanhoi").await;
+    let post = |path: &str, token: &str, json: serde_json::Value| {
+        Request::post(path)
+            .header(header::HOST, "localhost")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json.to_string()))
+            .unwrap()
+    };
+    let (status, _, body) = send(
+        &f.app,
+        post(
+            "/api/v1/households",
+            &t,
+            serde_json::json!({"code": "XH11", "village": "1865201", "head_name": "Phan Văn Hùng"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let new_id = serde_json::from_str::<serde_json::Value>(&body).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &format!("/api/v1/households/{new_id}/members"),
+            &t,
+            serde_json::json!({"full_name": "Phan Thị Lan", "sex": "female"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let survey = serde_json::json!({"income": "900000", "m0_age": "40", "m0_insurance": "1", "water": "surface_water", "latrine": "open_pit", "area_m2": "30", "durable_walls": "1", "durable_columns": "1", "durable_roof": "1", "phone": "1", "tv": "1", "waste_treated": "1", "m0_diploma": "upper_secondary", "m0_work": "own_account"});
+    let (status, _, body) = send(
+        &f.app,
+        post(
+            &format!("/api/v1/households/{new_id}/surveys?year=2025"),
+            &t,
+            survey.clone(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.contains("\"status\":\"poor\""), "{body}");
+    let other = token(&f.app, "xuanan").await;
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &format!("/api/v1/households/{new_id}/members"),
+            &other,
+            serde_json::json!({"full_name": "X"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &format!("/api/v1/households/{new_id}/surveys?year=2025"),
+            &other,
+            survey,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let leader = token(&f.app, "lanhdao").await;
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            "/api/v1/households",
+            &leader,
+            serde_json::json!({"code": "L1", "village": "1865201", "head_name": "A"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a leader only reads");
+}

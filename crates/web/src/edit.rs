@@ -70,7 +70,7 @@ async fn villages(
             )
         })
         .collect();
-    out.sort_by(|a, b| vntext::sort_key(&a.1).cmp(&vntext::sort_key(&b.1)));
+    out.sort_by_key(|v| vntext::sort_key(&v.1));
     out
 }
 

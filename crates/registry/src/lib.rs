@@ -33,6 +33,7 @@ pub use service::{Actor, AuditEntry, Registry, Role, Scope};
 pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Unit};
+pub use users::UserRow;
 pub use views::{
     AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, YearCounts,
 };

@@ -125,3 +125,85 @@ impl Registry {
             .flatten())
     }
 }
+
+/// An account as the administrator's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UserRow {
+    pub username: String,
+    pub role: String,
+    pub unit: Option<String>,
+    pub disabled: i64,
+}
+
+impl Registry {
+    /// Every account (administrators only).
+    pub async fn users(&self, actor: &Actor) -> Result<Vec<UserRow>, RegistryError> {
+        self.check_admin(actor).await?;
+        Ok(sqlx::query_as(
+            "SELECT u.username, u.role, n.code AS unit, u.disabled FROM users u LEFT JOIN units n ON n.id = u.unit_id ORDER BY u.username",
+        )
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+
+    /// Gives an account another role and unit (administrators only); ends
+    /// its sessions so the change takes effect at once.
+    pub async fn set_role(
+        &self,
+        actor: &Actor,
+        username: &str,
+        role: Role,
+        unit_code: Option<&str>,
+    ) -> Result<(), RegistryError> {
+        self.check_admin(actor).await?;
+        let unit = match unit_code.filter(|u| !u.is_empty()) {
+            None => None,
+            Some(code) => Some(
+                self.unit_by_code(code)
+                    .await?
+                    .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{code}\"")))?,
+            ),
+        };
+        if role != Role::Admin && unit.is_none() {
+            return Err(RegistryError::Invalid(vec![format!(
+                "vai trò {} cần một đơn vị",
+                role.code()
+            )]));
+        }
+        if role == Role::CommuneOfficer && unit.as_ref().is_some_and(|u| u.level != "commune") {
+            return Err(RegistryError::Invalid(vec![
+                "cán bộ xã phải thuộc một xã".into(),
+            ]));
+        }
+        let unit_id = unit.map(|u| u.id);
+        let mut tx = self.db.pool.begin().await?;
+        let changed = sqlx::query("UPDATE users SET role = $1, unit_id = $2 WHERE username = $3")
+            .bind(role.code())
+            .bind(unit_id)
+            .bind(username)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(RegistryError::NotFound(format!("tài khoản \"{username}\"")));
+        }
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = $1)",
+        )
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "set_role",
+            "user",
+            username,
+            unit_id,
+            json!({"role": role.code(), "unit": unit_code}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

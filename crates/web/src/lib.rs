@@ -5,6 +5,7 @@
 //! one place that checks the actor's scope — and render. A household outside
 //! the actor's scope is "not found" on every page and route.
 
+mod admin;
 mod api;
 mod edit;
 pub mod i18n;
@@ -191,6 +192,8 @@ pub fn app(state: AppState) -> Router {
             "/password",
             get(pages::password_form).post(pages::change_password),
         )
+        .route("/admin/users", get(admin::users).post(admin::create))
+        .route("/admin/users/role", post(admin::assign))
         .route("/households", get(pages::households))
         .route("/households/new", get(edit::new_form).post(edit::create))
         .route(

@@ -15,6 +15,7 @@ pub struct UserView {
     pub name: String,
     pub role: String,
     pub sees_names: bool,
+    pub admin: bool,
 }
 
 pub(crate) fn user_view(ctx: &Ctx) -> Option<UserView> {
@@ -22,6 +23,7 @@ pub(crate) fn user_view(ctx: &Ctx) -> Option<UserView> {
         name: a.name.clone(),
         role: ctx.tr().role(a.role).to_string(),
         sees_names: a.role.sees_names(),
+        admin: a.role == registry::Role::Admin,
     })
 }
 

@@ -680,3 +680,71 @@ async fn households_and_members_are_created_and_edited_within_scope() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a leader only reads");
 }
+
+#[tokio::test]
+async fn the_administrator_creates_accounts_and_assigns_roles() {
+    let f = fixture().await;
+    let admin = sign_in(&f.app, "quantri").await;
+    let (status, _, body) = send(&f.app, get("/admin/users", Some(&admin))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("xuanhoi") && body.contains("Cán bộ xã"));
+    let pw = urlencode(PASSWORD);
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            "/admin/users",
+            &format!("username=moi&password={pw}&role=commune_officer&unit=18655"),
+            Some(&admin),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let moi = sign_in(&f.app, "moi").await;
+    let (_, _, body) = send(&f.app, get("/households", Some(&moi))).await;
+    assert!(body.contains("Nguyễn Thị Cúc") && !body.contains("Trần Thị Bình"));
+    // Reassigned to Xuân Hội: the old session ends, the new one sees Xuân Hội.
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            "/admin/users/role",
+            "username=moi&role=commune_officer&unit=18652",
+            Some(&admin),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(&f.app, get("/households", Some(&moi))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed out by the change");
+    let moi = sign_in(&f.app, "moi").await;
+    let (_, _, body) = send(&f.app, get("/households", Some(&moi))).await;
+    assert!(body.contains("Trần Thị Bình") && !body.contains("Nguyễn Thị Cúc"));
+    // A commune officer as administrator: refused, with the reason.
+    let (status, _, body) = send(
+        &f.app,
+        form(
+            "/admin/users",
+            &format!("username=x&password={pw}&role=commune_officer&unit=436"),
+            Some(&admin),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("phải thuộc một xã"));
+    // Others may not see the accounts.
+    let (status, _, _) = send(&f.app, get("/admin/users", Some(&moi))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            "/admin/users/role",
+            "username=moi&role=admin",
+            Some(&moi),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

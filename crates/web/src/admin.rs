@@ -1,0 +1,128 @@
+//! The administrator's pages: accounts and their roles.
+
+use crate::i18n::Tr;
+use crate::pages::{UserView, user_view};
+use crate::{AppState, Ctx, redirect};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use registry::{RegistryError, Role};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    tr: Tr,
+    user: Option<UserView>,
+    users: Vec<(String, String, String)>,
+    roles: Vec<(String, String)>,
+    units: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+async fn page(state: &AppState, ctx: &Ctx, status: StatusCode, error: Option<String>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let tr = ctx.tr();
+    let users = match state.registry.users(actor).await {
+        Ok(u) => u,
+        Err(_) => return crate::pages::forbidden(ctx),
+    };
+    let units = state.registry.units().await.unwrap_or_default();
+    let html = UsersPage {
+        tr,
+        user: user_view(ctx),
+        users: users
+            .into_iter()
+            .map(|u| {
+                let role = Role::parse(&u.role).map_or(u.role.clone(), |r| tr.role(r).to_string());
+                (u.username, role, u.unit.unwrap_or_default())
+            })
+            .collect(),
+        roles: Role::ALL
+            .iter()
+            .map(|r| (r.code().to_string(), tr.role(*r).to_string()))
+            .collect(),
+        units: units
+            .into_iter()
+            .filter(|u| u.level != "village")
+            .map(|u| (u.code.clone(), format!("{} ({})", u.name, u.code)))
+            .collect(),
+        error,
+    }
+    .render();
+    match html {
+        Ok(h) => (status, Html(h)).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+pub async fn users(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
+    page(&state, &ctx, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+pub struct NewUser {
+    username: String,
+    #[serde(default)]
+    password: String,
+    role: String,
+    #[serde(default)]
+    unit: String,
+}
+
+fn message(e: RegistryError) -> String {
+    match e {
+        RegistryError::Invalid(p) => p.join("; "),
+        other => other.to_string(),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<NewUser>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let Some(role) = Role::parse(&f.role) else {
+        return page(&state, &ctx, StatusCode::BAD_REQUEST, Some(f.role)).await;
+    };
+    let unit = Some(f.unit.as_str()).filter(|u| !u.is_empty());
+    match state
+        .registry
+        .add_user(actor, &f.username, &f.password, role, unit)
+        .await
+    {
+        Ok(_) => redirect("/admin/users"),
+        Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(&ctx),
+        Err(e) => page(&state, &ctx, StatusCode::BAD_REQUEST, Some(message(e))).await,
+    }
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<NewUser>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let Some(role) = Role::parse(&f.role) else {
+        return page(&state, &ctx, StatusCode::BAD_REQUEST, Some(f.role)).await;
+    };
+    let unit = Some(f.unit.as_str()).filter(|u| !u.is_empty());
+    match state
+        .registry
+        .set_role(actor, &f.username, role, unit)
+        .await
+    {
+        Ok(()) => redirect("/admin/users"),
+        Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(&ctx),
+        Err(e) => page(&state, &ctx, StatusCode::BAD_REQUEST, Some(message(e))).await,
+    }
+}

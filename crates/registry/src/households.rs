@@ -355,6 +355,11 @@ impl Registry {
         survey_id: Option<i64>,
         inputs: &serde_json::Value,
     ) -> Result<(), RegistryError> {
+        if self.locked(unit_id, year).await? {
+            return Err(RegistryError::Forbidden(format!(
+                "đợt rà soát năm {year} của xã đã đóng; cán bộ huyện mở lại đợt trước khi sửa kết quả"
+            )));
+        }
         let c = standard.classify(area, income, deprivations);
         let deprived: Vec<&str> = c.deprived_codes(standard).collect();
         let old: Option<String> = sqlx::query_scalar(

@@ -3,10 +3,11 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 3] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 4] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
+    (4, "reviews", V4),
 ];
 
 const V1: &str = r#"
@@ -141,5 +142,52 @@ CREATE TABLE point_tables (
     option TEXT NOT NULL,
     points BIGINT NOT NULL,
     PRIMARY KEY (standard_id, region, item, option)
+)
+"#;
+
+const V4: &str = r#"
+CREATE TABLE review_rounds (
+    id {id},
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    year BIGINT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('periodic', 'regular')),
+    step TEXT NOT NULL CHECK (step IN ('surveys', 'meeting', 'posting', 'complaints', 'recognition', 'closed')),
+    opened_at TEXT NOT NULL,
+    opened_by TEXT NOT NULL,
+    meeting_date TEXT,
+    meeting_chair TEXT,
+    meeting_attendees BIGINT,
+    minutes TEXT,
+    posting_start TEXT,
+    posting_days BIGINT,
+    decision_number TEXT,
+    decision_date TEXT,
+    closed_at TEXT,
+    closed_by TEXT
+);
+CREATE INDEX review_rounds_commune ON review_rounds (commune_id, year);
+
+CREATE TABLE review_cases (
+    round_id BIGINT NOT NULL REFERENCES review_rounds (id),
+    household_id BIGINT NOT NULL REFERENCES households (id),
+    origin TEXT NOT NULL CHECK (origin IN ('poor_list', 'near_poor_list', 'request')),
+    proposed_status TEXT,
+    agreeing BIGINT,
+    complaint TEXT,
+    recheck_outcome TEXT,
+    final_status TEXT,
+    certificate TEXT,
+    PRIMARY KEY (round_id, household_id)
+);
+
+CREATE TABLE requests (
+    id {id},
+    household_id BIGINT NOT NULL REFERENCES households (id),
+    form TEXT NOT NULL CHECK (form IN ('01', '04')),
+    submitted_on TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'refused')),
+    refusal_reason TEXT,
+    decided_at TEXT
 )
 "#;

@@ -117,6 +117,11 @@ impl Registry {
                 .await?
                 .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
         self.check_write(actor, commune).await?;
+        if self.locked(commune, year).await? {
+            return Err(RegistryError::Forbidden(format!(
+                "đợt rà soát năm {year} của xã đã đóng"
+            )));
+        }
         let area: Option<String> = sqlx::query_scalar("SELECT area FROM units WHERE id = $1")
             .bind(commune)
             .fetch_one(&self.db.pool)

@@ -34,7 +34,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 3);
+    assert_eq!(db.migrate().await.unwrap(), 4);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -61,7 +61,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 3);
+        assert_eq!(db.migrate().await.unwrap(), 4);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -1015,6 +1015,293 @@ async fn the_score_form_scores_a_from_the_loaded_point_table() {
         let official = r.assessments(id, 2024).await.unwrap();
         assert_eq!(official.len(), 1, "one official assessment per year");
         assert_eq!(official[0].status, "poor");
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
+    use registry::{Complaint, Vote};
+    use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
+    let answers = |income: i64, deprived: bool| SurveyAnswers {
+        members: vec![
+            MemberAnswers {
+                age: 40,
+                health_insurance: true,
+                diploma: Diploma::UpperSecondary,
+                work: Work::OwnAccount,
+                ..MemberAnswers::default()
+            };
+            2
+        ],
+        income_per_capita: income,
+        durable_walls: true,
+        durable_columns: true,
+        durable_roof: true,
+        living_area_m2: 40.0,
+        water: if deprived {
+            WaterSource::SurfaceWater
+        } else {
+            WaterSource::Tap
+        },
+        latrine: if deprived {
+            Latrine::OpenPit
+        } else {
+            Latrine::Septic
+        },
+        internet: !deprived,
+        tv: true,
+        ..SurveyAnswers::default()
+    };
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let c = Catalogue::builtin().unwrap();
+        let s = c.get("vn-2022-2025").unwrap();
+        let mut ids = Vec::new();
+        for (code, head) in [
+            ("R1", "Lê Văn Một"),
+            ("R2", "Lê Văn Hai"),
+            ("R3", "Lê Văn Ba"),
+            ("R4", "Lê Văn Bốn"),
+        ] {
+            let h = NewHousehold {
+                code: code.into(),
+                commune_code: "18652".into(),
+                head_name: head.into(),
+                ..NewHousehold::default()
+            };
+            ids.push(r.create_household(&admin(), &h).await.unwrap());
+        }
+        // Last year: R1 poor, R2 near-poor, R3 and R4 not poor.
+        for (id, income, deprived) in [
+            (ids[0], 1_000_000, true),
+            (ids[1], 1_000_000, false),
+            (ids[2], 5_000_000, false),
+            (ids[3], 5_000_000, false),
+        ] {
+            r.record_survey(&admin(), id, 2023, &answers(income, deprived), s)
+                .await
+                .unwrap();
+        }
+        let clerk = officer(r, "18652").await;
+        // R3 asks to be reviewed (form 01); R4's request is refused, with a reason.
+        r.submit_request(&clerk, ids[2], "01", "05/09/2024")
+            .await
+            .unwrap();
+        let refused = r
+            .submit_request(&clerk, ids[3], "01", "06/09/2024")
+            .await
+            .unwrap();
+        assert!(
+            r.decide_request(&clerk, refused, false, " ").await.is_err(),
+            "a refusal needs its reason"
+        );
+        r.decide_request(&clerk, refused, false, "Hộ đã được rà soát tháng trước")
+            .await
+            .unwrap();
+
+        let round = r
+            .open_round(&clerk, "18652", 2024, "periodic")
+            .await
+            .unwrap();
+        assert!(
+            r.open_round(&clerk, "18652", 2024, "periodic")
+                .await
+                .is_err(),
+            "one open round at a time"
+        );
+        let (_, cases) = r.round(&clerk, round).await.unwrap().unwrap();
+        let origins: Vec<(&str, &str)> = cases
+            .iter()
+            .map(|c| (c.code.as_str(), c.origin.as_str()))
+            .collect();
+        assert_eq!(origins.len(), 3, "{origins:?}");
+        assert!(
+            origins.contains(&("R1", "poor_list"))
+                && origins.contains(&("R2", "near_poor_list"))
+                && origins.contains(&("R3", "request"))
+        );
+
+        // Surveys: all cases first.
+        let err = r
+            .finish_surveys(&clerk, round)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("R1") && err.contains("chưa có phiếu"), "{err}");
+        r.record_survey(&clerk, ids[0], 2024, &answers(1_000_000, true), s)
+            .await
+            .unwrap();
+        r.record_survey(&clerk, ids[1], 2024, &answers(1_900_000, false), s)
+            .await
+            .unwrap();
+        r.record_survey(&clerk, ids[2], 2024, &answers(1_100_000, true), s)
+            .await
+            .unwrap();
+        r.finish_surveys(&clerk, round).await.unwrap();
+        // The meeting: R3 gets 9 of 20 (under half): back to survey.
+        let votes = [
+            Vote {
+                household_id: ids[0],
+                agreeing: 15,
+            },
+            Vote {
+                household_id: ids[1],
+                agreeing: 10,
+            },
+            Vote {
+                household_id: ids[2],
+                agreeing: 9,
+            },
+        ];
+        assert!(
+            r.record_meeting(&clerk, round, "20/09/2024", "", 20, &votes, "Biên bản")
+                .await
+                .is_err(),
+            "a chair"
+        );
+        let back = r
+            .record_meeting(
+                &clerk,
+                round,
+                "20/09/2024",
+                "Trưởng thôn Lê Văn Năm",
+                20,
+                &votes,
+                "Biên bản họp thôn 1",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            back,
+            vec![ids[2]],
+            "exactly half (10 of 20) stands; 9 does not"
+        );
+        assert!(
+            r.start_posting(&clerk, round, "25/09/2024", None)
+                .await
+                .is_err(),
+            "back at surveys"
+        );
+        r.record_survey(&clerk, ids[2], 2024, &answers(1_100_000, true), s)
+            .await
+            .unwrap();
+        r.finish_surveys(&clerk, round).await.unwrap();
+        let votes = [
+            Vote {
+                household_id: ids[0],
+                agreeing: 15,
+            },
+            Vote {
+                household_id: ids[1],
+                agreeing: 12,
+            },
+            Vote {
+                household_id: ids[2],
+                agreeing: 11,
+            },
+        ];
+        assert!(
+            r.record_meeting(
+                &clerk,
+                round,
+                "27/09/2024",
+                "Trưởng thôn Lê Văn Năm",
+                20,
+                &votes,
+                "Biên bản họp lại"
+            )
+            .await
+            .unwrap()
+            .is_empty()
+        );
+        r.start_posting(&clerk, round, "30/09/2024", None)
+            .await
+            .unwrap();
+        // A complaint: the re-check finds R2 poor.
+        r.record_complaints(
+            &clerk,
+            round,
+            &[Complaint {
+                household_id: ids[1],
+                complaint: "Hộ bị bỏ sót thiếu hụt".into(),
+                recheck_status: "poor".into(),
+            }],
+        )
+        .await
+        .unwrap();
+        let certificates = r
+            .recognise(&clerk, round, "125/QĐ-UBND", "10/10/2024")
+            .await
+            .unwrap();
+        let (closed, cases) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert_eq!(closed.step, "closed");
+        assert_eq!(
+            certificates, 3,
+            "R1 and R3 poor, R2 poor after the re-check"
+        );
+        let finals: Vec<(&str, &str, &str)> = cases
+            .iter()
+            .map(|c| {
+                (
+                    c.code.as_str(),
+                    c.final_status.as_deref().unwrap(),
+                    c.certificate.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert!(
+            finals.contains(&("R2", "poor", "2/GCN-HN.HCN")),
+            "{finals:?}"
+        );
+        assert!(finals.iter().all(|f| f.2.ends_with("/GCN-HN.HCN")));
+        // Closed: the year's assessments are locked; a commune officer cannot reopen.
+        let err = r
+            .record_survey(&clerk, ids[0], 2024, &answers(5_000_000, false), s)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
+        assert!(matches!(
+            r.reopen_round(&clerk, round, "sai sót").await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        let district = Actor {
+            name: "huyen".into(),
+            role: Role::DistrictOfficer,
+            unit_id: r.unit_by_code("436").await.unwrap().map(|u| u.id),
+        };
+        r.reopen_round(&district, round, "Sai sót số liệu hộ R1")
+            .await
+            .unwrap();
+        r.record_survey(&clerk, ids[0], 2024, &answers(1_000_000, true), s)
+            .await
+            .unwrap();
+        let trail = r
+            .audit_trail("review_round", &round.to_string())
+            .await
+            .unwrap();
+        let steps: Vec<&str> = trail.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "open",
+                "meeting",
+                "surveys",
+                "meeting",
+                "posting",
+                "complaints",
+                "recognition",
+                "closed",
+                "recognition"
+            ]
+        );
+        // Another commune's officer sees nothing of the round.
+        let other = officer(r, "18655").await;
+        assert!(r.round(&other, round).await.unwrap().is_none());
         e.cleanup().await;
     }
 }

@@ -1,0 +1,675 @@
+//! The review round of Decision 24/2021/QĐ-TTg, per commune and year:
+//! the households to review (the current poor and near-poor lists and the
+//! households that asked) → surveys → village meeting (a case stands when at
+//! least half of the attendees agree; otherwise it goes back to survey) →
+//! public posting → complaints and re-checks → the commune's recognition
+//! (decision, certificates "…/GCN-HN.HCN") → report up, which closes the
+//! round and locks its assessments. A district officer can reopen it.
+//! Households' own requests — form 01 (to be reviewed) and form 04 (to be
+//! recognised as having escaped poverty) — have a deadline, and a refusal
+//! states its reason. Every step records who and when (the audit log).
+
+use crate::error::RegistryError;
+use crate::service::{Actor, Registry, Role, audit};
+use serde_json::json;
+
+/// Days a request may wait for its answer.
+pub const REQUEST_DAYS: i64 = 15;
+/// Working days of public posting when the commune does not say (R: to be
+/// checked against the gazette).
+pub const POSTING_DAYS: i64 = 3;
+
+/// The steps of a round, in order.
+pub const STEPS: [&str; 6] = [
+    "surveys",
+    "meeting",
+    "posting",
+    "complaints",
+    "recognition",
+    "closed",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Round {
+    pub id: i64,
+    pub commune_id: i64,
+    pub year: i64,
+    pub kind: String,
+    pub step: String,
+    pub opened_at: String,
+    pub opened_by: String,
+    pub meeting_date: Option<String>,
+    pub meeting_chair: Option<String>,
+    pub meeting_attendees: Option<i64>,
+    pub posting_start: Option<String>,
+    pub posting_days: Option<i64>,
+    pub decision_number: Option<String>,
+    pub decision_date: Option<String>,
+    pub closed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Case {
+    pub household_id: i64,
+    pub code: String,
+    pub head_name: String,
+    pub village: Option<String>,
+    pub origin: String,
+    pub proposed_status: Option<String>,
+    pub agreeing: Option<i64>,
+    pub complaint: Option<String>,
+    pub recheck_outcome: Option<String>,
+    pub final_status: Option<String>,
+    pub certificate: Option<String>,
+}
+
+/// One vote of the village meeting: how many attendees agreed with the
+/// proposed status of a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vote {
+    pub household_id: i64,
+    pub agreeing: i64,
+}
+
+/// A complaint and the re-check's outcome (the status the re-check found).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Complaint {
+    pub household_id: i64,
+    pub complaint: String,
+    pub recheck_status: String,
+}
+
+fn invalid(problem: impl Into<String>) -> RegistryError {
+    RegistryError::Invalid(vec![problem.into()])
+}
+
+fn iso(date: &str) -> Result<String, RegistryError> {
+    vntext::parse_date(date)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .ok_or_else(|| invalid(format!("ngày \"{date}\" không đúng dạng dd/mm/yyyy")))
+}
+
+impl Registry {
+    async fn round_for_write(&self, actor: &Actor, round_id: i64) -> Result<Round, RegistryError> {
+        let round: Round = sqlx::query_as("SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds WHERE id = $1")
+            .bind(round_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đợt rà soát số {round_id}")))?;
+        self.check_write(actor, round.commune_id).await?;
+        Ok(round)
+    }
+
+    /// A round, if the actor may see it.
+    pub async fn round(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+    ) -> Result<Option<(Round, Vec<Case>)>, RegistryError> {
+        let round: Option<Round> = sqlx::query_as("SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds WHERE id = $1")
+            .bind(round_id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        let Some(round) = round else { return Ok(None) };
+        if !self.scope(actor).await?.contains(round.commune_id) || !actor.role.sees_names() {
+            return Ok(None);
+        }
+        let cases = sqlx::query_as(
+            "SELECT c.household_id, h.code, h.head_name, v.name AS village, c.origin, c.proposed_status, c.agreeing, c.complaint, c.recheck_outcome, c.final_status, c.certificate \
+             FROM review_cases c JOIN households h ON h.id = c.household_id LEFT JOIN units v ON v.id = h.village_id \
+             WHERE c.round_id = $1 ORDER BY v.name, h.head_sort, h.code",
+        )
+        .bind(round_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(Some((round, cases)))
+    }
+
+    /// The rounds the actor may see, newest first.
+    pub async fn rounds(&self, actor: &Actor) -> Result<Vec<(Round, String)>, RegistryError> {
+        let scope = self.scope(actor).await?;
+        let rows: Vec<Round> = sqlx::query_as("SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds ORDER BY id DESC")
+            .fetch_all(&self.db.pool)
+            .await?;
+        let units = self.units().await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| scope.contains(r.commune_id))
+            .map(|r| {
+                let name = units
+                    .iter()
+                    .find(|u| u.id == r.commune_id)
+                    .map_or_else(String::new, |u| u.name.clone());
+                (r, name)
+            })
+            .collect())
+    }
+
+    /// Whether the official assessments of a commune and year are locked by
+    /// a closed round.
+    pub async fn locked(&self, commune_id: i64, year: i64) -> Result<bool, RegistryError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2 AND step = 'closed'")
+            .bind(commune_id)
+            .bind(year)
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    /// A household's request: form "01" (to be reviewed) or "04" (to be
+    /// recognised as having escaped poverty).
+    pub async fn submit_request(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        form: &str,
+        submitted_on: &str,
+    ) -> Result<i64, RegistryError> {
+        if form != "01" && form != "04" {
+            return Err(invalid(format!(
+                "mẫu \"{form}\" không có; dùng 01 (đề nghị rà soát) hoặc 04 (đề nghị công nhận thoát nghèo)"
+            )));
+        }
+        let (code, commune): (String, i64) =
+            sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
+                .bind(household_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
+        self.check_write(actor, commune).await?;
+        let day = vntext::parse_date(submitted_on).ok_or_else(|| {
+            invalid(format!(
+                "ngày \"{submitted_on}\" không đúng dạng dd/mm/yyyy"
+            ))
+        })?;
+        let deadline = day + chrono::Duration::days(REQUEST_DAYS);
+        let mut tx = self.db.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO requests (household_id, form, submitted_on, deadline, status) VALUES ($1, $2, $3, $4, 'pending') RETURNING id",
+        )
+        .bind(household_id)
+        .bind(form)
+        .bind(day.format("%Y-%m-%d").to_string())
+        .bind(deadline.format("%Y-%m-%d").to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        audit(&mut tx, actor, "request", "household", &code, Some(commune), json!({"form": form, "submitted_on": submitted_on, "deadline": vntext::format_date(deadline)})).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Accepts or refuses a request; a refusal states its reason.
+    pub async fn decide_request(
+        &self,
+        actor: &Actor,
+        request_id: i64,
+        accept: bool,
+        reason: &str,
+    ) -> Result<(), RegistryError> {
+        let (household, form, status): (i64, String, String) =
+            sqlx::query_as("SELECT household_id, form, status FROM requests WHERE id = $1")
+                .bind(request_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or_else(|| RegistryError::NotFound(format!("đơn số {request_id}")))?;
+        let (code, commune): (String, i64) =
+            sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
+                .bind(household)
+                .fetch_one(&self.db.pool)
+                .await?;
+        self.check_write(actor, commune).await?;
+        if status != "pending" {
+            return Err(invalid("đơn này đã được trả lời"));
+        }
+        if !accept && reason.trim().is_empty() {
+            return Err(invalid("từ chối phải ghi rõ lý do"));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "UPDATE requests SET status = $1, refusal_reason = $2, decided_at = $3 WHERE id = $4",
+        )
+        .bind(if accept { "accepted" } else { "refused" })
+        .bind((!accept).then(|| vntext::nfc(reason)))
+        .bind(crate::now())
+        .bind(request_id)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            if accept {
+                "accept_request"
+            } else {
+                "refuse_request"
+            },
+            "household",
+            &code,
+            Some(commune),
+            json!({"form": form, "reason": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Opens a round for a commune and year and lists the households to
+    /// review: last year's poor and near-poor, and those that asked (form 01
+    /// and form 04, accepted or pending).
+    pub async fn open_round(
+        &self,
+        actor: &Actor,
+        commune_code: &str,
+        year: i64,
+        kind: &str,
+    ) -> Result<i64, RegistryError> {
+        let commune = self
+            .unit_by_code(commune_code)
+            .await?
+            .filter(|u| u.level == "commune")
+            .ok_or_else(|| RegistryError::NotFound(format!("xã \"{commune_code}\"")))?;
+        self.check_write(actor, commune.id).await?;
+        if kind != "periodic" && kind != "regular" {
+            return Err(invalid(
+                "loại đợt phải là periodic (định kỳ, 1/9–14/12) hoặc regular (thường xuyên, hằng tháng)",
+            ));
+        }
+        let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2 AND step <> 'closed'")
+            .bind(commune.id)
+            .bind(year)
+            .fetch_one(&self.db.pool)
+            .await?;
+        if open > 0 {
+            return Err(invalid(format!(
+                "xã đã có một đợt rà soát năm {year} đang mở"
+            )));
+        }
+        let family = self.unit_family(commune.id).await?;
+        let ids = family
+            .iter()
+            .map(|u| u.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let listed: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT a.household_id, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
+             WHERE a.official = 1 AND a.year = $1 AND a.status IN ('poor', 'near_poor') AND h.removed_on IS NULL AND h.commune_id IN ({ids})"
+        )))
+        .bind(year - 1)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let requested: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT r.household_id FROM requests r JOIN households h ON h.id = r.household_id \
+             WHERE r.status IN ('pending', 'accepted') AND h.commune_id IN ({ids})"
+        )))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut tx = self.db.pool.begin().await?;
+        let round: i64 = sqlx::query_scalar(
+            "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by) VALUES ($1, $2, $3, 'surveys', $4, $5) RETURNING id",
+        )
+        .bind(commune.id)
+        .bind(year)
+        .bind(kind)
+        .bind(crate::now())
+        .bind(&actor.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut cases = 0;
+        for (household, status) in &listed {
+            let origin = if status == "poor" {
+                "poor_list"
+            } else {
+                "near_poor_list"
+            };
+            sqlx::query(
+                "INSERT INTO review_cases (round_id, household_id, origin) VALUES ($1, $2, $3)",
+            )
+            .bind(round)
+            .bind(household)
+            .bind(origin)
+            .execute(&mut *tx)
+            .await?;
+            cases += 1;
+        }
+        for household in requested
+            .iter()
+            .filter(|h| !listed.iter().any(|(l, _)| l == *h))
+        {
+            sqlx::query("INSERT INTO review_cases (round_id, household_id, origin) VALUES ($1, $2, 'request')")
+                .bind(round)
+                .bind(household)
+                .execute(&mut *tx)
+                .await?;
+            cases += 1;
+        }
+        audit(
+            &mut tx,
+            actor,
+            "open",
+            "review_round",
+            &round.to_string(),
+            Some(commune.id),
+            json!({"year": year, "kind": kind, "cases": cases}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(round)
+    }
+
+    async fn set_step(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Actor,
+        round: &Round,
+        step: &str,
+        details: serde_json::Value,
+    ) -> Result<(), RegistryError> {
+        sqlx::query("UPDATE review_rounds SET step = $1 WHERE id = $2")
+            .bind(step)
+            .bind(round.id)
+            .execute(&mut **tx)
+            .await?;
+        audit(
+            tx,
+            actor,
+            step,
+            "review_round",
+            &round.id.to_string(),
+            Some(round.commune_id),
+            details,
+        )
+        .await
+    }
+
+    fn expect_step(round: &Round, step: &str) -> Result<(), RegistryError> {
+        if round.step == step {
+            Ok(())
+        } else {
+            Err(invalid(format!(
+                "đợt đang ở bước \"{}\", không phải \"{step}\"",
+                round.step
+            )))
+        }
+    }
+
+    /// Surveys done: every case has its official assessment of the year,
+    /// which becomes the proposed status. Moves to the meeting.
+    pub async fn finish_surveys(&self, actor: &Actor, round_id: i64) -> Result<(), RegistryError> {
+        let round = self.round_for_write(actor, round_id).await?;
+        Self::expect_step(&round, "surveys")?;
+        let missing: Vec<String> = sqlx::query_scalar(
+            "SELECT h.code FROM review_cases c JOIN households h ON h.id = c.household_id \
+             LEFT JOIN assessments a ON a.household_id = c.household_id AND a.year = $2 AND a.official = 1 \
+             WHERE c.round_id = $1 AND a.id IS NULL ORDER BY h.code",
+        )
+        .bind(round.id)
+        .bind(round.year)
+        .fetch_all(&self.db.pool)
+        .await?;
+        if !missing.is_empty() {
+            return Err(RegistryError::Invalid(
+                missing
+                    .iter()
+                    .map(|c| format!("hộ {c} chưa có phiếu khảo sát năm {}", round.year))
+                    .collect(),
+            ));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "UPDATE review_cases SET proposed_status = (SELECT a.status FROM assessments a WHERE a.household_id = review_cases.household_id AND a.year = $2 AND a.official = 1), agreeing = NULL \
+             WHERE round_id = $1",
+        )
+        .bind(round.id)
+        .bind(round.year)
+        .execute(&mut *tx)
+        .await?;
+        self.set_step(&mut tx, actor, &round, "meeting", json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The village meeting: a case stands when at least half the attendees
+    /// agree; the others go back to survey (the round returns to surveys).
+    pub async fn record_meeting(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        date: &str,
+        chair: &str,
+        attendees: i64,
+        votes: &[Vote],
+        minutes: &str,
+    ) -> Result<Vec<i64>, RegistryError> {
+        let round = self.round_for_write(actor, round_id).await?;
+        Self::expect_step(&round, "meeting")?;
+        if attendees <= 0 {
+            return Err(invalid("số người dự họp phải lớn hơn 0"));
+        }
+        if chair.trim().is_empty() {
+            return Err(invalid("ghi tên người chủ trì (trưởng thôn)"));
+        }
+        if minutes.trim().is_empty() {
+            return Err(invalid("cần biên bản cuộc họp"));
+        }
+        if let Some(v) = votes
+            .iter()
+            .find(|v| v.agreeing < 0 || v.agreeing > attendees)
+        {
+            return Err(invalid(format!(
+                "số người đồng ý ({}) phải từ 0 đến số người dự họp ({attendees})",
+                v.agreeing
+            )));
+        }
+        let date = iso(date)?;
+        let mut tx = self.db.pool.begin().await?;
+        let mut back = Vec::new();
+        for v in votes {
+            sqlx::query(
+                "UPDATE review_cases SET agreeing = $1 WHERE round_id = $2 AND household_id = $3",
+            )
+            .bind(v.agreeing)
+            .bind(round.id)
+            .bind(v.household_id)
+            .execute(&mut *tx)
+            .await?;
+            // ≥ 50 % of attendees: 2·agreeing ≥ attendees, in integers.
+            if 2 * v.agreeing < attendees {
+                back.push(v.household_id);
+            }
+        }
+        sqlx::query("UPDATE review_rounds SET meeting_date = $1, meeting_chair = $2, meeting_attendees = $3, minutes = $4 WHERE id = $5")
+            .bind(&date)
+            .bind(vntext::nfc(chair))
+            .bind(attendees)
+            .bind(vntext::nfc(minutes))
+            .bind(round.id)
+            .execute(&mut *tx)
+            .await?;
+        let next = if back.is_empty() {
+            "posting"
+        } else {
+            "surveys"
+        };
+        self.set_step(&mut tx, actor, &round, next, json!({"meeting_date": date, "chair": chair, "attendees": attendees, "back_to_survey": back})).await?;
+        tx.commit().await?;
+        Ok(back)
+    }
+
+    /// Public posting from a date for a number of working days.
+    pub async fn start_posting(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        start: &str,
+        days: Option<i64>,
+    ) -> Result<(), RegistryError> {
+        let round = self.round_for_write(actor, round_id).await?;
+        Self::expect_step(&round, "posting")?;
+        let start = iso(start)?;
+        let days = days.unwrap_or(POSTING_DAYS);
+        if days <= 0 {
+            return Err(invalid("số ngày niêm yết phải lớn hơn 0"));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE review_rounds SET posting_start = $1, posting_days = $2 WHERE id = $3")
+            .bind(&start)
+            .bind(days)
+            .bind(round.id)
+            .execute(&mut *tx)
+            .await?;
+        self.set_step(
+            &mut tx,
+            actor,
+            &round,
+            "complaints",
+            json!({"posting_start": start, "days": days}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Complaints received during posting, each with its re-check's outcome.
+    pub async fn record_complaints(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        complaints: &[Complaint],
+    ) -> Result<(), RegistryError> {
+        let round = self.round_for_write(actor, round_id).await?;
+        Self::expect_step(&round, "complaints")?;
+        if let Some(c) = complaints.iter().find(|c| {
+            standard::Status::ALL
+                .iter()
+                .all(|s| s.code() != c.recheck_status)
+        }) {
+            return Err(invalid(format!(
+                "kết quả phúc tra \"{}\" không phải một phân loại",
+                c.recheck_status
+            )));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        for c in complaints {
+            let n = sqlx::query("UPDATE review_cases SET complaint = $1, recheck_outcome = $2 WHERE round_id = $3 AND household_id = $4")
+                .bind(vntext::nfc(&c.complaint))
+                .bind(&c.recheck_status)
+                .bind(round.id)
+                .bind(c.household_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(invalid(format!(
+                    "hộ số {} không có trong đợt rà soát này",
+                    c.household_id
+                )));
+            }
+        }
+        let details = json!({"complaints": complaints.iter().map(|c| json!({"household": c.household_id, "complaint": c.complaint, "recheck": c.recheck_status})).collect::<Vec<_>>()});
+        self.set_step(&mut tx, actor, &round, "recognition", details)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The commune's recognition: the decision, the final statuses (the
+    /// re-check's where there was one) and the certificates of poor and
+    /// near-poor households, numbered "n/GCN-HN.HCN". Returns the number of
+    /// certificates.
+    pub async fn recognise(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        decision_number: &str,
+        decision_date: &str,
+    ) -> Result<usize, RegistryError> {
+        let round = self.round_for_write(actor, round_id).await?;
+        Self::expect_step(&round, "recognition")?;
+        if decision_number.trim().is_empty() {
+            return Err(invalid("ghi số quyết định công nhận"));
+        }
+        let date = iso(decision_date)?;
+        let cases: Vec<(i64, Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT c.household_id, c.proposed_status, c.recheck_outcome FROM review_cases c JOIN households h ON h.id = c.household_id WHERE c.round_id = $1 ORDER BY h.code")
+                .bind(round.id)
+                .fetch_all(&self.db.pool)
+                .await?;
+        let mut tx = self.db.pool.begin().await?;
+        let mut number = 0;
+        for (household, proposed, recheck) in cases {
+            let status = recheck.or(proposed).unwrap_or_else(|| "not_poor".into());
+            let certificate = matches!(status.as_str(), "poor" | "near_poor").then(|| {
+                number += 1;
+                format!("{number}/GCN-HN.HCN")
+            });
+            sqlx::query("UPDATE review_cases SET final_status = $1, certificate = $2 WHERE round_id = $3 AND household_id = $4")
+                .bind(&status)
+                .bind(&certificate)
+                .bind(round.id)
+                .bind(household)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE review_rounds SET decision_number = $1, decision_date = $2 WHERE id = $3",
+        )
+        .bind(decision_number.trim())
+        .bind(&date)
+        .bind(round.id)
+        .execute(&mut *tx)
+        .await?;
+        // Reports go up from here: closing the round locks its assessments.
+        sqlx::query("UPDATE review_rounds SET closed_at = $1, closed_by = $2 WHERE id = $3")
+            .bind(crate::now())
+            .bind(&actor.name)
+            .bind(round.id)
+            .execute(&mut *tx)
+            .await?;
+        self.set_step(
+            &mut tx,
+            actor,
+            &round,
+            "closed",
+            json!({"decision": decision_number, "date": date, "certificates": number}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    /// Reopens a closed round (district officers and administrators); the
+    /// assessments unlock. Audited.
+    pub async fn reopen_round(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        reason: &str,
+    ) -> Result<(), RegistryError> {
+        if !matches!(actor.role, Role::DistrictOfficer | Role::Admin) {
+            return Err(RegistryError::Forbidden(
+                "chỉ cán bộ huyện được mở lại đợt rà soát".into(),
+            ));
+        }
+        let round = self.round_for_write(actor, round_id).await?;
+        Self::expect_step(&round, "closed")?;
+        if reason.trim().is_empty() {
+            return Err(invalid("ghi lý do mở lại"));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE review_rounds SET closed_at = NULL, closed_by = NULL WHERE id = $1")
+            .bind(round.id)
+            .execute(&mut *tx)
+            .await?;
+        self.set_step(
+            &mut tx,
+            actor,
+            &round,
+            "recognition",
+            json!({"reopened": reason}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

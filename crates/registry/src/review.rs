@@ -71,6 +71,16 @@ pub struct Vote {
     pub agreeing: i64,
 }
 
+/// The village meeting's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    /// dd/mm/yyyy.
+    pub date: String,
+    pub chair: String,
+    pub attendees: i64,
+    pub minutes: String,
+}
+
 /// A complaint and the re-check's outcome (the status the re-check found).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Complaint {
@@ -435,12 +445,15 @@ impl Registry {
         &self,
         actor: &Actor,
         round_id: i64,
-        date: &str,
-        chair: &str,
-        attendees: i64,
+        meeting: &Meeting,
         votes: &[Vote],
-        minutes: &str,
     ) -> Result<Vec<i64>, RegistryError> {
+        let (date, chair, attendees, minutes) = (
+            meeting.date.as_str(),
+            meeting.chair.as_str(),
+            meeting.attendees,
+            meeting.minutes.as_str(),
+        );
         let round = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "meeting")?;
         if attendees <= 0 {

@@ -1021,7 +1021,13 @@ async fn the_score_form_scores_a_from_the_loaded_point_table() {
 
 #[tokio::test]
 async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
-    use registry::{Complaint, Vote};
+    use registry::{Complaint, Meeting, Vote};
+    let meeting = |date: &str, chair: &str, minutes: &str| Meeting {
+        date: date.into(),
+        chair: chair.into(),
+        attendees: 20,
+        minutes: minutes.into(),
+    };
     use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
     let answers = |income: i64, deprived: bool| SurveyAnswers {
         members: vec![
@@ -1159,20 +1165,26 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             },
         ];
         assert!(
-            r.record_meeting(&clerk, round, "20/09/2024", "", 20, &votes, "Biên bản")
-                .await
-                .is_err(),
+            r.record_meeting(
+                &clerk,
+                round,
+                &meeting("20/09/2024", "", "Biên bản"),
+                &votes
+            )
+            .await
+            .is_err(),
             "a chair"
         );
         let back = r
             .record_meeting(
                 &clerk,
                 round,
-                "20/09/2024",
-                "Trưởng thôn Lê Văn Năm",
-                20,
+                &meeting(
+                    "20/09/2024",
+                    "Trưởng thôn Lê Văn Năm",
+                    "Biên bản họp thôn 1",
+                ),
                 &votes,
-                "Biên bản họp thôn 1",
             )
             .await
             .unwrap();
@@ -1209,11 +1221,8 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             r.record_meeting(
                 &clerk,
                 round,
-                "27/09/2024",
-                "Trưởng thôn Lê Văn Năm",
-                20,
-                &votes,
-                "Biên bản họp lại"
+                &meeting("27/09/2024", "Trưởng thôn Lê Văn Năm", "Biên bản họp lại"),
+                &votes
             )
             .await
             .unwrap()

@@ -29,7 +29,9 @@ pub use error::RegistryError;
 pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, write_list};
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
-pub use review::{Case, Complaint, Meeting, POSTING_DAYS, REQUEST_DAYS, Round, STEPS, Vote};
+pub use review::{
+    Case, Complaint, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Round, STEPS, Vote,
+};
 pub use score_form::{ScoreFormAnswers, ScoreFormResult};
 pub use service::{Actor, AuditEntry, Registry, Role, Scope};
 pub use sessions::SESSION_HOURS;

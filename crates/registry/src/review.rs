@@ -686,3 +686,33 @@ impl Registry {
         Ok(())
     }
 }
+
+/// A household's request as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Request {
+    pub id: i64,
+    pub form: String,
+    pub submitted_on: String,
+    pub deadline: String,
+    pub status: String,
+    pub refusal_reason: Option<String>,
+}
+
+impl Registry {
+    /// The requests of a household the actor may see, newest first.
+    pub async fn requests(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+    ) -> Result<Vec<Request>, RegistryError> {
+        if self.household_detail(actor, household_id).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_as(
+            "SELECT id, form, submitted_on, deadline, status, refusal_reason FROM requests WHERE household_id = $1 ORDER BY id DESC",
+        )
+        .bind(household_id)
+        .fetch_all(&self.db.pool)
+        .await?)
+    }
+}

@@ -10,6 +10,7 @@ mod api;
 mod edit;
 pub mod i18n;
 mod pages;
+mod reviews;
 mod survey;
 
 use axum::Router;
@@ -194,6 +195,12 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/admin/users", get(admin::users).post(admin::create))
         .route("/admin/users/role", post(admin::assign))
+        .route("/reviews", get(reviews::list).post(reviews::open))
+        .route("/reviews/{id}", get(reviews::show))
+        .route(
+            "/reviews/{id}/{action}",
+            get(reviews::printable).post(reviews::step),
+        )
         .route("/households", get(pages::households))
         .route("/households/new", get(edit::new_form).post(edit::create))
         .route(
@@ -203,6 +210,11 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/households/{id}/members/new",
             get(edit::member_form).post(edit::add_member),
+        )
+        .route("/households/{id}/requests", post(pages::submit_request))
+        .route(
+            "/households/{id}/requests/{request}",
+            post(pages::decide_request),
         )
         .route("/households/{id}", get(pages::household))
         .route(

@@ -69,6 +69,16 @@ fn registry_error(ctx: &Ctx, e: RegistryError) -> Response {
     match e {
         RegistryError::Forbidden(_) => message_for(ctx, StatusCode::FORBIDDEN, "error_forbidden"),
         RegistryError::NotFound(_) => message_for(ctx, StatusCode::NOT_FOUND, "error_not_found"),
+        RegistryError::Invalid(problems) => {
+            let tr = ctx.tr();
+            let page = MessagePage {
+                tr,
+                user: user_view(ctx),
+                title: tr.t("error_invalid").to_string(),
+                message: problems.join("; "),
+            };
+            (StatusCode::BAD_REQUEST, render(page)).into_response()
+        }
         _ => message_for(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error_server"),
     }
 }
@@ -475,6 +485,8 @@ struct HouseholdPage {
     year: i64,
     can_write: bool,
     h: HouseholdView,
+    /// (id, form, submitted, deadline, status, pending).
+    requests: Vec<(i64, String, String, String, String, bool)>,
 }
 
 fn date(iso: &Option<String>) -> String {
@@ -579,6 +591,35 @@ pub async fn household(
         .flatten()
         .map_or(2024, |y| y + 1)
         .min(2026);
+    let requests = state
+        .registry
+        .requests(actor, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let form = tr
+                .t(if r.form == "01" {
+                    "requests_form_01"
+                } else {
+                    "requests_form_04"
+                })
+                .to_string();
+            let status = match (r.status.as_str(), &r.refusal_reason) {
+                ("refused", Some(reason)) => format!("{} — {reason}", tr.t("requests_refuse")),
+                ("accepted", _) => tr.t("requests_accept").to_string(),
+                (s, _) => s.to_string(),
+            };
+            (
+                r.id,
+                form,
+                date(&Some(r.submitted_on)),
+                date(&Some(r.deadline)),
+                status,
+                r.status == "pending",
+            )
+        })
+        .collect();
     render(HouseholdPage {
         tr,
         user: user_view(&ctx),
@@ -586,6 +627,7 @@ pub async fn household(
         year,
         can_write: actor.role.writes(),
         h,
+        requests,
     })
 }
 
@@ -659,6 +701,69 @@ pub async fn change_password(
             };
             (StatusCode::BAD_REQUEST, render(page)).into_response()
         }
+        Err(e) => registry_error(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RequestForm {
+    form: String,
+    submitted_on: String,
+}
+
+pub async fn submit_request(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<i64>,
+    Form(f): Form<RequestForm>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    if !matches!(
+        state.registry.household_detail(actor, id).await,
+        Ok(Some(_))
+    ) {
+        return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
+    }
+    match state
+        .registry
+        .submit_request(actor, id, &f.form, &f.submitted_on)
+        .await
+    {
+        Ok(_) => redirect(&format!("/households/{id}")),
+        Err(e) => registry_error(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Decision {
+    accept: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decide_request(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, request)): Path<(i64, i64)>,
+    Form(d): Form<Decision>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    if !matches!(
+        state.registry.household_detail(actor, id).await,
+        Ok(Some(_))
+    ) {
+        return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
+    }
+    match state
+        .registry
+        .decide_request(actor, request, d.accept.is_some(), &d.reason)
+        .await
+    {
+        Ok(()) => redirect(&format!("/households/{id}")),
         Err(e) => registry_error(&ctx, e),
     }
 }

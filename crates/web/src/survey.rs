@@ -249,6 +249,22 @@ pub async fn submit(
             )),
         )
             .into_response(),
+        // In scope but refused (a closed round, a read-only role): say why.
+        Err(RegistryError::Forbidden(reason))
+            if state
+                .registry
+                .household_detail(actor, id)
+                .await
+                .ok()
+                .flatten()
+                .is_some() =>
+        {
+            (
+                StatusCode::FORBIDDEN,
+                Html(format!("<p>{}</p>", reason.replace('<', "&lt;"))),
+            )
+                .into_response()
+        }
         Err(RegistryError::Forbidden(_)) | Err(RegistryError::NotFound(_)) => {
             crate::pages::not_found(Extension(ctx.clone())).await
         }

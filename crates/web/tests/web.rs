@@ -748,3 +748,119 @@ async fn the_administrator_creates_accounts_and_assigns_roles() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_review_round_through_the_pages_to_recognition() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let post =
+        |path: String, body: String| form(&path, &body, Some(&cookie), Some("http://localhost"));
+    // A household asks to be recognised as having escaped poverty (form 04).
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            format!("/households/{}/requests", f.hoi_household),
+            "form=04&submitted_on=02%2F09%2F2024".into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    assert!(
+        page.contains("Mẫu 04") && page.contains("17/09/2024"),
+        "deadline 15 days later: {page}"
+    );
+    // Open the round: last year's lists.
+    let (status, headers, _) = send(
+        &f.app,
+        post(
+            "/reviews".into(),
+            "commune=18652&year=2024&kind=periodic".into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let round = headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
+    assert!(
+        page.contains("Đang trong danh sách hộ nghèo")
+            && page.contains("Nguyễn Văn An")
+            && page.contains("Trần Thị Bình")
+    );
+    for (step, body) in [
+        ("surveys", String::new()),
+        (
+            "meeting",
+            format!(
+                "date=20%2F09%2F2024&chair=Tr%C6%B0%E1%BB%9Fng+th%C3%B4n&attendees=20&minutes=Bi%C3%AAn+b%E1%BA%A3n&agree_{}=10&agree_{}=14",
+                f.hoi_household,
+                f.hoi_household + 1
+            ),
+        ),
+        ("posting", "start=23%2F09%2F2024&days=3".into()),
+        ("complaints", String::new()),
+        (
+            "recognition",
+            "number=88%2FQ%C4%90-UBND&date=10%2F10%2F2024".into(),
+        ),
+    ] {
+        let (status, _, body) = send(&f.app, post(format!("{round}/{step}"), body)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{step}: {body}");
+    }
+    let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
+    assert!(
+        page.contains("Đã báo cáo, đóng") && page.contains("/GCN-HN.HCN"),
+        "{page}"
+    );
+    let (status, _, print) =
+        send(&f.app, get(&format!("{round}/certificates"), Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        print.contains("88/QĐ-UBND")
+            && print.contains("10/10/2024")
+            && print.contains("1/GCN-HN.HCN")
+    );
+    let (_, _, posting) = send(&f.app, get(&format!("{round}/posting-list"), Some(&cookie))).await;
+    assert!(posting.contains("DANH SÁCH NIÊM YẾT") && posting.contains("23/09/2024"));
+    // Closed: the year's results are locked.
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            format!("/households/{}/survey?year=2024", f.hoi_household),
+            "income=5000000&m0_age=40".into(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Another commune cannot see the round.
+    let other = sign_in(&f.app, "xuanan").await;
+    let (status, _, _) = send(&f.app, get(&round, Some(&other))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The district reopens it.
+    let district = sign_in(&f.app, "huyen").await;
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("{round}/reopen"),
+            "reason=S%E1%BB%ADa+s%E1%BB%91+li%E1%BB%87u",
+            Some(&district),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
+    assert!(
+        page.contains("id=\"step\">Công nhận"),
+        "back at recognition"
+    );
+}

@@ -1,0 +1,446 @@
+//! The review workflow's pages: rounds, their steps, the printable posting
+//! list and certificates.
+
+use crate::i18n::Tr;
+use crate::pages::{UserView, user_view};
+use crate::{AppState, Ctx, redirect};
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use registry::{Actor, Complaint, Meeting, RegistryError, Role, Vote};
+use std::collections::HashMap;
+
+#[derive(Template)]
+#[template(path = "reviews.html")]
+struct ReviewsPage {
+    tr: Tr,
+    user: Option<UserView>,
+    rounds: Vec<(i64, String, i64, String, String)>,
+    communes: Vec<(String, String)>,
+    year: i64,
+    can_write: bool,
+    error: Option<String>,
+}
+
+/// A case of a round as its page shows it.
+pub struct CaseRow {
+    pub id: i64,
+    pub code: String,
+    pub head: String,
+    pub village: String,
+    pub origin: String,
+    pub proposed: String,
+    pub agreeing: String,
+    pub final_status: String,
+    pub certificate: String,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    tr: Tr,
+    user: Option<UserView>,
+    id: i64,
+    commune: String,
+    year: i64,
+    step: String,
+    step_code: String,
+    steps: Vec<(String, bool)>,
+    cases: Vec<CaseRow>,
+    statuses: Vec<(String, String)>,
+    closed: bool,
+    can_write: bool,
+    can_reopen: bool,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "printable.html")]
+struct Printable {
+    title: String,
+    subtitle: String,
+    headers: Vec<String>,
+    blocks: Vec<(String, Vec<Vec<String>>)>,
+    signature: String,
+}
+
+fn html(status: StatusCode, t: impl Template) -> Response {
+    match t.render() {
+        Ok(h) => (status, Html(h)).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn step_name(tr: Tr, step: &str) -> String {
+    tr.t(&format!("step_{step}")).replace("step_", "")
+}
+
+fn message(e: &RegistryError) -> String {
+    match e {
+        RegistryError::Invalid(p) => p.join("; "),
+        other => other.to_string(),
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let tr = ctx.tr();
+    let rounds = state.registry.rounds(actor).await.unwrap_or_default();
+    let communes = state
+        .registry
+        .units_in_scope(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| u.level == "commune")
+        .map(|u| (u.code, u.name))
+        .collect();
+    let year = state
+        .registry
+        .latest_year()
+        .await
+        .ok()
+        .flatten()
+        .map_or(2024, |y| y + 1)
+        .min(2026);
+    html(
+        status,
+        ReviewsPage {
+            tr,
+            user: user_view(ctx),
+            rounds: rounds
+                .into_iter()
+                .map(|(r, name)| {
+                    let kind = tr
+                        .t(if r.kind == "periodic" {
+                            "reviews_periodic"
+                        } else {
+                            "reviews_regular"
+                        })
+                        .to_string();
+                    (r.id, name, r.year, kind, step_name(tr, &r.step))
+                })
+                .collect(),
+            communes,
+            year,
+            can_write: actor.role.writes(),
+            error,
+        },
+    )
+}
+
+pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    if !actor.role.sees_names() {
+        return crate::pages::forbidden(&ctx);
+    }
+    list_page(&state, &ctx, actor, StatusCode::OK, None).await
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let year: i64 = field("year").trim().parse().unwrap_or(0);
+    match state
+        .registry
+        .open_round(actor, field("commune"), year, field("kind"))
+        .await
+    {
+        Ok(id) => redirect(&format!("/reviews/{id}")),
+        Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(&ctx),
+        Err(e) => {
+            list_page(
+                &state,
+                &ctx,
+                actor,
+                StatusCode::BAD_REQUEST,
+                Some(message(&e)),
+            )
+            .await
+        }
+    }
+}
+
+async fn round_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let tr = ctx.tr();
+    let Ok(Some((round, cases))) = state.registry.round(actor, id).await else {
+        return crate::pages::not_found(Extension(ctx.clone())).await;
+    };
+    let commune = state
+        .registry
+        .units()
+        .await
+        .ok()
+        .and_then(|us| us.into_iter().find(|u| u.id == round.commune_id))
+        .map_or_else(String::new, |u| u.name);
+    let opt = |s: &Option<String>| {
+        s.as_deref()
+            .map(|c| tr.status(c).to_string())
+            .unwrap_or_default()
+    };
+    let writes = actor.role.writes()
+        && state
+            .registry
+            .scope(actor)
+            .await
+            .is_ok_and(|s| s.contains(round.commune_id));
+    html(
+        status,
+        ReviewPage {
+            tr,
+            user: user_view(ctx),
+            id,
+            commune,
+            year: round.year,
+            step: step_name(tr, &round.step),
+            step_code: round.step.clone(),
+            steps: registry::STEPS
+                .iter()
+                .map(|s| (step_name(tr, s), *s == round.step))
+                .collect(),
+            cases: cases
+                .iter()
+                .map(|c| CaseRow {
+                    id: c.household_id,
+                    code: c.code.clone(),
+                    head: c.head_name.clone(),
+                    village: c.village.clone().unwrap_or_default(),
+                    origin: tr.t(&format!("origin_{}", c.origin)).to_string(),
+                    proposed: opt(&c.proposed_status),
+                    agreeing: c.agreeing.map(|a| a.to_string()).unwrap_or_default(),
+                    final_status: opt(&c.final_status),
+                    certificate: c.certificate.clone().unwrap_or_default(),
+                })
+                .collect(),
+            statuses: standard::Status::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), tr.status(s.code()).to_string()))
+                .collect(),
+            closed: round.step == "closed",
+            can_write: writes,
+            can_reopen: matches!(actor.role, Role::DistrictOfficer | Role::Admin),
+            error,
+        },
+    )
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<i64>,
+) -> Response {
+    round_page(&state, &ctx, id, StatusCode::OK, None).await
+}
+
+/// Runs one step's action and shows the round again (with the problem, if any).
+async fn after(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    result: Result<(), RegistryError>,
+) -> Response {
+    match result {
+        Ok(()) => redirect(&format!("/reviews/{id}")),
+        Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(ctx),
+        Err(RegistryError::NotFound(_)) => crate::pages::not_found(Extension(ctx.clone())).await,
+        Err(e) => round_page(state, ctx, id, StatusCode::BAD_REQUEST, Some(message(&e))).await,
+    }
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, action)): Path<(i64, String)>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let r = &state.registry;
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    // Per-case fields are named `<prefix>_<household id>`.
+    let per_case = |prefix: &str| -> Vec<(i64, String)> {
+        f.iter()
+            .filter_map(|(k, v)| {
+                Some((k.strip_prefix(prefix)?.parse().ok()?, v.trim().to_string()))
+            })
+            .collect()
+    };
+    let result = match action.as_str() {
+        "surveys" => r.finish_surveys(actor, id).await,
+        "meeting" => {
+            let meeting = Meeting {
+                date: field("date"),
+                chair: field("chair"),
+                attendees: field("attendees").parse().unwrap_or(0),
+                minutes: field("minutes"),
+            };
+            let votes: Vec<Vote> = per_case("agree_")
+                .into_iter()
+                .map(|(household_id, v)| Vote {
+                    household_id,
+                    agreeing: v.parse().unwrap_or(-1),
+                })
+                .collect();
+            r.record_meeting(actor, id, &meeting, &votes)
+                .await
+                .map(|_| ())
+        }
+        "posting" => {
+            r.start_posting(actor, id, &field("start"), field("days").parse().ok())
+                .await
+        }
+        "complaints" => {
+            let texts: HashMap<i64, String> = per_case("complaint_").into_iter().collect();
+            let complaints: Vec<Complaint> = per_case("recheck_")
+                .into_iter()
+                .filter(|(_, status)| !status.is_empty())
+                .map(|(household_id, recheck_status)| Complaint {
+                    household_id,
+                    complaint: texts.get(&household_id).cloned().unwrap_or_default(),
+                    recheck_status,
+                })
+                .collect();
+            r.record_complaints(actor, id, &complaints).await
+        }
+        "recognition" => r
+            .recognise(actor, id, &field("number"), &field("date"))
+            .await
+            .map(|_| ()),
+        "reopen" => r.reopen_round(actor, id, &field("reason")).await,
+        _ => return crate::pages::not_found(Extension(ctx.clone())).await,
+    };
+    after(&state, &ctx, id, result).await
+}
+
+/// The printable posting list (by village) or the certificates of a round.
+pub async fn printable(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, what)): Path<(i64, String)>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let tr = ctx.tr();
+    let Ok(Some((round, cases))) = state.registry.round(actor, id).await else {
+        return crate::pages::not_found(Extension(ctx.clone())).await;
+    };
+    let commune = state
+        .registry
+        .units()
+        .await
+        .ok()
+        .and_then(|us| us.into_iter().find(|u| u.id == round.commune_id))
+        .map_or_else(String::new, |u| u.name);
+    let date = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(vntext::parse_date)
+            .map(vntext::format_date)
+            .unwrap_or_default()
+    };
+    match what.as_str() {
+        "posting-list" => {
+            let mut villages: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+            for (i, c) in cases.iter().enumerate() {
+                let village = c.village.clone().unwrap_or_default();
+                let row = vec![
+                    (i + 1).to_string(),
+                    c.code.clone(),
+                    c.head_name.clone(),
+                    c.proposed_status
+                        .as_deref()
+                        .map(|s| tr.status(s).to_string())
+                        .unwrap_or_default(),
+                ];
+                match villages.iter_mut().find(|v| v.0 == village) {
+                    Some(v) => v.1.push(row),
+                    None => villages.push((village, vec![row])),
+                }
+            }
+            html(
+                StatusCode::OK,
+                Printable {
+                    title: format!(
+                        "DANH SÁCH NIÊM YẾT CÔNG KHAI KẾT QUẢ RÀ SOÁT NĂM {}",
+                        round.year
+                    ),
+                    subtitle: format!(
+                        "{commune} — niêm yết từ ngày {} trong {} ngày làm việc",
+                        date(&round.posting_start),
+                        round.posting_days.unwrap_or(registry::POSTING_DAYS)
+                    ),
+                    headers: ["STT", "Mã hộ", "Họ và tên chủ hộ", "Kết quả khảo sát"]
+                        .map(String::from)
+                        .to_vec(),
+                    blocks: villages,
+                    signature: "TM. ỦY BAN NHÂN DÂN".into(),
+                },
+            )
+        }
+        "certificates" => {
+            let rows: Vec<Vec<String>> = cases
+                .iter()
+                .filter_map(|c| {
+                    Some(vec![
+                        c.certificate.clone()?,
+                        c.code.clone(),
+                        c.head_name.clone(),
+                        c.village.clone().unwrap_or_default(),
+                        c.final_status
+                            .as_deref()
+                            .map(|s| tr.status(s).to_string())
+                            .unwrap_or_default(),
+                    ])
+                })
+                .collect();
+            html(
+                StatusCode::OK,
+                Printable {
+                    title: format!("GIẤY CHỨNG NHẬN HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {}", round.year),
+                    subtitle: format!(
+                        "{commune} — theo Quyết định số {} ngày {}",
+                        round.decision_number.clone().unwrap_or_default(),
+                        date(&round.decision_date)
+                    ),
+                    headers: [
+                        "Số giấy chứng nhận",
+                        "Mã hộ",
+                        "Họ và tên chủ hộ",
+                        "Thôn/Xóm",
+                        "Công nhận là",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    blocks: vec![(String::new(), rows)],
+                    signature: "CHỦ TỊCH ỦY BAN NHÂN DÂN".into(),
+                },
+            )
+        }
+        _ => crate::pages::not_found(Extension(ctx.clone())).await,
+    }
+}

@@ -748,6 +748,29 @@ mod browser {
                 .to_string()
         }
 
+        fn find_all(&self, css: &str) -> Vec<String> {
+            let v = self.call(
+                "POST",
+                "/elements",
+                serde_json::json!({ "using": "css selector", "value": css }),
+            );
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|e| e.as_object()?.values().next()?.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+
+        fn type_into_element(&self, id: &str, text: &str) {
+            self.call(
+                "POST",
+                &format!("/element/{id}/value"),
+                serde_json::json!({ "text": text }),
+            );
+        }
+
         fn type_into(&self, css: &str, text: &str) {
             let id = self.find(css);
             self.call(
@@ -935,6 +958,37 @@ mod browser {
             browser.source().contains("<td>2025</td><td>Hộ nghèo</td>"),
             "the server recorded the survey"
         );
+
+        // A review round through to recognition.
+        browser.go(&format!("{base}/reviews"));
+        browser.wait_for_text("Mở đợt rà soát");
+        browser.clear("input[name=year]");
+        browser.type_into("input[name=year]", "2024");
+        browser.click("form[action='/reviews'] button[type=submit]");
+        browser.wait_for_text("Đã khảo sát xong");
+        browser.click("#next");
+        browser.wait_for_text("Ngày họp thôn");
+        browser.type_into("input[name=date]", "20/09/2024");
+        browser.type_into("input[name=chair]", "Trưởng thôn Nguyễn Văn Hải");
+        browser.type_into("input[name=attendees]", "30");
+        let votes = browser.find_all("input[name^=agree_]");
+        assert!(!votes.is_empty(), "the round lists households");
+        for vote in &votes {
+            browser.type_into_element(vote, "20");
+        }
+        browser.type_into("textarea[name=minutes]", "Biên bản họp thôn: đa số đồng ý.");
+        browser.click("#next");
+        browser.wait_for_text("Ngày bắt đầu niêm yết");
+        browser.type_into("input[name=start]", "23/09/2024");
+        browser.click("#next");
+        browser.wait_for_text("Nội dung khiếu nại");
+        browser.click("#next");
+        browser.wait_for_text("Số quyết định công nhận");
+        browser.type_into("input[name=number]", "125/QĐ-UBND");
+        browser.type_into("input[name=date]", "10/10/2024");
+        browser.click("#next");
+        let closed = browser.wait_for_text("Đã báo cáo, đóng");
+        assert!(closed.contains("/GCN-HN.HCN"), "certificates are numbered");
 
         // Another commune's household: not found by page, nor by API.
         let token = |user: &str| {

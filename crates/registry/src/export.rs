@@ -107,6 +107,11 @@ impl Registry {
         year: i64,
         out: &Path,
     ) -> Result<usize, RegistryError> {
+        if !actor.role.sees_names() {
+            return Err(RegistryError::Forbidden(
+                "vai trò này chỉ xem số liệu tổng hợp".into(),
+            ));
+        }
         let rows = self.household_list(actor, unit_code, year).await?;
         let family = self
             .unit_family(

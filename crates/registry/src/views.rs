@@ -74,6 +74,11 @@ pub struct HouseholdQuery {
     pub status: Option<String>,
     /// Deprived in this indicator in `year`.
     pub deprived: Option<String>,
+    /// A group from the members: merit, social_protection, ethnic_minority,
+    /// no_working_capacity.
+    pub group: Option<String>,
+    /// A movement into `year`: escaped, newly_poor, re_poor.
+    pub movement: Option<String>,
     pub year: Option<i64>,
     pub page: i64,
     pub per_page: i64,
@@ -242,8 +247,37 @@ impl Registry {
                 param(Bind::Text(format!("%;{code};%")))
             ));
         }
+        let member = |condition: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL AND {condition})"
+            )
+        };
+        match q.group.as_deref().unwrap_or("") {
+            "merit" => clause.push_str(&format!(" AND {}", member("m.merit = 1"))),
+            "social_protection" => clause.push_str(&format!(" AND {}", member("m.social_protection = 1"))),
+            "ethnic_minority" => clause.push_str(&format!(" AND {}", member("m.ethnicity NOT IN ('', 'Kinh')"))),
+            // Nobody can work: every member is a child, elderly, or unable.
+            "no_working_capacity" => clause.push_str(&format!(
+                " AND {} AND NOT {}",
+                member("1 = 1"),
+                member("m.no_working_capacity = 0 AND (m.birth_date IS NULL OR CAST(substr(m.birth_date, 1, 4) AS INTEGER) BETWEEN $1 - 59 AND $1 - 15)")
+            )),
+            _ => {}
+        }
+        let earlier_poor = "EXISTS (SELECT 1 FROM assessments e WHERE e.household_id = h.id AND e.official = 1 AND e.status = 'poor' AND e.year < $1 - 1)";
+        match q.movement.as_deref().unwrap_or("") {
+            "escaped" => clause.push_str(" AND p.status = 'poor' AND a.status <> 'poor'"),
+            "newly_poor" => clause.push_str(&format!(
+                " AND a.status = 'poor' AND (p.status IS NULL OR p.status <> 'poor') AND NOT {earlier_poor}"
+            )),
+            "re_poor" => {
+                clause.push_str(&format!(" AND a.status = 'poor' AND (p.status IS NULL OR p.status <> 'poor') AND {earlier_poor}"))
+            }
+            _ => {}
+        }
         let from = "FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
-                    LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1";
+                    LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
+                    LEFT JOIN assessments p ON p.household_id = h.id AND p.year = $1 - 1 AND p.official = 1";
         let per_page = q.per_page.clamp(1, 500);
         let page = q.page.max(1);
         // Only integers from the database and placeholders are formatted into the SQL.

@@ -1314,3 +1314,141 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         e.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines() {
+    use registry::HouseholdQuery;
+    use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
+    let answers = |income: i64, deprived: bool| SurveyAnswers {
+        members: vec![
+            MemberAnswers {
+                age: 40,
+                health_insurance: true,
+                diploma: Diploma::UpperSecondary,
+                work: Work::OwnAccount,
+                ..MemberAnswers::default()
+            };
+            2
+        ],
+        income_per_capita: income,
+        durable_walls: true,
+        durable_columns: true,
+        durable_roof: true,
+        living_area_m2: 40.0,
+        water: if deprived {
+            WaterSource::SurfaceWater
+        } else {
+            WaterSource::Tap
+        },
+        latrine: if deprived {
+            Latrine::OpenPit
+        } else {
+            Latrine::Septic
+        },
+        internet: !deprived,
+        tv: true,
+        ..SurveyAnswers::default()
+    };
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let c = Catalogue::builtin().unwrap();
+        let s = c.get("vn-2022-2025").unwrap();
+        let mut ids = Vec::new();
+        for (code, head) in [
+            ("F1", "Hà Văn Một"),
+            ("F2", "Hà Văn Hai"),
+            ("F3", "Hà Văn Ba"),
+        ] {
+            let h = NewHousehold {
+                code: code.into(),
+                commune_code: "18652".into(),
+                head_name: head.into(),
+                ..NewHousehold::default()
+            };
+            ids.push(r.create_household(&admin(), &h).await.unwrap());
+        }
+        // F1 poor → escaped; F2 poor in 2022, not in 2023, poor in 2024 → re-poor; F3 newly poor in 2024.
+        for (year, statuses) in [
+            (2022, [true, true, false]),
+            (2023, [true, false, false]),
+            (2024, [false, true, true]),
+        ] {
+            for (id, poor) in ids.iter().zip(statuses) {
+                let income = if poor { 1_000_000 } else { 5_000_000 };
+                r.record_survey(&admin(), *id, year, &answers(income, poor), s)
+                    .await
+                    .unwrap();
+            }
+        }
+        r.add_member(
+            &admin(),
+            ids[1],
+            &NewMember {
+                full_name: "Hà Văn Hai".into(),
+                merit: true,
+                birth_date: Some("01/01/1940".into()),
+                ..NewMember::default()
+            },
+        )
+        .await
+        .unwrap();
+        r.add_member(
+            &admin(),
+            ids[2],
+            &NewMember {
+                full_name: "Hà Thị Ba".into(),
+                ethnicity: "Mường".into(),
+                birth_date: Some("01/01/1990".into()),
+                ..NewMember::default()
+            },
+        )
+        .await
+        .unwrap();
+        let codes = |q: HouseholdQuery| async move {
+            let (rows, total) = r.list_households(&admin(), &q).await.unwrap();
+            assert_eq!(rows.len() as i64, total);
+            rows.into_iter().map(|h| h.code).collect::<Vec<_>>()
+        };
+        let q = |status: Option<&str>,
+                 deprived: Option<&str>,
+                 group: Option<&str>,
+                 movement: Option<&str>| HouseholdQuery {
+            status: status.map(String::from),
+            deprived: deprived.map(String::from),
+            group: group.map(String::from),
+            movement: movement.map(String::from),
+            year: Some(2024),
+            page: 1,
+            per_page: 50,
+            ..HouseholdQuery::default()
+        };
+        assert_eq!(
+            codes(q(Some("poor"), None, None, None)).await,
+            ["F3", "F2"],
+            "{}",
+            e.name
+        );
+        assert_eq!(
+            codes(q(None, Some("latrine"), None, None)).await,
+            ["F3", "F2"]
+        );
+        assert_eq!(codes(q(None, None, None, Some("escaped"))).await, ["F1"]);
+        assert_eq!(codes(q(None, None, None, Some("re_poor"))).await, ["F2"]);
+        assert_eq!(codes(q(None, None, None, Some("newly_poor"))).await, ["F3"]);
+        assert_eq!(codes(q(None, None, Some("merit"), None)).await, ["F2"]);
+        assert_eq!(
+            codes(q(None, None, Some("ethnic_minority"), None)).await,
+            ["F3"]
+        );
+        assert_eq!(
+            codes(q(None, None, Some("no_working_capacity"), None)).await,
+            ["F2"],
+            "only an 84-year-old"
+        );
+        e.cleanup().await;
+    }
+}

@@ -20,6 +20,8 @@ pub fn routes() -> Router<AppState> {
         .route("/households/{id}/members", post(add_member))
         .route("/households/{id}/surveys", post(record_survey))
         .route("/classify", post(crate::survey::classify_api))
+        .route("/reviews", get(reviews))
+        .route("/reviews/{id}", get(review))
         .route("/openapi.json", get(openapi))
 }
 
@@ -94,6 +96,8 @@ struct ListParams {
     unit: Option<String>,
     status: Option<String>,
     deprived: Option<String>,
+    group: Option<String>,
+    movement: Option<String>,
     year: Option<i64>,
     page: Option<i64>,
     per_page: Option<i64>,
@@ -112,6 +116,8 @@ async fn households(
         unit: p.unit,
         status: p.status,
         deprived: p.deprived,
+        group: p.group,
+        movement: p.movement,
         year: p.year,
         page: p.page.unwrap_or(1),
         per_page: p.per_page.unwrap_or(50),
@@ -226,6 +232,40 @@ async fn record_survey(
     }
 }
 
+async fn reviews(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    if !actor.role.sees_names() {
+        return error(
+            StatusCode::FORBIDDEN,
+            "vai trò này chỉ xem số liệu tổng hợp",
+        );
+    }
+    match state.registry.rounds(actor).await {
+        Ok(rounds) => Json(json!({
+            "reviews": rounds.into_iter().map(|(r, commune)| json!({"round": r, "commune": commune})).collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(e) => registry_error(e),
+    }
+}
+
+async fn review(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<i64>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return unauthorized();
+    };
+    match state.registry.round(actor, id).await {
+        Ok(Some((round, cases))) => Json(json!({ "round": round, "cases": cases })).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, "không tìm thấy đợt rà soát"),
+        Err(e) => registry_error(e),
+    }
+}
+
 /// The OpenAPI 3.1 description of this API.
 pub fn openapi_document() -> serde_json::Value {
     let bearer = json!([{ "bearer": [] }]);
@@ -268,6 +308,8 @@ pub fn openapi_document() -> serde_json::Value {
                     { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Tên, có dấu hoặc không" },
                     { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["poor", "near_poor", "average", "not_poor"] } },
                     { "name": "deprived", "in": "query", "schema": { "type": "string" }, "description": "Mã chỉ số thiếu hụt" },
+                    { "name": "group", "in": "query", "schema": { "type": "string", "enum": ["merit", "social_protection", "ethnic_minority", "no_working_capacity"] } },
+                    { "name": "movement", "in": "query", "schema": { "type": "string", "enum": ["escaped", "newly_poor", "re_poor"] } },
                     { "name": "year", "in": "query", "schema": { "type": "integer" } },
                     { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
                     { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }
@@ -287,6 +329,11 @@ pub fn openapi_document() -> serde_json::Value {
                 "responses": { "201": { "description": "Phân loại" }, "404": { "description": "Không có, hoặc ngoài phạm vi" } } } },
             "/classify": { "post": { "summary": "Phân loại câu trả lời của phiếu khảo sát (không ghi gì)", "security": bearer,
                 "responses": { "200": { "description": "Phân loại và các chỉ số thiếu hụt" } } } },
+            "/reviews": { "get": { "summary": "Các đợt rà soát trong phạm vi", "security": bearer,
+                "responses": { "200": { "description": "Đợt rà soát và bước hiện tại" } } } },
+            "/reviews/{id}": { "get": { "summary": "Một đợt rà soát và các hộ trong đợt", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "Đợt" }, "404": { "description": "Không có, hoặc ngoài phạm vi" } } } },
             "/openapi.json": { "get": { "summary": "Tài liệu này", "responses": { "200": { "description": "OpenAPI" } } } }
         }
     })

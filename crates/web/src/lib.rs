@@ -195,6 +195,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/admin/users", get(admin::users).post(admin::create))
         .route("/admin/users/role", post(admin::assign))
+        .route("/export", get(pages::export))
         .route("/reviews", get(reviews::list).post(reviews::open))
         .route("/reviews/{id}", get(reviews::show))
         .route(

@@ -214,6 +214,8 @@ struct DashboardPage {
     scope_name: String,
     years: Vec<YearRow>,
     change: Option<String>,
+    /// Review rounds and their step: (id, commune, year, step).
+    rounds: Vec<(i64, String, i64, String)>,
 }
 
 fn number(tr: Tr, n: i64) -> String {
@@ -280,12 +282,29 @@ pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<
             near_poor_rate: percent(tr, c.near_poor, c.assessed),
         })
         .collect();
+    let rounds = state
+        .registry
+        .rounds(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .take(20)
+        .map(|(r, commune)| {
+            (
+                r.id,
+                commune,
+                r.year,
+                tr.t(&format!("step_{}", r.step)).to_string(),
+            )
+        })
+        .collect();
     render(DashboardPage {
         tr,
         user: user_view(&ctx),
         scope_name,
         years,
         change,
+        rounds,
     })
 }
 
@@ -299,6 +318,10 @@ pub struct ListParams {
     pub status: String,
     #[serde(default)]
     pub deprived: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub movement: String,
     pub year: Option<i64>,
     pub page: Option<i64>,
 }
@@ -318,10 +341,13 @@ struct HouseholdsPage {
     tr: Tr,
     user: Option<UserView>,
     can_write: bool,
+    unit: String,
     q: String,
     units: Vec<(String, String, bool)>,
     statuses: Vec<(String, String, bool)>,
     indicators: Vec<(String, String, bool)>,
+    groups: Vec<(String, String, bool)>,
+    movements: Vec<(String, String, bool)>,
     year: i64,
     total: i64,
     rows: Vec<ListRow>,
@@ -383,6 +409,8 @@ pub async fn households(
         unit: Some(p.unit.clone()).filter(|u| !u.is_empty()),
         status: Some(p.status.clone()).filter(|s| !s.is_empty()),
         deprived: Some(p.deprived.clone()).filter(|s| !s.is_empty()),
+        group: Some(p.group.clone()).filter(|s| !s.is_empty()),
+        movement: Some(p.movement.clone()).filter(|s| !s.is_empty()),
         year: Some(year),
         page: p.page.unwrap_or(1),
         per_page: PER_PAGE,
@@ -451,10 +479,36 @@ pub async fn households(
         tr,
         user: user_view(&ctx),
         can_write: actor.role.writes(),
+        unit: p.unit.clone(),
         q: p.q.clone(),
         units,
         statuses,
         indicators,
+        groups: [
+            "merit",
+            "social_protection",
+            "ethnic_minority",
+            "no_working_capacity",
+        ]
+        .iter()
+        .map(|g| {
+            (
+                g.to_string(),
+                tr.t(&format!("group_{g}")).to_string(),
+                *g == p.group,
+            )
+        })
+        .collect(),
+        movements: ["escaped", "newly_poor", "re_poor"]
+            .iter()
+            .map(|m| {
+                (
+                    m.to_string(),
+                    tr.t(&format!("movement_{m}")).to_string(),
+                    *m == p.movement,
+                )
+            })
+            .collect(),
         year,
         total,
         rows,
@@ -764,6 +818,66 @@ pub async fn decide_request(
         .await
     {
         Ok(()) => redirect(&format!("/households/{id}")),
+        Err(e) => registry_error(&ctx, e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    unit: String,
+    year: Option<i64>,
+}
+
+/// The household list of a unit and year as xlsx (scope-checked and
+/// audited by the registry; a unit outside the scope is not found).
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Query(p): Query<ExportParams>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    let year = match p.year {
+        Some(y) => y,
+        None => state
+            .registry
+            .latest_year()
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or(0),
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let path = dir.path().join("danh-sach.xlsx");
+    match state
+        .registry
+        .export_list(actor, &p.unit, year, &path)
+        .await
+    {
+        Ok(_) => match std::fs::read(&path) {
+            Ok(bytes) => (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!(
+                            "attachment; filename=\"danh-sach-{}-{year}.xlsx\"",
+                            p.unit.replace(['"', '/', '\\'], "")
+                        ),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
         Err(e) => registry_error(&ctx, e),
     }
 }

@@ -864,3 +864,100 @@ async fn a_review_round_through_the_pages_to_recognition() {
         "back at recognition"
     );
 }
+
+#[tokio::test]
+async fn filters_by_group_and_movement_export_and_review_api_keep_to_the_scope() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    // XH1 was poor in 2023 and is near-poor in 2024: it escaped.
+    let (_, _, page) = send(
+        &f.app,
+        get("/households?movement=escaped&year=2024", Some(&cookie)),
+    )
+    .await;
+    assert!(
+        page.contains("Nguyễn Văn An") && !page.contains("Trần Thị Bình"),
+        "{page}"
+    );
+    let (_, _, page) = send(
+        &f.app,
+        get("/households?movement=newly_poor&year=2024", Some(&cookie)),
+    )
+    .await;
+    assert!(!page.contains("Nguyễn Văn An") && !page.contains("Trần Thị Bình"));
+    // A member of a meritorious family puts the household in that group.
+    let (_, _, page) = send(&f.app, get("/households?group=merit", Some(&cookie))).await;
+    assert!(!page.contains("Trần Thị Bình"));
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("/households/{}/members/new", f.hoi_household + 1),
+            "full_name=Tr%E1%BA%A7n+V%C4%83n+Li%E1%BB%87t&merit=1",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&f.app, get("/households?group=merit", Some(&cookie))).await;
+    assert!(page.contains("Trần Thị Bình") && !page.contains("Nguyễn Văn An"));
+    // Export: the own commune as xlsx; another commune is not found; aggregates-only roles are refused.
+    let (status, headers, body) =
+        send(&f.app, get("/export?unit=18652&year=2024", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml")
+    );
+    assert!(body.starts_with("PK"));
+    let (status, _, _) = send(&f.app, get("/export?unit=18655&year=2024", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let stats = sign_in(&f.app, "thongke").await;
+    let (status, _, _) = send(&f.app, get("/export?unit=436&year=2024", Some(&stats))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Review rounds in the API and on the dashboard.
+    let (status, headers, _) = send(
+        &f.app,
+        form(
+            "/reviews",
+            "commune=18652&year=2024&kind=regular",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id: i64 = headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, _, page) = send(&f.app, get("/", Some(&cookie))).await;
+    assert!(page.contains(&format!("/reviews/{id}")) && page.contains("Khảo sát"));
+    let t = token(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(&f.app, api(&format!("/api/v1/reviews/{id}"), &t)).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["round"]["step"], "surveys");
+    assert_eq!(v["cases"].as_array().unwrap().len(), 2);
+    let other = token(&f.app, "xuanan").await;
+    let (status, _, _) = send(&f.app, api(&format!("/api/v1/reviews/{id}"), &other)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, _, body) = send(&f.app, api("/api/v1/reviews", &other)).await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["reviews"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}

@@ -716,3 +716,83 @@ impl Registry {
         .await?)
     }
 }
+
+/// Most minutes a scanned file may weigh.
+pub const MINUTES_MAX_BYTES: usize = 10 << 20;
+
+impl Registry {
+    /// Keeps the signed minutes of a round's village meeting (a scan or a
+    /// document). Returns the file's number.
+    pub async fn upload_minutes(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        file_name: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> Result<i64, RegistryError> {
+        let round = self.round_for_write(actor, round_id).await?;
+        if data.is_empty() {
+            return Err(invalid("tệp biên bản trống"));
+        }
+        if data.len() > MINUTES_MAX_BYTES {
+            return Err(invalid("tệp biên bản quá lớn (tối đa 10 MB)"));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO review_minutes (round_id, file_name, content_type, data, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(round.id)
+        .bind(vntext::nfc(file_name))
+        .bind(content_type)
+        .bind(data.to_vec())
+        .bind(crate::now())
+        .bind(&actor.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "minutes",
+            "review_round",
+            &round.id.to_string(),
+            Some(round.commune_id),
+            json!({"file": file_name, "bytes": data.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The minutes files of a round: (id, name, content type).
+    pub async fn minutes_files(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+    ) -> Result<Vec<(i64, String, String)>, RegistryError> {
+        if self.round(actor, round_id).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_as("SELECT id, file_name, content_type FROM review_minutes WHERE round_id = $1 ORDER BY id")
+            .bind(round_id)
+            .fetch_all(&self.db.pool)
+            .await?)
+    }
+
+    /// One minutes file, if the actor may see its round.
+    pub async fn minutes_file(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+        file_id: i64,
+    ) -> Result<Option<(String, String, Vec<u8>)>, RegistryError> {
+        if self.round(actor, round_id).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(sqlx::query_as("SELECT file_name, content_type, data FROM review_minutes WHERE round_id = $1 AND id = $2")
+            .bind(round_id)
+            .bind(file_id)
+            .fetch_optional(&self.db.pool)
+            .await?)
+    }
+}

@@ -3,11 +3,12 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 4] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 5] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
     (4, "reviews", V4),
+    (5, "review_minutes", V5),
 ];
 
 const V1: &str = r#"
@@ -189,5 +190,17 @@ CREATE TABLE requests (
     status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'refused')),
     refusal_reason TEXT,
     decided_at TEXT
+)
+"#;
+
+const V5: &str = r#"
+CREATE TABLE review_minutes (
+    id {id},
+    round_id BIGINT NOT NULL REFERENCES review_rounds (id),
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data {blob} NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    uploaded_by TEXT NOT NULL
 )
 "#;

@@ -34,7 +34,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 4);
+    assert_eq!(db.migrate().await.unwrap(), 5);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -61,7 +61,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 4);
+        assert_eq!(db.migrate().await.unwrap(), 5);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -1193,6 +1193,31 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             vec![ids[2]],
             "exactly half (10 of 20) stands; 9 does not"
         );
+        // The signed minutes are kept with the round.
+        let scan = b"%PDF-1.4 bien ban".to_vec();
+        let file = r
+            .upload_minutes(
+                &clerk,
+                round,
+                "biên bản họp thôn 1.pdf",
+                "application/pdf",
+                &scan,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.minutes_file(&clerk, round, file)
+                .await
+                .unwrap()
+                .unwrap()
+                .2,
+            scan
+        );
+        assert!(
+            r.upload_minutes(&clerk, round, "empty.pdf", "application/pdf", b"")
+                .await
+                .is_err()
+        );
         assert!(
             r.start_posting(&clerk, round, "25/09/2024", None)
                 .await
@@ -1300,6 +1325,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 "open",
                 "meeting",
                 "surveys",
+                "minutes",
                 "meeting",
                 "posting",
                 "complaints",
@@ -1311,6 +1337,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         // Another commune's officer sees nothing of the round.
         let other = officer(r, "18655").await;
         assert!(r.round(&other, round).await.unwrap().is_none());
+        assert!(r.minutes_file(&other, round, file).await.unwrap().is_none());
         e.cleanup().await;
     }
 }

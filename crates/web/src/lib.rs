@@ -198,6 +198,8 @@ pub fn app(state: AppState) -> Router {
         .route("/export", get(pages::export))
         .route("/reviews", get(reviews::list).post(reviews::open))
         .route("/reviews/{id}", get(reviews::show))
+        .route("/reviews/{id}/minutes", post(reviews::upload_minutes))
+        .route("/reviews/{id}/minutes/{file}", get(reviews::minutes))
         .route(
             "/reviews/{id}/{action}",
             get(reviews::printable).post(reviews::step),

@@ -54,6 +54,8 @@ struct ReviewPage {
     can_write: bool,
     can_reopen: bool,
     error: Option<String>,
+    /// (file id, name).
+    minutes: Vec<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -244,6 +246,14 @@ async fn round_page(
             can_write: writes,
             can_reopen: matches!(actor.role, Role::DistrictOfficer | Role::Admin),
             error,
+            minutes: state
+                .registry
+                .minutes_files(actor, id)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(f, name, _)| (f, name))
+                .collect(),
         },
     )
 }
@@ -335,6 +345,80 @@ pub async fn step(
         _ => return crate::pages::not_found(Extension(ctx.clone())).await,
     };
     after(&state, &ctx, id, result).await
+}
+
+/// Uploads the signed minutes of the meeting (multipart field `file`).
+pub async fn upload_minutes(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    while let Ok(Some(field)) = multipart.next_field().await {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("bien-ban").to_string();
+        let kind = field
+            .content_type()
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        let Ok(bytes) = field.bytes().await else {
+            return round_page(
+                &state,
+                &ctx,
+                id,
+                StatusCode::BAD_REQUEST,
+                Some("không đọc được tệp tải lên".into()),
+            )
+            .await;
+        };
+        let result = state
+            .registry
+            .upload_minutes(actor, id, &name, &kind, &bytes)
+            .await
+            .map(|_| ());
+        return after(&state, &ctx, id, result).await;
+    }
+    round_page(
+        &state,
+        &ctx,
+        id,
+        StatusCode::BAD_REQUEST,
+        Some("chọn tệp biên bản".into()),
+    )
+    .await
+}
+
+/// Downloads a minutes file.
+pub async fn minutes(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path((id, file)): Path<(i64, i64)>,
+) -> Response {
+    let Some(actor) = ctx.actor.as_ref() else {
+        return redirect("/login");
+    };
+    match state.registry.minutes_file(actor, id, file).await {
+        Ok(Some((name, kind, data))) => {
+            let disposition = format!(
+                "attachment; filename=\"{}\"",
+                name.replace(['"', '\\', '\r', '\n'], "_")
+            );
+            (
+                [
+                    (axum::http::header::CONTENT_TYPE, kind),
+                    (axum::http::header::CONTENT_DISPOSITION, disposition),
+                ],
+                data,
+            )
+                .into_response()
+        }
+        _ => crate::pages::not_found(Extension(ctx.clone())).await,
+    }
 }
 
 /// The printable posting list (by village) or the certificates of a round.

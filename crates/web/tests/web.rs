@@ -821,6 +821,37 @@ async fn a_review_round_through_the_pages_to_recognition() {
         page.contains("Đã báo cáo, đóng") && page.contains("/GCN-HN.HCN"),
         "{page}"
     );
+    // The signed minutes, uploaded and read back.
+    let body = "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bien-ban.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 bien ban\r\n--XYZ--\r\n";
+    let upload = Request::post(format!("{round}/minutes"))
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, "http://localhost")
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, _) = send(&f.app, upload).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
+    let link = page
+        .split("href=\"")
+        .find(|p| p.contains("/minutes/"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, headers, file) = send(&f.app, get(&link, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(file, "%PDF-1.4 bien ban");
+    assert!(
+        headers
+            .get(header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("bien-ban.pdf")
+    );
     let (status, _, print) =
         send(&f.app, get(&format!("{round}/certificates"), Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);
@@ -845,6 +876,8 @@ async fn a_review_round_through_the_pages_to_recognition() {
     let other = sign_in(&f.app, "xuanan").await;
     let (status, _, _) = send(&f.app, get(&round, Some(&other))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&f.app, get(&link, Some(&other))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nor its minutes");
     // The district reopens it.
     let district = sign_in(&f.app, "huyen").await;
     let (status, _, _) = send(

@@ -798,9 +798,35 @@ mod browser {
             );
         }
 
+        /// The text of an element; empty while it is missing or being
+        /// replaced (search results are swapped in place as one types).
         fn text(&self, css: &str) -> String {
-            let id = self.find(css);
-            self.call("GET", &format!("/element/{id}/text"), serde_json::json!({}))
+            let find = format!("/session/{}/element", self.session);
+            let body = serde_json::json!({ "using": "css selector", "value": css }).to_string();
+            let (status, found) = http(
+                self.port,
+                "POST",
+                &find,
+                Some(&body),
+                &[("Content-Type", "application/json")],
+            );
+            if status != 200 {
+                return String::new();
+            }
+            let v: serde_json::Value = serde_json::from_str(&found).unwrap_or_default();
+            let Some(id) = v["value"]
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(|id| id.as_str())
+            else {
+                return String::new();
+            };
+            let path = format!("/session/{}/element/{id}/text", self.session);
+            let (status, text) = http(self.port, "GET", &path, None, &[]);
+            if status != 200 {
+                return String::new();
+            }
+            serde_json::from_str::<serde_json::Value>(&text).unwrap_or_default()["value"]
                 .as_str()
                 .unwrap_or("")
                 .to_string()
@@ -987,7 +1013,8 @@ mod browser {
         browser.type_into("input[name=number]", "125/QĐ-UBND");
         browser.type_into("input[name=date]", "10/10/2024");
         browser.click("#next");
-        let closed = browser.wait_for_text("Đã báo cáo, đóng");
+        // The step names are all listed on the page; wait for the current one.
+        let closed = browser.wait_for_text("id=\"step\">Đã báo cáo, đóng");
         assert!(closed.contains("/GCN-HN.HCN"), "certificates are numbered");
 
         // Another commune's household: not found by page, nor by API.

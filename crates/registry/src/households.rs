@@ -376,24 +376,21 @@ impl Registry {
         .bind(year)
         .execute(&mut **tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        insert_assessment(
+            tx,
+            &AssessmentRow {
+                household_id,
+                year,
+                standard_id: &standard.id,
+                official: true,
+                status: c.status.code(),
+                deprived: &deprived,
+                score: c.score,
+                reason: &c.reason(standard).code,
+                inputs: inputs.to_string(),
+                survey_id,
+            },
         )
-        .bind(household_id)
-        .bind(year)
-        .bind(&standard.id)
-        .bind(1i64)
-        .bind(c.status.code())
-        .bind(i64::from(c.deprivation_count()))
-        .bind(deprived.join(";"))
-        .bind(i64::from(c.score.points))
-        .bind(i64::from(c.score.denominator))
-        .bind(&c.reason(standard).code)
-        .bind(inputs.to_string())
-        .bind(survey_id)
-        .bind(crate::now())
-        .execute(&mut **tx)
         .await?;
         audit(
             tx,
@@ -733,6 +730,49 @@ impl Registry {
             .fetch_all(&self.db.pool)
             .await?)
     }
+}
+
+/// One row of `assessments`.
+pub(crate) struct AssessmentRow<'a> {
+    pub household_id: i64,
+    pub year: i64,
+    pub standard_id: &'a str,
+    /// The official assessment of the year, or a what-if beside it.
+    pub official: bool,
+    pub status: &'a str,
+    pub deprived: &'a [&'a str],
+    pub score: standard::Score,
+    pub reason: &'a str,
+    /// The snapshot of what the assessment was computed from (JSON).
+    pub inputs: String,
+    pub survey_id: Option<i64>,
+}
+
+/// Inserts an assessment in the caller's transaction.
+pub(crate) async fn insert_assessment(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    row: &AssessmentRow<'_>,
+) -> Result<(), RegistryError> {
+    sqlx::query(
+        "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(row.household_id)
+    .bind(row.year)
+    .bind(row.standard_id)
+    .bind(i64::from(row.official))
+    .bind(row.status)
+    .bind(row.deprived.len() as i64)
+    .bind(row.deprived.join(";"))
+    .bind(i64::from(row.score.points))
+    .bind(i64::from(row.score.denominator))
+    .bind(row.reason)
+    .bind(&row.inputs)
+    .bind(row.survey_id)
+    .bind(crate::now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The fields of a household a form or a sheet can change.

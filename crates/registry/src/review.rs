@@ -19,6 +19,9 @@ pub const REQUEST_DAYS: i64 = 15;
 /// checked against the gazette).
 pub const POSTING_DAYS: i64 = 3;
 
+/// The columns of a [`Round`].
+const ROUND: &str = "SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds";
+
 /// The steps of a round, in order.
 pub const STEPS: [&str; 6] = [
     "surveys",
@@ -101,7 +104,7 @@ fn iso(date: &str) -> Result<String, RegistryError> {
 
 impl Registry {
     async fn round_for_write(&self, actor: &Actor, round_id: i64) -> Result<Round, RegistryError> {
-        let round: Round = sqlx::query_as("SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds WHERE id = $1")
+        let round: Round = sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} WHERE id = $1")))
             .bind(round_id)
             .fetch_optional(&self.db.pool)
             .await?
@@ -116,10 +119,11 @@ impl Registry {
         actor: &Actor,
         round_id: i64,
     ) -> Result<Option<(Round, Vec<Case>)>, RegistryError> {
-        let round: Option<Round> = sqlx::query_as("SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds WHERE id = $1")
-            .bind(round_id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let round: Option<Round> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} WHERE id = $1")))
+                .bind(round_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         let Some(round) = round else { return Ok(None) };
         if !self.scope(actor).await?.contains(round.commune_id) || !actor.role.sees_names() {
             return Ok(None);
@@ -138,9 +142,10 @@ impl Registry {
     /// The rounds the actor may see, newest first.
     pub async fn rounds(&self, actor: &Actor) -> Result<Vec<(Round, String)>, RegistryError> {
         let scope = self.scope(actor).await?;
-        let rows: Vec<Round> = sqlx::query_as("SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds ORDER BY id DESC")
-            .fetch_all(&self.db.pool)
-            .await?;
+        let rows: Vec<Round> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} ORDER BY id DESC")))
+                .fetch_all(&self.db.pool)
+                .await?;
         let units = self.units().await?;
         Ok(rows
             .into_iter()

@@ -167,24 +167,22 @@ impl Registry {
         .bind(year)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        let deprived_codes: Vec<&str> = deprived.iter().map(String::as_str).collect();
+        crate::households::insert_assessment(
+            &mut tx,
+            &crate::households::AssessmentRow {
+                household_id,
+                year,
+                standard_id: &standard.id,
+                official: true,
+                status: result.status.code(),
+                deprived: &deprived_codes,
+                score,
+                reason: &score_form.rules[result.rule].reason.code,
+                inputs: inputs.to_string(),
+                survey_id: Some(survey_id),
+            },
         )
-        .bind(household_id)
-        .bind(year)
-        .bind(&standard.id)
-        .bind(1i64)
-        .bind(result.status.code())
-        .bind(i64::from(deprivations.count()))
-        .bind(deprived.join(";"))
-        .bind(i64::from(score.points))
-        .bind(i64::from(score.denominator))
-        .bind(&score_form.rules[result.rule].reason.code)
-        .bind(inputs.to_string())
-        .bind(survey_id)
-        .bind(crate::now())
-        .execute(&mut *tx)
         .await?;
         audit(
             &mut tx,

@@ -149,24 +149,22 @@ impl Registry {
             .bind(&standard.id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        let deprived_codes: Vec<&str> = deprived.iter().map(String::as_str).collect();
+        crate::households::insert_assessment(
+            &mut tx,
+            &crate::households::AssessmentRow {
+                household_id,
+                year,
+                standard_id: &standard.id,
+                official: false,
+                status: c.status.code(),
+                deprived: &deprived_codes,
+                score: c.score,
+                reason: &c.reason(standard).code,
+                inputs: serde_json::to_string(&answers).unwrap_or_default(),
+                survey_id: Some(survey_id),
+            },
         )
-        .bind(household_id)
-        .bind(year)
-        .bind(&standard.id)
-        .bind(0i64)
-        .bind(c.status.code())
-        .bind(i64::from(c.deprivation_count()))
-        .bind(deprived.join(";"))
-        .bind(i64::from(c.score.points))
-        .bind(i64::from(c.score.denominator))
-        .bind(&c.reason(standard).code)
-        .bind(serde_json::to_string(&answers).unwrap_or_default())
-        .bind(survey_id)
-        .bind(crate::now())
-        .execute(&mut *tx)
         .await?;
         audit(
             &mut tx,

@@ -101,6 +101,42 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
 1865801,Thôn Phổ Đông,village,18658,,,,
 ";
 
+/// Two working adults; with `deprived`, no clean water, no latrine, no internet
+/// (three deprivations under 2022–2025).
+fn two_adults(income: i64, deprived: bool) -> standard::SurveyAnswers {
+    use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
+    SurveyAnswers {
+        members: vec![
+            MemberAnswers {
+                age: 40,
+                health_insurance: true,
+                diploma: Diploma::UpperSecondary,
+                work: Work::OwnAccount,
+                ..MemberAnswers::default()
+            };
+            2
+        ],
+        income_per_capita: income,
+        durable_walls: true,
+        durable_columns: true,
+        durable_roof: true,
+        living_area_m2: 40.0,
+        water: if deprived {
+            WaterSource::SurfaceWater
+        } else {
+            WaterSource::Tap
+        },
+        latrine: if deprived {
+            Latrine::OpenPit
+        } else {
+            Latrine::Septic
+        },
+        internet: !deprived,
+        tv: true,
+        ..SurveyAnswers::default()
+    }
+}
+
 async fn count(r: &Registry, table: &str) -> i64 {
     sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
         .fetch_one(r.db().pool())
@@ -1028,37 +1064,6 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         attendees: 20,
         minutes: minutes.into(),
     };
-    use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
-    let answers = |income: i64, deprived: bool| SurveyAnswers {
-        members: vec![
-            MemberAnswers {
-                age: 40,
-                health_insurance: true,
-                diploma: Diploma::UpperSecondary,
-                work: Work::OwnAccount,
-                ..MemberAnswers::default()
-            };
-            2
-        ],
-        income_per_capita: income,
-        durable_walls: true,
-        durable_columns: true,
-        durable_roof: true,
-        living_area_m2: 40.0,
-        water: if deprived {
-            WaterSource::SurfaceWater
-        } else {
-            WaterSource::Tap
-        },
-        latrine: if deprived {
-            Latrine::OpenPit
-        } else {
-            Latrine::Septic
-        },
-        internet: !deprived,
-        tv: true,
-        ..SurveyAnswers::default()
-    };
     for e in engines().await {
         let r = &e.registry;
         let dir = tempfile::tempdir().unwrap();
@@ -1089,7 +1094,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             (ids[2], 5_000_000, false),
             (ids[3], 5_000_000, false),
         ] {
-            r.record_survey(&admin(), id, 2023, &answers(income, deprived), s)
+            r.record_survey(&admin(), id, 2023, &two_adults(income, deprived), s)
                 .await
                 .unwrap();
         }
@@ -1139,13 +1144,13 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .unwrap_err()
             .to_string();
         assert!(err.contains("R1") && err.contains("chưa có phiếu"), "{err}");
-        r.record_survey(&clerk, ids[0], 2024, &answers(1_000_000, true), s)
+        r.record_survey(&clerk, ids[0], 2024, &two_adults(1_000_000, true), s)
             .await
             .unwrap();
-        r.record_survey(&clerk, ids[1], 2024, &answers(1_900_000, false), s)
+        r.record_survey(&clerk, ids[1], 2024, &two_adults(1_900_000, false), s)
             .await
             .unwrap();
-        r.record_survey(&clerk, ids[2], 2024, &answers(1_100_000, true), s)
+        r.record_survey(&clerk, ids[2], 2024, &two_adults(1_100_000, true), s)
             .await
             .unwrap();
         r.finish_surveys(&clerk, round).await.unwrap();
@@ -1224,7 +1229,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 .is_err(),
             "back at surveys"
         );
-        r.record_survey(&clerk, ids[2], 2024, &answers(1_100_000, true), s)
+        r.record_survey(&clerk, ids[2], 2024, &two_adults(1_100_000, true), s)
             .await
             .unwrap();
         r.finish_surveys(&clerk, round).await.unwrap();
@@ -1295,7 +1300,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         assert!(finals.iter().all(|f| f.2.ends_with("/GCN-HN.HCN")));
         // Closed: the year's assessments are locked; a commune officer cannot reopen.
         let err = r
-            .record_survey(&clerk, ids[0], 2024, &answers(5_000_000, false), s)
+            .record_survey(&clerk, ids[0], 2024, &two_adults(5_000_000, false), s)
             .await
             .unwrap_err();
         assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
@@ -1311,7 +1316,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         r.reopen_round(&district, round, "Sai sót số liệu hộ R1")
             .await
             .unwrap();
-        r.record_survey(&clerk, ids[0], 2024, &answers(1_000_000, true), s)
+        r.record_survey(&clerk, ids[0], 2024, &two_adults(1_000_000, true), s)
             .await
             .unwrap();
         let trail = r
@@ -1345,37 +1350,6 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
 #[tokio::test]
 async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines() {
     use registry::HouseholdQuery;
-    use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
-    let answers = |income: i64, deprived: bool| SurveyAnswers {
-        members: vec![
-            MemberAnswers {
-                age: 40,
-                health_insurance: true,
-                diploma: Diploma::UpperSecondary,
-                work: Work::OwnAccount,
-                ..MemberAnswers::default()
-            };
-            2
-        ],
-        income_per_capita: income,
-        durable_walls: true,
-        durable_columns: true,
-        durable_roof: true,
-        living_area_m2: 40.0,
-        water: if deprived {
-            WaterSource::SurfaceWater
-        } else {
-            WaterSource::Tap
-        },
-        latrine: if deprived {
-            Latrine::OpenPit
-        } else {
-            Latrine::Septic
-        },
-        internet: !deprived,
-        tv: true,
-        ..SurveyAnswers::default()
-    };
     for e in engines().await {
         let r = &e.registry;
         let dir = tempfile::tempdir().unwrap();
@@ -1406,7 +1380,7 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
         ] {
             for (id, poor) in ids.iter().zip(statuses) {
                 let income = if poor { 1_000_000 } else { 5_000_000 };
-                r.record_survey(&admin(), *id, year, &answers(income, poor), s)
+                r.record_survey(&admin(), *id, year, &two_adults(income, poor), s)
                     .await
                     .unwrap();
             }

@@ -131,6 +131,9 @@ pub struct RestoreArgs {
     /// Tệp sao lưu.
     #[arg(long)]
     from: PathBuf,
+    /// Thay cơ sở dữ liệu đang có bằng bản sao lưu.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand)]
@@ -346,7 +349,7 @@ pub fn restore(args: RestoreArgs) -> Result<()> {
         bail!("khôi phục PostgreSQL bằng pg_restore (xem README)");
     };
     runtime()?.block_on(async {
-        registry::restore_sqlite(&args.from, std::path::Path::new(path)).await?;
+        registry::restore_sqlite(&args.from, std::path::Path::new(path), args.force).await?;
         eprintln!("Đã khôi phục {} từ {}", path, args.from.display());
         Ok(())
     })

@@ -525,7 +525,24 @@ fn registry_commands_round_trip() {
         s(&write_units(dir.path(), "99,Tỉnh Mới,province,,,,,\n")),
     ]);
     assert!(ok(&["units", "list", "--db", &db]).contains("Tỉnh Mới"));
-    ok(&["restore", "--db", &db, "--from", s(&backup)]);
+    // Replacing a database needs --force; a truncated or foreign file is
+    // refused before anything is touched.
+    let e = fails(&["restore", "--db", &db, "--from", s(&backup)]);
+    assert!(e.contains("--force"), "{e}");
+    let bytes = std::fs::read(&backup).unwrap();
+    let truncated = dir.path().join("truncated.db");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let e = fails(&["restore", "--db", &db, "--from", s(&truncated), "--force"]);
+    assert!(e.contains("bị cắt cụt"), "{e}");
+    let foreign = dir.path().join("notes.txt");
+    std::fs::write(&foreign, "not a database at all, but long enough to have a header of a hundred bytes, yes indeed, quite long").unwrap();
+    let e = fails(&["restore", "--db", &db, "--from", s(&foreign), "--force"]);
+    assert!(e.contains("không phải tệp sao lưu"), "{e}");
+    assert!(
+        ok(&["units", "list", "--db", &db]).contains("Tỉnh Mới"),
+        "untouched"
+    );
+    ok(&["restore", "--db", &db, "--from", s(&backup), "--force"]);
     assert!(
         !ok(&["units", "list", "--db", &db]).contains("Tỉnh Mới"),
         "restored to the backup"

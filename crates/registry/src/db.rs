@@ -6,10 +6,19 @@
 //! `Any` driver. The registry stores only integers, floats, booleans and text
 //! (dates as ISO `yyyy-mm-dd`, times as RFC 3339 UTC), which `Any` carries
 //! without loss. The few DDL differences are tokens in the migrations.
+//!
+//! Writes go through [`Db::write`]. SQLite has one writer at a time, so the
+//! registry keeps one writer connection and queues its writers in the
+//! application (`BEGIN IMMEDIATE` on that connection), with a pool of readers
+//! beside it in WAL mode: a write never waits on a lock held by another write
+//! of this process, and never asks the pool for a second connection while it
+//! holds one. PostgreSQL writes through the same pool as it reads.
 
 use crate::error::RegistryError;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{Any, AnyPool, Connection, Executor, Transaction};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,71 +30,148 @@ pub enum Backend {
 /// A connection pool to the registry's database.
 #[derive(Debug, Clone)]
 pub struct Db {
+    /// Readers (and, on PostgreSQL, writers too).
     pub(crate) pool: AnyPool,
+    /// The one writer connection of SQLite; the same pool on PostgreSQL.
+    writer: AnyPool,
     backend: Backend,
+    sqlite_file: Option<PathBuf>,
+    /// A shared lock on `<database>.lock` while this process uses a SQLite
+    /// file, so that `restore` can tell the database is in use.
+    _in_use: Option<Arc<std::fs::File>>,
 }
+
+/// The file beside a SQLite database whose lock says it is in use
+/// (`.lock`) or that an import runs (`.import.lock`).
+fn lock_file(database: &Path, suffix: &str) -> Result<std::fs::File, RegistryError> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(suffix);
+    let path = PathBuf::from(name);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| RegistryError::Io {
+            file: path.display().to_string(),
+            source,
+        })
+}
+
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
 
 impl Db {
     /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, RegistryError> {
         install_default_drivers();
-        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite:") {
+        let (backend, url, file) = if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");
-            (Backend::Sqlite, format!("sqlite://{path}?mode=rwc"))
+            (
+                Backend::Sqlite,
+                format!("sqlite://{path}?mode=rwc"),
+                Some(PathBuf::from(path)),
+            )
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            (Backend::Postgres, url.to_string())
+            (Backend::Postgres, url.to_string(), None)
         } else {
             return Err(RegistryError::BadUrl(url.to_string()));
         };
-        let options = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
-                            .await?;
-                    }
-                    Ok(())
+        let in_use = match &file {
+            Some(path) => {
+                let lock = lock_file(path, ".lock")?;
+                if lock.try_lock_shared().is_err() {
+                    return Err(RegistryError::Forbidden(format!(
+                        "{}: cơ sở dữ liệu đang được khôi phục từ bản sao lưu; chờ lệnh restore xong",
+                        path.display()
+                    )));
+                }
+                Some(Arc::new(lock))
+            }
+            None => None,
+        };
+        let options = |connections: u32| {
+            AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                        }
+                        Ok(())
+                    })
                 })
-            });
-        let pool = options
-            .connect(&url)
-            .await
-            .map_err(|e| RegistryError::Connect(e.to_string()))?;
-        if backend == Backend::Sqlite {
-            // WAL is a property of the file: set once, kept.
-            pool.execute("PRAGMA journal_mode = WAL").await?;
-        }
-        Ok(Db { pool, backend })
+        };
+        let connect_error = |e: sqlx::Error| RegistryError::Connect(e.to_string());
+        let (pool, writer) = match backend {
+            Backend::Sqlite => {
+                let writer = options(1).connect(&url).await.map_err(connect_error)?;
+                // WAL is a property of the file: set once, kept. Readers then
+                // never wait for the writer.
+                writer.execute("PRAGMA journal_mode = WAL").await?;
+                let pool = options(4).connect(&url).await.map_err(connect_error)?;
+                (pool, writer)
+            }
+            Backend::Postgres => {
+                let pool = options(8).connect(&url).await.map_err(connect_error)?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Db {
+            pool,
+            writer,
+            backend,
+            sqlite_file: file,
+            _in_use: in_use,
+        })
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
+    /// The readers' pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so what it reads stays true until it commits.
+    pub async fn write(&self) -> Result<Transaction<'static, Any>, RegistryError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
+        })
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Applies the migrations not yet applied, each in its own transaction.
     /// Returns how many were applied.
     pub async fn migrate(&self) -> Result<usize, RegistryError> {
-        self.pool
+        self.writer
             .execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
             )
             .await?;
-        let applied: Vec<i64> =
-            sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
-                .fetch_all(&self.pool)
-                .await?;
         let mut count = 0;
         for (version, name, ddl) in crate::schema::MIGRATIONS {
-            if applied.contains(&version) {
+            let mut tx = self.write().await?;
+            // Read inside the transaction: two processes starting at once
+            // must not both apply a migration.
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(version)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if applied.is_some() {
                 continue;
             }
-            let mut tx = self.pool.begin().await?;
             for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 let statement = self.dialect(statement);
                 // The migrations are constants of this crate.
@@ -121,10 +207,85 @@ impl Db {
     }
 }
 
+/// Held while an import runs: a second import waits its turn (and is told
+/// so) instead of failing on a lock or on codes the first one is creating.
+pub struct ImportTurn {
+    _file: Option<std::fs::File>,
+    _connection: Option<sqlx::AnyConnection>,
+}
+
+/// The advisory lock key of imports on PostgreSQL ("giamngheo import").
+const IMPORT_LOCK_KEY: i64 = 0x6769_616d_6e67;
+
+impl Db {
+    /// Waits until no other import runs on this database, then holds the
+    /// turn until the returned value is dropped. `waiting` is called once if
+    /// another import is running.
+    pub async fn import_turn(
+        &self,
+        waiting: &(dyn Fn() + Sync),
+    ) -> Result<ImportTurn, RegistryError> {
+        match self.backend {
+            Backend::Sqlite => {
+                let Some(database) = self.sqlite_path() else {
+                    return Ok(ImportTurn {
+                        _file: None,
+                        _connection: None,
+                    });
+                };
+                let file = lock_file(&database, ".import.lock")?;
+                if file.try_lock().is_err() {
+                    waiting();
+                    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                        .await
+                        .map_err(|e| RegistryError::Connect(e.to_string()))?
+                        .map_err(|source| RegistryError::Io {
+                            file: format!("{}.import.lock", database.display()),
+                            source,
+                        })?;
+                    return Ok(ImportTurn {
+                        _file: Some(file),
+                        _connection: None,
+                    });
+                }
+                Ok(ImportTurn {
+                    _file: Some(file),
+                    _connection: None,
+                })
+            }
+            Backend::Postgres => {
+                // A session lock on a connection of its own, released when the
+                // connection closes with the turn.
+                let mut connection = self.pool.acquire().await?.detach();
+                let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(IMPORT_LOCK_KEY)
+                    .fetch_one(&mut connection)
+                    .await?;
+                if !free {
+                    waiting();
+                    sqlx::query("SELECT pg_advisory_lock($1)")
+                        .bind(IMPORT_LOCK_KEY)
+                        .execute(&mut connection)
+                        .await?;
+                }
+                Ok(ImportTurn {
+                    _file: None,
+                    _connection: Some(connection),
+                })
+            }
+        }
+    }
+
+    /// The file of a SQLite database.
+    fn sqlite_path(&self) -> Option<PathBuf> {
+        self.sqlite_file.clone()
+    }
+}
+
 impl Db {
     /// A consistent copy of a SQLite database, taken while it is in use
     /// (`VACUUM INTO`). PostgreSQL is backed up with pg_dump (see README).
-    pub async fn backup(&self, out: &std::path::Path) -> Result<(), RegistryError> {
+    pub async fn backup(&self, out: &Path) -> Result<(), RegistryError> {
         if self.backend == Backend::Postgres {
             return Err(RegistryError::Forbidden(
                 "với PostgreSQL hãy dùng pg_dump -Fc -f TỆP postgres://… (xem README)".into(),
@@ -177,46 +338,126 @@ impl Db {
     }
 }
 
+/// Why a file is not a usable SQLite backup, from its 100-byte header: the
+/// magic string, and the size the header announces (page size × page count)
+/// against the size on disk, which catches a truncated copy.
+fn backup_header_problem(path: &Path) -> Result<Option<String>, std::io::Error> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut header = [0u8; 100];
+    let mut read = 0;
+    while read < header.len() {
+        let n = file.read(&mut header[read..])?;
+        if n == 0 {
+            break;
+        }
+        read += n;
+    }
+    if read < header.len() || &header[..16] != b"SQLite format 3\0" {
+        return Ok(Some(
+            "không phải tệp sao lưu của giamngheo (không phải cơ sở dữ liệu SQLite)".into(),
+        ));
+    }
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    };
+    let pages = u64::from(u32::from_be_bytes([
+        header[28], header[29], header[30], header[31],
+    ]));
+    let expected = page_size * pages;
+    if pages > 0 && size < expected {
+        return Ok(Some(format!(
+            "tệp sao lưu bị cắt cụt: có {size} byte, cần {expected} byte; chép lại bản sao lưu đầy đủ"
+        )));
+    }
+    Ok(None)
+}
+
 /// Replaces the SQLite database at `target` by a backup, after checking the
-/// backup's integrity. Nothing may be using the target meanwhile.
+/// backup (its header and size, `PRAGMA integrity_check`, and that it is a
+/// giamngheo database). Refuses while any giamngheo process uses the target
+/// (its lock file), and refuses to replace an existing database unless
+/// `force`. Nothing is touched until the backup has passed every check.
 pub async fn restore_sqlite(
-    backup: &std::path::Path,
-    target: &std::path::Path,
+    backup: &Path,
+    target: &Path,
+    force: bool,
 ) -> Result<(), RegistryError> {
-    let io = |file: &std::path::Path, source| RegistryError::Io {
+    let io = |file: &Path, source| RegistryError::Io {
         file: file.display().to_string(),
         source,
     };
-    if !backup.exists() {
+    let bad =
+        |problem: String| RegistryError::Invalid(vec![format!("{}: {problem}", backup.display())]);
+    if !backup.is_file() {
         return Err(RegistryError::NotFound(format!(
             "tệp sao lưu {}",
             backup.display()
         )));
     }
-    let check = Db::connect(&format!("sqlite:{}", backup.display())).await?;
-    let verdict = check.integrity_check().await?;
-    check.pool.close().await;
-    if verdict != "ok" {
-        return Err(RegistryError::Invalid(vec![format!(
-            "{}: tệp sao lưu hỏng: {verdict}",
-            backup.display()
-        )]));
+    if let Some(problem) = backup_header_problem(backup).map_err(|e| io(backup, e))? {
+        return Err(bad(problem));
+    }
+    install_default_drivers();
+    let mut check = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", backup.display()))
+        .await
+        .map_err(|e| bad(format!("không mở được tệp sao lưu: {e}")))?;
+    let verdict: Result<Vec<String>, _> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&mut check)
+        .await;
+    let verdict = verdict.map_err(|e| bad(format!("tệp sao lưu hỏng: {e}")))?;
+    if verdict.join("; ") != "ok" {
+        return Err(bad(format!("tệp sao lưu hỏng: {}", verdict.join("; "))));
+    }
+    let migrated: Result<i64, _> = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+        .fetch_one(&mut check)
+        .await;
+    let newest: i64 = crate::schema::MIGRATIONS.len() as i64;
+    match migrated {
+        Err(_) | Ok(0) => {
+            return Err(bad("không phải tệp sao lưu của giamngheo".into()));
+        }
+        Ok(n) if n > newest => {
+            return Err(bad(format!(
+                "bản sao lưu của một phiên bản giamngheo mới hơn ({n} bước nâng cấp, bản này biết {newest}); dùng phiên bản mới hơn để khôi phục"
+            )));
+        }
+        Ok(_) => {}
+    }
+    let _ = check.close().await;
+
+    // Nobody may be using the target while it is replaced.
+    let lock = lock_file(target, ".lock")?;
+    if lock.try_lock().is_err() {
+        return Err(RegistryError::Forbidden(format!(
+            "{} đang được dùng (máy chủ giamngheo hay một lệnh khác đang mở nó); dừng máy chủ rồi khôi phục",
+            target.display()
+        )));
+    }
+    if target.exists() && !force {
+        return Err(RegistryError::Forbidden(format!(
+            "{} đã có dữ liệu; khôi phục sẽ thay toàn bộ dữ liệu này bằng bản sao lưu. Thêm --force nếu đúng là muốn thay",
+            target.display()
+        )));
     }
     let dir = target
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+        .unwrap_or(Path::new("."));
     let temp = tempfile::Builder::new()
         .prefix(".giamngheo-restore-")
         .tempfile_in(dir)
         .map_err(|e| io(target, e))?;
     std::fs::copy(backup, temp.path()).map_err(|e| io(backup, e))?;
     for suffix in ["-wal", "-shm"] {
-        let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        let side = PathBuf::from(format!("{}{suffix}", target.display()));
         if side.exists() {
             std::fs::remove_file(&side).map_err(|e| io(&side, e))?;
         }
     }
     temp.persist(target).map_err(|e| io(target, e.error))?;
+    drop(lock);
     Ok(())
 }

@@ -149,7 +149,7 @@ impl Registry {
             let area = if *town { Area::Urban } else { Area::Rural };
             let median: f64 = if *town { 4_300_000.0 } else { 2_900_000.0 };
             let commune_shift = rng.random_range(-0.25..0.15);
-            let mut tx = self.db.pool.begin().await?;
+            let mut tx = self.db.write().await?;
             for _ in 0..count {
                 number += 1;
                 let v = rng.random_range(0..village_ids.len());

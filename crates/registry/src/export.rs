@@ -146,7 +146,7 @@ impl Registry {
             &rows,
             &members,
         )?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         audit(
             &mut tx,
             actor,

@@ -145,6 +145,7 @@ impl Registry {
         year: i64,
         dry_run: bool,
     ) -> Result<ImportSummary, RegistryError> {
+        let _turn = self.import_turn().await?;
         let input = Input::open(path)?;
         let options = ReadOptions {
             ids: true,
@@ -236,7 +237,7 @@ impl Registry {
             .map(|(code, id, c, v)| (code, (id, c, v)))
             .collect();
         let mut summary = ImportSummary::default();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let now = crate::now();
         for (r, commune_id, village_id) in resolved {
             let id = match existing.get(&r.code) {
@@ -355,7 +356,7 @@ impl Registry {
         survey_id: Option<i64>,
         inputs: &serde_json::Value,
     ) -> Result<(), RegistryError> {
-        if self.locked(unit_id, year).await? {
+        if crate::review::locked_in(tx, unit_id, year).await? {
             return Err(RegistryError::Forbidden(format!(
                 "đợt rà soát năm {year} của xã đã đóng; cán bộ huyện mở lại đợt trước khi sửa kết quả"
             )));
@@ -392,6 +393,7 @@ impl Registry {
             },
         )
         .await?;
+        crate::review::surveyed_again(tx, household_id, year).await?;
         audit(
             tx,
             actor,
@@ -432,7 +434,7 @@ impl Registry {
                     .id,
             ),
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let id = insert_household(&mut tx, actor, commune.id, village_id, new).await?;
         tx.commit().await?;
         Ok(id)
@@ -481,7 +483,7 @@ impl Registry {
             address: wanted.address.clone(),
             phone: wanted.phone.clone(),
         };
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let changed = update_household_tx(
             &mut tx,
             actor,
@@ -514,7 +516,7 @@ impl Registry {
             .map(|u| (u.code.as_str(), (u.id, u.parent_id)))
             .collect();
         let mut checked = BTreeSet::new();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         for h in new {
             let commune = *communes
                 .get(h.commune_code.as_str())
@@ -581,7 +583,7 @@ impl Registry {
         if !problems.is_empty() {
             return Err(RegistryError::Invalid(problems));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let id = insert_member(&mut tx, actor, household_id, &code, commune_id, m, birth).await?;
         tx.commit().await?;
         Ok(id)

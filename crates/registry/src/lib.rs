@@ -10,6 +10,7 @@ mod demo;
 mod error;
 mod export;
 mod households;
+pub mod limits;
 mod movements;
 mod review;
 mod schema;
@@ -30,7 +31,8 @@ pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, write_lis
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
 pub use review::{
-    Case, Complaint, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Round, STEPS, Vote,
+    Case, Complaint, MINUTES_MAX_BYTES, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Resurvey,
+    Round, STEPS, Vote, safe_file_name, sniff_minutes,
 };
 pub use score_form::{ScoreFormAnswers, ScoreFormResult};
 pub use service::{Actor, AuditEntry, Registry, Role, Scope};

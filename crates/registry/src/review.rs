@@ -64,6 +64,58 @@ pub struct Case {
     pub recheck_outcome: Option<String>,
     pub final_status: Option<String>,
     pub certificate: Option<String>,
+    /// Sent back to survey by the meeting: waiting for a new survey (1) or,
+    /// surveyed again, for a new vote (2); 0 otherwise.
+    pub resurvey: i64,
+    #[serde(skip)]
+    pub head_sort: String,
+}
+
+/// Where a case stands after the village meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resurvey {
+    No = 0,
+    /// Less than half the attendees agreed: survey again.
+    WaitingForSurvey = 1,
+    /// Surveyed again: the next meeting must vote on it.
+    WaitingForVote = 2,
+}
+
+impl Case {
+    pub fn resurvey(&self) -> Resurvey {
+        match self.resurvey {
+            1 => Resurvey::WaitingForSurvey,
+            2 => Resurvey::WaitingForVote,
+            _ => Resurvey::No,
+        }
+    }
+}
+
+/// The columns of a [`Case`].
+const CASES: &str = "SELECT c.household_id, h.code, h.head_name, v.name AS village, c.origin, c.proposed_status, c.agreeing, c.complaint, c.recheck_outcome, c.final_status, c.certificate, c.resurvey, h.head_sort \
+     FROM review_cases c JOIN households h ON h.id = c.household_id LEFT JOIN units v ON v.id = h.village_id \
+     WHERE c.round_id = $1";
+
+/// The cases of a round in the order of its printed lists: by village (with
+/// numbers as numbers: Thôn 2 before Thôn 10), then as official lists sort
+/// names. Certificates are numbered in this order.
+async fn ordered_cases(
+    conn: &mut sqlx::AnyConnection,
+    round_id: i64,
+) -> Result<Vec<Case>, RegistryError> {
+    let mut cases: Vec<Case> = sqlx::query_as(CASES).bind(round_id).fetch_all(conn).await?;
+    cases.sort_by_cached_key(|c| {
+        (
+            vntext::natural_sort_key(c.village.as_deref().unwrap_or("")),
+            c.head_sort.clone(),
+            c.code.clone(),
+        )
+    });
+    Ok(cases)
+}
+
+fn household_label(c: &Case) -> String {
+    format!("hộ {} ({})", c.code, c.head_name)
 }
 
 /// One vote of the village meeting: how many attendees agreed with the
@@ -96,6 +148,8 @@ fn invalid(problem: impl Into<String>) -> RegistryError {
     RegistryError::Invalid(vec![problem.into()])
 }
 
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 fn iso(date: &str) -> Result<String, RegistryError> {
     vntext::parse_date(date)
         .map(|d| d.format("%Y-%m-%d").to_string())
@@ -103,14 +157,22 @@ fn iso(date: &str) -> Result<String, RegistryError> {
 }
 
 impl Registry {
-    async fn round_for_write(&self, actor: &Actor, round_id: i64) -> Result<Round, RegistryError> {
+    /// A write transaction on a round the actor may change, with the round
+    /// as the transaction reads it (so a step is decided on its current
+    /// state, not on one another request has just changed).
+    async fn round_for_write(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+    ) -> Result<(Tx, Round), RegistryError> {
+        let mut tx = self.db.write().await?;
         let round: Round = sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} WHERE id = $1")))
             .bind(round_id)
-            .fetch_optional(&self.db.pool)
+            .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("đợt rà soát số {round_id}")))?;
         self.check_write(actor, round.commune_id).await?;
-        Ok(round)
+        Ok((tx, round))
     }
 
     /// A round, if the actor may see it.
@@ -128,14 +190,8 @@ impl Registry {
         if !self.scope(actor).await?.contains(round.commune_id) || !actor.role.sees_names() {
             return Ok(None);
         }
-        let cases = sqlx::query_as(
-            "SELECT c.household_id, h.code, h.head_name, v.name AS village, c.origin, c.proposed_status, c.agreeing, c.complaint, c.recheck_outcome, c.final_status, c.certificate \
-             FROM review_cases c JOIN households h ON h.id = c.household_id LEFT JOIN units v ON v.id = h.village_id \
-             WHERE c.round_id = $1 ORDER BY v.name, h.head_sort, h.code",
-        )
-        .bind(round_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let mut conn = self.db.pool.acquire().await?;
+        let cases = ordered_cases(&mut conn, round_id).await?;
         Ok(Some((round, cases)))
     }
 
@@ -163,12 +219,8 @@ impl Registry {
     /// Whether the official assessments of a commune and year are locked by
     /// a closed round.
     pub async fn locked(&self, commune_id: i64, year: i64) -> Result<bool, RegistryError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2 AND step = 'closed'")
-            .bind(commune_id)
-            .bind(year)
-            .fetch_one(&self.db.pool)
-            .await?;
-        Ok(n > 0)
+        let mut conn = self.db.pool.acquire().await?;
+        locked_in(&mut conn, commune_id, year).await
     }
 
     /// A household's request: form "01" (to be reviewed) or "04" (to be
@@ -198,7 +250,7 @@ impl Registry {
             ))
         })?;
         let deadline = day + chrono::Duration::days(REQUEST_DAYS);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO requests (household_id, form, submitted_on, deadline, status) VALUES ($1, $2, $3, $4, 'pending') RETURNING id",
         )
@@ -239,7 +291,7 @@ impl Registry {
         if !accept && reason.trim().is_empty() {
             return Err(invalid("từ chối phải ghi rõ lý do"));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         sqlx::query(
             "UPDATE requests SET status = $1, refusal_reason = $2, decided_at = $3 WHERE id = $4",
         )
@@ -318,7 +370,7 @@ impl Registry {
         )))
         .fetch_all(&self.db.pool)
         .await?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let round: i64 = sqlx::query_scalar(
             "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by) VALUES ($1, $2, $3, 'surveys', $4, $5) RETURNING id",
         )
@@ -408,30 +460,41 @@ impl Registry {
     }
 
     /// Surveys done: every case has its official assessment of the year,
-    /// which becomes the proposed status. Moves to the meeting.
+    /// which becomes the proposed status, and every case the meeting sent
+    /// back has been surveyed again. Moves to the meeting.
     pub async fn finish_surveys(&self, actor: &Actor, round_id: i64) -> Result<(), RegistryError> {
-        let round = self.round_for_write(actor, round_id).await?;
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "surveys")?;
-        let missing: Vec<String> = sqlx::query_scalar(
-            "SELECT h.code FROM review_cases c JOIN households h ON h.id = c.household_id \
+        let missing: Vec<(String, String)> = sqlx::query_as(
+            "SELECT h.code, h.head_name FROM review_cases c JOIN households h ON h.id = c.household_id \
              LEFT JOIN assessments a ON a.household_id = c.household_id AND a.year = $2 AND a.official = 1 \
              WHERE c.round_id = $1 AND a.id IS NULL ORDER BY h.code",
         )
         .bind(round.id)
         .bind(round.year)
-        .fetch_all(&self.db.pool)
+        .fetch_all(&mut *tx)
         .await?;
-        if !missing.is_empty() {
-            return Err(RegistryError::Invalid(
-                missing
-                    .iter()
-                    .map(|c| format!("hộ {c} chưa có phiếu khảo sát năm {}", round.year))
-                    .collect(),
-            ));
+        let mut problems: Vec<String> = missing
+            .iter()
+            .map(|(c, n)| format!("hộ {c} ({n}) chưa có phiếu khảo sát năm {}", round.year))
+            .collect();
+        let cases = ordered_cases(&mut tx, round.id).await?;
+        problems.extend(
+            cases
+                .iter()
+                .filter(|c| c.resurvey() == Resurvey::WaitingForSurvey)
+                .map(|c| {
+                    format!(
+                        "{} phải khảo sát lại (chưa đủ một nửa người dự họp đồng ý) trước khi họp lại",
+                        household_label(c)
+                    )
+                }),
+        );
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
         }
-        let mut tx = self.db.pool.begin().await?;
         sqlx::query(
-            "UPDATE review_cases SET proposed_status = (SELECT a.status FROM assessments a WHERE a.household_id = review_cases.household_id AND a.year = $2 AND a.official = 1), agreeing = NULL \
+            "UPDATE review_cases SET proposed_status = (SELECT a.status FROM assessments a WHERE a.household_id = review_cases.household_id AND a.year = $2 AND a.official = 1) \
              WHERE round_id = $1",
         )
         .bind(round.id)
@@ -445,7 +508,10 @@ impl Registry {
     }
 
     /// The village meeting: a case stands when at least half the attendees
-    /// agree; the others go back to survey (the round returns to surveys).
+    /// agree. Every case not yet voted on (or surveyed again since) needs a
+    /// vote. A case below half goes back to survey, and the round with it,
+    /// until it has a new survey and a new vote. Returns the households sent
+    /// back.
     pub async fn record_meeting(
         &self,
         actor: &Actor,
@@ -459,42 +525,74 @@ impl Registry {
             meeting.attendees,
             meeting.minutes.as_str(),
         );
-        let round = self.round_for_write(actor, round_id).await?;
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "meeting")?;
+        let mut problems = Vec::new();
         if attendees <= 0 {
-            return Err(invalid("số người dự họp phải lớn hơn 0"));
+            problems.push("số người dự họp: phải lớn hơn 0".to_string());
         }
         if chair.trim().is_empty() {
-            return Err(invalid("ghi tên người chủ trì (trưởng thôn)"));
+            problems.push("người chủ trì: ghi tên người chủ trì (trưởng thôn)".to_string());
         }
         if minutes.trim().is_empty() {
-            return Err(invalid("cần biên bản cuộc họp"));
+            problems.push("biên bản: cần biên bản cuộc họp".to_string());
         }
-        if let Some(v) = votes
-            .iter()
-            .find(|v| v.agreeing < 0 || v.agreeing > attendees)
-        {
-            return Err(invalid(format!(
-                "số người đồng ý ({}) phải từ 0 đến số người dự họp ({attendees})",
-                v.agreeing
-            )));
+        let date = match iso(date) {
+            Ok(d) => Some(d),
+            Err(_) => {
+                problems.push(format!("ngày họp: \"{date}\" không đúng dạng dd/mm/yyyy"));
+                None
+            }
+        };
+        let cases = ordered_cases(&mut tx, round.id).await?;
+        for v in votes {
+            match cases.iter().find(|c| c.household_id == v.household_id) {
+                None => problems.push(format!(
+                    "hộ số {} không có trong đợt rà soát này",
+                    v.household_id
+                )),
+                Some(c) if v.agreeing < 0 || (attendees > 0 && v.agreeing > attendees) => problems
+                    .push(format!(
+                        "{}: số người đồng ý ({}) phải từ 0 đến số người dự họp ({attendees})",
+                        household_label(c),
+                        v.agreeing
+                    )),
+                Some(_) => {}
+            }
         }
-        let date = iso(date)?;
-        let mut tx = self.db.pool.begin().await?;
+        for c in &cases {
+            let voted = votes.iter().any(|v| v.household_id == c.household_id);
+            if !voted && (c.agreeing.is_none() || c.resurvey() != Resurvey::No) {
+                problems.push(format!(
+                    "{}: ghi số người đồng ý với kết quả khảo sát",
+                    household_label(c)
+                ));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+        let date = date.unwrap_or_default();
         let mut back = Vec::new();
         for v in votes {
+            // ≥ 50 % of attendees: 2·agreeing ≥ attendees, in integers.
+            let passed = 2 * v.agreeing >= attendees;
+            if !passed {
+                back.push(v.household_id);
+            }
             sqlx::query(
-                "UPDATE review_cases SET agreeing = $1 WHERE round_id = $2 AND household_id = $3",
+                "UPDATE review_cases SET agreeing = $1, resurvey = $2 WHERE round_id = $3 AND household_id = $4",
             )
             .bind(v.agreeing)
+            .bind(if passed {
+                Resurvey::No as i64
+            } else {
+                Resurvey::WaitingForSurvey as i64
+            })
             .bind(round.id)
             .bind(v.household_id)
             .execute(&mut *tx)
             .await?;
-            // ≥ 50 % of attendees: 2·agreeing ≥ attendees, in integers.
-            if 2 * v.agreeing < attendees {
-                back.push(v.household_id);
-            }
         }
         sqlx::query("UPDATE review_rounds SET meeting_date = $1, meeting_chair = $2, meeting_attendees = $3, minutes = $4 WHERE id = $5")
             .bind(&date)
@@ -504,12 +602,17 @@ impl Registry {
             .bind(round.id)
             .execute(&mut *tx)
             .await?;
+        let named: Vec<String> = cases
+            .iter()
+            .filter(|c| back.contains(&c.household_id))
+            .map(household_label)
+            .collect();
         let next = if back.is_empty() {
             "posting"
         } else {
             "surveys"
         };
-        self.set_step(&mut tx, actor, &round, next, json!({"meeting_date": date, "chair": chair, "attendees": attendees, "back_to_survey": back})).await?;
+        self.set_step(&mut tx, actor, &round, next, json!({"meeting_date": date, "chair": chair, "attendees": attendees, "back_to_survey": named})).await?;
         tx.commit().await?;
         Ok(back)
     }
@@ -522,14 +625,17 @@ impl Registry {
         start: &str,
         days: Option<i64>,
     ) -> Result<(), RegistryError> {
-        let round = self.round_for_write(actor, round_id).await?;
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "posting")?;
-        let start = iso(start)?;
+        let start = iso(start).map_err(|_| {
+            invalid(format!(
+                "ngày bắt đầu niêm yết: \"{start}\" không đúng dạng dd/mm/yyyy"
+            ))
+        })?;
         let days = days.unwrap_or(POSTING_DAYS);
-        if days <= 0 {
-            return Err(invalid("số ngày niêm yết phải lớn hơn 0"));
+        if !(1..=30).contains(&days) {
+            return Err(invalid("số ngày niêm yết: từ 1 đến 30 ngày làm việc"));
         }
-        let mut tx = self.db.pool.begin().await?;
         sqlx::query("UPDATE review_rounds SET posting_start = $1, posting_days = $2 WHERE id = $3")
             .bind(&start)
             .bind(days)
@@ -555,7 +661,7 @@ impl Registry {
         round_id: i64,
         complaints: &[Complaint],
     ) -> Result<(), RegistryError> {
-        let round = self.round_for_write(actor, round_id).await?;
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "complaints")?;
         if let Some(c) = complaints.iter().find(|c| {
             standard::Status::ALL
@@ -567,7 +673,16 @@ impl Registry {
                 c.recheck_status
             )));
         }
-        let mut tx = self.db.pool.begin().await?;
+        if let Some(c) = complaints
+            .iter()
+            .find(|c| c.complaint.chars().count() > crate::limits::LONG_TEXT)
+        {
+            return Err(invalid(format!(
+                "nội dung khiếu nại của hộ số {}: tối đa {} ký tự",
+                c.household_id,
+                crate::limits::LONG_TEXT
+            )));
+        }
         for c in complaints {
             let n = sqlx::query("UPDATE review_cases SET complaint = $1, recheck_outcome = $2 WHERE round_id = $3 AND household_id = $4")
                 .bind(vntext::nfc(&c.complaint))
@@ -592,9 +707,10 @@ impl Registry {
     }
 
     /// The commune's recognition: the decision, the final statuses (the
-    /// re-check's where there was one) and the certificates of poor and
-    /// near-poor households, numbered "n/GCN-HN.HCN". Returns the number of
-    /// certificates.
+    /// re-check's where there was one), which become the official results of
+    /// the year, and the certificates of poor and near-poor households,
+    /// numbered "n/GCN-HN.HCN" in the order of the printed list. Returns the
+    /// number of certificates.
     pub async fn recognise(
         &self,
         actor: &Actor,
@@ -602,21 +718,35 @@ impl Registry {
         decision_number: &str,
         decision_date: &str,
     ) -> Result<usize, RegistryError> {
-        let round = self.round_for_write(actor, round_id).await?;
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "recognition")?;
-        if decision_number.trim().is_empty() {
-            return Err(invalid("ghi số quyết định công nhận"));
+        let mut problems = Vec::new();
+        let decision_number = vntext::nfc(decision_number);
+        if decision_number.is_empty() {
+            problems.push("số quyết định: ghi số quyết định công nhận".to_string());
+        } else if decision_number.chars().count() > crate::limits::SHORT_TEXT {
+            problems.push(format!(
+                "số quyết định: tối đa {} ký tự",
+                crate::limits::SHORT_TEXT
+            ));
         }
-        let date = iso(decision_date)?;
-        let cases: Vec<(i64, Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT c.household_id, c.proposed_status, c.recheck_outcome FROM review_cases c JOIN households h ON h.id = c.household_id WHERE c.round_id = $1 ORDER BY h.code")
-                .bind(round.id)
-                .fetch_all(&self.db.pool)
-                .await?;
-        let mut tx = self.db.pool.begin().await?;
+        let date = iso(decision_date).map_err(|_| {
+            problems.push(format!(
+                "ngày quyết định: \"{decision_date}\" không đúng dạng dd/mm/yyyy"
+            ))
+        });
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+        let date = date.unwrap_or_default();
+        let cases = ordered_cases(&mut tx, round.id).await?;
         let mut number = 0;
-        for (household, proposed, recheck) in cases {
-            let status = recheck.or(proposed).unwrap_or_else(|| "not_poor".into());
+        for c in &cases {
+            let status = c
+                .recheck_outcome
+                .clone()
+                .or_else(|| c.proposed_status.clone())
+                .unwrap_or_else(|| "not_poor".into());
             let certificate = matches!(status.as_str(), "poor" | "near_poor").then(|| {
                 number += 1;
                 format!("{number}/GCN-HN.HCN")
@@ -625,14 +755,53 @@ impl Registry {
                 .bind(&status)
                 .bind(&certificate)
                 .bind(round.id)
-                .bind(household)
+                .bind(c.household_id)
                 .execute(&mut *tx)
                 .await?;
+            // What the commune recognises is the official result of the year.
+            let official: Option<(String, Option<String>)> = sqlx::query_as(
+                "SELECT status, surveyed_status FROM assessments WHERE household_id = $1 AND year = $2 AND official = 1",
+            )
+            .bind(c.household_id)
+            .bind(round.year)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match official {
+                Some((current, _)) if current == status => {}
+                Some((current, surveyed)) => {
+                    sqlx::query(
+                        "UPDATE assessments SET status = $1, surveyed_status = $2, reason = 'recognised' WHERE household_id = $3 AND year = $4 AND official = 1",
+                    )
+                    .bind(&status)
+                    .bind(surveyed.unwrap_or_else(|| current.clone()))
+                    .bind(c.household_id)
+                    .bind(round.year)
+                    .execute(&mut *tx)
+                    .await?;
+                    audit(
+                        &mut tx,
+                        actor,
+                        "recognise",
+                        "household",
+                        &c.code,
+                        Some(round.commune_id),
+                        json!({"year": round.year, "status": [current, status], "decision": decision_number}),
+                    )
+                    .await?;
+                }
+                None => {
+                    return Err(invalid(format!(
+                        "{} chưa có kết quả rà soát năm {}",
+                        household_label(c),
+                        round.year
+                    )));
+                }
+            }
         }
         sqlx::query(
             "UPDATE review_rounds SET decision_number = $1, decision_date = $2 WHERE id = $3",
         )
-        .bind(decision_number.trim())
+        .bind(&decision_number)
         .bind(&date)
         .bind(round.id)
         .execute(&mut *tx)
@@ -669,12 +838,17 @@ impl Registry {
                 "chỉ cán bộ huyện được mở lại đợt rà soát".into(),
             ));
         }
-        let round = self.round_for_write(actor, round_id).await?;
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "closed")?;
         if reason.trim().is_empty() {
-            return Err(invalid("ghi lý do mở lại"));
+            return Err(invalid("lý do: ghi lý do mở lại"));
         }
-        let mut tx = self.db.pool.begin().await?;
+        if reason.chars().count() > crate::limits::LONG_TEXT {
+            return Err(invalid(format!(
+                "lý do: tối đa {} ký tự",
+                crate::limits::LONG_TEXT
+            )));
+        }
         sqlx::query("UPDATE review_rounds SET closed_at = NULL, closed_by = NULL WHERE id = $1")
             .bind(round.id)
             .execute(&mut *tx)
@@ -690,6 +864,41 @@ impl Registry {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Whether a closed round locks the official assessments of a commune and
+/// year, read on the caller's connection (inside a write, its transaction).
+pub(crate) async fn locked_in(
+    conn: &mut sqlx::AnyConnection,
+    commune_id: i64,
+    year: i64,
+) -> Result<bool, RegistryError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2 AND step = 'closed'",
+    )
+    .bind(commune_id)
+    .bind(year)
+    .fetch_one(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A new official assessment of a household for a year: a case the meeting
+/// sent back to survey is now surveyed again and waits for a new vote.
+pub(crate) async fn surveyed_again(
+    conn: &mut sqlx::AnyConnection,
+    household_id: i64,
+    year: i64,
+) -> Result<(), RegistryError> {
+    sqlx::query(
+        "UPDATE review_cases SET resurvey = 2, agreeing = NULL WHERE household_id = $1 AND resurvey = 1 \
+         AND round_id IN (SELECT id FROM review_rounds WHERE year = $2 AND step <> 'closed')",
+    )
+    .bind(household_id)
+    .bind(year)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A household's request as its page shows it.
@@ -725,30 +934,78 @@ impl Registry {
 /// Most minutes a scanned file may weigh.
 pub const MINUTES_MAX_BYTES: usize = 10 << 20;
 
+/// The kinds of file the minutes may be, told by their first bytes (never by
+/// what the uploading browser claims).
+pub fn sniff_minutes(data: &[u8]) -> Option<(&'static str, &'static str)> {
+    if data.starts_with(b"%PDF-") {
+        Some(("application/pdf", "pdf"))
+    } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if data.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(("image/png", "png"))
+    } else {
+        None
+    }
+}
+
+/// A file name safe to store and to send back: the last path component, no
+/// control or bidirectional-override characters, at most 100 characters,
+/// with the extension of its real type.
+pub fn safe_file_name(name: &str, extension: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = vntext::nfc(last)
+        .chars()
+        .filter(|c| {
+            !c.is_control()
+                && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+                && !matches!(c, '"' | '<' | '>' | ':' | '|' | '?' | '*')
+        })
+        .collect();
+    let stem = cleaned
+        .rsplit_once('.')
+        .map_or(cleaned.as_str(), |(stem, _)| stem)
+        .trim_matches(['.', ' ']);
+    let stem: String = stem.chars().take(100).collect();
+    let stem = if stem.is_empty() { "bien-ban" } else { &stem };
+    format!("{stem}.{extension}")
+}
+
 impl Registry {
-    /// Keeps the signed minutes of a round's village meeting (a scan or a
-    /// document). Returns the file's number.
+    /// Keeps the signed minutes of a round's village meeting (a PDF, JPEG or
+    /// PNG scan). Refused once the round is closed. Returns the file's number.
     pub async fn upload_minutes(
         &self,
         actor: &Actor,
         round_id: i64,
         file_name: &str,
-        content_type: &str,
         data: &[u8],
     ) -> Result<i64, RegistryError> {
-        let round = self.round_for_write(actor, round_id).await?;
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
+        if round.step == "closed" {
+            return Err(invalid(
+                "đợt rà soát đã đóng; không thêm biên bản được nữa (cán bộ cấp trên mở lại đợt nếu cần)",
+            ));
+        }
         if data.is_empty() {
             return Err(invalid("tệp biên bản trống"));
         }
         if data.len() > MINUTES_MAX_BYTES {
-            return Err(invalid("tệp biên bản quá lớn (tối đa 10 MB)"));
+            return Err(invalid(format!(
+                "tệp biên bản quá lớn ({} MB); tối đa 10 MB",
+                data.len().div_ceil(1 << 20)
+            )));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let Some((content_type, extension)) = sniff_minutes(data) else {
+            return Err(invalid(
+                "tệp biên bản phải là PDF, JPEG hoặc PNG (bản chụp hay bản quét biên bản có chữ ký)",
+            ));
+        };
+        let name = safe_file_name(file_name, extension);
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO review_minutes (round_id, file_name, content_type, data, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(round.id)
-        .bind(vntext::nfc(file_name))
+        .bind(&name)
         .bind(content_type)
         .bind(data.to_vec())
         .bind(crate::now())
@@ -762,7 +1019,7 @@ impl Registry {
             "review_round",
             &round.id.to_string(),
             Some(round.commune_id),
-            json!({"file": file_name, "bytes": data.len()}),
+            json!({"file": name, "bytes": data.len(), "type": content_type}),
         )
         .await?;
         tx.commit().await?;

@@ -3,12 +3,13 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 5] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 6] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
     (4, "reviews", V4),
     (5, "review_minutes", V5),
+    (6, "trust", V6),
 ];
 
 const V1: &str = r#"
@@ -203,4 +204,28 @@ CREATE TABLE review_minutes (
     uploaded_at TEXT NOT NULL,
     uploaded_by TEXT NOT NULL
 )
+"#;
+
+/// Session tokens were stored under a non-cryptographic hash: every session
+/// ends (users sign in again). Failed sign-ins are kept for the
+/// administrator. An official assessment changed by the commune's
+/// recognition (a re-check) keeps the status the survey gave. A review case
+/// sent back to survey by the meeting waits for a new survey. A household's
+/// registration date decides the years it counts in (empty: since before
+/// its first review).
+const V6: &str = r#"
+DELETE FROM sessions;
+CREATE TABLE sign_in_failures (
+    id {id},
+    at TEXT NOT NULL,
+    username TEXT NOT NULL,
+    client TEXT NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('wrong_password', 'unknown_user', 'disabled'))
+);
+CREATE INDEX sign_in_failures_at ON sign_in_failures (at);
+ALTER TABLE assessments ADD COLUMN surveyed_status TEXT;
+ALTER TABLE review_cases ADD COLUMN resurvey BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE households ADD COLUMN registered_on TEXT;
+CREATE INDEX households_village ON households (village_id);
+CREATE INDEX assessments_household ON assessments (household_id, year)
 "#;

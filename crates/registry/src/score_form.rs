@@ -50,7 +50,7 @@ impl Registry {
         let table = PointTable::parse(&file, &text)
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
         let entries = table.entries();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         sqlx::query("DELETE FROM point_tables WHERE standard_id = $1")
             .bind(&standard.id)
             .execute(&mut *tx)
@@ -117,11 +117,6 @@ impl Registry {
                 .await?
                 .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
         self.check_write(actor, commune).await?;
-        if self.locked(commune, year).await? {
-            return Err(RegistryError::Forbidden(format!(
-                "đợt rà soát năm {year} của xã đã đóng"
-            )));
-        }
         let area: Option<String> = sqlx::query_scalar("SELECT area FROM units WHERE id = $1")
             .bind(commune)
             .fetch_one(&self.db.pool)
@@ -149,7 +144,12 @@ impl Registry {
             .collect();
         let score = standard.score(deprivations);
         let inputs = json!({"form": form, "score_a": score_a, "score_b": score_b});
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
+        if crate::review::locked_in(&mut tx, commune, year).await? {
+            return Err(RegistryError::Forbidden(format!(
+                "đợt rà soát năm {year} của xã đã đóng"
+            )));
+        }
         let survey_id: i64 = sqlx::query_scalar(
             "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -184,6 +184,7 @@ impl Registry {
             },
         )
         .await?;
+        crate::review::surveyed_again(&mut tx, household_id, year).await?;
         audit(
             &mut tx,
             actor,

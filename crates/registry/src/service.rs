@@ -96,15 +96,46 @@ impl Scope {
     }
 }
 
+/// Called when an import has to wait for another one to finish.
+pub type ImportWait = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// The registry's service layer.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Registry {
     pub(crate) db: Db,
+    import_wait: Option<ImportWait>,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("db", &self.db).finish()
+    }
 }
 
 impl Registry {
     pub fn new(db: Db) -> Registry {
-        Registry { db }
+        Registry {
+            db,
+            import_wait: None,
+        }
+    }
+
+    /// Tells `wait` when an import waits for another import to finish.
+    pub fn on_import_wait(mut self, wait: ImportWait) -> Registry {
+        self.import_wait = Some(wait);
+        self
+    }
+
+    /// Waits for this process's turn to import (one import at a time).
+    pub(crate) async fn import_turn(&self) -> Result<crate::db::ImportTurn, RegistryError> {
+        let wait = self.import_wait.clone();
+        self.db
+            .import_turn(&move || {
+                if let Some(w) = &wait {
+                    w();
+                }
+            })
+            .await
     }
 
     pub fn db(&self) -> &Db {

@@ -1,26 +1,22 @@
 //! Sign-in sessions and API tokens: a random 256-bit token is given to the
-//! browser (cookie) or the API client (Bearer); only a hash of it is stored,
-//! so a copy of the database does not hand out sessions.
+//! browser (cookie) or the API client (Bearer); only its SHA-256 digest is
+//! stored, so a copy of the database does not hand out sessions. Failed
+//! sign-ins are recorded (who, from where, when) for the administrator.
 
 use crate::error::RegistryError;
 use crate::service::{Actor, Registry, Role, audit};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// How long a session lasts without signing in again.
 pub const SESSION_HOURS: i64 = 12;
 
+/// The stored form of a token: its SHA-256 digest in hex. A token is 256
+/// random bits, so a fast cryptographic digest is enough (Argon2 is for
+/// passwords, which are guessable).
 fn token_hash(token: &str) -> String {
-    // Argon2 is for passwords; a session token is 256 random bits, so a fast
-    // keyless hash is enough to keep the stored value from being the token.
-    use std::hash::{Hash, Hasher};
-    let mut out = String::new();
-    for salt in 0u64..4 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        token.hash(&mut h);
-        out.push_str(&format!("{:016x}", h.finish()));
-    }
-    out
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn new_token() -> String {
@@ -30,25 +26,81 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Why a sign-in was refused, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInFailure {
+    WrongPassword,
+    UnknownUser,
+    Disabled,
+}
+
+impl SignInFailure {
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInFailure::WrongPassword => "wrong_password",
+            SignInFailure::UnknownUser => "unknown_user",
+            SignInFailure::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<SignInFailure> {
+        [
+            SignInFailure::WrongPassword,
+            SignInFailure::UnknownUser,
+            SignInFailure::Disabled,
+        ]
+        .into_iter()
+        .find(|f| f.code() == code)
+    }
+}
+
+/// A failed sign-in, as the administrator's page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedSignIn {
+    pub at: String,
+    pub username: String,
+    pub client: String,
+    pub reason: SignInFailure,
+}
+
+/// Longest username a sign-in considers (longer ones are refused unchecked).
+const USERNAME_MAX: usize = 64;
+/// Longest password hashed (Argon2's cost grows with it).
+pub const PASSWORD_MAX: usize = 256;
+
 impl Registry {
-    /// Signs in: checks the password and opens a session. None when the
-    /// username or password is wrong (the caller says the same for both).
+    /// Signs in from `client` (an address): checks the password and opens a
+    /// session, or records the failure. A wrong username and a wrong password
+    /// cost the same time and get the same answer from the caller.
     pub async fn sign_in(
         &self,
         username: &str,
         password: &str,
-    ) -> Result<Option<(String, Actor)>, RegistryError> {
-        let Some(actor) = self.authenticate(username, password).await? else {
-            return Ok(None);
+        client: &str,
+    ) -> Result<Result<(String, Actor), SignInFailure>, RegistryError> {
+        let username: String = vntext::nfc(username).chars().take(USERNAME_MAX).collect();
+        let password: String = password.chars().take(PASSWORD_MAX).collect();
+        let checked = self.check_password(&username, &password).await?;
+        let (user_id, actor) = match checked {
+            Ok(found) => found,
+            Err(failure) => {
+                let mut tx = self.db.write().await?;
+                sqlx::query(
+                    "INSERT INTO sign_in_failures (at, username, client, reason) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(crate::now())
+                .bind(&username)
+                .bind(client.chars().take(64).collect::<String>())
+                .bind(failure.code())
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                return Ok(Err(failure));
+            }
         };
-        let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(vntext::nfc(username))
-            .fetch_one(&self.db.pool)
-            .await?;
         let token = new_token();
-        let now = chrono::Utc::now();
-        let expires = now + chrono::Duration::hours(SESSION_HOURS);
-        let mut tx = self.db.pool.begin().await?;
+        let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+        let mut tx = self.db.write().await?;
         sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash(&token))
             .bind(user_id)
@@ -63,11 +115,35 @@ impl Registry {
             "user",
             &actor.name,
             actor.unit_id,
-            json!({}),
+            json!({"client": client}),
         )
         .await?;
         tx.commit().await?;
-        Ok(Some((token, actor)))
+        Ok(Ok((token, actor)))
+    }
+
+    /// The latest failed sign-ins, newest first (administrators only).
+    pub async fn failed_sign_ins(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Vec<FailedSignIn>, RegistryError> {
+        self.check_admin(actor).await?;
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT at, username, client, reason FROM sign_in_failures ORDER BY id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, username, client, reason)| FailedSignIn {
+                at,
+                username,
+                client,
+                reason: SignInFailure::parse(&reason).unwrap_or(SignInFailure::WrongPassword),
+            })
+            .collect())
     }
 
     /// The actor of a live session.
@@ -91,10 +167,12 @@ impl Registry {
 
     /// Signs out.
     pub async fn sign_out(&self, token: &str) -> Result<(), RegistryError> {
+        let mut tx = self.db.write().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash(token))
-            .execute(&self.db.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -106,16 +184,19 @@ impl Registry {
         old: &str,
         new: &str,
     ) -> Result<bool, RegistryError> {
-        if self.authenticate(&actor.name, old).await?.is_none() {
+        if self.check_password(&actor.name, old).await?.is_err() {
             return Ok(false);
         }
         if new.chars().count() < 8 {
-            return Err(RegistryError::Invalid(vec![
-                "mật khẩu mới cần ít nhất 8 ký tự".into(),
-            ]));
+            return Err(RegistryError::invalid("mật khẩu mới cần ít nhất 8 ký tự"));
+        }
+        if new.chars().count() > PASSWORD_MAX {
+            return Err(RegistryError::invalid(format!(
+                "mật khẩu mới dài quá {PASSWORD_MAX} ký tự"
+            )));
         }
         let hashed = crate::users::hash_password(new.to_string()).await?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
             .bind(&hashed)
             .bind(&actor.name)
@@ -139,5 +220,18 @@ impl Registry {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_are_stored_as_their_sha256_digest() {
+        // SHA-256 of "abc" (FIPS 180-2, appendix B.1).
+        assert_eq!(
+            super::token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(super::new_token().len(), 64);
     }
 }

@@ -74,6 +74,7 @@ impl Registry {
         commune_code: Option<&str>,
         dry_run: bool,
     ) -> Result<ImportSummary, RegistryError> {
+        let _turn = self.import_turn().await?;
         let mut household_tables: Vec<(String, Table)> = Vec::new();
         let mut member_tables: Vec<(String, Table)> = Vec::new();
         for path in files {
@@ -364,7 +365,7 @@ impl Registry {
             .iter()
             .map(|(c, e)| (c.clone(), (e.id, e.commune_id)))
             .collect();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         for h in &households {
             match existing.get(&h.new.code) {
                 None => {

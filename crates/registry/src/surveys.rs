@@ -66,7 +66,7 @@ impl Registry {
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
         let answers_json = serde_json::to_value(answers)
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let survey_id: i64 = sqlx::query_scalar(
             "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -142,7 +142,7 @@ impl Registry {
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
         let c = standard.classify(area, answers.income_per_capita, deprivations);
         let deprived: Vec<String> = c.deprived_codes(standard).map(String::from).collect();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         sqlx::query("DELETE FROM assessments WHERE household_id = $1 AND year = $2 AND standard_id = $3 AND official = 0")
             .bind(household_id)
             .bind(year)
@@ -259,7 +259,7 @@ impl Registry {
         if reason.trim().is_empty() {
             return Err(RegistryError::Invalid(vec!["cần ghi lý do".into()]));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         sqlx::query("UPDATE households SET removed_on = $1, removed_reason = $2, updated_at = $3 WHERE id = $4")
             .bind(date.format("%Y-%m-%d").to_string())
             .bind(vntext::nfc(reason))
@@ -303,7 +303,7 @@ impl Registry {
         if reason.trim().is_empty() {
             return Err(RegistryError::Invalid(vec!["cần ghi lý do".into()]));
         }
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         sqlx::query("UPDATE members SET removed_on = $1, removed_reason = $2 WHERE id = $3")
             .bind(date.format("%Y-%m-%d").to_string())
             .bind(vntext::nfc(reason))

@@ -258,7 +258,7 @@ impl Registry {
         }
 
         let mut summary = ImportSummary::default();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let mut ids: HashMap<String, i64> =
             existing.iter().map(|u| (u.code.clone(), u.id)).collect();
         let old: HashMap<&str, &Unit> = existing.iter().map(|u| (u.code.as_str(), u)).collect();

@@ -16,11 +16,46 @@ fn hash(password: String) -> Result<String, RegistryError> {
         .map_err(|e| RegistryError::Password(e.to_string()))
 }
 
+/// Argon2 takes about 19 MiB and a core's worth of time per hash: at most
+/// this many run at once, whatever the number of simultaneous sign-ins, so
+/// a flood of them queues instead of exhausting memory.
+fn argon2_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.clamp(1, 4))
+    })
+}
+
+/// Runs Argon2 work off the async threads, within the permits.
+async fn argon2_work<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, RegistryError> {
+    let _permit = argon2_permits()
+        .acquire()
+        .await
+        .map_err(|e| RegistryError::Password(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| RegistryError::Password(e.to_string()))
+}
+
 /// Hashes a password off the async threads (Argon2 is slow on purpose).
 pub(crate) async fn hash_password(password: String) -> Result<String, RegistryError> {
-    tokio::task::spawn_blocking(move || hash(password))
-        .await
-        .map_err(|e| RegistryError::Password(e.to_string()))?
+    argon2_work(move || hash(password)).await?
+}
+
+/// A hash of a password nobody knows, verified when the username does not
+/// exist, so that a wrong username takes as long as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        use rand::RngCore;
+        let mut secret = [0u8; 16];
+        rand::rng().fill_bytes(&mut secret);
+        let secret: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        hash(secret).unwrap_or_default()
+    })
 }
 
 impl Registry {
@@ -40,8 +75,17 @@ impl Registry {
         if username.is_empty() || username.chars().any(char::is_whitespace) {
             problems.push("tên đăng nhập không được trống hay chứa dấu cách".to_string());
         }
+        if username.chars().count() > 64 || username.chars().any(char::is_control) {
+            problems.push("tên đăng nhập: tối đa 64 ký tự, không có ký tự điều khiển".to_string());
+        }
         if password.chars().count() < 8 {
             problems.push("mật khẩu cần ít nhất 8 ký tự".to_string());
+        }
+        if password.chars().count() > crate::sessions::PASSWORD_MAX {
+            problems.push(format!(
+                "mật khẩu: tối đa {} ký tự",
+                crate::sessions::PASSWORD_MAX
+            ));
         }
         let unit = match unit_code {
             None => None,
@@ -64,7 +108,7 @@ impl Registry {
         }
         let hashed = hash_password(password.to_string()).await?;
         let unit_id = unit.map(|u| u.id);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, password_hash, role, unit_id, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -95,34 +139,59 @@ impl Registry {
         username: &str,
         password: &str,
     ) -> Result<Option<Actor>, RegistryError> {
-        let row: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT password_hash, role, unit_id, disabled FROM users WHERE username = $1",
+        Ok(self
+            .check_password(username, password)
+            .await?
+            .ok()
+            .map(|(_, actor)| actor))
+    }
+
+    /// The user id and actor for a username and password, or why not. The
+    /// password is verified whether or not the username exists.
+    pub(crate) async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<Result<(i64, Actor), crate::sessions::SignInFailure>, RegistryError> {
+        use crate::sessions::SignInFailure;
+        let username = vntext::nfc(username);
+        let row: Option<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+            "SELECT id, password_hash, role, unit_id, disabled FROM users WHERE username = $1",
         )
-        .bind(vntext::nfc(username))
+        .bind(&username)
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some((stored, role, unit_id, disabled)) = row else {
-            return Ok(None);
-        };
+        let stored = row.as_ref().map(|r| r.1.clone());
         let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || {
+        let matches = argon2_work(move || {
+            let stored = stored.unwrap_or_else(|| decoy_hash().to_string());
             PasswordHash::new(&stored).is_ok_and(|h| {
                 Argon2::default()
                     .verify_password(password.as_bytes(), &h)
                     .is_ok()
             })
         })
-        .await
-        .unwrap_or(false);
-        Ok((ok && disabled == 0)
-            .then(|| {
-                Role::parse(&role).map(|role| Actor {
-                    name: username.to_string(),
-                    role,
-                    unit_id,
-                })
-            })
-            .flatten())
+        .await?;
+        let Some((id, _, role, unit_id, disabled)) = row else {
+            return Ok(Err(SignInFailure::UnknownUser));
+        };
+        if !matches {
+            return Ok(Err(SignInFailure::WrongPassword));
+        }
+        if disabled != 0 {
+            return Ok(Err(SignInFailure::Disabled));
+        }
+        let Some(role) = Role::parse(&role) else {
+            return Ok(Err(SignInFailure::Disabled));
+        };
+        Ok(Ok((
+            id,
+            Actor {
+                name: username,
+                role,
+                unit_id,
+            },
+        )))
     }
 }
 
@@ -176,7 +245,7 @@ impl Registry {
             ]));
         }
         let unit_id = unit.map(|u| u.id);
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.write().await?;
         let changed = sqlx::query("UPDATE users SET role = $1, unit_id = $2 WHERE username = $3")
             .bind(role.code())
             .bind(unit_id)

@@ -34,7 +34,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 5);
+    assert_eq!(db.migrate().await.unwrap(), 6);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -61,7 +61,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 5);
+        assert_eq!(db.migrate().await.unwrap(), 6);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -1070,19 +1070,33 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
             .await
             .unwrap();
+        r.import_units(
+            &admin(),
+            &write(
+                dir.path(),
+                "u10.csv",
+                "code,name,level,parent_code\n1865210,Thôn 10,village,18652\n",
+            ),
+            false,
+        )
+        .await
+        .unwrap();
         let c = Catalogue::builtin().unwrap();
         let s = c.get("vn-2022-2025").unwrap();
         let mut ids = Vec::new();
-        for (code, head) in [
-            ("R1", "Lê Văn Một"),
-            ("R2", "Lê Văn Hai"),
-            ("R3", "Lê Văn Ba"),
-            ("R4", "Lê Văn Bốn"),
+        // Villages chosen so that text order (Thôn 1, Thôn 10, Thôn 2)
+        // and the printed order (Thôn 1, Thôn 2, Thôn 10) differ.
+        for (code, head, village) in [
+            ("R1", "Lê Văn Một", "1865210"),
+            ("R2", "Lê Văn Hai", "1865202"),
+            ("R3", "Lê Văn Ba", "1865201"),
+            ("R4", "Lê Văn Bốn", "1865201"),
         ] {
             let h = NewHousehold {
                 code: code.into(),
                 commune_code: "18652".into(),
                 head_name: head.into(),
+                village_code: Some(village.into()),
                 ..NewHousehold::default()
             };
             ids.push(r.create_household(&admin(), &h).await.unwrap());
@@ -1201,13 +1215,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         // The signed minutes are kept with the round.
         let scan = b"%PDF-1.4 bien ban".to_vec();
         let file = r
-            .upload_minutes(
-                &clerk,
-                round,
-                "biên bản họp thôn 1.pdf",
-                "application/pdf",
-                &scan,
-            )
+            .upload_minutes(&clerk, round, "biên bản họp thôn 1.pdf", &scan)
             .await
             .unwrap();
         assert_eq!(
@@ -1219,7 +1227,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             scan
         );
         assert!(
-            r.upload_minutes(&clerk, round, "empty.pdf", "application/pdf", b"")
+            r.upload_minutes(&clerk, round, "empty.pdf", b"")
                 .await
                 .is_err()
         );
@@ -1229,10 +1237,44 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 .is_err(),
             "back at surveys"
         );
+        // The round cannot move on until R3, named, has a new survey…
+        let err = r
+            .finish_surveys(&clerk, round)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("R3") && err.contains("Lê Văn Ba") && err.contains("khảo sát lại"),
+            "{err}"
+        );
+        let (_, cases) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert_eq!(
+            cases
+                .iter()
+                .filter(|c| c.resurvey() == registry::Resurvey::WaitingForSurvey)
+                .map(|c| c.code.as_str())
+                .collect::<Vec<_>>(),
+            ["R3"]
+        );
         r.record_survey(&clerk, ids[2], 2024, &two_adults(1_100_000, true), s)
             .await
             .unwrap();
         r.finish_surveys(&clerk, round).await.unwrap();
+        // … and a new vote: a meeting that skips it is refused, naming it.
+        let err = r
+            .record_meeting(
+                &clerk,
+                round,
+                &meeting("27/09/2024", "Trưởng thôn Lê Văn Năm", "Biên bản họp lại"),
+                &[Vote {
+                    household_id: ids[0],
+                    agreeing: 15,
+                }],
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("R3") && !err.contains("R1"), "{err}");
         let votes = [
             Vote {
                 household_id: ids[0],
@@ -1293,11 +1335,49 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 )
             })
             .collect();
-        assert!(
-            finals.contains(&("R2", "poor", "2/GCN-HN.HCN")),
+        // Numbered in the printed order: Thôn 1 (R3), Thôn 2 (R2), Thôn 10 (R1).
+        assert_eq!(
+            finals,
+            [
+                ("R3", "poor", "1/GCN-HN.HCN"),
+                ("R2", "poor", "2/GCN-HN.HCN"),
+                ("R1", "poor", "3/GCN-HN.HCN")
+            ],
             "{finals:?}"
         );
-        assert!(finals.iter().all(|f| f.2.ends_with("/GCN-HN.HCN")));
+        // What the commune recognised is the official result everywhere:
+        // the household, the list filters and the export.
+        let detail = r.household_detail(&clerk, ids[1]).await.unwrap().unwrap();
+        let official = detail
+            .assessments
+            .iter()
+            .find(|a| a.year == 2024 && a.official == 1)
+            .unwrap();
+        assert_eq!(official.status, "poor", "the re-check, not the survey");
+        let (rows, _) = r
+            .list_households(
+                &clerk,
+                &registry::HouseholdQuery {
+                    status: Some("poor".into()),
+                    year: Some(2024),
+                    page: 1,
+                    per_page: 50,
+                    ..registry::HouseholdQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(rows.iter().any(|h| h.code == "R2"), "{rows:?}");
+        let exported = r.household_list(&clerk, "18652", 2024).await.unwrap();
+        assert_eq!(
+            exported
+                .iter()
+                .find(|h| h.code == "R2")
+                .and_then(|h| h.status.as_deref()),
+            Some("poor")
+        );
+        let moved = r.movements(&clerk, "18652", 2024).await.unwrap();
+        assert_eq!(moved.end_poor, 3, "R2 counts as poor in the movements");
         // Closed: the year's assessments are locked; a commune officer cannot reopen.
         let err = r
             .record_survey(&clerk, ids[0], 2024, &two_adults(5_000_000, false), s)
@@ -1449,6 +1529,86 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             codes(q(None, None, Some("no_working_capacity"), None)).await,
             ["F2"],
             "only an 84-year-old"
+        );
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_writes_all_succeed_without_waiting_on_each_other() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for i in 0..12 {
+            let h = NewHousehold {
+                code: format!("C{i}"),
+                commune_code: "18652".into(),
+                head_name: format!("Phan Văn {i}"),
+                ..NewHousehold::default()
+            };
+            ids.push(r.create_household(&admin(), &h).await.unwrap());
+        }
+        let clerk = officer(r, "18652").await;
+        // Twelve survey saves at once, each a transaction that reads and
+        // writes: before the writer connection, those beyond the pool's size
+        // waited out the busy timeout and failed.
+        let started = std::time::Instant::now();
+        let tasks: Vec<_> = ids
+            .iter()
+            .map(|&id| {
+                let (r, clerk) = (r.clone(), clerk.clone());
+                tokio::spawn(async move {
+                    r.record_survey(&clerk, id, 2024, &two_adults(1_000_000, true), standard())
+                        .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(8),
+            "{}: writes queued, not timed out",
+            e.name
+        );
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assessments WHERE official = 1")
+            .fetch_one(r.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 12, "{}", e.name);
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_imports_at_once_take_turns() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        let (units, data, _) = flat_data(dir.path(), 9, 200);
+        r.import_units(&admin(), &units, false).await.unwrap();
+        let waited = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = waited.clone();
+        let r = r.clone().on_import_wait(std::sync::Arc::new(move || {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }));
+        let who = admin();
+        let (a, b) = tokio::join!(
+            r.import_flat(&who, &data, standard(), 2024, false),
+            r.import_flat(&who, &data, standard(), 2024, false)
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.created + b.created, 200, "{}: created once", e.name);
+        assert_eq!(a.unchanged + b.unchanged, 200, "the second finds them");
+        assert_eq!(count(&r, "households").await, 200);
+        assert_eq!(
+            waited.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "the second was told it waits"
         );
         e.cleanup().await;
     }

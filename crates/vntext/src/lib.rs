@@ -106,6 +106,32 @@ pub fn sort_key(text: &str) -> String {
     format!("{primary}!{tones}")
 }
 
+/// The order of unit names as people read them: like [`sort_key`], but a
+/// run of digits compares as a number, so "Thôn 2" comes before "Thôn 10".
+pub fn natural_sort_key(text: &str) -> String {
+    let mut padded = String::with_capacity(text.len() + 16);
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if !digits.is_empty() {
+            let trimmed = digits.trim_start_matches('0');
+            let number = if trimmed.is_empty() { "0" } else { trimmed };
+            // Up to 20 digits compare by value; longer runs by their text.
+            out.push_str(&format!("{number:0>20}"));
+            digits.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut padded);
+            padded.push(c);
+        }
+    }
+    flush(&mut digits, &mut padded);
+    sort_key(&padded)
+}
+
 /// The given name: the last word of a Vietnamese full name.
 pub fn given_name(full_name: &str) -> &str {
     full_name.trim().rsplit(' ').next().unwrap_or("")
@@ -228,6 +254,30 @@ mod tests {
                 "Trần Văn Bình"
             ]
         );
+    }
+
+    #[test]
+    fn unit_names_sort_with_numbers_as_numbers() {
+        let names = [
+            "Thôn 10",
+            "Thôn 2",
+            "Thôn 1",
+            "Thôn 11",
+            "Tổ dân phố 3",
+            "Thôn Bắc",
+        ];
+        assert_eq!(
+            sorted(&names, natural_sort_key),
+            [
+                "Thôn 1",
+                "Thôn 2",
+                "Thôn 10",
+                "Thôn 11",
+                "Thôn Bắc",
+                "Tổ dân phố 3"
+            ]
+        );
+        assert_eq!(natural_sort_key("Thôn 02"), natural_sort_key("Thôn 2"));
     }
 
     #[test]

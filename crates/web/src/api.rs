@@ -56,15 +56,15 @@ async fn token(
     Extension(ctx): Extension<Ctx>,
     Json(c): Json<Credentials>,
 ) -> Response {
-    match state.registry.sign_in(&c.username, &c.password).await {
-        Ok(Some((token, actor))) => {
+    match crate::auth::sign_in(&state, &ctx.client, &c.username, &c.password).await {
+        Ok(crate::auth::SignIn::Signed { token, actor }) => {
             Json(json!({ "token": token, "role": actor.role.code() })).into_response()
         }
-        Ok(None) if state.allow_attempt(&ctx.client, &c.username) => error(
+        Ok(crate::auth::SignIn::Wrong) => error(
             StatusCode::UNAUTHORIZED,
             "tên đăng nhập hoặc mật khẩu không đúng",
         ),
-        Ok(None) => error(
+        Ok(crate::auth::SignIn::Limited) => error(
             StatusCode::TOO_MANY_REQUESTS,
             "đăng nhập sai quá nhiều lần; thử lại sau một phút",
         ),

@@ -7,8 +7,10 @@
 
 mod admin;
 mod api;
+mod auth;
 mod edit;
 pub mod i18n;
+pub mod limits;
 mod pages;
 mod reviews;
 mod survey;
@@ -20,12 +22,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use governor::{DefaultKeyedRateLimiter, Quota};
 use i18n::{Lang, Tr};
 use registry::{Actor, Registry};
 use standard::Catalogue;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -38,34 +38,21 @@ pub struct AppState {
     pub registry: Registry,
     pub catalogue: Arc<Catalogue>,
     /// Failed sign-ins, by client address and by username.
-    limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    limits: Arc<limits::SignInLimits>,
     /// Served over TLS (directly or behind a proxy): cookies get `Secure`.
     pub secure: bool,
 }
 
 impl AppState {
     pub fn new(registry: Registry, secure: bool) -> AppState {
-        // Five failed attempts, then one more per 12 seconds.
-        let quota = Quota::per_minute(NonZeroU32::new(5).unwrap_or(NonZeroU32::MIN));
         AppState {
             registry,
             catalogue: Arc::new(
                 Catalogue::builtin().unwrap_or_else(|e| panic!("shipped standards: {e}")),
             ),
-            limiter: Arc::new(DefaultKeyedRateLimiter::keyed(quota)),
+            limits: Arc::new(limits::SignInLimits::default()),
             secure,
         }
-    }
-
-    /// Whether another failed sign-in from this address or for this user is
-    /// allowed now; counts it.
-    fn allow_attempt(&self, address: &str, username: &str) -> bool {
-        let by_address = self.limiter.check_key(&format!("ip:{address}")).is_ok();
-        let by_user = self
-            .limiter
-            .check_key(&format!("user:{}", vntext::search_key(username)))
-            .is_ok();
-        by_address && by_user
     }
 }
 
@@ -198,7 +185,12 @@ pub fn app(state: AppState) -> Router {
         .route("/export", get(pages::export))
         .route("/reviews", get(reviews::list).post(reviews::open))
         .route("/reviews/{id}", get(reviews::show))
-        .route("/reviews/{id}/minutes", post(reviews::upload_minutes))
+        .route(
+            "/reviews/{id}/minutes",
+            post(reviews::upload_minutes).layer(axum::extract::DefaultBodyLimit::max(
+                registry::MINUTES_MAX_BYTES + (64 << 10),
+            )),
+        )
         .route("/reviews/{id}/minutes/{file}", get(reviews::minutes))
         .route(
             "/reviews/{id}/{action}",

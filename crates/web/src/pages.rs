@@ -133,21 +133,16 @@ pub async fn login(
         };
         (status, render(page)).into_response()
     };
-    match state.registry.sign_in(&form.username, &form.password).await {
-        Ok(Some((token, _))) => {
+    match crate::auth::sign_in(&state, &ctx.client, &form.username, &form.password).await {
+        Ok(crate::auth::SignIn::Signed { token, .. }) => {
             let mut response = redirect("/");
             if let Ok(v) = session_cookie(&token, state.secure).parse() {
                 response.headers_mut().insert(header::SET_COOKIE, v);
             }
             response
         }
-        Ok(None) => {
-            if state.allow_attempt(&ctx.client, &form.username) {
-                page(StatusCode::UNAUTHORIZED, "login_wrong")
-            } else {
-                page(StatusCode::TOO_MANY_REQUESTS, "login_limited")
-            }
-        }
+        Ok(crate::auth::SignIn::Wrong) => page(StatusCode::UNAUTHORIZED, "login_wrong"),
+        Ok(crate::auth::SignIn::Limited) => page(StatusCode::TOO_MANY_REQUESTS, "login_limited"),
         Err(e) => registry_error(&ctx, e),
     }
 }

@@ -347,7 +347,8 @@ pub async fn step(
     after(&state, &ctx, id, result).await
 }
 
-/// Uploads the signed minutes of the meeting (multipart field `file`).
+/// Uploads the signed minutes of the meeting (multipart field `file`). The
+/// route's body limit is the minutes' limit plus the multipart framing.
 pub async fn upload_minutes(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -357,28 +358,34 @@ pub async fn upload_minutes(
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    while let Ok(Some(field)) = multipart.next_field().await {
+    let unreadable = || {
+        round_page(
+            &state,
+            &ctx,
+            id,
+            StatusCode::BAD_REQUEST,
+            Some(
+                "không đọc được tệp tải lên, hoặc tệp quá lớn (tối đa 10 MB; PDF, JPEG hoặc PNG)"
+                    .into(),
+            ),
+        )
+    };
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return unreadable().await,
+        };
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or("bien-ban").to_string();
-        let kind = field
-            .content_type()
-            .unwrap_or("application/octet-stream")
-            .to_string();
         let Ok(bytes) = field.bytes().await else {
-            return round_page(
-                &state,
-                &ctx,
-                id,
-                StatusCode::BAD_REQUEST,
-                Some("không đọc được tệp tải lên".into()),
-            )
-            .await;
+            return unreadable().await;
         };
         let result = state
             .registry
-            .upload_minutes(actor, id, &name, &kind, &bytes)
+            .upload_minutes(actor, id, &name, &bytes)
             .await
             .map(|_| ());
         return after(&state, &ctx, id, result).await;
@@ -393,7 +400,33 @@ pub async fn upload_minutes(
     .await
 }
 
-/// Downloads a minutes file.
+/// `Content-Disposition` for a download: an ASCII fallback name and the
+/// real name in UTF-8 (RFC 6266 / RFC 5987).
+pub(crate) fn attachment(name: &str) -> String {
+    let fallback: String = vntext::search_key(name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+/// Downloads a minutes file, with the type it was found to be on upload.
 pub async fn minutes(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -403,15 +436,12 @@ pub async fn minutes(
         return redirect("/login");
     };
     match state.registry.minutes_file(actor, id, file).await {
-        Ok(Some((name, kind, data))) => {
-            let disposition = format!(
-                "attachment; filename=\"{}\"",
-                name.replace(['"', '\\', '\r', '\n'], "_")
-            );
+        Ok(Some((name, _, data))) => {
+            let kind = registry::sniff_minutes(&data).map_or("application/octet-stream", |k| k.0);
             (
                 [
-                    (axum::http::header::CONTENT_TYPE, kind),
-                    (axum::http::header::CONTENT_DISPOSITION, disposition),
+                    (axum::http::header::CONTENT_TYPE, kind.to_string()),
+                    (axum::http::header::CONTENT_DISPOSITION, attachment(&name)),
                 ],
                 data,
             )

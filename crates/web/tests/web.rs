@@ -796,6 +796,39 @@ async fn a_review_round_through_the_pages_to_recognition() {
             && page.contains("Nguyễn Văn An")
             && page.contains("Trần Thị Bình")
     );
+    // The signed minutes, uploaded and read back.
+    let body = "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bien-ban.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 bien ban\r\n--XYZ--\r\n";
+    let upload = |body: &str| {
+        Request::post(format!("{round}/minutes"))
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (status, _, _) = send(&f.app, upload(body)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
+    let link = page
+        .split("href=\"")
+        .find(|p| p.contains("/minutes/"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, headers, file) = send(&f.app, get(&link, Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(file, "%PDF-1.4 bien ban");
+    assert!(
+        headers
+            .get(header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("bien-ban.pdf")
+    );
     for (step, body) in [
         ("surveys", String::new()),
         (
@@ -821,37 +854,10 @@ async fn a_review_round_through_the_pages_to_recognition() {
         page.contains("Đã báo cáo, đóng") && page.contains("/GCN-HN.HCN"),
         "{page}"
     );
-    // The signed minutes, uploaded and read back.
-    let body = "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bien-ban.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 bien ban\r\n--XYZ--\r\n";
-    let upload = Request::post(format!("{round}/minutes"))
-        .header(header::HOST, "localhost")
-        .header(header::ORIGIN, "http://localhost")
-        .header(header::COOKIE, &cookie)
-        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
-        .body(Body::from(body))
-        .unwrap();
-    let (status, _, _) = send(&f.app, upload).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
-    let link = page
-        .split("href=\"")
-        .find(|p| p.contains("/minutes/"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let (status, headers, file) = send(&f.app, get(&link, Some(&cookie))).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(file, "%PDF-1.4 bien ban");
-    assert!(
-        headers
-            .get(header::CONTENT_DISPOSITION)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .contains("bien-ban.pdf")
-    );
+    // Once closed, no more minutes.
+    let (status, _, page) = send(&f.app, upload(body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("đã đóng"), "{page}");
     let (status, _, print) =
         send(&f.app, get(&format!("{round}/certificates"), Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);

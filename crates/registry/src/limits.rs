@@ -1,0 +1,67 @@
+//! Lengths and ranges of what users type, and the one check of a text
+//! field: NFC, no control characters (a NUL byte would fail on PostgreSQL),
+//! not longer than its limit. Messages name the field.
+
+/// Codes, numbers of decisions, phone numbers.
+pub const SHORT_TEXT: usize = 50;
+/// Names of people and units.
+pub const NAME: usize = 100;
+/// Addresses, relations, ethnicities and other one-line texts.
+pub const LINE: usize = 200;
+/// Reasons, complaints, notes.
+pub const LONG_TEXT: usize = 2_000;
+/// Meeting minutes typed in.
+pub const MINUTES_TEXT: usize = 20_000;
+
+/// The text of field `label` in NFC, or why it cannot be stored.
+pub fn text(label: &str, value: &str, max: usize) -> Result<String, String> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(format!("{label}: có ký tự điều khiển không hợp lệ"));
+    }
+    let value = vntext::nfc(value);
+    let n = value.chars().count();
+    if n > max {
+        return Err(format!("{label}: dài {n} ký tự, tối đa {max}"));
+    }
+    Ok(value)
+}
+
+/// Like [`text`], and refused when empty.
+pub fn required(label: &str, value: &str, max: usize) -> Result<String, String> {
+    let value = text(label, value, max)?;
+    if value.is_empty() {
+        return Err(format!("{label}: không được để trống"));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_bounded_and_clean() {
+        assert_eq!(
+            text("Tên", "  Nguyễn  Văn A ", NAME).unwrap(),
+            "Nguyễn Văn A"
+        );
+        assert!(text("Tên", "a\u{0}b", NAME).unwrap_err().contains("Tên"));
+        assert!(
+            text("Tên", &"a".repeat(101), NAME)
+                .unwrap_err()
+                .contains("tối đa 100")
+        );
+        assert_eq!(
+            text("Tên", &"ễ".repeat(100), NAME).unwrap().chars().count(),
+            100
+        );
+        assert!(
+            required("Mã hộ", "  ", SHORT_TEXT)
+                .unwrap_err()
+                .contains("không được để trống")
+        );
+    }
+}

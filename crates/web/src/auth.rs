@@ -1,0 +1,39 @@
+//! Signing in, for the page and the API alike: the limits are decided
+//! before the password is checked, and a refused attempt runs no Argon2.
+
+use crate::AppState;
+use registry::{Actor, RegistryError};
+
+/// What a sign-in came to.
+pub enum SignIn {
+    Signed {
+        token: String,
+        actor: Actor,
+    },
+    /// Wrong username or password (the same answer for both).
+    Wrong,
+    /// Too many failures from this address or for this username.
+    Limited,
+}
+
+pub async fn sign_in(
+    state: &AppState,
+    client: &str,
+    username: &str,
+    password: &str,
+) -> Result<SignIn, RegistryError> {
+    let Some(attempt) = state.limits.attempt(client, username) else {
+        tracing::warn!(client, "sign-in refused: too many failures");
+        return Ok(SignIn::Limited);
+    };
+    match state.registry.sign_in(username, password, client).await? {
+        Ok((token, actor)) => {
+            state.limits.succeeded(attempt);
+            Ok(SignIn::Signed { token, actor })
+        }
+        Err(failure) => {
+            tracing::info!(client, reason = failure.code(), "sign-in failed");
+            Ok(SignIn::Wrong)
+        }
+    }
+}

@@ -92,6 +92,9 @@ pub struct ExportArgs {
     /// Tệp ra .xlsx.
     #[arg(long)]
     out: PathBuf,
+    /// Che số định danh (0420******34) thay vì ghi đầy đủ.
+    #[arg(long)]
+    masked: bool,
 }
 
 #[derive(Args)]
@@ -277,9 +280,10 @@ pub fn export(args: ExportArgs) -> Result<()> {
     }
     runtime()?.block_on(async {
         let r = open(&args.db).await?;
-        let n = r
-            .export_list(&Actor::command_line(), &args.unit, args.year, &args.out)
+        let (bytes, n) = r
+            .export_list(&Actor::command_line(), &args.unit, args.year, !args.masked)
             .await?;
+        registry::write_file(&args.out, &bytes)?;
         eprintln!("Đã xuất {n} hộ vào {}", args.out.display());
         Ok(())
     })
@@ -421,7 +425,23 @@ pub struct DemoArgs {
     no_serve: bool,
 }
 
+/// Structured logs on standard error for the server: one line per request
+/// (id, method, path, status, milliseconds, actor, unit) and every server
+/// error. `GIAMNGHEO_LOG` (or `RUST_LOG`) picks the level, default info.
+fn start_logs() {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("GIAMNGHEO_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
 pub fn serve(args: ServeArgs) -> Result<()> {
+    start_logs();
     runtime()?.block_on(async {
         let r = open(&args.db).await?;
         eprintln!("giamngheo đang chạy tại http://{}", args.addr);
@@ -470,6 +490,7 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
         if args.no_serve {
             return Ok(());
         }
+        start_logs();
         println!("Mở trình duyệt tại: http://{}", args.addr);
         web::serve(r, args.addr, false)
             .await

@@ -170,9 +170,15 @@ impl Registry {
                         String::new()
                     },
                 };
-                let household_id =
-                    insert_household(&mut tx, &actor, commune_id, Some(village_ids[v]), &new)
-                        .await?;
+                let household_id = insert_household(
+                    &mut tx,
+                    &actor,
+                    commune_id,
+                    Some(village_ids[v]),
+                    &new,
+                    None,
+                )
+                .await?;
                 // Members: the head, a spouse, children, sometimes a parent.
                 let merit_household = rng.random_bool(0.03);
                 let protection_household = rng.random_bool(if base < -0.4 { 0.15 } else { 0.04 });
@@ -297,6 +303,17 @@ impl Registry {
                 }
             }
             tx.commit().await?;
+            // Each year's review recognised by the commune's decision.
+            for year in DEMO_YEARS {
+                self.record_past_review(
+                    &actor,
+                    &code,
+                    year,
+                    &format!("{}/QĐ-UBND", 100 + c),
+                    &format!("10/12/{year}"),
+                )
+                .await?;
+            }
             progress(c + 1);
         }
         for (username, role, unit) in DEMO_USERS {

@@ -79,11 +79,7 @@ impl Registry {
             return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
         }
         let family = self.unit_family(unit.id).await?;
-        let ids = family
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::views::id_list(&family);
         // Only unit ids (integers from the database) are formatted into the SQL.
         let sql = format!(
             "SELECT h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id \
@@ -98,34 +94,35 @@ impl Registry {
             .await?)
     }
 
-    /// Writes the list of a unit for a year to an xlsx file, and records the
-    /// export. Returns the number of households.
+    /// The list of a unit for a year as an xlsx workbook (households, then
+    /// members), and the number of households. Identity numbers are masked
+    /// unless `full_id_numbers`, which needs a role whose work needs them.
+    /// The export is recorded in the audit log, with which kind of numbers
+    /// it held.
     pub async fn export_list(
         &self,
         actor: &Actor,
         unit_code: &str,
         year: i64,
-        out: &Path,
-    ) -> Result<usize, RegistryError> {
+        full_id_numbers: bool,
+    ) -> Result<(Vec<u8>, usize), RegistryError> {
         if !actor.role.sees_names() {
             return Err(RegistryError::Forbidden(
                 "vai trò này chỉ xem số liệu tổng hợp".into(),
             ));
         }
+        if full_id_numbers && !actor.role.sees_id_numbers() {
+            return Err(RegistryError::Forbidden(
+                "vai trò này chỉ xuất được số định danh đã che".into(),
+            ));
+        }
         let rows = self.household_list(actor, unit_code, year).await?;
-        let family = self
-            .unit_family(
-                self.unit_by_code(unit_code)
-                    .await?
-                    .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?
-                    .id,
-            )
-            .await?;
-        let ids = family
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let unit = self
+            .unit_by_code(unit_code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        let family = self.unit_family(unit.id).await?;
+        let ids = crate::views::id_list(&family);
         // Only unit ids (integers from the database) are formatted into the SQL.
         let sql = format!(
             "SELECT h.code AS household_code, m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity \
@@ -133,15 +130,15 @@ impl Registry {
              WHERE (h.commune_id IN ({ids}) OR h.village_id IN ({ids})) AND h.removed_on IS NULL AND m.removed_on IS NULL \
              ORDER BY h.head_sort, h.code, m.id"
         );
-        let members: Vec<MemberListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut members: Vec<MemberListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.db.pool)
             .await?;
-        let unit = self
-            .unit_by_code(unit_code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
-        write_list(
-            out,
+        if !full_id_numbers {
+            for m in &mut members {
+                m.id_number = m.id_number.as_deref().map(crate::views::mask_id_number);
+            }
+        }
+        let bytes = list_workbook(
             &format!("Danh sách hộ – {} – năm {year}", unit.name),
             &rows,
             &members,
@@ -154,12 +151,33 @@ impl Registry {
             "unit",
             unit_code,
             Some(unit.id),
-            json!({"year": year, "rows": rows.len(), "file": out.display().to_string()}),
+            json!({"year": year, "rows": rows.len(), "id_numbers": if full_id_numbers { "full" } else { "masked" }}),
         )
         .await?;
         tx.commit().await?;
-        Ok(rows.len())
+        Ok((bytes, rows.len()))
     }
+}
+
+/// The names of indicator codes under a standard, in Vietnamese (the codes
+/// themselves if the standard is not a shipped one).
+fn indicator_names(standard_id: Option<&str>, codes: &str) -> String {
+    static CATALOGUE: std::sync::OnceLock<Option<standard::Catalogue>> = std::sync::OnceLock::new();
+    let catalogue = CATALOGUE.get_or_init(|| standard::Catalogue::builtin().ok());
+    let standard = standard_id.and_then(|id| catalogue.as_ref()?.get(id));
+    codes
+        .split(';')
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            standard
+                .and_then(|s| {
+                    s.indicator_index(c)
+                        .map(|i| s.indicators[i].name.get(standard::Language::Vi).to_string())
+                })
+                .unwrap_or_else(|| c.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn xlsx_error(out: &Path, e: rust_xlsxwriter::XlsxError) -> RegistryError {
@@ -169,13 +187,35 @@ fn xlsx_error(out: &Path, e: rust_xlsxwriter::XlsxError) -> RegistryError {
     }
 }
 
-/// A household sheet (a title row, the headers, the rows) and a member sheet.
-pub fn write_list(
-    out: &Path,
+/// Writes an export to a file: beside the target first, renamed when whole,
+/// so a failed export leaves nothing.
+pub fn write_file(out: &Path, bytes: &[u8]) -> Result<(), RegistryError> {
+    let io = |source| RegistryError::Io {
+        file: out.display().to_string(),
+        source,
+    };
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".giamngheo-")
+        .suffix(".xlsx")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    std::io::Write::write_all(&mut temp, bytes).map_err(io)?;
+    temp.persist(out).map_err(|err| io(err.error))?;
+    Ok(())
+}
+
+/// A household sheet (a title row, the headers, the rows) and a member
+/// sheet, as xlsx bytes.
+pub fn list_workbook(
     title: &str,
     rows: &[ListRow],
     members: &[MemberListRow],
-) -> Result<(), RegistryError> {
+) -> Result<Vec<u8>, RegistryError> {
+    let out = Path::new("danh-sach.xlsx");
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("Hộ").map_err(|err| xlsx_error(out, err))?;
@@ -214,7 +254,10 @@ pub fn write_list(
             .write_string(
                 row,
                 6,
-                r.deprived.as_deref().unwrap_or("").replace(';', ", "),
+                indicator_names(
+                    r.standard_id.as_deref(),
+                    r.deprived.as_deref().unwrap_or(""),
+                ),
             )
             .map_err(e)?;
         sheet
@@ -256,23 +299,5 @@ pub fn write_list(
         }
     }
     sheet.autofit();
-    // Write beside the target and rename, so a failed export leaves nothing.
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let temp = tempfile::Builder::new()
-        .prefix(".giamngheo-")
-        .suffix(".xlsx")
-        .tempfile_in(dir)
-        .map_err(|source| RegistryError::Io {
-            file: out.display().to_string(),
-            source,
-        })?;
-    book.save(temp.path()).map_err(e)?;
-    temp.persist(out).map_err(|err| RegistryError::Io {
-        file: out.display().to_string(),
-        source: err.error,
-    })?;
-    Ok(())
+    book.save_to_buffer().map_err(e)
 }

@@ -133,6 +133,120 @@ pub fn check_id_number(
     }
 }
 
+/// A member as typed, checked: the name required, texts within their
+/// limits, the birth date a real date not in the future, the identity
+/// number well formed and agreeing with sex and birth year.
+pub(crate) fn check_member(
+    m: &NewMember,
+) -> Result<(NewMember, Option<chrono::NaiveDate>), RegistryError> {
+    use crate::limits::{LINE, NAME, Problems, required, text};
+    let mut problems = Problems::default();
+    let full_name = problems.keep(required("họ và tên", &m.full_name, NAME));
+    let relation = problems.keep(text("quan hệ với chủ hộ", &m.relation, LINE));
+    let ethnicity = problems.keep(text("dân tộc", &m.ethnicity, LINE));
+    let sex = m.sex.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if let Some(s) = sex
+        && s != "male"
+        && s != "female"
+    {
+        problems.push(format!("giới tính \"{s}\": chọn nam hoặc nữ"));
+    }
+    let today = chrono::Utc::now().date_naive();
+    let birth = match m
+        .birth_date
+        .as_deref()
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+    {
+        None => None,
+        Some(t) => match vntext::parse_date(t) {
+            Some(d) if d > today => {
+                problems.push(format!("ngày sinh {}: ở tương lai", vntext::format_date(d)));
+                None
+            }
+            Some(d) if chrono::Datelike::year(&d) < 1900 => {
+                problems.push(format!(
+                    "ngày sinh {}: trước năm 1900",
+                    vntext::format_date(d)
+                ));
+                None
+            }
+            Some(d) => Some(d),
+            None => {
+                problems.push(format!("ngày sinh \"{t}\": không đúng dạng dd/mm/yyyy"));
+                None
+            }
+        },
+    };
+    let id_number = m
+        .id_number
+        .as_deref()
+        .map(|n| n.trim().replace([' ', '.'], ""))
+        .filter(|n| !n.is_empty());
+    if let Some(number) = &id_number {
+        use chrono::Datelike;
+        if let Err(p) = check_id_number(number, sex, birth.map(|d| d.year())) {
+            problems.push(p);
+        }
+    }
+    problems.done()?;
+    Ok((
+        NewMember {
+            full_name,
+            sex: sex.map(String::from),
+            birth_date: birth.map(vntext::format_date),
+            id_number,
+            relation,
+            ethnicity,
+            ..m.clone()
+        },
+        birth,
+    ))
+}
+
+/// Who already holds an identity number (a current member), as "thành viên
+/// NAME của hộ CODE".
+pub(crate) async fn id_number_holder(
+    conn: &mut sqlx::AnyConnection,
+    number: &str,
+) -> Result<Option<String>, RegistryError> {
+    let holder: Option<(String, String)> = sqlx::query_as(
+        "SELECT m.full_name, h.code FROM members m JOIN households h ON h.id = m.household_id \
+         WHERE m.id_number = $1 AND m.removed_on IS NULL LIMIT 1",
+    )
+    .bind(number)
+    .fetch_optional(conn)
+    .await?;
+    Ok(holder.map(|(name, code)| format!("thành viên {name} của hộ {code}")))
+}
+
+/// A household's typed fields, checked: the head's name required, texts
+/// within their limits, the phone made of digits.
+pub(crate) fn check_household_fields(
+    head_name: &str,
+    address: &str,
+    phone: &str,
+) -> Result<(String, String, String), RegistryError> {
+    use crate::limits::{LINE, NAME, Problems, SHORT_TEXT, required, text};
+    let mut problems = Problems::default();
+    let head = problems.keep(required("họ và tên chủ hộ", head_name, NAME));
+    let address = problems.keep(text("địa chỉ", address, LINE));
+    let phone = problems.keep(text("điện thoại", phone, SHORT_TEXT));
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    if !phone.is_empty()
+        && (!phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '.' | '-' | '+' | '(' | ')'))
+            || !(8..=15).contains(&digits))
+    {
+        problems.push(format!(
+            "điện thoại \"{phone}\": chỉ gồm chữ số (8 đến 15 số), ví dụ 0912 345 678"
+        ));
+    }
+    problems.done()?;
+    Ok((head, address, phone))
+}
+
 impl Registry {
     /// Imports the flat household file for a review year: each household is
     /// created or updated, its answers stored as a survey, and its official
@@ -272,13 +386,15 @@ impl Registry {
                 }
                 None => {
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO households (code, commune_id, village_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                        "INSERT INTO households (code, commune_id, village_id, created_at, updated_at, registered_on) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                     )
                     .bind(&r.code)
                     .bind(commune_id)
                     .bind(village_id)
                     .bind(&now)
                     .bind(&now)
+                    // On the registry since the year its survey is for.
+                    .bind(format!("{year}-01-01"))
                     .fetch_one(&mut *tx)
                     .await?;
                     audit(
@@ -419,6 +535,18 @@ impl Registry {
             .filter(|u| u.level == "commune")
             .ok_or_else(|| RegistryError::NotFound(format!("xã \"{}\"", new.commune_code)))?;
         self.check_write(actor, commune.id).await?;
+        let code = crate::limits::required("mã hộ", &new.code, crate::limits::SHORT_TEXT);
+        let fields = check_household_fields(&new.head_name, &new.address, &new.phone);
+        let (code, (head_name, address, phone)) = match (code, fields) {
+            (Ok(c), Ok(f)) => (c, f),
+            (c, f) => {
+                let mut problems: Vec<String> = c.err().into_iter().collect();
+                if let Err(RegistryError::Invalid(p)) = f {
+                    problems.extend(p);
+                }
+                return Err(RegistryError::Invalid(problems));
+            }
+        };
         let village_id = match &new.village_code {
             None => None,
             Some(code) => Some(
@@ -434,8 +562,27 @@ impl Registry {
                     .id,
             ),
         };
+        let new = NewHousehold {
+            code,
+            head_name,
+            address,
+            phone,
+            ..new.clone()
+        };
         let mut tx = self.db.write().await?;
-        let id = insert_household(&mut tx, actor, commune.id, village_id, new).await?;
+        let taken: Option<String> =
+            sqlx::query_scalar("SELECT head_name FROM households WHERE code = $1")
+                .bind(&new.code)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(head) = taken {
+            return Err(RegistryError::Conflict(format!(
+                "mã hộ \"{}\" đã có (hộ {head}); chọn mã khác",
+                new.code
+            )));
+        }
+        let id =
+            insert_household(&mut tx, actor, commune.id, village_id, &new, Some(&today())).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -456,11 +603,8 @@ impl Registry {
         let (code, commune, village, head_name, address, phone) =
             row.ok_or_else(|| RegistryError::NotFound(format!("hộ số {id}")))?;
         self.check_write(actor, commune).await?;
-        if vntext::nfc(&wanted.head_name).is_empty() {
-            return Err(RegistryError::Invalid(vec![
-                "họ và tên chủ hộ không được để trống".into(),
-            ]));
-        }
+        let (head_name_new, address_new, phone_new) =
+            check_household_fields(&wanted.head_name, &wanted.address, &wanted.phone)?;
         let village_id = match wanted.village_code.as_deref().filter(|v| !v.is_empty()) {
             None => None,
             Some(v) => Some(
@@ -479,9 +623,9 @@ impl Registry {
         };
         let fields = HouseholdFields {
             village_id,
-            head_name: wanted.head_name.clone(),
-            address: wanted.address.clone(),
-            phone: wanted.phone.clone(),
+            head_name: head_name_new,
+            address: address_new,
+            phone: phone_new,
         };
         let mut tx = self.db.write().await?;
         let changed = update_household_tx(
@@ -536,7 +680,7 @@ impl Registry {
                     }
                 },
             };
-            insert_household(&mut tx, actor, commune, village, h).await?;
+            insert_household(&mut tx, actor, commune, village, h, Some(&today())).await?;
         }
         tx.commit().await?;
         Ok(new.len())
@@ -559,32 +703,16 @@ impl Registry {
     ) -> Result<i64, RegistryError> {
         let (code, commune_id) = self.household_unit(household_id).await?;
         self.check_write(actor, commune_id).await?;
-        let name = vntext::nfc(&m.full_name);
-        let mut problems = Vec::new();
-        if name.is_empty() {
-            problems.push("họ và tên: không được để trống".to_string());
-        }
-        let birth = match &m.birth_date {
-            None => None,
-            Some(text) => match vntext::parse_date(text) {
-                Some(d) => Some(d),
-                None => {
-                    problems.push(format!("ngày sinh \"{text}\" không đúng dạng dd/mm/yyyy"));
-                    None
-                }
-            },
-        };
-        if let Some(number) = &m.id_number {
-            use chrono::Datelike;
-            if let Err(p) = check_id_number(number, m.sex.as_deref(), birth.map(|d| d.year())) {
-                problems.push(p);
-            }
-        }
-        if !problems.is_empty() {
-            return Err(RegistryError::Invalid(problems));
-        }
+        let (m, birth) = check_member(m)?;
         let mut tx = self.db.write().await?;
-        let id = insert_member(&mut tx, actor, household_id, &code, commune_id, m, birth).await?;
+        if let Some(number) = &m.id_number
+            && let Some(holder) = id_number_holder(&mut tx, number).await?
+        {
+            return Err(RegistryError::Conflict(format!(
+                "số CCCD {number} đã là của {holder}; kiểm tra lại, hệ thống không tự gộp"
+            )));
+        }
+        let id = insert_member(&mut tx, actor, household_id, &code, commune_id, &m, birth).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -698,11 +826,7 @@ impl Registry {
             return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
         }
         let family = self.unit_family(unit.id).await?;
-        let ids = family
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::views::id_list(&family);
         let sql = format!(
             "SELECT id, code, commune_id, village_id, head_name, address FROM households \
              WHERE (commune_id IN ({ids}) OR village_id IN ({ids})) AND removed_on IS NULL ORDER BY head_sort, code"
@@ -718,11 +842,7 @@ impl Registry {
         units: &BTreeSet<i64>,
         up_to_year: i64,
     ) -> Result<Vec<(i64, i64, String)>, RegistryError> {
-        let ids = units
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::views::id_list(&units);
         let sql = format!(
             "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
              WHERE a.official = 1 AND a.year <= $1 AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"
@@ -732,6 +852,15 @@ impl Registry {
             .fetch_all(&self.db.pool)
             .await?)
     }
+}
+
+/// Today's date as stored (UTC), the registration date of a household
+/// entered now.
+pub(crate) fn today() -> String {
+    chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// One row of `assessments`.
@@ -844,12 +973,13 @@ pub(crate) async fn insert_household(
     commune_id: i64,
     village_id: Option<i64>,
     new: &NewHousehold,
+    registered_on: Option<&str>,
 ) -> Result<i64, RegistryError> {
     let head = vntext::nfc(&new.head_name);
     let now = crate::now();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at, registered_on) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(vntext::nfc(&new.code))
     .bind(commune_id)
@@ -862,6 +992,7 @@ pub(crate) async fn insert_household(
     .bind(new.phone.trim())
     .bind(&now)
     .bind(&now)
+    .bind(registered_on)
     .fetch_one(&mut **tx)
     .await?;
     audit(

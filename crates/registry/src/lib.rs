@@ -27,7 +27,7 @@ mod views;
 pub use db::{Backend, Db, restore_sqlite};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS};
 pub use error::RegistryError;
-pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, write_list};
+pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, list_workbook, write_file};
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
 pub use review::{
@@ -42,6 +42,7 @@ pub use units::{ImportSummary, Unit};
 pub use users::UserRow;
 pub use views::{
     AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, YearCounts,
+    mask_id_number, mask_id_numbers_in,
 };
 
 /// Now, as stored: RFC 3339 in UTC.

@@ -38,6 +38,34 @@ pub fn required(label: &str, value: &str, max: usize) -> Result<String, String> 
     Ok(value)
 }
 
+/// Problems gathered while checking a form, so that all are reported at
+/// once.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<String>);
+
+impl Problems {
+    /// The value, or an empty text with its problem kept.
+    pub fn keep(&mut self, checked: Result<String, String>) -> String {
+        checked.unwrap_or_else(|p| {
+            self.0.push(p);
+            String::new()
+        })
+    }
+
+    pub fn push(&mut self, problem: impl Into<String>) {
+        self.0.push(problem.into());
+    }
+
+    /// Ok when there is no problem.
+    pub fn done(self) -> Result<(), crate::RegistryError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::RegistryError::Invalid(self.0))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,6 +157,21 @@ fn iso(date: &str) -> Result<String, RegistryError> {
 }
 
 impl Registry {
+    /// A commune the actor may change, by its code.
+    async fn commune_for_write(
+        &self,
+        actor: &Actor,
+        commune_code: &str,
+    ) -> Result<crate::units::Unit, RegistryError> {
+        let commune = self
+            .unit_by_code(commune_code)
+            .await?
+            .filter(|u| u.level == "commune")
+            .ok_or_else(|| RegistryError::NotFound(format!("xã \"{commune_code}\"")))?;
+        self.check_write(actor, commune.id).await?;
+        Ok(commune)
+    }
+
     /// A write transaction on a round the actor may change, with the round
     /// as the transaction reads it (so a step is decided on its current
     /// state, not on one another request has just changed).
@@ -329,12 +344,7 @@ impl Registry {
         year: i64,
         kind: &str,
     ) -> Result<i64, RegistryError> {
-        let commune = self
-            .unit_by_code(commune_code)
-            .await?
-            .filter(|u| u.level == "commune")
-            .ok_or_else(|| RegistryError::NotFound(format!("xã \"{commune_code}\"")))?;
-        self.check_write(actor, commune.id).await?;
+        let commune = self.commune_for_write(actor, commune_code).await?;
         if kind != "periodic" && kind != "regular" {
             return Err(invalid(
                 "loại đợt phải là periodic (định kỳ, 1/9–14/12) hoặc regular (thường xuyên, hằng tháng)",
@@ -351,11 +361,7 @@ impl Registry {
             )));
         }
         let family = self.unit_family(commune.id).await?;
-        let ids = family
-            .iter()
-            .map(|u| u.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids = crate::views::id_list(&family);
         // Only unit ids (integers from the database) are formatted into the SQL.
         let listed: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT a.household_id, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
@@ -863,6 +869,127 @@ impl Registry {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Registry {
+    /// Records a commune's review of a year that was done and recognised
+    /// outside the registry (before it was used, or on paper), from the
+    /// official results already in the registry: a closed round whose cases
+    /// are the households on last year's poor or near-poor lists or on this
+    /// year's, with certificates numbered in the printed order. The year's
+    /// results are then final, and locked like any closed round's.
+    pub async fn record_past_review(
+        &self,
+        actor: &Actor,
+        commune_code: &str,
+        year: i64,
+        decision_number: &str,
+        decision_date: &str,
+    ) -> Result<i64, RegistryError> {
+        let commune = self.commune_for_write(actor, commune_code).await?;
+        let decision =
+            crate::limits::required("số quyết định", decision_number, crate::limits::SHORT_TEXT)
+                .map_err(invalid)?;
+        let date = iso(decision_date).map_err(|_| {
+            invalid(format!(
+                "ngày quyết định: \"{decision_date}\" không đúng dạng dd/mm/yyyy"
+            ))
+        })?;
+        let family = self.unit_family(commune.id).await?;
+        let ids = crate::views::id_list(&family);
+        let mut tx = self.db.write().await?;
+        let existing: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2",
+        )
+        .bind(commune.id)
+        .bind(year)
+        .fetch_one(&mut *tx)
+        .await?;
+        if existing > 0 {
+            return Err(invalid(format!(
+                "xã đã có đợt rà soát năm {year} trong hệ thống"
+            )));
+        }
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let statuses: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
+             WHERE a.official = 1 AND a.year IN ($1, $2) AND h.commune_id IN ({ids})"
+        )))
+        .bind(year - 1)
+        .bind(year)
+        .fetch_all(&mut *tx)
+        .await?;
+        let listed = |s: &str| s == "poor" || s == "near_poor";
+        let of = |h: i64, y: i64| {
+            statuses
+                .iter()
+                .find(|r| r.0 == h && r.1 == y)
+                .map(|r| r.2.clone())
+        };
+        let at = crate::now();
+        let round: i64 = sqlx::query_scalar(
+            "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by, decision_number, decision_date, closed_at, closed_by) \
+             VALUES ($1, $2, 'periodic', 'closed', $3, $4, $5, $6, $3, $4) RETURNING id",
+        )
+        .bind(commune.id)
+        .bind(year)
+        .bind(&at)
+        .bind(&actor.name)
+        .bind(&decision)
+        .bind(&date)
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut households: Vec<i64> = statuses
+            .iter()
+            .filter(|r| listed(&r.2))
+            .map(|r| r.0)
+            .collect();
+        households.sort_unstable();
+        households.dedup();
+        for h in &households {
+            let origin = match of(*h, year - 1).as_deref() {
+                Some("poor") => "poor_list",
+                Some("near_poor") => "near_poor_list",
+                _ => "request",
+            };
+            let now = of(*h, year).unwrap_or_else(|| "not_poor".into());
+            sqlx::query(
+                "INSERT INTO review_cases (round_id, household_id, origin, proposed_status, final_status) VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(round)
+            .bind(h)
+            .bind(origin)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let cases = ordered_cases(&mut tx, round).await?;
+        let mut number = 0;
+        for c in cases
+            .iter()
+            .filter(|c| c.final_status.as_deref().is_some_and(listed))
+        {
+            number += 1;
+            sqlx::query("UPDATE review_cases SET certificate = $1 WHERE round_id = $2 AND household_id = $3")
+                .bind(format!("{number}/GCN-HN.HCN"))
+                .bind(round)
+                .bind(c.household_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit(
+            &mut tx,
+            actor,
+            "past_review",
+            "review_round",
+            &round.to_string(),
+            Some(commune.id),
+            json!({"year": year, "decision": decision, "date": date, "cases": cases.len(), "certificates": number}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(round)
     }
 }
 

@@ -130,6 +130,10 @@ impl Registry {
         let score_a = table
             .score(&form.region, &form.items)
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        let problems = form.answers.problems();
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
         let deprivations = form
             .answers
             .deprivations(standard, year as i32)

@@ -369,8 +369,15 @@ impl Registry {
         for h in &households {
             match existing.get(&h.new.code) {
                 None => {
-                    let id = insert_household(&mut tx, actor, h.commune_id, h.village_id, &h.new)
-                        .await?;
+                    let id = insert_household(
+                        &mut tx,
+                        actor,
+                        h.commune_id,
+                        h.village_id,
+                        &h.new,
+                        Some(&crate::households::today()),
+                    )
+                    .await?;
                     ids.insert(h.new.code.clone(), (id, h.commune_id));
                     summary.created += 1;
                 }

@@ -61,6 +61,10 @@ impl Registry {
         standard: &Standard,
     ) -> Result<AssessmentSummary, RegistryError> {
         let (code, commune, area) = self.household_for_write(actor, household_id).await?;
+        let problems = answers.problems();
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
         let deprivations = answers
             .deprivations(standard, year as i32)
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
@@ -183,6 +187,32 @@ impl Registry {
             deprived,
             official: false,
         })
+    }
+
+    /// The latest form answers recorded for a household in `year` or
+    /// before, with their year: what a new survey starts from. Surveys
+    /// loaded from files (which hold no form answers) are skipped.
+    pub async fn latest_survey_answers(
+        &self,
+        actor: &Actor,
+        household_id: i64,
+        year: i64,
+    ) -> Result<Option<(i64, SurveyAnswers)>, RegistryError> {
+        if self.household_detail(actor, household_id).await?.is_none() {
+            return Ok(None);
+        }
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT year, answers FROM surveys WHERE household_id = $1 AND year <= $2 ORDER BY year DESC, id DESC LIMIT 10",
+        )
+        .bind(household_id)
+        .bind(year)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows.into_iter().find_map(|(y, answers)| {
+            serde_json::from_str::<SurveyAnswers>(&answers)
+                .ok()
+                .map(|a| (y, a))
+        }))
     }
 
     /// The assessments of a household for a year, official first.

@@ -7,19 +7,21 @@ use crate::error::RegistryError;
 use crate::service::{Actor, AuditEntry, Registry, Role, Scope};
 use crate::units::Unit;
 
+/// Unit ids as a SQL list ("1,2,3"): only integers from the database are
+/// ever formatted into SQL this way.
+pub(crate) fn id_list(ids: &std::collections::BTreeSet<i64>) -> String {
+    ids.iter()
+        .map(|u| u.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// `AND <column> IN (…)` for the actor's scope; empty when it sees all.
 pub(crate) fn scope_clause(scope: &Scope, column: &str) -> Option<String> {
     match scope.units() {
         None => Some(String::new()),
         Some(units) if units.is_empty() => None,
-        Some(units) => Some(format!(
-            " AND {column} IN ({})",
-            units
-                .iter()
-                .map(|u| u.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        )),
+        Some(units) => Some(format!(" AND {column} IN ({})", id_list(units))),
     }
 }
 
@@ -135,13 +137,32 @@ pub struct HouseholdDetail {
     pub audit: Vec<AuditEntry>,
 }
 
-/// Counts of one review year.
+/// One review year of a unit. The rate of a year is over the households on
+/// the registry in the unit that year — there by its end (registered, or
+/// assessed in it or before) and not removed before it ended, or assessed
+/// in it — and only once every commune of the unit
+/// has closed its review of the year; until then the year is in progress
+/// and only its own counts are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct YearCounts {
     pub year: i64,
+    /// Households on the registry in the unit that year.
+    pub households: i64,
+    /// Households with an official assessment of the year.
     pub assessed: i64,
     pub poor: i64,
     pub near_poor: i64,
+    /// Communes of the unit with households that year …
+    pub communes: i64,
+    /// … and of those, the ones whose review of the year is closed.
+    pub communes_closed: i64,
+}
+
+impl YearCounts {
+    /// Every commune has closed its review: the year's results are final.
+    pub fn closed(&self) -> bool {
+        self.communes > 0 && self.communes_closed == self.communes
+    }
 }
 
 impl Registry {
@@ -298,11 +319,66 @@ impl Registry {
         Ok((rows, total))
     }
 
-    /// One household, if the actor may see it.
+    /// One household, if the actor may see it, with its members' identity
+    /// numbers masked (0420******34) and masked in its history too.
     pub async fn household_detail(
         &self,
         actor: &Actor,
         id: i64,
+    ) -> Result<Option<HouseholdDetail>, RegistryError> {
+        self.household_detail_as(actor, id, false).await
+    }
+
+    /// One household, with identity numbers in full when `full_id_numbers`
+    /// (see [`Registry::household_detail_with_id_numbers`]), else masked.
+    pub async fn household_detail_showing(
+        &self,
+        actor: &Actor,
+        id: i64,
+        full_id_numbers: bool,
+    ) -> Result<Option<HouseholdDetail>, RegistryError> {
+        if full_id_numbers {
+            self.household_detail_with_id_numbers(actor, id).await
+        } else {
+            self.household_detail(actor, id).await
+        }
+    }
+
+    /// One household with its members' identity numbers in full, for a role
+    /// whose work needs them; the view is recorded in the audit log.
+    pub async fn household_detail_with_id_numbers(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<Option<HouseholdDetail>, RegistryError> {
+        if !actor.role.sees_id_numbers() {
+            return Err(RegistryError::Forbidden(
+                "vai trò này chỉ xem số định danh đã che".into(),
+            ));
+        }
+        let Some(detail) = self.household_detail_as(actor, id, true).await? else {
+            return Ok(None);
+        };
+        let mut tx = self.db.write().await?;
+        crate::service::audit(
+            &mut tx,
+            actor,
+            "view_id_numbers",
+            "household",
+            &detail.code,
+            None,
+            serde_json::json!({"members": detail.members.len()}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(detail))
+    }
+
+    async fn household_detail_as(
+        &self,
+        actor: &Actor,
+        id: i64,
+        full_id_numbers: bool,
     ) -> Result<Option<HouseholdDetail>, RegistryError> {
         if !actor.role.sees_names() {
             return Ok(None);
@@ -346,19 +422,36 @@ impl Registry {
         if !scope.contains(commune_id) {
             return Ok(None);
         }
-        let members = sqlx::query_as(
+        let mut members: Vec<MemberView> = sqlx::query_as(
             "SELECT id, full_name, sex, birth_date, id_number, relation, ethnicity FROM members WHERE household_id = $1 AND removed_on IS NULL ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
+        if !full_id_numbers {
+            for m in &mut members {
+                m.id_number = m.id_number.as_deref().map(mask_id_number);
+            }
+        }
         let assessments = sqlx::query_as(
             "SELECT year, standard_id, official, status, deprivation_count, deprived, reason FROM assessments WHERE household_id = $1 ORDER BY year DESC, official DESC, standard_id",
         )
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
-        let audit = self.audit_trail("household", &code).await?;
+        let mut audit: Vec<AuditEntry> = sqlx::query_as(
+            "SELECT at, actor, action, entity, entity_id, unit_id, changes FROM audit_log \
+             WHERE (entity = 'household' AND entity_id = $1) OR (entity = 'member' AND entity_id LIKE $2) ORDER BY id",
+        )
+        .bind(&code)
+        .bind(format!("{}/%", code.replace(['%', '_'], "")))
+        .fetch_all(&self.db.pool)
+        .await?;
+        if !full_id_numbers {
+            for entry in &mut audit {
+                entry.changes = mask_id_numbers_in(&entry.changes);
+            }
+        }
         Ok(Some(HouseholdDetail {
             id,
             code,
@@ -375,8 +468,8 @@ impl Registry {
         }))
     }
 
-    /// Households assessed, poor and near-poor by year, in the actor's scope
-    /// (or under `unit`).
+    /// The review years of the actor's scope (or of `unit` in it), oldest
+    /// first, with their counts and whether each is closed.
     pub async fn year_counts(
         &self,
         actor: &Actor,
@@ -385,29 +478,156 @@ impl Registry {
         let Some(units) = self.unit_filter(actor, unit).await? else {
             return Ok(Vec::new());
         };
+        // Assessed, poor and near-poor by year and commune.
         let sql = format!(
-            "SELECT a.year, COUNT(*), SUM(CASE WHEN a.status = 'poor' THEN 1 ELSE 0 END), SUM(CASE WHEN a.status = 'near_poor' THEN 1 ELSE 0 END) \
-             FROM assessments a JOIN households h ON h.id = a.household_id WHERE a.official = 1{units} GROUP BY a.year ORDER BY a.year"
+            "SELECT a.year, h.commune_id, COUNT(*), SUM(CASE WHEN a.status = 'poor' THEN 1 ELSE 0 END), SUM(CASE WHEN a.status = 'near_poor' THEN 1 ELSE 0 END) \
+             FROM assessments a JOIN households h ON h.id = a.household_id WHERE a.official = 1{units} GROUP BY a.year, h.commune_id"
         );
-        let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let assessed: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.db.pool)
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(year, assessed, poor, near_poor)| YearCounts {
-                year,
-                assessed,
-                poor,
-                near_poor,
+        let years: std::collections::BTreeSet<i64> = assessed.iter().map(|r| r.0).collect();
+        let unit_rows = self.units().await?;
+        let merged: std::collections::HashMap<i64, (i64, Option<String>)> = unit_rows
+            .iter()
+            .filter_map(|u| {
+                u.merged_into_id
+                    .map(|into| (u.id, (into, u.valid_to.clone())))
             })
-            .collect())
+            .collect();
+        let mut out = Vec::new();
+        for year in years {
+            let end = format!("{year}-12-31");
+            let sql = format!(
+                "SELECT h.commune_id, COUNT(*) FROM households h WHERE \
+                 (((h.registered_on IS NULL OR h.registered_on <= $1 \
+                    OR EXISTS (SELECT 1 FROM assessments e WHERE e.household_id = h.id AND e.year <= $2 AND e.official = 1)) \
+                   AND (h.removed_on IS NULL OR h.removed_on > $1)) \
+                  OR EXISTS (SELECT 1 FROM assessments a WHERE a.household_id = h.id AND a.year = $2 AND a.official = 1)){units} \
+                 GROUP BY h.commune_id"
+            );
+            let households: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(&end)
+                .bind(year)
+                .fetch_all(&self.db.pool)
+                .await?;
+            let closed: std::collections::HashSet<i64> = sqlx::query_scalar(
+                "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed'",
+            )
+            .bind(year)
+            .fetch_all(&self.db.pool)
+            .await?
+            .into_iter()
+            .collect();
+            // The commune that reviews a commune's households in `year`: the
+            // one it was merged into, if the merge came before that year ended.
+            let reviewer = |mut commune: i64| {
+                for _ in 0..16 {
+                    match merged.get(&commune) {
+                        Some((into, valid_to))
+                            if valid_to.as_deref().is_none_or(|to| to < end.as_str()) =>
+                        {
+                            commune = *into
+                        }
+                        _ => break,
+                    }
+                }
+                commune
+            };
+            let reviewers: std::collections::BTreeSet<i64> =
+                households.iter().map(|(c, _)| reviewer(*c)).collect();
+            let of_year = assessed.iter().filter(|r| r.0 == year);
+            out.push(YearCounts {
+                year,
+                households: households.iter().map(|r| r.1).sum(),
+                assessed: of_year.clone().map(|r| r.2).sum(),
+                poor: of_year.clone().map(|r| r.3).sum(),
+                near_poor: of_year.map(|r| r.4).sum(),
+                communes: reviewers.len() as i64,
+                communes_closed: reviewers.iter().filter(|c| closed.contains(c)).count() as i64,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The year a list shows when none is asked: the latest closed year of
+    /// the actor's scope, else the latest year with results.
+    pub async fn default_list_year(&self, actor: &Actor) -> Result<Option<i64>, RegistryError> {
+        let years = self.year_counts(actor, None).await?;
+        Ok(years
+            .iter()
+            .rev()
+            .find(|y| y.closed())
+            .or(years.last())
+            .map(|y| y.year))
     }
 }
 
 impl Role {
-    /// Whether the role may see names and identity numbers (the statistics
-    /// officer sees aggregates only; the agency officer, for now, too).
+    /// Whether the role may see names (the statistics officer sees
+    /// aggregates only; the agency officer, for now, too).
     pub fn sees_names(self) -> bool {
         !matches!(self, Role::Statistics | Role::AgencyOfficer)
+    }
+
+    /// Whether the role's work needs identity numbers in full (the officers
+    /// who enter and check them); others see them masked.
+    pub fn sees_id_numbers(self) -> bool {
+        matches!(
+            self,
+            Role::Admin | Role::DistrictOfficer | Role::CommuneOfficer
+        )
+    }
+}
+
+/// An identity number with its middle hidden: the province code and the
+/// sex-and-century digit of a CCCD stay, with the last two digits
+/// ("0420******34"); a 9-digit CMND keeps its first two and last two.
+pub fn mask_id_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    let (head, tail) = if chars.len() >= 12 { (4, 2) } else { (2, 2) };
+    if chars.len() <= head + tail {
+        return "*".repeat(chars.len());
+    }
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i < head || i >= chars.len() - tail {
+                *c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// The audit changes (JSON) with every identity number masked.
+pub fn mask_id_numbers_in(changes: &str) -> String {
+    fn walk(v: &mut serde_json::Value, key: Option<&str>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    walk(v, Some(k));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(item, key);
+                }
+            }
+            serde_json::Value::String(s) if key == Some("id_number") => {
+                *s = mask_id_number(s);
+            }
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(changes) {
+        Ok(mut v) => {
+            walk(&mut v, None);
+            v.to_string()
+        }
+        Err(_) => changes.to_string(),
     }
 }

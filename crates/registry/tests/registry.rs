@@ -862,10 +862,9 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
 
         // The exported list reads back with the same headers.
         let out = dir.path().join("export.xlsx");
-        assert_eq!(
-            r.export_list(&admin(), "18652", 2024, &out).await.unwrap(),
-            2
-        );
+        let (bytes, n) = r.export_list(&admin(), "18652", 2024, true).await.unwrap();
+        assert_eq!(n, 2);
+        registry::write_file(&out, &bytes).unwrap();
         let grids = registry::sheets::read_grids(&out).unwrap();
         let t =
             registry::sheets::find_table(&grids[0], registry::sheets::HOUSEHOLD_FIELDS).unwrap();
@@ -1610,6 +1609,85 @@ async fn two_imports_at_once_take_turns() {
             1,
             "the second was told it waits"
         );
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let h = NewHousehold {
+                code: format!("Y{i}"),
+                commune_code: "18652".into(),
+                head_name: format!("Đỗ Văn {i}"),
+                ..NewHousehold::default()
+            };
+            ids.push(r.create_household(&admin(), &h).await.unwrap());
+        }
+        // 2023: four of them surveyed, one poor; the fifth joined the
+        // registry only today.
+        for (i, id) in ids.iter().take(4).enumerate() {
+            let poor = i == 0;
+            let income = if poor { 1_000_000 } else { 5_000_000 };
+            r.record_survey(&admin(), *id, 2023, &two_adults(income, poor), standard())
+                .await
+                .unwrap();
+        }
+        let clerk = officer(r, "18652").await;
+        let years = r.year_counts(&clerk, None).await.unwrap();
+        assert_eq!(years.len(), 1);
+        assert!(!years[0].closed(), "{}: not recognised yet", e.name);
+        r.record_past_review(&clerk, "18652", 2023, "35/QĐ-UBND", "12/12/2023")
+            .await
+            .unwrap();
+        // 2024: one household moved away in June; one survey so far.
+        r.remove_household(&clerk, ids[3], "01/06/2024", "Chuyển đi nơi khác")
+            .await
+            .unwrap();
+        r.record_survey(
+            &clerk,
+            ids[1],
+            2024,
+            &two_adults(1_000_000, true),
+            standard(),
+        )
+        .await
+        .unwrap();
+        let years = r.year_counts(&clerk, None).await.unwrap();
+        let (y2023, y2024) = (years[0], years[1]);
+        assert!(y2023.closed(), "{}", e.name);
+        assert_eq!(
+            (y2023.households, y2023.assessed, y2023.poor),
+            (4, 4, 1),
+            "the fifth household was not on the registry in 2023"
+        );
+        assert!(!y2024.closed(), "one survey of three is a year in progress");
+        assert_eq!(
+            (y2024.households, y2024.assessed, y2024.poor),
+            (3, 1, 1),
+            "over the households there in 2024 — not 1 of 1 surveyed"
+        );
+        assert_eq!((y2024.communes, y2024.communes_closed), (1, 0));
+        assert_eq!(r.default_list_year(&clerk).await.unwrap(), Some(2023));
+        // The closed year is locked like any recognised round.
+        let err = r
+            .record_survey(
+                &clerk,
+                ids[0],
+                2023,
+                &two_adults(5_000_000, false),
+                standard(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
         e.cleanup().await;
     }
 }

@@ -22,5 +22,6 @@ pub use model::*;
 pub use num_rational::Ratio;
 pub use points::{PointTable, PointsError};
 pub use survey::{
-    Diploma, HouseType, Latrine, MemberAnswers, SurveyAnswers, SurveyError, WaterSource, Work,
+    AGE_MAX, AREA_MAX_M2, Diploma, HouseType, INCOME_MAX, Latrine, MEMBERS_MAX, MemberAnswers,
+    SurveyAnswers, SurveyError, WaterSource, Work,
 };

@@ -180,6 +180,46 @@ pub enum SurveyError {
     NoMembers,
 }
 
+/// The oldest age a member may have on the form.
+pub const AGE_MAX: u32 = 130;
+/// The highest monthly income per person the form takes, VND (far above
+/// any line; a typo such as an extra digit group is refused).
+pub const INCOME_MAX: i64 = 1_000_000_000;
+/// The largest living area the form takes, m².
+pub const AREA_MAX_M2: f64 = 10_000.0;
+/// The most members a household may have on the form.
+pub const MEMBERS_MAX: usize = 50;
+
+impl SurveyAnswers {
+    /// What is out of range, each naming its field (in Vietnamese). A form
+    /// with problems must not be recorded.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !(0..=INCOME_MAX).contains(&self.income_per_capita) {
+            out.push(format!(
+                "thu nhập bình quân đầu người/tháng: phải từ 0 đến {} đồng",
+                INCOME_MAX
+            ));
+        }
+        if !(self.living_area_m2.is_finite() && (0.0..=AREA_MAX_M2).contains(&self.living_area_m2))
+        {
+            out.push(format!("diện tích nhà ở: phải từ 0 đến {} m²", AREA_MAX_M2));
+        }
+        if self.members.len() > MEMBERS_MAX {
+            out.push(format!("thành viên: tối đa {MEMBERS_MAX} người"));
+        }
+        for (i, m) in self.members.iter().enumerate() {
+            if m.age > AGE_MAX {
+                out.push(format!(
+                    "tuổi của thành viên thứ {}: phải từ 0 đến {AGE_MAX}",
+                    i + 1
+                ));
+            }
+        }
+        out
+    }
+}
+
 type Rule = fn(&SurveyAnswers, i32) -> bool;
 
 fn working_age(m: &MemberAnswers) -> bool {

@@ -181,6 +181,151 @@ pub fn format_vnd(amount: i64) -> String {
     out
 }
 
+/// Why a typed number was not understood. The caller adds the field's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NumberError {
+    Empty,
+    /// Not a number at all ("abc").
+    NotANumber,
+    /// A decimal part where a whole number is needed ("1,5" people).
+    NotWhole,
+    /// Digit groups that are neither thousands nor a decimal ("1.50.0").
+    Grouping,
+    Negative,
+}
+
+impl std::fmt::Display for NumberError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NumberError::Empty => "chưa điền",
+            NumberError::NotANumber => "không phải một số",
+            NumberError::NotWhole => "phải là số nguyên, không có phần lẻ",
+            NumberError::Grouping => {
+                "viết số chưa đúng: dùng dấu chấm tách hàng nghìn và dấu phẩy cho phần lẻ, ví dụ 1.500.000 hoặc 25,5"
+            }
+            NumberError::Negative => "không được là số âm",
+        })
+    }
+}
+
+/// A number as Vietnamese people type it: dots (or spaces) between
+/// thousands and a comma before the decimals — "1.500.000", "1 500 000",
+/// "25,5" — and, since phones often have an English keyboard, "25.5" (a dot
+/// not followed by exactly three digits is a decimal point) and
+/// "1,500,000" (commas between groups of three). The words "triệu" and
+/// "nghìn"/"ngàn" multiply: "1,5 triệu" is 1.500.000. Anything ambiguous is
+/// refused rather than guessed.
+pub fn parse_decimal(text: &str) -> Result<f64, NumberError> {
+    let lower = nfc(text).to_lowercase();
+    let mut t = lower.trim();
+    if t.is_empty() {
+        return Err(NumberError::Empty);
+    }
+    let mut scale = 1.0;
+    for (word, factor) in [
+        ("triệu", 1e6),
+        ("tr", 1e6),
+        ("nghìn", 1e3),
+        ("ngàn", 1e3),
+        ("đồng", 1.0),
+        ("đ", 1.0),
+    ] {
+        if let Some(rest) = t.strip_suffix(word) {
+            t = rest.trim_end();
+            scale = factor;
+            break;
+        }
+    }
+    let (negative, body) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest.trim_start()),
+        None => (false, t),
+    };
+    if body.is_empty()
+        || !body
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',' | ' '))
+    {
+        return Err(NumberError::NotANumber);
+    }
+    if !body.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(NumberError::NotANumber);
+    }
+    let body: String = body.chars().filter(|c| *c != ' ').collect();
+    let dots = body.matches('.').count();
+    let commas = body.matches(',').count();
+    let thousands = |groups: &[&str]| {
+        groups.len() > 1
+            && (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3)
+    };
+    let (whole, fraction): (String, &str) = match (dots, commas) {
+        (0, 0) => (body.clone(), ""),
+        // Vietnamese: dots group thousands, one comma starts the decimals.
+        (_, 0..=1)
+            if dots > 0 && commas <= 1 && {
+                let (w, _) = body.split_once(',').unwrap_or((&body, ""));
+                thousands(&w.split('.').collect::<Vec<_>>())
+            } =>
+        {
+            let (w, f) = body.split_once(',').unwrap_or((&body, ""));
+            (w.replace('.', ""), f)
+        }
+        // One dot, not three digits after it: a decimal point ("25.5").
+        (1, 0) => {
+            let (w, f) = body.split_once('.').unwrap_or((&body, ""));
+            (w.to_string(), f)
+        }
+        // One comma, no dots: the Vietnamese decimal comma ("25,5"), unless
+        // it groups thousands in an English way ("1,500" stays ambiguous).
+        (0, 1) => {
+            let (w, f) = body.split_once(',').unwrap_or((&body, ""));
+            if f.len() == 3 && scale == 1.0 {
+                return Err(NumberError::Grouping);
+            }
+            (w.to_string(), f)
+        }
+        // Several commas: English thousands ("1,500,000"), with an
+        // optional decimal point.
+        (0..=1, _)
+            if {
+                let (w, _) = body.split_once('.').unwrap_or((&body, ""));
+                thousands(&w.split(',').collect::<Vec<_>>())
+            } =>
+        {
+            let (w, f) = body.split_once('.').unwrap_or((&body, ""));
+            (w.replace(',', ""), f)
+        }
+        _ => return Err(NumberError::Grouping),
+    };
+    if whole.is_empty() || fraction.contains(['.', ',']) {
+        return Err(NumberError::Grouping);
+    }
+    let value: f64 = format!(
+        "{whole}.{}",
+        if fraction.is_empty() { "0" } else { fraction }
+    )
+    .parse()
+    .map_err(|_| NumberError::NotANumber)?;
+    let value = value * scale;
+    if negative && value != 0.0 {
+        return Err(NumberError::Negative);
+    }
+    Ok(value)
+}
+
+/// A whole number (an amount in VND, an age, a count), typed as
+/// [`parse_decimal`] reads it. "1,5 triệu" is a whole number of đồng.
+pub fn parse_whole(text: &str) -> Result<i64, NumberError> {
+    let value = parse_decimal(text)?;
+    if value.fract() != 0.0 {
+        return Err(NumberError::NotWhole);
+    }
+    if value > 9.0e15 {
+        return Err(NumberError::Grouping);
+    }
+    Ok(value as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +436,50 @@ mod tests {
         assert_eq!(parse_date("09/03/24"), None);
         assert_eq!(parse_date("hôm qua"), None);
         assert_eq!(format_date(d), "09/03/2024");
+    }
+
+    #[test]
+    fn numbers_typed_the_vietnamese_way() {
+        use NumberError::*;
+        for (text, value) in [
+            ("1500000", 1_500_000),
+            ("1.500.000", 1_500_000),
+            ("1 500 000", 1_500_000),
+            ("1,500,000", 1_500_000),
+            (" 2.000.000 đ", 2_000_000),
+            ("1,5 triệu", 1_500_000),
+            ("1.5 triệu", 1_500_000),
+            ("2 triệu", 2_000_000),
+            ("800 nghìn", 800_000),
+            ("0", 0),
+            ("-0", 0),
+            ("12.345", 12_345),
+        ] {
+            assert_eq!(parse_whole(text), Ok(value), "{text}");
+        }
+        for (text, value) in [
+            ("25,5", 25.5),
+            ("25.5", 25.5),
+            ("1.250,75", 1250.75),
+            ("40", 40.0),
+        ] {
+            assert_eq!(parse_decimal(text), Ok(value), "{text}");
+        }
+        for (text, error) in [
+            ("", Empty),
+            ("  ", Empty),
+            ("abc", NotANumber),
+            ("1,5", NotWhole),
+            ("-5.000.000", Negative),
+            ("1.50.0", Grouping),
+            ("1,500", Grouping),
+            ("1.500,000,5", Grouping),
+            ("12a", NotANumber),
+            (".5", NotANumber),
+        ] {
+            assert_eq!(parse_whole(text), Err(error.clone()), "{text}");
+        }
+        assert!(NumberError::Grouping.to_string().contains("1.500.000"));
     }
 
     #[test]

@@ -41,7 +41,21 @@ fn registry_error(e: RegistryError) -> Response {
         RegistryError::Forbidden(m) => error(StatusCode::FORBIDDEN, &m),
         RegistryError::NotFound(m) => error(StatusCode::NOT_FOUND, &format!("không tìm thấy {m}")),
         RegistryError::Invalid(p) => error(StatusCode::UNPROCESSABLE_ENTITY, &p.join("; ")),
-        _ => error(StatusCode::INTERNAL_SERVER_ERROR, "lỗi máy chủ"),
+        RegistryError::Conflict(m) => error(StatusCode::CONFLICT, &m),
+        RegistryError::Busy => {
+            tracing::warn!("database busy");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &RegistryError::Busy.to_string(),
+            )
+        }
+        e => {
+            tracing::error!(error = %e, "registry error");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "lỗi máy chủ; đã ghi lại để quản trị viên kiểm tra",
+            )
+        }
     }
 }
 
@@ -98,9 +112,9 @@ struct ListParams {
     deprived: Option<String>,
     group: Option<String>,
     movement: Option<String>,
-    year: Option<i64>,
-    page: Option<i64>,
-    per_page: Option<i64>,
+    year: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
 }
 
 async fn households(
@@ -111,16 +125,46 @@ async fn households(
     let Some(actor) = ctx.actor.as_ref() else {
         return unauthorized();
     };
+    let tr = ctx.tr();
+    let number = |label: &str, text: &Option<String>, range, default: Option<i64>| match text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => Ok(default),
+        Some(t) => crate::input::whole(tr, label, t, range).map(Some),
+    };
+    let parsed = (
+        crate::input::query(tr, &p.q),
+        number(
+            tr.t("input_page"),
+            &p.page,
+            1..=crate::input::PAGE_MAX,
+            Some(1),
+        ),
+        number("per_page", &p.per_page, 1..=500, Some(50)),
+        number(tr.t("household_year"), &p.year, 1990..=2100, None),
+    );
+    let (q, page, per_page, year) = match parsed {
+        (Ok(q), Ok(Some(page)), Ok(Some(per_page)), Ok(year)) => (q, page, per_page, year),
+        (q, page, per_page, year) => {
+            let problems: Vec<String> = [q.err(), page.err(), per_page.err(), year.err()]
+                .into_iter()
+                .flatten()
+                .collect();
+            return error(StatusCode::BAD_REQUEST, &problems.join("; "));
+        }
+    };
     let query = HouseholdQuery {
-        q: p.q,
+        q,
         unit: p.unit,
         status: p.status,
         deprived: p.deprived,
         group: p.group,
         movement: p.movement,
-        year: p.year,
-        page: p.page.unwrap_or(1),
-        per_page: p.per_page.unwrap_or(50),
+        year,
+        page,
+        per_page,
     };
     match state.registry.list_households(actor, &query).await {
         Ok((rows, total)) => Json(json!({
@@ -131,10 +175,18 @@ async fn households(
     }
 }
 
+#[derive(Deserialize)]
+struct DetailParams {
+    /// "full": identity numbers in full (roles whose work needs them; the
+    /// view is recorded in the audit log).
+    id_numbers: Option<String>,
+}
+
 async fn household(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
+    Query(p): Query<DetailParams>,
 ) -> Response {
     let Some(actor) = ctx.actor.as_ref() else {
         return unauthorized();
@@ -142,7 +194,12 @@ async fn household(
     let Ok(id) = id.parse::<i64>() else {
         return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
     };
-    match state.registry.household_detail(actor, id).await {
+    let full = p.id_numbers.as_deref() == Some("full");
+    match state
+        .registry
+        .household_detail_showing(actor, id, full)
+        .await
+    {
         Ok(Some(detail)) => Json(detail).into_response(),
         // Outside the scope is the same answer as absent: no existence leak.
         Ok(None) => error(StatusCode::NOT_FOUND, "không tìm thấy hộ"),
@@ -189,7 +246,7 @@ async fn add_member(
 
 #[derive(Deserialize)]
 struct YearParam {
-    year: i64,
+    year: Option<String>,
 }
 
 async fn record_survey(
@@ -197,7 +254,7 @@ async fn record_survey(
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<i64>,
     Query(p): Query<YearParam>,
-    Json(fields): Json<std::collections::HashMap<String, String>>,
+    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Response {
     let Some(actor) = ctx.actor.as_ref() else {
         return unauthorized();
@@ -208,19 +265,27 @@ async fn record_survey(
     ) {
         return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
     }
+    let tr = ctx.tr();
+    let Some(year) = p.year.as_deref().and_then(|y| y.trim().parse::<i64>().ok()) else {
+        return error(StatusCode::BAD_REQUEST, tr.t("survey_bad_year"));
+    };
     let Some(standard) = state
         .catalogue
-        .for_review_year(u16::try_from(p.year).unwrap_or(0))
+        .for_review_year(u16::try_from(year).unwrap_or(0))
     else {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "không có chuẩn cho năm rà soát này",
-        );
+        return error(StatusCode::UNPROCESSABLE_ENTITY, tr.t("survey_no_standard"));
     };
-    let answers = crate::survey::answers_from(&fields);
+    let fields = match crate::survey::json_fields(&body) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
+    };
+    let answers = match crate::survey::answers_from(tr, &fields) {
+        Ok(a) => a,
+        Err(problems) => return error(StatusCode::UNPROCESSABLE_ENTITY, &problems.join("; ")),
+    };
     match state
         .registry
-        .record_survey(actor, id, p.year, &answers, standard)
+        .record_survey(actor, id, year, &answers, standard)
         .await
     {
         Ok(a) => (
@@ -318,8 +383,9 @@ pub fn openapi_document() -> serde_json::Value {
                     "type": "object", "properties": { "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" },
                     "households": { "type": "array", "items": { "$ref": "#/components/schemas/Household" } } } } } } },
                     "401": { "description": "Chưa đăng nhập" }, "403": { "description": "Vai trò chỉ xem số liệu tổng hợp" } } } },
-            "/households/{id}": { "get": { "summary": "Một hộ: thành viên, kết quả rà soát", "security": bearer,
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+            "/households/{id}": { "get": { "summary": "Một hộ: thành viên, kết quả rà soát (số định danh được che, trừ khi id_numbers=full)", "security": bearer,
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
+                    { "name": "id_numbers", "in": "query", "schema": { "type": "string", "enum": ["full"] }, "description": "Số định danh đầy đủ (chỉ cán bộ xã, cấp trên, quản trị; được ghi vào nhật ký)" }],
                 "responses": { "200": { "description": "Hộ" }, "404": { "description": "Không có, hoặc ngoài phạm vi của tài khoản", "content": { "application/json": { "schema": error } } } } } },
             "/households/{id}/members": { "post": { "summary": "Thêm thành viên", "security": bearer,
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],

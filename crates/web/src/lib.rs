@@ -8,8 +8,11 @@
 mod admin;
 mod api;
 mod auth;
+mod edge;
 mod edit;
+mod history;
 pub mod i18n;
+mod input;
 pub mod limits;
 mod pages;
 mod reviews;
@@ -41,6 +44,9 @@ pub struct AppState {
     limits: Arc<limits::SignInLimits>,
     /// Served over TLS (directly or behind a proxy): cookies get `Secure`.
     pub secure: bool,
+    /// The date the application takes as today (tests fix it); None: the
+    /// clock's date in Vietnam (UTC+7).
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl AppState {
@@ -52,7 +58,22 @@ impl AppState {
             ),
             limits: Arc::new(limits::SignInLimits::default()),
             secure,
+            today: None,
         }
+    }
+
+    /// Today in Vietnam.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.today
+            .unwrap_or_else(|| (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive())
+    }
+
+    /// The review year under way today: the calendar year (a year's review
+    /// runs from September to mid-December, and the regular review through
+    /// the year).
+    pub fn current_year(&self) -> i64 {
+        use chrono::Datelike;
+        i64::from(self.today().year())
     }
 }
 
@@ -74,7 +95,7 @@ impl Ctx {
     }
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -102,6 +123,13 @@ async fn context(State(state): State<AppState>, mut request: Request, next: Next
         Some(t) => state.registry.session_actor(t).await.ok().flatten(),
         None => None,
     };
+    if let Some(a) = &actor {
+        let span = tracing::Span::current();
+        span.record("actor", a.name.as_str());
+        if let Some(unit) = a.unit_id {
+            span.record("unit", unit);
+        }
+    }
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -220,14 +248,28 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), context))
-        .layer(middleware::from_fn(same_origin));
+        .layer(middleware::from_fn(same_origin))
+        .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
+        .layer(middleware::from_fn(edge::vietnamese_errors))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            edge::panicked,
+        ));
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(
             name,
             HeaderValue::from_static(value),
         ));
     }
-    router.with_state(state)
+    // Pages and exports hold names and identity numbers: no cache keeps
+    // them (static files set their own policy).
+    router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    ));
+    router
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(middleware::from_fn(edge::log_requests))
+        .with_state(state)
 }
 
 /// Serves on `addr` until the process ends.

@@ -48,13 +48,13 @@ pub(crate) fn message(tr: Tr, status: StatusCode, key: &str) -> Response {
     let page = MessagePage {
         tr,
         user: None,
-        title: status.canonical_reason().unwrap_or("").to_string(),
+        title: tr.t("error_title").to_string(),
         message: tr.t(key).to_string(),
     };
     (status, render(page)).into_response()
 }
 
-fn message_for(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
+pub(crate) fn message_for(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     let tr = ctx.tr();
     let page = MessagePage {
         tr,
@@ -65,7 +65,7 @@ fn message_for(ctx: &Ctx, status: StatusCode, key: &str) -> Response {
     (status, render(page)).into_response()
 }
 
-fn registry_error(ctx: &Ctx, e: RegistryError) -> Response {
+pub(crate) fn registry_error(ctx: &Ctx, e: RegistryError) -> Response {
     match e {
         RegistryError::Forbidden(_) => message_for(ctx, StatusCode::FORBIDDEN, "error_forbidden"),
         RegistryError::NotFound(_) => message_for(ctx, StatusCode::NOT_FOUND, "error_not_found"),
@@ -79,8 +79,30 @@ fn registry_error(ctx: &Ctx, e: RegistryError) -> Response {
             };
             (StatusCode::BAD_REQUEST, render(page)).into_response()
         }
-        _ => message_for(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error_server"),
+        RegistryError::Conflict(problem) => {
+            let tr = ctx.tr();
+            let page = MessagePage {
+                tr,
+                user: user_view(ctx),
+                title: tr.t("error_invalid").to_string(),
+                message: problem,
+            };
+            (StatusCode::CONFLICT, render(page)).into_response()
+        }
+        RegistryError::Busy => {
+            tracing::warn!("database busy");
+            message_for(ctx, StatusCode::SERVICE_UNAVAILABLE, "error_busy")
+        }
+        e => {
+            tracing::error!(error = %e, "registry error");
+            message_for(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error_server")
+        }
     }
+}
+
+/// 400 with the problems of what was typed.
+pub(crate) fn invalid_page(ctx: &Ctx, problems: Vec<String>) -> Response {
+    registry_error(ctx, RegistryError::Invalid(problems))
 }
 
 pub(crate) fn forbidden(ctx: &Ctx) -> Response {
@@ -192,13 +214,19 @@ fn percent(tr: Tr, part: i64, whole: i64) -> String {
     }
 }
 
+/// A year of the dashboard: final (with rates) or in progress (its own
+/// counts only).
 pub struct YearRow {
     pub year: i64,
+    pub closed: bool,
+    pub households: String,
     pub assessed: String,
     pub poor: String,
     pub poor_rate: String,
     pub near_poor: String,
     pub near_poor_rate: String,
+    /// "12/19": communes that closed their review, of those with households.
+    pub communes: String,
 }
 
 #[derive(Template)]
@@ -211,9 +239,12 @@ struct DashboardPage {
     change: Option<String>,
     /// Review rounds and their step: (id, commune, year, step).
     rounds: Vec<(i64, String, i64, String)>,
+    /// The rounds link to their pages (roles that see names).
+    round_links: bool,
 }
 
-fn number(tr: Tr, n: i64) -> String {
+/// A count in the page's language: 1.019 in Vietnamese, 1,019 in English.
+pub(crate) fn number(tr: Tr, n: i64) -> String {
     match tr.lang {
         Lang::Vi => vntext::format_vnd(n),
         Lang::En => {
@@ -221,6 +252,28 @@ fn number(tr: Tr, n: i64) -> String {
             dotted.replace('.', ",")
         }
     }
+}
+
+/// The change in the poor rate between two final years, in percentage
+/// points, or None unless both are final and consecutive.
+fn change_between(tr: Tr, a: &registry::YearCounts, b: &registry::YearCounts) -> Option<String> {
+    if !(a.closed() && b.closed() && b.year == a.year + 1 && a.households > 0 && b.households > 0) {
+        return None;
+    }
+    let delta = 100.0 * (b.poor as f64 / b.households as f64 - a.poor as f64 / a.households as f64);
+    let text = format!("{delta:+.2}");
+    Some(match tr.lang {
+        Lang::Vi => format!(
+            "tỷ lệ hộ nghèo {} điểm phần trăm ({} so với {})",
+            text.replace('.', ","),
+            b.year,
+            a.year
+        ),
+        Lang::En => format!(
+            "poor-household rate {text} percentage points ({} vs {})",
+            b.year, a.year
+        ),
+    })
 }
 
 pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
@@ -233,10 +286,7 @@ pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<
         Err(e) => return registry_error(&ctx, e),
     };
     let scope_name = match actor.unit_id {
-        None => match tr.lang {
-            Lang::Vi => "toàn bộ dữ liệu".to_string(),
-            Lang::En => "all data".to_string(),
-        },
+        None => tr.t("dashboard_all_data").to_string(),
         Some(id) => state
             .registry
             .units()
@@ -245,24 +295,9 @@ pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<
             .and_then(|units| units.into_iter().find(|u| u.id == id))
             .map_or_else(String::new, |u| u.name),
     };
-    let change = match counts.as_slice() {
-        [.., a, b] if a.assessed > 0 && b.assessed > 0 => {
-            let delta =
-                100.0 * (b.poor as f64 / b.assessed as f64 - a.poor as f64 / a.assessed as f64);
-            let text = format!("{delta:+.2}");
-            Some(match tr.lang {
-                Lang::Vi => format!(
-                    "tỷ lệ hộ nghèo {} điểm phần trăm ({} so với {})",
-                    text.replace('.', ","),
-                    b.year,
-                    a.year
-                ),
-                Lang::En => format!(
-                    "poor-household rate {text} percentage points ({} vs {})",
-                    b.year, a.year
-                ),
-            })
-        }
+    let finals: Vec<&registry::YearCounts> = counts.iter().filter(|c| c.closed()).collect();
+    let change = match finals.as_slice() {
+        [.., a, b] => change_between(tr, a, b),
         _ => None,
     };
     let years = counts
@@ -270,29 +305,38 @@ pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<
         .rev()
         .map(|c| YearRow {
             year: c.year,
+            closed: c.closed(),
+            households: number(tr, c.households),
             assessed: number(tr, c.assessed),
             poor: number(tr, c.poor),
-            poor_rate: percent(tr, c.poor, c.assessed),
+            poor_rate: percent(tr, c.poor, c.households),
             near_poor: number(tr, c.near_poor),
-            near_poor_rate: percent(tr, c.near_poor, c.assessed),
+            near_poor_rate: percent(tr, c.near_poor, c.households),
+            communes: format!("{}/{}", c.communes_closed, c.communes),
         })
         .collect();
-    let rounds = state
-        .registry
-        .rounds(actor)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .take(20)
-        .map(|(r, commune)| {
-            (
-                r.id,
-                commune,
-                r.year,
-                tr.t(&format!("step_{}", r.step)).to_string(),
-            )
-        })
-        .collect();
+    let round_links = actor.role.sees_names();
+    let rounds = if round_links {
+        state
+            .registry
+            .rounds(actor)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(r, _)| r.step != "closed")
+            .take(20)
+            .map(|(r, commune)| {
+                (
+                    r.id,
+                    commune,
+                    r.year,
+                    tr.t(&format!("step_{}", r.step)).to_string(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(DashboardPage {
         tr,
         user: user_view(&ctx),
@@ -300,6 +344,7 @@ pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<
         years,
         change,
         rounds,
+        round_links,
     })
 }
 
@@ -317,8 +362,8 @@ pub struct ListParams {
     pub group: String,
     #[serde(default)]
     pub movement: String,
-    pub year: Option<i64>,
-    pub page: Option<i64>,
+    pub year: Option<String>,
+    pub page: Option<String>,
 }
 
 pub struct ListRow {
@@ -338,13 +383,15 @@ struct HouseholdsPage {
     can_write: bool,
     unit: String,
     q: String,
+    years: Vec<(i64, String, bool)>,
     units: Vec<(String, String, bool)>,
     statuses: Vec<(String, String, bool)>,
     indicators: Vec<(String, String, bool)>,
     groups: Vec<(String, String, bool)>,
     movements: Vec<(String, String, bool)>,
     year: i64,
-    total: i64,
+    sees_ids: bool,
+    total_text: String,
     rows: Vec<ListRow>,
     previous: Option<String>,
     next: Option<String>,
@@ -359,13 +406,15 @@ fn page_link(p: &ListParams, page: i64) -> String {
         ("unit", &p.unit),
         ("status", &p.status),
         ("deprived", &p.deprived),
+        ("group", &p.group),
+        ("movement", &p.movement),
     ] {
         if !v.is_empty() {
             parts.push(format!("{k}={}", encode(v)));
         }
     }
-    if let Some(y) = p.year {
-        parts.push(format!("year={y}"));
+    if let Some(y) = p.year.as_deref().filter(|y| !y.is_empty()) {
+        parts.push(format!("year={}", encode(y)));
     }
     parts.push(format!("page={page}"));
     format!("/households?{}", parts.join("&"))
@@ -395,19 +444,62 @@ pub async fn households(
     }
     let tr = ctx.tr();
     let r = &state.registry;
-    let year = match p.year {
-        Some(y) => y,
-        None => r.latest_year().await.ok().flatten().unwrap_or(0),
+    let parsed = (
+        crate::input::query(tr, &p.q),
+        crate::input::page(tr, p.page.as_deref()),
+        match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+            None => Ok(None),
+            Some(y) => crate::input::whole(tr, tr.t("household_year"), y, 1990..=2100).map(Some),
+        },
+    );
+    let (q, page, year) = match parsed {
+        (Ok(q), Ok(page), Ok(year)) => (q, page, year),
+        (q, page, year) => {
+            let problems: Vec<String> = [q.err(), page.err(), year.err()]
+                .into_iter()
+                .flatten()
+                .collect();
+            return invalid_page(&ctx, problems);
+        }
     };
+    let known = r.year_counts(actor, None).await.unwrap_or_default();
+    let year = match year {
+        Some(y) => y,
+        None => known
+            .iter()
+            .rev()
+            .find(|y| y.closed())
+            .or(known.last())
+            .map_or(state.current_year(), |y| y.year),
+    };
+    let mut years: Vec<(i64, String, bool)> = known
+        .iter()
+        .rev()
+        .map(|y| {
+            let label = if y.closed() {
+                y.year.to_string()
+            } else {
+                format!(
+                    "{} ({})",
+                    y.year,
+                    tr.t("dashboard_in_progress").to_lowercase()
+                )
+            };
+            (y.year, label, y.year == year)
+        })
+        .collect();
+    if !years.iter().any(|y| y.2) {
+        years.insert(0, (year, year.to_string(), true));
+    }
     let query = HouseholdQuery {
-        q: p.q.clone(),
+        q,
         unit: Some(p.unit.clone()).filter(|u| !u.is_empty()),
         status: Some(p.status.clone()).filter(|s| !s.is_empty()),
         deprived: Some(p.deprived.clone()).filter(|s| !s.is_empty()),
         group: Some(p.group.clone()).filter(|s| !s.is_empty()),
         movement: Some(p.movement.clone()).filter(|s| !s.is_empty()),
         year: Some(year),
-        page: p.page.unwrap_or(1),
+        page,
         per_page: PER_PAGE,
     };
     let (rows, total) = match r.list_households(actor, &query).await {
@@ -476,6 +568,7 @@ pub async fn households(
         can_write: actor.role.writes(),
         unit: p.unit.clone(),
         q: p.q.clone(),
+        years,
         units,
         statuses,
         indicators,
@@ -505,7 +598,8 @@ pub async fn households(
             })
             .collect(),
         year,
-        total,
+        total_text: number(tr, total),
+        sees_ids: actor.role.sees_id_numbers(),
         rows,
         previous: (page > 1).then(|| page_link(&p, page - 1)),
         next: (page * PER_PAGE < total).then(|| page_link(&p, page + 1)),
@@ -521,8 +615,10 @@ pub struct HouseholdView {
     pub phone: String,
     pub removed_on: Option<String>,
     pub members: Vec<(String, String, String, String, String, String)>,
-    pub assessments: Vec<(i64, String, String, String)>,
-    pub audit: Vec<(String, String, String, String)>,
+    /// (year, status, deprivations, standard, survey link year when the
+    /// official survey of that year can be edited).
+    pub assessments: Vec<(i64, String, String, String, Option<i64>)>,
+    pub audit: Vec<crate::history::Line>,
 }
 
 #[derive(Template)]
@@ -533,6 +629,10 @@ struct HouseholdPage {
     id: i64,
     year: i64,
     can_write: bool,
+    /// Identity numbers are shown in full on this page.
+    full_ids: bool,
+    /// The actor's work needs identity numbers: the page offers them.
+    may_see_ids: bool,
     h: HouseholdView,
     /// (id, form, submitted, deadline, status, pending).
     requests: Vec<(i64, String, String, String, String, bool)>,
@@ -545,10 +645,17 @@ fn date(iso: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+#[derive(Deserialize, Default)]
+pub struct HouseholdParams {
+    /// "full": identity numbers in full (audited).
+    id_numbers: Option<String>,
+}
+
 pub async fn household(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
+    Query(p): Query<HouseholdParams>,
 ) -> Response {
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
@@ -557,7 +664,12 @@ pub async fn household(
         return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
     };
     let tr = ctx.tr();
-    let detail = match state.registry.household_detail(actor, id).await {
+    let full_ids = p.id_numbers.as_deref() == Some("full");
+    let detail = match state
+        .registry
+        .household_detail_showing(actor, id, full_ids)
+        .await
+    {
         Ok(Some(d)) => d,
         Ok(None) => return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found"),
         Err(e) => return registry_error(&ctx, e),
@@ -567,6 +679,25 @@ pub async fn household(
         Some("female") => tr.t("sex_female").to_string(),
         _ => String::new(),
     };
+    let can_write = actor.role.writes();
+    let mut editable = std::collections::HashSet::new();
+    if can_write {
+        let commune = state
+            .registry
+            .unit_by_code(&detail.commune_code)
+            .await
+            .ok()
+            .flatten();
+        for a in detail.assessments.iter().filter(|a| a.official == 1) {
+            let locked = match &commune {
+                Some(c) => state.registry.locked(c.id, a.year).await.unwrap_or(true),
+                None => true,
+            };
+            if !locked {
+                editable.insert(a.year);
+            }
+        }
+    }
     let h = HouseholdView {
         head_name: detail.head_name,
         code: detail.code,
@@ -609,37 +740,17 @@ pub async fn household(
                         .join(", "),
                     None => a.deprived.replace(';', ", "),
                 };
-                (a.year, status, names, a.standard_id.clone())
+                let edit = (a.official == 1 && editable.contains(&a.year)).then_some(a.year);
+                (a.year, status, names, a.standard_id.clone(), edit)
             })
             .collect(),
         audit: detail
             .audit
             .iter()
             .rev()
-            .map(|e| {
-                let when =
-                    e.at.get(..10)
-                        .map(|d| date(&Some(d.to_string())))
-                        .unwrap_or_default();
-                let time = e.at.get(11..16).unwrap_or("");
-                (
-                    format!("{when} {time}"),
-                    e.actor.clone(),
-                    e.action.clone(),
-                    e.changes.clone(),
-                )
-            })
+            .map(|e| crate::history::line(tr, &state.catalogue, e))
             .collect(),
     };
-    // The survey to enter next: the year after the latest review.
-    let year = state
-        .registry
-        .latest_year()
-        .await
-        .ok()
-        .flatten()
-        .map_or(2024, |y| y + 1)
-        .min(2026);
     let requests = state
         .registry
         .requests(actor, id)
@@ -655,9 +766,10 @@ pub async fn household(
                 })
                 .to_string();
             let status = match (r.status.as_str(), &r.refusal_reason) {
-                ("refused", Some(reason)) => format!("{} — {reason}", tr.t("requests_refuse")),
-                ("accepted", _) => tr.t("requests_accept").to_string(),
-                (s, _) => s.to_string(),
+                ("refused", Some(reason)) => format!("{} — {reason}", tr.t("requests_refused")),
+                ("refused", None) => tr.t("requests_refused").to_string(),
+                ("accepted", _) => tr.t("requests_accepted").to_string(),
+                _ => tr.t("requests_pending").to_string(),
             };
             (
                 r.id,
@@ -673,8 +785,10 @@ pub async fn household(
         tr,
         user: user_view(&ctx),
         id,
-        year,
-        can_write: actor.role.writes(),
+        year: state.current_year(),
+        can_write,
+        full_ids,
+        may_see_ids: actor.role.sees_id_numbers(),
         h,
         requests,
     })
@@ -819,8 +933,11 @@ pub async fn decide_request(
 
 #[derive(Deserialize)]
 pub struct ExportParams {
+    #[serde(default)]
     unit: String,
-    year: Option<i64>,
+    year: Option<String>,
+    /// "full" for identity numbers in full (roles whose work needs them).
+    id_numbers: Option<String>,
 }
 
 /// The household list of a unit and year as xlsx (scope-checked and
@@ -833,46 +950,36 @@ pub async fn export(
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    let year = match p.year {
-        Some(y) => y,
+    let tr = ctx.tr();
+    let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        Some(y) => match crate::input::whole(tr, tr.t("household_year"), y, 1990..=2100) {
+            Ok(y) => y,
+            Err(problem) => return invalid_page(&ctx, vec![problem]),
+        },
         None => state
             .registry
-            .latest_year()
+            .default_list_year(actor)
             .await
             .ok()
             .flatten()
-            .unwrap_or(0),
+            .unwrap_or_else(|| state.current_year()),
     };
-    let Ok(dir) = tempfile::tempdir() else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let path = dir.path().join("danh-sach.xlsx");
-    match state
-        .registry
-        .export_list(actor, &p.unit, year, &path)
-        .await
-    {
-        Ok(_) => match std::fs::read(&path) {
-            Ok(bytes) => (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_string(),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!(
-                            "attachment; filename=\"danh-sach-{}-{year}.xlsx\"",
-                            p.unit.replace(['"', '/', '\\'], "")
-                        ),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response(),
-            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        },
+    let full = p.id_numbers.as_deref() == Some("full");
+    match state.registry.export_list(actor, &p.unit, year, full).await {
+        Ok((bytes, _)) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    crate::reviews::attachment(&format!("danh-sach-{}-{year}.xlsx", p.unit)),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
         Err(e) => registry_error(&ctx, e),
     }
 }

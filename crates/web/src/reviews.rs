@@ -104,14 +104,8 @@ async fn list_page(
         .filter(|u| u.level == "commune")
         .map(|u| (u.code, u.name))
         .collect();
-    let year = state
-        .registry
-        .latest_year()
-        .await
-        .ok()
-        .flatten()
-        .map_or(2024, |y| y + 1)
-        .min(2026);
+    // The year under way, never one that has not begun.
+    let year = state.current_year();
     html(
         status,
         ReviewsPage {
@@ -157,7 +151,18 @@ pub async fn open(
         return redirect("/login");
     };
     let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
-    let year: i64 = field("year").trim().parse().unwrap_or(0);
+    let tr = ctx.tr();
+    let year = match crate::input::whole(
+        tr,
+        tr.t("household_year"),
+        field("year"),
+        2000..=state.current_year() + 1,
+    ) {
+        Ok(y) => y,
+        Err(problem) => {
+            return list_page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(problem)).await;
+        }
+    };
     match state
         .registry
         .open_round(actor, field("commune"), year, field("kind"))
@@ -300,29 +305,62 @@ pub async fn step(
             })
             .collect()
     };
+    let tr = ctx.tr();
     let result = match action.as_str() {
         "surveys" => r.finish_surveys(actor, id).await,
         "meeting" => {
-            let meeting = Meeting {
-                date: field("date"),
-                chair: field("chair"),
-                attendees: field("attendees").parse().unwrap_or(0),
-                minutes: field("minutes"),
-            };
-            let votes: Vec<Vote> = per_case("agree_")
-                .into_iter()
-                .map(|(household_id, v)| Vote {
-                    household_id,
-                    agreeing: v.parse().unwrap_or(-1),
-                })
-                .collect();
-            r.record_meeting(actor, id, &meeting, &votes)
-                .await
-                .map(|_| ())
+            let mut problems = Vec::new();
+            let attendees = crate::input::whole(
+                tr,
+                tr.t("reviews_attendees"),
+                &field("attendees"),
+                1..=100_000,
+            )
+            .map_err(|p| problems.push(p))
+            .unwrap_or(0);
+            let mut votes: Vec<Vote> = Vec::new();
+            let mut typed = per_case("agree_");
+            typed.sort();
+            for (household_id, v) in typed {
+                if v.is_empty() {
+                    continue;
+                }
+                let label = format!(
+                    "{} ({} {household_id})",
+                    tr.t("reviews_agreeing"),
+                    tr.t("households_code_number")
+                );
+                match crate::input::whole(tr, &label, &v, 0..=100_000) {
+                    Ok(agreeing) => votes.push(Vote {
+                        household_id,
+                        agreeing,
+                    }),
+                    Err(p) => problems.push(p),
+                }
+            }
+            if problems.is_empty() {
+                let meeting = Meeting {
+                    date: field("date"),
+                    chair: field("chair"),
+                    attendees,
+                    minutes: field("minutes"),
+                };
+                r.record_meeting(actor, id, &meeting, &votes)
+                    .await
+                    .map(|_| ())
+            } else {
+                Err(RegistryError::Invalid(problems))
+            }
         }
         "posting" => {
-            r.start_posting(actor, id, &field("start"), field("days").parse().ok())
-                .await
+            let days = match field("days").as_str() {
+                "" => Ok(None),
+                d => crate::input::whole(tr, tr.t("reviews_posting_days"), d, 1..=30).map(Some),
+            };
+            match days {
+                Ok(days) => r.start_posting(actor, id, &field("start"), days).await,
+                Err(p) => Err(RegistryError::Invalid(vec![p])),
+            }
         }
         "complaints" => {
             let texts: HashMap<i64, String> = per_case("complaint_").into_iter().collect();

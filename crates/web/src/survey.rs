@@ -1,6 +1,11 @@
 //! The survey form: the household's and members' answers, the classification
 //! shown as the form is filled (a small script asks `/api/v1/classify`), and
 //! the server's own classification on submit, which is the one recorded.
+//!
+//! Every field is parsed the way Vietnamese people type (1.500.000, 25,5) or
+//! refused with a message naming it; nothing is recorded with a problem. The
+//! form starts from this year's survey if there is one, else from the latest
+//! earlier one, with ages moved on by the years between.
 
 use crate::i18n::Tr;
 use crate::{AppState, Ctx, redirect};
@@ -17,91 +22,273 @@ use std::collections::HashMap;
 /// Rows for members in the form (existing members first).
 const MEMBER_ROWS: usize = 8;
 
-fn flag(form: &HashMap<String, String>, key: &str) -> bool {
-    form.get(key)
-        .is_some_and(|v| v == "1" || v == "on" || v == "true")
+/// The choices of a drop-down: (value in the form, answer, label key).
+type Choices<T> = [(&'static str, T, &'static str)];
+
+const DIPLOMAS: &Choices<Diploma> = &[
+    ("none", Diploma::None, "diploma_none"),
+    ("primary", Diploma::Primary, "diploma_primary"),
+    (
+        "lower_secondary",
+        Diploma::LowerSecondary,
+        "diploma_lower_secondary",
+    ),
+    (
+        "upper_secondary",
+        Diploma::UpperSecondary,
+        "diploma_upper_secondary",
+    ),
+    ("vocational", Diploma::Vocational, "diploma_vocational"),
+    ("higher", Diploma::Higher, "diploma_higher"),
+];
+
+const WORK: &Choices<Work> = &[
+    ("not_in_labour_force", Work::NotInLabourForce, "work_none"),
+    ("own_account", Work::OwnAccount, "work_own"),
+    ("wage_contract", Work::WageWithContract, "work_contract"),
+    (
+        "wage_no_contract",
+        Work::WageWithoutContract,
+        "work_no_contract",
+    ),
+    ("unemployed", Work::Unemployed, "work_unemployed"),
+];
+
+const WATER: &Choices<WaterSource> = &[
+    ("tap", WaterSource::Tap, "water_tap"),
+    ("drilled_well", WaterSource::DrilledWell, "water_drilled"),
+    (
+        "protected_dug_well",
+        WaterSource::ProtectedDugWell,
+        "water_protected_well",
+    ),
+    (
+        "protected_spring",
+        WaterSource::ProtectedSpring,
+        "water_protected_spring",
+    ),
+    ("rainwater", WaterSource::Rainwater, "water_rain"),
+    ("bottled", WaterSource::Bottled, "water_bottled"),
+    (
+        "unprotected_dug_well",
+        WaterSource::UnprotectedDugWell,
+        "water_unprotected_well",
+    ),
+    (
+        "unprotected_spring",
+        WaterSource::UnprotectedSpring,
+        "water_unprotected_spring",
+    ),
+    ("surface_water", WaterSource::SurfaceWater, "water_surface"),
+    ("other", WaterSource::Other, "water_other"),
+];
+
+const LATRINES: &Choices<Latrine> = &[
+    ("septic", Latrine::Septic, "latrine_septic"),
+    ("semi_septic", Latrine::SemiSeptic, "latrine_semi"),
+    ("pour_flush", Latrine::PourFlush, "latrine_flush"),
+    (
+        "ventilated_pit",
+        Latrine::VentilatedPit,
+        "latrine_ventilated",
+    ),
+    ("double_vault", Latrine::DoubleVault, "latrine_double_vault"),
+    ("open_pit", Latrine::OpenPit, "latrine_open"),
+    ("none", Latrine::None, "latrine_none"),
+];
+
+fn value_of<T: PartialEq + Copy>(choices: &Choices<T>, answer: T) -> &'static str {
+    choices.iter().find(|c| c.1 == answer).map_or("", |c| c.0)
 }
 
-fn number<T: std::str::FromStr>(form: &HashMap<String, String>, key: &str) -> Option<T> {
-    form.get(key)
-        .map(|v| v.trim().replace(['.', ' '], ""))
-        .filter(|v| !v.is_empty())
-        .and_then(|v| v.parse().ok())
-}
+/// The fields of a submitted form, by name (the same names in the page and
+/// in the API's JSON).
+pub struct Fields<'a>(pub &'a HashMap<String, String>);
 
-/// The answers of the form's fields (the same names in the page and in the
-/// API's JSON). A member row counts when its age is filled in.
-pub fn answers_from(form: &HashMap<String, String>) -> SurveyAnswers {
-    let pick = |key: &str| form.get(key).map(String::as_str).unwrap_or("");
-    let members = (0..MEMBER_ROWS)
-        .filter_map(|i| {
-            let age: u32 = number(form, &format!("m{i}_age"))?;
-            Some(MemberAnswers {
-                age,
-                birth_year: None,
-                health_insurance: flag(form, &format!("m{i}_insurance")),
-                needed_care: flag(form, &format!("m{i}_needed_care")),
-                got_care: !flag(form, &format!("m{i}_no_care")),
-                in_school: flag(form, &format!("m{i}_in_school")),
-                right_school_level: flag(form, &format!("m{i}_in_school"))
-                    && !flag(form, &format!("m{i}_behind")),
-                diploma: match pick(&format!("m{i}_diploma")) {
-                    "primary" => Diploma::Primary,
-                    "lower_secondary" => Diploma::LowerSecondary,
-                    "upper_secondary" => Diploma::UpperSecondary,
-                    "vocational" => Diploma::Vocational,
-                    "higher" => Diploma::Higher,
-                    _ => Diploma::None,
-                },
-                work: match pick(&format!("m{i}_work")) {
-                    "unemployed" => Work::Unemployed,
-                    "own_account" => Work::OwnAccount,
-                    "wage_contract" => Work::WageWithContract,
-                    "wage_no_contract" => Work::WageWithoutContract,
-                    _ => Work::NotInLabourForce,
-                },
-                undernourished: flag(form, &format!("m{i}_undernourished")),
-                disabled_without_working_capacity: flag(form, &format!("m{i}_disabled")),
-            })
-        })
-        .collect();
-    SurveyAnswers {
-        members,
-        income_per_capita: number(form, "income").unwrap_or(0),
-        durable_walls: flag(form, "durable_walls"),
-        durable_columns: flag(form, "durable_columns"),
-        durable_roof: flag(form, "durable_roof"),
-        living_area_m2: number(form, "area_m2").unwrap_or(0.0),
-        water: match pick("water") {
-            "tap" => WaterSource::Tap,
-            "drilled_well" => WaterSource::DrilledWell,
-            "protected_dug_well" => WaterSource::ProtectedDugWell,
-            "protected_spring" => WaterSource::ProtectedSpring,
-            "rainwater" => WaterSource::Rainwater,
-            "bottled" => WaterSource::Bottled,
-            "unprotected_dug_well" => WaterSource::UnprotectedDugWell,
-            "surface_water" => WaterSource::SurfaceWater,
-            _ => WaterSource::Other,
-        },
-        latrine: match pick("latrine") {
-            "septic" => Latrine::Septic,
-            "semi_septic" => Latrine::SemiSeptic,
-            "pour_flush" => Latrine::PourFlush,
-            "ventilated_pit" => Latrine::VentilatedPit,
-            "double_vault" => Latrine::DoubleVault,
-            "open_pit" => Latrine::OpenPit,
-            _ => Latrine::None,
-        },
-        internet: flag(form, "internet"),
-        phone_subscription: flag(form, "internet") || flag(form, "phone"),
-        tv: flag(form, "tv"),
-        radio: flag(form, "radio"),
-        computer: flag(form, "computer"),
-        phone_or_tablet: flag(form, "phone"),
-        loudspeaker: flag(form, "loudspeaker"),
-        waste_treated: flag(form, "waste_treated"),
-        ..SurveyAnswers::default()
+impl Fields<'_> {
+    fn text(&self, key: &str) -> &str {
+        self.0.get(key).map_or("", |v| v.trim())
     }
+
+    fn flag(&self, key: &str) -> bool {
+        matches!(self.text(key), "1" | "on" | "true" | "yes" | "có")
+    }
+
+    fn choice<T: Copy>(
+        &self,
+        tr: Tr,
+        key: &str,
+        label: &str,
+        choices: &Choices<T>,
+        default: T,
+        problems: &mut Vec<String>,
+    ) -> T {
+        let value = self.text(key);
+        if value.is_empty() {
+            return default;
+        }
+        match choices.iter().find(|c| c.0 == value) {
+            Some(c) => c.1,
+            None => {
+                problems.push(format!("{label}: {}", tr.t("input_unknown_choice")));
+                default
+            }
+        }
+    }
+}
+
+/// "Field: what is wrong", in the page's language.
+fn number_problem(tr: Tr, label: &str, e: &vntext::NumberError) -> String {
+    let key = match e {
+        vntext::NumberError::Empty => "input_empty",
+        vntext::NumberError::NotANumber => "input_not_a_number",
+        vntext::NumberError::NotWhole => "input_not_whole",
+        vntext::NumberError::Grouping => "input_grouping",
+        vntext::NumberError::Negative => "input_negative",
+    };
+    format!("{label}: {}", tr.t(key))
+}
+
+/// The answers of the form's fields, or every problem, each naming its
+/// field. A member row counts when its age is filled in.
+pub fn answers_from(tr: Tr, form: &HashMap<String, String>) -> Result<SurveyAnswers, Vec<String>> {
+    let f = Fields(form);
+    let mut problems = Vec::new();
+    let mut members = Vec::new();
+    for i in 0..MEMBER_ROWS {
+        let age_text = f.text(&format!("m{i}_age"));
+        if age_text.is_empty() {
+            continue;
+        }
+        let label = format!(
+            "{} {} ({})",
+            tr.t("survey_member"),
+            i + 1,
+            tr.t("survey_age")
+        );
+        let age = match vntext::parse_whole(age_text) {
+            Ok(a) if (0..=i64::from(standard::AGE_MAX)).contains(&a) => a as u32,
+            Ok(_) => {
+                problems.push(format!(
+                    "{label}: {} 0–{}",
+                    tr.t("input_range"),
+                    standard::AGE_MAX
+                ));
+                continue;
+            }
+            Err(e) => {
+                problems.push(number_problem(tr, &label, &e));
+                continue;
+            }
+        };
+        let key = |name: &str| format!("m{i}_{name}");
+        let member_label =
+            |what: &str| format!("{} {} ({})", tr.t("survey_member"), i + 1, tr.t(what));
+        members.push(MemberAnswers {
+            age,
+            birth_year: None,
+            health_insurance: f.flag(&key("insurance")),
+            needed_care: f.flag(&key("needed_care")),
+            got_care: !f.flag(&key("no_care")),
+            in_school: f.flag(&key("in_school")),
+            right_school_level: f.flag(&key("in_school")) && !f.flag(&key("behind")),
+            diploma: f.choice(
+                tr,
+                &key("diploma"),
+                &member_label("survey_diploma"),
+                DIPLOMAS,
+                Diploma::None,
+                &mut problems,
+            ),
+            work: f.choice(
+                tr,
+                &key("work"),
+                &member_label("survey_work"),
+                WORK,
+                Work::NotInLabourForce,
+                &mut problems,
+            ),
+            undernourished: f.flag(&key("undernourished")),
+            disabled_without_working_capacity: f.flag(&key("disabled")),
+        });
+    }
+    if members.is_empty() {
+        problems.push(format!(
+            "{}: {}",
+            tr.t("survey_members"),
+            tr.t("survey_no_members")
+        ));
+    }
+    let income_label = tr.t("survey_income_label");
+    let income = match vntext::parse_whole(f.text("income")) {
+        Ok(v) if (0..=standard::INCOME_MAX).contains(&v) => v,
+        Ok(_) => {
+            problems.push(format!(
+                "{income_label}: {} 0–{}",
+                tr.t("input_range"),
+                vntext::format_vnd(standard::INCOME_MAX)
+            ));
+            0
+        }
+        Err(e) => {
+            problems.push(number_problem(tr, income_label, &e));
+            0
+        }
+    };
+    let area_label = tr.t("survey_area");
+    let area = match vntext::parse_decimal(f.text("area_m2")) {
+        Ok(v) if (0.0..=standard::AREA_MAX_M2).contains(&v) => v,
+        Ok(_) => {
+            problems.push(format!(
+                "{area_label}: {} 0–{}",
+                tr.t("input_range"),
+                vntext::format_vnd(standard::AREA_MAX_M2 as i64)
+            ));
+            0.0
+        }
+        Err(e) => {
+            problems.push(number_problem(tr, area_label, &e));
+            0.0
+        }
+    };
+    let water = f.choice(
+        tr,
+        "water",
+        tr.t("survey_water"),
+        WATER,
+        WaterSource::Other,
+        &mut problems,
+    );
+    let latrine = f.choice(
+        tr,
+        "latrine",
+        tr.t("survey_latrine"),
+        LATRINES,
+        Latrine::None,
+        &mut problems,
+    );
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(SurveyAnswers {
+        members,
+        income_per_capita: income,
+        durable_walls: f.flag("durable_walls"),
+        durable_columns: f.flag("durable_columns"),
+        durable_roof: f.flag("durable_roof"),
+        living_area_m2: area,
+        water,
+        latrine,
+        internet: f.flag("internet"),
+        phone_subscription: f.flag("internet") || f.flag("phone"),
+        tv: f.flag("tv"),
+        radio: f.flag("radio"),
+        computer: f.flag("computer"),
+        phone_or_tablet: f.flag("phone"),
+        loudspeaker: f.flag("loudspeaker"),
+        waste_treated: f.flag("waste_treated"),
+        ..SurveyAnswers::default()
+    })
 }
 
 /// The classification of the answers, in words.
@@ -130,10 +317,169 @@ pub fn classify(
     })
 }
 
+/// A drop-down as the template draws it: (value, label, selected).
+type Options = Vec<(&'static str, String, bool)>;
+
+fn options<T: Copy>(tr: Tr, choices: &Choices<T>, selected: &str) -> Options {
+    choices
+        .iter()
+        .map(|c| (c.0, tr.t(c.2).to_string(), c.0 == selected))
+        .collect()
+}
+
+/// One member's card in the form.
 pub struct MemberRow {
     pub index: usize,
     pub name: String,
     pub age: String,
+    pub insurance: bool,
+    pub in_school: bool,
+    pub behind: bool,
+    pub undernourished: bool,
+    pub disabled: bool,
+    pub needed_care: bool,
+    pub no_care: bool,
+    pub diplomas: Options,
+    pub works: Options,
+}
+
+/// What the form shows in each field.
+pub struct Values {
+    pub income: String,
+    pub area_m2: String,
+    pub durable_walls: bool,
+    pub durable_columns: bool,
+    pub durable_roof: bool,
+    pub waters: Options,
+    pub latrines: Options,
+    pub internet: bool,
+    pub phone: bool,
+    pub tv: bool,
+    pub radio: bool,
+    pub computer: bool,
+    pub loudspeaker: bool,
+    pub waste_treated: bool,
+    pub members: Vec<MemberRow>,
+}
+
+impl Values {
+    /// The values of a submitted form, as typed (to show it again with its
+    /// problems).
+    fn typed(tr: Tr, form: &HashMap<String, String>, names: &[String]) -> Values {
+        let f = Fields(form);
+        Values {
+            income: f.text("income").to_string(),
+            area_m2: f.text("area_m2").to_string(),
+            durable_walls: f.flag("durable_walls"),
+            durable_columns: f.flag("durable_columns"),
+            durable_roof: f.flag("durable_roof"),
+            waters: options(tr, WATER, f.text("water")),
+            latrines: options(tr, LATRINES, f.text("latrine")),
+            internet: f.flag("internet"),
+            phone: f.flag("phone"),
+            tv: f.flag("tv"),
+            radio: f.flag("radio"),
+            computer: f.flag("computer"),
+            loudspeaker: f.flag("loudspeaker"),
+            waste_treated: f.flag("waste_treated"),
+            members: (0..MEMBER_ROWS)
+                .map(|i| {
+                    let key = |name: &str| format!("m{i}_{name}");
+                    MemberRow {
+                        index: i,
+                        name: names.get(i).cloned().unwrap_or_default(),
+                        age: f.text(&key("age")).to_string(),
+                        insurance: f.flag(&key("insurance")),
+                        in_school: f.flag(&key("in_school")),
+                        behind: f.flag(&key("behind")),
+                        undernourished: f.flag(&key("undernourished")),
+                        disabled: f.flag(&key("disabled")),
+                        needed_care: f.flag(&key("needed_care")),
+                        no_care: f.flag(&key("no_care")),
+                        diplomas: options(tr, DIPLOMAS, f.text(&key("diploma"))),
+                        works: options(tr, WORK, f.text(&key("work"))),
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The values of recorded answers, ages moved on by `years_later`;
+    /// members beyond the answers get their age from their birth date.
+    fn recorded(
+        tr: Tr,
+        answers: Option<&SurveyAnswers>,
+        years_later: u32,
+        names: &[String],
+        ages: &[Option<u32>],
+    ) -> Values {
+        let fresh = SurveyAnswers {
+            durable_walls: true,
+            durable_columns: true,
+            durable_roof: true,
+            living_area_m2: 40.0,
+            water: WaterSource::Tap,
+            latrine: Latrine::Septic,
+            internet: true,
+            phone_or_tablet: true,
+            tv: true,
+            waste_treated: true,
+            ..SurveyAnswers::default()
+        };
+        let a = answers.unwrap_or(&fresh);
+        let area = if a.living_area_m2.fract() == 0.0 {
+            format!("{}", a.living_area_m2 as i64)
+        } else {
+            format!("{}", a.living_area_m2).replace('.', ",")
+        };
+        Values {
+            income: if answers.is_some() {
+                vntext::format_vnd(a.income_per_capita)
+            } else {
+                String::new()
+            },
+            area_m2: area,
+            durable_walls: a.durable_walls,
+            durable_columns: a.durable_columns,
+            durable_roof: a.durable_roof,
+            waters: options(tr, WATER, value_of(WATER, a.water)),
+            latrines: options(tr, LATRINES, value_of(LATRINES, a.latrine)),
+            internet: a.internet,
+            phone: a.phone_or_tablet,
+            tv: a.tv,
+            radio: a.radio,
+            computer: a.computer,
+            loudspeaker: a.loudspeaker,
+            waste_treated: a.waste_treated,
+            members: (0..MEMBER_ROWS)
+                .map(|i| {
+                    let m = answers.and_then(|a| a.members.get(i));
+                    let age = match m {
+                        Some(m) => Some(m.age + years_later),
+                        None => ages.get(i).copied().flatten(),
+                    };
+                    let d = m.cloned().unwrap_or(MemberAnswers {
+                        health_insurance: true,
+                        ..MemberAnswers::default()
+                    });
+                    MemberRow {
+                        index: i,
+                        name: names.get(i).cloned().unwrap_or_default(),
+                        age: age.map(|a| a.to_string()).unwrap_or_default(),
+                        insurance: d.health_insurance,
+                        in_school: d.in_school,
+                        behind: d.in_school && !d.right_school_level,
+                        undernourished: d.undernourished,
+                        disabled: d.disabled_without_working_capacity,
+                        needed_care: d.needed_care,
+                        no_care: d.needed_care && !d.got_care,
+                        diplomas: options(tr, DIPLOMAS, value_of(DIPLOMAS, d.diploma)),
+                        works: options(tr, WORK, value_of(WORK, d.work)),
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -146,12 +492,20 @@ struct SurveyPage {
     year: i64,
     standard: String,
     area: String,
-    rows: Vec<MemberRow>,
+    /// Where the form's values came from (this year's survey, an earlier
+    /// one), if anywhere.
+    source: Option<String>,
+    /// The standard asks about care when ill (2016–2020).
+    asks_care: bool,
+    /// The standard asks about the village loudspeaker (2016–2020).
+    asks_loudspeaker: bool,
+    problems: Vec<String>,
+    v: Values,
 }
 
 #[derive(serde::Deserialize)]
 pub struct YearParam {
-    pub year: Option<i64>,
+    pub year: Option<String>,
 }
 
 fn standard_for(state: &AppState, year: i64) -> Option<&Standard> {
@@ -160,11 +514,20 @@ fn standard_for(state: &AppState, year: i64) -> Option<&Standard> {
         .for_review_year(u16::try_from(year).unwrap_or(0))
 }
 
-pub async fn form(
-    State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
-    Path(id): Path<i64>,
-    Query(p): Query<YearParam>,
+/// The review year a form is for: the one asked, else the current year.
+fn year_of(state: &AppState, p: &YearParam) -> Option<i64> {
+    match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        Some(y) => y.parse().ok(),
+        None => Some(state.current_year()),
+    }
+}
+
+async fn render_form(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    year: i64,
+    typed: Option<(&HashMap<String, String>, Vec<String>, StatusCode)>,
 ) -> Response {
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
@@ -173,33 +536,64 @@ pub async fn form(
     let Ok(Some(detail)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
     };
-    let year = p.year.unwrap_or(2024);
-    let Some(standard) = standard_for(&state, year) else {
-        return crate::pages::not_found(Extension(ctx.clone())).await;
+    let Some(standard) = standard_for(state, year) else {
+        return crate::pages::message_for(ctx, StatusCode::NOT_FOUND, "survey_no_standard");
     };
     let area = state
         .registry
         .household_area(id)
         .await
         .unwrap_or(standard::Area::Rural);
-    let rows = (0..MEMBER_ROWS)
-        .map(|i| {
-            let member = detail.members.get(i);
-            let age = member
-                .and_then(|m| m.birth_date.as_deref())
+    let names: Vec<String> = detail.members.iter().map(|m| m.full_name.clone()).collect();
+    let ages: Vec<Option<u32>> = detail
+        .members
+        .iter()
+        .map(|m| {
+            m.birth_date
+                .as_deref()
                 .and_then(|b| b.get(..4)?.parse::<i64>().ok())
-                .map(|y| (year - y).max(0).to_string())
-                .unwrap_or_default();
-            MemberRow {
-                index: i,
-                name: member.map(|m| m.full_name.clone()).unwrap_or_default(),
-                age,
-            }
+                .map(|y| (year - y).max(0) as u32)
         })
         .collect();
+    let mut status = StatusCode::OK;
+    let (v, source, problems) = match typed {
+        Some((form, problems, refused)) => {
+            status = refused;
+            (Values::typed(tr, form, &names), None, problems)
+        }
+        None => {
+            let earlier = state
+                .registry
+                .latest_survey_answers(actor, id, year)
+                .await
+                .ok()
+                .flatten();
+            match earlier {
+                Some((from, answers)) => {
+                    let later = u32::try_from(year - from).unwrap_or(0);
+                    let source = if from == year {
+                        tr.t("survey_from_this_year").to_string()
+                    } else {
+                        format!("{} {from}", tr.t("survey_from_year"))
+                    };
+                    (
+                        Values::recorded(tr, Some(&answers), later, &names, &ages),
+                        Some(source),
+                        Vec::new(),
+                    )
+                }
+                None => (
+                    Values::recorded(tr, None, 0, &names, &ages),
+                    None,
+                    Vec::new(),
+                ),
+            }
+        }
+    };
+    let has = |code: &str| standard.indicator_index(code).is_some();
     let page = SurveyPage {
         tr,
-        user: crate::pages::user_view(&ctx),
+        user: crate::pages::user_view(ctx),
         id,
         head_name: detail.head_name,
         year,
@@ -212,12 +606,28 @@ pub async fn form(
             })
             .to_string(),
         area: area.code().to_string(),
-        rows,
+        source,
+        asks_care: has("health_access"),
+        asks_loudspeaker: has("information_assets"),
+        problems,
+        v,
     };
     match page.render() {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => (status, Html(html)).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<i64>,
+    Query(p): Query<YearParam>,
+) -> Response {
+    let Some(year) = year_of(&state, &p) else {
+        return crate::pages::message_for(&ctx, StatusCode::BAD_REQUEST, "survey_bad_year");
+    };
+    render_form(&state, &ctx, id, year, None).await
 }
 
 pub async fn submit(
@@ -230,25 +640,42 @@ pub async fn submit(
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    let year = p.year.or_else(|| number(&fields, "year")).unwrap_or(2024);
-    let Some(standard) = standard_for(&state, year) else {
-        return crate::pages::not_found(Extension(ctx.clone())).await;
+    let tr = ctx.tr();
+    let Some(year) = year_of(&state, &p) else {
+        return crate::pages::message_for(&ctx, StatusCode::BAD_REQUEST, "survey_bad_year");
     };
-    let answers = answers_from(&fields);
+    let Some(standard) = standard_for(&state, year) else {
+        return crate::pages::message_for(&ctx, StatusCode::NOT_FOUND, "survey_no_standard");
+    };
+    let answers = match answers_from(tr, &fields) {
+        Ok(a) => a,
+        Err(problems) => {
+            return render_form(
+                &state,
+                &ctx,
+                id,
+                year,
+                Some((&fields, problems, StatusCode::BAD_REQUEST)),
+            )
+            .await;
+        }
+    };
     match state
         .registry
         .record_survey(actor, id, year, &answers, standard)
         .await
     {
         Ok(_) => redirect(&format!("/households/{id}")),
-        Err(RegistryError::Invalid(problems)) => (
-            StatusCode::BAD_REQUEST,
-            Html(format!(
-                "<p>{}</p>",
-                problems.join("; ").replace('<', "&lt;")
-            )),
-        )
-            .into_response(),
+        Err(RegistryError::Invalid(problems)) => {
+            render_form(
+                &state,
+                &ctx,
+                id,
+                year,
+                Some((&fields, problems, StatusCode::BAD_REQUEST)),
+            )
+            .await
+        }
         // In scope but refused (a closed round, a read-only role): say why.
         Err(RegistryError::Forbidden(reason))
             if state
@@ -259,17 +686,39 @@ pub async fn submit(
                 .flatten()
                 .is_some() =>
         {
-            (
-                StatusCode::FORBIDDEN,
-                Html(format!("<p>{}</p>", reason.replace('<', "&lt;"))),
+            render_form(
+                &state,
+                &ctx,
+                id,
+                year,
+                Some((&fields, vec![reason], StatusCode::FORBIDDEN)),
             )
-                .into_response()
+            .await
         }
         Err(RegistryError::Forbidden(_)) | Err(RegistryError::NotFound(_)) => {
             crate::pages::not_found(Extension(ctx.clone())).await
         }
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Err(e) => crate::pages::registry_error(&ctx, e),
     }
+}
+
+/// A JSON object's values as the form's texts: API clients may send
+/// numbers and booleans where the page sends text.
+pub fn json_fields(
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> Result<HashMap<String, String>, String> {
+    body.iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => if *b { "1" } else { "" }.to_string(),
+                serde_json::Value::Null => String::new(),
+                _ => return Err(format!("{k}: phải là chữ, số hoặc đúng/sai")),
+            };
+            Ok((k.clone(), text))
+        })
+        .collect()
 }
 
 /// `POST /api/v1/classify`: the classification of a form's answers, for the
@@ -277,36 +726,45 @@ pub async fn submit(
 pub async fn classify_api(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Json(fields): Json<HashMap<String, String>>,
+    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Response {
+    let error = |status: StatusCode, message: String| {
+        (status, Json(serde_json::json!({ "error": message }))).into_response()
+    };
     if ctx.actor.is_none() {
-        return (
-            StatusCode::UNAUTHORIZED,
-            Json(serde_json::json!({"error": "cần đăng nhập"})),
-        )
-            .into_response();
+        return error(StatusCode::UNAUTHORIZED, ctx.tr().t("api_sign_in").into());
     }
-    let year = number(&fields, "year").unwrap_or(2024);
+    let tr = ctx.tr();
+    let fields = match json_fields(&body) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let year = match fields.get("year").map(|y| y.trim()) {
+        None | Some("") => state.current_year(),
+        Some(y) => match y.parse() {
+            Ok(y) => y,
+            Err(_) => return error(StatusCode::BAD_REQUEST, tr.t("survey_bad_year").into()),
+        },
+    };
     let Some(standard) = standard_for(&state, year) else {
-        return (
+        return error(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": "không có chuẩn cho năm này"})),
-        )
-            .into_response();
+            tr.t("survey_no_standard").into(),
+        );
     };
     let area = if fields.get("area").map(String::as_str) == Some("urban") {
         standard::Area::Urban
     } else {
         standard::Area::Rural
     };
-    match classify(ctx.tr(), standard, area, year, &answers_from(&fields)) {
+    let answers = match answers_from(tr, &fields) {
+        Ok(a) => a,
+        Err(problems) => return error(StatusCode::UNPROCESSABLE_ENTITY, problems.join("; ")),
+    };
+    match classify(tr, standard, area, year, &answers) {
         Ok(o) => {
             Json(serde_json::json!({"status": o.status, "deprived": o.deprived})).into_response()
         }
-        Err(e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({"error": e})),
-        )
-            .into_response(),
+        Err(e) => error(StatusCode::UNPROCESSABLE_ENTITY, e),
     }
 }

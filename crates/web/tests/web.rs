@@ -113,6 +113,13 @@ async fn fixture() -> Fixture {
             .await
             .unwrap();
     }
+    // 2023's review is closed in both communes (recognised on paper); 2024's
+    // is under way.
+    for commune in ["18652", "18655"] {
+        r.record_past_review(&admin, commune, 2023, "12/QĐ-UBND", "10/12/2023")
+            .await
+            .unwrap();
+    }
     for (name, role, unit) in [
         ("quantri", Role::Admin, None),
         ("huyen", Role::DistrictOfficer, Some("436")),
@@ -138,17 +145,37 @@ async fn send(
     app: &axum::Router,
     request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
+    let (status, headers, bytes) = send_bytes(app, request).await;
+    (
+        status,
+        headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+async fn send_bytes(
+    app: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), 4 << 20)
         .await
         .unwrap();
-    (
-        status,
-        headers,
-        String::from_utf8_lossy(&bytes).into_owned(),
-    )
+    (status, headers, bytes.to_vec())
+}
+
+/// The cells of every sheet of an xlsx answer.
+fn xlsx_cells(bytes: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.xlsx");
+    std::fs::write(&path, bytes).unwrap();
+    registry::sheets::read_grids(&path)
+        .unwrap()
+        .iter()
+        .map(|g| format!("{g:?}"))
+        .collect()
 }
 
 fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
@@ -269,8 +296,12 @@ async fn sign_in_pages_and_security_headers() {
         "{body}"
     );
     assert!(
-        body.contains("50,00 %"),
-        "one poor of two households in 2024: {body}"
+        body.contains("100,00 %"),
+        "both households of Xuân Hội poor in 2023, whose review is closed: {body}"
+    );
+    assert!(
+        body.contains("Đang rà soát") && !body.contains("50,00 %"),
+        "2024 is in progress: its counts, never a rate: {body}"
     );
     // Sign out ends the session.
     let (status, _, _) = send(
@@ -336,9 +367,24 @@ async fn a_commune_officer_reaches_only_their_commune() {
         !body.contains("Nguyễn Thị Cúc"),
         "another commune's household"
     );
-    let (_, _, body) = send(&f.app, get("/households?status=poor", Some(&cookie))).await;
+    let (_, _, body) = send(
+        &f.app,
+        get("/households?status=poor&year=2024", Some(&cookie)),
+    )
+    .await;
     assert!(
         body.contains("Trần Thị Bình") && !body.contains("Nguyễn Văn An"),
+        "{body}"
+    );
+    // Without a year, the list shows the latest closed one (2023, both
+    // poor), not the year under way.
+    let (_, _, body) = send(&f.app, get("/households?status=poor", Some(&cookie))).await;
+    assert!(
+        body.contains("Trần Thị Bình") && body.contains("Nguyễn Văn An"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<option value=\"2024\">Năm 2024 (đang rà soát)</option>"),
         "{body}"
     );
     // The household page of their commune, with members, years and history.
@@ -348,12 +394,44 @@ async fn a_commune_officer_reaches_only_their_commune() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("042080001234") && body.contains("01/02/1980"));
+    assert!(
+        body.contains("0420******34") && !body.contains("042080001234"),
+        "identity numbers are masked unless asked for"
+    );
+    assert!(body.contains("01/02/1980"));
     assert!(
         body.contains("Hộ nghèo") && body.contains("Nguồn nước sinh hoạt"),
         "2023's deprivations: {body}"
     );
-    assert!(body.contains("assess"));
+    assert!(
+        body.contains("Xếp loại chính thức") && !body.contains("\"status\""),
+        "the history in words, not JSON"
+    );
+    // Asked for, the officer sees the number in full, and the view is logged.
+    let (status, headers, body) = send(
+        &f.app,
+        get(
+            &format!("/households/{}?id_numbers=full", f.hoi_household),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("042080001234"));
+    assert_eq!(
+        headers.get(header::CACHE_CONTROL).unwrap(),
+        "no-store",
+        "pages with names are not cached"
+    );
+    let (_, _, body) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    assert!(
+        body.contains("Xem số định danh đầy đủ") && body.contains("xuanhoi"),
+        "who viewed the full numbers is in the history"
+    );
     // Another commune's household: not found, by page and by API.
     let (status, _, _) = send(
         &f.app,
@@ -376,6 +454,7 @@ async fn a_commune_officer_reaches_only_their_commune() {
     assert_eq!(status, StatusCode::OK);
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["members"][0]["full_name"], "Nguyễn Văn An");
+    assert_eq!(v["members"][0]["id_number"], "0420******34");
     let (_, _, body) = send(&f.app, api("/api/v1/households?q=nguyen", &t)).await;
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["total"], 1);
@@ -392,6 +471,49 @@ async fn a_commune_officer_reaches_only_their_commune() {
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    // A leader reads, but never the full numbers: masked on the page, in
+    // the API and in the export, and refused when asked for them.
+    let leader = token(&f.app, "lanhdao").await;
+    let (_, _, body) = send(
+        &f.app,
+        api(&format!("/api/v1/households/{}", f.hoi_household), &leader),
+    )
+    .await;
+    assert!(
+        body.contains("0420******34") && !body.contains("042080001234"),
+        "{body}"
+    );
+    let (status, _, _) = send(
+        &f.app,
+        api(
+            &format!("/api/v1/households/{}?id_numbers=full", f.hoi_household),
+            &leader,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let leader_cookie = sign_in(&f.app, "lanhdao").await;
+    let (status, headers, xlsx) = send_bytes(
+        &f.app,
+        get("/export?unit=18652&year=2024", Some(&leader_cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let cells = xlsx_cells(&xlsx);
+    assert!(
+        cells.contains("0420******34") && !cells.contains("042080001234"),
+        "{cells}"
+    );
+    let (status, _, _) = send(
+        &f.app,
+        get(
+            "/export?unit=18652&year=2024&id_numbers=full",
+            Some(&leader_cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -512,6 +634,93 @@ async fn the_survey_form_classifies_live_and_on_submit() {
     )
     .await;
     assert!(page.contains("<td>2025</td><td>Hộ nghèo</td>"), "{page}");
+    // Bad numbers are refused, naming the field, and nothing is recorded;
+    // Vietnamese ways of writing numbers are understood.
+    let submit = |changes: &[(&str, &str)]| {
+        let mut f2 = fields.clone();
+        for (k, v) in changes {
+            f2[*k] = (*v).into();
+        }
+        let body: Vec<String> = f2
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v.as_str().unwrap())))
+            .collect();
+        form(
+            &format!("/households/{}/survey?year=2025", f.hoi_household),
+            &body.join("&"),
+            Some(&cookie),
+            Some("http://localhost"),
+        )
+    };
+    let surveys = |page: &str| page.matches("Ghi phiếu khảo sát").count();
+    let (_, _, before) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    for (changes, field) in [
+        (&[("income", "abc")][..], "Thu nhập bình quân đầu người"),
+        (&[("income", "-5.000.000")][..], "không được là số âm"),
+        (&[("income", "1,5")][..], "số nguyên"),
+        (&[("m0_age", "250")][..], "Thành viên 1 (Tuổi)"),
+        (&[("area_m2", "")][..], "Diện tích nhà ở"),
+        (&[("water", "giếng thần")][..], "Nguồn nước"),
+    ] {
+        let (status, _, page) = send(&f.app, submit(changes)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{changes:?}");
+        assert!(page.contains(field), "{changes:?}: {page}");
+        assert!(
+            page.contains("Phiếu chưa được lưu"),
+            "the form is shown again"
+        );
+    }
+    let (_, _, after) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    assert_eq!(surveys(&before), surveys(&after), "nothing recorded");
+    // "1,500,000" is 1.500.000 (not 0, which would be poor); "25,5" m² is 25.5.
+    let (status, _, _) = send(
+        &f.app,
+        submit(&[("income", "2,500,000"), ("area_m2", "25,5")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
+    )
+    .await;
+    assert!(
+        page.contains("<td>2025</td><td>Hộ không nghèo</td>"),
+        "{page}"
+    );
+    // The API: the same rules, JSON numbers accepted, errors in Vietnamese.
+    let token = token(&f.app, "xuanhoi").await;
+    let api_survey = |body: serde_json::Value| {
+        Request::post(format!(
+            "/api/v1/households/{}/surveys?year=2025",
+            f.hoi_household
+        ))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+    };
+    let mut bad = fields.clone();
+    bad["income"] = "abc".into();
+    let (status, _, body) = send(&f.app, api_survey(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.contains("Thu nhập bình quân đầu người"), "{body}");
+    let mut numbers = fields.clone();
+    numbers["income"] = serde_json::json!(1_200_000);
+    numbers["m0_age"] = serde_json::json!(40);
+    let (status, _, body) = send(&f.app, api_survey(numbers)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.contains("\"poor\""), "{body}");
     // Another commune's officer cannot survey it.
     let other = sign_in(&f.app, "xuanan").await;
     let (status, _, _) = send(
@@ -599,7 +808,9 @@ async fn households_and_members_are_created_and_edited_within_scope() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, _, body) = send(&f.app, get(&format!("/households/{id}"), Some(&cookie))).await;
     assert!(
-        body.contains("Lê Thị Hoa") && body.contains("0912345678") && body.contains("update"),
+        body.contains("Lê Thị Hoa")
+            && body.contains("0912345678")
+            && body.contains("Sửa thông tin"),
         "{body}"
     );
     // The same through the API; another commune's officer gets 404.
@@ -679,6 +890,124 @@ async fn households_and_members_are_created_and_edited_within_scope() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a leader only reads");
+    // Every write path validates, in Vietnamese, naming the field.
+    let (status, _, body) = send(
+        &f.app,
+        post(
+            "/api/v1/households",
+            &t,
+            serde_json::json!({"code": "XH11", "village": "1865201", "head_name": "Người Khác"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "an existing code: {body}");
+    assert!(body.contains("mã hộ \\\"XH11\\\" đã có"), "{body}");
+    let (status, _, body) = send(
+        &f.app,
+        form(
+            "/households/new",
+            "code=XH11&village=1865201&head_name=Ng%C6%B0%E1%BB%9Di+Kh%C3%A1c",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "the form again, with the problem"
+    );
+    assert!(body.contains("đã có") && !body.contains("UNIQUE"), "{body}");
+    for (json, field) in [
+        (
+            serde_json::json!({"code": "", "village": "1865201", "head_name": "A"}),
+            "mã hộ",
+        ),
+        (
+            serde_json::json!({"code": "XH12", "village": "1865201", "head_name": " "}),
+            "họ và tên chủ hộ",
+        ),
+        (
+            serde_json::json!({"code": "XH13", "village": "1865201", "head_name": "A".repeat(101)}),
+            "tối đa 100",
+        ),
+        (
+            serde_json::json!({"code": "XH14", "village": "1865201", "head_name": "A", "phone": "gọi tôi"}),
+            "điện thoại",
+        ),
+    ] {
+        let (status, _, body) = send(&f.app, post("/api/v1/households", &t, json)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        assert!(body.contains(field), "{field}: {body}");
+    }
+    let big = "A".repeat(1_500_000);
+    let (status, _, body) = send(
+        &f.app,
+        post(
+            "/api/v1/households",
+            &t,
+            serde_json::json!({"code": "XH15", "village": "1865201", "head_name": big}),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(body.contains("quá lớn"), "{body}");
+    for (json, field) in [
+        (
+            serde_json::json!({"full_name": "Trẻ Tương Lai", "birth_date": "01/01/2099"}),
+            "ở tương lai",
+        ),
+        (
+            serde_json::json!({"full_name": "Người Trùng", "sex": "male", "birth_date": "01/02/1980", "id_number": "042080001234"}),
+            "đã là của thành viên Nguyễn Văn An của hộ XH1",
+        ),
+    ] {
+        let (status, _, body) = send(
+            &f.app,
+            post(&format!("/api/v1/households/{new_id}/members"), &t, json),
+        )
+        .await;
+        assert!(status.is_client_error(), "{field}: {status} {body}");
+        assert!(body.contains(field), "{field}: {body}");
+    }
+    // Framework errors answer 400 in Vietnamese, never English or 500.
+    for path in [
+        "/api/v1/households?page=abc",
+        "/api/v1/households?page=9223372036854775807",
+        "/api/v1/households?q=a%00b",
+        "/api/v1/households?per_page=-1",
+    ] {
+        let (status, _, body) = send(&f.app, api(path, &t)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            v["error"].as_str().is_some_and(|e| !e.is_ascii()),
+            "{path}: {body}"
+        );
+    }
+    for path in [
+        "/households?page=abc",
+        "/households?page=9223372036854775807",
+        "/households?q=a%00b",
+    ] {
+        let (status, _, body) = send(&f.app, get(path, Some(&cookie))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        assert!(
+            body.contains("<html") && body.contains("Trang") || body.contains("Tìm"),
+            "{path}: {body}"
+        );
+    }
+    let (status, _, body) = send(
+        &f.app,
+        Request::post("/api/v1/households")
+            .header(header::AUTHORIZATION, format!("Bearer {t}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{not json"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("không hợp lệ"), "{body}");
 }
 
 #[tokio::test]
@@ -873,7 +1202,7 @@ async fn a_review_round_through_the_pages_to_recognition() {
         &f.app,
         post(
             format!("/households/{}/survey?year=2024", f.hoi_household),
-            "income=5000000&m0_age=40".into(),
+            "income=5000000&m0_age=40&area_m2=40".into(),
         ),
     )
     .await;
@@ -992,11 +1321,14 @@ async fn filters_by_group_and_movement_export_and_review_api_keep_to_the_scope()
     let (status, _, _) = send(&f.app, api(&format!("/api/v1/reviews/{id}"), &other)).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, _, body) = send(&f.app, api("/api/v1/reviews", &other)).await;
-    assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&body).unwrap()["reviews"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
+    let listed = serde_json::from_str::<serde_json::Value>(&body).unwrap()["reviews"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        listed
+            .iter()
+            .all(|r| r["round"]["id"] != id && r["commune"] == "Thị trấn Xuân An"),
+        "only its own commune's rounds: {listed:?}"
     );
 }

@@ -1,0 +1,57 @@
+//! What users type, parsed once at the edge: numbers the Vietnamese way,
+//! list parameters within their bounds, texts without control characters.
+//! A problem is a sentence that names the field, in the page's language.
+
+use crate::i18n::Tr;
+
+/// A whole number typed into the field `label`, within `range`.
+pub fn whole(
+    tr: Tr,
+    label: &str,
+    text: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, String> {
+    let key = match vntext::parse_whole(text) {
+        Ok(v) if range.contains(&v) => return Ok(v),
+        Ok(_) => {
+            return Err(format!(
+                "{label}: {} {}–{}",
+                tr.t("input_range"),
+                vntext::format_vnd(*range.start()),
+                vntext::format_vnd(*range.end())
+            ));
+        }
+        Err(vntext::NumberError::Empty) => "input_empty",
+        Err(vntext::NumberError::NotANumber) => "input_not_a_number",
+        Err(vntext::NumberError::NotWhole) => "input_not_whole",
+        Err(vntext::NumberError::Grouping) => "input_grouping",
+        Err(vntext::NumberError::Negative) => "input_negative",
+    };
+    Err(format!("{label}: {}", tr.t(key)))
+}
+
+/// Pages of a list run from 1 to this.
+pub const PAGE_MAX: i64 = 100_000;
+/// The longest search text.
+pub const QUERY_MAX: usize = 100;
+
+/// A page number from the query string (absent: the first).
+pub fn page(tr: Tr, text: Option<&str>) -> Result<i64, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(1),
+        Some(t) => whole(tr, tr.t("input_page"), t, 1..=PAGE_MAX),
+    }
+}
+
+/// A search text: no control characters (a NUL byte would fail on
+/// PostgreSQL), not too long.
+pub fn query(tr: Tr, text: &str) -> Result<String, String> {
+    if text.chars().any(char::is_control) || text.chars().count() > QUERY_MAX {
+        return Err(format!(
+            "{}: {}",
+            tr.t("households_search"),
+            tr.t("input_bad_query")
+        ));
+    }
+    Ok(text.to_string())
+}

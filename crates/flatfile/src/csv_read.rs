@@ -75,6 +75,7 @@ impl CsvSource {
                 let data = &piece.data;
                 let lines = count_lines(data);
                 batch.clear();
+                batch.first_row = piece.first_row;
                 let parsed = if memchr::memchr(b'"', data).is_some() {
                     parse_quoted(data, columns, batch)
                 } else {
@@ -108,6 +109,8 @@ impl CsvSource {
             .map_err(|e| FileError::io(path, e))?;
         let mut carry: Vec<u8> = Vec::new();
         let mut seq = 0;
+        // Line 1 is the header.
+        let mut first_row = 2;
         let mut eof = false;
         while !eof {
             if abort.load(Ordering::Relaxed) {
@@ -145,10 +148,19 @@ impl CsvSource {
             if buf.is_empty() {
                 break;
             }
-            if pieces.send(Piece { seq, data: buf }).is_err() {
+            let lines = count_lines(&buf);
+            if pieces
+                .send(Piece {
+                    seq,
+                    first_row,
+                    data: buf,
+                })
+                .is_err()
+            {
                 return Ok(());
             }
             seq += 1;
+            first_row += lines;
         }
         Ok(())
     }

@@ -100,7 +100,14 @@ impl ParquetSource {
                     if abort.load(Ordering::Relaxed) || free.recv().is_err() {
                         return Ok(());
                     }
-                    if pieces.send(Piece { seq, data: () }).is_err() {
+                    if pieces
+                        .send(Piece {
+                            seq,
+                            first_row: 0,
+                            data: (),
+                        })
+                        .is_err()
+                    {
                         return Ok(());
                     }
                 }

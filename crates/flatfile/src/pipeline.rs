@@ -16,9 +16,11 @@ pub trait Job: Sync {
     fn batch(&self, batch: &Batch, output: &mut Self::Output);
 }
 
-/// A piece of work for a worker: the chunk's number in file order and its data.
+/// A piece of work for a worker: the chunk's number in file order, the row
+/// number of its first row (as messages count rows), and its data.
 pub(crate) struct Piece<D> {
     pub seq: u64,
+    pub first_row: u64,
     pub data: D,
 }
 

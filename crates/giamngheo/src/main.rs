@@ -228,7 +228,16 @@ fn main() -> ExitCode {
                 Language::Vi => "Lỗi",
                 Language::En => "Error",
             };
-            eprintln!("{label}: {e:#}");
+            // Each cause once: messages often already quote their source.
+            let mut text = e.to_string();
+            for cause in e.chain().skip(1) {
+                let cause = cause.to_string();
+                if !text.contains(&cause) {
+                    text.push_str(": ");
+                    text.push_str(&cause);
+                }
+            }
+            eprintln!("{label}: {text}");
             ExitCode::FAILURE
         }
     }

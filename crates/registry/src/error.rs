@@ -29,7 +29,7 @@ pub enum RegistryError {
     },
     #[error("dữ liệu không hợp lệ, không ghi gì vào cơ sở dữ liệu:\n{}", .0.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<String>),
-    #[error("{0}")]
+    #[error(transparent)]
     File(#[from] flatfile::FileError),
     #[error("mật khẩu: {0}")]
     Password(String),

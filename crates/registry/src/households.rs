@@ -22,6 +22,8 @@ struct FlatRow {
     deprivations: DeprivationSet,
     merit: bool,
     social_protection: bool,
+    /// A text column whose bytes are not UTF-8.
+    not_utf8: Option<&'static str>,
 }
 
 struct Collect;
@@ -34,6 +36,15 @@ impl Job for Collect {
     fn batch(&self, b: &Batch, out: &mut Vec<FlatRow>) {
         let text = |t: &flatfile::Texts, i: usize| vntext::nfc(&String::from_utf8_lossy(t.get(i)));
         for i in 0..b.len() {
+            let utf8 = |t: &flatfile::Texts| t.is_empty() || std::str::from_utf8(t.get(i)).is_ok();
+            let not_utf8 = [
+                ("household_id", &b.household_id),
+                ("commune_code", &b.commune_code),
+                ("village", &b.village),
+            ]
+            .into_iter()
+            .find(|(_, t)| !utf8(t))
+            .map(|(name, _)| name);
             out.push(FlatRow {
                 row: b.first_row + i as u64,
                 code: text(&b.household_id, i),
@@ -49,6 +60,7 @@ impl Job for Collect {
                 deprivations: b.deprivations[i],
                 merit: b.merit.get(i).copied().unwrap_or(false),
                 social_protection: b.social_protection.get(i).copied().unwrap_or(false),
+                not_utf8,
             });
         }
     }
@@ -294,6 +306,13 @@ impl Registry {
         let scope = self.scope(actor).await?;
         let mut resolved = Vec::with_capacity(rows.len());
         for r in &rows {
+            if let Some(column) = r.not_utf8 {
+                problems.push(format!(
+                    "{file}, dòng {}, cột \"{column}\": không phải văn bản UTF-8; lưu tệp dạng \"CSV UTF-8\" rồi nạp lại",
+                    r.row
+                ));
+                continue;
+            }
             if let Some(first) = seen.insert(r.code.clone(), r.row) {
                 problems.push(format!(
                     "{file}, dòng {}, cột \"household_id\": mã hộ \"{}\" đã có ở dòng {first}",
@@ -842,7 +861,7 @@ impl Registry {
         units: &BTreeSet<i64>,
         up_to_year: i64,
     ) -> Result<Vec<(i64, i64, String)>, RegistryError> {
-        let ids = crate::views::id_list(&units);
+        let ids = crate::views::id_list(units);
         let sql = format!(
             "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
              WHERE a.official = 1 AND a.year <= $1 AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"

@@ -426,6 +426,90 @@ fn cell_text(cell: &calamine::Data) -> String {
     }
 }
 
+/// The text of a CSV file. UTF-8 (with or without a byte-order mark) is
+/// taken as it is. Other bytes are decoded when the encoding can be told: a
+/// sheet typed in TCVN3 or VNI (whose bytes read as Windows-1252 letters,
+/// converted later, sheet by sheet), or Windows-1258 (Vietnamese Windows,
+/// with separate tone marks). Anything else is refused, naming the file,
+/// rather than stored as "Nguy��n".
+pub fn decode_csv(file: &str, bytes: &[u8]) -> Result<String, RegistryError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_string());
+    }
+    // Windows-1258 puts each tone as its own byte right after the vowel it
+    // marks; in TCVN3 or VNI those bytes are letters of their own.
+    let vowel = |b: u8| {
+        matches!(
+            b.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        ) || matches!(
+            b,
+            0xE2 | 0xEA | 0xF4 | 0xF5 | 0xFD | 0xE3 | 0xC2 | 0xCA | 0xD4 | 0xD5 | 0xDD | 0xC3
+        )
+    };
+    let tones: Vec<usize> = (1..bytes.len())
+        .filter(|&i| matches!(bytes[i], 0xCC | 0xEC | 0xDE | 0xD2 | 0xF2))
+        .collect();
+    let after_vowel = tones.iter().filter(|&&i| vowel(bytes[i - 1])).count();
+    if !tones.is_empty() && after_vowel * 10 >= tones.len() * 9 {
+        let (text, _, errors) = encoding_rs::WINDOWS_1258.decode(bytes);
+        let text = vntext::nfc_keep_lines(&text);
+        if !errors && foreign_letters(&text) == 0 {
+            return Ok(text);
+        }
+    }
+    // TCVN3 and VNI read as Windows-1252 letters; sheets are converted from
+    // those, sheet by sheet, like xlsx cells.
+    let (as_1252, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+    let words: Vec<&str> = as_1252
+        .split([',', ';', '\n', '\r', ' ', '"'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let legacy = vntext::legacy::detect(&words);
+    if legacy != vntext::legacy::Encoding::Unicode
+        && foreign_letters(&vntext::legacy::to_unicode(&as_1252, legacy)) == 0
+    {
+        return Ok(as_1252.into_owned());
+    }
+    Err(RegistryError::Invalid(vec![format!(
+        "{file}: tệp không phải UTF-8 và không nhận ra bảng mã tiếng Việt (Windows-1258, TCVN3, VNI); trong Excel chọn Lưu thành → \"CSV UTF-8\" rồi nạp lại"
+    )]))
+}
+
+/// Letters Vietnamese does not write (after NFC): anything beyond ASCII
+/// that is not a Latin letter with Vietnamese marks (at most a vowel mark
+/// and a tone) or đ.
+fn foreign_letters(text: &str) -> usize {
+    use unicode_normalization::UnicodeNormalization;
+    text.chars()
+        .filter(|c| !c.is_ascii() && !matches!(c, 'đ' | 'Đ' | '–' | '“' | '”' | '’' | '…'))
+        .filter(|c| {
+            let d: Vec<char> = c.to_string().nfd().collect();
+            let base_ok = d.first().is_some_and(|b| b.is_ascii_alphabetic());
+            let marks: Vec<&char> = d.iter().skip(1).collect();
+            let tones = marks
+                .iter()
+                .filter(|m| matches!(m, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}'))
+                .count();
+            let shape_ok = marks.iter().all(|m| {
+                matches!(
+                    m,
+                    '\u{300}'
+                        | '\u{301}'
+                        | '\u{303}'
+                        | '\u{309}'
+                        | '\u{323}'
+                        | '\u{302}'
+                        | '\u{306}'
+                        | '\u{31B}'
+                )
+            });
+            !(base_ok && shape_ok && tones <= 1 && marks.len() <= 2)
+        })
+        .count()
+}
+
 /// Every sheet of a workbook (xlsx, xls, ods), or the one sheet of a CSV file.
 pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
     let file = path.display().to_string();
@@ -443,8 +527,7 @@ pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
             file: file.clone(),
             source: e,
         })?;
-        let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
-            .into_owned();
+        let text = decode_csv(&file, &bytes)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -467,12 +550,17 @@ pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
         })]);
     }
     use calamine::Reader;
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| io(e.to_string()))?;
+    // calamine's messages are English ("Could not find EOCD"): say what it
+    // means instead.
+    let damaged = || {
+        RegistryError::Invalid(vec![format!(
+            "{file}: không mở được bảng tính: tệp bị hỏng, bị cắt cụt (chép chưa hết?) hoặc không phải tệp Excel (xlsx, xls) hay ods; mở lại bằng Excel và lưu lại"
+        )])
+    };
+    let mut workbook = calamine::open_workbook_auto(path).map_err(|_| damaged())?;
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&name)
-            .map_err(|e| io(e.to_string()))?;
+        let range = workbook.worksheet_range(&name).map_err(|_| damaged())?;
         let (first_row, first_col) = range
             .start()
             .map_or((0, 0), |(r, c)| (r as usize, c as usize));

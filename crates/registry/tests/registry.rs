@@ -369,6 +369,52 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
             .unwrap_err()
             .to_string();
         assert!(err.contains("không có xã \"77777\""), "{err}");
+        // Row numbers are the file's lines, the header being line 1 (they
+        // were off by two before).
+        let line = text.lines().position(|l| l.contains("77777")).unwrap() + 1;
+        assert!(
+            err.contains(&format!("bad.csv, dòng {line}, cột \"commune_code\"")),
+            "{err}"
+        );
+        let mut lines: Vec<String> = std::fs::read_to_string(&data)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        lines.push(lines[3].clone());
+        let twice = write(dir.path(), "twice.csv", &(lines.join("\n") + "\n"));
+        let err = r
+            .import_flat(&admin(), &twice, standard(), 2025, false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!(
+                "twice.csv, dòng {}, cột \"household_id\"",
+                lines.len()
+            )) && err.contains("đã có ở dòng 4"),
+            "{err}"
+        );
+        // Bytes that are not UTF-8 in a code: refused, not stored as "��".
+        let mut bytes = std::fs::read(&data).unwrap();
+        let at = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+        bytes.insert(at, 0xE9);
+        std::fs::write(dir.path().join("latin.csv"), &bytes).unwrap();
+        let err = r
+            .import_flat(
+                &admin(),
+                &dir.path().join("latin.csv"),
+                standard(),
+                2025,
+                false,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("dòng 2, cột \"household_id\": không phải văn bản UTF-8"),
+            "{err}"
+        );
         assert_eq!(count(r, "assessments").await, 300);
         e.cleanup().await;
     }
@@ -1688,6 +1734,98 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
             .await
             .unwrap_err();
         assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn sheets_in_legacy_encodings_are_converted_or_refused_naming_the_file() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let households = "Mã hộ,Họ và tên chủ hộ,Thôn/Xóm\nW1,Nguyễn Văn Ánh,Thôn 1\n";
+        let members = "Mã hộ,Họ và tên,Giới tính,Ngày sinh\nW1,Nguyễn Văn Ánh,Nam,01/02/1980\nW1,Trần Thị Ngọc,Nữ,03/04/1982\n";
+        // Vietnamese Windows (Windows-1258) writes tones as separate marks.
+        let encode_1258 = |text: &str| {
+            use unicode_normalization::UnicodeNormalization;
+            // Letters keep their vowel marks (â, ê, ơ, …); tones go after.
+            let mut split = String::new();
+            for c in text.chars() {
+                let d: String = c.to_string().nfd().collect();
+                let tone: String = d
+                    .chars()
+                    .filter(|m| {
+                        matches!(m, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}')
+                    })
+                    .collect();
+                let base: String = d.chars().filter(|m| !tone.contains(*m)).collect();
+                split.push_str(&base.nfc().collect::<String>());
+                split.push_str(&tone);
+            }
+            let (bytes, _, unmappable) = encoding_rs::WINDOWS_1258.encode(&split);
+            assert!(!unmappable, "{text}");
+            bytes.into_owned()
+        };
+        let h = dir.path().join("ho.csv");
+        std::fs::write(&h, encode_1258(households)).unwrap();
+        let m = dir.path().join("thanh-vien.csv");
+        std::fs::write(&m, encode_1258(members)).unwrap();
+        assert!(std::str::from_utf8(&std::fs::read(&m).unwrap()).is_err());
+        r.import_sheets(&admin(), &[h.clone(), m], Some("18652"), false)
+            .await
+            .unwrap();
+        let names: Vec<String> =
+            sqlx::query_scalar("SELECT full_name FROM members ORDER BY full_name")
+                .fetch_all(r.db().pool())
+                .await
+                .unwrap();
+        assert_eq!(names, ["Nguyễn Văn Ánh", "Trần Thị Ngọc"], "{}", e.name);
+        // TCVN3 ("ABC" fonts), read from a CSV of its bytes.
+        let tcvn3 = dir.path().join("tcvn3.csv");
+        let mut bytes = "Mã hộ,Họ và tên\nW1,Nguy".as_bytes().to_vec();
+        bytes.extend_from_slice(&[0xD4]); // ễ
+        bytes.extend_from_slice(b"n Th\xe9 B\xb8\n"); // Thộ Bá
+        std::fs::write(&tcvn3, &bytes[..]).unwrap();
+        let grids = registry::sheets::read_grids(&tcvn3);
+        // The header is UTF-8 and the rest TCVN3: not one encoding, refused.
+        assert!(grids.is_err(), "{grids:?}");
+        let only_tcvn3: Vec<u8> =
+            b"M\xb7 h\xe9,H\xe4 v\xb5 t\xaan\nW1,Nguy\xd4n Th\xe9 B\xb8\n".to_vec();
+        std::fs::write(&tcvn3, &only_tcvn3).unwrap();
+        let grid = &registry::sheets::read_grids(&tcvn3).unwrap()[0];
+        assert_eq!(grid.rows[0][..2], ["Mã hộ", "Họ và tên"], "{:?}", grid.rows);
+        assert_eq!(grid.rows[1][1], "Nguyễn Thộ Bá");
+        // Western Latin-1 cannot hold Vietnamese: refused, naming the file.
+        let latin1 = dir.path().join("latin1.csv");
+        std::fs::write(
+            &latin1,
+            b"M\xe3 h\xf4,H\xf4 t\xean\nW2,Jos\xe9 M\xfcller\n".as_slice(),
+        )
+        .unwrap();
+        let err = r
+            .import_sheets(&admin(), &[latin1], Some("18652"), false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("latin1.csv") && err.contains("UTF-8"), "{err}");
+        // A truncated workbook: said in Vietnamese, not "Could not find EOCD".
+        let book = dir.path().join("ds.xlsx");
+        district_workbook(&book, &[["W3", "Lê Văn Ba", "", "Thôn 1"]], &[]);
+        let bytes = std::fs::read(&book).unwrap();
+        std::fs::write(&book, &bytes[..bytes.len() / 2]).unwrap();
+        let err = r
+            .import_sheets(&admin(), &[book], Some("18652"), false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ds.xlsx") && err.contains("bị cắt cụt"),
+            "{err}"
+        );
+        assert!(!err.contains("EOCD"), "{err}");
         e.cleanup().await;
     }
 }

@@ -23,6 +23,12 @@ pub fn nfc(text: &str) -> String {
     composed.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The text in NFC, lines and spacing kept as they are (for whole files;
+/// [`nfc`] is for single values).
+pub fn nfc_keep_lines(text: &str) -> String {
+    text.nfc().collect()
+}
+
 /// Lowercase, no diacritics, đ → d, single spaces.
 pub fn search_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -182,9 +182,9 @@ pub fn db(command: DbCommand) -> Result<()> {
             }
             DbCommand::Check(arg) => {
                 let db = Db::connect(&arg.db).await?;
-                println!("integrity: {}", db.integrity_check().await?);
+                out!("integrity: {}", db.integrity_check().await?);
                 for (table, n) in db.counts().await? {
-                    println!("{table}: {n}");
+                    out!("{table}: {n}");
                 }
             }
         }
@@ -213,7 +213,7 @@ pub fn units(command: UnitsCommand) -> Result<()> {
             UnitsCommand::List(db) => {
                 let r = open(&db).await?;
                 for u in r.units().await? {
-                    println!("{:<10} {:<8} {}", u.code, u.level, u.name);
+                    out!("{:<10} {:<8} {}", u.code, u.level, u.name);
                 }
             }
         }
@@ -296,7 +296,7 @@ pub fn search(args: SearchArgs) -> Result<()> {
             .search_households(&Actor::command_line(), &args.query, args.limit)
             .await?
         {
-            println!("{:<16} {:<30} {}", h.code, h.head_name, h.address);
+            out!("{:<16} {:<30} {}", h.code, h.head_name, h.address);
         }
         Ok(())
     })
@@ -309,32 +309,32 @@ pub fn movements(args: MovementsArgs) -> Result<()> {
             .movements(&Actor::command_line(), &args.unit, args.year)
             .await?;
         let c = |x| m.count(x);
-        println!("Hộ nghèo đầu kỳ: {}", m.start_poor);
-        println!(
+        out!("Hộ nghèo đầu kỳ: {}", m.start_poor);
+        out!(
             "  thoát nghèo (thành cận nghèo): {}",
             c(Movement::EscapedToNearPoor)
         );
-        println!(
+        out!(
             "  thoát nghèo (trên chuẩn cận nghèo): {}",
             c(Movement::EscapedAboveNearPoor)
         );
-        println!("  tái nghèo: {}", c(Movement::RePoor));
-        println!("  nghèo phát sinh: {}", c(Movement::NewlyPoor));
-        println!(
+        out!("  tái nghèo: {}", c(Movement::RePoor));
+        out!("  nghèo phát sinh: {}", c(Movement::NewlyPoor));
+        out!(
             "  ra khỏi danh sách (không rà soát cuối kỳ): {}",
             c(Movement::LeftPoorList)
         );
-        println!("Hộ nghèo cuối kỳ: {}", m.end_poor);
-        println!("Hộ cận nghèo đầu kỳ: {}", m.start_near_poor);
-        println!("  thoát cận nghèo: {}", c(Movement::EscapedNearPoor));
-        println!("  cận nghèo thành nghèo: {}", c(Movement::NearPoorToPoor));
-        println!("  tái cận nghèo: {}", c(Movement::ReNearPoor));
-        println!("  cận nghèo phát sinh: {}", c(Movement::NewlyNearPoor));
-        println!(
+        out!("Hộ nghèo cuối kỳ: {}", m.end_poor);
+        out!("Hộ cận nghèo đầu kỳ: {}", m.start_near_poor);
+        out!("  thoát cận nghèo: {}", c(Movement::EscapedNearPoor));
+        out!("  cận nghèo thành nghèo: {}", c(Movement::NearPoorToPoor));
+        out!("  tái cận nghèo: {}", c(Movement::ReNearPoor));
+        out!("  cận nghèo phát sinh: {}", c(Movement::NewlyNearPoor));
+        out!(
             "  ra khỏi danh sách (không rà soát cuối kỳ): {}",
             c(Movement::LeftNearPoorList)
         );
-        println!("Hộ cận nghèo cuối kỳ: {}", m.end_near_poor);
+        out!("Hộ cận nghèo cuối kỳ: {}", m.end_near_poor);
         Ok(())
     })
 }
@@ -472,16 +472,16 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
             })
             .await?;
         }
-        println!(
+        out!(
             "Huyện mẫu: Huyện Nghi Xuân, Tỉnh Hà Tĩnh — cơ sở dữ liệu {}",
             args.db
         );
-        println!(
+        out!(
             "Tài khoản (mật khẩu của tất cả: {}):",
             registry::DEMO_PASSWORD
         );
         for (user, role, unit) in registry::DEMO_USERS {
-            println!(
+            out!(
                 "  {user:<16} {:<18} {}",
                 role.code(),
                 unit.unwrap_or("toàn bộ")
@@ -491,7 +491,7 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
             return Ok(());
         }
         start_logs();
-        println!("Mở trình duyệt tại: http://{}", args.addr);
+        out!("Mở trình duyệt tại: http://{}", args.addr);
         web::serve(r, args.addr, false)
             .await
             .context("không mở được địa chỉ lắng nghe")?;

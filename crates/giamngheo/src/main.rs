@@ -12,6 +12,19 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// `println!` that ends the program quietly when whoever reads its output
+/// has gone (`giamngheo search … | head`) instead of panicking.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
+    }};
+}
+
 mod commands;
 
 /// Batch reading allocates and frees column buffers of a few hundred KiB per
@@ -279,10 +292,10 @@ fn list_standards(catalogue: &Catalogue, language: Language) {
         Language::Vi => ("mã", "năm rà soát", "tên"),
         Language::En => ("id", "review years", "name"),
     };
-    println!("{id:<14} {years:<12} {name}");
+    out!("{id:<14} {years:<12} {name}");
     for s in catalogue.all() {
         let years = format!("{}–{}", s.review_years.start(), s.review_years.end());
-        println!("{:<14} {years:<12} {}", s.id, s.name.get(language));
+        out!("{:<14} {years:<12} {}", s.id, s.name.get(language));
     }
 }
 

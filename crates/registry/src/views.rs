@@ -25,6 +25,31 @@ pub(crate) fn scope_clause(scope: &Scope, column: &str) -> Option<String> {
     }
 }
 
+/// Units depth first, siblings by [`vntext::natural_sort_key`] of their name.
+pub(crate) fn tree_order(units: Vec<Unit>) -> Vec<Unit> {
+    use std::collections::{BTreeMap, HashSet};
+    let ids: HashSet<i64> = units.iter().map(|u| u.id).collect();
+    let mut children: BTreeMap<Option<i64>, Vec<Unit>> = BTreeMap::new();
+    for u in units {
+        let parent = u.parent_id.filter(|p| ids.contains(p));
+        children.entry(parent).or_default().push(u);
+    }
+    for list in children.values_mut() {
+        list.sort_by_cached_key(|u| (vntext::natural_sort_key(&u.name), u.code.clone()));
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    let mut stack: Vec<Unit> = children.remove(&None).unwrap_or_default();
+    stack.reverse();
+    while let Some(u) = stack.pop() {
+        if let Some(mut kids) = children.remove(&Some(u.id)) {
+            kids.reverse();
+            stack.extend(kids);
+        }
+        out.push(u);
+    }
+    out
+}
+
 /// A value bound to a numbered placeholder.
 enum Bind {
     Int(i64),
@@ -166,15 +191,18 @@ impl YearCounts {
 }
 
 impl Registry {
-    /// The units the actor may see, in code order.
+    /// The units the actor may see, as a tree read from the top: each unit
+    /// followed by its own, those in the order people read names (numbers as
+    /// numbers: Thôn 2 before Thôn 10).
     pub async fn units_in_scope(&self, actor: &Actor) -> Result<Vec<Unit>, RegistryError> {
         let scope = self.scope(actor).await?;
-        Ok(self
+        let units: Vec<Unit> = self
             .units()
             .await?
             .into_iter()
             .filter(|u| scope.contains(u.id))
-            .collect())
+            .collect();
+        Ok(tree_order(units))
     }
 
     /// The latest review year with official assessments.

@@ -19,6 +19,8 @@ struct UsersPage {
     users: Vec<(String, String, String)>,
     roles: Vec<(String, String)>,
     units: Vec<(String, String)>,
+    /// The latest failed sign-ins: (when, username, address, why).
+    failures: Vec<(String, String, String, String)>,
     error: Option<String>,
 }
 
@@ -32,6 +34,21 @@ async fn page(state: &AppState, ctx: &Ctx, status: StatusCode, error: Option<Str
         Err(_) => return crate::pages::forbidden(ctx),
     };
     let units = state.registry.units().await.unwrap_or_default();
+    let failures = state
+        .registry
+        .failed_sign_ins(actor, 200)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| {
+            (
+                crate::history::when(&f.at),
+                f.username,
+                f.client,
+                tr.t(&format!("sign_in_{}", f.reason.code())).to_string(),
+            )
+        })
+        .collect();
     let html = UsersPage {
         tr,
         user: user_view(ctx),
@@ -42,10 +59,19 @@ async fn page(state: &AppState, ctx: &Ctx, status: StatusCode, error: Option<Str
                 (u.username, role, u.unit.unwrap_or_default())
             })
             .collect(),
-        roles: Role::ALL
-            .iter()
-            .map(|r| (r.code().to_string(), tr.role(*r).to_string()))
-            .collect(),
+        // The usual account first; the administrator last, never by default.
+        roles: [
+            Role::CommuneOfficer,
+            Role::DistrictOfficer,
+            Role::Leader,
+            Role::Statistics,
+            Role::AgencyOfficer,
+            Role::Admin,
+        ]
+        .iter()
+        .map(|r| (r.code().to_string(), tr.role(*r).to_string()))
+        .collect(),
+        failures,
         units: units
             .into_iter()
             .filter(|u| u.level != "village")

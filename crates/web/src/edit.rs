@@ -70,7 +70,7 @@ async fn villages(
             )
         })
         .collect();
-    out.sort_by_key(|v| vntext::sort_key(&v.1));
+    out.sort_by_cached_key(|v| vntext::natural_sort_key(&v.1));
     out
 }
 

@@ -82,15 +82,18 @@ fn name_indicators(tr: Tr, catalogue: &standard::Catalogue, v: &mut Value) {
     }
 }
 
+/// A stored time (RFC 3339, UTC) as "dd/mm/yyyy hh:mm" in Vietnam's time.
+pub fn when(at: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(at) {
+        Ok(t) => (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(7))
+            .format("%d/%m/%Y %H:%M")
+            .to_string(),
+        Err(_) => at.to_string(),
+    }
+}
+
 /// An audit entry in words.
 pub fn line(tr: Tr, catalogue: &standard::Catalogue, entry: &registry::AuditEntry) -> Line {
-    let date = entry
-        .at
-        .get(..10)
-        .and_then(vntext::parse_date)
-        .map(vntext::format_date)
-        .unwrap_or_default();
-    let time = entry.at.get(11..16).unwrap_or("");
     let key = format!("action_{}", entry.action);
     let action = match tr.t(&key) {
         t if t == key => entry.action.replace('_', " "),
@@ -105,7 +108,7 @@ pub fn line(tr: Tr, catalogue: &standard::Catalogue, entry: &registry::AuditEntr
         Err(_) => entry.changes.clone(),
     };
     Line {
-        when: format!("{date} {time}"),
+        when: when(&entry.at),
         who: entry.actor.clone(),
         action,
         changes,

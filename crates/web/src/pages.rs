@@ -514,10 +514,12 @@ pub async fn households(
         .filter(|u| matches!(u.level.as_str(), "commune" | "village" | "district"))
         .map(|u| {
             let selected = u.code == p.unit;
-            let name = if u.level == "village" {
-                format!("  {}", u.name)
-            } else {
-                u.name
+            // Villages indented under their commune (no-break spaces, which
+            // an <option> keeps).
+            let name = match u.level.as_str() {
+                "village" => format!("\u{a0}\u{a0}\u{a0}\u{a0}{}", u.name),
+                "commune" => format!("\u{a0}\u{a0}{}", u.name),
+                _ => u.name,
             };
             (u.code, name, selected)
         })

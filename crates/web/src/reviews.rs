@@ -35,6 +35,12 @@ pub struct CaseRow {
     pub agreeing: String,
     pub final_status: String,
     pub certificate: String,
+    /// "must be surveyed again" / "surveyed again, vote again", if so.
+    pub resurvey: String,
+    /// The meeting must vote on it (never voted, or surveyed again).
+    pub needs_vote: bool,
+    /// The agreeing count already recorded, for the meeting form.
+    pub agreeing_value: String,
 }
 
 #[derive(Template)]
@@ -241,6 +247,22 @@ async fn round_page(
                     agreeing: c.agreeing.map(|a| a.to_string()).unwrap_or_default(),
                     final_status: opt(&c.final_status),
                     certificate: c.certificate.clone().unwrap_or_default(),
+                    resurvey: match c.resurvey() {
+                        registry::Resurvey::No => String::new(),
+                        registry::Resurvey::WaitingForSurvey => {
+                            tr.t("reviews_resurvey").to_string()
+                        }
+                        registry::Resurvey::WaitingForVote => {
+                            tr.t("reviews_revote").to_string()
+                        }
+                    },
+                    needs_vote: c.agreeing.is_none()
+                        || c.resurvey() != registry::Resurvey::No,
+                    agreeing_value: if c.resurvey() == registry::Resurvey::No {
+                        c.agreeing.map(|a| a.to_string()).unwrap_or_default()
+                    } else {
+                        String::new()
+                    },
                 })
                 .collect(),
             statuses: standard::Status::ALL
@@ -541,11 +563,14 @@ pub async fn printable(
                         "DANH SÁCH NIÊM YẾT CÔNG KHAI KẾT QUẢ RÀ SOÁT NĂM {}",
                         round.year
                     ),
-                    subtitle: format!(
-                        "{commune} — niêm yết từ ngày {} trong {} ngày làm việc",
-                        date(&round.posting_start),
-                        round.posting_days.unwrap_or(registry::POSTING_DAYS)
-                    ),
+                    subtitle: match &round.posting_start {
+                        Some(_) => format!(
+                            "{commune} — niêm yết từ ngày {} trong {} ngày làm việc",
+                            date(&round.posting_start),
+                            round.posting_days.unwrap_or(registry::POSTING_DAYS)
+                        ),
+                        None => format!("{commune} — DỰ THẢO, chưa niêm yết"),
+                    },
                     headers: ["STT", "Mã hộ", "Họ và tên chủ hộ", "Kết quả khảo sát"]
                         .map(String::from)
                         .to_vec(),

@@ -353,6 +353,53 @@ async fn sign_in_attempts_are_rate_limited() {
         last = status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    // Once limited, the right password does not get in either: the limit
+    // is decided before the password is checked, on the page and the API.
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            "/login",
+            &format!("username=huyen&password={}", urlencode(PASSWORD)),
+            None,
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let api_sign_in = |user: &str, password: &str| {
+        Request::post("/api/v1/auth/token")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"username": user, "password": password}).to_string(),
+            ))
+            .unwrap()
+    };
+    let (status, _, body) = send(&f.app, api_sign_in("huyen", PASSWORD)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // A burst of simultaneous guesses at another account: only the first
+    // five are checked (and recorded); the rest are refused unchecked.
+    let guesses: Vec<_> = (0..40)
+        .map(|_| {
+            let app = f.app.clone();
+            let request = api_sign_in("xuanan", "doan-mo");
+            tokio::spawn(async move { send(&app, request).await.0 })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for g in guesses {
+        answers.push(g.await.unwrap());
+    }
+    let limited = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(limited, 35, "{answers:?}");
+    // The administrator sees who failed, from where and when.
+    let admin = sign_in(&f.app, "quantri").await;
+    let (_, _, page) = send(&f.app, get("/admin/users", Some(&admin))).await;
+    let table = page.split("id=\"failed-sign-ins\"").nth(1).unwrap();
+    assert_eq!(table.matches("<td>xuanan</td>").count(), 5, "{table}");
+    assert!(table.matches("<td>huyen</td>").count() == 5 && table.contains("Sai mật khẩu"));
 }
 
 #[tokio::test]
@@ -1157,6 +1204,12 @@ async fn a_review_round_through_the_pages_to_recognition() {
             .to_str()
             .unwrap()
             .contains("bien-ban.pdf")
+    );
+    // Before posting, the list is a draft: never "từ ngày  trong".
+    let (_, _, draft) = send(&f.app, get(&format!("{round}/posting-list"), Some(&cookie))).await;
+    assert!(
+        draft.contains("DỰ THẢO") && !draft.contains("từ ngày  trong") && !draft.contains("từ ngày trong"),
+        "{draft}"
     );
     for (step, body) in [
         ("surveys", String::new()),

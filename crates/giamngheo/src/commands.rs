@@ -119,6 +119,45 @@ pub struct MovementsArgs {
 }
 
 #[derive(Args)]
+pub struct PastReviewArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Mã xã.
+    #[arg(long)]
+    commune: String,
+    /// Năm rà soát.
+    #[arg(long)]
+    year: i64,
+    /// Số quyết định công nhận, ví dụ 125/QĐ-UBND.
+    #[arg(long)]
+    decision: String,
+    /// Ngày quyết định, dd/mm/yyyy.
+    #[arg(long)]
+    date: String,
+}
+
+/// Records a year already reviewed and recognised outside the registry
+/// (from the official results imported for it): the year is then final.
+pub fn past_review(args: PastReviewArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let r = open(&args.db).await?;
+        r.record_past_review(
+            &Actor::command_line(),
+            &args.commune,
+            args.year,
+            &args.decision,
+            &args.date,
+        )
+        .await?;
+        eprintln!(
+            "Đã ghi đợt rà soát năm {} của xã {} (quyết định {} ngày {}); kết quả năm đó là chính thức và được khoá.",
+            args.year, args.commune, args.decision, args.date
+        );
+        Ok(())
+    })
+}
+
+#[derive(Args)]
 pub struct BackupArgs {
     #[command(flatten)]
     db: DbArg,
@@ -185,6 +224,24 @@ pub fn db(command: DbCommand) -> Result<()> {
                 out!("integrity: {}", db.integrity_check().await?);
                 for (table, n) in db.counts().await? {
                     out!("{table}: {n}");
+                }
+                let drift = Registry::new(db).count_drift().await?;
+                out!(
+                    "kept counts: {}",
+                    if drift.is_empty() {
+                        "ok".to_string()
+                    } else {
+                        format!("{} differ", drift.len())
+                    }
+                );
+                for ((commune, year, status), (kept, actual)) in &drift {
+                    out!("  unit {commune}, {year}, {status}: kept {kept}, recomputed {actual}");
+                }
+                if !drift.is_empty() {
+                    bail!(
+                        "số liệu tổng hợp lệch với dữ liệu gốc ở {} chỗ",
+                        drift.len()
+                    );
                 }
             }
         }
@@ -253,6 +310,7 @@ pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
                 "{verb}: {} hộ mới, {} cập nhật, {} không đổi; xếp loại năm {year} theo {}.",
                 s.created, s.updated, s.unchanged, standard.id
             );
+            r.db().close().await;
             Ok(())
         });
     }
@@ -270,6 +328,7 @@ pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
             "{verb}: {} hộ mới, {} cập nhật, {} không đổi.",
             s.created, s.updated, s.unchanged
         );
+        r.db().close().await;
         Ok(())
     })
 }
@@ -464,7 +523,7 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
         .await?;
         if r.is_empty().await? {
             eprintln!(
-                "Đang tạo huyện mẫu ({} hộ, 3 năm rà soát); lần đầu mất khoảng một phút…",
+                "Đang tạo huyện mẫu ({} hộ, 5 năm rà soát); lần đầu mất khoảng một phút…",
                 args.households
             );
             r.seed_demo(&standard, args.households, 2024, &|done| {
@@ -488,6 +547,9 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
             );
         }
         if args.no_serve {
+            // Closing checkpoints SQLite's log into the file: a copy of the
+            // file alone then holds everything.
+            r.db().close().await;
             return Ok(());
         }
         start_logs();

@@ -26,6 +26,7 @@ macro_rules! out {
 }
 
 mod commands;
+mod load;
 
 /// Batch reading allocates and frees column buffers of a few hundred KiB per
 /// batch; the system allocator hands those back to the kernel each time, which
@@ -109,6 +110,9 @@ enum Command {
     /// Biến động hộ nghèo, cận nghèo của một đơn vị trong một năm.
     #[command(help_template = SUB_HELP)]
     Movements(commands::MovementsArgs),
+    /// Ghi một đợt rà soát đã được công nhận ngoài hệ thống (năm trước khi dùng giamngheo), để kết quả năm đó là chính thức.
+    #[command(help_template = SUB_HELP)]
+    PastReview(commands::PastReviewArgs),
     /// Sao lưu cơ sở dữ liệu SQLite khi đang chạy.
     #[command(help_template = SUB_HELP)]
     Backup(commands::BackupArgs),
@@ -127,6 +131,9 @@ enum Command {
     /// Chạy thử với một huyện mẫu (tạo nếu chưa có) và trang web.
     #[command(help_template = SUB_HELP)]
     Demo(commands::DemoArgs),
+    /// Thử tải có giới hạn trên máy này: nhiều phiên đọc và ghi cùng lúc, in số liệu thời gian đáp ứng.
+    #[command(help_template = SUB_HELP)]
+    Load(load::LoadArgs),
 }
 
 #[derive(Subcommand)]
@@ -284,6 +291,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Points(c) => commands::points(&catalogue, c),
         Command::Serve(a) => commands::serve(a),
         Command::Demo(a) => commands::demo(&catalogue, a),
+        Command::Load(a) => load::load(a),
+        Command::PastReview(a) => commands::past_review(a),
     }
 }
 

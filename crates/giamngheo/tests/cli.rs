@@ -468,6 +468,23 @@ fn registry_commands_round_trip() {
         std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
         "an xlsx (zip) file"
     );
+    // A year recognised on paper before the registry: recorded, then final
+    // and locked against a new import.
+    ok(&[
+        "past-review",
+        "--db",
+        &db,
+        "--commune",
+        "420001",
+        "--year",
+        "2024",
+        "--decision",
+        "88/QĐ-UBND",
+        "--date",
+        "12/12/2024",
+    ]);
+    let e = fails(&["import", "--db", &db, "--year", "2024", s(&data)]);
+    assert!(e.contains("đã đóng"), "{e}");
     // Users: the password comes on standard input.
     let mut child = Command::new(env!("CARGO_BIN_EXE_giamngheo"))
         .args([
@@ -611,7 +628,7 @@ mod browser {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
-    /// One HTTP/1.1 request to a local server; (status, body).
+    /// One HTTP/1.1 request to a local server; (status, body as text).
     pub fn http(
         port: u16,
         method: &str,
@@ -619,6 +636,18 @@ mod browser {
         body: Option<&str>,
         headers: &[(&str, &str)],
     ) -> (u16, String) {
+        let (status, bytes) = http_bytes(port, method, path, body, headers);
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// One HTTP/1.1 request to a local server; (status, body).
+    pub fn http_bytes(
+        port: u16,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Vec<u8>) {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("server answers");
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
@@ -676,22 +705,23 @@ mod browser {
             }
             raw.extend_from_slice(&buf[..n]);
         }
-        let rest = String::from_utf8_lossy(&raw[head_end..]).into_owned();
-        let rest = rest.as_str();
+        let rest = &raw[head_end..];
         let body = if chunked {
-            let mut out = String::new();
+            let mut out = Vec::new();
             let mut rest = rest;
-            while let Some((size, after)) = rest.split_once("\r\n") {
-                let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {
+                let size = String::from_utf8_lossy(&rest[..i]).trim().to_string();
+                let n = usize::from_str_radix(&size, 16).unwrap_or(0);
                 if n == 0 {
                     break;
                 }
-                out.push_str(after.get(..n).unwrap_or(after));
-                rest = after.get(n + 2..).unwrap_or("");
+                let after = &rest[i + 2..];
+                out.extend_from_slice(after.get(..n).unwrap_or(after));
+                rest = after.get(n + 2..).unwrap_or(&[]);
             }
             out
         } else {
-            rest.to_string()
+            rest.to_vec()
         };
         (status, body)
     }
@@ -871,13 +901,87 @@ mod browser {
                 std::thread::sleep(Duration::from_millis(150));
             }
         }
+        /// Runs a script in the page and returns its value.
+        fn script(&self, body: &str) -> serde_json::Value {
+            self.call(
+                "POST",
+                "/execute/sync",
+                serde_json::json!({ "script": body, "args": [] }),
+            )
+        }
+
+        fn resize(&self, width: u32, height: u32) {
+            self.call(
+                "POST",
+                "/window/rect",
+                serde_json::json!({ "width": width, "height": height }),
+            );
+        }
+
+        /// Keeps a screenshot when GIAMNGHEO_SCREENSHOTS names a folder (to
+        /// look at by eye); the assertions do not depend on it.
+        fn screenshot(&self, name: &str) {
+            let Ok(dir) = std::env::var("GIAMNGHEO_SCREENSHOTS") else {
+                return;
+            };
+            let v = self.call("GET", "/screenshot", serde_json::json!({}));
+            let png = decode_base64(v.as_str().unwrap_or(""));
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png);
+        }
+
+        /// The page is no wider than the window: nothing to scroll sideways.
+        fn fits_width(&self) -> bool {
+            self.script("return document.documentElement.scrollWidth <= window.innerWidth + 1;")
+                .as_bool()
+                .unwrap_or(false)
+        }
+    }
+
+    fn decode_base64(text: &str) -> Vec<u8> {
+        let value = |c: u8| match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        };
+        let digits: Vec<u8> = text.bytes().filter_map(value).collect();
+        digits
+            .chunks(4)
+            .flat_map(|c| {
+                let n =
+                    c.iter().fold(0u32, |acc, d| acc << 6 | u32::from(*d)) << (6 * (4 - c.len()));
+                let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+                bytes[..c.len().saturating_sub(1)].to_vec()
+            })
+            .collect()
     }
 
     #[test]
-    fn sign_in_search_without_diacritics_and_stay_in_ones_commune() {
+    fn officers_survey_review_and_recognise_in_chromium_at_desktop_and_phone_widths() {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite:{}", dir.path().join("demo.db").display());
         ok(&["demo", "--db", &db, "--households", "1500", "--no-serve"]);
+        // The command line ends quietly when its reader goes away.
+        let mut search = Command::new(env!("CARGO_BIN_EXE_giamngheo"))
+            .args(["search", "--db", &db, "--limit", "1500", "n"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        search
+            .stdout
+            .take()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        let searched = search.wait_with_output().unwrap();
+        assert!(searched.status.success(), "{searched:?}");
+        assert!(!String::from_utf8_lossy(&searched.stderr).contains("panicked"));
+
         let port = free_port();
         let _server = Killed(
             Command::new(env!("CARGO_BIN_EXE_giamngheo"))
@@ -887,6 +991,19 @@ mod browser {
                 .unwrap(),
         );
         wait_for(port, "/login");
+        // A restore onto the database in use is refused, whatever --force.
+        let backup = dir.path().join("backup.db");
+        ok(&["backup", "--db", &db, "--out", s(&backup)]);
+        let output = Command::new(env!("CARGO_BIN_EXE_giamngheo"))
+            .args(["restore", "--db", &db, "--from", s(&backup), "--force"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("đang được dùng"),
+            "{output:?}"
+        );
+
         let driver_port = free_port();
         let _driver = Killed(
             Command::new("chromedriver")
@@ -928,7 +1045,13 @@ mod browser {
         browser.type_into("input[name=password]", registry::DEMO_PASSWORD);
         browser.click("button[type=submit]");
         browser.wait_for_text("Tổng quan");
-        assert!(browser.source().contains("Xã Xuân Hội"));
+        let dashboard = browser.source();
+        assert!(dashboard.contains("Xã Xuân Hội"));
+        assert!(
+            dashboard.contains("Đang rà soát") && dashboard.contains("2025"),
+            "the year under way is in progress, the closed ones have rates"
+        );
+        browser.screenshot("dashboard-desktop");
 
         // Find a household by typing its head's name without diacritics.
         browser.go(&format!("{base}/households"));
@@ -964,14 +1087,47 @@ mod browser {
         browser.wait_for_text("Thành viên");
         browser.wait_for_text("Kết quả rà soát theo năm");
 
-        // Fill in a survey and watch the classification change as it is filled.
+        // The survey of the year under way starts from what was recorded;
+        // the classification changes as it is filled.
         browser.click("#survey-link");
-        browser.wait_for_text("Phiếu khảo sát hộ");
-        browser.type_into("input[name=income]", "1200000");
-        browser.type_into("input[name=m0_age]", "0");
+        let form = browser.wait_for_text("Phiếu khảo sát hộ");
+        assert!(
+            form.contains("id=\"source\""),
+            "started from a recorded survey"
+        );
+        let survey_year: String = browser
+            .find_all("input[name=year]")
+            .first()
+            .map(|_| {
+                browser
+                    .script("return document.querySelector('input[name=year]').value;")
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        assert_eq!(survey_year.len(), 4, "{survey_year}");
+        browser.clear("input[name=income]");
+        browser.type_into("input[name=income]", "abc");
+        browser.click("form#survey button[type=submit]");
+        let refused = browser.wait_for_text("Phiếu chưa được lưu");
+        assert!(
+            refused.contains("Thu nhập bình quân đầu người"),
+            "named field"
+        );
+        browser.clear("input[name=income]");
+        browser.type_into("input[name=income]", "1.200.000");
+        browser.clear("input[name=m0_age]");
+        browser.type_into("input[name=m0_age]", "45");
         browser.click("select[name=water] option[value=surface_water]");
         browser.click("select[name=latrine] option[value=open_pit]");
-        browser.click("input[name=internet]");
+        if browser
+            .script("return document.querySelector('input[name=internet]').checked;")
+            .as_bool()
+            .unwrap_or(false)
+        {
+            browser.click("input[name=internet]");
+        }
         let outcome = |expected: &str| {
             let start = Instant::now();
             loop {
@@ -988,30 +1144,46 @@ mod browser {
         };
         let poor = outcome("Hộ nghèo");
         assert!(poor.contains("Nhà tiêu hợp vệ sinh"), "{poor}");
-        // A higher income: no longer poor, whatever the deprivations.
         browser.clear("input[name=income]");
-        browser.type_into("input[name=income]", "9000000");
+        browser.type_into("input[name=income]", "9 triệu");
         outcome("Hộ không nghèo");
         browser.clear("input[name=income]");
-        browser.type_into("input[name=income]", "1200000");
+        browser.type_into("input[name=income]", "1.200.000");
         outcome("Hộ nghèo");
+        browser.screenshot("survey-desktop");
+        // On a 360 px phone the form fits the screen: members are cards.
+        browser.resize(360, 800);
+        assert!(
+            browser.fits_width(),
+            "the survey form is wider than a phone"
+        );
+        browser.screenshot("survey-phone");
+        browser.resize(1200, 900);
         browser.click("form#survey button[type=submit]");
         browser.wait_for_text("Kết quả rà soát theo năm");
         assert!(
-            browser.source().contains("<td>2025</td><td>Hộ nghèo</td>"),
+            browser
+                .source()
+                .contains(&format!("<td>{survey_year}</td><td>Hộ nghèo</td>")),
             "the server recorded the survey"
         );
+        browser.resize(360, 800);
+        assert!(
+            browser.fits_width(),
+            "the household page is wider than a phone"
+        );
+        browser.screenshot("household-phone");
+        browser.resize(1200, 900);
 
-        // A review round through to recognition.
+        // The year's review round, to recognition, with a re-check that
+        // changes one household's result.
         browser.go(&format!("{base}/reviews"));
         browser.wait_for_text("Mở đợt rà soát");
-        browser.clear("input[name=year]");
-        browser.type_into("input[name=year]", "2024");
         browser.click("form[action='/reviews'] button[type=submit]");
         browser.wait_for_text("Đã khảo sát xong");
         browser.click("#next");
         browser.wait_for_text("Ngày họp thôn");
-        browser.type_into("input[name=date]", "20/09/2024");
+        browser.type_into("input[name=date]", &format!("20/09/{survey_year}"));
         browser.type_into("input[name=chair]", "Trưởng thôn Nguyễn Văn Hải");
         browser.type_into("input[name=attendees]", "30");
         let votes = browser.find_all("input[name^=agree_]");
@@ -1022,19 +1194,56 @@ mod browser {
         browser.type_into("textarea[name=minutes]", "Biên bản họp thôn: đa số đồng ý.");
         browser.click("#next");
         browser.wait_for_text("Ngày bắt đầu niêm yết");
-        browser.type_into("input[name=start]", "23/09/2024");
+        browser.type_into("input[name=start]", &format!("23/09/{survey_year}"));
         browser.click("#next");
         browser.wait_for_text("Nội dung khiếu nại");
+        // The first case: the re-check finds it otherwise than the survey.
+        let case_id: i64 = browser
+            .script("return document.querySelector('select[name^=recheck_]').name.split('_')[1];")
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let proposed = browser.text("#cases tbody tr:first-child td:nth-child(5)");
+        let (recheck, recheck_name) = if proposed == "Hộ nghèo" {
+            ("near_poor", "Hộ cận nghèo")
+        } else {
+            ("poor", "Hộ nghèo")
+        };
+        browser.type_into(
+            &format!("input[name=complaint_{case_id}]"),
+            "Hộ khiếu nại kết quả khảo sát",
+        );
+        browser.click(&format!(
+            "select[name=recheck_{case_id}] option[value={recheck}]"
+        ));
         browser.click("#next");
         browser.wait_for_text("Số quyết định công nhận");
         browser.type_into("input[name=number]", "125/QĐ-UBND");
-        browser.type_into("input[name=date]", "10/10/2024");
+        browser.type_into("input[name=date]", &format!("10/10/{survey_year}"));
         browser.click("#next");
         // The step names are all listed on the page; wait for the current one.
         let closed = browser.wait_for_text("id=\"step\">Đã báo cáo, đóng");
         assert!(closed.contains("/GCN-HN.HCN"), "certificates are numbered");
-
-        // Another commune's household: not found by page, nor by API.
+        browser.screenshot("review-closed-desktop");
+        // What was recognised is the official result everywhere: the
+        // household page, the list filter and the export.
+        browser.go(&format!("{base}/households/{case_id}"));
+        let page = browser.wait_for_text("Kết quả rà soát theo năm");
+        assert!(
+            page.contains(&format!("<td>{survey_year}</td><td>{recheck_name}</td>")),
+            "the household page shows the re-check's result"
+        );
+        browser.go(&format!(
+            "{base}/households?status={recheck}&year={survey_year}&unit=18652"
+        ));
+        browser.wait_for_text("Danh sách hộ");
+        assert!(
+            browser
+                .source()
+                .contains(&format!("href=\"/households/{case_id}\"")),
+            "the list filter finds it under the re-check's result"
+        );
         let token = |user: &str| {
             let body = serde_json::json!({ "username": user, "password": registry::DEMO_PASSWORD })
                 .to_string();
@@ -1051,6 +1260,38 @@ mod browser {
                 .unwrap()
                 .to_string()
         };
+        let xuanhoi = token("xa.xuanhoi");
+        let (_, detail) = http(
+            port,
+            "GET",
+            &format!("/api/v1/households/{case_id}"),
+            None,
+            &[("Authorization", &format!("Bearer {xuanhoi}"))],
+        );
+        let detail: serde_json::Value = serde_json::from_str(&detail).unwrap();
+        let code = detail["code"].as_str().unwrap().to_string();
+        let (status, bytes) = http_bytes(
+            port,
+            "GET",
+            &format!("/export?unit=18652&year={survey_year}"),
+            None,
+            &[("Authorization", &format!("Bearer {xuanhoi}"))],
+        );
+        assert_eq!(status, 200);
+        let xlsx = dir.path().join("export.xlsx");
+        std::fs::write(&xlsx, bytes).unwrap();
+        let grids = registry::sheets::read_grids(&xlsx).unwrap();
+        let t =
+            registry::sheets::find_table(&grids[0], registry::sheets::HOUSEHOLD_FIELDS).unwrap();
+        let row = t
+            .rows
+            .iter()
+            .find(|(_, cells)| t.cell(cells, "household_code") == code)
+            .map(|(_, cells)| format!("{cells:?}"))
+            .unwrap();
+        assert!(row.contains(recheck_name), "the export: {row}");
+
+        // Another commune's household: not found by page, nor by API.
         let xuanan = token("xa.xuanan");
         let (_, list) = http(
             port,
@@ -1063,7 +1304,6 @@ mod browser {
         let other_id = other["households"][0]["id"].as_i64().unwrap();
         browser.go(&format!("{base}/households/{other_id}"));
         browser.wait_for_text("Không tìm thấy trang hoặc hộ này.");
-        let xuanhoi = token("xa.xuanhoi");
         let (status, _) = http(
             port,
             "GET",

@@ -1,7 +1,7 @@
 //! A realistic demo district: one province, one district of 19 communes with
-//! their villages, about 25,000 households with members, reviewed in three
-//! years with the movements a real district sees, and an account of every
-//! role. Everything is written through the same service functions as real
+//! their villages, about 25,000 households with members, reviewed in five
+//! years with the movements a real district sees (four recognised and
+//! closed, the last under way), and an account of every role. Everything is written through the same service functions as real
 //! data, audit rows included.
 
 use crate::error::RegistryError;
@@ -9,7 +9,6 @@ use crate::households::{NewHousehold, NewMember, insert_household, insert_member
 use crate::service::{Actor, Registry, Role};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
-use serde_json::json;
 use standard::{Area, Standard};
 use std::path::Path;
 
@@ -37,8 +36,9 @@ const COMMUNES: [(&str, bool); 19] = [
     ("Xã Đan Trường", false),
 ];
 
-/// The review years of the demo.
-pub const DEMO_YEARS: [i64; 3] = [2022, 2023, 2024];
+/// The review years of the demo: all but the last recognised and closed;
+/// the last surveyed, its review still under way.
+pub const DEMO_YEARS: [i64; 5] = [2022, 2023, 2024, 2025, 2026];
 
 /// The password of every demo account (shown by `giamngheo demo`).
 pub const DEMO_PASSWORD: &str = "giamngheo-demo";
@@ -61,6 +61,151 @@ fn commune_code(i: usize) -> String {
         2 => "18652".into(),
         _ => format!("186{:02}", 60 + i),
     }
+}
+
+/// The survey form a household of the demo would have filled in a year:
+/// its members at their age that year, and answers chosen so that the
+/// indicators they give are the drawn ones wherever the members allow
+/// (a household without children cannot be deprived in schooling).
+fn form_answers(
+    standard: &Standard,
+    people: &[(i32, bool)],
+    years_before_2026: i32,
+    income: i64,
+    drawn: standard::DeprivationSet,
+) -> standard::SurveyAnswers {
+    use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
+    let deprived = |code: &str| {
+        standard
+            .indicator_index(code)
+            .is_some_and(|i| drawn.contains(i))
+    };
+    let mut members: Vec<MemberAnswers> = people
+        .iter()
+        .filter(|(age, _)| *age - years_before_2026 >= 0)
+        .map(|(age, disabled)| {
+            let age = (*age - years_before_2026) as u32;
+            let child = (3..16).contains(&age);
+            MemberAnswers {
+                age,
+                health_insurance: true,
+                in_school: child || (16..=18).contains(&age),
+                right_school_level: child || (16..=18).contains(&age),
+                diploma: match age {
+                    0..=10 => Diploma::None,
+                    11..=15 => Diploma::Primary,
+                    16..=17 => Diploma::LowerSecondary,
+                    _ => Diploma::UpperSecondary,
+                },
+                work: if (18..60).contains(&age) && !disabled {
+                    Work::OwnAccount
+                } else {
+                    Work::NotInLabourForce
+                },
+                disabled_without_working_capacity: *disabled,
+                ..MemberAnswers::default()
+            }
+        })
+        .collect();
+    if members.is_empty() {
+        members.push(MemberAnswers {
+            age: 40,
+            health_insurance: true,
+            diploma: Diploma::UpperSecondary,
+            work: Work::OwnAccount,
+            ..MemberAnswers::default()
+        });
+    }
+    if deprived("health_insurance")
+        && let Some(m) = members.iter_mut().find(|m| m.age >= 6)
+    {
+        m.health_insurance = false;
+    }
+    if deprived("employment")
+        && let Some(m) = members.iter_mut().find(|m| (15..60).contains(&m.age))
+    {
+        m.work = Work::WageWithoutContract;
+    }
+    if deprived("nutrition")
+        && let Some(m) = members.iter_mut().find(|m| m.age < 16)
+    {
+        m.undernourished = true;
+    }
+    if deprived("child_schooling")
+        && let Some(m) = members.iter_mut().find(|m| (3..16).contains(&m.age))
+    {
+        m.right_school_level = false;
+    }
+    if deprived("adult_education")
+        && let Some(m) = members.iter_mut().find(|m| (16..=30).contains(&m.age))
+    {
+        m.in_school = false;
+        m.right_school_level = false;
+        m.diploma = Diploma::Primary;
+    }
+    let n = members.len() as f64;
+    let poor_house = deprived("housing_quality");
+    let mut answers = SurveyAnswers {
+        members,
+        income_per_capita: income,
+        durable_walls: !poor_house,
+        durable_columns: true,
+        durable_roof: !poor_house,
+        living_area_m2: if deprived("housing_area") {
+            (6.0 * n).round()
+        } else {
+            (14.0 * n + 10.0).round()
+        },
+        water: if deprived("water") {
+            WaterSource::UnprotectedDugWell
+        } else {
+            WaterSource::Tap
+        },
+        latrine: if deprived("latrine") {
+            Latrine::OpenPit
+        } else {
+            Latrine::Septic
+        },
+        internet: !deprived("telecom") && !deprived("digital_services"),
+        phone_subscription: !deprived("telecom"),
+        tv: !deprived("information") && !deprived("information_assets"),
+        phone_or_tablet: !deprived("information"),
+        loudspeaker: !deprived("information_assets"),
+        waste_treated: !deprived("waste"),
+        ..SurveyAnswers::default()
+    };
+    // Members may not allow every drawn deprivation (no child, no one of
+    // working age); the household's own conditions make up the count, so
+    // that the demo's poverty stays that of the draw.
+    let year = 2026 - years_before_2026;
+    let count = |a: &SurveyAnswers| a.deprivations(standard, year).map_or(0, |d| d.count());
+    for code in [
+        "water",
+        "latrine",
+        "housing_area",
+        "housing_quality",
+        "telecom",
+        "information",
+    ] {
+        if count(&answers) >= drawn.count() {
+            break;
+        }
+        match code {
+            "water" => answers.water = WaterSource::UnprotectedDugWell,
+            "latrine" => answers.latrine = Latrine::OpenPit,
+            "housing_area" => answers.living_area_m2 = (6.0 * n).round(),
+            "housing_quality" => {
+                answers.durable_walls = false;
+                answers.durable_roof = false;
+            }
+            "telecom" => answers.internet = false,
+            _ => {
+                answers.tv = false;
+                answers.phone_or_tablet = false;
+            }
+        }
+    }
+    answers
 }
 
 impl Registry {
@@ -183,6 +328,8 @@ impl Registry {
                 let merit_household = rng.random_bool(0.03);
                 let protection_household = rng.random_bool(if base < -0.4 { 0.15 } else { 0.04 });
                 let head_age = rng.random_range(25..75);
+                // (age in 2026, disabled without working capacity) of each member.
+                let mut people: Vec<(i32, bool)> = Vec::new();
                 for m in 0..size {
                     let (name, female, age, relation) = match m {
                         0 => (head.clone(), head_female, head_age, "Chủ hộ"),
@@ -220,7 +367,7 @@ impl Registry {
                             )
                         }
                     };
-                    let year = 2024 - age;
+                    let year = 2026 - age;
                     let birth = chrono::NaiveDate::from_ymd_opt(
                         year,
                         rng.random_range(1..=12),
@@ -234,6 +381,8 @@ impl Registry {
                             rng.random_range(0..1_000_000u32)
                         )
                     });
+                    let no_working_capacity = age >= 75 && rng.random_bool(0.5);
+                    people.push((age, no_working_capacity));
                     let member = NewMember {
                         full_name: name,
                         sex: Some(if female { "female" } else { "male" }.into()),
@@ -246,7 +395,7 @@ impl Registry {
                             "Kinh".into()
                         },
                         disability: rng.random_bool(0.02),
-                        no_working_capacity: age >= 75 && rng.random_bool(0.5),
+                        no_working_capacity,
                         merit: merit_household && m == 0,
                         social_protection: protection_household && m == 0,
                     };
@@ -265,16 +414,14 @@ impl Registry {
                 for (k, year) in DEMO_YEARS.iter().enumerate() {
                     let welfare = base + 0.06 * k as f64 + shock.sample(&mut rng);
                     let income = ((median * welfare.exp()) / 1000.0).round() as i64 * 1000;
-                    let deprivations =
-                        synth::deprivations(standard, &mut rng, -welfare / 0.7, area);
-                    let deprived: Vec<&str> = deprivations
-                        .iter()
-                        .map(|i| standard.indicators[i].code.as_str())
-                        .collect();
-                    let answers = json!({
-                        "source": "demo", "area": area.code(), "members": size,
-                        "income_per_capita": income, "deprived": deprived,
-                    });
+                    let drawn = synth::deprivations(standard, &mut rng, -welfare / 0.7, area);
+                    let answers =
+                        form_answers(standard, &people, 2026 - *year as i32, income, drawn);
+                    let deprivations = answers
+                        .deprivations(standard, *year as i32)
+                        .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+                    let answers = serde_json::to_value(&answers)
+                        .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
                     let survey_id: i64 = sqlx::query_scalar(
                         "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
                     )
@@ -303,8 +450,10 @@ impl Registry {
                 }
             }
             tx.commit().await?;
-            // Each year's review recognised by the commune's decision.
-            for year in DEMO_YEARS {
+            // Each year's review recognised by the commune's decision, but
+            // the last one's, which is under way.
+            for year in &DEMO_YEARS[..DEMO_YEARS.len() - 1] {
+                let year = *year;
                 self.record_past_review(
                     &actor,
                     &code,

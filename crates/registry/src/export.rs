@@ -56,11 +56,17 @@ pub const LIST_HEADERS: [&str; 8] = [
     "Chuẩn áp dụng",
 ];
 
-fn status_name(code: &str) -> &str {
-    standard::Status::ALL
+/// A status as a list cell writes it: "Hộ nghèo".
+fn status_name(code: &str) -> String {
+    let name = standard::Status::ALL
         .into_iter()
         .find(|s| s.code() == code)
-        .map_or(code, |s| s.name(standard::Language::Vi))
+        .map_or(code, |s| s.name(standard::Language::Vi));
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 impl Registry {
@@ -244,7 +250,7 @@ pub fn list_workbook(
                 r.status
                     .as_deref()
                     .map(status_name)
-                    .unwrap_or("chưa rà soát"),
+                    .unwrap_or_else(|| "Chưa rà soát".into()),
             )
             .map_err(e)?;
         if let Some(n) = r.deprivation_count {

@@ -376,6 +376,7 @@ impl Registry {
             let id = match existing.get(&r.code) {
                 Some(&(id, c, v)) => {
                     if (c, v) != (commune_id, village_id) {
+                        crate::counts::household_moved(&mut tx, id, c, commune_id).await?;
                         sqlx::query("UPDATE households SET commune_id = $1, village_id = $2, updated_at = $3 WHERE id = $4")
                             .bind(commune_id)
                             .bind(village_id)
@@ -405,7 +406,7 @@ impl Registry {
                 }
                 None => {
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO households (code, commune_id, village_id, created_at, updated_at, registered_on) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                        "INSERT INTO households (code, commune_id, village_id, created_at, updated_at, registered_on, first_year) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     )
                     .bind(&r.code)
                     .bind(commune_id)
@@ -414,6 +415,7 @@ impl Registry {
                     .bind(&now)
                     // On the registry since the year its survey is for.
                     .bind(format!("{year}-01-01"))
+                    .bind(year)
                     .fetch_one(&mut *tx)
                     .await?;
                     audit(
@@ -493,7 +495,7 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         if crate::review::locked_in(tx, unit_id, year).await? {
             return Err(RegistryError::Forbidden(format!(
-                "đợt rà soát năm {year} của xã đã đóng; cán bộ huyện mở lại đợt trước khi sửa kết quả"
+                "đợt rà soát năm {year} của xã đã đóng; cán bộ cấp trên (huyện, hoặc tỉnh từ 01/07/2025) mở lại đợt trước khi sửa kết quả"
             )));
         }
         let c = standard.classify(area, income, deprivations);
@@ -523,9 +525,22 @@ impl Registry {
                 deprived: &deprived,
                 score: c.score,
                 reason: &c.reason(standard).code,
-                inputs: inputs.to_string(),
+                // What the classification used; a survey's full answers stay
+                // with the survey (survey_id), not copied here.
+                inputs: match survey_id {
+                    Some(_) => json!({"area": area.code(), "income_per_capita": income, "deprived": deprived}).to_string(),
+                    None => inputs.to_string(),
+                },
                 survey_id,
             },
+        )
+        .await?;
+        crate::counts::official_changed(
+            tx,
+            household_id,
+            year,
+            old.as_deref(),
+            Some(c.status.code()),
         )
         .await?;
         crate::review::surveyed_again(tx, household_id, year).await?;
@@ -957,6 +972,7 @@ pub(crate) async fn update_household_tx(
     if changes.as_object().is_none_or(|c| c.is_empty()) {
         return Ok(false);
     }
+    crate::counts::household_moved(tx, id, communes.0, communes.1).await?;
     sqlx::query(
         "UPDATE households SET commune_id = $1, village_id = $2, head_name = $3, head_search = $4, head_given_search = $5, head_sort = $6, address = $7, phone = $8, updated_at = $9 WHERE id = $10",
     )
@@ -997,8 +1013,8 @@ pub(crate) async fn insert_household(
     let head = vntext::nfc(&new.head_name);
     let now = crate::now();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at, registered_on) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at, registered_on, first_year) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(vntext::nfc(&new.code))
     .bind(commune_id)
@@ -1012,6 +1028,7 @@ pub(crate) async fn insert_household(
     .bind(&now)
     .bind(&now)
     .bind(registered_on)
+    .bind(registered_on.and_then(|d| d.get(..4)?.parse::<i64>().ok()))
     .fetch_one(&mut **tx)
     .await?;
     audit(

@@ -5,6 +5,7 @@
 //! Nothing outside [`Registry`] writes to the database: every write checks
 //! the actor's scope and records an audit row in the same transaction.
 
+mod counts;
 mod db;
 mod demo;
 mod error;
@@ -24,6 +25,7 @@ mod units;
 mod users;
 mod views;
 
+pub use counts::Drift;
 pub use db::{Backend, Db, restore_sqlite};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS};
 pub use error::RegistryError;

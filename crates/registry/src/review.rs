@@ -261,9 +261,15 @@ impl Registry {
         self.check_write(actor, commune).await?;
         let day = vntext::parse_date(submitted_on).ok_or_else(|| {
             invalid(format!(
-                "ngày \"{submitted_on}\" không đúng dạng dd/mm/yyyy"
+                "ngày nộp đơn \"{submitted_on}\": không đúng dạng dd/mm/yyyy"
             ))
         })?;
+        if day > chrono::Utc::now().date_naive() + chrono::Duration::days(1) {
+            return Err(invalid(format!(
+                "ngày nộp đơn {}: ở tương lai",
+                vntext::format_date(day)
+            )));
+        }
         let deadline = day + chrono::Duration::days(REQUEST_DAYS);
         let mut tx = self.db.write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -306,6 +312,7 @@ impl Registry {
         if !accept && reason.trim().is_empty() {
             return Err(invalid("từ chối phải ghi rõ lý do"));
         }
+        crate::limits::text("lý do", reason, crate::limits::LONG_TEXT).map_err(invalid)?;
         let mut tx = self.db.write().await?;
         sqlx::query(
             "UPDATE requests SET status = $1, refusal_reason = $2, decided_at = $3 WHERE id = $4",
@@ -542,6 +549,14 @@ impl Registry {
         }
         if minutes.trim().is_empty() {
             problems.push("biên bản: cần biên bản cuộc họp".to_string());
+        }
+        for (label, text, max) in [
+            ("người chủ trì", chair, crate::limits::NAME),
+            ("biên bản", minutes, crate::limits::MINUTES_TEXT),
+        ] {
+            if let Err(p) = crate::limits::text(label, text, max) {
+                problems.push(p);
+            }
         }
         let date = match iso(date) {
             Ok(d) => Some(d),
@@ -783,6 +798,14 @@ impl Registry {
                     .bind(c.household_id)
                     .bind(round.year)
                     .execute(&mut *tx)
+                    .await?;
+                    crate::counts::official_changed(
+                        &mut tx,
+                        c.household_id,
+                        round.year,
+                        Some(&current),
+                        Some(&status),
+                    )
                     .await?;
                     audit(
                         &mut tx,
@@ -1046,7 +1069,7 @@ impl Registry {
         actor: &Actor,
         household_id: i64,
     ) -> Result<Vec<Request>, RegistryError> {
-        if self.household_detail(actor, household_id).await?.is_none() {
+        if !self.household_visible(actor, household_id).await? {
             return Ok(Vec::new());
         }
         Ok(sqlx::query_as(

@@ -211,8 +211,9 @@ CREATE TABLE review_minutes (
 /// administrator. An official assessment changed by the commune's
 /// recognition (a re-check) keeps the status the survey gave. A review case
 /// sent back to survey by the meeting waits for a new survey. A household's
-/// registration date decides the years it counts in (empty: since before
-/// its first review).
+/// registration date and first assessed year decide the years it counts
+/// in. Official assessments are counted by commune, year and status as they
+/// change (`counts.rs`).
 const V6: &str = r#"
 DELETE FROM sessions;
 CREATE TABLE sign_in_failures (
@@ -227,5 +228,19 @@ ALTER TABLE assessments ADD COLUMN surveyed_status TEXT;
 ALTER TABLE review_cases ADD COLUMN resurvey BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE households ADD COLUMN registered_on TEXT;
 CREATE INDEX households_village ON households (village_id);
-CREATE INDEX assessments_household ON assessments (household_id, year)
+CREATE INDEX assessments_household ON assessments (household_id, year);
+ALTER TABLE households ADD COLUMN first_year BIGINT;
+UPDATE households SET first_year = (SELECT MIN(a.year) FROM assessments a WHERE a.household_id = households.id AND a.official = 1);
+CREATE INDEX households_years ON households (commune_id, first_year, removed_on);
+CREATE INDEX review_cases_household ON review_cases (household_id);
+CREATE TABLE official_counts (
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    year BIGINT NOT NULL,
+    status TEXT NOT NULL,
+    households BIGINT NOT NULL,
+    PRIMARY KEY (commune_id, year, status)
+);
+INSERT INTO official_counts (commune_id, year, status, households)
+    SELECT h.commune_id, a.year, a.status, COUNT(*) FROM assessments a JOIN households h ON h.id = a.household_id
+    WHERE a.official = 1 GROUP BY h.commune_id, a.year, a.status
 "#;

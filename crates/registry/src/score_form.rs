@@ -164,6 +164,13 @@ impl Registry {
         .bind(&actor.name)
         .fetch_one(&mut *tx)
         .await?;
+        let old: Option<String> = sqlx::query_scalar(
+            "SELECT status FROM assessments WHERE household_id = $1 AND year = $2 AND official = 1",
+        )
+        .bind(household_id)
+        .bind(year)
+        .fetch_optional(&mut *tx)
+        .await?;
         sqlx::query(
             "DELETE FROM assessments WHERE household_id = $1 AND year = $2 AND official = 1",
         )
@@ -186,6 +193,14 @@ impl Registry {
                 inputs: inputs.to_string(),
                 survey_id: Some(survey_id),
             },
+        )
+        .await?;
+        crate::counts::official_changed(
+            &mut tx,
+            household_id,
+            year,
+            old.as_deref(),
+            Some(result.status.code()),
         )
         .await?;
         crate::review::surveyed_again(&mut tx, household_id, year).await?;

@@ -27,6 +27,19 @@ pub struct Groups {
     pub no_working_capacity: bool,
 }
 
+/// The date and reason of a removal, checked.
+fn removal(on: &str, reason: &str) -> Result<chrono::NaiveDate, RegistryError> {
+    let date = vntext::parse_date(on).ok_or_else(|| {
+        RegistryError::invalid(format!("từ ngày \"{on}\": không đúng dạng dd/mm/yyyy"))
+    })?;
+    if reason.trim().is_empty() {
+        return Err(RegistryError::invalid("lý do: cần ghi lý do"));
+    }
+    crate::limits::text("lý do", reason, crate::limits::LONG_TEXT)
+        .map_err(RegistryError::invalid)?;
+    Ok(date)
+}
+
 impl Registry {
     async fn household_for_write(
         &self,
@@ -198,7 +211,7 @@ impl Registry {
         household_id: i64,
         year: i64,
     ) -> Result<Option<(i64, SurveyAnswers)>, RegistryError> {
-        if self.household_detail(actor, household_id).await?.is_none() {
+        if !self.household_visible(actor, household_id).await? {
             return Ok(None);
         }
         let rows: Vec<(i64, String)> = sqlx::query_as(
@@ -283,12 +296,7 @@ impl Registry {
         reason: &str,
     ) -> Result<(), RegistryError> {
         let (code, commune, _) = self.household_for_write(actor, household_id).await?;
-        let date = vntext::parse_date(on).ok_or_else(|| {
-            RegistryError::Invalid(vec![format!("ngày \"{on}\" không đúng dạng dd/mm/yyyy")])
-        })?;
-        if reason.trim().is_empty() {
-            return Err(RegistryError::Invalid(vec!["cần ghi lý do".into()]));
-        }
+        let date = removal(on, reason)?;
         let mut tx = self.db.write().await?;
         sqlx::query("UPDATE households SET removed_on = $1, removed_reason = $2, updated_at = $3 WHERE id = $4")
             .bind(date.format("%Y-%m-%d").to_string())
@@ -327,12 +335,7 @@ impl Registry {
         let household = household
             .ok_or_else(|| RegistryError::NotFound(format!("thành viên số {member_id}")))?;
         let (code, commune, _) = self.household_for_write(actor, household).await?;
-        let date = vntext::parse_date(on).ok_or_else(|| {
-            RegistryError::Invalid(vec![format!("ngày \"{on}\" không đúng dạng dd/mm/yyyy")])
-        })?;
-        if reason.trim().is_empty() {
-            return Err(RegistryError::Invalid(vec!["cần ghi lý do".into()]));
-        }
+        let date = removal(on, reason)?;
         let mut tx = self.db.write().await?;
         sqlx::query("UPDATE members SET removed_on = $1, removed_reason = $2 WHERE id = $3")
             .bind(date.format("%Y-%m-%d").to_string())

@@ -324,13 +324,23 @@ impl Registry {
             }
             _ => {}
         }
-        let from = "FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
-                    LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
-                    LEFT JOIN assessments p ON p.household_id = h.id AND p.year = $1 - 1 AND p.official = 1";
+        let official =
+            "LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1";
+        let previous = if clause.contains("p.status") {
+            " LEFT JOIN assessments p ON p.household_id = h.id AND p.year = $1 - 1 AND p.official = 1"
+        } else {
+            ""
+        };
+        // The count joins only what the filters read; the page also names
+        // the commune and village.
+        let count_from = format!("FROM households h {official}{previous}");
+        let from = format!(
+            "FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id {official}{previous}"
+        );
         let per_page = q.per_page.clamp(1, 500);
         let page = q.page.max(1);
         // Only integers from the database and placeholders are formatted into the SQL.
-        let count_sql = format!("SELECT COUNT(*) {from} WHERE {clause}");
+        let count_sql = format!("SELECT COUNT(*) {count_from} WHERE {clause}");
         let total: i64 = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &binds)
             .fetch_one(&self.db.pool)
             .await?;
@@ -345,6 +355,23 @@ impl Registry {
             .fetch_all(&self.db.pool)
             .await?;
         Ok((rows, total))
+    }
+
+    /// Whether the actor may see a household (names and all): the question
+    /// pages ask before showing what belongs to it.
+    pub async fn household_visible(&self, actor: &Actor, id: i64) -> Result<bool, RegistryError> {
+        if !actor.role.sees_names() {
+            return Ok(false);
+        }
+        let commune: Option<i64> =
+            sqlx::query_scalar("SELECT commune_id FROM households WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(match commune {
+            Some(c) => self.scope(actor).await?.contains(c),
+            None => false,
+        })
     }
 
     /// One household, if the actor may see it, with its members' identity
@@ -467,12 +494,15 @@ impl Registry {
         .bind(id)
         .fetch_all(&self.db.pool)
         .await?;
+        // A member's entries are "CODE/MEMBER": the range after "CODE/"
+        // ('0' is the byte after '/'), which the index reads.
         let mut audit: Vec<AuditEntry> = sqlx::query_as(
             "SELECT at, actor, action, entity, entity_id, unit_id, changes FROM audit_log \
-             WHERE (entity = 'household' AND entity_id = $1) OR (entity = 'member' AND entity_id LIKE $2) ORDER BY id",
+             WHERE (entity = 'household' AND entity_id = $1) OR (entity = 'member' AND entity_id >= $2 AND entity_id < $3) ORDER BY id",
         )
         .bind(&code)
-        .bind(format!("{}/%", code.replace(['%', '_'], "")))
+        .bind(format!("{code}/"))
+        .bind(format!("{code}0"))
         .fetch_all(&self.db.pool)
         .await?;
         if !full_id_numbers {
@@ -497,7 +527,10 @@ impl Registry {
     }
 
     /// The review years of the actor's scope (or of `unit` in it), oldest
-    /// first, with their counts and whether each is closed.
+    /// first, with their counts and whether each is closed. Assessed, poor
+    /// and near-poor come from the kept counts (a village's, from its
+    /// households); the households on the registry from each household's
+    /// first year and removal date.
     pub async fn year_counts(
         &self,
         actor: &Actor,
@@ -506,16 +539,49 @@ impl Registry {
         let Some(units) = self.unit_filter(actor, unit).await? else {
             return Ok(Vec::new());
         };
-        // Assessed, poor and near-poor by year and commune.
-        let sql = format!(
-            "SELECT a.year, h.commune_id, COUNT(*), SUM(CASE WHEN a.status = 'poor' THEN 1 ELSE 0 END), SUM(CASE WHEN a.status = 'near_poor' THEN 1 ELSE 0 END) \
-             FROM assessments a JOIN households h ON h.id = a.household_id WHERE a.official = 1{units} GROUP BY a.year, h.commune_id"
-        );
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let assessed: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.db.pool)
-            .await?;
-        let years: std::collections::BTreeSet<i64> = assessed.iter().map(|r| r.0).collect();
+        let village = match unit.filter(|u| !u.is_empty()) {
+            Some(code) => self
+                .unit_by_code(code)
+                .await?
+                .is_some_and(|u| u.level == "village"),
+            None => false,
+        };
+        // (year, commune, assessed, poor, near-poor).
+        let assessed: Vec<(i64, i64, i64, i64, i64)> = if village {
+            let sql = format!(
+                "SELECT a.year, h.commune_id, COUNT(*), SUM(CASE WHEN a.status = 'poor' THEN 1 ELSE 0 END), SUM(CASE WHEN a.status = 'near_poor' THEN 1 ELSE 0 END) \
+                 FROM assessments a JOIN households h ON h.id = a.household_id WHERE a.official = 1{units} GROUP BY a.year, h.commune_id"
+            );
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.db.pool)
+                .await?
+        } else {
+            let scope = self.scope(actor).await?;
+            let Some(communes) = scope_clause(&scope, "commune_id") else {
+                return Ok(Vec::new());
+            };
+            let family = match unit.filter(|u| !u.is_empty()) {
+                Some(code) => match self.unit_by_code(code).await? {
+                    Some(u) => format!(
+                        " AND commune_id IN ({})",
+                        id_list(&self.unit_family(u.id).await?)
+                    ),
+                    None => return Ok(Vec::new()),
+                },
+                None => String::new(),
+            };
+            let sql = format!(
+                "SELECT year, commune_id, CAST(SUM(households) AS BIGINT), CAST(SUM(CASE WHEN status = 'poor' THEN households ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN status = 'near_poor' THEN households ELSE 0 END) AS BIGINT) \
+                 FROM official_counts WHERE households <> 0{communes}{family} GROUP BY year, commune_id"
+            );
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.db.pool)
+                .await?
+        };
+        let years: std::collections::BTreeSet<i64> =
+            assessed.iter().filter(|r| r.2 > 0).map(|r| r.0).collect();
         let unit_rows = self.units().await?;
         let merged: std::collections::HashMap<i64, (i64, Option<String>)> = unit_rows
             .iter()
@@ -527,17 +593,20 @@ impl Registry {
         let mut out = Vec::new();
         for year in years {
             let end = format!("{year}-12-31");
+            // On the registry by the year's end and not removed before it;
+            // or removed, but assessed that year.
+            // One pass over the households: the assessment is looked up
+            // only for the few removed before the year ended.
             let sql = format!(
-                "SELECT h.commune_id, COUNT(*) FROM households h WHERE \
-                 (((h.registered_on IS NULL OR h.registered_on <= $1 \
-                    OR EXISTS (SELECT 1 FROM assessments e WHERE e.household_id = h.id AND e.year <= $2 AND e.official = 1)) \
-                   AND (h.removed_on IS NULL OR h.removed_on > $1)) \
-                  OR EXISTS (SELECT 1 FROM assessments a WHERE a.household_id = h.id AND a.year = $2 AND a.official = 1)){units} \
+                "SELECT h.commune_id, COUNT(*) FROM households h \
+                 WHERE ((h.first_year <= $1 AND (h.removed_on IS NULL OR h.removed_on > $2)) \
+                   OR (h.removed_on <= $2 AND EXISTS (SELECT 1 FROM assessments a WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1))){units} \
                  GROUP BY h.commune_id"
             );
+            // Only unit ids (integers from the database) are formatted into the SQL.
             let households: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(&end)
                 .bind(year)
+                .bind(&end)
                 .fetch_all(&self.db.pool)
                 .await?;
             let closed: std::collections::HashSet<i64> = sqlx::query_scalar(

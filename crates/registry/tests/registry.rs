@@ -357,6 +357,28 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
             trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
             ["create", "assess", "assess"]
         );
+        // A household that moved to another commune: its assessments count
+        // there from now on.
+        if let Some(other) = hs.iter().find(|h| h.commune_code != hs[0].commune_code) {
+            let text = std::fs::read_to_string(&data).unwrap();
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            let header: Vec<&str> = lines[0].split(',').collect();
+            let (c, v) = (
+                header.iter().position(|h| *h == "commune_code").unwrap(),
+                header.iter().position(|h| *h == "village").unwrap(),
+            );
+            let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+            cells[c] = other.commune_code.clone();
+            cells[v] = other.village.clone();
+            lines[1] = cells.join(",");
+            let moved = write(dir.path(), "moved.csv", &(lines.join("\n") + "\n"));
+            let s = r
+                .import_flat(&admin(), &moved, standard(), 2024, false)
+                .await
+                .unwrap();
+            assert_eq!(s.updated, 1);
+            assert_eq!(r.count_drift().await.unwrap(), Vec::new(), "{}", e.name);
+        }
 
         // Unknown communes are an error listing them; nothing is written.
         let text = std::fs::read_to_string(&data)
@@ -416,6 +438,12 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
             "{err}"
         );
         assert_eq!(count(r, "assessments").await, 300);
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts agree with the assessments",
+            e.name
+        );
         e.cleanup().await;
     }
 }
@@ -463,6 +491,12 @@ async fn movements_satisfy_the_identity_over_years() {
             assert!(moved > 0, "{year}: the data moves");
         }
         assert!(re_poor > 0, "some households fall back into poverty");
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts agree with the assessments",
+            e.name
+        );
         e.cleanup().await;
     }
 }
@@ -1468,6 +1502,12 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         let other = officer(r, "18655").await;
         assert!(r.round(&other, round).await.unwrap().is_none());
         assert!(r.minutes_file(&other, round, file).await.unwrap().is_none());
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts agree with the assessments",
+            e.name
+        );
         e.cleanup().await;
     }
 }
@@ -1625,6 +1665,12 @@ async fn simultaneous_writes_all_succeed_without_waiting_on_each_other() {
             .await
             .unwrap();
         assert_eq!(n, 12, "{}", e.name);
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts agree with the assessments",
+            e.name
+        );
         e.cleanup().await;
     }
 }
@@ -1654,6 +1700,12 @@ async fn two_imports_at_once_take_turns() {
             waited.load(std::sync::atomic::Ordering::SeqCst),
             1,
             "the second was told it waits"
+        );
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts agree with the assessments",
+            e.name
         );
         e.cleanup().await;
     }
@@ -1734,6 +1786,12 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
             .await
             .unwrap_err();
         assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts agree with the assessments",
+            e.name
+        );
         e.cleanup().await;
     }
 }

@@ -232,10 +232,7 @@ async fn add_member(
         return unauthorized();
     };
     // Outside the scope: not found, as for reading.
-    if !matches!(
-        state.registry.household_detail(actor, id).await,
-        Ok(Some(_))
-    ) {
+    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
     }
     match state.registry.add_member(actor, id, &f.member()).await {
@@ -259,10 +256,7 @@ async fn record_survey(
     let Some(actor) = ctx.actor.as_ref() else {
         return unauthorized();
     };
-    if !matches!(
-        state.registry.household_detail(actor, id).await,
-        Ok(Some(_))
-    ) {
+    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
     }
     let tr = ctx.tr();

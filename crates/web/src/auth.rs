@@ -2,6 +2,7 @@
 //! before the password is checked, and a refused attempt runs no Argon2.
 
 use crate::AppState;
+use crate::limits::Checked;
 use registry::{Actor, RegistryError};
 
 /// What a sign-in came to.
@@ -22,18 +23,25 @@ pub async fn sign_in(
     username: &str,
     password: &str,
 ) -> Result<SignIn, RegistryError> {
-    let Some(attempt) = state.limits.attempt(client, username) else {
-        tracing::warn!(client, "sign-in refused: too many failures");
-        return Ok(SignIn::Limited);
-    };
-    match state.registry.sign_in(username, password, client).await? {
-        Ok((token, actor)) => {
-            state.limits.succeeded(attempt);
-            Ok(SignIn::Signed { token, actor })
+    let checked = state
+        .limits
+        .attempt(client, username, async {
+            let result = state.registry.sign_in(username, password, client).await;
+            let failed = matches!(result, Ok(Err(_)));
+            (result, failed)
+        })
+        .await;
+    match checked {
+        Checked::Limited => {
+            tracing::warn!(client, "sign-in refused: too many failures");
+            Ok(SignIn::Limited)
         }
-        Err(failure) => {
-            tracing::info!(client, reason = failure.code(), "sign-in failed");
-            Ok(SignIn::Wrong)
-        }
+        Checked::Done(result) => match result? {
+            Ok((token, actor)) => Ok(SignIn::Signed { token, actor }),
+            Err(failure) => {
+                tracing::info!(client, reason = failure.code(), "sign-in failed");
+                Ok(SignIn::Wrong)
+            }
+        },
     }
 }

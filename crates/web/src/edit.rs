@@ -237,13 +237,11 @@ pub async fn update(
         Ok(_) => redirect(&format!("/households/{id}")),
         Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(&ctx),
         Err(RegistryError::NotFound(_))
-            if state
+            if !state
                 .registry
-                .household_detail(actor, id)
+                .household_visible(actor, id)
                 .await
-                .ok()
-                .flatten()
-                .is_none() =>
+                .unwrap_or(false) =>
         {
             crate::pages::not_found(Extension(ctx.clone())).await
         }

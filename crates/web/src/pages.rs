@@ -885,10 +885,7 @@ pub async fn submit_request(
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    if !matches!(
-        state.registry.household_detail(actor, id).await,
-        Ok(Some(_))
-    ) {
+    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
     }
     match state
@@ -917,10 +914,7 @@ pub async fn decide_request(
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    if !matches!(
-        state.registry.household_detail(actor, id).await,
-        Ok(Some(_))
-    ) {
+    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
     }
     match state

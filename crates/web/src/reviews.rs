@@ -252,12 +252,9 @@ async fn round_page(
                         registry::Resurvey::WaitingForSurvey => {
                             tr.t("reviews_resurvey").to_string()
                         }
-                        registry::Resurvey::WaitingForVote => {
-                            tr.t("reviews_revote").to_string()
-                        }
+                        registry::Resurvey::WaitingForVote => tr.t("reviews_revote").to_string(),
                     },
-                    needs_vote: c.agreeing.is_none()
-                        || c.resurvey() != registry::Resurvey::No,
+                    needs_vote: c.agreeing.is_none() || c.resurvey() != registry::Resurvey::No,
                     agreeing_value: if c.resurvey() == registry::Resurvey::No {
                         c.agreeing.map(|a| a.to_string()).unwrap_or_default()
                     } else {

@@ -680,11 +680,9 @@ pub async fn submit(
         Err(RegistryError::Forbidden(reason))
             if state
                 .registry
-                .household_detail(actor, id)
+                .household_visible(actor, id)
                 .await
-                .ok()
-                .flatten()
-                .is_some() =>
+                .unwrap_or(false) =>
         {
             render_form(
                 &state,

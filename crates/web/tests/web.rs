@@ -1208,7 +1208,9 @@ async fn a_review_round_through_the_pages_to_recognition() {
     // Before posting, the list is a draft: never "từ ngày  trong".
     let (_, _, draft) = send(&f.app, get(&format!("{round}/posting-list"), Some(&cookie))).await;
     assert!(
-        draft.contains("DỰ THẢO") && !draft.contains("từ ngày  trong") && !draft.contains("từ ngày trong"),
+        draft.contains("DỰ THẢO")
+            && !draft.contains("từ ngày  trong")
+            && !draft.contains("từ ngày trong"),
         "{draft}"
     );
     for (step, body) in [

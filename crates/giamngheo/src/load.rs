@@ -1,0 +1,391 @@
+//! `giamngheo load`: a bounded load on loopback. N signed-in sessions of the
+//! demo's accounts — commune and district officers who read and save
+//! surveys, a leader who reads — run for a fixed time against a server on
+//! this machine (started on the given database, or already running on a
+//! loopback address), then the figures are printed: requests, errors and
+//! latency percentiles per route, reads and writes.
+
+use anyhow::{Context, Result, bail};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args)]
+pub struct LoadArgs {
+    /// Cơ sở dữ liệu của huyện mẫu (giamngheo demo), để chạy máy chủ thử tải.
+    #[arg(long, default_value = "sqlite:giamngheo-demo.db")]
+    db: String,
+    /// Hoặc: một máy chủ đang chạy trên máy này (http://127.0.0.1:CỔNG).
+    #[arg(long)]
+    url: Option<String>,
+    /// Số phiên đăng nhập chạy cùng lúc.
+    #[arg(long, default_value_t = 50)]
+    sessions: usize,
+    /// Thời gian chạy (giây).
+    #[arg(long, default_value_t = 120)]
+    seconds: u64,
+    /// Thời gian nghỉ trung bình giữa hai yêu cầu của một phiên (ms); 0 là liên tục.
+    #[arg(long, default_value_t = 250)]
+    think_ms: u64,
+    /// Phần trăm yêu cầu là ghi (lưu phiếu khảo sát).
+    #[arg(long, default_value_t = 25)]
+    write_percent: u32,
+}
+
+/// What one request measured.
+struct Sample {
+    route: &'static str,
+    write: bool,
+    millis: f64,
+    ok: bool,
+}
+
+/// One keep-alive HTTP/1.1 connection to the server.
+struct Connection {
+    addr: String,
+    sender: Option<http1::SendRequest<Full<Bytes>>>,
+}
+
+impl Connection {
+    fn new(addr: &str) -> Connection {
+        Connection {
+            addr: addr.to_string(),
+            sender: None,
+        }
+    }
+
+    async fn sender(&mut self) -> Result<&mut http1::SendRequest<Full<Bytes>>> {
+        let alive = self.sender.as_ref().is_some_and(|s| !s.is_closed());
+        if !alive {
+            let stream = tokio::net::TcpStream::connect(&self.addr).await?;
+            stream.set_nodelay(true)?;
+            let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(connection);
+            self.sender = Some(sender);
+        }
+        self.sender.as_mut().context("no connection")
+    }
+
+    /// Sends a request; (status, body).
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, String)>,
+    ) -> Result<(u16, Bytes)> {
+        let host = self.addr.clone();
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, host);
+        if let Some(t) = token {
+            request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let request = match body {
+            Some((kind, text)) => request
+                .header(hyper::header::CONTENT_TYPE, kind)
+                .body(Full::new(Bytes::from(text)))?,
+            None => request.body(Full::new(Bytes::new()))?,
+        };
+        let sender = self.sender().await?;
+        sender.ready().await?;
+        let response = sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok((status, body))
+    }
+}
+
+/// A small deterministic generator per session (xorshift), so runs repeat.
+struct Dice(u64);
+
+impl Dice {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// The accounts the sessions take in turn: (username, writes).
+const ACCOUNTS: [(&str, bool); 5] = [
+    ("xa.xuanhoi", true),
+    ("xa.xuanan", true),
+    ("huyen.nghixuan", true),
+    ("quantri", true),
+    ("lanhdao", false),
+];
+
+/// A survey's answers as the API takes them (varied by `k`).
+fn survey(k: u64) -> String {
+    let income = 900_000 + (k % 40) * 75_000;
+    serde_json::json!({
+        "income": vntext::format_vnd(income as i64),
+        "area_m2": "32,5",
+        "m0_age": (30 + k % 30).to_string(), "m0_insurance": "1", "m0_diploma": "upper_secondary", "m0_work": "own_account",
+        "m1_age": (8 + k % 7).to_string(), "m1_insurance": "1", "m1_in_school": "1",
+        "durable_walls": "1", "durable_columns": "1", "durable_roof": if k.is_multiple_of(3) { "" } else { "1" },
+        "water": if k.is_multiple_of(4) { "surface_water" } else { "tap" },
+        "latrine": if k.is_multiple_of(5) { "open_pit" } else { "septic" },
+        "phone": "1", "tv": "1", "internet": if k.is_multiple_of(2) { "1" } else { "" }, "waste_treated": "1"
+    })
+    .to_string()
+}
+
+async fn session(
+    index: usize,
+    addr: String,
+    deadline: Instant,
+    think: Duration,
+    write_percent: u32,
+    year: i64,
+) -> Result<Vec<Sample>> {
+    let (user, writes) = ACCOUNTS[index % ACCOUNTS.len()];
+    let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0x2545_F491));
+    let mut c = Connection::new(&addr);
+    let credentials =
+        serde_json::json!({"username": user, "password": registry::DEMO_PASSWORD}).to_string();
+    let (status, body) = c
+        .send(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(("application/json", credentials)),
+        )
+        .await?;
+    if status != 200 {
+        bail!(
+            "{user}: đăng nhập được trả lời {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    let token: String = serde_json::from_slice::<serde_json::Value>(&body)?["token"]
+        .as_str()
+        .context("no token")?
+        .to_string();
+    let (_, body) = c
+        .send("GET", "/api/v1/households?per_page=500", Some(&token), None)
+        .await?;
+    let list: serde_json::Value = serde_json::from_slice(&body)?;
+    let households: Vec<(i64, String)> = list["households"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|h| {
+                    Some((
+                        h["id"].as_i64()?,
+                        h["head_name"].as_str()?.chars().take(4).collect(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if households.is_empty() {
+        bail!("{user}: không có hộ nào trong phạm vi; tạo huyện mẫu trước (giamngheo demo)");
+    }
+    let mut samples = Vec::new();
+    let mut k = index as u64 * 7919;
+    while Instant::now() < deadline {
+        k += 1;
+        let (id, prefix) = &households[dice.below(households.len())];
+        let write = writes && (dice.below(100) as u32) < write_percent;
+        let (route, method, path, body): (&str, &str, String, Option<(&str, String)>) = if write {
+            (
+                "POST /api/v1/households/{id}/surveys",
+                "POST",
+                format!("/api/v1/households/{id}/surveys?year={year}"),
+                Some(("application/json", survey(k))),
+            )
+        } else {
+            match dice.below(4) {
+                0 => ("GET /", "GET", "/".into(), None),
+                1 => (
+                    "GET /households",
+                    "GET",
+                    format!("/households?page={}", 1 + dice.below(5)),
+                    None,
+                ),
+                2 => (
+                    "GET /api/v1/households?q=",
+                    "GET",
+                    format!(
+                        "/api/v1/households?per_page=20&q={}",
+                        vntext::search_key(prefix).replace(' ', "+")
+                    ),
+                    None,
+                ),
+                _ => (
+                    "GET /households/{id}",
+                    "GET",
+                    format!("/households/{id}"),
+                    None,
+                ),
+            }
+        };
+        let start = Instant::now();
+        let result = c.send(method, &path, Some(&token), body).await;
+        let millis = start.elapsed().as_secs_f64() * 1000.0;
+        let ok = match &result {
+            Ok((status, _)) => *status < 400,
+            Err(_) => false,
+        };
+        samples.push(Sample {
+            route,
+            write,
+            millis,
+            ok,
+        });
+        if !think.is_zero() {
+            // Between 0 and twice the mean.
+            let wait = think.as_millis() as u64 * 2 * (dice.below(1001) as u64) / 1000;
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+        }
+    }
+    Ok(samples)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// A line of the figures: requests, errors, p50, p95, p99, max.
+fn figures(name: &str, samples: &[&Sample]) -> String {
+    let mut ms: Vec<f64> = samples.iter().map(|s| s.millis).collect();
+    ms.sort_by(f64::total_cmp);
+    let errors = samples.iter().filter(|s| !s.ok).count();
+    format!(
+        "| {name} | {} | {errors} | {:.1} | {:.1} | {:.1} | {:.1} |",
+        samples.len(),
+        percentile(&ms, 50.0),
+        percentile(&ms, 95.0),
+        percentile(&ms, 99.0),
+        ms.last().copied().unwrap_or(0.0),
+    )
+}
+
+/// A server started for the run, stopped when the run ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Only this machine is ever loaded.
+fn loopback(url: &str) -> Result<String> {
+    let rest = url
+        .strip_prefix("http://")
+        .context("chỉ thử tải qua http:// trên máy này")?;
+    let host_port = rest.split('/').next().unwrap_or("");
+    let host = host_port
+        .rsplit_once(':')
+        .map_or(host_port, |(h, _)| h)
+        .trim_matches(['[', ']']);
+    if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
+        bail!("chỉ thử tải trên máy này (127.0.0.1, localhost, ::1), không phải \"{host}\"");
+    }
+    Ok(host_port.replace("localhost", "127.0.0.1"))
+}
+
+pub fn load(args: LoadArgs) -> Result<()> {
+    let (addr, _server) = match &args.url {
+        Some(url) => (loopback(url)?, None),
+        None => {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
+            let addr = format!("127.0.0.1:{port}");
+            let child = std::process::Command::new(std::env::current_exe()?)
+                .args(["serve", "--db", &args.db, "--addr", &addr])
+                .env("GIAMNGHEO_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .context("không chạy được máy chủ")?;
+            let server = Server(child);
+            let start = Instant::now();
+            while std::net::TcpStream::connect(&addr).is_err() {
+                if start.elapsed() > Duration::from_secs(60) {
+                    bail!("máy chủ không mở cổng {addr} sau 60 giây");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            (addr, Some(server))
+        }
+    };
+    let year = {
+        use chrono::Datelike;
+        i64::from((chrono::Utc::now() + chrono::Duration::hours(7)).year())
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    eprintln!(
+        "Thử tải {addr}: {} phiên, {} giây, nghỉ trung bình {} ms, {}% ghi (phiếu năm {year})…",
+        args.sessions, args.seconds, args.think_ms, args.write_percent
+    );
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let think = Duration::from_millis(args.think_ms);
+    let results = runtime.block_on(async {
+        let tasks: Vec<_> = (0..args.sessions)
+            .map(|i| {
+                tokio::spawn(session(
+                    i,
+                    addr.clone(),
+                    deadline,
+                    think,
+                    args.write_percent,
+                    year,
+                ))
+            })
+            .collect();
+        let mut all = Vec::new();
+        for t in tasks {
+            all.push(t.await?);
+        }
+        anyhow::Ok(all)
+    })?;
+    let mut samples = Vec::new();
+    for r in results {
+        samples.extend(r?);
+    }
+    let mut by_route: BTreeMap<&str, Vec<&Sample>> = BTreeMap::new();
+    for s in &samples {
+        by_route.entry(s.route).or_default().push(s);
+    }
+    out!("| route | requests | errors | p50 ms | p95 ms | p99 ms | max ms |");
+    out!("|---|---:|---:|---:|---:|---:|---:|");
+    for (route, list) in &by_route {
+        println!("{}", figures(route, list));
+    }
+    let reads: Vec<&Sample> = samples.iter().filter(|s| !s.write).collect();
+    let writes: Vec<&Sample> = samples.iter().filter(|s| s.write).collect();
+    out!("{}", figures("**all reads**", &reads));
+    out!("{}", figures("**all writes**", &writes));
+    let errors = samples.iter().filter(|s| !s.ok).count();
+    out!(
+        "\n{} yêu cầu trong {} giây ({:.0}/giây), {errors} lỗi.",
+        samples.len(),
+        args.seconds,
+        samples.len() as f64 / args.seconds as f64
+    );
+    if errors > 0 {
+        bail!("{errors} yêu cầu lỗi");
+    }
+    Ok(())
+}

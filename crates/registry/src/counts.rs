@@ -1,0 +1,134 @@
+//! Counts kept instead of recomputed: official assessments by commune, year
+//! and status (`official_counts`), and each household's first year on the
+//! registry (`households.first_year`). They change in the same transaction
+//! as what they count, so a dashboard reads a few hundred rows, not every
+//! assessment; `Registry::count_drift` recomputes them to prove it.
+
+use crate::error::RegistryError;
+use crate::service::Registry;
+use sqlx::AnyConnection;
+
+async fn add(
+    conn: &mut AnyConnection,
+    commune_id: i64,
+    year: i64,
+    status: &str,
+    n: i64,
+) -> Result<(), RegistryError> {
+    sqlx::query(
+        "INSERT INTO official_counts (commune_id, year, status, households) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (commune_id, year, status) DO UPDATE SET households = official_counts.households + excluded.households",
+    )
+    .bind(commune_id)
+    .bind(year)
+    .bind(status)
+    .bind(n)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A household's official status of `year` went from `old` to `new` (None:
+/// no official assessment).
+pub(crate) async fn official_changed(
+    conn: &mut AnyConnection,
+    household_id: i64,
+    year: i64,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<(), RegistryError> {
+    if old == new {
+        return Ok(());
+    }
+    let commune_id: i64 = sqlx::query_scalar("SELECT commune_id FROM households WHERE id = $1")
+        .bind(household_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(old) = old {
+        add(conn, commune_id, year, old, -1).await?;
+    }
+    if let Some(new) = new {
+        add(conn, commune_id, year, new, 1).await?;
+        // Assessed in a year: on the registry since that year at least.
+        sqlx::query(
+            "UPDATE households SET first_year = $1 WHERE id = $2 AND (first_year IS NULL OR first_year > $1)",
+        )
+        .bind(year)
+        .bind(household_id)
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A household moved from one commune to another: its official
+/// assessments count under the new one. Call before updating it.
+pub(crate) async fn household_moved(
+    conn: &mut AnyConnection,
+    household_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<(), RegistryError> {
+    if from == to {
+        return Ok(());
+    }
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT year, status FROM assessments WHERE household_id = $1 AND official = 1",
+    )
+    .bind(household_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (year, status) in rows {
+        add(conn, from, year, &status, -1).await?;
+        add(conn, to, year, &status, 1).await?;
+    }
+    Ok(())
+}
+
+/// The kept counts against the assessments: each (commune, year, status)
+/// whose kept count differs, with (kept, recomputed).
+pub type Drift = Vec<((i64, i64, String), (i64, i64))>;
+
+impl Registry {
+    /// Recomputes the kept counts from the microdata and lists where they
+    /// differ (empty when they agree).
+    pub async fn count_drift(&self) -> Result<Drift, RegistryError> {
+        let kept: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT commune_id, year, status, households FROM official_counts WHERE households <> 0",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let actual: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT h.commune_id, a.year, a.status, COUNT(*) FROM assessments a JOIN households h ON h.id = a.household_id \
+             WHERE a.official = 1 GROUP BY h.commune_id, a.year, a.status",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut all: std::collections::BTreeMap<(i64, i64, String), (i64, i64)> =
+            std::collections::BTreeMap::new();
+        for (c, y, s, n) in kept {
+            all.entry((c, y, s)).or_default().0 = n;
+        }
+        for (c, y, s, n) in actual {
+            all.entry((c, y, s)).or_default().1 = n;
+        }
+        let mut drift: Drift = all.into_iter().filter(|(_, (k, a))| k != a).collect();
+        let first: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT h.id, h.first_year, (SELECT MIN(a.year) FROM assessments a WHERE a.household_id = h.id AND a.official = 1) \
+             FROM households h",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        for (id, first_year, assessed) in first {
+            if let Some(assessed) = assessed
+                && first_year.is_none_or(|f| f > assessed)
+            {
+                drift.push((
+                    (0, id, "first_year".into()),
+                    (first_year.unwrap_or(0), assessed),
+                ));
+            }
+        }
+        Ok(drift)
+    }
+}

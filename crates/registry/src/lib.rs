@@ -43,8 +43,8 @@ pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Unit};
 pub use users::UserRow;
 pub use views::{
-    AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, YearCounts,
-    mask_id_number, mask_id_numbers_in,
+    AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, SEARCH_COUNT_CAP,
+    YearCounts, mask_id_number, mask_id_numbers_in,
 };
 
 /// Now, as stored: RFC 3339 in UTC.

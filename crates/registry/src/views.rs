@@ -90,6 +90,10 @@ impl<'q, O> BindValues<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any:
     }
 }
 
+/// A name search counts its matches up to this many; beyond, the total is
+/// "at least" this (`list_households` returns the cap).
+pub const SEARCH_COUNT_CAP: i64 = 1_000;
+
 /// Filters of the household list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HouseholdQuery {
@@ -264,6 +268,16 @@ impl Registry {
         // Placeholders are numbered in the order they appear and each value
         // is bound once, as both engines require.
         let key = vntext::search_key(&q.q);
+        let only_name = [&q.status, &q.deprived, &q.group, &q.movement]
+            .iter()
+            .all(|f| f.as_deref().is_none_or(str::is_empty));
+        let page = q.page.max(1);
+        let per_page = q.per_page.clamp(1, 500);
+        if !key.is_empty() && only_name && page * per_page <= SEARCH_COUNT_CAP {
+            return self
+                .search_page(&units, &key, q.q.trim(), year, page, per_page)
+                .await;
+        }
         let mut binds: Vec<Bind> = vec![Bind::Int(year)];
         let mut param = |b: Bind| {
             binds.push(b);
@@ -337,10 +351,16 @@ impl Registry {
         let from = format!(
             "FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id {official}{previous}"
         );
-        let per_page = q.per_page.clamp(1, 500);
-        let page = q.page.max(1);
         // Only integers from the database and placeholders are formatted into the SQL.
-        let count_sql = format!("SELECT COUNT(*) {count_from} WHERE {clause}");
+        let count_sql = if clause.contains("a.") || clause.contains("p.") || clause.contains("$1") {
+            format!("SELECT COUNT(*) {count_from} WHERE {clause}")
+        } else {
+            // Nothing read from the assessments: count the households alone
+            // (the year is still bound, so it appears once).
+            format!(
+                "SELECT COUNT(*) FROM households h WHERE CAST($1 AS BIGINT) IS NOT NULL AND {clause}"
+            )
+        };
         let total: i64 = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &binds)
             .fetch_one(&self.db.pool)
             .await?;
@@ -355,6 +375,97 @@ impl Registry {
             .fetch_all(&self.db.pool)
             .await?;
         Ok((rows, total))
+    }
+
+    /// A page of a name search, in the order search as you type shows it
+    /// (an exact household code, then head's full name, head's given name,
+    /// a member's full name, a member's given name), each one range of an
+    /// index read in order and stopped early; the total counted up to
+    /// [`SEARCH_COUNT_CAP`].
+    async fn search_page(
+        &self,
+        units: &str,
+        key: &str,
+        code: &str,
+        year: i64,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
+        let upper = format!("{key}\u{10FFFF}");
+        let arms = [
+            format!(
+                "SELECT h.id FROM households h WHERE h.code = $3 AND $1 <> $2 AND h.removed_on IS NULL{units} LIMIT $4"
+            ),
+            format!(
+                "SELECT h.id FROM households h WHERE h.head_search >= $1 AND h.head_search < $2 AND h.removed_on IS NULL{units} AND $3 = $3 \
+                 ORDER BY h.head_search, h.head_sort, h.id LIMIT $4"
+            ),
+            format!(
+                "SELECT h.id FROM households h WHERE h.head_given_search >= $1 AND h.head_given_search < $2 AND h.removed_on IS NULL{units} AND $3 = $3 \
+                 ORDER BY h.head_given_search, h.head_sort, h.id LIMIT $4"
+            ),
+            format!(
+                "SELECT m.household_id FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.name_search >= $1 AND m.name_search < $2 AND m.removed_on IS NULL AND h.removed_on IS NULL{units} AND $3 = $3 \
+                 ORDER BY m.name_search, m.name_sort, m.id LIMIT $4"
+            ),
+            format!(
+                "SELECT m.household_id FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.given_search >= $1 AND m.given_search < $2 AND m.removed_on IS NULL AND h.removed_on IS NULL{units} AND $3 = $3 \
+                 ORDER BY m.given_search, m.name_sort, m.id LIMIT $4"
+            ),
+        ];
+        let mut order: Vec<i64> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for arm in arms {
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            let found: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(arm))
+                .bind(key)
+                .bind(&upper)
+                .bind(code)
+                .bind(SEARCH_COUNT_CAP)
+                .fetch_all(&self.db.pool)
+                .await?;
+            for id in found {
+                if seen.insert(id) {
+                    order.push(id);
+                }
+            }
+            if order.len() as i64 >= SEARCH_COUNT_CAP {
+                break;
+            }
+        }
+        let total = (order.len() as i64).min(SEARCH_COUNT_CAP);
+        let from = ((page - 1) * per_page) as usize;
+        let ids: Vec<i64> = order
+            .iter()
+            .skip(from)
+            .take(per_page as usize)
+            .copied()
+            .collect();
+        if ids.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        let list = ids
+            .iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Only integers from the database are formatted into the SQL.
+        let rows: Vec<HouseholdRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT h.id, h.code, h.head_name, c.name AS commune, v.name AS village, a.status \
+             FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
+             LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 WHERE h.id IN ({list})"
+        )))
+        .bind(year)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut by_id: std::collections::HashMap<i64, HouseholdRow> =
+            rows.into_iter().map(|r| (r.id, r)).collect();
+        Ok((
+            ids.iter().filter_map(|id| by_id.remove(id)).collect(),
+            total,
+        ))
     }
 
     /// Whether the actor may see a household (names and all): the question
@@ -590,33 +701,51 @@ impl Registry {
                     .map(|into| (u.id, (into, u.valid_to.clone())))
             })
             .collect();
+        // One pass over the households' years (a covering index): how many
+        // came in which year and left in which; and the few that left in a
+        // year they were assessed in.
+        let sql = format!(
+            "SELECT h.commune_id, h.first_year, h.removed_on, COUNT(*) FROM households h \
+             WHERE h.first_year IS NOT NULL{units} GROUP BY h.commune_id, h.first_year, h.removed_on"
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let spans: Vec<(i64, i64, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.db.pool)
+            .await?;
+        let sql = format!(
+            "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
+             WHERE h.removed_on IS NOT NULL{units}"
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let removed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&self.db.pool)
+            .await?;
+        let closed_rounds: Vec<(i64, i64)> =
+            sqlx::query_as("SELECT year, commune_id FROM review_rounds WHERE step = 'closed'")
+                .fetch_all(&self.db.pool)
+                .await?;
         let mut out = Vec::new();
         for year in years {
             let end = format!("{year}-12-31");
             // On the registry by the year's end and not removed before it;
             // or removed, but assessed that year.
-            // One pass over the households: the assessment is looked up
-            // only for the few removed before the year ended.
-            let sql = format!(
-                "SELECT h.commune_id, COUNT(*) FROM households h \
-                 WHERE ((h.first_year <= $1 AND (h.removed_on IS NULL OR h.removed_on > $2)) \
-                   OR (h.removed_on <= $2 AND EXISTS (SELECT 1 FROM assessments a WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1))){units} \
-                 GROUP BY h.commune_id"
-            );
-            // Only unit ids (integers from the database) are formatted into the SQL.
-            let households: Vec<(i64, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(year)
-                .bind(&end)
-                .fetch_all(&self.db.pool)
-                .await?;
-            let closed: std::collections::HashSet<i64> = sqlx::query_scalar(
-                "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed'",
-            )
-            .bind(year)
-            .fetch_all(&self.db.pool)
-            .await?
-            .into_iter()
-            .collect();
+            let mut households: std::collections::BTreeMap<i64, i64> =
+                std::collections::BTreeMap::new();
+            for (commune, first, removed_on, n) in &spans {
+                if *first <= year && removed_on.as_deref().is_none_or(|r| r > end.as_str()) {
+                    *households.entry(*commune).or_default() += n;
+                }
+            }
+            for (commune, assessed, removed_on) in &removed {
+                if *assessed == year && removed_on.as_str() <= end.as_str() {
+                    *households.entry(*commune).or_default() += 1;
+                }
+            }
+            let closed: std::collections::HashSet<i64> = closed_rounds
+                .iter()
+                .filter(|(y, _)| *y == year)
+                .map(|(_, c)| *c)
+                .collect();
             // The commune that reviews a commune's households in `year`: the
             // one it was merged into, if the merge came before that year ended.
             let reviewer = |mut commune: i64| {
@@ -633,11 +762,11 @@ impl Registry {
                 commune
             };
             let reviewers: std::collections::BTreeSet<i64> =
-                households.iter().map(|(c, _)| reviewer(*c)).collect();
+                households.keys().map(|c| reviewer(*c)).collect();
             let of_year = assessed.iter().filter(|r| r.0 == year);
             out.push(YearCounts {
                 year,
-                households: households.iter().map(|r| r.1).sum(),
+                households: households.values().sum(),
                 assessed: of_year.clone().map(|r| r.2).sum(),
                 poor: of_year.clone().map(|r| r.3).sum(),
                 near_poor: of_year.map(|r| r.4).sum(),

@@ -1615,6 +1615,24 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             ["F2"],
             "only an 84-year-old"
         );
+        // A name search: matches of the head's full name in official
+        // order, then a member's; an exact code first.
+        let search = |text: &str| HouseholdQuery {
+            q: text.into(),
+            year: Some(2024),
+            page: 1,
+            per_page: 50,
+            ..HouseholdQuery::default()
+        };
+        assert_eq!(
+            codes(search("ha van")).await,
+            ["F3", "F2", "F1"],
+            "{}",
+            e.name
+        );
+        assert_eq!(codes(search("Hà Thị")).await, ["F3"], "a member's name");
+        assert_eq!(codes(search("F2")).await, ["F2"], "a household code");
+        assert_eq!(codes(search("xyz")).await, Vec::<String>::new());
         e.cleanup().await;
     }
 }

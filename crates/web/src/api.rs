@@ -168,7 +168,10 @@ async fn households(
     };
     match state.registry.list_households(actor, &query).await {
         Ok((rows, total)) => Json(json!({
-            "total": total, "page": query.page.max(1), "per_page": query.per_page.clamp(1, 500), "households": rows
+            "total": total,
+            // A name search counts up to the cap: "at least" beyond it.
+            "total_capped": !query.q.trim().is_empty() && total >= registry::SEARCH_COUNT_CAP,
+            "page": query.page.max(1), "per_page": query.per_page.clamp(1, 500), "households": rows
         }))
         .into_response(),
         Err(e) => registry_error(e),

@@ -600,7 +600,11 @@ pub async fn households(
             })
             .collect(),
         year,
-        total_text: number(tr, total),
+        total_text: if !p.q.trim().is_empty() && total >= registry::SEARCH_COUNT_CAP {
+            format!("{} {}", tr.t("households_more_than"), number(tr, total))
+        } else {
+            number(tr, total)
+        },
         sees_ids: actor.role.sees_id_numbers(),
         rows,
         previous: (page > 1).then(|| page_link(&p, page - 1)),

@@ -41,6 +41,8 @@ struct Sample {
     write: bool,
     millis: f64,
     ok: bool,
+    /// The answer's status, 0 when the request failed on the connection.
+    status: u16,
 }
 
 /// One keep-alive HTTP/1.1 connection to the server.
@@ -234,15 +236,13 @@ async fn session(
         let start = Instant::now();
         let result = c.send(method, &path, Some(&token), body).await;
         let millis = start.elapsed().as_secs_f64() * 1000.0;
-        let ok = match &result {
-            Ok((status, _)) => *status < 400,
-            Err(_) => false,
-        };
+        let status = result.as_ref().map_or(0, |(s, _)| *s);
         samples.push(Sample {
             route,
             write,
             millis,
-            ok,
+            ok: (1..400).contains(&status),
+            status,
         });
         if !think.is_zero() {
             // Between 0 and twice the mean.
@@ -378,6 +378,13 @@ pub fn load(args: LoadArgs) -> Result<()> {
     out!("{}", figures("**all reads**", &reads));
     out!("{}", figures("**all writes**", &writes));
     let errors = samples.iter().filter(|s| !s.ok).count();
+    let mut by_status: BTreeMap<(u16, &str), usize> = BTreeMap::new();
+    for s in samples.iter().filter(|s| !s.ok) {
+        *by_status.entry((s.status, s.route)).or_default() += 1;
+    }
+    for ((status, route), n) in by_status {
+        out!("lỗi {status} ({route}): {n}");
+    }
     out!(
         "\n{} yêu cầu trong {} giây ({:.0}/giây), {errors} lỗi.",
         samples.len(),

@@ -44,11 +44,18 @@ pub(crate) async fn official_changed(
         .bind(household_id)
         .fetch_one(&mut *conn)
         .await?;
-    if let Some(old) = old {
-        add(conn, commune_id, year, old, -1).await?;
+    // Counter rows are updated in one order (by status), so two writes
+    // that change them the opposite way cannot deadlock on PostgreSQL.
+    let mut changes: Vec<(&str, i64)> = old
+        .map(|o| (o, -1))
+        .into_iter()
+        .chain(new.map(|n| (n, 1)))
+        .collect();
+    changes.sort_unstable();
+    for (status, n) in changes {
+        add(conn, commune_id, year, status, n).await?;
     }
-    if let Some(new) = new {
-        add(conn, commune_id, year, new, 1).await?;
+    if let Some(_new) = new {
         // Assessed in a year: on the registry since that year at least.
         sqlx::query(
             "UPDATE households SET first_year = $1 WHERE id = $2 AND (first_year IS NULL OR first_year > $1)",

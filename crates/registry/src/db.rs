@@ -58,8 +58,12 @@ fn lock_file(database: &Path, suffix: &str) -> Result<std::fs::File, RegistryErr
         })
 }
 
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;";
+/// Each SQLite connection: foreign keys, a wait for another process's write
+/// lock, the WAL's usual durability; pages read through a memory map (no
+/// copy per read) and a 32 MB page cache, since pages are what list and
+/// dashboard queries spend their time on.
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+     PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32000;";
 
 impl Db {
     /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
@@ -145,8 +149,24 @@ impl Db {
         })
     }
 
-    /// Closes every connection.
+    /// Keeps the planner's statistics current after many rows changed (a
+    /// bulk load): without them SQLite sorts a whole list where an index
+    /// read in order and stopped at a page would do.
+    pub async fn optimize(&self) -> Result<(), RegistryError> {
+        match self.backend {
+            Backend::Sqlite => self.writer.execute("PRAGMA optimize").await?,
+            // Outside a transaction: statistics, and the visibility map that
+            // lets a count read an index alone.
+            Backend::Postgres => self.writer.execute("VACUUM ANALYZE").await?,
+        };
+        Ok(())
+    }
+
+    /// Closes every connection (SQLite: after refreshing the statistics).
     pub async fn close(&self) {
+        if self.backend == Backend::Sqlite {
+            let _ = self.writer.execute("PRAGMA optimize").await;
+        }
         self.pool.close().await;
         self.writer.close().await;
     }
@@ -187,6 +207,11 @@ impl Db {
             .await?;
             tx.commit().await?;
             count += 1;
+        }
+        if self.backend == Backend::Sqlite {
+            // Statistics for tables that have grown since they were taken
+            // (SQLite's advice for long-lived connections).
+            self.writer.execute("PRAGMA optimize = 0x10002").await?;
         }
         Ok(count)
     }

@@ -469,6 +469,6 @@ impl Registry {
             self.add_user(&actor, username, DEMO_PASSWORD, role, unit)
                 .await?;
         }
-        Ok(())
+        self.db.optimize().await
     }
 }

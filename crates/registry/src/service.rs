@@ -80,9 +80,16 @@ impl Actor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     units: Option<BTreeSet<i64>>,
+    /// The communes among them: what a household's commune is compared
+    /// with (a short list, not every village).
+    communes: Option<BTreeSet<i64>>,
 }
 
 impl Scope {
+    pub fn communes(&self) -> Option<&BTreeSet<i64>> {
+        self.communes.as_ref()
+    }
+
     pub fn contains(&self, unit_id: i64) -> bool {
         self.units.as_ref().is_none_or(|u| u.contains(&unit_id))
     }
@@ -104,6 +111,9 @@ pub type ImportWait = std::sync::Arc<dyn Fn() + Send + Sync>;
 pub struct Registry {
     pub(crate) db: Db,
     import_wait: Option<ImportWait>,
+    /// Scopes with fewer households are name-searched household by
+    /// household (see `views::search_page`).
+    pub(crate) small_scope: i64,
 }
 
 impl std::fmt::Debug for Registry {
@@ -117,7 +127,15 @@ impl Registry {
         Registry {
             db,
             import_wait: None,
+            small_scope: crate::views::SMALL_SCOPE,
         }
+    }
+
+    /// Sets the size under which a scope is name-searched household by
+    /// household (tests run both ways of searching on small data).
+    pub fn with_small_scope(mut self, households: i64) -> Registry {
+        self.small_scope = households;
+        self
     }
 
     /// Tells `wait` when an import waits for another import to finish.
@@ -184,12 +202,27 @@ impl Registry {
     /// What the actor may see.
     pub async fn scope(&self, actor: &Actor) -> Result<Scope, RegistryError> {
         match (actor.role, actor.unit_id) {
-            (Role::Admin, _) => Ok(Scope { units: None }),
-            (_, Some(unit)) => Ok(Scope {
-                units: Some(self.unit_family(unit).await?),
+            (Role::Admin, _) => Ok(Scope {
+                units: None,
+                communes: None,
             }),
+            (_, Some(unit)) => {
+                let units = self.unit_family(unit).await?;
+                let communes: BTreeSet<i64> =
+                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE level = 'commune'")
+                        .fetch_all(&self.db.pool)
+                        .await?
+                        .into_iter()
+                        .filter(|id| units.contains(id))
+                        .collect();
+                Ok(Scope {
+                    units: Some(units),
+                    communes: Some(communes),
+                })
+            }
             (_, None) => Ok(Scope {
                 units: Some(BTreeSet::new()),
+                communes: Some(BTreeSet::new()),
             }),
         }
     }

@@ -435,6 +435,7 @@ impl Registry {
             tx.rollback().await?;
         } else {
             tx.commit().await?;
+            self.db.optimize().await?;
         }
         Ok(summary)
     }

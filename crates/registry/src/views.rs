@@ -16,9 +16,11 @@ pub(crate) fn id_list(ids: &std::collections::BTreeSet<i64>) -> String {
         .join(",")
 }
 
-/// `AND <column> IN (…)` for the actor's scope; empty when it sees all.
+/// `AND <column> IN (…)` for the actor's scope, where the column holds a
+/// commune (households, rounds, counts); empty when it sees all, None when
+/// it sees nothing.
 pub(crate) fn scope_clause(scope: &Scope, column: &str) -> Option<String> {
-    match scope.units() {
+    match scope.communes() {
         None => Some(String::new()),
         Some(units) if units.is_empty() => None,
         Some(units) => Some(format!(" AND {column} IN ({})", id_list(units))),
@@ -93,6 +95,9 @@ impl<'q, O> BindValues<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any:
 /// A name search counts its matches up to this many; beyond, the total is
 /// "at least" this (`list_households` returns the cap).
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
+
+/// A scope of fewer households than this is searched household by household.
+pub(crate) const SMALL_SCOPE: i64 = 5_000;
 
 /// Filters of the household list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -392,6 +397,22 @@ impl Registry {
         per_page: i64,
     ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
         let upper = format!("{key}\u{10FFFF}");
+        // A small scope (a commune) is read household by household, which
+        // costs the same whatever the name; a large one through the name
+        // indexes, read in order and stopped at the cap.
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM households h WHERE h.removed_on IS NULL{units} LIMIT {}) s",
+            self.small_scope
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let size: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.db.pool)
+            .await?;
+        if size < self.small_scope {
+            return self
+                .search_small_scope(units, key, code, year, page, per_page)
+                .await;
+        }
         let arms = [
             format!(
                 "SELECT h.id FROM households h WHERE h.code = $3 AND $1 <> $2 AND h.removed_on IS NULL{units} LIMIT $4"
@@ -466,6 +487,54 @@ impl Registry {
             ids.iter().filter_map(|id| by_id.remove(id)).collect(),
             total,
         ))
+    }
+
+    /// [`Registry::search_page`] in a small scope: every household of it
+    /// checked once (its head's names, its code, its members' names), in
+    /// the same order of kinds of match; an exact total.
+    async fn search_small_scope(
+        &self,
+        units: &str,
+        key: &str,
+        code: &str,
+        year: i64,
+        page: i64,
+        per_page: i64,
+    ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
+        let upper = format!("{key}\u{10FFFF}");
+        let matched = format!(
+            "FROM households h WHERE h.removed_on IS NULL{units} AND (h.code = $3 \
+             OR (h.head_search >= $1 AND h.head_search < $2) OR (h.head_given_search >= $1 AND h.head_given_search < $2) \
+             OR EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL \
+                AND ((m.name_search >= $1 AND m.name_search < $2) OR (m.given_search >= $1 AND m.given_search < $2))))"
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let total: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {matched}")))
+                .bind(key)
+                .bind(&upper)
+                .bind(code)
+                .fetch_one(&self.db.pool)
+                .await?;
+        let rank = "CASE WHEN h.code = $3 THEN 0 WHEN h.head_search >= $1 AND h.head_search < $2 THEN 1 \
+                    WHEN h.head_given_search >= $1 AND h.head_given_search < $2 THEN 2 ELSE 3 END";
+        let sql = format!(
+            "SELECT h.id, h.code, h.head_name, c.name AS commune, v.name AS village, a.status \
+             FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
+             LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $4 AND a.official = 1 \
+             WHERE h.id IN (SELECT h.id {matched}) ORDER BY {rank}, h.head_sort, h.code LIMIT $5 OFFSET $6"
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(key)
+            .bind(&upper)
+            .bind(code)
+            .bind(year)
+            .bind(per_page)
+            .bind((page - 1) * per_page)
+            .fetch_all(&self.db.pool)
+            .await?;
+        Ok((rows, total))
     }
 
     /// Whether the actor may see a household (names and all): the question

@@ -1624,15 +1624,32 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             per_page: 50,
             ..HouseholdQuery::default()
         };
-        assert_eq!(
-            codes(search("ha van")).await,
-            ["F3", "F2", "F1"],
-            "{}",
-            e.name
-        );
-        assert_eq!(codes(search("Hà Thị")).await, ["F3"], "a member's name");
-        assert_eq!(codes(search("F2")).await, ["F2"], "a household code");
-        assert_eq!(codes(search("xyz")).await, Vec::<String>::new());
+        // Both ways of searching: household by household (a small scope)
+        // and through the name indexes (a large one).
+        for small_scope in [5_000, 0] {
+            let r = r.clone().with_small_scope(small_scope);
+            let codes = |q: HouseholdQuery| {
+                let r = r.clone();
+                async move {
+                    let (rows, total) = r.list_households(&admin(), &q).await.unwrap();
+                    assert_eq!(rows.len() as i64, total);
+                    rows.into_iter().map(|h| h.code).collect::<Vec<_>>()
+                }
+            };
+            let case = format!("{}, small scope {small_scope}", e.name);
+            assert_eq!(codes(search("ha van")).await, ["F3", "F2", "F1"], "{case}");
+            assert_eq!(
+                codes(search("Hà Thị")).await,
+                ["F3"],
+                "a member's name, {case}"
+            );
+            assert_eq!(
+                codes(search("F2")).await,
+                ["F2"],
+                "a household code, {case}"
+            );
+            assert_eq!(codes(search("xyz")).await, Vec::<String>::new(), "{case}");
+        }
         e.cleanup().await;
     }
 }

@@ -497,10 +497,12 @@ impl Registry {
         // One write of a household at a time: on PostgreSQL this takes the
         // row's lock (SQLite writes one at a time anyway), so two surveys of
         // the same household cannot both replace its assessment.
-        sqlx::query("UPDATE households SET updated_at = updated_at WHERE id = $1")
-            .bind(household_id)
-            .execute(&mut **tx)
-            .await?;
+        if self.db.backend() == crate::db::Backend::Postgres {
+            sqlx::query("SELECT id FROM households WHERE id = $1 FOR UPDATE")
+                .bind(household_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        }
         if crate::review::locked_in(tx, unit_id, year).await? {
             return Err(RegistryError::Forbidden(format!(
                 "đợt rà soát năm {year} của xã đã đóng; cán bộ cấp trên (huyện, hoặc tỉnh từ 01/07/2025) mở lại đợt trước khi sửa kết quả"

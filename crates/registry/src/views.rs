@@ -350,36 +350,33 @@ impl Registry {
         } else {
             ""
         };
-        // The count joins only what the filters read; the page also names
-        // the commune and village.
-        let count_from = format!("FROM households h {official}{previous}");
-        let from = format!(
-            "FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id {official}{previous}"
-        );
-        // Only integers from the database and placeholders are formatted into the SQL.
-        let count_sql = if clause.contains("a.") || clause.contains("p.") || clause.contains("$1") {
-            format!("SELECT COUNT(*) {count_from} WHERE {clause}")
+        // The count and the page join only what the filters read; names
+        // and places are read for the page's households alone.
+        let matching = if clause.contains("a.") || clause.contains("p.") || clause.contains("$1") {
+            format!("FROM households h {official}{previous} WHERE {clause}")
         } else {
-            // Nothing read from the assessments: count the households alone
-            // (the year is still bound, so it appears once).
-            format!(
-                "SELECT COUNT(*) FROM households h WHERE CAST($1 AS BIGINT) IS NOT NULL AND {clause}"
-            )
+            // Nothing read from the assessments: the households alone (the
+            // year is still bound, so it appears once).
+            format!("FROM households h WHERE CAST($1 AS BIGINT) IS NOT NULL AND {clause}")
         };
+        // Only integers from the database and placeholders are formatted into the SQL.
+        let count_sql = format!("SELECT COUNT(*) {matching}");
         let total: i64 = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &binds)
             .fetch_one(&self.db.pool)
             .await?;
+        // The page's households first, from the households and only the
+        // assessments the filters read (so the planner can walk the name
+        // order and stop), then their names and places.
         let (limit, offset) = (binds.len() + 1, binds.len() + 2);
-        let rows_sql = format!(
-            "SELECT h.id, h.code, h.head_name, c.name AS commune, v.name AS village, a.status {from} WHERE {clause} \
-             ORDER BY h.head_sort, h.code LIMIT ${limit} OFFSET ${offset}"
+        let ids_sql = format!(
+            "SELECT h.id {matching} ORDER BY h.head_sort, h.code LIMIT ${limit} OFFSET ${offset}"
         );
-        let rows = bind_all(sqlx::query_as(sqlx::AssertSqlSafe(rows_sql)), &binds)
+        let ids: Vec<i64> = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &binds)
             .bind(per_page)
             .bind((page - 1) * per_page)
             .fetch_all(&self.db.pool)
             .await?;
-        Ok((rows, total))
+        Ok((self.rows_in_order(&ids, year).await?, total))
     }
 
     /// A page of a name search, in the order search as you type shows it
@@ -467,6 +464,19 @@ impl Registry {
         if ids.is_empty() {
             return Ok((Vec::new(), total));
         }
+        Ok((self.rows_in_order(&ids, year).await?, total))
+    }
+
+    /// The list rows of households, in the order of `ids`, with their
+    /// official status of `year`.
+    async fn rows_in_order(
+        &self,
+        ids: &[i64],
+        year: i64,
+    ) -> Result<Vec<HouseholdRow>, RegistryError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let list = ids
             .iter()
             .map(|i| i.to_string())
@@ -483,10 +493,7 @@ impl Registry {
         .await?;
         let mut by_id: std::collections::HashMap<i64, HouseholdRow> =
             rows.into_iter().map(|r| (r.id, r)).collect();
-        Ok((
-            ids.iter().filter_map(|id| by_id.remove(id)).collect(),
-            total,
-        ))
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
 
     /// [`Registry::search_page`] in a small scope: every household of it
@@ -502,39 +509,44 @@ impl Registry {
         per_page: i64,
     ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
         let upper = format!("{key}\u{10FFFF}");
-        let matched = format!(
-            "FROM households h WHERE h.removed_on IS NULL{units} AND (h.code = $3 \
-             OR (h.head_search >= $1 AND h.head_search < $2) OR (h.head_given_search >= $1 AND h.head_given_search < $2) \
-             OR EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL \
-                AND ((m.name_search >= $1 AND m.name_search < $2) OR (m.given_search >= $1 AND m.given_search < $2))))"
+        // Two plain queries rather than one with EXISTS inside an OR, which
+        // PostgreSQL answers by reading every member of the registry.
+        let own = format!(
+            "SELECT h.id, CASE WHEN h.code = $3 THEN 0 WHEN h.head_search >= $1 AND h.head_search < $2 THEN 1 ELSE 2 END AS kind, \
+             h.head_sort, h.code FROM households h WHERE h.removed_on IS NULL{units} AND (h.code = $3 \
+             OR (h.head_search >= $1 AND h.head_search < $2) OR (h.head_given_search >= $1 AND h.head_given_search < $2))"
         );
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let total: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {matched}")))
+        let by_member = format!(
+            "SELECT DISTINCT h.id, 3 AS kind, h.head_sort, h.code FROM members m JOIN households h ON h.id = m.household_id \
+             WHERE m.removed_on IS NULL AND h.removed_on IS NULL{units} \
+             AND ((m.name_search >= $1 AND m.name_search < $2) OR (m.given_search >= $1 AND m.given_search < $2)) AND $3 = $3"
+        );
+        let mut best: std::collections::HashMap<i64, (i32, String, String)> =
+            std::collections::HashMap::new();
+        for sql in [own, by_member] {
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            let found: Vec<(i64, i32, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(key)
                 .bind(&upper)
                 .bind(code)
-                .fetch_one(&self.db.pool)
+                .fetch_all(&self.db.pool)
                 .await?;
-        let rank = "CASE WHEN h.code = $3 THEN 0 WHEN h.head_search >= $1 AND h.head_search < $2 THEN 1 \
-                    WHEN h.head_given_search >= $1 AND h.head_given_search < $2 THEN 2 ELSE 3 END";
-        let sql = format!(
-            "SELECT h.id, h.code, h.head_name, c.name AS commune, v.name AS village, a.status \
-             FROM households h JOIN units c ON c.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
-             LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $4 AND a.official = 1 \
-             WHERE h.id IN (SELECT h.id {matched}) ORDER BY {rank}, h.head_sort, h.code LIMIT $5 OFFSET $6"
-        );
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(key)
-            .bind(&upper)
-            .bind(code)
-            .bind(year)
-            .bind(per_page)
-            .bind((page - 1) * per_page)
-            .fetch_all(&self.db.pool)
-            .await?;
-        Ok((rows, total))
+            for (id, kind, head_sort, code) in found {
+                best.entry(id)
+                    .and_modify(|b| b.0 = b.0.min(kind))
+                    .or_insert((kind, head_sort, code));
+            }
+        }
+        let mut order: Vec<(i64, (i32, String, String))> = best.into_iter().collect();
+        order.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
+        let total = order.len() as i64;
+        let ids: Vec<i64> = order
+            .iter()
+            .skip(((page - 1) * per_page) as usize)
+            .take(per_page as usize)
+            .map(|(id, _)| *id)
+            .collect();
+        Ok((self.rows_in_order(&ids, year).await?, total))
     }
 
     /// Whether the actor may see a household (names and all): the question

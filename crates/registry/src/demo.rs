@@ -5,8 +5,9 @@
 //! data, audit rows included.
 
 use crate::error::RegistryError;
+use crate::gate::{Actor, Role};
 use crate::households::{NewHousehold, NewMember, insert_household, insert_member};
-use crate::service::{Actor, Registry, Role};
+use crate::service::Registry;
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 use standard::{Area, Standard};

@@ -3,7 +3,8 @@
 //! export is checked against the actor's scope and recorded in the audit log.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, audit};
+use crate::gate::{Actor, Capability};
+use crate::service::{Registry, audit};
 use rust_xlsxwriter::{Format, Workbook};
 use serde_json::json;
 use std::path::Path;
@@ -81,11 +82,10 @@ impl Registry {
             .unit_by_code(unit_code)
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
-        if !self.scope(actor).await?.contains(unit.id) {
-            return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
-        }
+        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
+            .await?;
         let family = self.unit_family(unit.id).await?;
-        let ids = crate::views::id_list(&family);
+        let ids = crate::gate::id_list(&family);
         // Only unit ids (integers from the database) are formatted into the SQL.
         let sql = format!(
             "SELECT h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id \
@@ -112,12 +112,8 @@ impl Registry {
         year: i64,
         full_id_numbers: bool,
     ) -> Result<(Vec<u8>, usize), RegistryError> {
-        if !actor.role.sees_names() {
-            return Err(RegistryError::Forbidden(
-                "vai trò này chỉ xem số liệu tổng hợp".into(),
-            ));
-        }
-        if full_id_numbers && !actor.role.sees_id_numbers() {
+        actor.require(Capability::SeeNames)?;
+        if full_id_numbers && !actor.may(Capability::SeeIdNumbers) {
             return Err(RegistryError::Forbidden(
                 "vai trò này chỉ xuất được số định danh đã che".into(),
             ));
@@ -128,7 +124,7 @@ impl Registry {
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
         let family = self.unit_family(unit.id).await?;
-        let ids = crate::views::id_list(&family);
+        let ids = crate::gate::id_list(&family);
         // Only unit ids (integers from the database) are formatted into the SQL.
         let sql = format!(
             "SELECT h.code AS household_code, m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity \

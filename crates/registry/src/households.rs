@@ -1,7 +1,8 @@
 //! Households, members, surveys and assessments.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, audit, diff};
+use crate::gate::Actor;
+use crate::service::{Registry, audit, diff};
 use crate::units::ImportSummary;
 use flatfile::{Batch, Input, Job, ReadOptions};
 use serde_json::json;
@@ -303,7 +304,7 @@ impl Registry {
         let mut unknown_communes = BTreeMap::new();
         let mut unknown_villages = BTreeMap::new();
         let mut seen = HashMap::new();
-        let scope = self.scope(actor).await?;
+        let scope = self.write_scope(actor).await?;
         let mut resolved = Vec::with_capacity(rows.len());
         for r in &rows {
             if let Some(column) = r.not_utf8 {
@@ -323,7 +324,7 @@ impl Registry {
                 unknown_communes.entry(r.commune.clone()).or_insert(r.row);
                 continue;
             };
-            if !actor.role.writes() || !scope.contains(commune.id) {
+            if !scope.contains(commune.id) {
                 problems.push(format!(
                     "{file}, dòng {}: xã \"{}\" nằm ngoài phạm vi của tài khoản",
                     r.row, r.commune
@@ -777,7 +778,7 @@ impl Registry {
         let key = vntext::search_key(query);
         let upper = format!("{key}\u{10FFFF}");
         let scope = self.scope(actor).await?;
-        let Some(unit_filter) = crate::views::scope_clause(&scope, "h.commune_id") else {
+        let Some(unit_filter) = crate::gate::scope_clause(&scope, "h.commune_id") else {
             return Ok(Vec::new());
         };
         if key.is_empty() {
@@ -870,7 +871,7 @@ impl Registry {
             return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
         }
         let family = self.unit_family(unit.id).await?;
-        let ids = crate::views::id_list(&family);
+        let ids = crate::gate::id_list(&family);
         let sql = format!(
             "SELECT id, code, commune_id, village_id, head_name, address FROM households \
              WHERE (commune_id IN ({ids}) OR village_id IN ({ids})) AND removed_on IS NULL ORDER BY head_sort, code"
@@ -886,7 +887,7 @@ impl Registry {
         units: &BTreeSet<i64>,
         up_to_year: i64,
     ) -> Result<Vec<(i64, i64, String)>, RegistryError> {
-        let ids = crate::views::id_list(units);
+        let ids = crate::gate::id_list(units);
         let sql = format!(
             "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
              WHERE a.official = 1 AND a.year <= $1 AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"

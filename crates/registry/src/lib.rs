@@ -10,6 +10,7 @@ mod db;
 mod demo;
 mod error;
 mod export;
+mod gate;
 mod households;
 pub mod limits;
 mod movements;
@@ -30,6 +31,7 @@ pub use db::{Backend, Db, restore_sqlite};
 pub use demo::{DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS};
 pub use error::RegistryError;
 pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, list_workbook, write_file};
+pub use gate::{Actor, Capability, Role, Scope, WriteScope};
 pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
 pub use movements::{Movement, Movements, movements};
 pub use review::{
@@ -37,7 +39,7 @@ pub use review::{
     Round, STEPS, Vote, safe_file_name, sniff_minutes,
 };
 pub use score_form::{ScoreFormAnswers, ScoreFormResult};
-pub use service::{Actor, AuditEntry, Registry, Role, Scope};
+pub use service::{AuditEntry, Registry};
 pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Unit};

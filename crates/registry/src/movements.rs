@@ -2,7 +2,8 @@
 //! (standards-facts.md §6): start = last year's list, end = this year's.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry};
+use crate::gate::Actor;
+use crate::service::Registry;
 use std::collections::BTreeMap;
 
 /// How a household moved between the start and the end of the period.
@@ -115,9 +116,8 @@ impl Registry {
             .unit_by_code(unit_code)
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
-        if !self.scope(actor).await?.contains(unit.id) {
-            return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
-        }
+        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
+            .await?;
         let family = self.unit_family(unit.id).await?;
         let statuses = self.official_statuses(&family, year).await?;
         Ok(movements(&statuses, year))

@@ -10,7 +10,8 @@
 //! states its reason. Every step records who and when (the audit log).
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, Role, audit};
+use crate::gate::{Actor, Capability};
+use crate::service::{Registry, audit};
 use serde_json::json;
 
 /// Days a request may wait for its answer.
@@ -202,7 +203,7 @@ impl Registry {
                 .fetch_optional(&self.db.pool)
                 .await?;
         let Some(round) = round else { return Ok(None) };
-        if !self.scope(actor).await?.contains(round.commune_id) || !actor.role.sees_names() {
+        if !self.sees_names_of(actor, round.commune_id).await? {
             return Ok(None);
         }
         let mut conn = self.db.pool.acquire().await?;
@@ -368,7 +369,7 @@ impl Registry {
             )));
         }
         let family = self.unit_family(commune.id).await?;
-        let ids = crate::views::id_list(&family);
+        let ids = crate::gate::id_list(&family);
         // Only unit ids (integers from the database) are formatted into the SQL.
         let listed: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT a.household_id, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
@@ -862,11 +863,7 @@ impl Registry {
         round_id: i64,
         reason: &str,
     ) -> Result<(), RegistryError> {
-        if !matches!(actor.role, Role::DistrictOfficer | Role::Admin) {
-            return Err(RegistryError::Forbidden(
-                "chỉ cán bộ huyện được mở lại đợt rà soát".into(),
-            ));
-        }
+        actor.require(Capability::Reopen)?;
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, "closed")?;
         if reason.trim().is_empty() {
@@ -920,7 +917,7 @@ impl Registry {
             ))
         })?;
         let family = self.unit_family(commune.id).await?;
-        let ids = crate::views::id_list(&family);
+        let ids = crate::gate::id_list(&family);
         let mut tx = self.db.write().await?;
         let existing: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2",

@@ -2,7 +2,8 @@
 //! loads, score B from the deprivations, and the status the circular gives.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, audit};
+use crate::gate::{Actor, Capability};
+use crate::service::{Registry, audit};
 use serde_json::json;
 use standard::{PointTable, Standard, SurveyAnswers};
 use std::collections::BTreeMap;
@@ -35,7 +36,7 @@ impl Registry {
         standard: &Standard,
         path: &Path,
     ) -> Result<usize, RegistryError> {
-        self.check_admin(actor).await?;
+        actor.require(Capability::Administer)?;
         if standard.score_form.is_none() {
             return Err(RegistryError::Invalid(vec![format!(
                 "chuẩn {} không có phiếu chấm điểm",

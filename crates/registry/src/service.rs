@@ -1,107 +1,13 @@
 //! The one place that writes: every change goes through [`Registry`], which
-//! checks that the actor may touch the unit and writes the audit row in the
-//! same transaction as the change.
+//! asks the gate ([`crate::gate`]) whether the actor may touch the unit and
+//! writes the audit row in the same transaction as the change.
 
 use crate::db::Db;
 use crate::error::RegistryError;
+use crate::gate::Actor;
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The roles of the system, with their identifiers on the command line and in
-/// the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    DistrictOfficer,
-    CommuneOfficer,
-    AgencyOfficer,
-    Leader,
-    Statistics,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::DistrictOfficer,
-        Role::CommuneOfficer,
-        Role::AgencyOfficer,
-        Role::Leader,
-        Role::Statistics,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::DistrictOfficer => "district_officer",
-            Role::CommuneOfficer => "commune_officer",
-            Role::AgencyOfficer => "agency_officer",
-            Role::Leader => "leader",
-            Role::Statistics => "statistics",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-
-    /// Whether the role may change registry data (within its scope).
-    pub fn writes(self) -> bool {
-        matches!(
-            self,
-            Role::Admin | Role::DistrictOfficer | Role::CommuneOfficer
-        )
-    }
-}
-
-/// Who acts: a signed-in user, or the command line run by whoever holds the
-/// database (an administrator).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub name: String,
-    pub role: Role,
-    /// The unit the actor belongs to; None for an administrator.
-    pub unit_id: Option<i64>,
-}
-
-impl Actor {
-    /// The command line: an administrator of the whole database.
-    pub fn command_line() -> Actor {
-        let user = std::env::var("USER").unwrap_or_else(|_| "?".into());
-        Actor {
-            name: format!("cli:{user}"),
-            role: Role::Admin,
-            unit_id: None,
-        }
-    }
-}
-
-/// The units an actor may see: None means all.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    units: Option<BTreeSet<i64>>,
-    /// The communes among them: what a household's commune is compared
-    /// with (a short list, not every village).
-    communes: Option<BTreeSet<i64>>,
-}
-
-impl Scope {
-    pub fn communes(&self) -> Option<&BTreeSet<i64>> {
-        self.communes.as_ref()
-    }
-
-    pub fn contains(&self, unit_id: i64) -> bool {
-        self.units.as_ref().is_none_or(|u| u.contains(&unit_id))
-    }
-
-    pub fn all(&self) -> bool {
-        self.units.is_none()
-    }
-
-    pub fn units(&self) -> Option<&BTreeSet<i64>> {
-        self.units.as_ref()
-    }
-}
 
 /// Called when an import has to wait for another one to finish.
 pub type ImportWait = std::sync::Arc<dyn Fn() + Send + Sync>;
@@ -196,65 +102,6 @@ impl Registry {
             if family.len() == before {
                 return Ok(family);
             }
-        }
-    }
-
-    /// What the actor may see.
-    pub async fn scope(&self, actor: &Actor) -> Result<Scope, RegistryError> {
-        match (actor.role, actor.unit_id) {
-            (Role::Admin, _) => Ok(Scope {
-                units: None,
-                communes: None,
-            }),
-            (_, Some(unit)) => {
-                let units = self.unit_family(unit).await?;
-                let communes: BTreeSet<i64> =
-                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE level = 'commune'")
-                        .fetch_all(&self.db.pool)
-                        .await?
-                        .into_iter()
-                        .filter(|id| units.contains(id))
-                        .collect();
-                Ok(Scope {
-                    units: Some(units),
-                    communes: Some(communes),
-                })
-            }
-            (_, None) => Ok(Scope {
-                units: Some(BTreeSet::new()),
-                communes: Some(BTreeSet::new()),
-            }),
-        }
-    }
-
-    /// Refuses unless the actor may change data of `unit_id`.
-    pub(crate) async fn check_write(
-        &self,
-        actor: &Actor,
-        unit_id: i64,
-    ) -> Result<(), RegistryError> {
-        if !actor.role.writes() {
-            return Err(RegistryError::Forbidden(format!(
-                "vai trò {} chỉ được xem, không được sửa dữ liệu",
-                actor.role.code()
-            )));
-        }
-        if self.scope(actor).await?.contains(unit_id) {
-            Ok(())
-        } else {
-            Err(RegistryError::Forbidden(
-                "đơn vị này nằm ngoài phạm vi của tài khoản".into(),
-            ))
-        }
-    }
-
-    pub(crate) async fn check_admin(&self, actor: &Actor) -> Result<(), RegistryError> {
-        if actor.role == Role::Admin {
-            Ok(())
-        } else {
-            Err(RegistryError::Forbidden(
-                "chỉ quản trị viên được làm việc này".into(),
-            ))
         }
     }
 }

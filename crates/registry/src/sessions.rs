@@ -4,7 +4,8 @@
 //! sign-ins are recorded (who, from where, when) for the administrator.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, Role, audit};
+use crate::gate::{Actor, Capability, Role};
+use crate::service::{Registry, audit};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -128,7 +129,7 @@ impl Registry {
         actor: &Actor,
         limit: i64,
     ) -> Result<Vec<FailedSignIn>, RegistryError> {
-        self.check_admin(actor).await?;
+        actor.require(Capability::Administer)?;
         let rows: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT at, username, client, reason FROM sign_in_failures ORDER BY id DESC LIMIT $1",
         )

@@ -3,10 +3,11 @@
 //! and column in Vietnamese, duplicates reported, and all or nothing.
 
 use crate::error::RegistryError;
+use crate::gate::Actor;
 use crate::households::{
     NewHousehold, NewMember, check_id_number, insert_household, insert_member,
 };
-use crate::service::{Actor, Registry};
+use crate::service::Registry;
 use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, Table, find_table, read_grids};
 use crate::units::ImportSummary;
 use chrono::{Datelike, NaiveDate};
@@ -102,7 +103,7 @@ impl Registry {
             ]));
         }
         let units = self.units().await?;
-        let scope = self.scope(actor).await?;
+        let scope = self.write_scope(actor).await?;
         let default_commune = match commune_code {
             None => None,
             Some(code) => Some(
@@ -158,7 +159,7 @@ impl Registry {
                     ));
                     continue;
                 };
-                if !actor.role.writes() || !scope.contains(commune.id) {
+                if !scope.contains(commune.id) {
                     problems.push(format!(
                         "{}: xã \"{}\" nằm ngoài phạm vi của tài khoản",
                         at(file, t, *row, "commune_code"),

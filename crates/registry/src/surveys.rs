@@ -3,7 +3,8 @@
 //! standard, group flags from the members, and removal as a dated status.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, audit};
+use crate::gate::Actor;
+use crate::service::{Registry, audit};
 use serde_json::json;
 use standard::{Area, Standard, SurveyAnswers};
 

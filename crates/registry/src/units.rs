@@ -2,7 +2,8 @@
 //! village, 3 tiers before 1 July 2025 and 2 after; merges from a date.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, audit};
+use crate::gate::{Actor, Capability};
+use crate::service::{Registry, audit};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
@@ -192,7 +193,7 @@ impl Registry {
         path: &Path,
         dry_run: bool,
     ) -> Result<ImportSummary, RegistryError> {
-        self.check_admin(actor).await?;
+        actor.require(Capability::Administer)?;
         let rows = read_units(path)?;
         let file = path.display().to_string();
         let existing: Vec<Unit> = sqlx::query_as(

@@ -1,7 +1,8 @@
 //! Accounts: passwords hashed with Argon2id (PHC strings).
 
 use crate::error::RegistryError;
-use crate::service::{Actor, Registry, Role, audit};
+use crate::gate::{Actor, Capability, Role};
+use crate::service::{Registry, audit};
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -69,7 +70,7 @@ impl Registry {
         role: Role,
         unit_code: Option<&str>,
     ) -> Result<i64, RegistryError> {
-        self.check_admin(actor).await?;
+        actor.require(Capability::Administer)?;
         let username = vntext::nfc(username);
         let mut problems = Vec::new();
         if username.is_empty() || username.chars().any(char::is_whitespace) {
@@ -97,11 +98,11 @@ impl Registry {
                 }
             },
         };
-        if role != Role::Admin && unit_code.is_none() {
-            problems.push(format!("vai trò {} cần một đơn vị (--unit)", role.code()));
-        }
-        if role == Role::CommuneOfficer && unit.as_ref().is_some_and(|u| u.level != "commune") {
-            problems.push("cán bộ xã phải thuộc một xã".to_string());
+        // An unknown unit is reported above; the role's rule needs a known one.
+        if (unit_code.is_none() || unit.is_some())
+            && let Err(e) = role.fits_unit(unit.as_ref().map(|u| u.level.as_str()))
+        {
+            problems.push(e);
         }
         if !problems.is_empty() {
             return Err(RegistryError::Invalid(problems));
@@ -207,7 +208,7 @@ pub struct UserRow {
 impl Registry {
     /// Every account (administrators only).
     pub async fn users(&self, actor: &Actor) -> Result<Vec<UserRow>, RegistryError> {
-        self.check_admin(actor).await?;
+        actor.require(Capability::Administer)?;
         Ok(sqlx::query_as(
             "SELECT u.username, u.role, n.code AS unit, u.disabled FROM users u LEFT JOIN units n ON n.id = u.unit_id ORDER BY u.username",
         )
@@ -224,7 +225,7 @@ impl Registry {
         role: Role,
         unit_code: Option<&str>,
     ) -> Result<(), RegistryError> {
-        self.check_admin(actor).await?;
+        actor.require(Capability::Administer)?;
         let unit = match unit_code.filter(|u| !u.is_empty()) {
             None => None,
             Some(code) => Some(
@@ -233,17 +234,8 @@ impl Registry {
                     .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{code}\"")))?,
             ),
         };
-        if role != Role::Admin && unit.is_none() {
-            return Err(RegistryError::Invalid(vec![format!(
-                "vai trò {} cần một đơn vị",
-                role.code()
-            )]));
-        }
-        if role == Role::CommuneOfficer && unit.as_ref().is_some_and(|u| u.level != "commune") {
-            return Err(RegistryError::Invalid(vec![
-                "cán bộ xã phải thuộc một xã".into(),
-            ]));
-        }
+        role.fits_unit(unit.as_ref().map(|u| u.level.as_str()))
+            .map_err(|e| RegistryError::Invalid(vec![e]))?;
         let unit_id = unit.map(|u| u.id);
         let mut tx = self.db.write().await?;
         let changed = sqlx::query("UPDATE users SET role = $1, unit_id = $2 WHERE username = $3")

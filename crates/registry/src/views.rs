@@ -4,28 +4,9 @@
 //! it is "not found", never "forbidden", so its existence does not leak.
 
 use crate::error::RegistryError;
-use crate::service::{Actor, AuditEntry, Registry, Role, Scope};
+use crate::gate::{Actor, Capability, id_list, scope_clause};
+use crate::service::{AuditEntry, Registry};
 use crate::units::Unit;
-
-/// Unit ids as a SQL list ("1,2,3"): only integers from the database are
-/// ever formatted into SQL this way.
-pub(crate) fn id_list(ids: &std::collections::BTreeSet<i64>) -> String {
-    ids.iter()
-        .map(|u| u.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// `AND <column> IN (…)` for the actor's scope, where the column holds a
-/// commune (households, rounds, counts); empty when it sees all, None when
-/// it sees nothing.
-pub(crate) fn scope_clause(scope: &Scope, column: &str) -> Option<String> {
-    match scope.communes() {
-        None => Some(String::new()),
-        Some(units) if units.is_empty() => None,
-        Some(units) => Some(format!(" AND {column} IN ({})", id_list(units))),
-    }
-}
 
 /// Units depth first, siblings by [`vntext::natural_sort_key`] of their name.
 pub(crate) fn tree_order(units: Vec<Unit>) -> Vec<Unit> {
@@ -258,11 +239,7 @@ impl Registry {
         actor: &Actor,
         q: &HouseholdQuery,
     ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
-        if !actor.role.sees_names() {
-            return Err(RegistryError::Forbidden(
-                "vai trò này chỉ xem số liệu tổng hợp".into(),
-            ));
-        }
+        actor.require(Capability::SeeNames)?;
         let Some(units) = self.unit_filter(actor, q.unit.as_deref()).await? else {
             return Ok((Vec::new(), 0));
         };
@@ -549,23 +526,6 @@ impl Registry {
         Ok((self.rows_in_order(&ids, year).await?, total))
     }
 
-    /// Whether the actor may see a household (names and all): the question
-    /// pages ask before showing what belongs to it.
-    pub async fn household_visible(&self, actor: &Actor, id: i64) -> Result<bool, RegistryError> {
-        if !actor.role.sees_names() {
-            return Ok(false);
-        }
-        let commune: Option<i64> =
-            sqlx::query_scalar("SELECT commune_id FROM households WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.db.pool)
-                .await?;
-        Ok(match commune {
-            Some(c) => self.scope(actor).await?.contains(c),
-            None => false,
-        })
-    }
-
     /// One household, if the actor may see it, with its members' identity
     /// numbers masked (0420******34) and masked in its history too.
     pub async fn household_detail(
@@ -598,11 +558,7 @@ impl Registry {
         actor: &Actor,
         id: i64,
     ) -> Result<Option<HouseholdDetail>, RegistryError> {
-        if !actor.role.sees_id_numbers() {
-            return Err(RegistryError::Forbidden(
-                "vai trò này chỉ xem số định danh đã che".into(),
-            ));
-        }
+        actor.require(Capability::SeeIdNumbers)?;
         let Some(detail) = self.household_detail_as(actor, id, true).await? else {
             return Ok(None);
         };
@@ -627,7 +583,7 @@ impl Registry {
         id: i64,
         full_id_numbers: bool,
     ) -> Result<Option<HouseholdDetail>, RegistryError> {
-        if !actor.role.sees_names() {
+        if !actor.may(Capability::SeeNames) {
             return Ok(None);
         }
         let scope = self.scope(actor).await?;
@@ -868,23 +824,6 @@ impl Registry {
             .find(|y| y.closed())
             .or(years.last())
             .map(|y| y.year))
-    }
-}
-
-impl Role {
-    /// Whether the role may see names (the statistics officer sees
-    /// aggregates only; the agency officer, for now, too).
-    pub fn sees_names(self) -> bool {
-        !matches!(self, Role::Statistics | Role::AgencyOfficer)
-    }
-
-    /// Whether the role's work needs identity numbers in full (the officers
-    /// who enter and check them); others see them masked.
-    pub fn sees_id_numbers(self) -> bool {
-        matches!(
-            self,
-            Role::Admin | Role::DistrictOfficer | Role::CommuneOfficer
-        )
     }
 }
 

@@ -59,18 +59,10 @@ async fn page(state: &AppState, ctx: &Ctx, status: StatusCode, error: Option<Str
                 (u.username, role, u.unit.unwrap_or_default())
             })
             .collect(),
-        // The usual account first; the administrator last, never by default.
-        roles: [
-            Role::CommuneOfficer,
-            Role::DistrictOfficer,
-            Role::Leader,
-            Role::Statistics,
-            Role::AgencyOfficer,
-            Role::Admin,
-        ]
-        .iter()
-        .map(|r| (r.code().to_string(), tr.role(*r).to_string()))
-        .collect(),
+        roles: Role::FORM_ORDER
+            .iter()
+            .map(|r| (r.code().to_string(), tr.role(*r).to_string()))
+            .collect(),
         failures,
         units: units
             .into_iter()

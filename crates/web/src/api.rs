@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use registry::{HouseholdQuery, RegistryError};
+use registry::{Capability, HouseholdQuery, RegistryError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -298,7 +298,7 @@ async fn reviews(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) 
     let Some(actor) = ctx.actor.as_ref() else {
         return unauthorized();
     };
-    if !actor.role.sees_names() {
+    if !actor.may(Capability::SeeNames) {
         return error(
             StatusCode::FORBIDDEN,
             "vai trò này chỉ xem số liệu tổng hợp",

@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use registry::{Actor, NewHousehold, NewMember, RegistryError};
+use registry::{Actor, Capability, NewHousehold, NewMember, RegistryError};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -97,7 +97,7 @@ pub async fn new_form(State(state): State<AppState>, Extension(ctx): Extension<C
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    if !actor.role.writes() {
+    if !actor.may(Capability::Write) {
         return crate::pages::forbidden(&ctx);
     }
     let tr = ctx.tr();
@@ -183,7 +183,7 @@ pub async fn edit_form(
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
     };
-    if !actor.role.writes() {
+    if !actor.may(Capability::Write) {
         return crate::pages::forbidden(&ctx);
     }
     let tr = ctx.tr();
@@ -314,7 +314,7 @@ pub async fn member_form(
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
     };
-    if !actor.role.writes() {
+    if !actor.may(Capability::Write) {
         return crate::pages::forbidden(&ctx);
     }
     page(

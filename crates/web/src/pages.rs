@@ -7,7 +7,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use registry::{HouseholdQuery, RegistryError};
+use registry::{Capability, HouseholdQuery, RegistryError};
 use serde::Deserialize;
 
 /// The signed-in user as the header shows them.
@@ -22,8 +22,8 @@ pub(crate) fn user_view(ctx: &Ctx) -> Option<UserView> {
     ctx.actor.as_ref().map(|a| UserView {
         name: a.name.clone(),
         role: ctx.tr().role(a.role).to_string(),
-        sees_names: a.role.sees_names(),
-        admin: a.role == registry::Role::Admin,
+        sees_names: a.may(Capability::SeeNames),
+        admin: a.may(Capability::Administer),
     })
 }
 
@@ -315,7 +315,7 @@ pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<
             communes: format!("{}/{}", c.communes_closed, c.communes),
         })
         .collect();
-    let round_links = actor.role.sees_names();
+    let round_links = actor.may(Capability::SeeNames);
     let rounds = if round_links {
         state
             .registry
@@ -439,7 +439,7 @@ pub async fn households(
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    if !actor.role.sees_names() {
+    if !actor.may(Capability::SeeNames) {
         return message_for(&ctx, StatusCode::FORBIDDEN, "error_forbidden");
     }
     let tr = ctx.tr();
@@ -567,7 +567,7 @@ pub async fn households(
     render(HouseholdsPage {
         tr,
         user: user_view(&ctx),
-        can_write: actor.role.writes(),
+        can_write: actor.may(Capability::Write),
         unit: p.unit.clone(),
         q: p.q.clone(),
         years,
@@ -605,7 +605,7 @@ pub async fn households(
         } else {
             number(tr, total)
         },
-        sees_ids: actor.role.sees_id_numbers(),
+        sees_ids: actor.may(Capability::SeeIdNumbers),
         rows,
         previous: (page > 1).then(|| page_link(&p, page - 1)),
         next: (page * PER_PAGE < total).then(|| page_link(&p, page + 1)),
@@ -685,7 +685,7 @@ pub async fn household(
         Some("female") => tr.t("sex_female").to_string(),
         _ => String::new(),
     };
-    let can_write = actor.role.writes();
+    let can_write = actor.may(Capability::Write);
     let mut editable = std::collections::HashSet::new();
     if can_write {
         let commune = state
@@ -794,7 +794,7 @@ pub async fn household(
         year: state.current_year(),
         can_write,
         full_ids,
-        may_see_ids: actor.role.sees_id_numbers(),
+        may_see_ids: actor.may(Capability::SeeIdNumbers),
         h,
         requests,
     })

@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use registry::{Actor, Complaint, Meeting, RegistryError, Role, Vote};
+use registry::{Actor, Capability, Complaint, Meeting, RegistryError, Vote};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -132,7 +132,7 @@ async fn list_page(
                 .collect(),
             communes,
             year,
-            can_write: actor.role.writes(),
+            can_write: actor.may(Capability::Write),
             error,
         },
     )
@@ -142,7 +142,7 @@ pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>)
     let Some(actor) = ctx.actor.as_ref() else {
         return redirect("/login");
     };
-    if !actor.role.sees_names() {
+    if !actor.may(Capability::SeeNames) {
         return crate::pages::forbidden(&ctx);
     }
     list_page(&state, &ctx, actor, StatusCode::OK, None).await
@@ -215,12 +215,11 @@ async fn round_page(
             .map(|c| tr.status(c).to_string())
             .unwrap_or_default()
     };
-    let writes = actor.role.writes()
-        && state
-            .registry
-            .scope(actor)
-            .await
-            .is_ok_and(|s| s.contains(round.commune_id));
+    let writes = state
+        .registry
+        .may_write(actor, round.commune_id)
+        .await
+        .unwrap_or(false);
     html(
         status,
         ReviewPage {
@@ -268,7 +267,7 @@ async fn round_page(
                 .collect(),
             closed: round.step == "closed",
             can_write: writes,
-            can_reopen: matches!(actor.role, Role::DistrictOfficer | Role::Admin),
+            can_reopen: actor.may(Capability::Reopen),
             error,
             minutes: state
                 .registry

@@ -1,0 +1,343 @@
+//! The gate: who may do what, and where. Roles and their capabilities, the
+//! actor, the actor's scope (the unit, everything under it, every unit
+//! merged into those) and the helpers that restrict a query or a unit to it.
+//! Every other file asks here; none matches on a role or builds a scope.
+//!
+//! Outside the scope a thing is "not found", never "forbidden", so its
+//! existence does not leak; a missing capability is "forbidden".
+
+use crate::error::RegistryError;
+use crate::service::Registry;
+use std::collections::BTreeSet;
+
+/// The roles of the system, with their identifiers on the command line and in
+/// the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    DistrictOfficer,
+    CommuneOfficer,
+    AgencyOfficer,
+    Leader,
+    Statistics,
+}
+
+/// What a role may do, within its scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Names, addresses and household pages (not only aggregates).
+    SeeNames,
+    /// Identity numbers in full, on request (audited); others see them masked.
+    SeeIdNumbers,
+    /// Change registry data: households, surveys, review rounds.
+    Write,
+    /// Reopen a closed review round (the level above the commune).
+    Reopen,
+    /// Accounts, the unit table, the score form's tables.
+    Administer,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::DistrictOfficer,
+        Role::CommuneOfficer,
+        Role::AgencyOfficer,
+        Role::Leader,
+        Role::Statistics,
+    ];
+
+    /// The roles in the order an account form offers them: the usual account
+    /// first, the administrator last (never by default).
+    pub const FORM_ORDER: [Role; 6] = [
+        Role::CommuneOfficer,
+        Role::DistrictOfficer,
+        Role::Leader,
+        Role::Statistics,
+        Role::AgencyOfficer,
+        Role::Admin,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::DistrictOfficer => "district_officer",
+            Role::CommuneOfficer => "commune_officer",
+            Role::AgencyOfficer => "agency_officer",
+            Role::Leader => "leader",
+            Role::Statistics => "statistics",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// Whether the role has a capability. The statistics officer sees
+    /// aggregates only; the agency officer, until its agency's work is
+    /// built, too. Leaders read. Identity numbers in full are for the
+    /// officers who enter and check them.
+    pub fn may(self, capability: Capability) -> bool {
+        use Capability::*;
+        use Role::*;
+        match capability {
+            SeeNames => !matches!(self, Statistics | AgencyOfficer),
+            SeeIdNumbers | Write => matches!(self, Admin | DistrictOfficer | CommuneOfficer),
+            Reopen => matches!(self, Admin | DistrictOfficer),
+            Administer => self == Admin,
+        }
+    }
+
+    /// Whether an account of this role may belong to a unit of `level`
+    /// (None: no unit). Every role but the administrator needs a unit; a
+    /// commune officer's is a commune.
+    pub fn fits_unit(self, level: Option<&str>) -> Result<(), String> {
+        match (self, level) {
+            (Role::Admin, _) => Ok(()),
+            (_, None) => Err(format!("vai trò {} cần một đơn vị", self.code())),
+            (Role::CommuneOfficer, Some(l)) if l != "commune" => {
+                Err("cán bộ xã phải thuộc một xã".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The answer when the role lacks `capability`.
+    pub fn refusal(self, capability: Capability) -> RegistryError {
+        RegistryError::Forbidden(match capability {
+            Capability::SeeNames => "vai trò này chỉ xem số liệu tổng hợp".into(),
+            Capability::SeeIdNumbers => "vai trò này chỉ xem số định danh đã che".into(),
+            Capability::Write => format!(
+                "vai trò {} chỉ được xem, không được sửa dữ liệu",
+                self.code()
+            ),
+            Capability::Reopen => "chỉ cán bộ huyện được mở lại đợt rà soát".into(),
+            Capability::Administer => "chỉ quản trị viên được làm việc này".into(),
+        })
+    }
+}
+
+/// Who acts: a signed-in user, or the command line run by whoever holds the
+/// database (an administrator).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub role: Role,
+    /// The unit the actor belongs to; None for an administrator.
+    pub unit_id: Option<i64>,
+}
+
+impl Actor {
+    /// The command line: an administrator of the whole database.
+    pub fn command_line() -> Actor {
+        let user = std::env::var("USER").unwrap_or_else(|_| "?".into());
+        Actor {
+            name: format!("cli:{user}"),
+            role: Role::Admin,
+            unit_id: None,
+        }
+    }
+
+    /// Whether the actor's role has a capability.
+    pub fn may(&self, capability: Capability) -> bool {
+        self.role.may(capability)
+    }
+
+    /// Ok when the actor's role has the capability, else the refusal.
+    pub fn require(&self, capability: Capability) -> Result<(), RegistryError> {
+        if self.may(capability) {
+            Ok(())
+        } else {
+            Err(self.role.refusal(capability))
+        }
+    }
+}
+
+/// The units an actor may see: None means all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    units: Option<BTreeSet<i64>>,
+    /// The communes among them: what a household's commune is compared
+    /// with (a short list, not every village).
+    communes: Option<BTreeSet<i64>>,
+}
+
+impl Scope {
+    pub fn communes(&self) -> Option<&BTreeSet<i64>> {
+        self.communes.as_ref()
+    }
+
+    pub fn contains(&self, unit_id: i64) -> bool {
+        self.units.as_ref().is_none_or(|u| u.contains(&unit_id))
+    }
+
+    pub fn all(&self) -> bool {
+        self.units.is_none()
+    }
+
+    pub fn units(&self) -> Option<&BTreeSet<i64>> {
+        self.units.as_ref()
+    }
+}
+
+/// A scope the actor may also write in: only [`Registry::write_scope`]
+/// makes one, after checking the write capability.
+#[derive(Debug, Clone)]
+pub struct WriteScope(Scope);
+
+impl WriteScope {
+    pub fn contains(&self, unit_id: i64) -> bool {
+        self.0.contains(unit_id)
+    }
+}
+
+/// Unit ids as a SQL list ("1,2,3"): only integers from the database are
+/// ever formatted into SQL this way.
+pub(crate) fn id_list(ids: &BTreeSet<i64>) -> String {
+    ids.iter()
+        .map(|u| u.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `AND <column> IN (…)` for the actor's scope, where the column holds a
+/// commune (households, rounds, counts); empty when it sees all, None when
+/// it sees nothing.
+pub(crate) fn scope_clause(scope: &Scope, column: &str) -> Option<String> {
+    match scope.communes() {
+        None => Some(String::new()),
+        Some(units) if units.is_empty() => None,
+        Some(units) => Some(format!(" AND {column} IN ({})", id_list(units))),
+    }
+}
+
+impl Registry {
+    /// What the actor may see.
+    pub async fn scope(&self, actor: &Actor) -> Result<Scope, RegistryError> {
+        match (actor.role, actor.unit_id) {
+            (Role::Admin, _) => Ok(Scope {
+                units: None,
+                communes: None,
+            }),
+            (_, Some(unit)) => {
+                let units = self.unit_family(unit).await?;
+                let communes: BTreeSet<i64> =
+                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE level = 'commune'")
+                        .fetch_all(&self.db.pool)
+                        .await?
+                        .into_iter()
+                        .filter(|id| units.contains(id))
+                        .collect();
+                Ok(Scope {
+                    units: Some(units),
+                    communes: Some(communes),
+                })
+            }
+            (_, None) => Ok(Scope {
+                units: Some(BTreeSet::new()),
+                communes: Some(BTreeSet::new()),
+            }),
+        }
+    }
+
+    /// The actor's scope for writing, refused when its role only reads.
+    pub async fn write_scope(&self, actor: &Actor) -> Result<WriteScope, RegistryError> {
+        actor.require(Capability::Write)?;
+        Ok(WriteScope(self.scope(actor).await?))
+    }
+
+    /// Refuses unless the actor may change data of `unit_id`.
+    pub(crate) async fn check_write(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+    ) -> Result<(), RegistryError> {
+        if self.write_scope(actor).await?.contains(unit_id) {
+            Ok(())
+        } else {
+            Err(RegistryError::Forbidden(
+                "đơn vị này nằm ngoài phạm vi của tài khoản".into(),
+            ))
+        }
+    }
+
+    /// Whether the actor may change data of `unit_id` (a question pages ask
+    /// to offer or hide their forms).
+    pub async fn may_write(&self, actor: &Actor, unit_id: i64) -> Result<bool, RegistryError> {
+        if !actor.may(Capability::Write) {
+            return Ok(false);
+        }
+        Ok(self.scope(actor).await?.contains(unit_id))
+    }
+
+    /// Not found (named `what`) unless `unit_id` is in the actor's scope.
+    pub(crate) async fn require_in_scope(
+        &self,
+        actor: &Actor,
+        unit_id: i64,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), RegistryError> {
+        if self.scope(actor).await?.contains(unit_id) {
+            Ok(())
+        } else {
+            Err(RegistryError::NotFound(what()))
+        }
+    }
+
+    /// Whether the actor may see the names of `unit_id` (its households,
+    /// its rounds): the capability and the scope.
+    pub async fn sees_names_of(&self, actor: &Actor, unit_id: i64) -> Result<bool, RegistryError> {
+        if !actor.may(Capability::SeeNames) {
+            return Ok(false);
+        }
+        Ok(self.scope(actor).await?.contains(unit_id))
+    }
+
+    /// Whether the actor may see a household (names and all): the question
+    /// pages ask before showing what belongs to it.
+    pub async fn household_visible(&self, actor: &Actor, id: i64) -> Result<bool, RegistryError> {
+        if !actor.may(Capability::SeeNames) {
+            return Ok(false);
+        }
+        let commune: Option<i64> =
+            sqlx::query_scalar("SELECT commune_id FROM households WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        match commune {
+            Some(c) => self.sees_names_of(actor, c).await,
+            None => Ok(false),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capabilities_of_each_role() {
+        use Capability::*;
+        let table = [
+            (Role::Admin, [true, true, true, true, true]),
+            (Role::DistrictOfficer, [true, true, true, true, false]),
+            (Role::CommuneOfficer, [true, true, true, false, false]),
+            (Role::Leader, [true, false, false, false, false]),
+            (Role::AgencyOfficer, [false, false, false, false, false]),
+            (Role::Statistics, [false, false, false, false, false]),
+        ];
+        for (role, expected) in table {
+            let got = [SeeNames, SeeIdNumbers, Write, Reopen, Administer].map(|c| role.may(c));
+            assert_eq!(got, expected, "{role:?}");
+        }
+    }
+
+    #[test]
+    fn every_role_but_the_administrator_needs_a_unit_of_its_level() {
+        assert!(Role::Admin.fits_unit(None).is_ok());
+        assert!(Role::Leader.fits_unit(None).is_err());
+        assert!(Role::CommuneOfficer.fits_unit(Some("district")).is_err());
+        assert!(Role::CommuneOfficer.fits_unit(Some("commune")).is_ok());
+        assert!(Role::DistrictOfficer.fits_unit(Some("district")).is_ok());
+    }
+}

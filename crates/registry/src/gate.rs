@@ -296,14 +296,35 @@ impl Registry {
     /// Whether the actor may see a household (names and all): the question
     /// pages ask before showing what belongs to it.
     pub async fn household_visible(&self, actor: &Actor, id: i64) -> Result<bool, RegistryError> {
+        self.visible_by_commune(actor, "SELECT commune_id FROM households WHERE id = $1", id)
+            .await
+    }
+
+    /// Whether the actor may see a review round (its households' names).
+    pub async fn round_visible(&self, actor: &Actor, id: i64) -> Result<bool, RegistryError> {
+        self.visible_by_commune(
+            actor,
+            "SELECT commune_id FROM review_rounds WHERE id = $1",
+            id,
+        )
+        .await
+    }
+
+    /// Whether the actor sees the names of the commune `commune_of` gives
+    /// for `id` (nothing when there is no such row).
+    async fn visible_by_commune(
+        &self,
+        actor: &Actor,
+        commune_of: &'static str,
+        id: i64,
+    ) -> Result<bool, RegistryError> {
         if !actor.may(Capability::SeeNames) {
             return Ok(false);
         }
-        let commune: Option<i64> =
-            sqlx::query_scalar("SELECT commune_id FROM households WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.db.pool)
-                .await?;
+        let commune: Option<i64> = sqlx::query_scalar(commune_of)
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
         match commune {
             Some(c) => self.sees_names_of(actor, c).await,
             None => Ok(false),

@@ -3,26 +3,85 @@
 
 use crate::{AppState, Ctx};
 use axum::extract::{Path, Query, State};
+use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Extension, Json};
 use registry::{Capability, HouseholdQuery, RegistryError};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/token", post(token))
-        .route("/units", get(units))
-        .route("/households", get(households).post(create_household))
-        .route("/households/{id}", get(household))
-        .route("/households/{id}/members", post(add_member))
-        .route("/households/{id}/surveys", post(record_survey))
-        .route("/classify", post(crate::survey::classify_api))
-        .route("/reviews", get(reviews))
-        .route("/reviews/{id}", get(review))
-        .route("/openapi.json", get(openapi))
+/// The API's routes, one method each (see `crate::route_table`).
+pub(crate) fn routes() -> Vec<(Method, &'static str, crate::Needs, MethodRouter<AppState>)> {
+    vec![
+        (
+            Method::POST,
+            "/api/v1/auth/token",
+            crate::Needs::Session,
+            post(token),
+        ),
+        (
+            Method::GET,
+            "/api/v1/units",
+            crate::Needs::Session,
+            get(units),
+        ),
+        (
+            Method::GET,
+            "/api/v1/households",
+            crate::Needs::Can(Capability::SeeNames),
+            get(households),
+        ),
+        (
+            Method::POST,
+            "/api/v1/households",
+            crate::Needs::Can(Capability::Write),
+            post(create_household),
+        ),
+        (
+            Method::GET,
+            "/api/v1/households/{id}",
+            crate::Needs::Household(Capability::SeeNames),
+            get(household),
+        ),
+        (
+            Method::POST,
+            "/api/v1/households/{id}/members",
+            crate::Needs::Household(Capability::Write),
+            post(add_member),
+        ),
+        (
+            Method::POST,
+            "/api/v1/households/{id}/surveys",
+            crate::Needs::Household(Capability::Write),
+            post(record_survey),
+        ),
+        (
+            Method::POST,
+            "/api/v1/classify",
+            crate::Needs::Session,
+            post(crate::survey::classify_api),
+        ),
+        (
+            Method::GET,
+            "/api/v1/reviews",
+            crate::Needs::Can(Capability::SeeNames),
+            get(reviews),
+        ),
+        (
+            Method::GET,
+            "/api/v1/reviews/{id}",
+            crate::Needs::Round(Capability::SeeNames),
+            get(review),
+        ),
+        (
+            Method::GET,
+            "/api/v1/openapi.json",
+            crate::Needs::Session,
+            get(openapi),
+        ),
+    ]
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -36,7 +95,7 @@ fn unauthorized() -> Response {
     )
 }
 
-fn registry_error(e: RegistryError) -> Response {
+pub(crate) fn registry_error(e: RegistryError) -> Response {
     match e {
         RegistryError::Forbidden(m) => error(StatusCode::FORBIDDEN, &m),
         RegistryError::NotFound(m) => error(StatusCode::NOT_FOUND, &format!("không tìm thấy {m}")),

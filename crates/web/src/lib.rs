@@ -24,9 +24,9 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use i18n::{Lang, Tr};
-use registry::{Actor, Registry};
+use registry::{Actor, Capability, Registry};
 use standard::Catalogue;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -188,6 +188,260 @@ async fn same_origin(request: Request, next: Next) -> Response {
     }
 }
 
+/// What a route needs before its handler runs, and before its body is read:
+/// the gate's answers, asked once here for every route of the table. The
+/// registry asks again underneath; this keeps a refused request from
+/// parsing anything, and makes every route answer alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Needs {
+    /// The handler decides (sign-in pages, the account's own pages).
+    Session,
+    /// A capability of the role (403 without it).
+    Can(Capability),
+    /// `{id}` is a household the actor may see (404 otherwise) and the
+    /// role has the capability (403 without it).
+    Household(Capability),
+    /// `{id}` is a review round the actor may see, as for a household.
+    Round(Capability),
+}
+
+/// Runs the gate for a route of the table (see [`Needs`]). Signed-out
+/// requests go on to the handler, which sends them to sign in.
+async fn guard(
+    State((state, needs)): State<(AppState, Needs)>,
+    params: axum::extract::RawPathParams,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(ctx) = request.extensions().get::<Ctx>().cloned() else {
+        return next.run(request).await;
+    };
+    let Some(actor) = ctx.actor.as_ref() else {
+        return next.run(request).await;
+    };
+    let api = request.uri().path().starts_with("/api/");
+    let refuse = |e: registry::RegistryError| {
+        if api {
+            api::registry_error(e)
+        } else {
+            pages::registry_error(&ctx, e)
+        }
+    };
+    let capability = match needs {
+        Needs::Session => return next.run(request).await,
+        Needs::Can(c) | Needs::Household(c) | Needs::Round(c) => c,
+    };
+    if let Err(e) = actor.require(capability) {
+        return refuse(e);
+    }
+    let id = params
+        .iter()
+        .find(|(name, _)| *name == "id")
+        .and_then(|(_, value)| value.parse::<i64>().ok());
+    let visible = match (needs, id) {
+        (Needs::Can(_), _) => Ok(true),
+        (_, None) => Ok(false),
+        (Needs::Household(_), Some(id)) => state.registry.household_visible(actor, id).await,
+        (_, Some(id)) => state.registry.round_visible(actor, id).await,
+    };
+    match visible {
+        Ok(true) => next.run(request).await,
+        Ok(false) => refuse(registry::RegistryError::NotFound(String::new())),
+        Err(e) => refuse(e),
+    }
+}
+
+/// Every route of the application, one method each: the router is built from
+/// this table, and the access-control test walks it (a route without an
+/// entry in the test's matrix fails it).
+fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
+    let minutes_limit =
+        axum::extract::DefaultBodyLimit::max(registry::MINUTES_MAX_BYTES + (64 << 10));
+    let mut table = vec![
+        (Method::GET, "/", Needs::Session, get(pages::dashboard)),
+        (
+            Method::GET,
+            "/login",
+            Needs::Session,
+            get(pages::login_form),
+        ),
+        (Method::POST, "/login", Needs::Session, post(pages::login)),
+        (Method::POST, "/logout", Needs::Session, post(pages::logout)),
+        (
+            Method::GET,
+            "/lang/{code}",
+            Needs::Session,
+            get(pages::switch_lang),
+        ),
+        (
+            Method::GET,
+            "/password",
+            Needs::Session,
+            get(pages::password_form),
+        ),
+        (
+            Method::POST,
+            "/password",
+            Needs::Session,
+            post(pages::change_password),
+        ),
+        (
+            Method::GET,
+            "/admin/users",
+            Needs::Can(Capability::Administer),
+            get(admin::users),
+        ),
+        (
+            Method::POST,
+            "/admin/users",
+            Needs::Can(Capability::Administer),
+            post(admin::create),
+        ),
+        (
+            Method::POST,
+            "/admin/users/role",
+            Needs::Can(Capability::Administer),
+            post(admin::assign),
+        ),
+        (
+            Method::GET,
+            "/export",
+            Needs::Can(Capability::SeeNames),
+            get(pages::export),
+        ),
+        (
+            Method::GET,
+            "/reviews",
+            Needs::Can(Capability::SeeNames),
+            get(reviews::list),
+        ),
+        (
+            Method::POST,
+            "/reviews",
+            Needs::Can(Capability::Write),
+            post(reviews::open),
+        ),
+        (
+            Method::GET,
+            "/reviews/{id}",
+            Needs::Round(Capability::SeeNames),
+            get(reviews::show),
+        ),
+        (
+            Method::POST,
+            "/reviews/{id}/minutes",
+            Needs::Round(Capability::Write),
+            post(reviews::upload_minutes).layer(minutes_limit),
+        ),
+        (
+            Method::GET,
+            "/reviews/{id}/minutes/{file}",
+            Needs::Round(Capability::SeeNames),
+            get(reviews::minutes),
+        ),
+        (
+            Method::GET,
+            "/reviews/{id}/{action}",
+            Needs::Round(Capability::SeeNames),
+            get(reviews::printable),
+        ),
+        (
+            Method::POST,
+            "/reviews/{id}/{action}",
+            Needs::Round(Capability::Write),
+            post(reviews::step),
+        ),
+        (
+            Method::GET,
+            "/households",
+            Needs::Can(Capability::SeeNames),
+            get(pages::households),
+        ),
+        (
+            Method::GET,
+            "/households/new",
+            Needs::Can(Capability::Write),
+            get(edit::new_form),
+        ),
+        (
+            Method::POST,
+            "/households/new",
+            Needs::Can(Capability::Write),
+            post(edit::create),
+        ),
+        (
+            Method::GET,
+            "/households/{id}/edit",
+            Needs::Household(Capability::Write),
+            get(edit::edit_form),
+        ),
+        (
+            Method::POST,
+            "/households/{id}/edit",
+            Needs::Household(Capability::Write),
+            post(edit::update),
+        ),
+        (
+            Method::GET,
+            "/households/{id}/members/new",
+            Needs::Household(Capability::Write),
+            get(edit::member_form),
+        ),
+        (
+            Method::POST,
+            "/households/{id}/members/new",
+            Needs::Household(Capability::Write),
+            post(edit::add_member),
+        ),
+        (
+            Method::POST,
+            "/households/{id}/requests",
+            Needs::Household(Capability::Write),
+            post(pages::submit_request),
+        ),
+        (
+            Method::POST,
+            "/households/{id}/requests/{request}",
+            Needs::Household(Capability::Write),
+            post(pages::decide_request),
+        ),
+        (
+            Method::GET,
+            "/households/{id}",
+            Needs::Household(Capability::SeeNames),
+            get(pages::household),
+        ),
+        (
+            Method::GET,
+            "/households/{id}/survey",
+            Needs::Household(Capability::SeeNames),
+            get(survey::form),
+        ),
+        (
+            Method::POST,
+            "/households/{id}/survey",
+            Needs::Household(Capability::Write),
+            post(survey::submit),
+        ),
+        (
+            Method::GET,
+            "/static/{file}",
+            Needs::Session,
+            get(pages::static_file),
+        ),
+    ];
+    table.extend(api::routes());
+    table
+}
+
+/// The routes as (method, path): what the access-control test walks.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    route_table()
+        .into_iter()
+        .map(|(method, path, _, _)| (method, path))
+        .collect()
+}
+
 /// The whole application; `main` and the tests build it the same way.
 pub fn app(state: AppState) -> Router {
     let security_headers = [
@@ -199,53 +453,18 @@ pub fn app(state: AppState) -> Router {
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         ),
     ];
-    let mut router = Router::new()
-        .route("/", get(pages::dashboard))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/lang/{code}", get(pages::switch_lang))
-        .route(
-            "/password",
-            get(pages::password_form).post(pages::change_password),
-        )
-        .route("/admin/users", get(admin::users).post(admin::create))
-        .route("/admin/users/role", post(admin::assign))
-        .route("/export", get(pages::export))
-        .route("/reviews", get(reviews::list).post(reviews::open))
-        .route("/reviews/{id}", get(reviews::show))
-        .route(
-            "/reviews/{id}/minutes",
-            post(reviews::upload_minutes).layer(axum::extract::DefaultBodyLimit::max(
-                registry::MINUTES_MAX_BYTES + (64 << 10),
+    let mut router = Router::new();
+    for (_, path, needs, handler) in route_table() {
+        let handler = match needs {
+            Needs::Session => handler,
+            _ => handler.layer(middleware::from_fn_with_state(
+                (state.clone(), needs),
+                guard,
             )),
-        )
-        .route("/reviews/{id}/minutes/{file}", get(reviews::minutes))
-        .route(
-            "/reviews/{id}/{action}",
-            get(reviews::printable).post(reviews::step),
-        )
-        .route("/households", get(pages::households))
-        .route("/households/new", get(edit::new_form).post(edit::create))
-        .route(
-            "/households/{id}/edit",
-            get(edit::edit_form).post(edit::update),
-        )
-        .route(
-            "/households/{id}/members/new",
-            get(edit::member_form).post(edit::add_member),
-        )
-        .route("/households/{id}/requests", post(pages::submit_request))
-        .route(
-            "/households/{id}/requests/{request}",
-            post(pages::decide_request),
-        )
-        .route("/households/{id}", get(pages::household))
-        .route(
-            "/households/{id}/survey",
-            get(survey::form).post(survey::submit),
-        )
-        .route("/static/{file}", get(pages::static_file))
-        .nest("/api/v1", api::routes())
+        };
+        router = router.route(path, handler);
+    }
+    let mut router = router
         .fallback(pages::not_found)
         .layer(middleware::from_fn_with_state(state.clone(), context))
         .layer(middleware::from_fn(same_origin))

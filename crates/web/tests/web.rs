@@ -59,20 +59,29 @@ fn answers(income: i64, poor: bool) -> SurveyAnswers {
     }
 }
 
-async fn fixture() -> Fixture {
+/// A new SQLite registry in a temporary folder, with the units of `units`
+/// (a units CSV).
+async fn registry_with_units(units: &str) -> (Registry, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect(&format!("sqlite:{}", dir.path().join("w.db").display()))
         .await
         .unwrap();
     db.migrate().await.unwrap();
     let r = Registry::new(db);
-    let admin = Actor::command_line();
-    let units = dir.path().join("units.csv");
-    std::fs::File::create(&units)
+    let path = dir.path().join("units.csv");
+    std::fs::File::create(&path)
         .unwrap()
-        .write_all(UNITS.as_bytes())
+        .write_all(units.as_bytes())
         .unwrap();
-    r.import_units(&admin, &units, false).await.unwrap();
+    r.import_units(&Actor::command_line(), &path, false)
+        .await
+        .unwrap();
+    (r, dir)
+}
+
+async fn fixture() -> Fixture {
+    let (r, dir) = registry_with_units(UNITS).await;
+    let admin = Actor::command_line();
     let mut ids = Vec::new();
     for (code, commune, head) in [
         ("XH1", "18652", "Nguyễn Văn An"),
@@ -120,24 +129,33 @@ async fn fixture() -> Fixture {
             .await
             .unwrap();
     }
-    for (name, role, unit) in [
-        ("quantri", Role::Admin, None),
-        ("huyen", Role::DistrictOfficer, Some("436")),
-        ("xuanhoi", Role::CommuneOfficer, Some("18652")),
-        ("xuanan", Role::CommuneOfficer, Some("18655")),
-        ("lanhdao", Role::Leader, Some("436")),
-        ("thongke", Role::Statistics, Some("436")),
-    ] {
-        r.add_user(&admin, name, PASSWORD, role, unit)
-            .await
-            .unwrap();
-    }
+    add_accounts(
+        &r,
+        &[
+            ("quantri", Role::Admin, None),
+            ("huyen", Role::DistrictOfficer, Some("436")),
+            ("xuanhoi", Role::CommuneOfficer, Some("18652")),
+            ("xuanan", Role::CommuneOfficer, Some("18655")),
+            ("lanhdao", Role::Leader, Some("436")),
+            ("thongke", Role::Statistics, Some("436")),
+        ],
+    )
+    .await;
     let app = web::app(web::AppState::new(r, false));
     Fixture {
         app,
         hoi_household: ids[0],
         an_household: ids[2],
         _dir: dir,
+    }
+}
+
+/// Accounts (username, role, unit code), all with [`PASSWORD`].
+async fn add_accounts(r: &Registry, accounts: &[(&str, Role, Option<&str>)]) {
+    for &(name, role, unit) in accounts {
+        r.add_user(&Actor::command_line(), name, PASSWORD, role, unit)
+            .await
+            .unwrap();
     }
 }
 
@@ -577,7 +595,8 @@ async fn the_statistics_officer_sees_aggregates_only() {
         get(&format!("/households/{}", f.hoi_household), Some(&cookie)),
     )
     .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The role lacks the capability: forbidden, for every household alike.
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let t = token(&f.app, "thongke").await;
     let (status, _, _) = send(&f.app, api("/api/v1/households", &t)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -1386,4 +1405,411 @@ async fn filters_by_group_and_movement_export_and_review_api_keep_to_the_scope()
             .all(|r| r["round"]["id"] != id && r["commune"] == "Thị trấn Xuân An"),
         "only its own commune's rounds: {listed:?}"
     );
+}
+
+/// The access-control matrix: every route of `web::routes()` × every role ×
+/// a household, round or unit of the account's own unit, one merged into
+/// it, a sibling and the parent. Expected: out of scope "not found" (404);
+/// in scope without the capability "forbidden" (403); else allowed (neither,
+/// and no server error). No answer outside the scope names the other unit's
+/// households or shows their identity numbers.
+mod access {
+    use super::*;
+    use axum::http::Method;
+    use registry::Capability;
+
+    const UNITS: &str = "\
+code,name,level,parent_code,area,valid_from,merged_into,valid_to
+42,Tỉnh Hà Tĩnh,province,,,,,
+436,Huyện Nghi Xuân,district,42,,,,
+437,Huyện Can Lộc,district,42,,,,
+18652,Xã Xuân Hội,commune,436,rural,,,
+18655,Thị trấn Xuân An,commune,436,urban,,,
+18658,Xã Xuân Phổ,commune,436,rural,,18652,30/06/2025
+18700,Xã Thiên Lộc,commune,437,rural,,,
+1865201,Thôn 1,village,18652,,,,
+1865801,Thôn Phổ,village,18658,,,,
+1865501,Tổ dân phố 1,village,18655,,,,
+1870001,Thôn Thiên,village,18700,,,,
+";
+
+    /// An account of every role: the district's at the district, one
+    /// commune officer.
+    const ACCOUNTS: [(&str, Role, Option<&str>); 6] = [
+        ("quantri", Role::Admin, None),
+        ("huyen", Role::DistrictOfficer, Some("436")),
+        ("xuanhoi", Role::CommuneOfficer, Some("18652")),
+        ("lanhdao", Role::Leader, Some("436")),
+        ("thongke", Role::Statistics, Some("436")),
+        ("nganh", Role::AgencyOfficer, Some("436")),
+    ];
+
+    /// Where a target sits, seen from an account.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Relation {
+        Own,
+        Merged,
+        Sibling,
+        Parent,
+    }
+
+    /// What a route guards, and with which capability.
+    #[derive(Debug, Clone, Copy)]
+    enum Guard {
+        /// Open to everyone (sign-in, static files, the API's description).
+        Public,
+        /// Any signed-in account; lists keep to the scope.
+        SignedIn(Option<Capability>),
+        Admin,
+        Household(Capability),
+        Round(Capability),
+        /// A unit given by code (an export, a commune to write in).
+        Unit(Capability),
+    }
+
+    /// The matrix's rows: a route missing here fails the test.
+    fn guard(method: &Method, path: &str) -> Option<Guard> {
+        use Capability::*;
+        use Guard::*;
+        Some(match (method.as_str(), path) {
+            ("GET", "/login" | "/lang/{code}" | "/static/{file}" | "/api/v1/openapi.json")
+            | ("POST", "/login" | "/logout" | "/api/v1/auth/token") => Public,
+            ("GET", "/" | "/password" | "/api/v1/units")
+            | ("POST", "/password" | "/api/v1/classify") => SignedIn(None),
+            ("GET", "/households" | "/reviews" | "/api/v1/households" | "/api/v1/reviews") => {
+                SignedIn(Some(SeeNames))
+            }
+            ("GET", "/households/new") => SignedIn(Some(Write)),
+            ("GET" | "POST", "/admin/users") | ("POST", "/admin/users/role") => Admin,
+            ("GET", "/export") => Unit(SeeNames),
+            ("POST", "/households/new" | "/reviews" | "/api/v1/households") => Unit(Write),
+            // The survey form also classifies what-ifs for those who read.
+            ("GET", "/households/{id}" | "/api/v1/households/{id}" | "/households/{id}/survey") => {
+                Household(SeeNames)
+            }
+            ("GET" | "POST", "/households/{id}/edit" | "/households/{id}/members/new")
+            | ("POST", "/households/{id}/survey")
+            | (
+                "POST",
+                "/households/{id}/requests"
+                | "/households/{id}/requests/{request}"
+                | "/api/v1/households/{id}/members"
+                | "/api/v1/households/{id}/surveys",
+            ) => Household(Write),
+            (
+                "GET",
+                "/reviews/{id}"
+                | "/reviews/{id}/{action}"
+                | "/reviews/{id}/minutes/{file}"
+                | "/api/v1/reviews/{id}",
+            ) => Round(SeeNames),
+            ("POST", "/reviews/{id}/{action}" | "/reviews/{id}/minutes") => Round(Write),
+            _ => return None,
+        })
+    }
+
+    /// One commune's things: its code, household, head's name and number,
+    /// round, request and minutes file.
+    struct Place {
+        commune: &'static str,
+        household: i64,
+        head: &'static str,
+        id_number: &'static str,
+        round: i64,
+        request: i64,
+        minutes: i64,
+    }
+
+    struct World {
+        app: axum::Router,
+        places: Vec<Place>,
+        _dir: tempfile::TempDir,
+    }
+
+    async fn world() -> World {
+        let (r, dir) = registry_with_units(UNITS).await;
+        let admin = Actor::command_line();
+        let mut places = Vec::new();
+        for (commune, code, head, id_number) in [
+            ("18652", "XH1", "Nguyễn Văn Hội", "042080000001"),
+            ("18658", "XP1", "Lê Thị Phổ", "042080000002"),
+            ("18655", "XA1", "Trần Văn An", "042080000003"),
+            ("18700", "TL1", "Phạm Thị Thiên", "042080000004"),
+        ] {
+            let household = r
+                .create_household(
+                    &admin,
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: commune.into(),
+                        head_name: head.into(),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            r.add_member(
+                &admin,
+                household,
+                &NewMember {
+                    full_name: head.into(),
+                    id_number: Some(id_number.into()),
+                    ..NewMember::default()
+                },
+            )
+            .await
+            .unwrap();
+            let round = r
+                .open_round(&admin, commune, 2024, "periodic")
+                .await
+                .unwrap();
+            let request = r
+                .submit_request(&admin, household, "01", "01/03/2024")
+                .await
+                .unwrap();
+            let minutes = r
+                .upload_minutes(&admin, round, "bien-ban.pdf", b"%PDF-1.4\n%%EOF\n")
+                .await
+                .unwrap();
+            places.push(Place {
+                commune,
+                household,
+                head,
+                id_number,
+                round,
+                request,
+                minutes,
+            });
+        }
+        add_accounts(&r, &ACCOUNTS).await;
+        World {
+            app: web::app(web::AppState::new(r, false)),
+            places,
+            _dir: dir,
+        }
+    }
+
+    /// The place of each relation for an account of `unit` (index into
+    /// `World::places`), and the parent unit's code.
+    fn target(unit: Option<&str>, relation: Relation) -> (usize, &'static str) {
+        let district = unit != Some("18652");
+        match relation {
+            Relation::Own => (0, "18652"),
+            Relation::Merged => (1, "18658"),
+            Relation::Sibling if district => (3, "18700"),
+            Relation::Sibling => (2, "18655"),
+            Relation::Parent if district => (3, "42"),
+            Relation::Parent => (2, "436"),
+        }
+    }
+
+    /// A request with an empty body, or `body` (a form, or JSON under /api).
+    fn request(method: &Method, path: &str, cookie: Option<&str>) -> Request<Body> {
+        with_body(method, path, cookie, None)
+    }
+
+    fn with_body(
+        method: &Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<String>,
+    ) -> Request<Body> {
+        let json = path.starts_with("/api/");
+        let mut b = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        if *method == Method::POST {
+            b = b.header(
+                header::CONTENT_TYPE,
+                if json {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                },
+            );
+        }
+        let body = match (*method == Method::POST, json) {
+            (false, _) => String::new(),
+            (true, _) if body.is_some() => body.unwrap_or_default(),
+            (true, true) => "{}".into(),
+            (true, false) => String::new(),
+        };
+        b.body(Body::from(body)).unwrap()
+    }
+
+    fn fill(method: &Method, path: &str, place: &Place, unit_code: &str) -> String {
+        let filled = path
+            .replace(
+                "{id}",
+                &if path.starts_with("/reviews") || path.starts_with("/api/v1/reviews") {
+                    place.round.to_string()
+                } else {
+                    place.household.to_string()
+                },
+            )
+            .replace("{request}", &place.request.to_string())
+            .replace("{file}", &place.minutes.to_string())
+            .replace(
+                "{action}",
+                if *method == Method::GET {
+                    "posting-list"
+                } else {
+                    "meeting"
+                },
+            )
+            .replace("{code}", "vi");
+        match (method.as_str(), filled.as_str()) {
+            ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
+            _ => filled,
+        }
+    }
+
+    /// The body of a write to a unit named in it: a household in the unit's
+    /// first village, or a round of the commune.
+    fn unit_body(path: &str, unit_code: &str, cell: usize) -> Option<String> {
+        let village = format!("{unit_code}01");
+        match path {
+            "/households/new" => Some(format!("code=M{cell}&village={village}&head_name=Ho+Moi")),
+            "/api/v1/households" => Some(
+                serde_json::json!({"code": format!("M{cell}"), "village": village, "head_name": "Ho Moi"})
+                    .to_string(),
+            ),
+            "/reviews" => Some(format!("commune={unit_code}&year=2025&kind=periodic")),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_route_for_every_role_and_unit() {
+        let w = world().await;
+        let routes = web::routes();
+        let missing: Vec<String> = routes
+            .iter()
+            .filter(|(m, p)| guard(m, p).is_none())
+            .map(|(m, p)| format!("{m} {p}"))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "routes without a row in the matrix: {missing:?}"
+        );
+        let accounts = ACCOUNTS;
+        let mut cookies = Vec::new();
+        for (user, _, _) in accounts {
+            cookies.push(sign_in(&w.app, user).await);
+        }
+        let mut cells = 0;
+        let mut wrong = Vec::new();
+        for (method, path) in &routes {
+            let g = guard(method, path).unwrap();
+            if let Guard::Public = g {
+                let filled = if *path == "/static/{file}" {
+                    "/static/style.css".to_string()
+                } else {
+                    fill(method, path, &w.places[0], "18652")
+                };
+                let (status, _, _) = send(&w.app, request(method, &filled, None)).await;
+                cells += 1;
+                if status.is_server_error() || status == StatusCode::NOT_FOUND {
+                    wrong.push(format!("{method} {filled} anonymous: {status}"));
+                }
+                continue;
+            }
+            for (&(user, role, unit), cookie) in accounts.iter().zip(&cookies) {
+                let relations: &[Relation] = match g {
+                    Guard::Household(_) | Guard::Round(_) => {
+                        &[Relation::Own, Relation::Merged, Relation::Sibling]
+                    }
+                    Guard::Unit(Capability::Write) => {
+                        &[Relation::Own, Relation::Merged, Relation::Sibling]
+                    }
+                    Guard::Unit(_) => &[
+                        Relation::Own,
+                        Relation::Merged,
+                        Relation::Sibling,
+                        Relation::Parent,
+                    ],
+                    _ => &[Relation::Own],
+                };
+                for &relation in relations {
+                    let (index, unit_code) = target(unit, relation);
+                    let place = &w.places[index];
+                    let filled = fill(method, path, place, unit_code);
+                    let in_scope =
+                        role == Role::Admin || matches!(relation, Relation::Own | Relation::Merged);
+                    let capability = match g {
+                        Guard::SignedIn(c) => c,
+                        Guard::Admin => Some(Capability::Administer),
+                        Guard::Household(c) | Guard::Round(c) | Guard::Unit(c) => Some(c),
+                        Guard::Public => None,
+                    };
+                    let allowed = capability.is_none_or(|c| role.may(c));
+                    let body = unit_body(path, unit_code, cells);
+                    let (status, _, body) =
+                        send(&w.app, with_body(method, &filled, Some(cookie), body)).await;
+                    cells += 1;
+                    let scoped = !matches!(g, Guard::SignedIn(_) | Guard::Admin);
+                    // Without the capability the answer is "forbidden"
+                    // whatever the target, which reveals nothing of it; a
+                    // unit named in a form is public (the unit list), so
+                    // writing outside the scope may be either.
+                    let ok = if (scoped && !in_scope && !allowed)
+                        || (matches!(g, Guard::Unit(Capability::Write)) && !in_scope)
+                    {
+                        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN
+                    } else if scoped && !in_scope {
+                        status == StatusCode::NOT_FOUND
+                    } else if !allowed {
+                        status == StatusCode::FORBIDDEN
+                    } else {
+                        !status.is_server_error()
+                            && status != StatusCode::NOT_FOUND
+                            && status != StatusCode::FORBIDDEN
+                    };
+                    if !ok {
+                        wrong.push(format!(
+                            "{method} {filled} as {user} ({relation:?}): {status}, expected {}",
+                            if scoped && !in_scope {
+                                "404"
+                            } else if !allowed {
+                                "403"
+                            } else {
+                                "allowed"
+                            }
+                        ));
+                    }
+                    // Nothing of a household outside the scope, on any answer.
+                    for other in &w.places {
+                        let visible = role == Role::Admin
+                            || match unit {
+                                Some("18652") => matches!(other.commune, "18652" | "18658"),
+                                _ => other.commune != "18700",
+                            };
+                        if !visible && (body.contains(other.head) || body.contains(other.id_number))
+                        {
+                            wrong.push(format!(
+                                "{method} {filled} as {user}: shows {} of commune {}",
+                                other.head, other.commune
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} of {cells} cells wrong:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+        eprintln!(
+            "access matrix: {} routes, {cells} route × role × unit cells",
+            routes.len()
+        );
+        assert!(cells > 400, "{cells} cells");
+    }
 }

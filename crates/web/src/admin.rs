@@ -4,11 +4,10 @@ use crate::i18n::Tr;
 use crate::pages::{UserView, user_view};
 use crate::{AppState, Ctx, redirect};
 use askama::Template;
-use axum::Extension;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use registry::{RegistryError, Role};
+use registry::{Actor, RegistryError, Role};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -24,10 +23,13 @@ struct UsersPage {
     error: Option<String>,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, status: StatusCode, error: Option<String>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &Actor,
+    status: StatusCode,
+    error: Option<String>,
+) -> Response {
     let tr = ctx.tr();
     let users = match state.registry.users(actor).await {
         Ok(u) => u,
@@ -78,8 +80,11 @@ async fn page(state: &AppState, ctx: &Ctx, status: StatusCode, error: Option<Str
     }
 }
 
-pub async fn users(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
-    page(&state, &ctx, StatusCode::OK, None).await
+pub async fn users(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+) -> Response {
+    page(&state, &ctx, actor, StatusCode::OK, None).await
 }
 
 #[derive(Deserialize)]
@@ -101,14 +106,11 @@ fn message(e: RegistryError) -> String {
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Form(f): Form<NewUser>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let Some(role) = Role::parse(&f.role) else {
-        return page(&state, &ctx, StatusCode::BAD_REQUEST, Some(f.role)).await;
+        return page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(f.role)).await;
     };
     let unit = Some(f.unit.as_str()).filter(|u| !u.is_empty());
     match state
@@ -117,21 +119,17 @@ pub async fn create(
         .await
     {
         Ok(_) => redirect("/admin/users"),
-        Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(&ctx),
-        Err(e) => page(&state, &ctx, StatusCode::BAD_REQUEST, Some(message(e))).await,
+        Err(e) => refused(&state, &ctx, actor, e).await,
     }
 }
 
 pub async fn assign(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Form(f): Form<NewUser>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let Some(role) = Role::parse(&f.role) else {
-        return page(&state, &ctx, StatusCode::BAD_REQUEST, Some(f.role)).await;
+        return page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(f.role)).await;
     };
     let unit = Some(f.unit.as_str()).filter(|u| !u.is_empty());
     match state
@@ -140,7 +138,14 @@ pub async fn assign(
         .await
     {
         Ok(()) => redirect("/admin/users"),
-        Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(&ctx),
-        Err(e) => page(&state, &ctx, StatusCode::BAD_REQUEST, Some(message(e))).await,
+        Err(e) => refused(&state, &ctx, actor, e).await,
+    }
+}
+
+/// The accounts page again with why a change was refused (or forbidden).
+async fn refused(state: &AppState, ctx: &Ctx, actor: &Actor, e: RegistryError) -> Response {
+    match e {
+        RegistryError::Forbidden(_) => crate::pages::forbidden(ctx),
+        e => page(state, ctx, actor, StatusCode::BAD_REQUEST, Some(message(e))).await,
     }
 }

@@ -84,6 +84,25 @@ pub(crate) fn routes() -> Vec<(Method, &'static str, crate::Needs, MethodRouter<
     ]
 }
 
+/// The signed-in actor of an API request (401 in JSON without a token).
+pub(crate) struct ApiActor {
+    pub ctx: Ctx,
+    pub actor: registry::Actor,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiActor {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Response> {
+        crate::signed_in(parts)
+            .map(|(ctx, actor)| ApiActor { ctx, actor })
+            .ok_or_else(unauthorized)
+    }
+}
+
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
@@ -145,10 +164,7 @@ async fn token(
     }
 }
 
-async fn units(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
+async fn units(State(state): State<AppState>, ApiActor { ref actor, .. }: ApiActor) -> Response {
     match state.registry.units_in_scope(actor).await {
         Ok(units) => Json(json!({
             "units": units.iter().map(|u| json!({
@@ -178,12 +194,9 @@ struct ListParams {
 
 async fn households(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ApiActor { ctx, ref actor }: ApiActor,
     Query(p): Query<ListParams>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
     let tr = ctx.tr();
     let number = |label: &str, text: &Option<String>, range, default: Option<i64>| match text
         .as_deref()
@@ -246,13 +259,10 @@ struct DetailParams {
 
 async fn household(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ApiActor { ref actor, .. }: ApiActor,
     Path(id): Path<String>,
     Query(p): Query<DetailParams>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
     let Ok(id) = id.parse::<i64>() else {
         return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
     };
@@ -271,12 +281,9 @@ async fn household(
 
 async fn create_household(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ApiActor { ref actor, .. }: ApiActor,
     Json(f): Json<crate::edit::HouseholdFields>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
     let new = crate::edit::new_household(&state, &f).await;
     match state.registry.create_household(actor, &new).await {
         Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
@@ -286,13 +293,10 @@ async fn create_household(
 
 async fn add_member(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ApiActor { ref actor, .. }: ApiActor,
     Path(id): Path<i64>,
     Json(f): Json<crate::edit::MemberFields>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
     // Outside the scope: not found, as for reading.
     if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
@@ -310,14 +314,11 @@ struct YearParam {
 
 async fn record_survey(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ApiActor { ctx, ref actor }: ApiActor,
     Path(id): Path<i64>,
     Query(p): Query<YearParam>,
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
     if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
     }
@@ -353,10 +354,7 @@ async fn record_survey(
     }
 }
 
-async fn reviews(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
+async fn reviews(State(state): State<AppState>, ApiActor { ref actor, .. }: ApiActor) -> Response {
     if !actor.may(Capability::SeeNames) {
         return error(
             StatusCode::FORBIDDEN,
@@ -374,12 +372,9 @@ async fn reviews(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) 
 
 async fn review(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    ApiActor { ref actor, .. }: ApiActor,
     Path(id): Path<i64>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return unauthorized();
-    };
     match state.registry.round(actor, id).await {
         Ok(Some((round, cases))) => Json(json!({ "round": round, "cases": cases })).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, "không tìm thấy đợt rà soát"),

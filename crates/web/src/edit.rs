@@ -2,7 +2,7 @@
 
 use crate::i18n::Tr;
 use crate::pages::{UserView, user_view};
-use crate::{AppState, Ctx, redirect};
+use crate::{AppState, redirect};
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Form, Path, State};
@@ -93,10 +93,10 @@ pub struct HouseholdFields {
     pub phone: String,
 }
 
-pub async fn new_form(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
+pub async fn new_form(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+) -> Response {
     if !actor.may(Capability::Write) {
         return crate::pages::forbidden(&ctx);
     }
@@ -142,12 +142,9 @@ pub async fn new_household(state: &AppState, f: &HouseholdFields) -> NewHousehol
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Form(f): Form<HouseholdFields>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let tr = ctx.tr();
     let new = new_household(&state, &f).await;
     match state.registry.create_household(actor, &new).await {
@@ -174,12 +171,9 @@ pub async fn create(
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
     };
@@ -218,13 +212,10 @@ pub async fn edit_form(
 
 pub async fn update(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
     Form(f): Form<HouseholdFields>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let wanted = NewHousehold {
         code: String::new(),
         commune_code: String::new(),
@@ -305,12 +296,9 @@ impl MemberFields {
 
 pub async fn member_form(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
     };
@@ -331,13 +319,10 @@ pub async fn member_form(
 
 pub async fn add_member(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
     Form(f): Form<MemberFields>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
     };

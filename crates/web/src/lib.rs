@@ -511,6 +511,34 @@ pub(crate) fn session_cookie(token: &str, secure: bool) -> String {
     )
 }
 
+/// The signed-in actor of a page, with the request's context: a handler
+/// that takes it never runs for a signed-out request, which is sent to sign
+/// in (before any body is read).
+pub(crate) struct SignedIn {
+    pub ctx: Ctx,
+    pub actor: Actor,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Response> {
+        signed_in(parts)
+            .map(|(ctx, actor)| SignedIn { ctx, actor })
+            .ok_or_else(|| redirect("/login"))
+    }
+}
+
+/// The request's context and its actor, when someone is signed in.
+pub(crate) fn signed_in(parts: &axum::http::request::Parts) -> Option<(Ctx, Actor)> {
+    let ctx = parts.extensions.get::<Ctx>()?;
+    let actor = ctx.actor.clone()?;
+    Some((ctx.clone(), actor))
+}
+
 pub(crate) fn redirect(to: &str) -> Response {
     Response::builder()
         .status(StatusCode::SEE_OTHER)

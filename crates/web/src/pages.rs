@@ -276,10 +276,10 @@ fn change_between(tr: Tr, a: &registry::YearCounts, b: &registry::YearCounts) ->
     })
 }
 
-pub async fn dashboard(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
+pub async fn dashboard(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+) -> Response {
     let tr = ctx.tr();
     let counts = match state.registry.year_counts(actor, None).await {
         Ok(c) => c,
@@ -433,12 +433,9 @@ fn encode(v: &str) -> String {
 
 pub async fn households(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Query(p): Query<ListParams>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     if !actor.may(Capability::SeeNames) {
         return message_for(&ctx, StatusCode::FORBIDDEN, "error_forbidden");
     }
@@ -659,13 +656,10 @@ pub struct HouseholdParams {
 
 pub async fn household(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<String>,
     Query(p): Query<HouseholdParams>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let Ok(id) = id.parse::<i64>() else {
         return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
     };
@@ -827,12 +821,9 @@ pub struct PasswordChange {
 
 pub async fn change_password(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Form(form): Form<PasswordChange>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let tr = ctx.tr();
     match state
         .registry
@@ -882,13 +873,10 @@ pub struct RequestForm {
 
 pub async fn submit_request(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
     Form(f): Form<RequestForm>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
     }
@@ -911,13 +899,10 @@ pub struct Decision {
 
 pub async fn decide_request(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path((id, request)): Path<(i64, i64)>,
     Form(d): Form<Decision>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
         return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
     }
@@ -944,12 +929,9 @@ pub struct ExportParams {
 /// audited by the registry; a unit outside the scope is not found).
 pub async fn export(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Query(p): Query<ExportParams>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let tr = ctx.tr();
     let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => match crate::input::whole(tr, tr.t("household_year"), y, 1990..=2100) {

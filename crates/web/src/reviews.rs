@@ -138,10 +138,10 @@ async fn list_page(
     )
 }
 
-pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
+pub async fn list(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+) -> Response {
     if !actor.may(Capability::SeeNames) {
         return crate::pages::forbidden(&ctx);
     }
@@ -150,12 +150,9 @@ pub async fn list(State(state): State<AppState>, Extension(ctx): Extension<Ctx>)
 
 pub async fn open(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let tr = ctx.tr();
     let year = match crate::input::whole(
@@ -192,13 +189,11 @@ pub async fn open(
 async fn round_page(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: i64,
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let tr = ctx.tr();
     let Ok(Some((round, cases))) = state.registry.round(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
@@ -283,16 +278,17 @@ async fn round_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
 ) -> Response {
-    round_page(&state, &ctx, id, StatusCode::OK, None).await
+    round_page(&state, &ctx, actor, id, StatusCode::OK, None).await
 }
 
 /// Runs one step's action and shows the round again (with the problem, if any).
 async fn after(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: i64,
     result: Result<(), RegistryError>,
 ) -> Response {
@@ -300,19 +296,26 @@ async fn after(
         Ok(()) => redirect(&format!("/reviews/{id}")),
         Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(ctx),
         Err(RegistryError::NotFound(_)) => crate::pages::not_found(Extension(ctx.clone())).await,
-        Err(e) => round_page(state, ctx, id, StatusCode::BAD_REQUEST, Some(message(&e))).await,
+        Err(e) => {
+            round_page(
+                state,
+                ctx,
+                actor,
+                id,
+                StatusCode::BAD_REQUEST,
+                Some(message(&e)),
+            )
+            .await
+        }
     }
 }
 
 pub async fn step(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path((id, action)): Path<(i64, String)>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let r = &state.registry;
     let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     // Per-case fields are named `<prefix>_<household id>`.
@@ -400,24 +403,22 @@ pub async fn step(
         "reopen" => r.reopen_round(actor, id, &field("reason")).await,
         _ => return crate::pages::not_found(Extension(ctx.clone())).await,
     };
-    after(&state, &ctx, id, result).await
+    after(&state, &ctx, actor, id, result).await
 }
 
 /// Uploads the signed minutes of the meeting (multipart field `file`). The
 /// route's body limit is the minutes' limit plus the multipart framing.
 pub async fn upload_minutes(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let unreadable = || {
         round_page(
             &state,
             &ctx,
+            actor,
             id,
             StatusCode::BAD_REQUEST,
             Some(
@@ -444,11 +445,12 @@ pub async fn upload_minutes(
             .upload_minutes(actor, id, &name, &bytes)
             .await
             .map(|_| ());
-        return after(&state, &ctx, id, result).await;
+        return after(&state, &ctx, actor, id, result).await;
     }
     round_page(
         &state,
         &ctx,
+        actor,
         id,
         StatusCode::BAD_REQUEST,
         Some("chọn tệp biên bản".into()),
@@ -485,12 +487,9 @@ pub(crate) fn attachment(name: &str) -> String {
 /// Downloads a minutes file, with the type it was found to be on upload.
 pub async fn minutes(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path((id, file)): Path<(i64, i64)>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     match state.registry.minutes_file(actor, id, file).await {
         Ok(Some((name, _, data))) => {
             let kind = registry::sniff_minutes(&data).map_or("application/octet-stream", |k| k.0);
@@ -510,12 +509,9 @@ pub async fn minutes(
 /// The printable posting list (by village) or the certificates of a round.
 pub async fn printable(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path((id, what)): Path<(i64, String)>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let tr = ctx.tr();
     let Ok(Some((round, cases))) = state.registry.round(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;

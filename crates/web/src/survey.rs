@@ -15,7 +15,7 @@ use axum::Json;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use registry::RegistryError;
+use registry::{Actor, RegistryError};
 use standard::{Diploma, Latrine, MemberAnswers, Standard, SurveyAnswers, WaterSource, Work};
 use std::collections::HashMap;
 
@@ -525,13 +525,11 @@ fn year_of(state: &AppState, p: &YearParam) -> Option<i64> {
 async fn render_form(
     state: &AppState,
     ctx: &Ctx,
+    actor: &Actor,
     id: i64,
     year: i64,
     typed: Option<(&HashMap<String, String>, Vec<String>, StatusCode)>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let tr = ctx.tr();
     let Ok(Some(detail)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
@@ -620,26 +618,23 @@ async fn render_form(
 
 pub async fn form(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
     Query(p): Query<YearParam>,
 ) -> Response {
     let Some(year) = year_of(&state, &p) else {
         return crate::pages::message_for(&ctx, StatusCode::BAD_REQUEST, "survey_bad_year");
     };
-    render_form(&state, &ctx, id, year, None).await
+    render_form(&state, &ctx, actor, id, year, None).await
 }
 
 pub async fn submit(
     State(state): State<AppState>,
-    Extension(ctx): Extension<Ctx>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<i64>,
     Query(p): Query<YearParam>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(actor) = ctx.actor.as_ref() else {
-        return redirect("/login");
-    };
     let tr = ctx.tr();
     let Some(year) = year_of(&state, &p) else {
         return crate::pages::message_for(&ctx, StatusCode::BAD_REQUEST, "survey_bad_year");
@@ -653,6 +648,7 @@ pub async fn submit(
             return render_form(
                 &state,
                 &ctx,
+                actor,
                 id,
                 year,
                 Some((&fields, problems, StatusCode::BAD_REQUEST)),
@@ -670,6 +666,7 @@ pub async fn submit(
             render_form(
                 &state,
                 &ctx,
+                actor,
                 id,
                 year,
                 Some((&fields, problems, StatusCode::BAD_REQUEST)),
@@ -687,6 +684,7 @@ pub async fn submit(
             render_form(
                 &state,
                 &ctx,
+                actor,
                 id,
                 year,
                 Some((&fields, vec![reason], StatusCode::FORBIDDEN)),

@@ -36,7 +36,7 @@ pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number}
 pub use movements::{Movement, Movements, movements};
 pub use review::{
     Case, Complaint, MINUTES_MAX_BYTES, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Resurvey,
-    Round, STEPS, Vote, safe_file_name, sniff_minutes,
+    Round, Step, Vote, safe_file_name, sniff_minutes,
 };
 pub use score_form::{ScoreFormAnswers, ScoreFormResult};
 pub use service::{AuditEntry, Registry};

@@ -23,15 +23,67 @@ pub const POSTING_DAYS: i64 = 3;
 /// The columns of a [`Round`].
 const ROUND: &str = "SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds";
 
-/// The steps of a round, in order.
-pub const STEPS: [&str; 6] = [
-    "surveys",
-    "meeting",
-    "posting",
-    "complaints",
-    "recognition",
-    "closed",
-];
+/// The steps of a round, in order (Decision 24/2021: survey, village
+/// meeting, public posting, complaints and re-checks, recognition; then the
+/// round is closed and reported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Surveys,
+    Meeting,
+    Posting,
+    Complaints,
+    Recognition,
+    Closed,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [
+        Step::Surveys,
+        Step::Meeting,
+        Step::Posting,
+        Step::Complaints,
+        Step::Recognition,
+        Step::Closed,
+    ];
+
+    /// The step's code in the database, the API, audit actions and the
+    /// translation keys (`step_<code>`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Step::Surveys => "surveys",
+            Step::Meeting => "meeting",
+            Step::Posting => "posting",
+            Step::Complaints => "complaints",
+            Step::Recognition => "recognition",
+            Step::Closed => "closed",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The step's name in messages of the registry.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Surveys => "khảo sát",
+            Step::Meeting => "họp thôn",
+            Step::Posting => "niêm yết công khai",
+            Step::Complaints => "khiếu nại, phúc tra",
+            Step::Recognition => "công nhận",
+            Step::Closed => "đã đóng",
+        }
+    }
+}
+
+impl TryFrom<String> for Step {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Step, String> {
+        Step::parse(&code).ok_or_else(|| format!("bước rà soát không rõ: {code}"))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
 pub struct Round {
@@ -39,7 +91,8 @@ pub struct Round {
     pub commune_id: i64,
     pub year: i64,
     pub kind: String,
-    pub step: String,
+    #[sqlx(try_from = "String")]
+    pub step: Step,
     pub opened_at: String,
     pub opened_by: String,
     pub meeting_date: Option<String>,
@@ -442,18 +495,18 @@ impl Registry {
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         actor: &Actor,
         round: &Round,
-        step: &str,
+        step: Step,
         details: serde_json::Value,
     ) -> Result<(), RegistryError> {
         sqlx::query("UPDATE review_rounds SET step = $1 WHERE id = $2")
-            .bind(step)
+            .bind(step.code())
             .bind(round.id)
             .execute(&mut **tx)
             .await?;
         audit(
             tx,
             actor,
-            step,
+            step.code(),
             "review_round",
             &round.id.to_string(),
             Some(round.commune_id),
@@ -462,13 +515,14 @@ impl Registry {
         .await
     }
 
-    fn expect_step(round: &Round, step: &str) -> Result<(), RegistryError> {
+    fn expect_step(round: &Round, step: Step) -> Result<(), RegistryError> {
         if round.step == step {
             Ok(())
         } else {
             Err(invalid(format!(
-                "đợt đang ở bước \"{}\", không phải \"{step}\"",
-                round.step
+                "đợt đang ở bước \"{}\", không phải \"{}\"",
+                round.step.name(),
+                step.name()
             )))
         }
     }
@@ -478,7 +532,7 @@ impl Registry {
     /// back has been surveyed again. Moves to the meeting.
     pub async fn finish_surveys(&self, actor: &Actor, round_id: i64) -> Result<(), RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, "surveys")?;
+        Self::expect_step(&round, Step::Surveys)?;
         let missing: Vec<(String, String)> = sqlx::query_as(
             "SELECT h.code, h.head_name FROM review_cases c JOIN households h ON h.id = c.household_id \
              LEFT JOIN assessments a ON a.household_id = c.household_id AND a.year = $2 AND a.official = 1 \
@@ -515,7 +569,7 @@ impl Registry {
         .bind(round.year)
         .execute(&mut *tx)
         .await?;
-        self.set_step(&mut tx, actor, &round, "meeting", json!({}))
+        self.set_step(&mut tx, actor, &round, Step::Meeting, json!({}))
             .await?;
         tx.commit().await?;
         Ok(())
@@ -540,7 +594,7 @@ impl Registry {
             meeting.minutes.as_str(),
         );
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, "meeting")?;
+        Self::expect_step(&round, Step::Meeting)?;
         let mut problems = Vec::new();
         if attendees <= 0 {
             problems.push("số người dự họp: phải lớn hơn 0".to_string());
@@ -630,9 +684,9 @@ impl Registry {
             .map(household_label)
             .collect();
         let next = if back.is_empty() {
-            "posting"
+            Step::Posting
         } else {
-            "surveys"
+            Step::Surveys
         };
         self.set_step(&mut tx, actor, &round, next, json!({"meeting_date": date, "chair": chair, "attendees": attendees, "back_to_survey": named})).await?;
         tx.commit().await?;
@@ -648,7 +702,7 @@ impl Registry {
         days: Option<i64>,
     ) -> Result<(), RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, "posting")?;
+        Self::expect_step(&round, Step::Posting)?;
         let start = iso(start).map_err(|_| {
             invalid(format!(
                 "ngày bắt đầu niêm yết: \"{start}\" không đúng dạng dd/mm/yyyy"
@@ -668,7 +722,7 @@ impl Registry {
             &mut tx,
             actor,
             &round,
-            "complaints",
+            Step::Complaints,
             json!({"posting_start": start, "days": days}),
         )
         .await?;
@@ -684,7 +738,7 @@ impl Registry {
         complaints: &[Complaint],
     ) -> Result<(), RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, "complaints")?;
+        Self::expect_step(&round, Step::Complaints)?;
         if let Some(c) = complaints.iter().find(|c| {
             standard::Status::ALL
                 .iter()
@@ -722,7 +776,7 @@ impl Registry {
             }
         }
         let details = json!({"complaints": complaints.iter().map(|c| json!({"household": c.household_id, "complaint": c.complaint, "recheck": c.recheck_status})).collect::<Vec<_>>()});
-        self.set_step(&mut tx, actor, &round, "recognition", details)
+        self.set_step(&mut tx, actor, &round, Step::Recognition, details)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -741,7 +795,7 @@ impl Registry {
         decision_date: &str,
     ) -> Result<usize, RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, "recognition")?;
+        Self::expect_step(&round, Step::Recognition)?;
         let mut problems = Vec::new();
         let decision_number = vntext::nfc(decision_number);
         if decision_number.is_empty() {
@@ -847,7 +901,7 @@ impl Registry {
             &mut tx,
             actor,
             &round,
-            "closed",
+            Step::Closed,
             json!({"decision": decision_number, "date": date, "certificates": number}),
         )
         .await?;
@@ -865,7 +919,7 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         actor.require(Capability::Reopen)?;
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, "closed")?;
+        Self::expect_step(&round, Step::Closed)?;
         if reason.trim().is_empty() {
             return Err(invalid("lý do: ghi lý do mở lại"));
         }
@@ -883,7 +937,7 @@ impl Registry {
             &mut tx,
             actor,
             &round,
-            "recognition",
+            Step::Recognition,
             json!({"reopened": reason}),
         )
         .await?;
@@ -1128,7 +1182,7 @@ impl Registry {
         data: &[u8],
     ) -> Result<i64, RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        if round.step == "closed" {
+        if round.step == Step::Closed {
             return Err(invalid(
                 "đợt rà soát đã đóng; không thêm biên bản được nữa (cán bộ cấp trên mở lại đợt nếu cần)",
             ));

@@ -1399,7 +1399,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .await
             .unwrap();
         let (closed, cases) = r.round(&clerk, round).await.unwrap().unwrap();
-        assert_eq!(closed.step, "closed");
+        assert_eq!(closed.step, registry::Step::Closed);
         assert_eq!(
             certificates, 3,
             "R1 and R3 poor, R2 poor after the re-check"

@@ -323,14 +323,14 @@ pub async fn dashboard(
             .await
             .unwrap_or_default()
             .into_iter()
-            .filter(|(r, _)| r.step != "closed")
+            .filter(|(r, _)| r.step != registry::Step::Closed)
             .take(20)
             .map(|(r, commune)| {
                 (
                     r.id,
                     commune,
                     r.year,
-                    tr.t(&format!("step_{}", r.step)).to_string(),
+                    tr.t(&format!("step_{}", r.step.code())).to_string(),
                 )
             })
             .collect()

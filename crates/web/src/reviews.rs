@@ -9,7 +9,7 @@ use axum::Extension;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use registry::{Actor, Capability, Complaint, Meeting, RegistryError, Vote};
+use registry::{Actor, Capability, Complaint, Meeting, RegistryError, Step, Vote};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -81,8 +81,8 @@ fn html(status: StatusCode, t: impl Template) -> Response {
     }
 }
 
-fn step_name(tr: Tr, step: &str) -> String {
-    tr.t(&format!("step_{step}")).replace("step_", "")
+fn step_name(tr: Tr, step: Step) -> String {
+    tr.t(&format!("step_{}", step.code())).to_string()
 }
 
 fn message(e: &RegistryError) -> String {
@@ -127,7 +127,7 @@ async fn list_page(
                             "reviews_regular"
                         })
                         .to_string();
-                    (r.id, name, r.year, kind, step_name(tr, &r.step))
+                    (r.id, name, r.year, kind, step_name(tr, r.step))
                 })
                 .collect(),
             communes,
@@ -223,11 +223,11 @@ async fn round_page(
             id,
             commune,
             year: round.year,
-            step: step_name(tr, &round.step),
-            step_code: round.step.clone(),
-            steps: registry::STEPS
+            step: step_name(tr, round.step),
+            step_code: round.step.code().to_string(),
+            steps: Step::ALL
                 .iter()
-                .map(|s| (step_name(tr, s), *s == round.step))
+                .map(|&s| (step_name(tr, s), s == round.step))
                 .collect(),
             cases: cases
                 .iter()
@@ -260,7 +260,7 @@ async fn round_page(
                 .iter()
                 .map(|s| (s.code().to_string(), tr.status(s.code()).to_string()))
                 .collect(),
-            closed: round.step == "closed",
+            closed: round.step == Step::Closed,
             can_write: writes,
             can_reopen: actor.may(Capability::Reopen),
             error,

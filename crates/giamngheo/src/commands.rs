@@ -270,7 +270,7 @@ pub fn units(command: UnitsCommand) -> Result<()> {
             UnitsCommand::List(db) => {
                 let r = open(&db).await?;
                 for u in r.units().await? {
-                    out!("{:<10} {:<8} {}", u.code, u.level, u.name);
+                    out!("{:<10} {:<8} {}", u.code, u.level.code(), u.name);
                 }
             }
         }

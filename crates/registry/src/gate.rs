@@ -8,6 +8,7 @@
 
 use crate::error::RegistryError;
 use crate::service::Registry;
+use crate::units::Level;
 use std::collections::BTreeSet;
 
 /// The roles of the system, with their identifiers on the command line and in
@@ -91,11 +92,11 @@ impl Role {
     /// Whether an account of this role may belong to a unit of `level`
     /// (None: no unit). Every role but the administrator needs a unit; a
     /// commune officer's is a commune.
-    pub fn fits_unit(self, level: Option<&str>) -> Result<(), String> {
+    pub fn fits_unit(self, level: Option<Level>) -> Result<(), String> {
         match (self, level) {
             (Role::Admin, _) => Ok(()),
             (_, None) => Err(format!("vai trò {} cần một đơn vị", self.code())),
-            (Role::CommuneOfficer, Some(l)) if l != "commune" => {
+            (Role::CommuneOfficer, Some(l)) if l != Level::Commune => {
                 Err("cán bộ xã phải thuộc một xã".into())
             }
             _ => Ok(()),
@@ -222,7 +223,8 @@ impl Registry {
             (_, Some(unit)) => {
                 let units = self.unit_family(unit).await?;
                 let communes: BTreeSet<i64> =
-                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE level = 'commune'")
+                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE level = $1")
+                        .bind(Level::Commune.code())
                         .fetch_all(&self.db.pool)
                         .await?
                         .into_iter()
@@ -357,8 +359,16 @@ mod tests {
     fn every_role_but_the_administrator_needs_a_unit_of_its_level() {
         assert!(Role::Admin.fits_unit(None).is_ok());
         assert!(Role::Leader.fits_unit(None).is_err());
-        assert!(Role::CommuneOfficer.fits_unit(Some("district")).is_err());
-        assert!(Role::CommuneOfficer.fits_unit(Some("commune")).is_ok());
-        assert!(Role::DistrictOfficer.fits_unit(Some("district")).is_ok());
+        assert!(
+            Role::CommuneOfficer
+                .fits_unit(Some(Level::District))
+                .is_err()
+        );
+        assert!(Role::CommuneOfficer.fits_unit(Some(Level::Commune)).is_ok());
+        assert!(
+            Role::DistrictOfficer
+                .fits_unit(Some(Level::District))
+                .is_ok()
+        );
     }
 }

@@ -290,11 +290,14 @@ impl Registry {
         let units = self.units().await?;
         let communes: HashMap<&str, &crate::units::Unit> = units
             .iter()
-            .filter(|u| u.level == "commune")
+            .filter(|u| u.level == crate::units::Level::Commune)
             .map(|u| (u.code.as_str(), u))
             .collect();
         let mut villages: HashMap<(i64, String), i64> = HashMap::new();
-        for v in units.iter().filter(|u| u.level == "village") {
+        for v in units
+            .iter()
+            .filter(|u| u.level == crate::units::Level::Village)
+        {
             if let Some(parent) = v.parent_id {
                 villages.insert((parent, v.code.clone()), v.id);
                 villages.insert((parent, vntext::search_key(&v.name)), v.id);
@@ -577,7 +580,7 @@ impl Registry {
         let commune = self
             .unit_by_code(&new.commune_code)
             .await?
-            .filter(|u| u.level == "commune")
+            .filter(|u| u.level == crate::units::Level::Commune)
             .ok_or_else(|| RegistryError::NotFound(format!("xã \"{}\"", new.commune_code)))?;
         self.check_write(actor, commune.id).await?;
         let code = crate::limits::required("mã hộ", &new.code, crate::limits::SHORT_TEXT);
@@ -696,12 +699,12 @@ impl Registry {
         let units = self.units().await?;
         let communes: HashMap<&str, i64> = units
             .iter()
-            .filter(|u| u.level == "commune")
+            .filter(|u| u.level == crate::units::Level::Commune)
             .map(|u| (u.code.as_str(), u.id))
             .collect();
         let villages: HashMap<&str, (i64, Option<i64>)> = units
             .iter()
-            .filter(|u| u.level == "village")
+            .filter(|u| u.level == crate::units::Level::Village)
             .map(|u| (u.code.as_str(), (u.id, u.parent_id)))
             .collect();
         let mut checked = BTreeSet::new();

@@ -42,7 +42,7 @@ pub use score_form::{ScoreFormAnswers, ScoreFormResult};
 pub use service::{AuditEntry, Registry};
 pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
-pub use units::{ImportSummary, Unit};
+pub use units::{ImportSummary, Level, Unit};
 pub use users::UserRow;
 pub use views::{
     AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, SEARCH_COUNT_CAP,

@@ -220,7 +220,7 @@ impl Registry {
         let commune = self
             .unit_by_code(commune_code)
             .await?
-            .filter(|u| u.level == "commune")
+            .filter(|u| u.level == crate::units::Level::Commune)
             .ok_or_else(|| RegistryError::NotFound(format!("xã \"{commune_code}\"")))?;
         self.check_write(actor, commune.id).await?;
         Ok(commune)

@@ -109,7 +109,7 @@ impl Registry {
             Some(code) => Some(
                 units
                     .iter()
-                    .find(|u| u.code == code && u.level == "commune")
+                    .find(|u| u.code == code && u.level == crate::units::Level::Commune)
                     .ok_or_else(|| RegistryError::NotFound(format!("xã \"{code}\"")))?,
             ),
         };
@@ -150,7 +150,9 @@ impl Registry {
                 }
                 let commune = match t.cell(cells, "commune_code").trim() {
                     "" => default_commune,
-                    c => units.iter().find(|u| u.code == c && u.level == "commune"),
+                    c => units
+                        .iter()
+                        .find(|u| u.code == c && u.level == crate::units::Level::Commune),
                 };
                 let Some(commune) = commune else {
                     problems.push(format!(
@@ -173,7 +175,7 @@ impl Registry {
                 } else {
                     let key = vntext::search_key(village_text);
                     match units.iter().find(|u| {
-                        u.level == "village"
+                        u.level == crate::units::Level::Village
                             && u.parent_id == Some(commune.id)
                             && (u.code == village_text || vntext::search_key(&u.name) == key)
                     }) {

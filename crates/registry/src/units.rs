@@ -8,20 +8,82 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
 
+/// The level of an administrative unit. Districts exist in history before
+/// 1 July 2025; communes then belong to the province.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Province,
+    District,
+    Commune,
+    Village,
+}
+
+impl Level {
+    pub const ALL: [Level; 4] = [
+        Level::Province,
+        Level::District,
+        Level::Commune,
+        Level::Village,
+    ];
+
+    /// The level's code in the units file, the database and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::District => "district",
+            Level::Commune => "commune",
+            Level::Village => "village",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The level's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Province => "tỉnh",
+            Level::District => "huyện",
+            Level::Commune => "xã",
+            Level::Village => "thôn",
+        }
+    }
+
+    /// Whether a unit of this level may sit directly under one of `parent`
+    /// (a commune under a district before 2025, under the province after).
+    pub fn fits_under(self, parent: Level) -> bool {
+        matches!(
+            (self, parent),
+            (Level::District, Level::Province)
+                | (Level::Commune, Level::Province | Level::District)
+                | (Level::Village, Level::Commune)
+        )
+    }
+}
+
+impl TryFrom<String> for Level {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Level, String> {
+        Level::parse(&code).ok_or_else(|| format!("cấp đơn vị không rõ: {code}"))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Unit {
     pub id: i64,
     pub code: String,
     pub name: String,
-    pub level: String,
+    #[sqlx(try_from = "String")]
+    pub level: Level,
     pub parent_id: Option<i64>,
     pub area: Option<String>,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
     pub merged_into_id: Option<i64>,
 }
-
-const LEVELS: [&str; 4] = ["province", "district", "commune", "village"];
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +97,7 @@ struct UnitRow {
     line: usize,
     code: String,
     name: String,
-    level: &'static str,
+    level: Level,
     parent_code: Option<String>,
     area: Option<&'static str>,
     valid_from: Option<String>,
@@ -115,7 +177,7 @@ fn read_units(path: &Path) -> Result<Vec<UnitRow>, RegistryError> {
             );
         }
         let level_text = get("level").unwrap_or_default();
-        let Some(level) = LEVELS.iter().find(|l| **l == level_text).copied() else {
+        let Some(level) = Level::parse(&level_text) else {
             bad(
                 "level",
                 format!(
@@ -148,18 +210,19 @@ fn read_units(path: &Path) -> Result<Vec<UnitRow>, RegistryError> {
         };
         let (valid_from, valid_to) = (date("valid_from"), date("valid_to"));
         let parent_code = get("parent_code");
-        if level == "province" && parent_code.is_some() {
+        if level == Level::Province && parent_code.is_some() {
             problems.push(format!(
                 "{file}, dòng {line}, cột \"parent_code\": tỉnh không có đơn vị cấp trên; để trống"
             ));
         }
-        if level != "province" && parent_code.is_none() {
+        if level != Level::Province && parent_code.is_none() {
             problems.push(format!(
-                "{file}, dòng {line}, cột \"parent_code\": ô trống; {level} cần đơn vị cấp trên"
+                "{file}, dòng {line}, cột \"parent_code\": ô trống; {} cần đơn vị cấp trên",
+                level.name()
             ));
         }
         let area = area.or_else(|| {
-            if level == "commune" {
+            if level == Level::Commune {
                 area_from_name(&name)
             } else {
                 None
@@ -201,9 +264,9 @@ impl Registry {
         )
         .fetch_all(&self.db.pool)
         .await?;
-        let mut known: HashMap<String, (&str, Option<i64>)> = existing
+        let mut known: HashMap<String, (Level, Option<i64>)> = existing
             .iter()
-            .map(|u| (u.code.clone(), (level_of(&u.level), Some(u.id))))
+            .map(|u| (u.code.clone(), (u.level, Some(u.id))))
             .collect();
         let mut problems = Vec::new();
         let mut seen = std::collections::HashSet::new();
@@ -221,16 +284,12 @@ impl Registry {
                         row.line
                     )),
                     Some((parent_level, _)) => {
-                        let ok = match row.level {
-                            "district" => *parent_level == "province",
-                            "commune" => matches!(*parent_level, "province" | "district"),
-                            "village" => *parent_level == "commune",
-                            _ => false,
-                        };
-                        if !ok {
+                        if !row.level.fits_under(*parent_level) {
                             problems.push(format!(
-                                "{file}, dòng {}, cột \"parent_code\": {} không thể thuộc {parent_level} \"{parent}\"",
-                                row.line, row.level
+                                "{file}, dòng {}, cột \"parent_code\": {} không thể thuộc {} \"{parent}\"",
+                                row.line,
+                                row.level.name(),
+                                parent_level.name()
                             ));
                         }
                     }
@@ -285,7 +344,7 @@ impl Registry {
                     )
                     .bind(&row.name)
                     .bind(vntext::search_key(&row.name))
-                    .bind(row.level)
+                    .bind(row.level.code())
                     .bind(parent_id)
                     .bind(row.area)
                     .bind(&row.valid_from)
@@ -312,7 +371,7 @@ impl Registry {
                     .bind(&row.code)
                     .bind(&row.name)
                     .bind(vntext::search_key(&row.name))
-                    .bind(row.level)
+                    .bind(row.level.code())
                     .bind(parent_id)
                     .bind(row.area)
                     .bind(&row.valid_from)
@@ -384,12 +443,4 @@ impl Registry {
         .fetch_all(&self.db.pool)
         .await?)
     }
-}
-
-fn level_of(level: &str) -> &'static str {
-    LEVELS
-        .iter()
-        .find(|l| **l == level)
-        .copied()
-        .unwrap_or("village")
 }

@@ -100,7 +100,7 @@ impl Registry {
         };
         // An unknown unit is reported above; the role's rule needs a known one.
         if (unit_code.is_none() || unit.is_some())
-            && let Err(e) = role.fits_unit(unit.as_ref().map(|u| u.level.as_str()))
+            && let Err(e) = role.fits_unit(unit.as_ref().map(|u| u.level))
         {
             problems.push(e);
         }
@@ -234,7 +234,7 @@ impl Registry {
                     .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{code}\"")))?,
             ),
         };
-        role.fits_unit(unit.as_ref().map(|u| u.level.as_str()))
+        role.fits_unit(unit.as_ref().map(|u| u.level))
             .map_err(|e| RegistryError::Invalid(vec![e]))?;
         let unit_id = unit.map(|u| u.id);
         let mut tx = self.db.write().await?;

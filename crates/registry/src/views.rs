@@ -691,7 +691,7 @@ impl Registry {
             Some(code) => self
                 .unit_by_code(code)
                 .await?
-                .is_some_and(|u| u.level == "village"),
+                .is_some_and(|u| u.level == crate::units::Level::Village),
             None => false,
         };
         // (year, commune, assessed, poor, near-poor).

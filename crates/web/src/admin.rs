@@ -68,7 +68,7 @@ async fn page(
         failures,
         units: units
             .into_iter()
-            .filter(|u| u.level != "village")
+            .filter(|u| u.level != registry::Level::Village)
             .map(|u| (u.code.clone(), format!("{} ({})", u.name, u.code)))
             .collect(),
         error,

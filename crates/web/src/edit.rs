@@ -57,7 +57,7 @@ async fn villages(
         .unwrap_or_default();
     let mut out: Vec<(String, String, bool)> = units
         .iter()
-        .filter(|u| u.level == "village")
+        .filter(|u| u.level == registry::Level::Village)
         .map(|v| {
             let commune = units
                 .iter()
@@ -188,7 +188,9 @@ pub async fn edit_form(
             .await
             .unwrap_or_default()
             .into_iter()
-            .find(|u| &u.name == name && u.level == "village" && u.parent_id.is_some())
+            .find(|u| {
+                &u.name == name && u.level == registry::Level::Village && u.parent_id.is_some()
+            })
             .map(|u| u.id),
         None => None,
     };

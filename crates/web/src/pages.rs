@@ -508,14 +508,14 @@ pub async fn households(
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|u| matches!(u.level.as_str(), "commune" | "village" | "district"))
+        .filter(|u| u.level != registry::Level::Province)
         .map(|u| {
             let selected = u.code == p.unit;
             // Villages indented under their commune (no-break spaces, which
             // an <option> keeps).
-            let name = match u.level.as_str() {
-                "village" => format!("\u{a0}\u{a0}\u{a0}\u{a0}{}", u.name),
-                "commune" => format!("\u{a0}\u{a0}{}", u.name),
+            let name = match u.level {
+                registry::Level::Village => format!("\u{a0}\u{a0}\u{a0}\u{a0}{}", u.name),
+                registry::Level::Commune => format!("\u{a0}\u{a0}{}", u.name),
                 _ => u.name,
             };
             (u.code, name, selected)

@@ -107,7 +107,7 @@ async fn list_page(
         .await
         .unwrap_or_default()
         .into_iter()
-        .filter(|u| u.level == "commune")
+        .filter(|u| u.level == registry::Level::Commune)
         .map(|u| (u.code, u.name))
         .collect();
     // The year under way, never one that has not begun.

@@ -4,7 +4,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
-use crate::service::{Registry, audit};
+use crate::service::{Action, Entity, Registry, audit};
 use rust_xlsxwriter::{Format, Workbook};
 use serde_json::json;
 use std::path::Path;
@@ -149,8 +149,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "export",
-            "unit",
+            Action::Export,
+            Entity::Unit,
             unit_code,
             Some(unit.id),
             json!({"year": year, "rows": rows.len(), "id_numbers": if full_id_numbers { "full" } else { "masked" }}),

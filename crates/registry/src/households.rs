@@ -2,7 +2,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::Actor;
-use crate::service::{Registry, audit, diff};
+use crate::service::{Action, Entity, Registry, audit, diff};
 use crate::units::ImportSummary;
 use flatfile::{Batch, Input, Job, ReadOptions};
 use serde_json::json;
@@ -395,8 +395,8 @@ impl Registry {
                         audit(
                             &mut tx,
                             actor,
-                            "update",
-                            "household",
+                            Action::Update,
+                            Entity::Household,
                             &r.code,
                             Some(commune_id),
                             changes,
@@ -425,8 +425,8 @@ impl Registry {
                     audit(
                         &mut tx,
                         actor,
-                        "create",
-                        "household",
+                        Action::Create,
+                        Entity::Household,
                         &r.code,
                         Some(commune_id),
                         json!({"commune_id": commune_id, "village_id": village_id}),
@@ -561,8 +561,8 @@ impl Registry {
         audit(
             tx,
             actor,
-            "assess",
-            "household",
+            Action::Assess,
+            Entity::Household,
             household_code,
             Some(unit_id),
             json!({"year": year, "standard": standard.id, "status": [old, c.status.code()], "deprived": deprived}),
@@ -1005,8 +1005,8 @@ pub(crate) async fn update_household_tx(
     audit(
         tx,
         actor,
-        "update",
-        "household",
+        Action::Update,
+        Entity::Household,
         code,
         Some(communes.1),
         changes,
@@ -1048,8 +1048,8 @@ pub(crate) async fn insert_household(
     audit(
         tx,
         actor,
-        "create",
-        "household",
+        Action::Create,
+        Entity::Household,
         &new.code,
         Some(commune_id),
         json!({"commune": new.commune_code, "village": new.village_code, "head_name": head, "address": new.address, "phone": new.phone}),
@@ -1092,8 +1092,8 @@ pub(crate) async fn insert_member(
     audit(
         tx,
         actor,
-        "create",
-        "member",
+        Action::Create,
+        Entity::Member,
         &format!("{household_code}/{id}"),
         Some(commune_id),
         json!({"full_name": name, "id_number": m.id_number, "birth_date": m.birth_date}),

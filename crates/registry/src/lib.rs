@@ -39,7 +39,7 @@ pub use review::{
     Round, Step, Vote, safe_file_name, sniff_minutes,
 };
 pub use score_form::{ScoreFormAnswers, ScoreFormResult};
-pub use service::{AuditEntry, Registry};
+pub use service::{Action, AuditEntry, Entity, Registry};
 pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Level, Unit};

@@ -11,7 +11,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
-use crate::service::{Registry, audit};
+use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 
 /// Days a request may wait for its answer.
@@ -335,7 +335,7 @@ impl Registry {
         .bind(deadline.format("%Y-%m-%d").to_string())
         .fetch_one(&mut *tx)
         .await?;
-        audit(&mut tx, actor, "request", "household", &code, Some(commune), json!({"form": form, "submitted_on": submitted_on, "deadline": vntext::format_date(deadline)})).await?;
+        audit(&mut tx, actor, Action::Request, Entity::Household, &code, Some(commune), json!({"form": form, "submitted_on": submitted_on, "deadline": vntext::format_date(deadline)})).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -381,11 +381,11 @@ impl Registry {
             &mut tx,
             actor,
             if accept {
-                "accept_request"
+                Action::AcceptRequest
             } else {
-                "refuse_request"
+                Action::RefuseRequest
             },
-            "household",
+            Entity::Household,
             &code,
             Some(commune),
             json!({"form": form, "reason": reason}),
@@ -479,8 +479,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "open",
-            "review_round",
+            Action::Open,
+            Entity::ReviewRound,
             &round.to_string(),
             Some(commune.id),
             json!({"year": year, "kind": kind, "cases": cases}),
@@ -506,8 +506,8 @@ impl Registry {
         audit(
             tx,
             actor,
-            step.code(),
-            "review_round",
+            Action::Step(step),
+            Entity::ReviewRound,
             &round.id.to_string(),
             Some(round.commune_id),
             details,
@@ -865,8 +865,8 @@ impl Registry {
                     audit(
                         &mut tx,
                         actor,
-                        "recognise",
-                        "household",
+                        Action::Recognise,
+                        Entity::Household,
                         &c.code,
                         Some(round.commune_id),
                         json!({"year": round.year, "status": [current, status], "decision": decision_number}),
@@ -1055,8 +1055,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "past_review",
-            "review_round",
+            Action::PastReview,
+            Entity::ReviewRound,
             &round.to_string(),
             Some(commune.id),
             json!({"year": year, "decision": decision, "date": date, "cases": cases.len(), "certificates": number}),
@@ -1216,8 +1216,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "minutes",
-            "review_round",
+            Action::Minutes,
+            Entity::ReviewRound,
             &round.id.to_string(),
             Some(round.commune_id),
             json!({"file": name, "bytes": data.len(), "type": content_type}),

@@ -3,7 +3,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
-use crate::service::{Registry, audit};
+use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 use standard::{PointTable, Standard, SurveyAnswers};
 use std::collections::BTreeMap;
@@ -69,8 +69,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "load",
-            "point_table",
+            Action::Load,
+            Entity::PointTable,
             &standard.id,
             None,
             json!({"file": file, "rows": entries.len()}),
@@ -208,8 +208,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "assess",
-            "household",
+            Action::Assess,
+            Entity::Household,
             &code,
             Some(commune),
             json!({"year": year, "standard": standard.id, "form": "score", "score_a": score_a, "score_b": score_b, "status": result.status.code()}),

@@ -5,6 +5,7 @@
 use crate::db::Db;
 use crate::error::RegistryError;
 use crate::gate::Actor;
+use crate::review::Step;
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
@@ -106,12 +107,132 @@ impl Registry {
     }
 }
 
+/// What an audit row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Update,
+    Remove,
+    Merge,
+    /// An official assessment recorded (a survey's, a score form's).
+    Assess,
+    Survey,
+    WhatIf,
+    ViewIdNumbers,
+    Export,
+    Request,
+    AcceptRequest,
+    RefuseRequest,
+    Open,
+    /// A review round moved to this step.
+    Step(Step),
+    Recognise,
+    PastReview,
+    Minutes,
+    Load,
+    SignIn,
+    ChangePassword,
+    SetRole,
+}
+
+impl Action {
+    const FIXED: [Action; 20] = [
+        Action::Create,
+        Action::Update,
+        Action::Remove,
+        Action::Merge,
+        Action::Assess,
+        Action::Survey,
+        Action::WhatIf,
+        Action::ViewIdNumbers,
+        Action::Export,
+        Action::Request,
+        Action::AcceptRequest,
+        Action::RefuseRequest,
+        Action::Open,
+        Action::Recognise,
+        Action::PastReview,
+        Action::Minutes,
+        Action::Load,
+        Action::SignIn,
+        Action::ChangePassword,
+        Action::SetRole,
+    ];
+
+    /// The action's code in the audit log and the translation keys
+    /// (`action_<code>`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Remove => "remove",
+            Action::Merge => "merge",
+            Action::Assess => "assess",
+            Action::Survey => "survey",
+            Action::WhatIf => "what_if",
+            Action::ViewIdNumbers => "view_id_numbers",
+            Action::Export => "export",
+            Action::Request => "request",
+            Action::AcceptRequest => "accept_request",
+            Action::RefuseRequest => "refuse_request",
+            Action::Open => "open",
+            Action::Step(step) => step.code(),
+            Action::Recognise => "recognise",
+            Action::PastReview => "past_review",
+            Action::Minutes => "minutes",
+            Action::Load => "load",
+            Action::SignIn => "sign_in",
+            Action::ChangePassword => "change_password",
+            Action::SetRole => "set_role",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Action> {
+        Action::FIXED
+            .into_iter()
+            .find(|a| a.code() == code)
+            .or_else(|| Step::parse(code).map(Action::Step))
+    }
+}
+
+impl TryFrom<String> for Action {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Action, String> {
+        Action::parse(&code).ok_or_else(|| format!("hành động không rõ trong nhật ký: {code}"))
+    }
+}
+
+/// What an audit row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Household,
+    Member,
+    Unit,
+    User,
+    ReviewRound,
+    PointTable,
+}
+
+impl Entity {
+    pub fn code(self) -> &'static str {
+        match self {
+            Entity::Household => "household",
+            Entity::Member => "member",
+            Entity::Unit => "unit",
+            Entity::User => "user",
+            Entity::ReviewRound => "review_round",
+            Entity::PointTable => "point_table",
+        }
+    }
+}
+
 /// Writes one audit row inside the caller's transaction.
 pub(crate) async fn audit(
     tx: &mut Transaction<'static, Any>,
     actor: &Actor,
-    action: &str,
-    entity: &str,
+    action: Action,
+    entity: Entity,
     entity_id: &str,
     unit_id: Option<i64>,
     changes: Value,
@@ -121,8 +242,8 @@ pub(crate) async fn audit(
     )
     .bind(crate::now())
     .bind(&actor.name)
-    .bind(action)
-    .bind(entity)
+    .bind(action.code())
+    .bind(entity.code())
     .bind(entity_id)
     .bind(unit_id)
     .bind(changes.to_string())
@@ -153,7 +274,8 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Value {
 pub struct AuditEntry {
     pub at: String,
     pub actor: String,
-    pub action: String,
+    #[sqlx(try_from = "String")]
+    pub action: Action,
     pub entity: String,
     pub entity_id: String,
     pub unit_id: Option<i64>,
@@ -164,13 +286,13 @@ impl Registry {
     /// The audit trail of one entity, oldest first.
     pub async fn audit_trail(
         &self,
-        entity: &str,
+        entity: Entity,
         entity_id: &str,
     ) -> Result<Vec<AuditEntry>, RegistryError> {
         Ok(sqlx::query_as(
             "SELECT at, actor, action, entity, entity_id, unit_id, changes FROM audit_log WHERE entity = $1 AND entity_id = $2 ORDER BY id",
         )
-        .bind(entity)
+        .bind(entity.code())
         .bind(entity_id)
         .fetch_all(&self.db.pool)
         .await?)

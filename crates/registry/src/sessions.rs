@@ -5,7 +5,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability, Role};
-use crate::service::{Registry, audit};
+use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -112,8 +112,8 @@ impl Registry {
         audit(
             &mut tx,
             &actor,
-            "sign_in",
-            "user",
+            Action::SignIn,
+            Entity::User,
             &actor.name,
             actor.unit_id,
             json!({"client": client}),
@@ -212,8 +212,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "change_password",
-            "user",
+            Action::ChangePassword,
+            Entity::User,
             &actor.name,
             actor.unit_id,
             json!({}),

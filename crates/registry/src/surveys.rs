@@ -4,7 +4,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::Actor;
-use crate::service::{Registry, audit};
+use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 use standard::{Area, Standard, SurveyAnswers};
 
@@ -98,8 +98,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "survey",
-            "household",
+            Action::Survey,
+            Entity::Household,
             &code,
             Some(commune),
             json!({"year": year, "survey": survey_id}),
@@ -187,8 +187,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "what_if",
-            "household",
+            Action::WhatIf,
+            Entity::Household,
             &code,
             Some(commune),
             json!({"year": year, "standard": standard.id, "status": c.status.code()}),
@@ -309,8 +309,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "remove",
-            "household",
+            Action::Remove,
+            Entity::Household,
             &code,
             Some(commune),
             json!({"removed_on": on, "reason": reason}),
@@ -347,8 +347,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "remove",
-            "member",
+            Action::Remove,
+            Entity::Member,
             &format!("{code}/{member_id}"),
             Some(commune),
             json!({"removed_on": on, "reason": reason}),

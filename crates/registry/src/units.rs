@@ -3,7 +3,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
-use crate::service::{Registry, audit};
+use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
@@ -355,8 +355,8 @@ impl Registry {
                     audit(
                         &mut tx,
                         actor,
-                        "update",
-                        "unit",
+                        Action::Update,
+                        Entity::Unit,
                         &row.code,
                         Some(unit.id),
                         changes,
@@ -382,8 +382,8 @@ impl Registry {
                     audit(
                         &mut tx,
                         actor,
-                        "create",
-                        "unit",
+                        Action::Create,
+                        Entity::Unit,
                         &row.code,
                         Some(id),
                         values,
@@ -410,8 +410,8 @@ impl Registry {
                 audit(
                     &mut tx,
                     actor,
-                    "merge",
-                    "unit",
+                    Action::Merge,
+                    Entity::Unit,
                     &row.code,
                     Some(id),
                     json!({"merged_into": [current, into]}),

@@ -2,7 +2,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability, Role};
-use crate::service::{Registry, audit};
+use crate::service::{Action, Entity, Registry, audit};
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -123,8 +123,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "create",
-            "user",
+            Action::Create,
+            Entity::User,
             &username,
             unit_id,
             json!({"role": role.code(), "unit": unit_code}),
@@ -257,8 +257,8 @@ impl Registry {
         audit(
             &mut tx,
             actor,
-            "set_role",
-            "user",
+            Action::SetRole,
+            Entity::User,
             username,
             unit_id,
             json!({"role": role.code(), "unit": unit_code}),

@@ -5,7 +5,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability, id_list, scope_clause};
-use crate::service::{AuditEntry, Registry};
+use crate::service::{Action, AuditEntry, Entity, Registry};
 use crate::units::Unit;
 
 /// Units depth first, siblings by [`vntext::natural_sort_key`] of their name.
@@ -566,8 +566,8 @@ impl Registry {
         crate::service::audit(
             &mut tx,
             actor,
-            "view_id_numbers",
-            "household",
+            Action::ViewIdNumbers,
+            Entity::Household,
             &detail.code,
             None,
             serde_json::json!({"members": detail.members.len()}),

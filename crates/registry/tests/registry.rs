@@ -180,9 +180,12 @@ async fn units_import_with_tiers_areas_and_merges() {
         assert!(family.contains(&pho.id) && family.contains(&pho_village.id));
         assert!(!family.contains(&an.id));
         // Audit: every unit created once, the merge recorded.
-        let trail = r.audit_trail("unit", "18658").await.unwrap();
+        let trail = r
+            .audit_trail(registry::Entity::Unit, "18658")
+            .await
+            .unwrap();
         assert_eq!(
-            trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+            trail.iter().map(|a| a.action.code()).collect::<Vec<_>>(),
             ["create", "merge"]
         );
         e.cleanup().await;
@@ -350,11 +353,11 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
         assert_eq!(count(r, "assessments").await, 300);
         assert_eq!(count(r, "surveys").await, 600);
         let trail = r
-            .audit_trail("household", &hs[0].household_id)
+            .audit_trail(registry::Entity::Household, &hs[0].household_id)
             .await
             .unwrap();
         assert_eq!(
-            trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+            trail.iter().map(|a| a.action.code()).collect::<Vec<_>>(),
             ["create", "assess", "assess"]
         );
         // A household that moved to another commune: its assessments count
@@ -815,8 +818,11 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
                 .is_empty()
         );
         assert_eq!(count(r, "households").await, 1);
-        let trail = r.audit_trail("household", "S1").await.unwrap();
-        let actions: Vec<_> = trail.iter().map(|a| a.action.as_str()).collect();
+        let trail = r
+            .audit_trail(registry::Entity::Household, "S1")
+            .await
+            .unwrap();
+        let actions: Vec<_> = trail.iter().map(|a| a.action.code()).collect();
         assert_eq!(
             actions,
             ["create", "survey", "assess", "what_if", "what_if", "remove"]
@@ -952,8 +958,11 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
         let m = registry::sheets::find_table(&grids[1], registry::sheets::MEMBER_FIELDS).unwrap();
         assert_eq!(m.rows.len(), 3);
         assert_eq!(m.cell(&m.rows[0].1, "birth_date"), "12/05/1980");
-        let trail = r.audit_trail("unit", "18652").await.unwrap();
-        assert_eq!(trail.last().unwrap().action, "export");
+        let trail = r
+            .audit_trail(registry::Entity::Unit, "18652")
+            .await
+            .unwrap();
+        assert_eq!(trail.last().unwrap().action.code(), "export");
         e.cleanup().await;
     }
 }
@@ -1479,10 +1488,10 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .await
             .unwrap();
         let trail = r
-            .audit_trail("review_round", &round.to_string())
+            .audit_trail(registry::Entity::ReviewRound, &round.to_string())
             .await
             .unwrap();
-        let steps: Vec<&str> = trail.iter().map(|a| a.action.as_str()).collect();
+        let steps: Vec<&str> = trail.iter().map(|a| a.action.code()).collect();
         assert_eq!(
             steps,
             [

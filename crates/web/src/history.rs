@@ -94,9 +94,9 @@ pub fn when(at: &str) -> String {
 
 /// An audit entry in words.
 pub fn line(tr: Tr, catalogue: &standard::Catalogue, entry: &registry::AuditEntry) -> Line {
-    let key = format!("action_{}", entry.action);
+    let key = format!("action_{}", entry.action.code());
     let action = match tr.t(&key) {
-        t if t == key => entry.action.replace('_', " "),
+        t if t == key => entry.action.code().replace('_', " "),
         t => t.to_string(),
     };
     let changes = match serde_json::from_str::<Value>(&entry.changes) {

@@ -66,6 +66,12 @@ async fn registry_with_units(units: &str) -> (Registry, tempfile::TempDir) {
     let db = Db::connect(&format!("sqlite:{}", dir.path().join("w.db").display()))
         .await
         .unwrap();
+    registry_in(db, dir, units).await
+}
+
+/// A registry on `db` (migrated here) with the units of `units`; `dir`
+/// holds the units file.
+async fn registry_in(db: Db, dir: tempfile::TempDir, units: &str) -> (Registry, tempfile::TempDir) {
     db.migrate().await.unwrap();
     let r = Registry::new(db);
     let path = dir.path().join("units.csv");
@@ -1526,8 +1532,8 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         _dir: tempfile::TempDir,
     }
 
-    async fn world() -> World {
-        let (r, dir) = registry_with_units(UNITS).await;
+    async fn world(db: Db) -> World {
+        let (r, dir) = registry_in(db, tempfile::tempdir().unwrap(), UNITS).await;
         let admin = Actor::command_line();
         let mut places = Vec::new();
         for (commune, code, head, id_number) in [
@@ -1684,9 +1690,41 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         }
     }
 
+    /// The matrix on SQLite, and on PostgreSQL when GIAMNGHEO_TEST_POSTGRES
+    /// names a server (a fresh database, dropped afterwards).
     #[tokio::test]
     async fn every_route_for_every_role_and_unit() {
-        let w = world().await;
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = Db::connect(&format!("sqlite:{}", dir.path().join("m.db").display()))
+            .await
+            .unwrap();
+        matrix("sqlite", world(sqlite).await).await;
+        if let Ok(admin_url) = std::env::var("GIAMNGHEO_TEST_POSTGRES") {
+            let admin = Db::connect(&admin_url).await.unwrap();
+            let name = format!("giamngheo_web_{}", std::process::id());
+            let run = |sql: String| {
+                let pool = admin.pool().clone();
+                async move {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                        .execute(&pool)
+                        .await
+                        .unwrap();
+                }
+            };
+            run(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            run(format!("CREATE DATABASE {name}")).await;
+            let base = admin_url
+                .rsplit_once('/')
+                .map_or(admin_url.as_str(), |(b, _)| b);
+            let pg = Db::connect(&format!("{base}/{name}")).await.unwrap();
+            let w = world(pg.clone()).await;
+            matrix("postgres", w).await;
+            pg.pool().close().await;
+            run(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
+    }
+
+    async fn matrix(engine: &str, w: World) {
         let routes = web::routes();
         let missing: Vec<String> = routes
             .iter()
@@ -1802,12 +1840,12 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         }
         assert!(
             wrong.is_empty(),
-            "{} of {cells} cells wrong:\n{}",
+            "{engine}: {} of {cells} cells wrong:\n{}",
             wrong.len(),
             wrong.join("\n")
         );
         eprintln!(
-            "access matrix: {} routes, {cells} route × role × unit cells",
+            "access matrix on {engine}: {} routes, {cells} route × role × unit cells",
             routes.len()
         );
         assert!(cells > 400, "{cells} cells");

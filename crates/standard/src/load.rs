@@ -112,6 +112,8 @@ struct RawIndicator {
     weight: String,
     #[serde(default)]
     confidence: Confidence,
+    #[serde(default)]
+    survey: Option<crate::survey::SurveyRule>,
 }
 
 #[derive(serde::Deserialize)]
@@ -415,6 +417,7 @@ pub fn parse(file: &str, text: &str) -> Result<Standard, LoadError> {
                 points: 0,
                 dimension: d,
                 confidence: ind.confidence,
+                survey: ind.survey,
             });
         }
         if within != weight {

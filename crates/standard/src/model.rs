@@ -236,6 +236,9 @@ pub struct Indicator {
     pub points: u32,
     pub dimension: usize,
     pub confidence: Confidence,
+    /// How the survey form shows it (None: the standard is not surveyed
+    /// with the form; deprivations are given).
+    pub survey: Option<crate::survey::SurveyRule>,
 }
 
 /// The score form of the review (B1/B2 in 2016–2020, A/B from 2022): score A

@@ -246,79 +246,171 @@ impl SurveyAnswers {
     }
 }
 
-type Rule = fn(&SurveyAnswers, i32) -> bool;
-
-fn working_age(m: &MemberAnswers) -> bool {
-    (15..60).contains(&m.age)
+/// An adult-education band: members aged `from` to `to` (inclusive; no
+/// upper end when absent), born in `born_from` or later when given, not in
+/// school and without a diploma of level `below` are deprived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiplomaBand {
+    pub from: u32,
+    pub to: Option<u32>,
+    pub below: Diploma,
+    pub born_from: Option<i32>,
 }
 
-fn dependent(m: &MemberAnswers) -> bool {
-    m.age < 16 || m.age >= 60 || m.disabled_without_working_capacity
+/// An information asset the household may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InformationAsset {
+    Tv,
+    Radio,
+    Computer,
+    PhoneOrTablet,
+    Loudspeaker,
 }
 
-/// The rule of an indicator code, by the standard it belongs to (the same
-/// code can mean different things in 2016 and 2022).
-fn rule(standard_id: &str, code: &str) -> Option<Rule> {
-    let old = standard_id == "vn-2016-2020";
-    Some(match code {
-        "employment" => |a, _| {
-            a.members.iter().any(|m| {
-                working_age(m) && matches!(m.work, Work::Unemployed | Work::WageWithoutContract)
-            })
-        },
-        "dependents" => {
-            |a, _| 2 * a.members.iter().filter(|m| dependent(m)).count() > a.members.len()
-        }
-        "nutrition" => |a, _| a.members.iter().any(|m| m.age < 16 && m.undernourished),
-        "health_insurance" => |a, _| a.members.iter().any(|m| m.age >= 6 && !m.health_insurance),
-        "health_access" => |a, _| a.members.iter().any(|m| m.needed_care && !m.got_care),
-        "adult_education" if old => |a, year| {
-            // 15 or over, born in 1986 or later, without lower secondary, not in school.
-            a.members.iter().any(|m| {
-                let born = m.birth_year.unwrap_or(year - m.age as i32);
-                m.age >= 15 && born >= 1986 && m.diploma < Diploma::LowerSecondary && !m.in_school
-            })
-        },
-        "adult_education" => |a, _| {
-            a.members.iter().any(|m| {
+/// How an indicator is read from the survey form: written in the standard's
+/// file (`survey = { rule = "…", … }` on the indicator), with its ages and
+/// thresholds, so that a new standard is a new file and no code names one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SurveyRule {
+    /// A member of working age (`from` to under `below`) is unemployed or
+    /// works without a contract.
+    WorkingAgeWithoutSteadyWork {
+        from: u32,
+        below: u32,
+    },
+    /// More than half the members are dependents: under `child_below`,
+    /// `elderly_from` or over, or disabled without working capacity.
+    MostlyDependents {
+        child_below: u32,
+        elderly_from: u32,
+    },
+    /// A child under `below` is undernourished.
+    UndernourishedChild {
+        below: u32,
+    },
+    /// A member aged `from` or over has no health insurance.
+    UninsuredMember {
+        from: u32,
+    },
+    /// A member needed care and did not get it.
+    CareNotReceived,
+    /// A member in any of the bands lacks its diploma.
+    AdultsWithoutDiploma {
+        bands: Vec<DiplomaBand>,
+    },
+    /// A child aged `from` to under `below` is not in school.
+    ChildrenNotInSchool {
+        from: u32,
+        below: u32,
+    },
+    /// A child aged `from` to under `below` is not at the school level of
+    /// their age.
+    ChildrenBehindInSchool {
+        from: u32,
+        below: u32,
+    },
+    /// The house is less durable or makeshift.
+    HouseNotDurable,
+    /// At least `at_least` of walls, columns and roof are not durable.
+    HouseFrameNotDurable {
+        at_least: usize,
+    },
+    /// Living area under `m2_per_person` square metres per member.
+    LivingAreaBelow {
+        m2_per_person: u32,
+    },
+    UncleanWater,
+    UnhygienicLatrine,
+    /// Neither a phone subscription nor the internet.
+    NoPhoneNorInternet,
+    NoInternet,
+    /// None of `assets`.
+    NoInformationAsset {
+        assets: Vec<InformationAsset>,
+    },
+    WasteUntreated,
+}
+
+fn in_band(age: u32, from: u32, below: u32) -> bool {
+    (from..below).contains(&age)
+}
+
+impl SurveyRule {
+    /// Whether the answers of review year `year` are deprived by this rule.
+    pub fn deprived(&self, a: &SurveyAnswers, year: i32) -> bool {
+        let members = &a.members;
+        match self {
+            SurveyRule::WorkingAgeWithoutSteadyWork { from, below } => members.iter().any(|m| {
+                in_band(m.age, *from, *below)
+                    && matches!(m.work, Work::Unemployed | Work::WageWithoutContract)
+            }),
+            SurveyRule::MostlyDependents {
+                child_below,
+                elderly_from,
+            } => {
+                let dependents = members
+                    .iter()
+                    .filter(|m| {
+                        m.age < *child_below
+                            || m.age >= *elderly_from
+                            || m.disabled_without_working_capacity
+                    })
+                    .count();
+                2 * dependents > members.len()
+            }
+            SurveyRule::UndernourishedChild { below } => {
+                members.iter().any(|m| m.age < *below && m.undernourished)
+            }
+            SurveyRule::UninsuredMember { from } => members
+                .iter()
+                .any(|m| m.age >= *from && !m.health_insurance),
+            SurveyRule::CareNotReceived => members.iter().any(|m| m.needed_care && !m.got_care),
+            SurveyRule::AdultsWithoutDiploma { bands } => members.iter().any(|m| {
                 !m.in_school
-                    && match m.age {
-                        16..=17 => m.diploma < Diploma::LowerSecondary,
-                        18..=30 => m.diploma < Diploma::UpperSecondary,
-                        _ => false,
-                    }
-            })
-        },
-        "child_schooling" if old => |a, _| {
-            a.members
+                    && bands.iter().any(|b| {
+                        let born = m.birth_year.unwrap_or(year - m.age as i32);
+                        m.age >= b.from
+                            && b.to.is_none_or(|to| m.age <= to)
+                            && b.born_from.is_none_or(|from| born >= from)
+                            && m.diploma < b.below
+                    })
+            }),
+            SurveyRule::ChildrenNotInSchool { from, below } => members
                 .iter()
-                .any(|m| (5..15).contains(&m.age) && !m.in_school)
-        },
-        "child_schooling" => |a, _| {
-            a.members
+                .any(|m| in_band(m.age, *from, *below) && !m.in_school),
+            SurveyRule::ChildrenBehindInSchool { from, below } => members
                 .iter()
-                .any(|m| (3..16).contains(&m.age) && !m.right_school_level)
-        },
-        "housing_quality" if old => {
-            |a, _| matches!(a.house_type, HouseType::LessDurable | HouseType::Makeshift)
+                .any(|m| in_band(m.age, *from, *below) && !m.right_school_level),
+            SurveyRule::HouseNotDurable => {
+                matches!(a.house_type, HouseType::LessDurable | HouseType::Makeshift)
+            }
+            SurveyRule::HouseFrameNotDurable { at_least } => {
+                [a.durable_walls, a.durable_columns, a.durable_roof]
+                    .iter()
+                    .filter(|d| !**d)
+                    .count()
+                    >= *at_least
+            }
+            SurveyRule::LivingAreaBelow { m2_per_person } => {
+                a.living_area_m2 < f64::from(*m2_per_person) * members.len() as f64
+            }
+            SurveyRule::UncleanWater => !a.water.clean(),
+            SurveyRule::UnhygienicLatrine => !a.latrine.hygienic(),
+            SurveyRule::NoPhoneNorInternet => !a.phone_subscription && !a.internet,
+            SurveyRule::NoInternet => !a.internet,
+            SurveyRule::NoInformationAsset { assets } => !assets.iter().any(|asset| match asset {
+                InformationAsset::Tv => a.tv,
+                InformationAsset::Radio => a.radio,
+                InformationAsset::Computer => a.computer,
+                InformationAsset::PhoneOrTablet => a.phone_or_tablet,
+                InformationAsset::Loudspeaker => a.loudspeaker,
+            }),
+            SurveyRule::WasteUntreated => !a.waste_treated,
         }
-        "housing_quality" => |a, _| {
-            [a.durable_walls, a.durable_columns, a.durable_roof]
-                .iter()
-                .filter(|d| !**d)
-                .count()
-                >= 2
-        },
-        "housing_area" => |a, _| a.living_area_m2 < 8.0 * a.members.len() as f64,
-        "water" => |a, _| !a.water.clean(),
-        "latrine" => |a, _| !a.latrine.hygienic(),
-        "telecom" if old => |a, _| !a.phone_subscription && !a.internet,
-        "telecom" | "digital_services" => |a, _| !a.internet,
-        "information" => |a, _| !(a.tv || a.radio || a.computer || a.phone_or_tablet),
-        "information_assets" => |a, _| !(a.tv || a.radio || a.computer || a.loudspeaker),
-        "waste" => |a, _| !a.waste_treated,
-        _ => return None,
-    })
+    }
 }
 
 impl SurveyAnswers {
@@ -336,8 +428,8 @@ impl SurveyAnswers {
         for (i, indicator) in standard.indicators.iter().enumerate() {
             let deprived = match self.deprived.get(&indicator.code) {
                 Some(&given) => given,
-                None => match rule(&standard.id, &indicator.code) {
-                    Some(rule) => rule(self, year),
+                None => match &indicator.survey {
+                    Some(rule) => rule.deprived(self, year),
                     None => return Err(SurveyError::NoRule(indicator.code.clone())),
                 },
             };

@@ -534,6 +534,83 @@ mod survey {
         a
     }
 
+    /// A standard that exists only here: its own indicator codes, ages and
+    /// thresholds, read from the survey with no code that names it.
+    #[test]
+    fn a_standard_written_in_a_test_classifies_a_survey() {
+        let text = r#"
+id = "survey-test"
+name = { vi = "Chuẩn thử", en = "Test standard" }
+legal_basis = { vi = "Không", en = "None", confidence = "R" }
+review_years = { from = 2031, to = 2035 }
+deprivation_cutoff = { count = 1 }
+[[income_lines]]
+code = "line"
+name = { vi = "Mức", en = "Line" }
+rural = 2000000
+urban = 2500000
+[[rules]]
+status = "poor"
+at_most = "line"
+deprivations = "at_least_cutoff"
+reason = { code = "r", vi = "Nghèo", en = "Poor" }
+[[rules]]
+status = "not_poor"
+reason = { code = "n", vi = "Không", en = "No" }
+[[dimensions]]
+code = "d"
+name = { vi = "Chiều", en = "Dimension" }
+weight = "1"
+[[dimensions.indicators]]
+code = "youth_schooling"
+name = { vi = "Thanh thiếu niên đi học", en = "Youth in school" }
+deprived_when = { vi = "Có người từ 6 đến dưới 18 tuổi không đi học", en = "Someone aged 6 to under 18 is out of school" }
+weight = "1/2"
+survey = { rule = "children_not_in_school", from = 6, below = 18 }
+[[dimensions.indicators]]
+code = "crowding"
+name = { vi = "Chật chội", en = "Crowding" }
+deprived_when = { vi = "Dưới 12 m² mỗi người", en = "Under 12 m² a person" }
+weight = "1/2"
+survey = { rule = "living_area_below", m2_per_person = 12 }
+"#;
+        let s = standard::parse("survey-test.toml", text).unwrap();
+        let codes = |a: &SurveyAnswers| -> Vec<String> {
+            let set = a.deprivations(&s, 2032).unwrap();
+            set.iter().map(|i| s.indicators[i].code.clone()).collect()
+        };
+        let roomy = |edit: fn(&mut SurveyAnswers)| {
+            with(|a| {
+                a.living_area_m2 = 48.0;
+                edit(a);
+            })
+        };
+        assert!(
+            codes(&roomy(|_| {})).is_empty(),
+            "48 m² for four, all in school"
+        );
+        // 17 and out of school: deprived here (6 to under 18), not in 2016
+        // (5 to under 15).
+        let teenager = roomy(|a| {
+            a.members[2].age = 17;
+            a.members[2].in_school = false;
+        });
+        assert_eq!(codes(&teenager), ["youth_schooling"]);
+        assert!(!deprived("vn-2016-2020", &teenager).contains(&"child_schooling".to_string()));
+        // 47,9 m² for four is under 12 m² a person; 48 m² is not.
+        assert_eq!(codes(&roomy(|a| a.living_area_m2 = 47.9)), ["crowding"]);
+        // Income at the line with one deprivation: poor, by this file's rules.
+        let set = teenager.deprivations(&s, 2032).unwrap();
+        assert_eq!(
+            s.classify(standard::Area::Rural, 2_000_000, set).status,
+            standard::Status::Poor
+        );
+        assert_eq!(
+            s.classify(standard::Area::Rural, 2_000_001, set).status,
+            standard::Status::NotPoor
+        );
+    }
+
     #[test]
     fn a_household_without_deprivations() {
         for id in ["vn-2016-2020", "vn-2022-2025", "vn-2027-2030"] {
@@ -729,8 +806,10 @@ mod survey {
             .is_empty()
         );
         let c = catalogue();
+        // An indicator whose file gives no survey rule is answered directly.
         let mut text = include_str!("../../../standards/vn-2022-2025.toml")
-            .replace("code = \"telecom\"", "code = \"mobile_money\"");
+            .replace("code = \"telecom\"", "code = \"mobile_money\"")
+            .replace("survey = { rule = \"no_internet\" }\n", "");
         text = text.replace("id = \"vn-2022-2025\"", "id = \"custom\"");
         let custom = standard::parse("custom.toml", &text).unwrap();
         assert_eq!(

@@ -295,32 +295,44 @@ fn field_of(error: &LoadError) -> &str {
     }
 }
 
-#[test]
-fn a_new_standard_is_a_new_file() {
-    // A standard nobody shipped: one dimension, two indicators, its own lines.
-    let text = r#"
-id = "test-standard"
-name = { vi = "Chuẩn thử", en = "Test standard" }
-legal_basis = { vi = "Không", en = "None", confidence = "R" }
-review_years = { from = 2031, to = 2035 }
-deprivation_cutoff = { count = 1 }
+/// A standard of one dimension (weight 1) and one income line, poor at or
+/// under the line with a deprivation; `indicators` are its indicators.
+fn small_standard(id: &str, (rural, urban): (i64, i64), indicators: &str) -> String {
+    format!(
+        r#"
+id = "{id}"
+name = {{ vi = "Chuẩn thử", en = "Test standard" }}
+legal_basis = {{ vi = "Không", en = "None", confidence = "R" }}
+review_years = {{ from = 2031, to = 2035 }}
+deprivation_cutoff = {{ count = 1 }}
 [[income_lines]]
 code = "line"
-name = { vi = "Mức", en = "Line" }
-rural = 10
-urban = 20
+name = {{ vi = "Mức", en = "Line" }}
+rural = {rural}
+urban = {urban}
 [[rules]]
 status = "poor"
 at_most = "line"
 deprivations = "at_least_cutoff"
-reason = { code = "r", vi = "Nghèo", en = "Poor" }
+reason = {{ code = "r", vi = "Nghèo", en = "Poor" }}
 [[rules]]
 status = "not_poor"
-reason = { code = "n", vi = "Không", en = "No" }
+reason = {{ code = "n", vi = "Không", en = "No" }}
 [[dimensions]]
 code = "d"
-name = { vi = "Chiều", en = "Dimension" }
+name = {{ vi = "Chiều", en = "Dimension" }}
 weight = "1"
+{indicators}"#
+    )
+}
+
+#[test]
+fn a_new_standard_is_a_new_file() {
+    // A standard nobody shipped: one dimension, two indicators, its own lines.
+    let text = small_standard(
+        "test-standard",
+        (10, 20),
+        r#"
 [[dimensions.indicators]]
 code = "a"
 name = { vi = "A", en = "A" }
@@ -331,8 +343,9 @@ code = "b"
 name = { vi = "B", en = "B" }
 deprived_when = { vi = "B", en = "B" }
 weight = "1/4"
-"#;
-    let s = parse("my.toml", text).unwrap();
+"#,
+    );
+    let s = parse("my.toml", &text).unwrap();
     assert_eq!(s.points_denominator, 4);
     assert_eq!(s.indicators[0].points, 3);
     assert_eq!(s.classify(Area::Urban, 20, set_of(1)).status, Status::Poor);
@@ -538,29 +551,10 @@ mod survey {
     /// thresholds, read from the survey with no code that names it.
     #[test]
     fn a_standard_written_in_a_test_classifies_a_survey() {
-        let text = r#"
-id = "survey-test"
-name = { vi = "Chuẩn thử", en = "Test standard" }
-legal_basis = { vi = "Không", en = "None", confidence = "R" }
-review_years = { from = 2031, to = 2035 }
-deprivation_cutoff = { count = 1 }
-[[income_lines]]
-code = "line"
-name = { vi = "Mức", en = "Line" }
-rural = 2000000
-urban = 2500000
-[[rules]]
-status = "poor"
-at_most = "line"
-deprivations = "at_least_cutoff"
-reason = { code = "r", vi = "Nghèo", en = "Poor" }
-[[rules]]
-status = "not_poor"
-reason = { code = "n", vi = "Không", en = "No" }
-[[dimensions]]
-code = "d"
-name = { vi = "Chiều", en = "Dimension" }
-weight = "1"
+        let text = super::small_standard(
+            "survey-test",
+            (2_000_000, 2_500_000),
+            r#"
 [[dimensions.indicators]]
 code = "youth_schooling"
 name = { vi = "Thanh thiếu niên đi học", en = "Youth in school" }
@@ -573,8 +567,9 @@ name = { vi = "Chật chội", en = "Crowding" }
 deprived_when = { vi = "Dưới 12 m² mỗi người", en = "Under 12 m² a person" }
 weight = "1/2"
 survey = { rule = "living_area_below", m2_per_person = 12 }
-"#;
-        let s = standard::parse("survey-test.toml", text).unwrap();
+"#,
+        );
+        let s = standard::parse("survey-test.toml", &text).unwrap();
         let codes = |a: &SurveyAnswers| -> Vec<String> {
             let set = a.deprivations(&s, 2032).unwrap();
             set.iter().map(|i| s.indicators[i].code.clone()).collect()

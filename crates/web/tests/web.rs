@@ -1263,7 +1263,8 @@ async fn a_review_round_through_the_pages_to_recognition() {
         page.contains("Đã báo cáo, đóng") && page.contains("/GCN-HN.HCN"),
         "{page}"
     );
-    // Once closed, no more minutes.
+    // Once closed, no more minutes: no form, and a request is refused.
+    assert!(!page.contains("multipart/form-data"), "{page}");
     let (status, _, page) = send(&f.app, upload(body)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("đã đóng"), "{page}");

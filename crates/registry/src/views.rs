@@ -8,6 +8,30 @@ use crate::gate::{Actor, Capability, id_list, scope_clause};
 use crate::service::{Action, AuditEntry, Entity, Registry};
 use crate::units::Unit;
 
+/// A name search of the list: the scope's SQL restriction, the search key
+/// and its upper bound, the text as typed (an exact household code), the
+/// year of the statuses shown and the page asked for.
+struct NameSearch<'a> {
+    units: &'a str,
+    key: &'a str,
+    upper: String,
+    code: &'a str,
+    year: i64,
+    page: i64,
+    per_page: i64,
+}
+
+impl NameSearch<'_> {
+    /// The asked page of households in search order.
+    fn page_of(&self, order: impl IntoIterator<Item = i64>) -> Vec<i64> {
+        order
+            .into_iter()
+            .skip(((self.page - 1) * self.per_page) as usize)
+            .take(self.per_page as usize)
+            .collect()
+    }
+}
+
 /// Units depth first, siblings by [`vntext::natural_sort_key`] of their name.
 pub(crate) fn tree_order(units: Vec<Unit>) -> Vec<Unit> {
     use std::collections::{BTreeMap, HashSet};
@@ -256,9 +280,16 @@ impl Registry {
         let page = q.page.max(1);
         let per_page = q.per_page.clamp(1, 500);
         if !key.is_empty() && only_name && page * per_page <= SEARCH_COUNT_CAP {
-            return self
-                .search_page(&units, &key, q.q.trim(), year, page, per_page)
-                .await;
+            let search = NameSearch {
+                units: &units,
+                key: &key,
+                upper: format!("{key}\u{10FFFF}"),
+                code: q.q.trim(),
+                year,
+                page,
+                per_page,
+            };
+            return self.search_page(&search).await;
         }
         let mut binds: Vec<Bind> = vec![Bind::Int(year)];
         let mut param = |b: Bind| {
@@ -363,14 +394,15 @@ impl Registry {
     /// [`SEARCH_COUNT_CAP`].
     async fn search_page(
         &self,
-        units: &str,
-        key: &str,
-        code: &str,
-        year: i64,
-        page: i64,
-        per_page: i64,
+        search: &NameSearch<'_>,
     ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
-        let upper = format!("{key}\u{10FFFF}");
+        let NameSearch {
+            units,
+            key,
+            upper,
+            code,
+            ..
+        } = search;
         // A small scope (a commune) is read household by household, which
         // costs the same whatever the name; a large one through the name
         // indexes, read in order and stopped at the cap.
@@ -383,9 +415,7 @@ impl Registry {
             .fetch_one(&self.db.pool)
             .await?;
         if size < self.small_scope {
-            return self
-                .search_small_scope(units, key, code, year, page, per_page)
-                .await;
+            return self.search_small_scope(search).await;
         }
         let arms = [
             format!(
@@ -415,9 +445,9 @@ impl Registry {
         for arm in arms {
             // Only unit ids (integers from the database) are formatted into the SQL.
             let found: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(arm))
-                .bind(key)
-                .bind(&upper)
-                .bind(code)
+                .bind(*key)
+                .bind(upper)
+                .bind(*code)
                 .bind(SEARCH_COUNT_CAP)
                 .fetch_all(&self.db.pool)
                 .await?;
@@ -431,17 +461,8 @@ impl Registry {
             }
         }
         let total = (order.len() as i64).min(SEARCH_COUNT_CAP);
-        let from = ((page - 1) * per_page) as usize;
-        let ids: Vec<i64> = order
-            .iter()
-            .skip(from)
-            .take(per_page as usize)
-            .copied()
-            .collect();
-        if ids.is_empty() {
-            return Ok((Vec::new(), total));
-        }
-        Ok((self.rows_in_order(&ids, year).await?, total))
+        let ids = search.page_of(order);
+        Ok((self.rows_in_order(&ids, search.year).await?, total))
     }
 
     /// The list rows of households, in the order of `ids`, with their
@@ -478,14 +499,15 @@ impl Registry {
     /// the same order of kinds of match; an exact total.
     async fn search_small_scope(
         &self,
-        units: &str,
-        key: &str,
-        code: &str,
-        year: i64,
-        page: i64,
-        per_page: i64,
+        search: &NameSearch<'_>,
     ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
-        let upper = format!("{key}\u{10FFFF}");
+        let NameSearch {
+            units,
+            key,
+            upper,
+            code,
+            ..
+        } = search;
         // Two plain queries rather than one with EXISTS inside an OR, which
         // PostgreSQL answers by reading every member of the registry.
         let own = format!(
@@ -503,9 +525,9 @@ impl Registry {
         for sql in [own, by_member] {
             // Only unit ids (integers from the database) are formatted into the SQL.
             let found: Vec<(i64, i32, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(key)
-                .bind(&upper)
-                .bind(code)
+                .bind(*key)
+                .bind(upper)
+                .bind(*code)
                 .fetch_all(&self.db.pool)
                 .await?;
             for (id, kind, head_sort, code) in found {
@@ -517,13 +539,8 @@ impl Registry {
         let mut order: Vec<(i64, (i32, String, String))> = best.into_iter().collect();
         order.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         let total = order.len() as i64;
-        let ids: Vec<i64> = order
-            .iter()
-            .skip(((page - 1) * per_page) as usize)
-            .take(per_page as usize)
-            .map(|(id, _)| *id)
-            .collect();
-        Ok((self.rows_in_order(&ids, year).await?, total))
+        let ids = search.page_of(order.into_iter().map(|(id, _)| id));
+        Ok((self.rows_in_order(&ids, search.year).await?, total))
     }
 
     /// One household, if the actor may see it, with its members' identity

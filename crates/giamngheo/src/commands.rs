@@ -189,7 +189,7 @@ pub enum UserCommand {
         /// Đọc mật khẩu từ đầu vào chuẩn (một dòng).
         #[arg(long)]
         password_stdin: bool,
-        /// admin, district_officer, commune_officer, agency_officer, leader, statistics
+        /// admin, officer, approver, agency_officer, leader, statistics
         #[arg(long)]
         role: String,
         /// Mã đơn vị của tài khoản.
@@ -512,10 +512,6 @@ pub fn serve(args: ServeArgs) -> Result<()> {
 }
 
 pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
-    let standard = catalogue
-        .get("vn-2022-2025")
-        .cloned()
-        .ok_or_else(|| anyhow!("thiếu chuẩn vn-2022-2025"))?;
     runtime()?.block_on(async {
         let r = open(&DbArg {
             db: args.db.clone(),
@@ -523,16 +519,19 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
         .await?;
         if r.is_empty().await? {
             eprintln!(
-                "Đang tạo huyện mẫu ({} hộ, 5 năm rà soát); lần đầu mất khoảng một phút…",
-                args.households
+                "Đang tạo dữ liệu mẫu ({} hộ, {} năm rà soát {}–{}); lần đầu mất khoảng hai phút…",
+                args.households,
+                registry::DEMO_YEARS.len(),
+                registry::DEMO_YEARS[0],
+                registry::DEMO_YEARS[registry::DEMO_YEARS.len() - 1]
             );
-            r.seed_demo(&standard, args.households, 2024, &|done| {
+            r.seed_demo(catalogue, args.households, 2024, &|done| {
                 eprintln!("  {done}/19 xã")
             })
             .await?;
         }
         out!(
-            "Huyện mẫu: Huyện Nghi Xuân, Tỉnh Hà Tĩnh — cơ sở dữ liệu {}",
+            "Dữ liệu mẫu: Tỉnh Hà Tĩnh, huyện Nghi Xuân đến 30/06/2025 và các xã sau sáp nhập — cơ sở dữ liệu {}",
             args.db
         );
         out!(

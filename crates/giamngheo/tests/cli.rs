@@ -496,7 +496,7 @@ fn registry_commands_round_trip() {
             "cb.xuanhoi",
             "--password-stdin",
             "--role",
-            "commune_officer",
+            "officer",
             "--unit",
             "420001",
         ])
@@ -1041,15 +1041,25 @@ mod browser {
         // Sign in.
         browser.go(&format!("{base}/households"));
         browser.wait_for_text("Đăng nhập");
-        browser.type_into("input[name=username]", "xa.xuanhoi");
-        browser.type_into("input[name=password]", registry::DEMO_PASSWORD);
-        browser.click("button[type=submit]");
-        browser.wait_for_text("Tổng quan");
-        let dashboard = browser.source();
-        assert!(dashboard.contains("Xã Xuân Hội"));
+        let sign_in = |user: &str| {
+            browser.type_into("input[name=username]", user);
+            browser.type_into("input[name=password]", registry::DEMO_PASSWORD);
+            browser.click("button[type=submit]");
+            browser.wait_for_text("Tổng quan")
+        };
+        let dashboard = sign_in("xa.nghixuan");
+        assert!(dashboard.contains("Xã Nghi Xuân"));
         assert!(
-            dashboard.contains("Đang rà soát") && dashboard.contains("2025"),
+            dashboard.contains("Đang rà soát") && dashboard.contains("2026"),
             "the year under way is in progress, the closed ones have rates"
+        );
+        assert!(
+            dashboard.contains("2019") && dashboard.contains("2024"),
+            "a merged commune shows the years of the communes it absorbed"
+        );
+        assert!(
+            dashboard.contains("Xã Xuân Hội (đến 30/06/2025)") && dashboard.contains("Minh họa"),
+            "and says which they were"
         );
         browser.screenshot("dashboard-desktop");
 
@@ -1223,9 +1233,41 @@ mod browser {
         browser.type_into("input[name=date]", &format!("10/10/{survey_year}"));
         browser.click("#next");
         // The step names are all listed on the page; wait for the current one.
-        let closed = browser.wait_for_text("id=\"step\">Đã báo cáo, đóng");
-        assert!(closed.contains("/GCN-HN.HCN"), "certificates are numbered");
-        browser.screenshot("review-closed-desktop");
+        let reported = browser.wait_for_text("id=\"step\">Đã báo cáo cấp trên");
+        assert!(
+            reported.contains("/GCN-HN.HCN"),
+            "certificates are numbered"
+        );
+        assert!(
+            reported.contains("id=\"approver\">Tỉnh Hà Tĩnh")
+                && !reported.contains("id=\"approve\""),
+            "reported to the province, which alone approves"
+        );
+        let round_url = browser
+            .script("return location.pathname;")
+            .as_str()
+            .unwrap()
+            .to_string();
+        // The province's officer approves it, on a phone.
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("tinh.hatinh");
+        browser.resize(360, 800);
+        browser.go(&format!("{base}{round_url}"));
+        browser.wait_for_text("id=\"approve\"");
+        assert!(browser.fits_width(), "the round page is wider than a phone");
+        browser.screenshot("review-reported-phone");
+        browser.click("#approve");
+        browser.wait_for_text("id=\"step\">Đã phê duyệt, đóng");
+        assert!(
+            browser.source().contains("id=\"reopen\""),
+            "and may reopen it"
+        );
+        browser.screenshot("review-approved-phone");
+        browser.resize(1200, 900);
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("xa.nghixuan");
         // What was recognised is the official result everywhere: the
         // household page, the list filter and the export.
         browser.go(&format!("{base}/households/{case_id}"));
@@ -1235,7 +1277,7 @@ mod browser {
             "the household page shows the re-check's result"
         );
         browser.go(&format!(
-            "{base}/households?status={recheck}&year={survey_year}&unit=18652"
+            "{base}/households?status={recheck}&year={survey_year}&unit=90001"
         ));
         browser.wait_for_text("Danh sách hộ");
         assert!(
@@ -1260,7 +1302,7 @@ mod browser {
                 .unwrap()
                 .to_string()
         };
-        let xuanhoi = token("xa.xuanhoi");
+        let xuanhoi = token("xa.nghixuan");
         let (_, detail) = http(
             port,
             "GET",
@@ -1273,7 +1315,7 @@ mod browser {
         let (status, bytes) = http_bytes(
             port,
             "GET",
-            &format!("/export?unit=18652&year={survey_year}"),
+            &format!("/export?unit=90001&year={survey_year}"),
             None,
             &[("Authorization", &format!("Bearer {xuanhoi}"))],
         );
@@ -1292,7 +1334,7 @@ mod browser {
         assert!(row.contains(recheck_name), "the export: {row}");
 
         // Another commune's household: not found by page, nor by API.
-        let xuanan = token("xa.xuanan");
+        let xuanan = token("xa.tiendien");
         let (_, list) = http(
             port,
             "GET",

@@ -102,7 +102,7 @@ async fn main() {
         let unit = r.unit_by_code("400007").await.unwrap().unwrap();
         Actor {
             name: "cb".into(),
-            role: Role::CommuneOfficer,
+            role: Role::Officer,
             unit_id: Some(unit.id),
         }
     };

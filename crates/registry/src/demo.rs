@@ -1,67 +1,312 @@
-//! A realistic demo district: one province, one district of 19 communes with
-//! their villages, about 25,000 households with members, reviewed in five
-//! years with the movements a real district sees (four recognised and
-//! closed, the last under way), and an account of every role. Everything is written through the same service functions as real
-//! data, audit rows included.
+//! A realistic demo: Hà Tĩnh with Nghi Xuân district as its history went.
+//! 19 communes and towns in 2019 under the district; on 1 January 2020 Xuân
+//! Đan and Xuân Trường became Đan Trường, and xã Tiên Điền with thị trấn
+//! Nghi Xuân became thị trấn Tiên Điền; on 1 July 2025 the district was
+//! abolished and its communes merged into larger communes under the
+//! province (the grouping here is illustrative, and says so in the units'
+//! note). About 25,000 households with members, surveyed every year from
+//! 2019 under the standard of each year, each year's review recognised by
+//! the commune of that year and approved by the level above of that day;
+//! the 2026 review under way, one commune's reported to the province. An
+//! account of every role. Everything is written through the same service
+//! functions as real data, audit rows included.
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Role};
 use crate::households::{NewHousehold, NewMember, insert_household, insert_member};
+use crate::review::{Meeting, Vote};
 use crate::service::Registry;
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
-use standard::{Area, Standard};
+use standard::{Area, Catalogue, Standard};
 use std::path::Path;
 
-/// The communes of the demo district (names as in Nghi Xuân, Hà Tĩnh), and
-/// whether each is a town (urban).
-const COMMUNES: [(&str, bool); 19] = [
-    ("Thị trấn Xuân An", true),
-    ("Thị trấn Tiên Điền", true),
-    ("Xã Xuân Hội", false),
-    ("Xã Xuân Trường", false),
-    ("Xã Xuân Đan", false),
-    ("Xã Xuân Phổ", false),
-    ("Xã Xuân Hải", false),
-    ("Xã Xuân Giang", false),
-    ("Xã Xuân Yên", false),
-    ("Xã Xuân Thành", false),
-    ("Xã Xuân Hồng", false),
-    ("Xã Xuân Lam", false),
-    ("Xã Xuân Lĩnh", false),
-    ("Xã Xuân Viên", false),
-    ("Xã Xuân Mỹ", false),
-    ("Xã Xuân Liên", false),
-    ("Xã Cương Gián", false),
-    ("Xã Cổ Đạm", false),
-    ("Xã Đan Trường", false),
+/// A commune of the demo's history: code, name, town (urban), the commune
+/// it was merged into and the last day it existed (None: it still exists).
+struct DemoCommune {
+    code: &'static str,
+    name: &'static str,
+    town: bool,
+    merged_into: Option<&'static str>,
+}
+
+/// The merger of 1 January 2020 (Resolution 819/NQ-UBTVQH14).
+const MERGED_2020: &str = "31/12/2019";
+/// The day before the two-tier government (1 July 2025).
+const LAST_DAY_OF_DISTRICTS: &str = "30/06/2025";
+
+/// The 19 communes and towns of Nghi Xuân in 2019, and where each went.
+/// Codes other than Xuân An's and Xuân Hội's are the demo's own.
+const COMMUNES_2019: [DemoCommune; 19] = [
+    DemoCommune {
+        code: "18631",
+        name: "Thị trấn Xuân An",
+        town: true,
+        merged_into: Some("90001"),
+    },
+    DemoCommune {
+        code: "18661",
+        name: "Thị trấn Nghi Xuân",
+        town: true,
+        merged_into: Some("18682"),
+    },
+    DemoCommune {
+        code: "18652",
+        name: "Xã Xuân Hội",
+        town: false,
+        merged_into: Some("90001"),
+    },
+    DemoCommune {
+        code: "18663",
+        name: "Xã Xuân Trường",
+        town: false,
+        merged_into: Some("18681"),
+    },
+    DemoCommune {
+        code: "18664",
+        name: "Xã Xuân Đan",
+        town: false,
+        merged_into: Some("18681"),
+    },
+    DemoCommune {
+        code: "18665",
+        name: "Xã Xuân Phổ",
+        town: false,
+        merged_into: Some("90003"),
+    },
+    DemoCommune {
+        code: "18666",
+        name: "Xã Xuân Hải",
+        town: false,
+        merged_into: Some("90003"),
+    },
+    DemoCommune {
+        code: "18667",
+        name: "Xã Xuân Giang",
+        town: false,
+        merged_into: Some("90001"),
+    },
+    DemoCommune {
+        code: "18668",
+        name: "Xã Xuân Yên",
+        town: false,
+        merged_into: Some("90002"),
+    },
+    DemoCommune {
+        code: "18669",
+        name: "Xã Xuân Thành",
+        town: false,
+        merged_into: Some("90002"),
+    },
+    DemoCommune {
+        code: "18670",
+        name: "Xã Xuân Hồng",
+        town: false,
+        merged_into: Some("90004"),
+    },
+    DemoCommune {
+        code: "18671",
+        name: "Xã Xuân Lam",
+        town: false,
+        merged_into: Some("90004"),
+    },
+    DemoCommune {
+        code: "18672",
+        name: "Xã Xuân Lĩnh",
+        town: false,
+        merged_into: Some("90004"),
+    },
+    DemoCommune {
+        code: "18673",
+        name: "Xã Xuân Viên",
+        town: false,
+        merged_into: Some("90004"),
+    },
+    DemoCommune {
+        code: "18674",
+        name: "Xã Xuân Mỹ",
+        town: false,
+        merged_into: Some("90002"),
+    },
+    DemoCommune {
+        code: "18675",
+        name: "Xã Xuân Liên",
+        town: false,
+        merged_into: Some("90005"),
+    },
+    DemoCommune {
+        code: "18676",
+        name: "Xã Cương Gián",
+        town: false,
+        merged_into: Some("90005"),
+    },
+    DemoCommune {
+        code: "18677",
+        name: "Xã Cổ Đạm",
+        town: false,
+        merged_into: Some("90005"),
+    },
+    DemoCommune {
+        code: "18662",
+        name: "Xã Tiên Điền",
+        town: false,
+        merged_into: Some("18682"),
+    },
 ];
 
-/// The review years of the demo: all but the last recognised and closed;
-/// the last surveyed, its review still under way.
-pub const DEMO_YEARS: [i64; 5] = [2022, 2023, 2024, 2025, 2026];
+/// The communes formed on 1 January 2020, merged again on 1 July 2025.
+const COMMUNES_2020: [DemoCommune; 2] = [
+    DemoCommune {
+        code: "18681",
+        name: "Xã Đan Trường",
+        town: false,
+        merged_into: Some("90003"),
+    },
+    DemoCommune {
+        code: "18682",
+        name: "Thị trấn Tiên Điền",
+        town: true,
+        merged_into: Some("90002"),
+    },
+];
+
+/// The communes under the province from 1 July 2025 (illustrative grouping).
+const COMMUNES_2025: [DemoCommune; 5] = [
+    DemoCommune {
+        code: "90001",
+        name: "Xã Nghi Xuân",
+        town: false,
+        merged_into: None,
+    },
+    DemoCommune {
+        code: "90002",
+        name: "Xã Tiên Điền",
+        town: false,
+        merged_into: None,
+    },
+    DemoCommune {
+        code: "90003",
+        name: "Xã Đan Hải",
+        town: false,
+        merged_into: None,
+    },
+    DemoCommune {
+        code: "90004",
+        name: "Xã Xuân Lam",
+        town: false,
+        merged_into: None,
+    },
+    DemoCommune {
+        code: "90005",
+        name: "Xã Cổ Đạm",
+        town: false,
+        merged_into: None,
+    },
+];
+
+/// The note the illustrative communes carry.
+const ILLUSTRATIVE: &str = "Minh họa: cách ghép các xã của huyện Nghi Xuân theo Nghị quyết 1665/NQ-UBTVQH15 chưa được đối chiếu";
+
+/// The commune that reviewed a 2019 commune's households in `year`: itself,
+/// or the one it had been merged into by the end of that year.
+fn reviewer_in(code: &'static str, year: i64) -> &'static str {
+    let mut at = code;
+    while let Some(c) = COMMUNES_2019
+        .iter()
+        .chain(&COMMUNES_2020)
+        .find(|c| c.code == at)
+    {
+        let Some(into) = c.merged_into else { break };
+        let last_year = if COMMUNES_2020.iter().any(|n| n.code == into) {
+            2019
+        } else {
+            2024
+        };
+        if year <= last_year {
+            break;
+        }
+        at = into;
+    }
+    at
+}
+
+/// The review years of the demo: all but the last recognised and approved;
+/// the last surveyed, its review under way.
+pub const DEMO_YEARS: [i64; 8] = [2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026];
+
+/// The commune whose 2026 review the demo takes to its report to the
+/// province, for the province to approve.
+pub const DEMO_REPORTED: &str = "90005";
 
 /// The password of every demo account (shown by `giamngheo demo`).
 pub const DEMO_PASSWORD: &str = "giamngheo-demo";
 
-/// The demo accounts: username, role, unit code.
-pub const DEMO_USERS: [(&str, Role, Option<&str>); 7] = [
+/// The demo accounts: username, role, unit code. The district officer's
+/// account is history: its district ended on 30/06/2025.
+pub const DEMO_USERS: [(&str, Role, Option<&str>); 9] = [
     ("quantri", Role::Admin, None),
-    ("huyen.nghixuan", Role::DistrictOfficer, Some("436")),
-    ("xa.xuanhoi", Role::CommuneOfficer, Some("18652")),
-    ("xa.xuanan", Role::CommuneOfficer, Some("18631")),
-    ("nhcsxh", Role::AgencyOfficer, Some("436")),
-    ("lanhdao", Role::Leader, Some("436")),
-    ("thongke", Role::Statistics, Some("436")),
+    ("tinh.hatinh", Role::Officer, Some("42")),
+    ("pheduyet.tinh", Role::Approver, Some("42")),
+    ("huyen.nghixuan", Role::Officer, Some("436")),
+    ("xa.nghixuan", Role::Officer, Some("90001")),
+    ("xa.tiendien", Role::Officer, Some("90002")),
+    ("nhcsxh", Role::AgencyOfficer, Some("42")),
+    ("lanhdao", Role::Leader, Some("42")),
+    ("thongke", Role::Statistics, Some("42")),
 ];
 
-fn commune_code(i: usize) -> String {
-    // Xuân An and Xuân Hội keep codes the accounts above refer to.
-    match i {
-        0 => "18631".into(),
-        2 => "18652".into(),
-        _ => format!("186{:02}", 60 + i),
+/// The demo's units file.
+fn units_file(rng: &mut impl Rng) -> (String, Vec<Vec<(String, String)>>) {
+    let mut units = format!(
+        "code,name,level,parent_code,area,valid_from,merged_into,valid_to,note\n42,Tỉnh Hà Tĩnh,province,,,,,,\n436,Huyện Nghi Xuân,district,42,,,,{LAST_DAY_OF_DISTRICTS},\n"
+    );
+    let area = |town: bool| if town { "urban" } else { "rural" };
+    for c in &COMMUNES_2025 {
+        units.push_str(&format!(
+            "{},{},commune,42,{},01/07/2025,,,{ILLUSTRATIVE}\n",
+            c.code,
+            c.name,
+            area(c.town)
+        ));
     }
+    for c in &COMMUNES_2020 {
+        units.push_str(&format!(
+            "{},{},commune,436,{},01/01/2020,{},{LAST_DAY_OF_DISTRICTS},\n",
+            c.code,
+            c.name,
+            area(c.town),
+            c.merged_into.unwrap_or_default()
+        ));
+    }
+    let mut villages = Vec::new();
+    for c in &COMMUNES_2019 {
+        let into = c.merged_into.unwrap_or_default();
+        let last = if into.starts_with('9') {
+            LAST_DAY_OF_DISTRICTS
+        } else {
+            MERGED_2020
+        };
+        units.push_str(&format!(
+            "{},{},commune,436,{},,{into},{last},\n",
+            c.code,
+            c.name,
+            area(c.town)
+        ));
+        let n = rng.random_range(8..=14);
+        let mut list = Vec::new();
+        for v in 1..=n {
+            let village = if c.town {
+                format!("Tổ dân phố {v}")
+            } else {
+                format!("Thôn {v}")
+            };
+            let code = format!("{}{v:02}", c.code);
+            units.push_str(&format!("{code},{village},village,{},,,,,\n", c.code));
+            list.push((code, village));
+        }
+        villages.push(list);
+    }
+    (units, villages)
 }
 
 /// The survey form a household of the demo would have filled in a year:
@@ -218,11 +463,11 @@ impl Registry {
         Ok(n == 0)
     }
 
-    /// Fills an empty database with the demo district. `progress` is told the
-    /// communes done, of 19.
+    /// Fills an empty database with the demo. `progress` is told the
+    /// communes of 2019 done, of 19.
     pub async fn seed_demo(
         &self,
-        standard: &Standard,
+        catalogue: &Catalogue,
         households: usize,
         seed: u64,
         progress: &(dyn Fn(usize) + Sync),
@@ -232,41 +477,25 @@ impl Registry {
             role: Role::Admin,
             unit_id: None,
         };
+        let standard_of = |year: i64| -> Result<&Standard, RegistryError> {
+            catalogue.for_review_year(year as u16).ok_or_else(|| {
+                RegistryError::Invalid(vec![format!("không có chuẩn cho năm rà soát {year}")])
+            })
+        };
         let mut rng = synth::rng(seed);
-        // Units.
-        let mut units = String::from(
-            "code,name,level,parent_code,area\n42,Tỉnh Hà Tĩnh,province,,\n436,Huyện Nghi Xuân,district,42,\n",
-        );
-        let mut villages = Vec::new();
-        for (i, (name, town)) in COMMUNES.iter().enumerate() {
-            let code = commune_code(i);
-            let area = if *town { "urban" } else { "rural" };
-            units.push_str(&format!("{code},{name},commune,436,{area}\n"));
-            let n = rng.random_range(8..=14);
-            let mut list = Vec::new();
-            for v in 1..=n {
-                let village = if *town {
-                    format!("Tổ dân phố {v}")
-                } else {
-                    format!("Thôn {v}")
-                };
-                let vcode = format!("{code}{v:02}");
-                units.push_str(&format!("{vcode},{village},village,{code},\n"));
-                list.push((vcode, village));
-            }
-            villages.push(list);
-        }
+        let (units, villages) = units_file(&mut rng);
         let file =
             std::env::temp_dir().join(format!("giamngheo-demo-units-{}.csv", std::process::id()));
         std::fs::write(&file, units).map_err(|e| RegistryError::Io {
             file: file.display().to_string(),
             source: e,
         })?;
-        self.import_units(&actor, Path::new(&file), false).await?;
+        let imported = self.import_units(&actor, Path::new(&file), false).await;
         let _ = std::fs::remove_file(&file);
+        imported?;
 
-        // Households, members and three reviews, commune by commune.
-        let weights: Vec<f64> = (0..COMMUNES.len())
+        // Households and members in the communes of 2019, surveyed every year.
+        let weights: Vec<f64> = (0..COMMUNES_2019.len())
             .map(|_| rng.random_range(0.6..1.4))
             .collect();
         let total: f64 = weights.iter().sum();
@@ -275,8 +504,9 @@ impl Registry {
         let shock =
             Normal::new(0.0, 0.22).map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
         let mut number = 0usize;
-        for (c, (_, town)) in COMMUNES.iter().enumerate() {
-            let code = commune_code(c);
+        for (c, commune) in COMMUNES_2019.iter().enumerate() {
+            let code = commune.code.to_string();
+            let town = &commune.town;
             let count = ((households as f64) * weights[c] / total).round() as usize;
             let commune_id = self
                 .unit_by_code(&code)
@@ -308,7 +538,7 @@ impl Registry {
                     code: format!("{code}-{number:05}"),
                     commune_code: code.clone(),
                     village_code: Some(villages[c][v].0.clone()),
-                    address: format!("{}, {}", villages[c][v].1, COMMUNES[c].0),
+                    address: format!("{}, {}", villages[c][v].1, commune.name),
                     head_name: head.clone(),
                     phone: if rng.random_bool(0.8) {
                         format!("09{:08}", rng.random_range(0..100_000_000u32))
@@ -411,9 +641,11 @@ impl Registry {
                     )
                     .await?;
                 }
-                // Three reviews: welfare drifts up a little each year, with shocks.
-                for (k, year) in DEMO_YEARS.iter().enumerate() {
-                    let welfare = base + 0.06 * k as f64 + shock.sample(&mut rng);
+                // A survey each year, under that year's standard: welfare
+                // drifts up a little each year, with shocks.
+                for year in &DEMO_YEARS {
+                    let standard = standard_of(*year)?;
+                    let welfare = base + 0.06 * (*year - 2022) as f64 + shock.sample(&mut rng);
                     let income = ((median * welfare.exp()) / 1000.0).round() as i64 * 1000;
                     let drawn = synth::deprivations(standard, &mut rng, -welfare / 0.7, area);
                     let answers =
@@ -451,25 +683,70 @@ impl Registry {
                 }
             }
             tx.commit().await?;
-            // Each year's review recognised by the commune's decision, but
-            // the last one's, which is under way.
-            for year in &DEMO_YEARS[..DEMO_YEARS.len() - 1] {
-                let year = *year;
+            progress(c + 1);
+        }
+        // Each year's review, recognised by the commune of that year and
+        // approved by the level above of that day; the last one's under way.
+        for (k, year) in DEMO_YEARS[..DEMO_YEARS.len() - 1].iter().enumerate() {
+            let mut reviewers: Vec<&str> = COMMUNES_2019
+                .iter()
+                .map(|c| reviewer_in(c.code, *year))
+                .collect();
+            reviewers.dedup();
+            reviewers.sort_unstable();
+            reviewers.dedup();
+            for (n, code) in reviewers.iter().enumerate() {
                 self.record_past_review(
                     &actor,
-                    &code,
-                    year,
-                    &format!("{}/QĐ-UBND", 100 + c),
+                    code,
+                    *year,
+                    &format!("{}/QĐ-UBND", 100 + 10 * k + n),
                     &format!("10/12/{year}"),
                 )
                 .await?;
             }
-            progress(c + 1);
         }
+        self.report_demo_round(&actor).await?;
         for (username, role, unit) in DEMO_USERS {
             self.add_user(&actor, username, DEMO_PASSWORD, role, unit)
                 .await?;
         }
         self.db.optimize().await
+    }
+
+    /// One commune's 2026 review, taken through every step to its report to
+    /// the province: every vote in favour, no complaint.
+    async fn report_demo_round(&self, actor: &Actor) -> Result<(), RegistryError> {
+        let year = DEMO_YEARS[DEMO_YEARS.len() - 1];
+        let round = self
+            .open_round(actor, DEMO_REPORTED, year, "periodic")
+            .await?;
+        self.finish_surveys(actor, round).await?;
+        let cases = self
+            .round(actor, round)
+            .await?
+            .map(|(_, cases)| cases)
+            .unwrap_or_default();
+        let attendees = 40;
+        let votes: Vec<Vote> = cases
+            .iter()
+            .map(|c| Vote {
+                household_id: c.household_id,
+                agreeing: attendees,
+            })
+            .collect();
+        let meeting = Meeting {
+            date: format!("05/10/{year}"),
+            chair: "Trưởng thôn Phan Văn Thành".into(),
+            attendees,
+            minutes: "Hội nghị thống nhất danh sách hộ nghèo, hộ cận nghèo.".into(),
+        };
+        self.record_meeting(actor, round, &meeting, &votes).await?;
+        self.start_posting(actor, round, &format!("12/10/{year}"), Some(3))
+            .await?;
+        self.record_complaints(actor, round, &[]).await?;
+        self.recognise(actor, round, "215/QĐ-UBND", &format!("28/10/{year}"))
+            .await?;
+        Ok(())
     }
 }

@@ -12,12 +12,18 @@ use crate::units::Level;
 use std::collections::BTreeSet;
 
 /// The roles of the system, with their identifiers on the command line and in
-/// the API.
+/// the API. A role is a function, held at a unit of any level: an officer of
+/// a commune, of a district (before 1 July 2025) or of a province does the
+/// same work over a wider scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Admin,
-    DistrictOfficer,
-    CommuneOfficer,
+    /// Enters and checks the registry: households, surveys, review rounds.
+    /// Above a commune, also approves the communes' reviews.
+    Officer,
+    /// Approves (or sends back) the reviews the communes under its unit
+    /// report, and reads; changes no data.
+    Approver,
     AgencyOfficer,
     Leader,
     Statistics,
@@ -32,8 +38,10 @@ pub enum Capability {
     SeeIdNumbers,
     /// Change registry data: households, surveys, review rounds.
     Write,
-    /// Reopen a closed review round (the level above the commune).
-    Reopen,
+    /// Approve a commune's reported review, send it back, reopen a closed
+    /// one. Held by a role, exercised only from the level above the commune
+    /// on the review's date ([`Registry::require_approver`]).
+    Approve,
     /// Accounts, the unit table, the score form's tables.
     Administer,
 }
@@ -41,8 +49,8 @@ pub enum Capability {
 impl Role {
     pub const ALL: [Role; 6] = [
         Role::Admin,
-        Role::DistrictOfficer,
-        Role::CommuneOfficer,
+        Role::Officer,
+        Role::Approver,
         Role::AgencyOfficer,
         Role::Leader,
         Role::Statistics,
@@ -51,8 +59,8 @@ impl Role {
     /// The roles in the order an account form offers them: the usual account
     /// first, the administrator last (never by default).
     pub const FORM_ORDER: [Role; 6] = [
-        Role::CommuneOfficer,
-        Role::DistrictOfficer,
+        Role::Officer,
+        Role::Approver,
         Role::Leader,
         Role::Statistics,
         Role::AgencyOfficer,
@@ -62,8 +70,8 @@ impl Role {
     pub fn code(self) -> &'static str {
         match self {
             Role::Admin => "admin",
-            Role::DistrictOfficer => "district_officer",
-            Role::CommuneOfficer => "commune_officer",
+            Role::Officer => "officer",
+            Role::Approver => "approver",
             Role::AgencyOfficer => "agency_officer",
             Role::Leader => "leader",
             Role::Statistics => "statistics",
@@ -72,6 +80,15 @@ impl Role {
 
     pub fn parse(code: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// A role as the audit log may have recorded it: the tier-named codes
+    /// of before migration 7 were officers.
+    pub fn parse_recorded(code: &str) -> Option<Role> {
+        match code {
+            "district_officer" | "officer" => Some(Role::Officer),
+            _ => Role::parse(code),
+        }
     }
 
     /// Whether the role has a capability. The statistics officer sees
@@ -83,21 +100,22 @@ impl Role {
         use Role::*;
         match capability {
             SeeNames => !matches!(self, Statistics | AgencyOfficer),
-            SeeIdNumbers | Write => matches!(self, Admin | DistrictOfficer | CommuneOfficer),
-            Reopen => matches!(self, Admin | DistrictOfficer),
+            SeeIdNumbers | Write => matches!(self, Admin | Officer),
+            Approve => matches!(self, Admin | Officer | Approver),
             Administer => self == Admin,
         }
     }
 
     /// Whether an account of this role may belong to a unit of `level`
-    /// (None: no unit). Every role but the administrator needs a unit; a
-    /// commune officer's is a commune.
+    /// (None: no unit). Every role but the administrator needs a unit: a
+    /// province, a district (history) or a commune; villages hold no
+    /// accounts.
     pub fn fits_unit(self, level: Option<Level>) -> Result<(), String> {
         match (self, level) {
             (Role::Admin, _) => Ok(()),
             (_, None) => Err(format!("vai trò {} cần một đơn vị", self.code())),
-            (Role::CommuneOfficer, Some(l)) if l != Level::Commune => {
-                Err("cán bộ xã phải thuộc một xã".into())
+            (_, Some(Level::Village)) => {
+                Err("tài khoản thuộc một xã, một huyện hoặc một tỉnh, không thuộc thôn".into())
             }
             _ => Ok(()),
         }
@@ -112,7 +130,7 @@ impl Role {
                 "vai trò {} chỉ được xem, không được sửa dữ liệu",
                 self.code()
             ),
-            Capability::Reopen => "chỉ cán bộ huyện được mở lại đợt rà soát".into(),
+            Capability::Approve => "vai trò này không phê duyệt kết quả rà soát".into(),
             Capability::Administer => "chỉ quản trị viên được làm việc này".into(),
         })
     }
@@ -272,6 +290,45 @@ impl Registry {
         Ok(self.scope(actor).await?.contains(unit_id))
     }
 
+    /// The unit that approves a round, if the actor may act for it: the
+    /// capability, and the approving unit (the level above the commune on
+    /// the round's date, [`Registry::approving_unit`]) within the actor's
+    /// scope. A commune never approves its own review.
+    pub async fn require_approver(
+        &self,
+        actor: &Actor,
+        round: &crate::review::Round,
+    ) -> Result<crate::units::Unit, RegistryError> {
+        actor.require(Capability::Approve)?;
+        let approver = self.round_approver(round).await?.ok_or_else(|| {
+            RegistryError::Invalid(vec![
+                "xã này không có đơn vị cấp trên để phê duyệt kết quả rà soát".into(),
+            ])
+        })?;
+        if self.scope(actor).await?.contains(approver.id) {
+            Ok(approver)
+        } else {
+            Err(RegistryError::Forbidden(format!(
+                "kết quả rà soát của xã do {} phê duyệt",
+                approver.name
+            )))
+        }
+    }
+
+    /// Whether the actor may approve or reopen a round (a question the
+    /// round's page asks to offer its forms).
+    pub async fn may_approve(
+        &self,
+        actor: &Actor,
+        round: &crate::review::Round,
+    ) -> Result<bool, RegistryError> {
+        match self.require_approver(actor, round).await {
+            Ok(_) => Ok(true),
+            Err(RegistryError::Forbidden(_) | RegistryError::Invalid(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Not found (named `what`) unless `unit_id` is in the actor's scope.
     pub(crate) async fn require_in_scope(
         &self,
@@ -343,32 +400,40 @@ mod tests {
         use Capability::*;
         let table = [
             (Role::Admin, [true, true, true, true, true]),
-            (Role::DistrictOfficer, [true, true, true, true, false]),
-            (Role::CommuneOfficer, [true, true, true, false, false]),
+            (Role::Officer, [true, true, true, true, false]),
+            (Role::Approver, [true, false, false, true, false]),
             (Role::Leader, [true, false, false, false, false]),
             (Role::AgencyOfficer, [false, false, false, false, false]),
             (Role::Statistics, [false, false, false, false, false]),
         ];
         for (role, expected) in table {
-            let got = [SeeNames, SeeIdNumbers, Write, Reopen, Administer].map(|c| role.may(c));
+            let got = [SeeNames, SeeIdNumbers, Write, Approve, Administer].map(|c| role.may(c));
             assert_eq!(got, expected, "{role:?}");
         }
     }
 
     #[test]
-    fn every_role_but_the_administrator_needs_a_unit_of_its_level() {
+    fn every_role_but_the_administrator_needs_a_unit_above_the_villages() {
         assert!(Role::Admin.fits_unit(None).is_ok());
         assert!(Role::Leader.fits_unit(None).is_err());
-        assert!(
-            Role::CommuneOfficer
-                .fits_unit(Some(Level::District))
-                .is_err()
+        for role in [Role::Officer, Role::Approver, Role::Leader] {
+            for level in [Level::Province, Level::District, Level::Commune] {
+                assert!(role.fits_unit(Some(level)).is_ok(), "{role:?} {level:?}");
+            }
+            assert!(role.fits_unit(Some(Level::Village)).is_err(), "{role:?}");
+        }
+    }
+
+    #[test]
+    fn the_tier_named_roles_of_the_audit_log_read_as_officers() {
+        assert_eq!(
+            Role::parse_recorded("district_officer"),
+            Some(Role::Officer)
         );
-        assert!(Role::CommuneOfficer.fits_unit(Some(Level::Commune)).is_ok());
-        assert!(
-            Role::DistrictOfficer
-                .fits_unit(Some(Level::District))
-                .is_ok()
-        );
+        assert_eq!(Role::parse_recorded("officer"), Some(Role::Officer));
+        assert_eq!(Role::parse("district_officer"), None);
+        for role in Role::ALL {
+            assert_eq!(Role::parse_recorded(role.code()), Some(role));
+        }
     }
 }

@@ -28,7 +28,7 @@ mod views;
 
 pub use counts::Drift;
 pub use db::{Backend, Db, restore_sqlite};
-pub use demo::{DEMO_PASSWORD, DEMO_USERS, DEMO_YEARS};
+pub use demo::{DEMO_PASSWORD, DEMO_REPORTED, DEMO_USERS, DEMO_YEARS};
 pub use error::RegistryError;
 pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, list_workbook, write_file};
 pub use gate::{Actor, Capability, Role, Scope, WriteScope};

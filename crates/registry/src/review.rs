@@ -10,7 +10,7 @@
 //! states its reason. Every step records who and when (the audit log).
 
 use crate::error::RegistryError;
-use crate::gate::{Actor, Capability};
+use crate::gate::Actor;
 use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 
@@ -21,11 +21,11 @@ pub const REQUEST_DAYS: i64 = 15;
 pub const POSTING_DAYS: i64 = 3;
 
 /// The columns of a [`Round`].
-const ROUND: &str = "SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at FROM review_rounds";
+const ROUND: &str = "SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at, approver_id FROM review_rounds";
 
 /// The steps of a round, in order (Decision 24/2021: survey, village
 /// meeting, public posting, complaints and re-checks, recognition; then the
-/// round is closed and reported).
+/// round is reported to the level above, which approves and closes it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
@@ -34,16 +34,20 @@ pub enum Step {
     Posting,
     Complaints,
     Recognition,
+    /// Recognised by the commune and reported to the level above, which
+    /// approves it (closing the round) or sends it back.
+    Reported,
     Closed,
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [
+    pub const ALL: [Step; 7] = [
         Step::Surveys,
         Step::Meeting,
         Step::Posting,
         Step::Complaints,
         Step::Recognition,
+        Step::Reported,
         Step::Closed,
     ];
 
@@ -56,6 +60,7 @@ impl Step {
             Step::Posting => "posting",
             Step::Complaints => "complaints",
             Step::Recognition => "recognition",
+            Step::Reported => "reported",
             Step::Closed => "closed",
         }
     }
@@ -72,6 +77,7 @@ impl Step {
             Step::Posting => "niêm yết công khai",
             Step::Complaints => "khiếu nại, phúc tra",
             Step::Recognition => "công nhận",
+            Step::Reported => "báo cáo cấp trên, chờ phê duyệt",
             Step::Closed => "đã đóng",
         }
     }
@@ -103,6 +109,9 @@ pub struct Round {
     pub decision_number: Option<String>,
     pub decision_date: Option<String>,
     pub closed_at: Option<String>,
+    /// The unit the round was reported to (the level above the commune on
+    /// the day of its recognition).
+    pub approver_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
@@ -234,13 +243,19 @@ impl Registry {
         actor: &Actor,
         round_id: i64,
     ) -> Result<(Tx, Round), RegistryError> {
+        let (tx, round) = self.round_in_write(round_id).await?;
+        self.check_write(actor, round.commune_id).await?;
+        Ok((tx, round))
+    }
+
+    /// A write transaction and the round as it reads it.
+    async fn round_in_write(&self, round_id: i64) -> Result<(Tx, Round), RegistryError> {
         let mut tx = self.db.write().await?;
         let round: Round = sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} WHERE id = $1")))
             .bind(round_id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("đợt rà soát số {round_id}")))?;
-        self.check_write(actor, round.commune_id).await?;
         Ok((tx, round))
     }
 
@@ -406,6 +421,12 @@ impl Registry {
         kind: &str,
     ) -> Result<i64, RegistryError> {
         let commune = self.commune_for_write(actor, commune_code).await?;
+        if !commune.existed_in(year) {
+            return Err(invalid(format!(
+                "{} không còn (hoặc chưa có) trong năm {year}; mở đợt rà soát ở xã hiện nay",
+                commune.name
+            )));
+        }
         if kind != "periodic" && kind != "regular" {
             return Err(invalid(
                 "loại đợt phải là periodic (định kỳ, 1/9–14/12) hoặc regular (thường xuyên, hằng tháng)",
@@ -882,15 +903,72 @@ impl Registry {
                 }
             }
         }
+        // The commune reports to the level above as it was on the day of the
+        // decision; the report locks the assessments until it is approved
+        // (closed) or sent back.
+        let approver = self
+            .approving_unit(round.commune_id, &date)
+            .await?
+            .ok_or_else(|| invalid("xã này không có đơn vị cấp trên để báo cáo kết quả rà soát"))?;
         sqlx::query(
-            "UPDATE review_rounds SET decision_number = $1, decision_date = $2 WHERE id = $3",
+            "UPDATE review_rounds SET decision_number = $1, decision_date = $2, approver_id = $3 WHERE id = $4",
         )
         .bind(&decision_number)
         .bind(&date)
+        .bind(approver.id)
         .bind(round.id)
         .execute(&mut *tx)
         .await?;
-        // Reports go up from here: closing the round locks its assessments.
+        self.set_step(
+            &mut tx,
+            actor,
+            &round,
+            Step::Reported,
+            json!({"decision": decision_number, "date": date, "certificates": number, "reported_to": approver.code}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    /// A write transaction on a round for the unit that approves it.
+    async fn round_for_approval(
+        &self,
+        actor: &Actor,
+        round_id: i64,
+    ) -> Result<(Tx, Round), RegistryError> {
+        let (tx, round) = self.round_in_write(round_id).await?;
+        self.require_in_scope(actor, round.commune_id, || {
+            format!("đợt rà soát số {round_id}")
+        })
+        .await?;
+        self.require_approver(actor, &round).await?;
+        Ok((tx, round))
+    }
+
+    /// The unit a round is (or would be) reported to: the one recorded at
+    /// its report, else the level above the commune on its decision's date
+    /// (or today, for a round not yet recognised).
+    pub async fn round_approver(
+        &self,
+        round: &Round,
+    ) -> Result<Option<crate::units::Unit>, RegistryError> {
+        if let Some(id) = round.approver_id {
+            return Ok(self.units().await?.into_iter().find(|u| u.id == id));
+        }
+        let today = crate::now();
+        let date = round
+            .decision_date
+            .as_deref()
+            .unwrap_or_else(|| today.get(..10).unwrap_or(&today));
+        self.approving_unit(round.commune_id, date).await
+    }
+
+    /// The level above approves a reported round: its results are final and
+    /// locked, and the year counts as closed for the commune.
+    pub async fn approve_round(&self, actor: &Actor, round_id: i64) -> Result<(), RegistryError> {
+        let (mut tx, round) = self.round_for_approval(actor, round_id).await?;
+        Self::expect_step(&round, Step::Reported)?;
         sqlx::query("UPDATE review_rounds SET closed_at = $1, closed_by = $2 WHERE id = $3")
             .bind(crate::now())
             .bind(&actor.name)
@@ -902,24 +980,29 @@ impl Registry {
             actor,
             &round,
             Step::Closed,
-            json!({"decision": decision_number, "date": date, "certificates": number}),
+            json!({"approved": true}),
         )
         .await?;
         tx.commit().await?;
-        Ok(number)
+        Ok(())
     }
 
-    /// Reopens a closed round (district officers and administrators); the
-    /// assessments unlock. Audited.
+    /// The level above sends a reported round back, or reopens a closed
+    /// one, to the commune's recognition; the assessments unlock. Audited
+    /// with the reason.
     pub async fn reopen_round(
         &self,
         actor: &Actor,
         round_id: i64,
         reason: &str,
     ) -> Result<(), RegistryError> {
-        actor.require(Capability::Reopen)?;
-        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, Step::Closed)?;
+        let (mut tx, round) = self.round_for_approval(actor, round_id).await?;
+        if !matches!(round.step, Step::Reported | Step::Closed) {
+            return Err(invalid(format!(
+                "đợt đang ở bước \"{}\": chỉ mở lại đợt đã báo cáo hoặc đã đóng",
+                round.step.name()
+            )));
+        }
         if reason.trim().is_empty() {
             return Err(invalid("lý do: ghi lý do mở lại"));
         }
@@ -929,7 +1012,7 @@ impl Registry {
                 crate::limits::LONG_TEXT
             )));
         }
-        sqlx::query("UPDATE review_rounds SET closed_at = NULL, closed_by = NULL WHERE id = $1")
+        sqlx::query("UPDATE review_rounds SET closed_at = NULL, closed_by = NULL, approver_id = NULL WHERE id = $1")
             .bind(round.id)
             .execute(&mut *tx)
             .await?;
@@ -1002,9 +1085,11 @@ impl Registry {
                 .map(|r| r.2.clone())
         };
         let at = crate::now();
+        // Approved, then, by the level above on the decision's date.
+        let approver = self.approving_unit(commune.id, &date).await?.map(|u| u.id);
         let round: i64 = sqlx::query_scalar(
-            "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by, decision_number, decision_date, closed_at, closed_by) \
-             VALUES ($1, $2, 'periodic', 'closed', $3, $4, $5, $6, $3, $4) RETURNING id",
+            "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by, decision_number, decision_date, closed_at, closed_by, approver_id) \
+             VALUES ($1, $2, 'periodic', 'closed', $3, $4, $5, $6, $3, $4, $7) RETURNING id",
         )
         .bind(commune.id)
         .bind(year)
@@ -1012,6 +1097,7 @@ impl Registry {
         .bind(&actor.name)
         .bind(&decision)
         .bind(&date)
+        .bind(approver)
         .fetch_one(&mut *tx)
         .await?;
         let mut households: Vec<i64> = statuses
@@ -1074,10 +1160,30 @@ pub(crate) async fn locked_in(
     commune_id: i64,
     year: i64,
 ) -> Result<bool, RegistryError> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2 AND step = 'closed'",
-    )
-    .bind(commune_id)
+    // A merged commune's years after its merger are reviewed by the commune
+    // it joined (and that one's, by the one it joined in turn).
+    let mut chain = vec![commune_id];
+    while chain.len() < 16 {
+        let into: Option<i64> =
+            sqlx::query_scalar("SELECT merged_into_id FROM units WHERE id = $1")
+                .bind(chain[chain.len() - 1])
+                .fetch_optional(&mut *conn)
+                .await?
+                .flatten();
+        match into {
+            Some(id) if !chain.contains(&id) => chain.push(id),
+            _ => break,
+        }
+    }
+    let ids = chain
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    // Only unit ids (integers from the database) are formatted into the SQL.
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM review_rounds WHERE commune_id IN ({ids}) AND year = $1 AND step IN ('reported', 'closed')"
+    )))
     .bind(year)
     .fetch_one(conn)
     .await?;
@@ -1182,9 +1288,9 @@ impl Registry {
         data: &[u8],
     ) -> Result<i64, RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        if round.step == Step::Closed {
+        if matches!(round.step, Step::Reported | Step::Closed) {
             return Err(invalid(
-                "đợt rà soát đã đóng; không thêm biên bản được nữa (cán bộ cấp trên mở lại đợt nếu cần)",
+                "đợt rà soát đã báo cáo cấp trên; không thêm biên bản được nữa (cấp trên trả lại hoặc mở lại đợt nếu cần)",
             ));
         }
         if data.is_empty() {

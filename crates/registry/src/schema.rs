@@ -3,13 +3,14 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 6] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 7] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
     (4, "reviews", V4),
     (5, "review_minutes", V5),
     (6, "trust", V6),
+    (7, "two_tiers", V7),
 ];
 
 const V1: &str = r#"
@@ -243,4 +244,22 @@ CREATE TABLE official_counts (
 INSERT INTO official_counts (commune_id, year, status, households)
     SELECT h.commune_id, a.year, a.status, COUNT(*) FROM assessments a JOIN households h ON h.id = a.household_id
     WHERE a.official = 1 GROUP BY h.commune_id, a.year, a.status
+"#;
+
+/// Roles are functions held at a unit of any level: district and commune
+/// officers become officers (at the unit they had). A round gains the step
+/// where the commune has reported to the level above, and the unit it
+/// reported to. A unit carries the units file's note. A CHECK cannot be altered on SQLite, so each column is
+/// replaced by a new one (a column's own CHECK goes with it when dropped).
+const V7: &str = r#"
+ALTER TABLE users ADD COLUMN function TEXT NOT NULL DEFAULT 'officer' CHECK (function IN ('admin', 'officer', 'approver', 'agency_officer', 'leader', 'statistics'));
+UPDATE users SET function = CASE role WHEN 'district_officer' THEN 'officer' WHEN 'commune_officer' THEN 'officer' ELSE role END;
+ALTER TABLE users DROP COLUMN role;
+ALTER TABLE users RENAME COLUMN function TO role;
+ALTER TABLE review_rounds ADD COLUMN stage TEXT NOT NULL DEFAULT 'surveys' CHECK (stage IN ('surveys', 'meeting', 'posting', 'complaints', 'recognition', 'reported', 'closed'));
+UPDATE review_rounds SET stage = step;
+ALTER TABLE review_rounds DROP COLUMN step;
+ALTER TABLE review_rounds RENAME COLUMN stage TO step;
+ALTER TABLE review_rounds ADD COLUMN approver_id BIGINT REFERENCES units (id);
+ALTER TABLE units ADD COLUMN note TEXT
 "#;

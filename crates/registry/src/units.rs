@@ -83,6 +83,28 @@ pub struct Unit {
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
     pub merged_into_id: Option<i64>,
+    /// What the units file says of the unit (e.g. that a grouping is
+    /// illustrative).
+    pub note: Option<String>,
+}
+
+impl Unit {
+    /// Whether the unit existed on `date` (yyyy-mm-dd).
+    pub fn existed_on(&self, date: &str) -> bool {
+        self.valid_from.as_deref().is_none_or(|f| f <= date)
+            && self.valid_to.as_deref().is_none_or(|t| date <= t)
+    }
+
+    /// Whether the unit existed on some day of `year`.
+    pub fn existed_in(&self, year: i64) -> bool {
+        self.valid_from
+            .as_deref()
+            .is_none_or(|f| f <= format!("{year}-12-31").as_str())
+            && self
+                .valid_to
+                .as_deref()
+                .is_none_or(|t| t >= format!("{year}-01-01").as_str())
+    }
 }
 
 /// What an import did.
@@ -103,6 +125,7 @@ struct UnitRow {
     valid_from: Option<String>,
     valid_to: Option<String>,
     merged_into: Option<String>,
+    note: Option<String>,
 }
 
 /// A commune's area from its type when the file does not say: "Phường" and
@@ -238,6 +261,7 @@ fn read_units(path: &Path) -> Result<Vec<UnitRow>, RegistryError> {
             valid_from,
             valid_to,
             merged_into: get("merged_into"),
+            note: get("note"),
         });
     }
     if problems.is_empty() {
@@ -260,7 +284,7 @@ impl Registry {
         let rows = read_units(path)?;
         let file = path.display().to_string();
         let existing: Vec<Unit> = sqlx::query_as(
-            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id FROM units",
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units",
         )
         .fetch_all(&self.db.pool)
         .await?;
@@ -327,12 +351,14 @@ impl Registry {
             let values = json!({
                 "code": row.code, "name": row.name, "level": row.level, "parent_id": parent_id,
                 "area": row.area, "valid_from": row.valid_from, "valid_to": row.valid_to,
+                "note": row.note,
             });
             match old.get(row.code.as_str()) {
                 Some(unit) => {
                     let before = json!({
                         "code": unit.code, "name": unit.name, "level": unit.level, "parent_id": unit.parent_id,
                         "area": unit.area, "valid_from": unit.valid_from, "valid_to": unit.valid_to,
+                        "note": unit.note,
                     });
                     let changes = crate::service::diff(&before, &values);
                     if changes.as_object().is_none_or(|c| c.is_empty()) {
@@ -340,7 +366,7 @@ impl Registry {
                         continue;
                     }
                     sqlx::query(
-                        "UPDATE units SET name = $1, name_search = $2, level = $3, parent_id = $4, area = $5, valid_from = $6, valid_to = $7 WHERE id = $8",
+                        "UPDATE units SET name = $1, name_search = $2, level = $3, parent_id = $4, area = $5, valid_from = $6, valid_to = $7, note = $8 WHERE id = $9",
                     )
                     .bind(&row.name)
                     .bind(vntext::search_key(&row.name))
@@ -349,6 +375,7 @@ impl Registry {
                     .bind(row.area)
                     .bind(&row.valid_from)
                     .bind(&row.valid_to)
+                    .bind(&row.note)
                     .bind(unit.id)
                     .execute(&mut *tx)
                     .await?;
@@ -366,7 +393,7 @@ impl Registry {
                 }
                 None => {
                     let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO units (code, name, name_search, level, parent_id, area, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                        "INSERT INTO units (code, name, name_search, level, parent_id, area, valid_from, valid_to, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                     )
                     .bind(&row.code)
                     .bind(&row.name)
@@ -376,6 +403,7 @@ impl Registry {
                     .bind(row.area)
                     .bind(&row.valid_from)
                     .bind(&row.valid_to)
+                    .bind(&row.note)
                     .fetch_one(&mut *tx)
                     .await?;
                     ids.insert(row.code.clone(), id);
@@ -427,9 +455,52 @@ impl Registry {
         Ok(summary)
     }
 
+    /// The unit a commune reports its review to on `date` (yyyy-mm-dd): the
+    /// nearest unit above it that existed that day. Before 1 July 2025 a
+    /// commune's district; after it, the district being abolished, the
+    /// province. None for a unit with nothing above it.
+    pub async fn approving_unit(
+        &self,
+        commune_id: i64,
+        date: &str,
+    ) -> Result<Option<Unit>, RegistryError> {
+        let units: HashMap<i64, Unit> =
+            self.units().await?.into_iter().map(|u| (u.id, u)).collect();
+        let mut at = units.get(&commune_id).and_then(|u| u.parent_id);
+        // A chain of units is short; the bound only guards against a cycle.
+        for _ in 0..units.len() {
+            let Some(unit) = at.and_then(|id| units.get(&id)) else {
+                return Ok(None);
+            };
+            if unit.existed_on(date) {
+                return Ok(Some(unit.clone()));
+            }
+            at = unit.parent_id;
+        }
+        Ok(None)
+    }
+
+    /// The communes merged into `unit_id`, directly or through an earlier
+    /// merger, oldest last day first: whose history the unit carries.
+    pub async fn predecessors(&self, unit_id: i64) -> Result<Vec<Unit>, RegistryError> {
+        let units = self.units().await?;
+        let mut found: Vec<Unit> = Vec::new();
+        let mut frontier = vec![unit_id];
+        while let Some(at) = frontier.pop() {
+            for u in units.iter().filter(|u| u.merged_into_id == Some(at)) {
+                if u.id != unit_id && !found.iter().any(|f| f.id == u.id) {
+                    frontier.push(u.id);
+                    found.push(u.clone());
+                }
+            }
+        }
+        found.sort_by(|a, b| (&a.valid_to, &a.name).cmp(&(&b.valid_to, &b.name)));
+        Ok(found)
+    }
+
     pub async fn unit_by_code(&self, code: &str) -> Result<Option<Unit>, RegistryError> {
         Ok(sqlx::query_as(
-            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id FROM units WHERE code = $1",
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units WHERE code = $1",
         )
         .bind(code)
         .fetch_optional(&self.db.pool)
@@ -438,7 +509,7 @@ impl Registry {
 
     pub async fn units(&self) -> Result<Vec<Unit>, RegistryError> {
         Ok(sqlx::query_as(
-            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id FROM units ORDER BY code",
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units ORDER BY code",
         )
         .fetch_all(&self.db.pool)
         .await?)

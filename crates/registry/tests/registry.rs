@@ -34,7 +34,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 6);
+    assert_eq!(db.migrate().await.unwrap(), 7);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -61,7 +61,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 6);
+        assert_eq!(db.migrate().await.unwrap(), 7);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -152,7 +152,7 @@ async fn officer(r: &Registry, commune: &str) -> Actor {
     let unit = r.unit_by_code(commune).await.unwrap().unwrap();
     Actor {
         name: format!("cb-{commune}"),
-        role: Role::CommuneOfficer,
+        role: Role::Officer,
         unit_id: Some(unit.id),
     }
 }
@@ -643,7 +643,7 @@ async fn users_are_created_and_authenticated() {
             &admin(),
             "canbo.xuanhoi",
             "mật khẩu dài",
-            Role::CommuneOfficer,
+            Role::Officer,
             Some("18652"),
         )
         .await
@@ -653,7 +653,7 @@ async fn users_are_created_and_authenticated() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(actor.role, Role::CommuneOfficer);
+        assert_eq!(actor.role, Role::Officer);
         assert!(
             r.authenticate("canbo.xuanhoi", "sai")
                 .await
@@ -667,12 +667,12 @@ async fn users_are_created_and_authenticated() {
                 .is_none()
         );
         let err = r
-            .add_user(&admin(), "x", "short", Role::CommuneOfficer, Some("436"))
+            .add_user(&admin(), "x", "short", Role::Officer, Some("1865201"))
             .await
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("8 ký tự") && err.contains("phải thuộc một xã"),
+            err.contains("8 ký tự") && err.contains("không thuộc thôn"),
             "{err}"
         );
         assert!(matches!(
@@ -1407,6 +1407,32 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .recognise(&clerk, round, "125/QĐ-UBND", "10/10/2024")
             .await
             .unwrap();
+        // Recognised and reported to the level above of the decision's
+        // day (the district, in 2024); locked until it answers.
+        let (reported, _) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert_eq!(reported.step, registry::Step::Reported);
+        let district_id = r.unit_by_code("436").await.unwrap().map(|u| u.id);
+        assert_eq!(reported.approver_id, district_id);
+        let err = r
+            .record_survey(&clerk, ids[0], 2024, &two_adults(5_000_000, false), s)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
+        let err = r.approve_round(&clerk, round).await.unwrap_err();
+        assert!(
+            matches!(&err, RegistryError::Forbidden(m) if m.contains("Huyện Nghi Xuân")),
+            "a commune does not approve its own review: {err}"
+        );
+        let district = Actor {
+            name: "huyen".into(),
+            role: Role::Officer,
+            unit_id: district_id,
+        };
+        r.approve_round(&district, round).await.unwrap();
+        assert!(matches!(
+            r.approve_round(&district, round).await,
+            Err(RegistryError::Invalid(_))
+        ));
         let (closed, cases) = r.round(&clerk, round).await.unwrap().unwrap();
         assert_eq!(closed.step, registry::Step::Closed);
         assert_eq!(
@@ -1476,11 +1502,6 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             r.reopen_round(&clerk, round, "sai sót").await,
             Err(RegistryError::Forbidden(_))
         ));
-        let district = Actor {
-            name: "huyen".into(),
-            role: Role::DistrictOfficer,
-            unit_id: r.unit_by_code("436").await.unwrap().map(|u| u.id),
-        };
         r.reopen_round(&district, round, "Sai sót số liệu hộ R1")
             .await
             .unwrap();
@@ -1503,6 +1524,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 "posting",
                 "complaints",
                 "recognition",
+                "reported",
                 "closed",
                 "recognition"
             ]
@@ -1928,6 +1950,189 @@ async fn sheets_in_legacy_encodings_are_converted_or_refused_naming_the_file() {
             "{err}"
         );
         assert!(!err.contains("EOCD"), "{err}");
+        e.cleanup().await;
+    }
+}
+
+/// Two tiers from 1 July 2025: the district ends, Xuân Hội stays under the
+/// province, Xuân Phổ merges into a new commune.
+const TWO_TIERS: &str = "\
+code,name,level,parent_code,area,valid_from,merged_into,valid_to
+42,Tỉnh Hà Tĩnh,province,,,,,
+436,Huyện Nghi Xuân,district,42,,,,30/06/2025
+18652,Xã Xuân Hội,commune,436,,,,
+18658,Xã Xuân Phổ,commune,436,,,90001,30/06/2025
+90001,Xã Đan Hải,commune,42,rural,01/07/2025,,
+1865201,Thôn 1,village,18652,,,,
+1865801,Thôn Phổ Đông,village,18658,,,,
+";
+
+/// Takes a round with its listed households from the survey to the report
+/// (every attendee agrees, no complaint); returns the certificates.
+async fn report(r: &Registry, clerk: &Actor, round: i64, year: i64) -> usize {
+    r.finish_surveys(clerk, round).await.unwrap();
+    let (_, cases) = r.round(clerk, round).await.unwrap().unwrap();
+    let votes: Vec<registry::Vote> = cases
+        .iter()
+        .map(|c| registry::Vote {
+            household_id: c.household_id,
+            agreeing: 10,
+        })
+        .collect();
+    let meeting = registry::Meeting {
+        date: format!("20/09/{year}"),
+        chair: "Trưởng thôn".into(),
+        attendees: 10,
+        minutes: "Biên bản".into(),
+    };
+    r.record_meeting(clerk, round, &meeting, &votes)
+        .await
+        .unwrap();
+    r.start_posting(clerk, round, &format!("25/09/{year}"), None)
+        .await
+        .unwrap();
+    r.record_complaints(clerk, round, &[]).await.unwrap();
+    r.recognise(clerk, round, "12/QĐ-UBND", &format!("10/12/{year}"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", TWO_TIERS), false)
+            .await
+            .unwrap();
+        let s = standard();
+        let mut households = Vec::new();
+        for (code, commune) in [("H1", "18652"), ("P1", "18658")] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: commune.into(),
+                        head_name: format!("Chủ hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            for year in [2023, 2024, 2025] {
+                r.record_survey(&admin(), id, year, &two_adults(1_000_000, true), s)
+                    .await
+                    .unwrap();
+            }
+            households.push(id);
+        }
+        let unit = |code: &'static str| async move { r.unit_by_code(code).await.unwrap().unwrap() };
+        let at = |role: Role, code: &'static str| async move {
+            Actor {
+                name: format!("{role:?}@{code}"),
+                role,
+                unit_id: Some(unit(code).await.id),
+            }
+        };
+        let xuanhoi = officer(r, "18652").await;
+        let district = at(Role::Officer, "436").await;
+        let province = at(Role::Officer, "42").await;
+        let approver = at(Role::Approver, "42").await;
+
+        // 2024, three tiers: Xuân Hội reports to the district.
+        let round = r
+            .open_round(&xuanhoi, "18652", 2024, "periodic")
+            .await
+            .unwrap();
+        assert_eq!(report(r, &xuanhoi, round, 2024).await, 1);
+        let (reported, _) = r.round(&xuanhoi, round).await.unwrap().unwrap();
+        assert_eq!(reported.approver_id, Some(unit("436").await.id));
+        r.approve_round(&district, round).await.unwrap();
+
+        // 2025, two tiers: the same commune reports to the province; the
+        // district's account no longer approves.
+        let round = r
+            .open_round(&xuanhoi, "18652", 2025, "periodic")
+            .await
+            .unwrap();
+        report(r, &xuanhoi, round, 2025).await;
+        let (reported, _) = r.round(&xuanhoi, round).await.unwrap().unwrap();
+        assert_eq!(reported.step, registry::Step::Reported);
+        assert_eq!(reported.approver_id, Some(unit("42").await.id));
+        assert!(!r.may_approve(&xuanhoi, &reported).await.unwrap());
+        assert!(!r.may_approve(&district, &reported).await.unwrap());
+        assert!(r.may_approve(&province, &reported).await.unwrap());
+        let err = r.approve_round(&district, round).await.unwrap_err();
+        assert!(
+            matches!(&err, RegistryError::Forbidden(m) if m.contains("Tỉnh Hà Tĩnh")),
+            "{err}"
+        );
+        // The approver reads and answers, but writes no data.
+        assert!(matches!(
+            r.record_survey(
+                &approver,
+                households[0],
+                2025,
+                &two_adults(1_000_000, true),
+                s
+            )
+            .await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        r.reopen_round(&approver, round, "Thiếu biên bản họp thôn")
+            .await
+            .unwrap();
+        let (back, _) = r.round(&xuanhoi, round).await.unwrap().unwrap();
+        assert_eq!(back.step, registry::Step::Recognition, "sent back");
+        r.recognise(&xuanhoi, round, "13/QĐ-UBND", "15/12/2025")
+            .await
+            .unwrap();
+        r.approve_round(&province, round).await.unwrap();
+        let years = r.year_counts(&province, Some("18652")).await.unwrap();
+        assert_eq!(
+            years
+                .iter()
+                .map(|y| (y.year, y.closed()))
+                .collect::<Vec<_>>(),
+            [(2023, false), (2024, true), (2025, true)],
+            "2023 was never reviewed"
+        );
+        r.reopen_round(&province, round, "Phúc tra theo đơn")
+            .await
+            .unwrap();
+
+        // The merged commune: Đan Hải's 2025 review lists Xuân Phổ's
+        // household, and its report locks that household's year.
+        let danhai = officer(r, "90001").await;
+        let round = r
+            .open_round(&danhai, "90001", 2025, "periodic")
+            .await
+            .unwrap();
+        report(r, &danhai, round, 2025).await;
+        let (_, cases) = r.round(&danhai, round).await.unwrap().unwrap();
+        assert_eq!(
+            cases.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
+            ["P1"]
+        );
+        assert!(matches!(
+            r.record_survey(
+                &danhai,
+                households[1],
+                2025,
+                &two_adults(9_000_000, false),
+                s
+            )
+            .await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        r.approve_round(&approver, round).await.unwrap();
+        let history = r.year_counts(&danhai, Some("90001")).await.unwrap();
+        assert_eq!(
+            history.iter().map(|y| y.year).collect::<Vec<_>>(),
+            [2023, 2024, 2025],
+            "the merged commune shows its predecessor's years"
+        );
         e.cleanup().await;
     }
 }

@@ -345,6 +345,20 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             Needs::Round(Capability::SeeNames),
             get(reviews::printable),
         ),
+        // The level above's answers to a commune's report (static segments
+        // win over `{action}`).
+        (
+            Method::POST,
+            "/reviews/{id}/approve",
+            Needs::Round(Capability::Approve),
+            post(reviews::approve),
+        ),
+        (
+            Method::POST,
+            "/reviews/{id}/reopen",
+            Needs::Round(Capability::Approve),
+            post(reviews::reopen),
+        ),
         (
             Method::POST,
             "/reviews/{id}/{action}",

@@ -235,6 +235,10 @@ struct DashboardPage {
     tr: Tr,
     user: Option<UserView>,
     scope_name: String,
+    /// The communes merged into the actor's unit, with their last day.
+    predecessors: String,
+    /// The units file's note on the unit (e.g. an illustrative grouping).
+    unit_note: String,
     years: Vec<YearRow>,
     change: Option<String>,
     /// Review rounds and their step: (id, commune, year, step).
@@ -285,16 +289,44 @@ pub async fn dashboard(
         Ok(c) => c,
         Err(e) => return registry_error(&ctx, e),
     };
-    let scope_name = match actor.unit_id {
-        None => tr.t("dashboard_all_data").to_string(),
+    let unit = match actor.unit_id {
+        None => None,
         Some(id) => state
             .registry
             .units()
             .await
             .ok()
-            .and_then(|units| units.into_iter().find(|u| u.id == id))
-            .map_or_else(String::new, |u| u.name),
+            .and_then(|units| units.into_iter().find(|u| u.id == id)),
     };
+    let scope_name = unit.as_ref().map_or_else(
+        || tr.t("dashboard_all_data").to_string(),
+        |u| u.name.clone(),
+    );
+    // A merged commune's years include those of the communes it absorbed:
+    // say which, and until when each existed.
+    let predecessors = match &unit {
+        Some(u) => state
+            .registry
+            .predecessors(u.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(
+                |p| match p.valid_to.as_deref().and_then(vntext::parse_date) {
+                    Some(d) => format!(
+                        "{} ({} {})",
+                        p.name,
+                        tr.t("dashboard_until"),
+                        vntext::format_date(d)
+                    ),
+                    None => p.name,
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => String::new(),
+    };
+    let unit_note = unit.and_then(|u| u.note).unwrap_or_default();
     let finals: Vec<&registry::YearCounts> = counts.iter().filter(|c| c.closed()).collect();
     let change = match finals.as_slice() {
         [.., a, b] => change_between(tr, a, b),
@@ -341,6 +373,8 @@ pub async fn dashboard(
         tr,
         user: user_view(&ctx),
         scope_name,
+        predecessors,
+        unit_note,
         years,
         change,
         rounds,

@@ -57,8 +57,12 @@ struct ReviewPage {
     cases: Vec<CaseRow>,
     statuses: Vec<(String, String)>,
     closed: bool,
+    /// Reported to the level above or closed: the commune's part is done.
+    reported: bool,
+    /// The unit the round is (or will be) reported to.
+    approver: String,
     can_write: bool,
-    can_reopen: bool,
+    can_approve: bool,
     error: Option<String>,
     /// (file id, name).
     minutes: Vec<(i64, String)>,
@@ -105,13 +109,15 @@ async fn list_page(
         .registry
         .units_in_scope(actor)
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // The year under way, never one that has not begun; the communes that
+    // exist in it.
+    let year = state.current_year();
+    let communes = communes
         .into_iter()
-        .filter(|u| u.level == registry::Level::Commune)
+        .filter(|u| u.level == registry::Level::Commune && u.existed_in(year))
         .map(|u| (u.code, u.name))
         .collect();
-    // The year under way, never one that has not begun.
-    let year = state.current_year();
     html(
         status,
         ReviewsPage {
@@ -215,6 +221,15 @@ async fn round_page(
         .may_write(actor, round.commune_id)
         .await
         .unwrap_or(false);
+    let can_approve = state
+        .registry
+        .may_approve(actor, &round)
+        .await
+        .unwrap_or(false);
+    let approver = match state.registry.round_approver(&round).await {
+        Ok(Some(unit)) => unit.name,
+        _ => String::new(),
+    };
     html(
         status,
         ReviewPage {
@@ -261,8 +276,10 @@ async fn round_page(
                 .map(|s| (s.code().to_string(), tr.status(s.code()).to_string()))
                 .collect(),
             closed: round.step == Step::Closed,
+            reported: matches!(round.step, Step::Reported | Step::Closed),
+            approver,
             can_write: writes,
-            can_reopen: actor.may(Capability::Reopen),
+            can_approve,
             error,
             minutes: state
                 .registry
@@ -400,9 +417,30 @@ pub async fn step(
             .recognise(actor, id, &field("number"), &field("date"))
             .await
             .map(|_| ()),
-        "reopen" => r.reopen_round(actor, id, &field("reason")).await,
         _ => return crate::pages::not_found(Extension(ctx.clone())).await,
     };
+    after(&state, &ctx, actor, id, result).await
+}
+
+/// The level above approves a commune's reported review.
+pub async fn approve(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let result = state.registry.approve_round(actor, id).await;
+    after(&state, &ctx, actor, id, result).await
+}
+
+/// The level above sends a reported review back, or reopens a closed one.
+pub async fn reopen(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let reason = f.get("reason").map(|v| v.trim()).unwrap_or_default();
+    let result = state.registry.reopen_round(actor, id, reason).await;
     after(&state, &ctx, actor, id, result).await
 }
 

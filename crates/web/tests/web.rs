@@ -139,9 +139,9 @@ async fn fixture() -> Fixture {
         &r,
         &[
             ("quantri", Role::Admin, None),
-            ("huyen", Role::DistrictOfficer, Some("436")),
-            ("xuanhoi", Role::CommuneOfficer, Some("18652")),
-            ("xuanan", Role::CommuneOfficer, Some("18655")),
+            ("huyen", Role::Officer, Some("436")),
+            ("xuanhoi", Role::Officer, Some("18652")),
+            ("xuanan", Role::Officer, Some("18655")),
             ("lanhdao", Role::Leader, Some("436")),
             ("thongke", Role::Statistics, Some("436")),
         ],
@@ -1088,13 +1088,16 @@ async fn the_administrator_creates_accounts_and_assigns_roles() {
     let admin = sign_in(&f.app, "quantri").await;
     let (status, _, body) = send(&f.app, get("/admin/users", Some(&admin))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("xuanhoi") && body.contains("Cán bộ xã"));
+    assert!(
+        body.contains("xuanhoi") && body.contains("<td>Cán bộ</td>"),
+        "{body}"
+    );
     let pw = urlencode(PASSWORD);
     let (status, _, _) = send(
         &f.app,
         form(
             "/admin/users",
-            &format!("username=moi&password={pw}&role=commune_officer&unit=18655"),
+            &format!("username=moi&password={pw}&role=officer&unit=18655"),
             Some(&admin),
             Some("http://localhost"),
         ),
@@ -1109,7 +1112,7 @@ async fn the_administrator_creates_accounts_and_assigns_roles() {
         &f.app,
         form(
             "/admin/users/role",
-            "username=moi&role=commune_officer&unit=18652",
+            "username=moi&role=officer&unit=18652",
             Some(&admin),
             Some("http://localhost"),
         ),
@@ -1121,19 +1124,19 @@ async fn the_administrator_creates_accounts_and_assigns_roles() {
     let moi = sign_in(&f.app, "moi").await;
     let (_, _, body) = send(&f.app, get("/households", Some(&moi))).await;
     assert!(body.contains("Trần Thị Bình") && !body.contains("Nguyễn Thị Cúc"));
-    // A commune officer as administrator: refused, with the reason.
+    // An account at a village: refused, with the reason.
     let (status, _, body) = send(
         &f.app,
         form(
             "/admin/users",
-            &format!("username=x&password={pw}&role=commune_officer&unit=436"),
+            &format!("username=x&password={pw}&role=officer&unit=1865201"),
             Some(&admin),
             Some("http://localhost"),
         ),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.contains("phải thuộc một xã"));
+    assert!(body.contains("không thuộc thôn"), "{body}");
     // Others may not see the accounts.
     let (status, _, _) = send(&f.app, get("/admin/users", Some(&moi))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -1260,14 +1263,39 @@ async fn a_review_round_through_the_pages_to_recognition() {
     }
     let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
     assert!(
-        page.contains("Đã báo cáo, đóng") && page.contains("/GCN-HN.HCN"),
+        page.contains("id=\"step\">Đã báo cáo cấp trên")
+            && page.contains("id=\"approver\">Huyện Nghi Xuân")
+            && page.contains("/GCN-HN.HCN"),
         "{page}"
     );
-    // Once closed, no more minutes: no form, and a request is refused.
+    // Reported, no more minutes: no form, and a request is refused.
     assert!(!page.contains("multipart/form-data"), "{page}");
     let (status, _, page) = send(&f.app, upload(body)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("đã đóng"), "{page}");
+    assert!(page.contains("đã báo cáo cấp trên"), "{page}");
+    // The commune does not approve its own review; the district does.
+    assert!(!page.contains("/approve"), "{page}");
+    let (status, _, _) = send(&f.app, post(format!("{round}/approve"), String::new())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let district = sign_in(&f.app, "huyen").await;
+    let (_, _, page) = send(&f.app, get(&round, Some(&district))).await;
+    assert!(
+        page.contains("id=\"approve\"") && page.contains("Trả lại xã"),
+        "{page}"
+    );
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("{round}/approve"),
+            "",
+            Some(&district),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&f.app, get(&round, Some(&cookie))).await;
+    assert!(page.contains("id=\"step\">Đã phê duyệt, đóng"), "{page}");
     let (status, _, print) =
         send(&f.app, get(&format!("{round}/certificates"), Some(&cookie))).await;
     assert_eq!(status, StatusCode::OK);
@@ -1295,7 +1323,6 @@ async fn a_review_round_through_the_pages_to_recognition() {
     let (status, _, _) = send(&f.app, get(&link, Some(&other))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nor its minutes");
     // The district reopens it.
-    let district = sign_in(&f.app, "huyen").await;
     let (status, _, _) = send(
         &f.app,
         form(
@@ -1440,12 +1467,15 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
 1870001,Thôn Thiên,village,18700,,,,
 ";
 
-    /// An account of every role: the district's at the district, one
-    /// commune officer.
-    const ACCOUNTS: [(&str, Role, Option<&str>); 6] = [
+    /// An account of every role: officers at the province, the district
+    /// and a commune, an approver at the district, the others at the
+    /// district.
+    const ACCOUNTS: [(&str, Role, Option<&str>); 8] = [
         ("quantri", Role::Admin, None),
-        ("huyen", Role::DistrictOfficer, Some("436")),
-        ("xuanhoi", Role::CommuneOfficer, Some("18652")),
+        ("tinh", Role::Officer, Some("42")),
+        ("huyen", Role::Officer, Some("436")),
+        ("pheduyet", Role::Approver, Some("436")),
+        ("xuanhoi", Role::Officer, Some("18652")),
         ("lanhdao", Role::Leader, Some("436")),
         ("thongke", Role::Statistics, Some("436")),
         ("nganh", Role::AgencyOfficer, Some("436")),
@@ -1470,6 +1500,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         Admin,
         Household(Capability),
         Round(Capability),
+        /// The level above's answer to a round: the capability to approve,
+        /// exercised from a unit above the round's commune.
+        Approval,
         /// A unit given by code (an export, a commune to write in).
         Unit(Capability),
     }
@@ -1510,6 +1543,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 | "/reviews/{id}/minutes/{file}"
                 | "/api/v1/reviews/{id}",
             ) => Round(SeeNames),
+            ("POST", "/reviews/{id}/approve" | "/reviews/{id}/reopen") => Approval,
             ("POST", "/reviews/{id}/{action}" | "/reviews/{id}/minutes") => Round(Write),
             _ => return None,
         })
@@ -1597,17 +1631,19 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
     }
 
     /// The place of each relation for an account of `unit` (index into
-    /// `World::places`), and the parent unit's code.
-    fn target(unit: Option<&str>, relation: Relation) -> (usize, &'static str) {
+    /// `World::places`), and the unit's code; None where the world has no
+    /// such place (nothing is outside or above the province).
+    fn target(unit: Option<&str>, relation: Relation) -> Option<(usize, &'static str)> {
         let district = unit != Some("18652");
-        match relation {
+        Some(match relation {
             Relation::Own => (0, "18652"),
             Relation::Merged => (1, "18658"),
+            _ if unit == Some("42") => return None,
             Relation::Sibling if district => (3, "18700"),
             Relation::Sibling => (2, "18655"),
             Relation::Parent if district => (3, "42"),
             Relation::Parent => (2, "436"),
-        }
+        })
     }
 
     /// A request with an empty body, or `body` (a form, or JSON under /api).
@@ -1760,7 +1796,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             }
             for (&(user, role, unit), cookie) in accounts.iter().zip(&cookies) {
                 let relations: &[Relation] = match g {
-                    Guard::Household(_) | Guard::Round(_) => {
+                    Guard::Household(_) | Guard::Round(_) | Guard::Approval => {
                         &[Relation::Own, Relation::Merged, Relation::Sibling]
                     }
                     Guard::Unit(Capability::Write) => {
@@ -1775,7 +1811,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     _ => &[Relation::Own],
                 };
                 for &relation in relations {
-                    let (index, unit_code) = target(unit, relation);
+                    let Some((index, unit_code)) = target(unit, relation) else {
+                        continue;
+                    };
                     let place = &w.places[index];
                     let filled = fill(method, path, place, unit_code);
                     let in_scope =
@@ -1784,9 +1822,12 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                         Guard::SignedIn(c) => c,
                         Guard::Admin => Some(Capability::Administer),
                         Guard::Household(c) | Guard::Round(c) | Guard::Unit(c) => Some(c),
+                        Guard::Approval => Some(Capability::Approve),
                         Guard::Public => None,
                     };
-                    let allowed = capability.is_none_or(|c| role.may(c));
+                    // Approving is for the level above: never the commune's own.
+                    let allowed = capability.is_none_or(|c| role.may(c))
+                        && !(matches!(g, Guard::Approval) && unit == Some("18652"));
                     let body = unit_body(path, unit_code, cells);
                     let (status, _, body) =
                         send(&w.app, with_body(method, &filled, Some(cookie), body)).await;
@@ -1826,6 +1867,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                         let visible = role == Role::Admin
                             || match unit {
                                 Some("18652") => matches!(other.commune, "18652" | "18658"),
+                                Some("42") => true,
                                 _ => other.commune != "18700",
                             };
                         if !visible && (body.contains(other.head) || body.contains(other.id_number))

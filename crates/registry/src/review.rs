@@ -91,7 +91,7 @@ impl TryFrom<String> for Step {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Round {
     pub id: i64,
     pub commune_id: i64,
@@ -114,7 +114,7 @@ pub struct Round {
     pub approver_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Case {
     pub household_id: i64,
     pub code: String,
@@ -130,7 +130,6 @@ pub struct Case {
     /// Sent back to survey by the meeting: waiting for a new survey (1) or,
     /// surveyed again, for a new vote (2); 0 otherwise.
     pub resurvey: i64,
-    #[serde(skip)]
     pub head_sort: String,
 }
 

@@ -126,7 +126,7 @@ pub struct HouseholdQuery {
 }
 
 /// A row of the household list.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HouseholdRow {
     pub id: i64,
     pub code: String,
@@ -136,7 +136,7 @@ pub struct HouseholdRow {
     pub status: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MemberView {
     pub id: i64,
     pub full_name: String,
@@ -147,7 +147,7 @@ pub struct MemberView {
     pub ethnicity: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct AssessmentView {
     pub year: i64,
     pub standard_id: String,
@@ -159,7 +159,7 @@ pub struct AssessmentView {
 }
 
 /// A household with everything the household page shows.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HouseholdDetail {
     pub id: i64,
     pub code: String,
@@ -172,7 +172,6 @@ pub struct HouseholdDetail {
     pub removed_on: Option<String>,
     pub members: Vec<MemberView>,
     pub assessments: Vec<AssessmentView>,
-    #[serde(skip)]
     pub audit: Vec<AuditEntry>,
 }
 

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1`, with the same scope rules as the pages.
 //! Sign in with `POST /auth/token` and send `Authorization: Bearer TOKEN`.
 
+use crate::dto;
+use crate::failure::{ApiError, Failure};
 use crate::{AppState, Ctx};
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
@@ -8,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json};
-use registry::{Capability, HouseholdQuery, RegistryError};
+use registry::{Capability, HouseholdQuery};
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::OpenApi;
 
 /// The API's routes, one method each (see `crate::route_table`).
 pub(crate) fn routes() -> Vec<(Method, &'static str, crate::Needs, MethodRouter<AppState>)> {
@@ -99,104 +101,84 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ApiActor {
     ) -> Result<Self, Response> {
         crate::signed_in(parts)
             .map(|(ctx, actor)| ApiActor { ctx, actor })
-            .ok_or_else(unauthorized)
+            .ok_or_else(|| Failure::Unauthorized.json())
     }
 }
 
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Out of scope is the same answer as absent: no existence leak.
+fn no_household() -> ApiError {
+    ApiError(Failure::NotFound("hộ".into()))
 }
 
-fn unauthorized() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "cần đăng nhập: gửi Authorization: Bearer TOKEN (POST /api/v1/auth/token)",
-    )
-}
-
-pub(crate) fn registry_error(e: RegistryError) -> Response {
-    match e {
-        RegistryError::Forbidden(m) => error(StatusCode::FORBIDDEN, &m),
-        RegistryError::NotFound(m) => error(StatusCode::NOT_FOUND, &format!("không tìm thấy {m}")),
-        RegistryError::Invalid(p) => error(StatusCode::UNPROCESSABLE_ENTITY, &p.join("; ")),
-        RegistryError::Conflict(m) => error(StatusCode::CONFLICT, &m),
-        RegistryError::Busy => {
-            tracing::warn!("database busy");
-            error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &RegistryError::Busy.to_string(),
-            )
-        }
-        e => {
-            tracing::error!(error = %e, "registry error");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "lỗi máy chủ; đã ghi lại để quản trị viên kiểm tra",
-            )
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct Credentials {
-    username: String,
-    password: String,
-}
-
+#[utoipa::path(post, path = "/auth/token", tag = "auth", request_body = dto::TokenRequest,
+    responses(
+        (status = 200, description = "Token", body = dto::TokenResponse),
+        (status = 401, description = "Sai tên đăng nhập hoặc mật khẩu", body = dto::ErrorBody),
+        (status = 429, description = "Quá nhiều lần sai", body = dto::ErrorBody)))]
 async fn token(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    Json(c): Json<Credentials>,
-) -> Response {
-    match crate::auth::sign_in(&state, &ctx.client, &c.username, &c.password).await {
-        Ok(crate::auth::SignIn::Signed { token, actor }) => {
-            Json(json!({ "token": token, "role": actor.role.code() })).into_response()
-        }
-        Ok(crate::auth::SignIn::Wrong) => error(
-            StatusCode::UNAUTHORIZED,
-            "tên đăng nhập hoặc mật khẩu không đúng",
-        ),
-        Ok(crate::auth::SignIn::Limited) => error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "đăng nhập sai quá nhiều lần; thử lại sau một phút",
-        ),
-        Err(e) => registry_error(e),
+    Json(c): Json<dto::TokenRequest>,
+) -> ApiResult<Json<dto::TokenResponse>> {
+    match crate::auth::sign_in(&state, &ctx.client, &c.username, &c.password).await? {
+        crate::auth::SignIn::Signed { token, actor } => Ok(Json(dto::TokenResponse {
+            token,
+            role: actor.role.code().to_string(),
+        })),
+        crate::auth::SignIn::Wrong => Err(ApiError(Failure::WrongCredentials)),
+        crate::auth::SignIn::Limited => Err(ApiError(Failure::TooManyRequests(
+            "đăng nhập sai quá nhiều lần; thử lại sau một phút".into(),
+        ))),
     }
 }
 
-async fn units(State(state): State<AppState>, ApiActor { ref actor, .. }: ApiActor) -> Response {
-    match state.registry.units_in_scope(actor).await {
-        Ok(units) => Json(json!({
-            "units": units.iter().map(|u| json!({
-                "code": u.code, "name": u.name, "level": u.level, "area": u.area,
-                "parent_id": u.parent_id, "id": u.id, "merged_into_id": u.merged_into_id,
-                "valid_from": u.valid_from, "valid_to": u.valid_to,
-            })).collect::<Vec<_>>()
-        }))
-        .into_response(),
-        Err(e) => registry_error(e),
-    }
+#[utoipa::path(get, path = "/units", tag = "units", security(("bearer" = [])),
+    responses((status = 200, description = "Các đơn vị trong phạm vi", body = dto::Units),
+        (status = 401, description = "Chưa đăng nhập", body = dto::ErrorBody)))]
+async fn units(
+    State(state): State<AppState>,
+    ApiActor { ref actor, .. }: ApiActor,
+) -> ApiResult<Json<dto::Units>> {
+    let units = state.registry.units_in_scope(actor).await?;
+    Ok(Json(dto::Units {
+        units: units.into_iter().map(dto::Unit::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListParams {
+    /// Tên, có dấu hoặc không.
     #[serde(default)]
     q: String,
+    /// Mã đơn vị.
     unit: Option<String>,
+    /// poor, near_poor, average, not_poor.
     status: Option<String>,
+    /// Mã chỉ số thiếu hụt.
     deprived: Option<String>,
+    /// merit, social_protection, ethnic_minority, no_working_capacity.
     group: Option<String>,
+    /// escaped, newly_poor, re_poor.
     movement: Option<String>,
     year: Option<String>,
     page: Option<String>,
+    /// 1–500.
     per_page: Option<String>,
 }
 
+#[utoipa::path(get, path = "/households", tag = "households", security(("bearer" = [])),
+    params(ListParams),
+    responses((status = 200, description = "Một trang hộ", body = dto::HouseholdPage),
+        (status = 400, description = "Tham số sai", body = dto::ErrorBody),
+        (status = 403, description = "Vai trò chỉ xem số liệu tổng hợp", body = dto::ErrorBody)))]
 async fn households(
     State(state): State<AppState>,
     ApiActor { ctx, ref actor }: ApiActor,
     Query(p): Query<ListParams>,
-) -> Response {
+) -> ApiResult<Json<dto::HouseholdPage>> {
     let tr = ctx.tr();
     let number = |label: &str, text: &Option<String>, range, default: Option<i64>| match text
         .as_deref()
@@ -224,7 +206,7 @@ async fn households(
                 .into_iter()
                 .flatten()
                 .collect();
-            return error(StatusCode::BAD_REQUEST, &problems.join("; "));
+            return Err(ApiError(Failure::BadRequest(problems.join("; "))));
         }
     };
     let query = HouseholdQuery {
@@ -238,224 +220,188 @@ async fn households(
         page,
         per_page,
     };
-    match state.registry.list_households(actor, &query).await {
-        Ok((rows, total)) => Json(json!({
-            "total": total,
-            // A name search counts up to the cap: "at least" beyond it.
-            "total_capped": !query.q.trim().is_empty() && total >= registry::SEARCH_COUNT_CAP,
-            "page": query.page.max(1), "per_page": query.per_page.clamp(1, 500), "households": rows
-        }))
-        .into_response(),
-        Err(e) => registry_error(e),
-    }
+    let (rows, total) = state.registry.list_households(actor, &query).await?;
+    Ok(Json(dto::HouseholdPage {
+        total,
+        total_capped: !query.q.trim().is_empty() && total >= registry::SEARCH_COUNT_CAP,
+        page: query.page.max(1),
+        per_page: query.per_page.clamp(1, 500),
+        households: rows.into_iter().map(dto::HouseholdRow::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct DetailParams {
     /// "full": identity numbers in full (roles whose work needs them; the
     /// view is recorded in the audit log).
     id_numbers: Option<String>,
 }
 
+#[utoipa::path(get, path = "/households/{id}", tag = "households", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Số của hộ"), DetailParams),
+    responses((status = 200, description = "Hộ: thành viên, kết quả rà soát (số định danh được che, trừ khi id_numbers=full)", body = dto::Household),
+        (status = 404, description = "Không có, hoặc ngoài phạm vi của tài khoản", body = dto::ErrorBody)))]
 async fn household(
     State(state): State<AppState>,
     ApiActor { ref actor, .. }: ApiActor,
     Path(id): Path<String>,
     Query(p): Query<DetailParams>,
-) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
-        return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
-    };
+) -> ApiResult<Json<dto::Household>> {
+    let id = id.parse::<i64>().map_err(|_| no_household())?;
     let full = p.id_numbers.as_deref() == Some("full");
-    match state
+    state
         .registry
         .household_detail_showing(actor, id, full)
-        .await
-    {
-        Ok(Some(detail)) => Json(detail).into_response(),
-        // Outside the scope is the same answer as absent: no existence leak.
-        Ok(None) => error(StatusCode::NOT_FOUND, "không tìm thấy hộ"),
-        Err(e) => registry_error(e),
-    }
+        .await?
+        .map(|d| Json(dto::Household::from(d)))
+        .ok_or_else(no_household)
 }
 
+#[utoipa::path(post, path = "/households", tag = "households", security(("bearer" = [])),
+    request_body = crate::edit::HouseholdFields,
+    responses((status = 201, description = "Đã thêm (xã lấy theo thôn)", body = dto::Created),
+        (status = 403, description = "Ngoài phạm vi hoặc chỉ được xem", body = dto::ErrorBody),
+        (status = 422, description = "Dữ liệu không hợp lệ", body = dto::ErrorBody)))]
 async fn create_household(
     State(state): State<AppState>,
     ApiActor { ref actor, .. }: ApiActor,
     Json(f): Json<crate::edit::HouseholdFields>,
-) -> Response {
+) -> ApiResult<(StatusCode, Json<dto::Created>)> {
     let new = crate::edit::new_household(&state, &f).await;
-    match state.registry.create_household(actor, &new).await {
-        Ok(id) => (StatusCode::CREATED, Json(json!({ "id": id }))).into_response(),
-        Err(e) => registry_error(e),
-    }
+    let id = state.registry.create_household(actor, &new).await?;
+    Ok((StatusCode::CREATED, Json(dto::Created { id })))
 }
 
+#[utoipa::path(post, path = "/households/{id}/members", tag = "households", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Số của hộ")),
+    request_body = crate::edit::MemberFields,
+    responses((status = 201, description = "Đã thêm", body = dto::Created),
+        (status = 404, description = "Không có, hoặc ngoài phạm vi", body = dto::ErrorBody),
+        (status = 422, description = "Dữ liệu không hợp lệ", body = dto::ErrorBody)))]
 async fn add_member(
     State(state): State<AppState>,
     ApiActor { ref actor, .. }: ApiActor,
     Path(id): Path<i64>,
     Json(f): Json<crate::edit::MemberFields>,
-) -> Response {
-    // Outside the scope: not found, as for reading.
-    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
-        return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
-    }
-    match state.registry.add_member(actor, id, &f.member()).await {
-        Ok(member) => (StatusCode::CREATED, Json(json!({ "id": member }))).into_response(),
-        Err(e) => registry_error(e),
-    }
+) -> ApiResult<(StatusCode, Json<dto::Created>)> {
+    let member = state.registry.add_member(actor, id, &f.member()).await?;
+    Ok((StatusCode::CREATED, Json(dto::Created { id: member })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct YearParam {
+    /// The review year.
     year: Option<String>,
 }
 
+#[utoipa::path(post, path = "/households/{id}/surveys", tag = "households", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Số của hộ"), YearParam),
+    request_body(content = Object, description = "Câu trả lời của phiếu khảo sát, các trường như biểu mẫu"),
+    responses((status = 201, description = "Ghi phiếu và xếp loại chính thức của năm", body = dto::SurveyRecorded),
+        (status = 404, description = "Không có, hoặc ngoài phạm vi", body = dto::ErrorBody),
+        (status = 422, description = "Câu trả lời không hợp lệ", body = dto::ErrorBody)))]
 async fn record_survey(
     State(state): State<AppState>,
     ApiActor { ctx, ref actor }: ApiActor,
     Path(id): Path<i64>,
     Query(p): Query<YearParam>,
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
-) -> Response {
-    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
-        return error(StatusCode::NOT_FOUND, "không tìm thấy hộ");
-    }
+) -> ApiResult<(StatusCode, Json<dto::SurveyRecorded>)> {
     let tr = ctx.tr();
-    let Some(year) = p.year.as_deref().and_then(|y| y.trim().parse::<i64>().ok()) else {
-        return error(StatusCode::BAD_REQUEST, tr.t("survey_bad_year"));
-    };
-    let Some(standard) = state
+    let year = p
+        .year
+        .as_deref()
+        .and_then(|y| y.trim().parse::<i64>().ok())
+        .ok_or_else(|| ApiError(Failure::BadRequest(tr.t("survey_bad_year").into())))?;
+    let standard = state
         .catalogue
         .for_review_year(u16::try_from(year).unwrap_or(0))
-    else {
-        return error(StatusCode::UNPROCESSABLE_ENTITY, tr.t("survey_no_standard"));
-    };
-    let fields = match crate::survey::json_fields(&body) {
-        Ok(f) => f,
-        Err(e) => return error(StatusCode::BAD_REQUEST, &e),
-    };
-    let answers = match crate::survey::answers_from(tr, &fields) {
-        Ok(a) => a,
-        Err(problems) => return error(StatusCode::UNPROCESSABLE_ENTITY, &problems.join("; ")),
-    };
-    match state
+        .ok_or_else(|| ApiError(Failure::Invalid(vec![tr.t("survey_no_standard").into()])))?;
+    let fields = crate::survey::json_fields(&body).map_err(|e| ApiError(Failure::BadRequest(e)))?;
+    let answers =
+        crate::survey::answers_from(tr, &fields).map_err(|p| ApiError(Failure::Invalid(p)))?;
+    let recorded = state
         .registry
         .record_survey(actor, id, year, &answers, standard)
-        .await
-    {
-        Ok(a) => (
-            StatusCode::CREATED,
-            Json(json!({ "status": a.status, "deprived": a.deprived, "standard": a.standard_id })),
-        )
-            .into_response(),
-        Err(e) => registry_error(e),
-    }
+        .await?;
+    Ok((StatusCode::CREATED, Json(recorded.into())))
 }
 
-async fn reviews(State(state): State<AppState>, ApiActor { ref actor, .. }: ApiActor) -> Response {
-    if !actor.may(Capability::SeeNames) {
-        return error(
-            StatusCode::FORBIDDEN,
-            "vai trò này chỉ xem số liệu tổng hợp",
-        );
-    }
-    match state.registry.rounds(actor).await {
-        Ok(rounds) => Json(json!({
-            "reviews": rounds.into_iter().map(|(r, commune)| json!({"round": r, "commune": commune})).collect::<Vec<_>>()
-        }))
-        .into_response(),
-        Err(e) => registry_error(e),
-    }
+#[utoipa::path(get, path = "/reviews", tag = "reviews", security(("bearer" = [])),
+    responses((status = 200, description = "Các đợt rà soát trong phạm vi và bước hiện tại", body = dto::Reviews)))]
+async fn reviews(
+    State(state): State<AppState>,
+    ApiActor { ref actor, .. }: ApiActor,
+) -> ApiResult<Json<dto::Reviews>> {
+    actor.require(Capability::SeeNames)?;
+    let rounds = state.registry.rounds(actor).await?;
+    Ok(Json(dto::Reviews {
+        reviews: rounds
+            .into_iter()
+            .map(|(round, commune)| dto::RoundInList {
+                round: round.into(),
+                commune,
+            })
+            .collect(),
+    }))
 }
 
+#[utoipa::path(get, path = "/reviews/{id}", tag = "reviews", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Số của đợt")),
+    responses((status = 200, description = "Một đợt rà soát và các hộ trong đợt", body = dto::Review),
+        (status = 404, description = "Không có, hoặc ngoài phạm vi", body = dto::ErrorBody)))]
 async fn review(
     State(state): State<AppState>,
     ApiActor { ref actor, .. }: ApiActor,
     Path(id): Path<i64>,
-) -> Response {
-    match state.registry.round(actor, id).await {
-        Ok(Some((round, cases))) => Json(json!({ "round": round, "cases": cases })).into_response(),
-        Ok(None) => error(StatusCode::NOT_FOUND, "không tìm thấy đợt rà soát"),
-        Err(e) => registry_error(e),
+) -> ApiResult<Json<dto::Review>> {
+    let (round, cases) = state
+        .registry
+        .round(actor, id)
+        .await?
+        .ok_or_else(|| ApiError(Failure::NotFound("đợt rà soát".into())))?;
+    Ok(Json(dto::Review {
+        round: round.into(),
+        cases: cases.into_iter().map(dto::Case::from).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/openapi.json", tag = "meta",
+    responses((status = 200, description = "Tài liệu này")))]
+async fn openapi() -> Response {
+    Json(openapi_document()).into_response()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "giamngheo API",
+        description = "Sổ hộ nghèo, cận nghèo: đơn vị, hộ, thành viên, kết quả rà soát. Phạm vi dữ liệu theo đơn vị của tài khoản."),
+    servers((url = "/api/v1")),
+    paths(token, units, households, household, create_household, add_member, record_survey,
+        crate::survey::classify_api, reviews, review, openapi),
+    modifiers(&Bearer)
+)]
+struct ApiDoc;
+
+/// The bearer-token scheme the paths refer to.
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        doc.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
     }
 }
 
-/// The OpenAPI 3.1 description of this API.
+/// The OpenAPI 3.1 description of this API, generated from its types and
+/// routes.
 pub fn openapi_document() -> serde_json::Value {
-    let bearer = json!([{ "bearer": [] }]);
-    let error = json!({ "$ref": "#/components/schemas/Error" });
-    json!({
-        "openapi": "3.1.0",
-        "info": { "title": "giamngheo API", "version": env!("CARGO_PKG_VERSION"),
-                  "description": "Sổ hộ nghèo, cận nghèo: đơn vị, hộ, thành viên, kết quả rà soát. Phạm vi dữ liệu theo đơn vị của tài khoản." },
-        "servers": [{ "url": "/api/v1" }],
-        "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
-            "schemas": {
-                "Error": { "type": "object", "properties": { "error": { "type": "string" } }, "required": ["error"] },
-                "Household": { "type": "object", "properties": {
-                    "id": { "type": "integer" }, "code": { "type": "string" }, "head_name": { "type": "string" },
-                    "commune": { "type": "string" }, "village": { "type": ["string", "null"] },
-                    "status": { "type": ["string", "null"], "enum": ["poor", "near_poor", "average", "not_poor", null] } } }
-            }
-        },
-        "paths": {
-            "/auth/token": { "post": {
-                "summary": "Đăng nhập, nhận token",
-                "requestBody": { "required": true, "content": { "application/json": { "schema": {
-                    "type": "object", "properties": { "username": { "type": "string" }, "password": { "type": "string" } },
-                    "required": ["username", "password"] } } } },
-                "responses": {
-                    "200": { "description": "Token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "role": { "type": "string" } } } } } },
-                    "401": { "description": "Sai tên đăng nhập hoặc mật khẩu", "content": { "application/json": { "schema": error } } },
-                    "429": { "description": "Quá nhiều lần sai", "content": { "application/json": { "schema": error } } } } } },
-            "/units": { "get": { "summary": "Các đơn vị trong phạm vi", "security": bearer,
-                "responses": { "200": { "description": "Đơn vị" }, "401": { "description": "Chưa đăng nhập" } } } },
-            "/households": { "post": { "summary": "Thêm hộ (xã lấy theo thôn)", "security": bearer,
-                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object",
-                    "properties": { "code": { "type": "string" }, "village": { "type": "string" }, "head_name": { "type": "string" }, "address": { "type": "string" }, "phone": { "type": "string" } },
-                    "required": ["code", "village", "head_name"] } } } },
-                "responses": { "201": { "description": "Đã thêm" }, "403": { "description": "Ngoài phạm vi hoặc chỉ được xem" } } },
-              "get": { "summary": "Danh sách hộ (phân trang, lọc)", "security": bearer,
-                "parameters": [
-                    { "name": "unit", "in": "query", "schema": { "type": "string" }, "description": "Mã đơn vị" },
-                    { "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Tên, có dấu hoặc không" },
-                    { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["poor", "near_poor", "average", "not_poor"] } },
-                    { "name": "deprived", "in": "query", "schema": { "type": "string" }, "description": "Mã chỉ số thiếu hụt" },
-                    { "name": "group", "in": "query", "schema": { "type": "string", "enum": ["merit", "social_protection", "ethnic_minority", "no_working_capacity"] } },
-                    { "name": "movement", "in": "query", "schema": { "type": "string", "enum": ["escaped", "newly_poor", "re_poor"] } },
-                    { "name": "year", "in": "query", "schema": { "type": "integer" } },
-                    { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
-                    { "name": "per_page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }
-                ],
-                "responses": { "200": { "description": "Một trang hộ", "content": { "application/json": { "schema": {
-                    "type": "object", "properties": { "total": { "type": "integer" }, "page": { "type": "integer" }, "per_page": { "type": "integer" },
-                    "households": { "type": "array", "items": { "$ref": "#/components/schemas/Household" } } } } } } },
-                    "401": { "description": "Chưa đăng nhập" }, "403": { "description": "Vai trò chỉ xem số liệu tổng hợp" } } } },
-            "/households/{id}": { "get": { "summary": "Một hộ: thành viên, kết quả rà soát (số định danh được che, trừ khi id_numbers=full)", "security": bearer,
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
-                    { "name": "id_numbers", "in": "query", "schema": { "type": "string", "enum": ["full"] }, "description": "Số định danh đầy đủ (chỉ cán bộ xã, cấp trên, quản trị; được ghi vào nhật ký)" }],
-                "responses": { "200": { "description": "Hộ" }, "404": { "description": "Không có, hoặc ngoài phạm vi của tài khoản", "content": { "application/json": { "schema": error } } } } } },
-            "/households/{id}/members": { "post": { "summary": "Thêm thành viên", "security": bearer,
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
-                "responses": { "201": { "description": "Đã thêm" }, "404": { "description": "Không có, hoặc ngoài phạm vi" }, "422": { "description": "Dữ liệu không hợp lệ" } } } },
-            "/households/{id}/surveys": { "post": { "summary": "Ghi phiếu khảo sát và xếp loại chính thức của năm", "security": bearer,
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }, { "name": "year", "in": "query", "required": true, "schema": { "type": "integer" } }],
-                "responses": { "201": { "description": "Phân loại" }, "404": { "description": "Không có, hoặc ngoài phạm vi" } } } },
-            "/classify": { "post": { "summary": "Phân loại câu trả lời của phiếu khảo sát (không ghi gì)", "security": bearer,
-                "responses": { "200": { "description": "Phân loại và các chỉ số thiếu hụt" } } } },
-            "/reviews": { "get": { "summary": "Các đợt rà soát trong phạm vi", "security": bearer,
-                "responses": { "200": { "description": "Đợt rà soát và bước hiện tại" } } } },
-            "/reviews/{id}": { "get": { "summary": "Một đợt rà soát và các hộ trong đợt", "security": bearer,
-                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
-                "responses": { "200": { "description": "Đợt" }, "404": { "description": "Không có, hoặc ngoài phạm vi" } } } },
-            "/openapi.json": { "get": { "summary": "Tài liệu này", "responses": { "200": { "description": "OpenAPI" } } } }
-        }
-    })
-}
-
-async fn openapi() -> Response {
-    Json(openapi_document()).into_response()
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or_default()
 }

@@ -81,7 +81,9 @@ fn problem(e: &RegistryError) -> String {
     }
 }
 
-#[derive(Deserialize)]
+/// A new household, from the form or the API (the commune is the
+/// village's).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct HouseholdFields {
     #[serde(default)]
     pub code: String,
@@ -260,7 +262,8 @@ pub async fn update(
     }
 }
 
-#[derive(Deserialize)]
+/// A new member, from the form or the API: dates dd/mm/yyyy, flags "on".
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct MemberFields {
     pub full_name: String,
     #[serde(default)]

@@ -8,8 +8,10 @@
 mod admin;
 mod api;
 mod auth;
+mod dto;
 mod edge;
 mod edit;
+mod failure;
 mod history;
 pub mod i18n;
 mod input;
@@ -221,10 +223,11 @@ async fn guard(
     };
     let api = request.uri().path().starts_with("/api/");
     let refuse = |e: registry::RegistryError| {
+        let failure = failure::Failure::from(e);
         if api {
-            api::registry_error(e)
+            failure.json()
         } else {
-            pages::registry_error(&ctx, e)
+            failure.page(&ctx)
         }
     };
     let capability = match needs {

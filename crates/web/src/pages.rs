@@ -1,5 +1,6 @@
 //! The HTML pages.
 
+use crate::failure::Failure;
 use crate::i18n::{Lang, Tr};
 use crate::{AppState, Ctx, LANG_COOKIE, SESSION_COOKIE, redirect, session_cookie};
 use askama::Template;
@@ -65,44 +66,21 @@ pub(crate) fn message_for(ctx: &Ctx, status: StatusCode, key: &str) -> Response 
     (status, render(page)).into_response()
 }
 
-pub(crate) fn registry_error(ctx: &Ctx, e: RegistryError) -> Response {
-    match e {
-        RegistryError::Forbidden(_) => message_for(ctx, StatusCode::FORBIDDEN, "error_forbidden"),
-        RegistryError::NotFound(_) => message_for(ctx, StatusCode::NOT_FOUND, "error_not_found"),
-        RegistryError::Invalid(problems) => {
-            let tr = ctx.tr();
-            let page = MessagePage {
-                tr,
-                user: user_view(ctx),
-                title: tr.t("error_invalid").to_string(),
-                message: problems.join("; "),
-            };
-            (StatusCode::BAD_REQUEST, render(page)).into_response()
-        }
-        RegistryError::Conflict(problem) => {
-            let tr = ctx.tr();
-            let page = MessagePage {
-                tr,
-                user: user_view(ctx),
-                title: tr.t("error_invalid").to_string(),
-                message: problem,
-            };
-            (StatusCode::CONFLICT, render(page)).into_response()
-        }
-        RegistryError::Busy => {
-            tracing::warn!("database busy");
-            message_for(ctx, StatusCode::SERVICE_UNAVAILABLE, "error_busy")
-        }
-        e => {
-            tracing::error!(error = %e, "registry error");
-            message_for(ctx, StatusCode::INTERNAL_SERVER_ERROR, "error_server")
-        }
-    }
+/// A page that names what went wrong (the problems of a form, a conflict).
+pub(crate) fn problem_page(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
+    let tr = ctx.tr();
+    let page = MessagePage {
+        tr,
+        user: user_view(ctx),
+        title: tr.t("error_invalid").to_string(),
+        message: message.to_string(),
+    };
+    (status, render(page)).into_response()
 }
 
 /// 400 with the problems of what was typed.
 pub(crate) fn invalid_page(ctx: &Ctx, problems: Vec<String>) -> Response {
-    registry_error(ctx, RegistryError::Invalid(problems))
+    Failure::Invalid(problems).page(ctx)
 }
 
 pub(crate) fn forbidden(ctx: &Ctx) -> Response {
@@ -165,7 +143,7 @@ pub async fn login(
         }
         Ok(crate::auth::SignIn::Wrong) => page(StatusCode::UNAUTHORIZED, "login_wrong"),
         Ok(crate::auth::SignIn::Limited) => page(StatusCode::TOO_MANY_REQUESTS, "login_limited"),
-        Err(e) => registry_error(&ctx, e),
+        Err(e) => Failure::from(e).page(&ctx),
     }
 }
 
@@ -287,7 +265,7 @@ pub async fn dashboard(
     let tr = ctx.tr();
     let counts = match state.registry.year_counts(actor, None).await {
         Ok(c) => c,
-        Err(e) => return registry_error(&ctx, e),
+        Err(e) => return Failure::from(e).page(&ctx),
     };
     let unit = match actor.unit_id {
         None => None,
@@ -535,7 +513,7 @@ pub async fn households(
     };
     let (rows, total) = match r.list_households(actor, &query).await {
         Ok(x) => x,
-        Err(e) => return registry_error(&ctx, e),
+        Err(e) => return Failure::from(e).page(&ctx),
     };
     let units = r
         .units_in_scope(actor)
@@ -706,7 +684,7 @@ pub async fn household(
     {
         Ok(Some(d)) => d,
         Ok(None) => return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found"),
-        Err(e) => return registry_error(&ctx, e),
+        Err(e) => return Failure::from(e).page(&ctx),
     };
     let sex = |s: &Option<String>| match s.as_deref() {
         Some("male") => tr.t("sex_male").to_string(),
@@ -895,7 +873,7 @@ pub async fn change_password(
             };
             (StatusCode::BAD_REQUEST, render(page)).into_response()
         }
-        Err(e) => registry_error(&ctx, e),
+        Err(e) => Failure::from(e).page(&ctx),
     }
 }
 
@@ -920,7 +898,7 @@ pub async fn submit_request(
         .await
     {
         Ok(_) => redirect(&format!("/households/{id}")),
-        Err(e) => registry_error(&ctx, e),
+        Err(e) => Failure::from(e).page(&ctx),
     }
 }
 
@@ -946,7 +924,7 @@ pub async fn decide_request(
         .await
     {
         Ok(()) => redirect(&format!("/households/{id}")),
-        Err(e) => registry_error(&ctx, e),
+        Err(e) => Failure::from(e).page(&ctx),
     }
 }
 
@@ -996,7 +974,7 @@ pub async fn export(
             bytes,
         )
             .into_response(),
-        Err(e) => registry_error(&ctx, e),
+        Err(e) => Failure::from(e).page(&ctx),
     }
 }
 

@@ -694,7 +694,7 @@ pub async fn submit(
         Err(RegistryError::Forbidden(_)) | Err(RegistryError::NotFound(_)) => {
             crate::pages::not_found(Extension(ctx.clone())).await
         }
-        Err(e) => crate::pages::registry_error(&ctx, e),
+        Err(e) => crate::failure::Failure::from(e).page(&ctx),
     }
 }
 
@@ -719,6 +719,10 @@ pub fn json_fields(
 
 /// `POST /api/v1/classify`: the classification of a form's answers, for the
 /// live panel. Computes only; records nothing.
+#[utoipa::path(post, path = "/classify", tag = "households", security(("bearer" = [])),
+    request_body(content = Object, description = "Câu trả lời của phiếu khảo sát, các trường như biểu mẫu"),
+    responses((status = 200, description = "Phân loại và các chỉ số thiếu hụt (không ghi gì)"),
+        (status = 400, description = "Câu trả lời sai dạng", body = crate::dto::ErrorBody)))]
 pub async fn classify_api(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,

@@ -620,6 +620,34 @@ async fn openapi_and_translations() {
     for path in ["/auth/token", "/units", "/households", "/households/{id}"] {
         assert!(v["paths"][path].is_object(), "{path}");
     }
+    // Generated from the API's types: the schemas, the list's parameters,
+    // the bearer scheme.
+    let schemas = &v["components"]["schemas"];
+    for schema in [
+        "Household",
+        "HouseholdPage",
+        "Member",
+        "Review",
+        "ErrorBody",
+        "HouseholdFields",
+    ] {
+        assert!(schemas[schema].is_object(), "{schema}");
+    }
+    assert!(schemas["Household"]["properties"]["members"].is_object());
+    let parameters: Vec<&str> = v["paths"]["/households"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(
+        parameters.contains(&"status") && parameters.contains(&"per_page"),
+        "{parameters:?}"
+    );
+    assert_eq!(
+        v["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
     web::i18n::check_tables().unwrap();
     for script in ["search.js", "survey.js"] {
         let (status, _, _) = send(&f.app, get(&format!("/static/{script}"), None)).await;

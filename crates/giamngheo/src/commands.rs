@@ -4,7 +4,7 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use registry::{Actor, Db, Movement, Registry, Role};
+use registry::{Actor, Db, Registry, Role};
 use standard::Catalogue;
 use std::io::Read;
 use std::path::PathBuf;
@@ -116,6 +116,21 @@ pub struct MovementsArgs {
     unit: String,
     #[arg(long)]
     year: i64,
+    /// text (mặc định), csv, html (trang in) hoặc xlsx (cần --out).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// Ghi ra tệp thay vì màn hình.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// How a report is written.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Csv,
+    Html,
+    Xlsx,
 }
 
 #[derive(Args)]
@@ -367,33 +382,37 @@ pub fn movements(args: MovementsArgs) -> Result<()> {
         let m = r
             .movements(&Actor::command_line(), &args.unit, args.year)
             .await?;
-        let c = |x| m.count(x);
-        out!("Hộ nghèo đầu kỳ: {}", m.start_poor);
-        out!(
-            "  thoát nghèo (thành cận nghèo): {}",
-            c(Movement::EscapedToNearPoor)
-        );
-        out!(
-            "  thoát nghèo (trên chuẩn cận nghèo): {}",
-            c(Movement::EscapedAboveNearPoor)
-        );
-        out!("  tái nghèo: {}", c(Movement::RePoor));
-        out!("  nghèo phát sinh: {}", c(Movement::NewlyPoor));
-        out!(
-            "  ra khỏi danh sách (không rà soát cuối kỳ): {}",
-            c(Movement::LeftPoorList)
-        );
-        out!("Hộ nghèo cuối kỳ: {}", m.end_poor);
-        out!("Hộ cận nghèo đầu kỳ: {}", m.start_near_poor);
-        out!("  thoát cận nghèo: {}", c(Movement::EscapedNearPoor));
-        out!("  cận nghèo thành nghèo: {}", c(Movement::NearPoorToPoor));
-        out!("  tái cận nghèo: {}", c(Movement::ReNearPoor));
-        out!("  cận nghèo phát sinh: {}", c(Movement::NewlyNearPoor));
-        out!(
-            "  ra khỏi danh sách (không rà soát cuối kỳ): {}",
-            c(Movement::LeftNearPoorList)
-        );
-        out!("Hộ cận nghèo cuối kỳ: {}", m.end_near_poor);
+        let unit = r
+            .unit_by_code(&args.unit)
+            .await?
+            .map_or_else(|| args.unit.clone(), |u| u.name);
+        let report = m.report(&unit, args.year);
+        let words = report::Words {
+            country: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
+            motto: "Độc lập - Tự do - Hạnh phúc".into(),
+            notes: "Ghi chú".into(),
+        };
+        let bytes = match args.format {
+            ReportFormat::Text => report::text(&report)?.into_bytes(),
+            ReportFormat::Csv => report::csv(&report)?.into_bytes(),
+            ReportFormat::Html => report::html(&report, &words)?.into_bytes(),
+            ReportFormat::Xlsx => report::xlsx(std::slice::from_ref(&report))?,
+        };
+        match &args.out {
+            Some(path) => {
+                registry::write_file(path, &bytes)?;
+                eprintln!("Đã ghi {}", path.display());
+            }
+            None if args.format == ReportFormat::Xlsx => {
+                bail!("--format xlsx cần --out TỆP.xlsx")
+            }
+            None => {
+                use std::io::Write;
+                let mut stdout = std::io::stdout().lock();
+                // A closed reader (| head) ends the output quietly.
+                let _ = stdout.write_all(&bytes);
+            }
+        }
         Ok(())
     })
 }

@@ -452,6 +452,25 @@ fn registry_commands_round_trip() {
         m.contains("Hộ nghèo đầu kỳ:") && m.contains("tái nghèo: 0"),
         "{m}"
     );
+    // The same report as CSV, a printable page and a workbook.
+    let book = dir.path().join("movements.xlsx");
+    let movements = |extra: &[&str]| {
+        let mut args = vec!["movements", "--db", &db, "--unit", "42", "--year", "2025"];
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+    let csv = movements(&["--format", "csv"]);
+    assert!(
+        csv.starts_with("Chỉ tiêu,Số hộ\n") && csv.contains("\ntái nghèo,0\n"),
+        "{csv}"
+    );
+    let page = movements(&["--format", "html"]);
+    assert!(
+        page.contains("Độc lập - Tự do - Hạnh phúc") && page.contains("BIẾN ĐỘNG"),
+        "{page}"
+    );
+    movements(&["--format", "xlsx", "--out", s(&book)]);
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
     let xlsx = dir.path().join("list.xlsx");
     ok(&[
         "export",

@@ -5,7 +5,6 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
-use rust_xlsxwriter::{Format, Workbook};
 use serde_json::json;
 use std::path::Path;
 
@@ -182,13 +181,6 @@ fn indicator_names(standard_id: Option<&str>, codes: &str) -> String {
         .join(", ")
 }
 
-fn xlsx_error(out: &Path, e: rust_xlsxwriter::XlsxError) -> RegistryError {
-    RegistryError::Io {
-        file: out.display().to_string(),
-        source: std::io::Error::other(e.to_string()),
-    }
-}
-
 /// Writes an export to a file: beside the target first, renamed when whole,
 /// so a failed export leaves nothing.
 pub fn write_file(out: &Path, bytes: &[u8]) -> Result<(), RegistryError> {
@@ -210,96 +202,96 @@ pub fn write_file(out: &Path, bytes: &[u8]) -> Result<(), RegistryError> {
     Ok(())
 }
 
-/// A household sheet (a title row, the headers, the rows) and a member
-/// sheet, as xlsx bytes.
+/// A household sheet (a title, the headers, the rows) and a member sheet,
+/// as xlsx bytes (`report::xlsx`). The import reads both back.
 pub fn list_workbook(
     title: &str,
     rows: &[ListRow],
     members: &[MemberListRow],
 ) -> Result<Vec<u8>, RegistryError> {
-    let out = Path::new("danh-sach.xlsx");
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name("Hộ").map_err(|err| xlsx_error(out, err))?;
-    let bold = Format::new().set_bold();
-    let e = |err| xlsx_error(out, err);
-    sheet
-        .write_string_with_format(0, 0, title, &bold)
-        .map_err(e)?;
-    for (c, h) in LIST_HEADERS.iter().enumerate() {
-        sheet
-            .write_string_with_format(2, c as u16, *h, &bold)
-            .map_err(e)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        let row = 3 + i as u32;
-        sheet.write_string(row, 0, &r.code).map_err(e)?;
-        sheet.write_string(row, 1, &r.head_name).map_err(e)?;
-        sheet
-            .write_string(row, 2, r.village.as_deref().unwrap_or(""))
-            .map_err(e)?;
-        sheet.write_string(row, 3, &r.address).map_err(e)?;
-        sheet
-            .write_string(
-                row,
-                4,
-                r.status
-                    .as_deref()
-                    .map(status_name)
-                    .unwrap_or_else(|| "Chưa rà soát".into()),
-            )
-            .map_err(e)?;
-        if let Some(n) = r.deprivation_count {
-            sheet.write_number(row, 5, n as f64).map_err(e)?;
-        }
-        sheet
-            .write_string(
-                row,
-                6,
-                indicator_names(
-                    r.standard_id.as_deref(),
-                    r.deprived.as_deref().unwrap_or(""),
-                ),
-            )
-            .map_err(e)?;
-        sheet
-            .write_string(row, 7, r.standard_id.as_deref().unwrap_or(""))
-            .map_err(e)?;
-    }
-    sheet.autofit();
-    let sheet = book.add_worksheet();
-    sheet.set_name("Thành viên").map_err(e)?;
-    for (c, h) in MEMBER_HEADERS.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(e)?;
-    }
-    for (i, m) in members.iter().enumerate() {
-        let row = 1 + i as u32;
-        let sex = match m.sex.as_deref() {
-            Some("male") => "Nam",
-            Some("female") => "Nữ",
-            _ => "",
-        };
-        let birth = m
-            .birth_date
-            .as_deref()
-            .and_then(vntext::parse_date)
-            .map(vntext::format_date)
-            .unwrap_or_default();
-        let cells = [
-            &m.household_code,
-            &m.full_name,
-            sex,
-            &birth,
-            m.id_number.as_deref().unwrap_or(""),
-            &m.relation,
-            &m.ethnicity,
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            sheet.write_string(row, c as u16, *v).map_err(e)?;
-        }
-    }
-    sheet.autofit();
-    book.save_to_buffer().map_err(e)
+    use report::{Cell, Column, Kind, Report, Section};
+    let text = |s: &str| Cell::text(s);
+    let households = Report {
+        title: title.to_string(),
+        sheet: "Hộ".into(),
+        columns: LIST_HEADERS
+            .iter()
+            .map(|h| {
+                let kind = if *h == "Số chỉ số thiếu hụt" {
+                    Kind::Count
+                } else {
+                    Kind::Text
+                };
+                Column::new(*h, kind)
+            })
+            .collect(),
+        sections: vec![Section {
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        text(&r.code),
+                        text(&r.head_name),
+                        text(r.village.as_deref().unwrap_or("")),
+                        text(&r.address),
+                        Cell::Text(
+                            r.status
+                                .as_deref()
+                                .map(status_name)
+                                .unwrap_or_else(|| "Chưa rà soát".into()),
+                        ),
+                        r.deprivation_count.map_or(Cell::Empty, Cell::Number),
+                        Cell::Text(indicator_names(
+                            r.standard_id.as_deref(),
+                            r.deprived.as_deref().unwrap_or(""),
+                        )),
+                        text(r.standard_id.as_deref().unwrap_or("")),
+                    ]
+                })
+                .collect(),
+            ..Section::default()
+        }],
+        ..Report::default()
+    };
+    let members = Report {
+        title: format!("Thành viên – {title}"),
+        sheet: "Thành viên".into(),
+        columns: MEMBER_HEADERS
+            .iter()
+            .map(|h| Column::new(*h, Kind::Text))
+            .collect(),
+        sections: vec![Section {
+            rows: members
+                .iter()
+                .map(|m| {
+                    let sex = match m.sex.as_deref() {
+                        Some("male") => "Nam",
+                        Some("female") => "Nữ",
+                        _ => "",
+                    };
+                    let birth = m
+                        .birth_date
+                        .as_deref()
+                        .and_then(vntext::parse_date)
+                        .map(vntext::format_date)
+                        .unwrap_or_default();
+                    vec![
+                        text(&m.household_code),
+                        text(&m.full_name),
+                        text(sex),
+                        Cell::Text(birth),
+                        text(m.id_number.as_deref().unwrap_or("")),
+                        text(&m.relation),
+                        text(&m.ethnicity),
+                    ]
+                })
+                .collect(),
+            ..Section::default()
+        }],
+        ..Report::default()
+    };
+    report::xlsx(&[households, members]).map_err(|e| RegistryError::Io {
+        file: "danh-sach.xlsx".into(),
+        source: std::io::Error::other(e.to_string()),
+    })
 }

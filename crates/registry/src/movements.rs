@@ -54,6 +54,70 @@ impl Movements {
     }
 }
 
+impl Movements {
+    /// The movements as a report (standards-facts.md §6): for the poor, then
+    /// the near-poor, last year's list, each way in and out, this year's.
+    pub fn report(&self, unit: &str, year: i64) -> report::Report {
+        use report::{Cell, Column, Kind, Report, Section};
+        let row = |label: &str, n: u64| vec![Cell::text(label), Cell::Number(n as i64)];
+        let c = |m| self.count(m);
+        Report {
+            title: format!("BIẾN ĐỘNG HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {year}"),
+            subtitle: unit.to_string(),
+            sheet: format!("Biến động {year}"),
+            columns: vec![
+                Column::new("Chỉ tiêu", Kind::Text),
+                Column::new("Số hộ", Kind::Count),
+            ],
+            sections: vec![
+                Section {
+                    heading: Some("Hộ nghèo".into()),
+                    rows: vec![
+                        row("Hộ nghèo đầu kỳ", self.start_poor),
+                        row(
+                            "thoát nghèo (thành cận nghèo)",
+                            c(Movement::EscapedToNearPoor),
+                        ),
+                        row(
+                            "thoát nghèo (trên chuẩn cận nghèo)",
+                            c(Movement::EscapedAboveNearPoor),
+                        ),
+                        row("tái nghèo", c(Movement::RePoor)),
+                        row("nghèo phát sinh", c(Movement::NewlyPoor)),
+                        row(
+                            "ra khỏi danh sách (không rà soát cuối kỳ)",
+                            c(Movement::LeftPoorList),
+                        ),
+                        row("Hộ nghèo cuối kỳ", self.end_poor),
+                    ],
+                    subtotal: None,
+                },
+                Section {
+                    heading: Some("Hộ cận nghèo".into()),
+                    rows: vec![
+                        row("Hộ cận nghèo đầu kỳ", self.start_near_poor),
+                        row("thoát cận nghèo", c(Movement::EscapedNearPoor)),
+                        row("cận nghèo thành nghèo", c(Movement::NearPoorToPoor)),
+                        row("tái cận nghèo", c(Movement::ReNearPoor)),
+                        row("cận nghèo phát sinh", c(Movement::NewlyNearPoor)),
+                        row(
+                            "ra khỏi danh sách (không rà soát cuối kỳ)",
+                            c(Movement::LeftNearPoorList),
+                        ),
+                        row("Hộ cận nghèo cuối kỳ", self.end_near_poor),
+                    ],
+                    subtotal: None,
+                },
+            ],
+            notes: vec![format!(
+                "Đầu kỳ: danh sách được công nhận năm {}; cuối kỳ: năm {year}.",
+                year - 1
+            )],
+            ..Report::default()
+        }
+    }
+}
+
 /// The movements of households given their official status by year.
 pub fn movements(statuses: &[(i64, i64, String)], year: i64) -> Movements {
     let mut by_household: BTreeMap<i64, BTreeMap<i64, &str>> = BTreeMap::new();

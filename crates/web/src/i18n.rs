@@ -112,3 +112,24 @@ pub fn check_tables() -> Result<(), String> {
         None => Ok(()),
     }
 }
+
+/// The words printed reports carry, in the reader's language.
+pub fn report_words(tr: Tr) -> report::Words {
+    report::Words {
+        country: tr.t("print_country").to_string(),
+        motto: tr.t("print_motto").to_string(),
+        notes: tr.t("print_notes").to_string(),
+    }
+}
+
+/// The place and date line of a printed report: "Xã Xuân Hội, ngày 10
+/// tháng 12 năm 2024".
+pub fn place_date(tr: Tr, place: &str, date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let words = tr
+        .t("print_date")
+        .replace("{d}", &format!("{:02}", date.day()))
+        .replace("{m}", &format!("{:02}", date.month()))
+        .replace("{y}", &date.year().to_string());
+    format!("{place}, {words}")
+}

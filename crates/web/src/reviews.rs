@@ -68,16 +68,6 @@ struct ReviewPage {
     minutes: Vec<(i64, String)>,
 }
 
-#[derive(Template)]
-#[template(path = "printable.html")]
-struct Printable {
-    title: String,
-    subtitle: String,
-    headers: Vec<String>,
-    blocks: Vec<(String, Vec<Vec<String>>)>,
-    signature: String,
-}
-
 fn html(status: StatusCode, t: impl Template) -> Response {
     match t.render() {
         Ok(h) => (status, Html(h)).into_response(),
@@ -567,87 +557,115 @@ pub async fn printable(
             .map(vntext::format_date)
             .unwrap_or_default()
     };
-    match what.as_str() {
+    use report::{Cell, Column, Kind, Report, Section, Signature};
+    let columns = |keys: &[&str]| -> Vec<Column> {
+        keys.iter()
+            .map(|k| Column::new(tr.t(k), Kind::Text))
+            .collect()
+    };
+    let status = |s: &Option<String>| Cell::text(s.as_deref().map(|s| tr.status(s)).unwrap_or(""));
+    let place_date = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(vntext::parse_date)
+            .map(|d| crate::i18n::place_date(tr, &commune, d))
+    };
+    let report = match what.as_str() {
         "posting-list" => {
-            let mut villages: Vec<(String, Vec<Vec<String>>)> = Vec::new();
+            // By village, in the order of the printed list.
+            let mut sections: Vec<Section> = Vec::new();
             for (i, c) in cases.iter().enumerate() {
                 let village = c.village.clone().unwrap_or_default();
                 let row = vec![
-                    (i + 1).to_string(),
-                    c.code.clone(),
-                    c.head_name.clone(),
-                    c.proposed_status
-                        .as_deref()
-                        .map(|s| tr.status(s).to_string())
-                        .unwrap_or_default(),
+                    Cell::Text((i + 1).to_string()),
+                    Cell::text(&c.code),
+                    Cell::text(&c.head_name),
+                    status(&c.proposed_status),
                 ];
-                match villages.iter_mut().find(|v| v.0 == village) {
-                    Some(v) => v.1.push(row),
-                    None => villages.push((village, vec![row])),
+                match sections
+                    .iter_mut()
+                    .find(|v| v.heading.as_deref() == Some(village.as_str()))
+                {
+                    Some(v) => v.rows.push(row),
+                    None => sections.push(Section {
+                        heading: Some(village),
+                        rows: vec![row],
+                        subtotal: None,
+                    }),
                 }
             }
-            html(
-                StatusCode::OK,
-                Printable {
-                    title: format!(
-                        "DANH SÁCH NIÊM YẾT CÔNG KHAI KẾT QUẢ RÀ SOÁT NĂM {}",
-                        round.year
+            Report {
+                title: format!("{} {}", tr.t("print_posting_title"), round.year),
+                subtitle: match &round.posting_start {
+                    Some(_) => format!(
+                        "{commune} — {} {} {} {} {}",
+                        tr.t("print_posted_from"),
+                        date(&round.posting_start),
+                        tr.t("print_posted_for"),
+                        round.posting_days.unwrap_or(registry::POSTING_DAYS),
+                        tr.t("print_working_days")
                     ),
-                    subtitle: match &round.posting_start {
-                        Some(_) => format!(
-                            "{commune} — niêm yết từ ngày {} trong {} ngày làm việc",
-                            date(&round.posting_start),
-                            round.posting_days.unwrap_or(registry::POSTING_DAYS)
-                        ),
-                        None => format!("{commune} — DỰ THẢO, chưa niêm yết"),
-                    },
-                    headers: ["STT", "Mã hộ", "Họ và tên chủ hộ", "Kết quả khảo sát"]
-                        .map(String::from)
-                        .to_vec(),
-                    blocks: villages,
-                    signature: "TM. ỦY BAN NHÂN DÂN".into(),
+                    None => format!("{commune} — {}", tr.t("print_draft")),
                 },
-            )
+                columns: columns(&[
+                    "print_number",
+                    "households_code",
+                    "households_head",
+                    "print_surveyed_as",
+                ]),
+                sections,
+                place_date: place_date(&round.posting_start),
+                signatures: vec![Signature {
+                    title: tr.t("print_for_committee").into(),
+                    name: String::new(),
+                }],
+                ..Report::default()
+            }
         }
-        "certificates" => {
-            let rows: Vec<Vec<String>> = cases
-                .iter()
-                .filter_map(|c| {
-                    Some(vec![
-                        c.certificate.clone()?,
-                        c.code.clone(),
-                        c.head_name.clone(),
-                        c.village.clone().unwrap_or_default(),
-                        c.final_status
-                            .as_deref()
-                            .map(|s| tr.status(s).to_string())
-                            .unwrap_or_default(),
-                    ])
-                })
-                .collect();
-            html(
-                StatusCode::OK,
-                Printable {
-                    title: format!("GIẤY CHỨNG NHẬN HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {}", round.year),
-                    subtitle: format!(
-                        "{commune} — theo Quyết định số {} ngày {}",
-                        round.decision_number.clone().unwrap_or_default(),
-                        date(&round.decision_date)
-                    ),
-                    headers: [
-                        "Số giấy chứng nhận",
-                        "Mã hộ",
-                        "Họ và tên chủ hộ",
-                        "Thôn/Xóm",
-                        "Công nhận là",
-                    ]
-                    .map(String::from)
-                    .to_vec(),
-                    blocks: vec![(String::new(), rows)],
-                    signature: "CHỦ TỊCH ỦY BAN NHÂN DÂN".into(),
-                },
-            )
+        "certificates" => Report {
+            title: format!("{} {}", tr.t("print_certificates_title"), round.year),
+            subtitle: format!(
+                "{commune} — {} {} {} {}",
+                tr.t("print_by_decision"),
+                round.decision_number.clone().unwrap_or_default(),
+                tr.t("print_dated"),
+                date(&round.decision_date)
+            ),
+            columns: columns(&[
+                "reviews_certificate",
+                "households_code",
+                "households_head",
+                "households_village",
+                "print_recognised_as",
+            ]),
+            sections: vec![Section {
+                rows: cases
+                    .iter()
+                    .filter_map(|c| {
+                        Some(vec![
+                            Cell::Text(c.certificate.clone()?),
+                            Cell::text(&c.code),
+                            Cell::text(&c.head_name),
+                            Cell::text(c.village.as_deref().unwrap_or("")),
+                            status(&c.final_status),
+                        ])
+                    })
+                    .collect(),
+                ..Section::default()
+            }],
+            place_date: place_date(&round.decision_date),
+            signatures: vec![Signature {
+                title: tr.t("print_chairman").into(),
+                name: String::new(),
+            }],
+            ..Report::default()
+        },
+        _ => return crate::pages::not_found(Extension(ctx.clone())).await,
+    };
+    match report::html(&report, &crate::i18n::report_words(tr)) {
+        Ok(page) => (StatusCode::OK, Html(page)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "printable page");
+            crate::failure::Failure::Server.page(&ctx)
         }
-        _ => crate::pages::not_found(Extension(ctx.clone())).await,
     }
 }

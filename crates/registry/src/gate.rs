@@ -210,6 +210,17 @@ impl WriteScope {
     }
 }
 
+/// A household the actor may change: only [`Registry::writable_household`]
+/// makes one, after the write capability and the scope, so a
+/// household-level write cannot skip the gate. Out of scope, the household
+/// is "not found".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WritableHousehold {
+    pub code: String,
+    pub commune_id: i64,
+    pub area: standard::Area,
+}
+
 /// Unit ids as a SQL list ("1,2,3"): only integers from the database are
 /// ever formatted into SQL this way.
 pub(crate) fn id_list(ids: &BTreeSet<i64>) -> String {
@@ -264,6 +275,36 @@ impl Registry {
     pub async fn write_scope(&self, actor: &Actor) -> Result<WriteScope, RegistryError> {
         actor.require(Capability::Write)?;
         Ok(WriteScope(self.scope(actor).await?))
+    }
+
+    /// The household `id`, for a change by the actor: forbidden without the
+    /// write capability, not found when absent or outside the scope.
+    pub(crate) async fn writable_household(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> Result<WritableHousehold, RegistryError> {
+        actor.require(Capability::Write)?;
+        let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
+            "SELECT h.code, h.commune_id, u.area FROM households h JOIN units u ON u.id = h.commune_id WHERE h.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let not_found = || RegistryError::NotFound(format!("hộ số {id}"));
+        let (code, commune_id, area) = row.ok_or_else(not_found)?;
+        if !self.scope(actor).await?.contains(commune_id) {
+            return Err(not_found());
+        }
+        Ok(WritableHousehold {
+            code,
+            commune_id,
+            area: if area.as_deref() == Some("urban") {
+                standard::Area::Urban
+            } else {
+                standard::Area::Rural
+            },
+        })
     }
 
     /// Refuses unless the actor may change data of `unit_id`.

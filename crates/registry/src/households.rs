@@ -650,7 +650,7 @@ impl Registry {
         .await?;
         let (code, commune, village, head_name, address, phone) =
             row.ok_or_else(|| RegistryError::NotFound(format!("hộ số {id}")))?;
-        self.check_write(actor, commune).await?;
+        self.writable_household(actor, id).await?;
         let (head_name_new, address_new, phone_new) =
             check_household_fields(&wanted.head_name, &wanted.address, &wanted.phone)?;
         let village_id = match wanted.village_code.as_deref().filter(|v| !v.is_empty()) {
@@ -734,14 +734,6 @@ impl Registry {
         Ok(new.len())
     }
 
-    async fn household_unit(&self, household_id: i64) -> Result<(String, i64), RegistryError> {
-        sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
-            .bind(household_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))
-    }
-
     /// Adds a member to a household, checking the identity number.
     pub async fn add_member(
         &self,
@@ -749,8 +741,8 @@ impl Registry {
         household_id: i64,
         m: &NewMember,
     ) -> Result<i64, RegistryError> {
-        let (code, commune_id) = self.household_unit(household_id).await?;
-        self.check_write(actor, commune_id).await?;
+        let household = self.writable_household(actor, household_id).await?;
+        let (code, commune_id) = (household.code, household.commune_id);
         let (m, birth) = check_member(m)?;
         let mut tx = self.db.write().await?;
         if let Some(number) = &m.id_number

@@ -320,13 +320,8 @@ impl Registry {
                 "mẫu \"{form}\" không có; dùng 01 (đề nghị rà soát) hoặc 04 (đề nghị công nhận thoát nghèo)"
             )));
         }
-        let (code, commune): (String, i64) =
-            sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
-                .bind(household_id)
-                .fetch_optional(&self.db.pool)
-                .await?
-                .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
-        self.check_write(actor, commune).await?;
+        let household = self.writable_household(actor, household_id).await?;
+        let (code, commune) = (household.code, household.commune_id);
         let day = vntext::parse_date(submitted_on).ok_or_else(|| {
             invalid(format!(
                 "ngày nộp đơn \"{submitted_on}\": không đúng dạng dd/mm/yyyy"
@@ -368,12 +363,8 @@ impl Registry {
                 .fetch_optional(&self.db.pool)
                 .await?
                 .ok_or_else(|| RegistryError::NotFound(format!("đơn số {request_id}")))?;
-        let (code, commune): (String, i64) =
-            sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
-                .bind(household)
-                .fetch_one(&self.db.pool)
-                .await?;
-        self.check_write(actor, commune).await?;
+        let writable = self.writable_household(actor, household).await?;
+        let (code, commune) = (writable.code, writable.commune_id);
         if status != "pending" {
             return Err(invalid("đơn này đã được trả lời"));
         }

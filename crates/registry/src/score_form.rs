@@ -111,22 +111,8 @@ impl Registry {
                 standard.id
             )]));
         };
-        let (code, commune): (String, i64) =
-            sqlx::query_as("SELECT code, commune_id FROM households WHERE id = $1")
-                .bind(household_id)
-                .fetch_optional(&self.db.pool)
-                .await?
-                .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
-        self.check_write(actor, commune).await?;
-        let area: Option<String> = sqlx::query_scalar("SELECT area FROM units WHERE id = $1")
-            .bind(commune)
-            .fetch_one(&self.db.pool)
-            .await?;
-        let area = if area.as_deref() == Some("urban") {
-            standard::Area::Urban
-        } else {
-            standard::Area::Rural
-        };
+        let household = self.writable_household(actor, household_id).await?;
+        let (code, commune, area) = (household.code, household.commune_id, household.area);
         let table = self.point_table(&standard.id).await?;
         let score_a = table
             .score(&form.region, &form.items)

@@ -3,7 +3,7 @@
 //! standard, group flags from the members, and removal as a dated status.
 
 use crate::error::RegistryError;
-use crate::gate::Actor;
+use crate::gate::{Actor, WritableHousehold};
 use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 use standard::{Area, Standard, SurveyAnswers};
@@ -42,28 +42,6 @@ fn removal(on: &str, reason: &str) -> Result<chrono::NaiveDate, RegistryError> {
 }
 
 impl Registry {
-    async fn household_for_write(
-        &self,
-        actor: &Actor,
-        household_id: i64,
-    ) -> Result<(String, i64, Area), RegistryError> {
-        let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
-            "SELECT h.code, h.commune_id, u.area FROM households h JOIN units u ON u.id = h.commune_id WHERE h.id = $1",
-        )
-        .bind(household_id)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        let (code, commune, area) =
-            row.ok_or_else(|| RegistryError::NotFound(format!("hộ số {household_id}")))?;
-        self.check_write(actor, commune).await?;
-        let area = if area.as_deref() == Some("urban") {
-            Area::Urban
-        } else {
-            Area::Rural
-        };
-        Ok((code, commune, area))
-    }
-
     /// Records the survey of a household for a year and its official
     /// assessment under `standard`.
     pub async fn record_survey(
@@ -74,7 +52,12 @@ impl Registry {
         answers: &SurveyAnswers,
         standard: &Standard,
     ) -> Result<AssessmentSummary, RegistryError> {
-        let (code, commune, area) = self.household_for_write(actor, household_id).await?;
+        let WritableHousehold {
+            code,
+            commune_id: commune,
+            area,
+            ..
+        } = self.writable_household(actor, household_id).await?;
         let problems = answers.problems();
         if !problems.is_empty() {
             return Err(RegistryError::Invalid(problems));
@@ -139,7 +122,12 @@ impl Registry {
         year: i64,
         standard: &Standard,
     ) -> Result<AssessmentSummary, RegistryError> {
-        let (code, commune, area) = self.household_for_write(actor, household_id).await?;
+        let WritableHousehold {
+            code,
+            commune_id: commune,
+            area,
+            ..
+        } = self.writable_household(actor, household_id).await?;
         let survey: Option<(i64, String)> = sqlx::query_as(
             "SELECT id, answers FROM surveys WHERE household_id = $1 AND year = $2 ORDER BY id DESC LIMIT 1",
         )
@@ -296,7 +284,11 @@ impl Registry {
         on: &str,
         reason: &str,
     ) -> Result<(), RegistryError> {
-        let (code, commune, _) = self.household_for_write(actor, household_id).await?;
+        let WritableHousehold {
+            code,
+            commune_id: commune,
+            ..
+        } = self.writable_household(actor, household_id).await?;
         let date = removal(on, reason)?;
         let mut tx = self.db.write().await?;
         sqlx::query("UPDATE households SET removed_on = $1, removed_reason = $2, updated_at = $3 WHERE id = $4")
@@ -335,7 +327,11 @@ impl Registry {
                 .await?;
         let household = household
             .ok_or_else(|| RegistryError::NotFound(format!("thành viên số {member_id}")))?;
-        let (code, commune, _) = self.household_for_write(actor, household).await?;
+        let WritableHousehold {
+            code,
+            commune_id: commune,
+            ..
+        } = self.writable_household(actor, household).await?;
         let date = removal(on, reason)?;
         let mut tx = self.db.write().await?;
         sqlx::query("UPDATE members SET removed_on = $1, removed_reason = $2 WHERE id = $3")

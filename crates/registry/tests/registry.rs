@@ -756,10 +756,20 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
         assert_eq!(all.len(), 3);
         assert!(all[0].official && all[0].standard_id == "vn-2022-2025" && all[0].status == "poor");
         assert!(all[1..].iter().all(|a| !a.official));
-        // A commune officer elsewhere cannot survey this household.
+        // A commune officer elsewhere cannot survey this household: to
+        // them it does not exist. A reader may not write it at all.
         let other = officer(r, "18655").await;
         assert!(matches!(
             r.record_survey(&other, id, 2025, &answers, c.get("vn-2022-2025").unwrap())
+                .await,
+            Err(RegistryError::NotFound(_))
+        ));
+        let reader = Actor {
+            role: Role::Leader,
+            ..officer(r, "18652").await
+        };
+        assert!(matches!(
+            r.record_survey(&reader, id, 2025, &answers, c.get("vn-2022-2025").unwrap())
                 .await,
             Err(RegistryError::Forbidden(_))
         ));

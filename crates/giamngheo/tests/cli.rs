@@ -1114,7 +1114,11 @@ mod browser {
         assert!(browser.source().contains(&name));
         browser.click("#households tbody tr:first-child td:nth-child(2) a");
         browser.wait_for_text("Thành viên");
-        browser.wait_for_text("Kết quả rà soát theo năm");
+        let page = browser.wait_for_text("Kết quả rà soát theo năm");
+        assert!(
+            page.contains("(nay thuộc Xã Nghi Xuân)"),
+            "the household's commune, merged since, and where it is now"
+        );
 
         // The survey of the year under way starts from what was recorded;
         // the classification changes as it is filled.

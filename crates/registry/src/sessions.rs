@@ -147,22 +147,37 @@ impl Registry {
             .collect())
     }
 
-    /// The actor of a live session.
-    pub async fn session_actor(&self, token: &str) -> Result<Option<Actor>, RegistryError> {
-        let row: Option<(String, String, Option<i64>, i64)> = sqlx::query_as(
-            "SELECT u.username, u.role, u.unit_id, u.disabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+    /// The actor of a live session, and the name of its unit (what the
+    /// page header shows).
+    pub async fn session_actor(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Actor, Option<String>)>, RegistryError> {
+        #[derive(sqlx::FromRow)]
+        struct Live {
+            username: String,
+            role: String,
+            unit_id: Option<i64>,
+            disabled: i64,
+            unit_name: Option<String>,
+        }
+        let row: Option<Live> = sqlx::query_as(
+            "SELECT u.username, u.role, u.unit_id, u.disabled, n.name AS unit_name FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN units n ON n.id = u.unit_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash(token))
         .bind(crate::now())
         .fetch_optional(&self.db.pool)
         .await?;
-        Ok(row.and_then(|(name, role, unit_id, disabled)| {
-            (disabled == 0).then_some(())?;
-            Some(Actor {
-                name,
-                role: Role::parse(&role)?,
-                unit_id,
-            })
+        Ok(row.and_then(|live| {
+            (live.disabled == 0).then_some(())?;
+            Some((
+                Actor {
+                    name: live.username,
+                    role: Role::parse(&live.role)?,
+                    unit_id: live.unit_id,
+                },
+                live.unit_name,
+            ))
         }))
     }
 

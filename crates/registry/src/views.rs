@@ -168,6 +168,9 @@ pub struct HouseholdDetail {
     pub phone: String,
     pub commune: String,
     pub commune_code: String,
+    /// The commune the household's commune is part of today, when it has
+    /// been merged (the household keeps its history under its own).
+    pub commune_now: Option<String>,
     pub village: Option<String>,
     pub removed_on: Option<String>,
     pub members: Vec<MemberView>,
@@ -674,6 +677,24 @@ impl Registry {
                 entry.changes = mask_id_numbers_in(&entry.changes);
             }
         }
+        // Merged, and merged again: the last commune of the chain.
+        let mut commune_now = None;
+        let mut at = commune_id;
+        for _ in 0..16 {
+            let next: Option<(i64, String)> = sqlx::query_as(
+                "SELECT n.id, n.name FROM units u JOIN units n ON n.id = u.merged_into_id WHERE u.id = $1",
+            )
+            .bind(at)
+            .fetch_optional(&self.db.pool)
+            .await?;
+            match next {
+                Some((id, name)) if id != commune_id => {
+                    at = id;
+                    commune_now = Some(name);
+                }
+                _ => break,
+            }
+        }
         Ok(Some(HouseholdDetail {
             id,
             code,
@@ -682,6 +703,7 @@ impl Registry {
             phone,
             commune,
             commune_code,
+            commune_now,
             village,
             removed_on,
             members,

@@ -58,7 +58,14 @@ async fn page(
             .into_iter()
             .map(|u| {
                 let role = Role::parse(&u.role).map_or(u.role.clone(), |r| tr.role(r).to_string());
-                (u.username, role, u.unit.unwrap_or_default())
+                let unit = match u.unit {
+                    Some(code) => match units.iter().find(|n| n.code == code) {
+                        Some(n) => format!("{} ({code})", n.name),
+                        None => code,
+                    },
+                    None => String::new(),
+                };
+                (u.username, role, unit)
             })
             .collect(),
         roles: Role::FORM_ORDER

@@ -134,6 +134,8 @@ pub struct Household {
     pub phone: String,
     pub commune: String,
     pub commune_code: String,
+    /// The commune the household's commune has been merged into, if any.
+    pub commune_now: Option<String>,
     pub village: Option<String>,
     pub removed_on: Option<String>,
     pub members: Vec<Member>,
@@ -150,6 +152,7 @@ impl From<registry::HouseholdDetail> for Household {
             phone: d.phone,
             commune: d.commune,
             commune_code: d.commune_code,
+            commune_now: d.commune_now,
             village: d.village,
             removed_on: d.removed_on,
             members: d

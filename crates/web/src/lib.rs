@@ -5,14 +5,17 @@
 //! one place that checks the actor's scope — and render. A household outside
 //! the actor's scope is "not found" on every page and route.
 
+mod account;
 mod admin;
 mod api;
 mod auth;
+mod dashboard;
 mod dto;
 mod edge;
 mod edit;
 mod failure;
 mod history;
+mod households;
 pub mod i18n;
 mod input;
 pub mod limits;
@@ -84,6 +87,8 @@ impl AppState {
 pub struct Ctx {
     pub lang: Lang,
     pub actor: Option<Actor>,
+    /// The name of the actor's unit, for the page header.
+    pub unit_name: Option<String>,
     pub token: Option<String>,
     /// The session came in a cookie (a browser): unsafe methods need a
     /// same-origin request.
@@ -121,9 +126,12 @@ async fn context(State(state): State<AppState>, mut request: Request, next: Next
     let from_cookie = cookie(headers, SESSION_COOKIE).map(str::to_string);
     let cookie_session = bearer.is_none() && from_cookie.is_some();
     let token = bearer.or(from_cookie);
-    let actor = match &token {
-        Some(t) => state.registry.session_actor(t).await.ok().flatten(),
-        None => None,
+    let (actor, unit_name) = match &token {
+        Some(t) => match state.registry.session_actor(t).await.ok().flatten() {
+            Some((actor, unit)) => (Some(actor), unit),
+            None => (None, None),
+        },
+        None => (None, None),
     };
     if let Some(a) = &actor {
         let span = tracing::Span::current();
@@ -139,6 +147,7 @@ async fn context(State(state): State<AppState>, mut request: Request, next: Next
     let ctx = Ctx {
         lang,
         actor,
+        unit_name,
         token,
         cookie_session,
         client,
@@ -261,32 +270,37 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
     let minutes_limit =
         axum::extract::DefaultBodyLimit::max(registry::MINUTES_MAX_BYTES + (64 << 10));
     let mut table = vec![
-        (Method::GET, "/", Needs::Session, get(pages::dashboard)),
+        (Method::GET, "/", Needs::Session, get(dashboard::dashboard)),
         (
             Method::GET,
             "/login",
             Needs::Session,
-            get(pages::login_form),
+            get(account::login_form),
         ),
-        (Method::POST, "/login", Needs::Session, post(pages::login)),
-        (Method::POST, "/logout", Needs::Session, post(pages::logout)),
+        (Method::POST, "/login", Needs::Session, post(account::login)),
+        (
+            Method::POST,
+            "/logout",
+            Needs::Session,
+            post(account::logout),
+        ),
         (
             Method::GET,
             "/lang/{code}",
             Needs::Session,
-            get(pages::switch_lang),
+            get(account::switch_lang),
         ),
         (
             Method::GET,
             "/password",
             Needs::Session,
-            get(pages::password_form),
+            get(account::password_form),
         ),
         (
             Method::POST,
             "/password",
             Needs::Session,
-            post(pages::change_password),
+            post(account::change_password),
         ),
         (
             Method::GET,
@@ -310,7 +324,7 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             Method::GET,
             "/export",
             Needs::Can(Capability::SeeNames),
-            get(pages::export),
+            get(households::export),
         ),
         (
             Method::GET,
@@ -372,7 +386,7 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             Method::GET,
             "/households",
             Needs::Can(Capability::SeeNames),
-            get(pages::households),
+            get(households::households),
         ),
         (
             Method::GET,
@@ -414,19 +428,19 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             Method::POST,
             "/households/{id}/requests",
             Needs::Household(Capability::Write),
-            post(pages::submit_request),
+            post(households::submit_request),
         ),
         (
             Method::POST,
             "/households/{id}/requests/{request}",
             Needs::Household(Capability::Write),
-            post(pages::decide_request),
+            post(households::decide_request),
         ),
         (
             Method::GET,
             "/households/{id}",
             Needs::Household(Capability::SeeNames),
-            get(pages::household),
+            get(households::household),
         ),
         (
             Method::GET,

@@ -1,0 +1,179 @@
+//! The dashboard: the review years of the actor's scope, with rates once final.
+
+use crate::AppState;
+use crate::failure::Failure;
+use crate::i18n::{Lang, Tr};
+use crate::pages::{UserView, number, render, user_view};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use registry::Capability;
+
+/// "4,03 %" in Vietnamese, "4.03%" in English.
+fn percent(tr: Tr, part: i64, whole: i64) -> String {
+    if whole == 0 {
+        return "–".into();
+    }
+    let value = format!("{:.2}", 100.0 * part as f64 / whole as f64);
+    match tr.lang {
+        Lang::Vi => format!("{} %", value.replace('.', ",")),
+        Lang::En => format!("{value}%"),
+    }
+}
+
+/// A year of the dashboard: final (with rates) or in progress (its own
+/// counts only).
+pub struct YearRow {
+    pub year: i64,
+    pub closed: bool,
+    pub households: String,
+    pub assessed: String,
+    pub poor: String,
+    pub poor_rate: String,
+    pub near_poor: String,
+    pub near_poor_rate: String,
+    /// "12/19": communes that closed their review, of those with households.
+    pub communes: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    tr: Tr,
+    user: Option<UserView>,
+    scope_name: String,
+    /// The communes merged into the actor's unit, with their last day.
+    predecessors: String,
+    /// The units file's note on the unit (e.g. an illustrative grouping).
+    unit_note: String,
+    years: Vec<YearRow>,
+    change: Option<String>,
+    /// Review rounds and their step: (id, commune, year, step).
+    rounds: Vec<(i64, String, i64, String)>,
+    /// The rounds link to their pages (roles that see names).
+    round_links: bool,
+}
+
+/// The change in the poor rate between two final years, in percentage
+/// points, or None unless both are final and consecutive.
+fn change_between(tr: Tr, a: &registry::YearCounts, b: &registry::YearCounts) -> Option<String> {
+    if !(a.closed() && b.closed() && b.year == a.year + 1 && a.households > 0 && b.households > 0) {
+        return None;
+    }
+    let delta = 100.0 * (b.poor as f64 / b.households as f64 - a.poor as f64 / a.households as f64);
+    let text = format!("{delta:+.2}");
+    Some(match tr.lang {
+        Lang::Vi => format!(
+            "tỷ lệ hộ nghèo {} điểm phần trăm ({} so với {})",
+            text.replace('.', ","),
+            b.year,
+            a.year
+        ),
+        Lang::En => format!(
+            "poor-household rate {text} percentage points ({} vs {})",
+            b.year, a.year
+        ),
+    })
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+) -> Response {
+    let tr = ctx.tr();
+    let counts = match state.registry.year_counts(actor, None).await {
+        Ok(c) => c,
+        Err(e) => return Failure::from(e).page(&ctx),
+    };
+    let unit = match actor.unit_id {
+        None => None,
+        Some(id) => state
+            .registry
+            .units()
+            .await
+            .ok()
+            .and_then(|units| units.into_iter().find(|u| u.id == id)),
+    };
+    let scope_name = unit.as_ref().map_or_else(
+        || tr.t("dashboard_all_data").to_string(),
+        |u| u.name.clone(),
+    );
+    // A merged commune's years include those of the communes it absorbed:
+    // say which, and until when each existed.
+    let predecessors = match &unit {
+        Some(u) => state
+            .registry
+            .predecessors(u.id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(
+                |p| match p.valid_to.as_deref().and_then(vntext::parse_date) {
+                    Some(d) => format!(
+                        "{} ({} {})",
+                        p.name,
+                        tr.t("dashboard_until"),
+                        vntext::format_date(d)
+                    ),
+                    None => p.name,
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => String::new(),
+    };
+    let unit_note = unit.and_then(|u| u.note).unwrap_or_default();
+    let finals: Vec<&registry::YearCounts> = counts.iter().filter(|c| c.closed()).collect();
+    let change = match finals.as_slice() {
+        [.., a, b] => change_between(tr, a, b),
+        _ => None,
+    };
+    let years = counts
+        .iter()
+        .rev()
+        .map(|c| YearRow {
+            year: c.year,
+            closed: c.closed(),
+            households: number(tr, c.households),
+            assessed: number(tr, c.assessed),
+            poor: number(tr, c.poor),
+            poor_rate: percent(tr, c.poor, c.households),
+            near_poor: number(tr, c.near_poor),
+            near_poor_rate: percent(tr, c.near_poor, c.households),
+            communes: format!("{}/{}", c.communes_closed, c.communes),
+        })
+        .collect();
+    let round_links = actor.may(Capability::SeeNames);
+    let rounds = if round_links {
+        state
+            .registry
+            .rounds(actor)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(r, _)| r.step != registry::Step::Closed)
+            .take(20)
+            .map(|(r, commune)| {
+                (
+                    r.id,
+                    commune,
+                    r.year,
+                    tr.t(&format!("step_{}", r.step.code())).to_string(),
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(DashboardPage {
+        tr,
+        user: user_view(&ctx),
+        scope_name,
+        predecessors,
+        unit_note,
+        years,
+        change,
+        rounds,
+        round_links,
+    })
+}

@@ -1,0 +1,559 @@
+//! The household list, search, a household's page, its requests and the list export.
+
+use crate::failure::Failure;
+use crate::i18n::Tr;
+use crate::pages::{UserView, date, invalid_page, message_for, number, render, user_view};
+use crate::{AppState, redirect};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use registry::{Capability, HouseholdQuery};
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub deprived: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub movement: String,
+    pub year: Option<String>,
+    pub page: Option<String>,
+}
+
+pub struct ListRow {
+    pub id: i64,
+    pub code: String,
+    pub head_name: String,
+    pub village: String,
+    pub commune: String,
+    pub status: String,
+}
+
+#[derive(Template)]
+#[template(path = "households.html")]
+struct HouseholdsPage {
+    tr: Tr,
+    user: Option<UserView>,
+    can_write: bool,
+    unit: String,
+    q: String,
+    years: Vec<(i64, String, bool)>,
+    units: Vec<(String, String, bool)>,
+    statuses: Vec<(String, String, bool)>,
+    indicators: Vec<(String, String, bool)>,
+    groups: Vec<(String, String, bool)>,
+    movements: Vec<(String, String, bool)>,
+    year: i64,
+    sees_ids: bool,
+    total_text: String,
+    rows: Vec<ListRow>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+const PER_PAGE: i64 = 50;
+
+fn page_link(p: &ListParams, page: i64) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [
+        ("q", &p.q),
+        ("unit", &p.unit),
+        ("status", &p.status),
+        ("deprived", &p.deprived),
+        ("group", &p.group),
+        ("movement", &p.movement),
+    ] {
+        if !v.is_empty() {
+            parts.push(format!("{k}={}", encode(v)));
+        }
+    }
+    if let Some(y) = p.year.as_deref().filter(|y| !y.is_empty()) {
+        parts.push(format!("year={}", encode(y)));
+    }
+    parts.push(format!("page={page}"));
+    format!("/households?{}", parts.join("&"))
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+pub async fn households(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Query(p): Query<ListParams>,
+) -> Response {
+    if !actor.may(Capability::SeeNames) {
+        return message_for(&ctx, StatusCode::FORBIDDEN, "error_forbidden");
+    }
+    let tr = ctx.tr();
+    let r = &state.registry;
+    let parsed = (
+        crate::input::query(tr, &p.q),
+        crate::input::page(tr, p.page.as_deref()),
+        match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+            None => Ok(None),
+            Some(y) => crate::input::whole(tr, tr.t("household_year"), y, 1990..=2100).map(Some),
+        },
+    );
+    let (q, page, year) = match parsed {
+        (Ok(q), Ok(page), Ok(year)) => (q, page, year),
+        (q, page, year) => {
+            let problems: Vec<String> = [q.err(), page.err(), year.err()]
+                .into_iter()
+                .flatten()
+                .collect();
+            return invalid_page(&ctx, problems);
+        }
+    };
+    let known = r.year_counts(actor, None).await.unwrap_or_default();
+    let year = match year {
+        Some(y) => y,
+        None => known
+            .iter()
+            .rev()
+            .find(|y| y.closed())
+            .or(known.last())
+            .map_or(state.current_year(), |y| y.year),
+    };
+    let mut years: Vec<(i64, String, bool)> = known
+        .iter()
+        .rev()
+        .map(|y| {
+            let label = if y.closed() {
+                y.year.to_string()
+            } else {
+                format!(
+                    "{} ({})",
+                    y.year,
+                    tr.t("dashboard_in_progress").to_lowercase()
+                )
+            };
+            (y.year, label, y.year == year)
+        })
+        .collect();
+    if !years.iter().any(|y| y.2) {
+        years.insert(0, (year, year.to_string(), true));
+    }
+    let query = HouseholdQuery {
+        q,
+        unit: Some(p.unit.clone()).filter(|u| !u.is_empty()),
+        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
+        deprived: Some(p.deprived.clone()).filter(|s| !s.is_empty()),
+        group: Some(p.group.clone()).filter(|s| !s.is_empty()),
+        movement: Some(p.movement.clone()).filter(|s| !s.is_empty()),
+        year: Some(year),
+        page,
+        per_page: PER_PAGE,
+    };
+    let (rows, total) = match r.list_households(actor, &query).await {
+        Ok(x) => x,
+        Err(e) => return Failure::from(e).page(&ctx),
+    };
+    let units = r
+        .units_in_scope(actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| u.level != registry::Level::Province)
+        .map(|u| {
+            let selected = u.code == p.unit;
+            // Villages indented under their commune (no-break spaces, which
+            // an <option> keeps).
+            let name = match u.level {
+                registry::Level::Village => format!("\u{a0}\u{a0}\u{a0}\u{a0}{}", u.name),
+                registry::Level::Commune => format!("\u{a0}\u{a0}{}", u.name),
+                _ => u.name,
+            };
+            (u.code, name, selected)
+        })
+        .collect();
+    let statuses = standard::Status::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.code().to_string(),
+                tr.status(s.code()).to_string(),
+                s.code() == p.status,
+            )
+        })
+        .collect();
+    let standard = state
+        .catalogue
+        .for_review_year(u16::try_from(year).unwrap_or(0))
+        .or_else(|| state.catalogue.get("vn-2022-2025"));
+    let indicators = standard
+        .map(|s| {
+            s.indicators
+                .iter()
+                .map(|i| {
+                    (
+                        i.code.clone(),
+                        tr.indicator(s, &i.code),
+                        i.code == p.deprived,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let page = query.page.max(1);
+    let rows = rows
+        .into_iter()
+        .map(|h| ListRow {
+            id: h.id,
+            code: h.code,
+            head_name: h.head_name,
+            village: h.village.unwrap_or_default(),
+            commune: h.commune,
+            status: tr.status(h.status.as_deref().unwrap_or("")).to_string(),
+        })
+        .collect();
+    render(HouseholdsPage {
+        tr,
+        user: user_view(&ctx),
+        can_write: actor.may(Capability::Write),
+        unit: p.unit.clone(),
+        q: p.q.clone(),
+        years,
+        units,
+        statuses,
+        indicators,
+        groups: [
+            "merit",
+            "social_protection",
+            "ethnic_minority",
+            "no_working_capacity",
+        ]
+        .iter()
+        .map(|g| {
+            (
+                g.to_string(),
+                tr.t(&format!("group_{g}")).to_string(),
+                *g == p.group,
+            )
+        })
+        .collect(),
+        movements: ["escaped", "newly_poor", "re_poor"]
+            .iter()
+            .map(|m| {
+                (
+                    m.to_string(),
+                    tr.t(&format!("movement_{m}")).to_string(),
+                    *m == p.movement,
+                )
+            })
+            .collect(),
+        year,
+        total_text: if !p.q.trim().is_empty() && total >= registry::SEARCH_COUNT_CAP {
+            format!("{} {}", tr.t("households_more_than"), number(tr, total))
+        } else {
+            number(tr, total)
+        },
+        sees_ids: actor.may(Capability::SeeIdNumbers),
+        rows,
+        previous: (page > 1).then(|| page_link(&p, page - 1)),
+        next: (page * PER_PAGE < total).then(|| page_link(&p, page + 1)),
+    })
+}
+
+pub struct HouseholdView {
+    pub head_name: String,
+    pub code: String,
+    pub commune: String,
+    pub village_text: String,
+    pub address: String,
+    pub phone: String,
+    pub removed_on: Option<String>,
+    pub members: Vec<(String, String, String, String, String, String)>,
+    /// (year, status, deprivations, standard, survey link year when the
+    /// official survey of that year can be edited).
+    pub assessments: Vec<(i64, String, String, String, Option<i64>)>,
+    pub audit: Vec<crate::history::Line>,
+}
+
+#[derive(Template)]
+#[template(path = "household.html")]
+struct HouseholdPage {
+    tr: Tr,
+    user: Option<UserView>,
+    id: i64,
+    year: i64,
+    can_write: bool,
+    /// Identity numbers are shown in full on this page.
+    full_ids: bool,
+    /// The actor's work needs identity numbers: the page offers them.
+    may_see_ids: bool,
+    h: HouseholdView,
+    /// (id, form, submitted, deadline, status, pending).
+    requests: Vec<(i64, String, String, String, String, bool)>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct HouseholdParams {
+    /// "full": identity numbers in full (audited).
+    id_numbers: Option<String>,
+}
+
+pub async fn household(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Path(id): Path<String>,
+    Query(p): Query<HouseholdParams>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
+    };
+    let tr = ctx.tr();
+    let full_ids = p.id_numbers.as_deref() == Some("full");
+    let detail = match state
+        .registry
+        .household_detail_showing(actor, id, full_ids)
+        .await
+    {
+        Ok(Some(d)) => d,
+        Ok(None) => return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found"),
+        Err(e) => return Failure::from(e).page(&ctx),
+    };
+    let sex = |s: &Option<String>| match s.as_deref() {
+        Some("male") => tr.t("sex_male").to_string(),
+        Some("female") => tr.t("sex_female").to_string(),
+        _ => String::new(),
+    };
+    let can_write = actor.may(Capability::Write);
+    let mut editable = std::collections::HashSet::new();
+    if can_write {
+        let commune = state
+            .registry
+            .unit_by_code(&detail.commune_code)
+            .await
+            .ok()
+            .flatten();
+        for a in detail.assessments.iter().filter(|a| a.official == 1) {
+            let locked = match &commune {
+                Some(c) => state.registry.locked(c.id, a.year).await.unwrap_or(true),
+                None => true,
+            };
+            if !locked {
+                editable.insert(a.year);
+            }
+        }
+    }
+    let h = HouseholdView {
+        head_name: detail.head_name,
+        code: detail.code,
+        commune: match &detail.commune_now {
+            Some(now) => format!(
+                "{} ({} {now})",
+                detail.commune,
+                ctx.tr().t("household_now_part_of")
+            ),
+            None => detail.commune.clone(),
+        },
+        village_text: detail.village.unwrap_or_default(),
+        address: detail.address,
+        phone: detail.phone,
+        removed_on: detail.removed_on.as_ref().map(|_| date(&detail.removed_on)),
+        members: detail
+            .members
+            .iter()
+            .map(|m| {
+                (
+                    m.full_name.clone(),
+                    sex(&m.sex),
+                    date(&m.birth_date),
+                    m.id_number.clone().unwrap_or_default(),
+                    m.relation.clone(),
+                    m.ethnicity.clone(),
+                )
+            })
+            .collect(),
+        assessments: detail
+            .assessments
+            .iter()
+            .map(|a| {
+                let status = tr.status(&a.status).to_string();
+                let status = if a.official == 1 {
+                    status
+                } else {
+                    format!("{status} ({})", tr.t("household_what_if"))
+                };
+                let names = match state.catalogue.get(&a.standard_id) {
+                    Some(s) => a
+                        .deprived
+                        .split(';')
+                        .filter(|c| !c.is_empty())
+                        .map(|c| tr.indicator(s, c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    None => a.deprived.replace(';', ", "),
+                };
+                let edit = (a.official == 1 && editable.contains(&a.year)).then_some(a.year);
+                (a.year, status, names, a.standard_id.clone(), edit)
+            })
+            .collect(),
+        audit: detail
+            .audit
+            .iter()
+            .rev()
+            .map(|e| crate::history::line(tr, &state.catalogue, e))
+            .collect(),
+    };
+    let requests = state
+        .registry
+        .requests(actor, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| {
+            let form = tr
+                .t(if r.form == "01" {
+                    "requests_form_01"
+                } else {
+                    "requests_form_04"
+                })
+                .to_string();
+            let status = match (r.status.as_str(), &r.refusal_reason) {
+                ("refused", Some(reason)) => format!("{} — {reason}", tr.t("requests_refused")),
+                ("refused", None) => tr.t("requests_refused").to_string(),
+                ("accepted", _) => tr.t("requests_accepted").to_string(),
+                _ => tr.t("requests_pending").to_string(),
+            };
+            (
+                r.id,
+                form,
+                date(&Some(r.submitted_on)),
+                date(&Some(r.deadline)),
+                status,
+                r.status == "pending",
+            )
+        })
+        .collect();
+    render(HouseholdPage {
+        tr,
+        user: user_view(&ctx),
+        id,
+        year: state.current_year(),
+        can_write,
+        full_ids,
+        may_see_ids: actor.may(Capability::SeeIdNumbers),
+        h,
+        requests,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RequestForm {
+    form: String,
+    submitted_on: String,
+}
+
+pub async fn submit_request(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Path(id): Path<i64>,
+    Form(f): Form<RequestForm>,
+) -> Response {
+    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
+        return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
+    }
+    match state
+        .registry
+        .submit_request(actor, id, &f.form, &f.submitted_on)
+        .await
+    {
+        Ok(_) => redirect(&format!("/households/{id}")),
+        Err(e) => Failure::from(e).page(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Decision {
+    accept: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decide_request(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Path((id, request)): Path<(i64, i64)>,
+    Form(d): Form<Decision>,
+) -> Response {
+    if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
+        return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
+    }
+    match state
+        .registry
+        .decide_request(actor, request, d.accept.is_some(), &d.reason)
+        .await
+    {
+        Ok(()) => redirect(&format!("/households/{id}")),
+        Err(e) => Failure::from(e).page(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExportParams {
+    #[serde(default)]
+    unit: String,
+    year: Option<String>,
+    /// "full" for identity numbers in full (roles whose work needs them).
+    id_numbers: Option<String>,
+}
+
+/// The household list of a unit and year as xlsx (scope-checked and
+/// audited by the registry; a unit outside the scope is not found).
+pub async fn export(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Query(p): Query<ExportParams>,
+) -> Response {
+    let tr = ctx.tr();
+    let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        Some(y) => match crate::input::whole(tr, tr.t("household_year"), y, 1990..=2100) {
+            Ok(y) => y,
+            Err(problem) => return invalid_page(&ctx, vec![problem]),
+        },
+        None => state
+            .registry
+            .default_list_year(actor)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| state.current_year()),
+    };
+    let full = p.id_numbers.as_deref() == Some("full");
+    match state.registry.export_list(actor, &p.unit, year, full).await {
+        Ok((bytes, _)) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    crate::reviews::attachment(&format!("danh-sach-{}-{year}.xlsx", p.unit)),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => Failure::from(e).page(&ctx),
+    }
+}

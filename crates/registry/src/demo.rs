@@ -13,7 +13,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Role};
-use crate::households::{NewHousehold, NewMember, insert_household, insert_member};
+use crate::households::{CheckedMember, NewHousehold, insert_household, insert_member};
 use crate::review::{Meeting, Vote};
 use crate::service::Registry;
 use rand::Rng;
@@ -614,10 +614,15 @@ impl Registry {
                     });
                     let no_working_capacity = age >= 75 && rng.random_bool(0.5);
                     people.push((age, no_working_capacity));
-                    let member = NewMember {
+                    let id_number = match id_number {
+                        Some(n) => crate::values::IdNumber::parse(&n)
+                            .map_err(|p| RegistryError::Invalid(vec![p]))?,
+                        None => None,
+                    };
+                    let member = CheckedMember {
                         full_name: name,
                         sex: Some(if female { "female" } else { "male" }.into()),
-                        birth_date: birth.map(vntext::format_date),
+                        birth,
                         id_number,
                         relation: relation.into(),
                         ethnicity: if rng.random_bool(0.01) {
@@ -637,7 +642,6 @@ impl Registry {
                         &new.code,
                         commune_id,
                         &member,
-                        birth,
                     )
                     .await?;
                 }

@@ -24,6 +24,7 @@ pub mod sheets;
 mod surveys;
 mod units;
 mod users;
+pub mod values;
 mod views;
 
 pub use counts::Drift;
@@ -32,7 +33,7 @@ pub use demo::{DEMO_PASSWORD, DEMO_REPORTED, DEMO_USERS, DEMO_YEARS};
 pub use error::RegistryError;
 pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, list_workbook, write_file};
 pub use gate::{Actor, Capability, Role, Scope, WriteScope};
-pub use households::{HouseholdSummary, NewHousehold, NewMember, check_id_number};
+pub use households::{HouseholdSummary, NewHousehold, NewMember};
 pub use movements::{Movement, Movements, movements};
 pub use review::{
     Case, Complaint, MINUTES_MAX_BYTES, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Resurvey,
@@ -44,6 +45,7 @@ pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Level, Unit};
 pub use users::UserRow;
+pub use values::{IdNumber, check_id_number};
 pub use views::{
     AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, SEARCH_COUNT_CAP,
     YearCounts, mask_id_number, mask_id_numbers_in,

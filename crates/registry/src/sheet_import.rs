@@ -4,13 +4,12 @@
 
 use crate::error::RegistryError;
 use crate::gate::Actor;
-use crate::households::{
-    NewHousehold, NewMember, check_id_number, insert_household, insert_member,
-};
+use crate::households::{CheckedMember, NewHousehold, insert_household, insert_member};
 use crate::service::Registry;
 use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, Table, find_table, read_grids};
 use crate::units::ImportSummary;
-use chrono::{Datelike, NaiveDate};
+use crate::values::IdNumber;
+use chrono::Datelike;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -60,8 +59,7 @@ struct Known {
 struct MemberRow {
     at: String,
     household_code: String,
-    member: NewMember,
-    birth: Option<NaiveDate>,
+    member: CheckedMember,
 }
 
 impl Registry {
@@ -286,14 +284,24 @@ impl Registry {
                         }
                     }
                 };
-                let id_number = t.cell(cells, "id_number").trim().replace([' ', '.'], "");
-                let id_number = (!id_number.is_empty()).then_some(id_number);
-                if let Some(n) = &id_number
-                    && let Err(p) =
-                        check_id_number(n, sex_value.as_deref(), birth.map(|d| d.year()))
-                {
-                    bad("id_number", p);
-                }
+                // A number that disagrees with the person is reported, and
+                // still compared with the others (a duplicate is its own
+                // problem).
+                let id_number = match IdNumber::parse(t.cell(cells, "id_number")) {
+                    Ok(number) => {
+                        if let Some(n) = &number
+                            && let Err(p) =
+                                n.agrees_with(sex_value.as_deref(), birth.map(|d| d.year()))
+                        {
+                            bad("id_number", p);
+                        }
+                        number
+                    }
+                    Err(p) => {
+                        bad("id_number", p);
+                        None
+                    }
+                };
                 let mut flag = |key: &str| -> bool {
                     let text = t.cell(cells, key);
                     yes(text).unwrap_or_else(|| {
@@ -318,7 +326,7 @@ impl Registry {
                     continue;
                 }
                 if let Some(n) = &id_number
-                    && let Some(first) = by_id_number.insert(n.clone(), here.clone())
+                    && let Some(first) = by_id_number.insert(n.to_string(), here.clone())
                 {
                     problems.push(format!(
                         "{}: số định danh {n} trùng với {first}; kiểm tra lại, hệ thống không tự gộp",
@@ -343,10 +351,10 @@ impl Registry {
                 members.push(MemberRow {
                     at: here,
                     household_code: code,
-                    member: NewMember {
+                    member: CheckedMember {
                         full_name: name,
                         sex: sex_value,
-                        birth_date: birth.map(vntext::format_date),
+                        birth,
                         id_number,
                         relation: t.cell(cells, "relation").trim().to_string(),
                         ethnicity: t.cell(cells, "ethnicity").trim().to_string(),
@@ -355,7 +363,6 @@ impl Registry {
                         merit,
                         social_protection,
                     },
-                    birth,
                 });
             }
         }
@@ -430,7 +437,6 @@ impl Registry {
                 &m.household_code,
                 commune_id,
                 &m.member,
-                m.birth,
             )
             .await?;
         }

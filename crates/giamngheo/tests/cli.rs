@@ -983,6 +983,15 @@ mod browser {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite:{}", dir.path().join("demo.db").display());
         ok(&["demo", "--db", &db, "--households", "1500", "--no-serve"]);
+        // The bounded load command signs in the demo's accounts and ends by
+        // itself, without errors.
+        let load = Command::new(env!("CARGO_BIN_EXE_giamngheo"))
+            .args(["load", "--db", &db, "--sessions", "5", "--seconds", "2"])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&load.stdout).to_string()
+            + &String::from_utf8_lossy(&load.stderr);
+        assert!(load.status.success() && said.contains(", 0 lỗi."), "{said}");
         // The command line ends quietly when its reader goes away.
         let mut search = Command::new(env!("CARGO_BIN_EXE_giamngheo"))
             .args(["search", "--db", &db, "--limit", "1500", "n"])

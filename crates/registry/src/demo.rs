@@ -243,13 +243,14 @@ pub const DEMO_PASSWORD: &str = "giamngheo-demo";
 
 /// The demo accounts: username, role, unit code. The district officer's
 /// account is history: its district ended on 30/06/2025.
-pub const DEMO_USERS: [(&str, Role, Option<&str>); 9] = [
+pub const DEMO_USERS: [(&str, Role, Option<&str>); 10] = [
     ("quantri", Role::Admin, None),
     ("tinh.hatinh", Role::Officer, Some("42")),
     ("pheduyet.tinh", Role::Approver, Some("42")),
     ("huyen.nghixuan", Role::Officer, Some("436")),
     ("xa.nghixuan", Role::Officer, Some("90001")),
     ("xa.tiendien", Role::Officer, Some("90002")),
+    ("xa.danhai", Role::Officer, Some("90003")),
     ("nhcsxh", Role::AgencyOfficer, Some("42")),
     ("lanhdao", Role::Leader, Some("42")),
     ("thongke", Role::Statistics, Some("42")),

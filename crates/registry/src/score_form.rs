@@ -23,7 +23,7 @@ pub struct ScoreFormAnswers {
 pub struct ScoreFormResult {
     pub score_a: i64,
     pub score_b: u32,
-    pub status: String,
+    pub status: standard::Status,
     pub deprived: Vec<String>,
 }
 
@@ -205,7 +205,7 @@ impl Registry {
         Ok(ScoreFormResult {
             score_a,
             score_b,
-            status: result.status.code().into(),
+            status: result.status,
             deprived,
         })
     }

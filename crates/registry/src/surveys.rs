@@ -12,7 +12,7 @@ use standard::{Area, Standard, SurveyAnswers};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AssessmentSummary {
     pub standard_id: String,
-    pub status: String,
+    pub status: standard::Status,
     pub deprived: Vec<String>,
     pub official: bool,
 }
@@ -107,7 +107,7 @@ impl Registry {
         let c = standard.classify(area, answers.income_per_capita, deprivations);
         Ok(AssessmentSummary {
             standard_id: standard.id.clone(),
-            status: c.status.code().to_string(),
+            status: c.status,
             deprived: c.deprived_codes(standard).map(String::from).collect(),
             official: true,
         })
@@ -185,7 +185,7 @@ impl Registry {
         tx.commit().await?;
         Ok(AssessmentSummary {
             standard_id: standard.id.clone(),
-            status: c.status.code().into(),
+            status: c.status,
             deprived,
             official: false,
         })
@@ -230,21 +230,21 @@ impl Registry {
         .bind(year)
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(standard_id, status, deprived, official)| AssessmentSummary {
+        rows.into_iter()
+            .map(|(standard_id, status, deprived, official)| {
+                Ok(AssessmentSummary {
                     standard_id,
-                    status,
+                    status: standard::Status::try_from(status)
+                        .map_err(|e| RegistryError::Invalid(vec![e]))?,
                     deprived: deprived
                         .split(';')
                         .filter(|d| !d.is_empty())
                         .map(String::from)
                         .collect(),
                     official: official == 1,
-                },
-            )
-            .collect())
+                })
+            })
+            .collect()
     }
 
     /// The groups of a household, from its current members.

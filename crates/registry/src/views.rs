@@ -152,7 +152,8 @@ pub struct AssessmentView {
     pub year: i64,
     pub standard_id: String,
     pub official: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: standard::Status,
     pub deprivation_count: i64,
     pub deprived: String,
     pub reason: String,

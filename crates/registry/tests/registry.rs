@@ -736,25 +736,30 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
             .record_survey(&admin(), id, 2024, &answers, c.get("vn-2022-2025").unwrap())
             .await
             .unwrap();
-        assert_eq!(official.status, "poor", "{}", e.name);
+        assert_eq!(official.status.code(), "poor", "{}", e.name);
         assert_eq!(official.deprived, ["water", "latrine", "telecom"]);
         let what_if = r
             .what_if(&admin(), id, 2024, c.get("vn-2027-2030").unwrap())
             .await
             .unwrap();
-        assert_eq!(what_if.status, "poor");
+        assert_eq!(what_if.status.code(), "poor");
         let old = r
             .what_if(&admin(), id, 2024, c.get("vn-2016-2020").unwrap())
             .await
             .unwrap();
         assert_eq!(old.deprived, ["water", "latrine"]);
         assert_eq!(
-            old.status, "average",
+            old.status.code(),
+            "average",
             "1,200,000 is above 2016's rural near-poverty line of 1,000,000"
         );
         let all = r.assessments(id, 2024).await.unwrap();
         assert_eq!(all.len(), 3);
-        assert!(all[0].official && all[0].standard_id == "vn-2022-2025" && all[0].status == "poor");
+        assert!(
+            all[0].official
+                && all[0].standard_id == "vn-2022-2025"
+                && all[0].status.code() == "poor"
+        );
         assert!(all[1..].iter().all(|a| !a.official));
         // A commune officer elsewhere cannot survey this household: to
         // them it does not exist. A reader may not write it at all.
@@ -1119,7 +1124,7 @@ async fn the_score_form_scores_a_from_the_loaded_point_table() {
             .await
             .unwrap();
         assert_eq!(
-            (poor.score_a, poor.score_b, poor.status.as_str()),
+            (poor.score_a, poor.score_b, poor.status.code()),
             (70, 30, "poor"),
             "{}",
             e.name
@@ -1129,13 +1134,13 @@ async fn the_score_form_scores_a_from_the_loaded_point_table() {
             .record_score_form(&admin(), id, 2024, s, &form("5", "makeshift", 2))
             .await
             .unwrap();
-        assert_eq!((near.score_b, near.status.as_str()), (20, "near_poor"));
+        assert_eq!((near.score_b, near.status.code()), (20, "near_poor"));
         // A = 140: still at the cut-off; 60 + 80 = 140.
         let at = r
             .record_score_form(&admin(), id, 2024, s, &form("2", "durable", 3))
             .await
             .unwrap();
-        assert_eq!((at.score_a, at.status.as_str()), (140, "poor"));
+        assert_eq!((at.score_a, at.status.code()), (140, "poor"));
         // An option the table lacks is refused, naming it.
         let err = r
             .record_score_form(&admin(), id, 2024, s, &form("7", "durable", 0))
@@ -1148,7 +1153,7 @@ async fn the_score_form_scores_a_from_the_loaded_point_table() {
         );
         let official = r.assessments(id, 2024).await.unwrap();
         assert_eq!(official.len(), 1, "one official assessment per year");
-        assert_eq!(official[0].status, "poor");
+        assert_eq!(official[0].status.code(), "poor");
         e.cleanup().await;
     }
 }
@@ -1477,7 +1482,11 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .iter()
             .find(|a| a.year == 2024 && a.official == 1)
             .unwrap();
-        assert_eq!(official.status, "poor", "the re-check, not the survey");
+        assert_eq!(
+            official.status.code(),
+            "poor",
+            "the re-check, not the survey"
+        );
         let (rows, _) = r
             .list_households(
                 &clerk,

@@ -135,6 +135,11 @@ impl Status {
         Status::NotPoor,
     ];
 
+    /// The status of its code (`poor`, `near_poor`, `average`, `not_poor`).
+    pub fn parse(code: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Status::Poor => "poor",
@@ -155,6 +160,14 @@ impl Status {
             (Status::Average, Language::En) => "average-living",
             (Status::NotPoor, Language::En) => "not poor",
         }
+    }
+}
+
+impl TryFrom<String> for Status {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<Status, String> {
+        Status::parse(&code).ok_or_else(|| format!("phân loại không rõ: {code}"))
     }
 }
 

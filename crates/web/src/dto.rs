@@ -175,7 +175,7 @@ impl From<registry::HouseholdDetail> for Household {
                     year: a.year,
                     standard_id: a.standard_id,
                     official: a.official,
-                    status: a.status,
+                    status: a.status.code().to_string(),
                     deprivation_count: a.deprivation_count,
                     deprived: a.deprived,
                     reason: a.reason,
@@ -201,7 +201,7 @@ pub struct SurveyRecorded {
 impl From<registry::AssessmentSummary> for SurveyRecorded {
     fn from(a: registry::AssessmentSummary) -> SurveyRecorded {
         SurveyRecorded {
-            status: a.status,
+            status: a.status.code().to_string(),
             deprived: a.deprived,
             standard: a.standard_id,
         }

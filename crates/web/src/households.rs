@@ -387,7 +387,7 @@ pub async fn household(
             .assessments
             .iter()
             .map(|a| {
-                let status = tr.status(&a.status).to_string();
+                let status = tr.status(a.status.code()).to_string();
                 let status = if a.official == 1 {
                     status
                 } else {

@@ -119,7 +119,13 @@ pub struct Case {
     pub household_id: i64,
     pub code: String,
     pub head_name: String,
+    /// The household's village; in a merged commune, with the commune it
+    /// was registered in ("Thôn 1 (Xã Xuân Liên)"), since villages of the
+    /// merged communes share names.
     pub village: Option<String>,
+    /// The commune the household is registered in (the round's own, or
+    /// one merged into it).
+    pub commune: String,
     pub origin: String,
     pub proposed_status: Option<String>,
     pub agreeing: Option<i64>,
@@ -154,11 +160,15 @@ impl Case {
 }
 
 /// The columns of a [`Case`].
-const CASES: &str = "SELECT c.household_id, h.code, h.head_name, v.name AS village, c.origin, c.proposed_status, c.agreeing, c.complaint, c.recheck_outcome, c.final_status, c.certificate, c.resurvey, h.head_sort \
-     FROM review_cases c JOIN households h ON h.id = c.household_id LEFT JOIN units v ON v.id = h.village_id \
+const CASES: &str = "SELECT c.household_id, h.code, h.head_name, \
+     CASE WHEN h.commune_id = r.commune_id THEN v.name ELSE v.name || ' (' || hc.name || ')' END AS village, \
+     hc.name AS commune, c.origin, c.proposed_status, c.agreeing, c.complaint, c.recheck_outcome, c.final_status, c.certificate, c.resurvey, h.head_sort \
+     FROM review_cases c JOIN review_rounds r ON r.id = c.round_id JOIN households h ON h.id = c.household_id \
+     JOIN units hc ON hc.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
      WHERE c.round_id = $1";
 
-/// The cases of a round in the order of its printed lists: by village (with
+/// The cases of a round in the order of its printed lists: by the commune
+/// they were registered in (in name order), by village (with
 /// numbers as numbers: Thôn 2 before Thôn 10), then as official lists sort
 /// names. Certificates are numbered in this order.
 async fn ordered_cases(
@@ -168,6 +178,7 @@ async fn ordered_cases(
     let mut cases: Vec<Case> = sqlx::query_as(CASES).bind(round_id).fetch_all(conn).await?;
     cases.sort_by_cached_key(|c| {
         (
+            vntext::name_sort_key(&c.commune),
             vntext::natural_sort_key(c.village.as_deref().unwrap_or("")),
             c.head_sort.clone(),
             c.code.clone(),

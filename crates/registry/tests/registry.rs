@@ -2026,13 +2026,14 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
             .unwrap();
         let s = standard();
         let mut households = Vec::new();
-        for (code, commune) in [("H1", "18652"), ("P1", "18658")] {
+        for (code, commune, village) in [("H1", "18652", "1865201"), ("P1", "18658", "1865801")] {
             let id = r
                 .create_household(
                     &admin(),
                     &NewHousehold {
                         code: code.into(),
                         commune_code: commune.into(),
+                        village_code: Some(village.into()),
                         head_name: format!("Chủ hộ {code}"),
                         ..NewHousehold::default()
                     },
@@ -2133,6 +2134,12 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
         assert_eq!(
             cases.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(),
             ["P1"]
+        );
+        // Villages of merged communes share names: the printed lists say
+        // whose village it was.
+        assert_eq!(
+            cases[0].village.as_deref(),
+            Some("Thôn Phổ Đông (Xã Xuân Phổ)")
         );
         assert!(matches!(
             r.record_survey(

@@ -260,6 +260,8 @@ pub struct Case {
     pub code: String,
     pub head_name: String,
     pub village: Option<String>,
+    /// The commune the household is registered in.
+    pub commune: String,
     /// poor_list, near_poor_list or request.
     pub origin: String,
     pub proposed_status: Option<String>,
@@ -280,6 +282,7 @@ impl From<registry::Case> for Case {
             code: c.code,
             head_name: c.head_name,
             village: c.village,
+            commune: c.commune,
             origin: c.origin,
             proposed_status: c.proposed_status,
             agreeing: c.agreeing,

@@ -13,7 +13,9 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, Role};
-use crate::households::{CheckedMember, NewHousehold, insert_household, insert_member};
+use crate::households::{
+    Assessed, CheckedMember, Facts, NewHousehold, insert_household, insert_member,
+};
 use crate::review::{Meeting, Vote};
 use crate::service::Registry;
 use rand::Rng;
@@ -673,16 +675,20 @@ impl Registry {
                     self.record_assessment(
                         &mut tx,
                         &actor,
-                        household_id,
-                        &new.code,
-                        commune_id,
-                        *year,
-                        standard,
-                        area,
-                        income,
-                        deprivations,
-                        Some(survey_id),
-                        &answers,
+                        &Assessed {
+                            id: household_id,
+                            code: &new.code,
+                            commune_id,
+                        },
+                        &Facts {
+                            year: *year,
+                            standard,
+                            area,
+                            income,
+                            deprivations,
+                            survey_id: Some(survey_id),
+                            inputs: &answers,
+                        },
                     )
                     .await?;
                 }

@@ -90,6 +90,27 @@ pub struct NewHousehold {
     pub phone: String,
 }
 
+/// The household an assessment is of.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Assessed<'a> {
+    pub id: i64,
+    pub code: &'a str,
+    pub commune_id: i64,
+}
+
+/// What the standard classifies for a year, and where it came from (a
+/// survey, or the inputs of a file or a score form).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts<'a> {
+    pub year: i64,
+    pub standard: &'a Standard,
+    pub area: Area,
+    pub income: i64,
+    pub deprivations: DeprivationSet,
+    pub survey_id: Option<i64>,
+    pub inputs: &'a serde_json::Value,
+}
+
 /// A member of a household.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewMember {
@@ -434,16 +455,20 @@ impl Registry {
             self.record_assessment(
                 &mut tx,
                 actor,
-                id,
-                &r.code,
-                commune_id,
-                year,
-                standard,
-                r.area,
-                r.income_per_capita,
-                r.deprivations,
-                Some(survey_id),
-                &answers,
+                &Assessed {
+                    id,
+                    code: &r.code,
+                    commune_id,
+                },
+                &Facts {
+                    year,
+                    standard,
+                    area: r.area,
+                    income: r.income_per_capita,
+                    deprivations: r.deprivations,
+                    survey_id: Some(survey_id),
+                    inputs: &answers,
+                },
             )
             .await?;
         }
@@ -457,22 +482,27 @@ impl Registry {
     }
 
     /// Replaces the official assessment of a household for a year.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn record_assessment(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         actor: &Actor,
-        household_id: i64,
-        household_code: &str,
-        unit_id: i64,
-        year: i64,
-        standard: &Standard,
-        area: Area,
-        income: i64,
-        deprivations: DeprivationSet,
-        survey_id: Option<i64>,
-        inputs: &serde_json::Value,
+        household: &Assessed<'_>,
+        facts: &Facts<'_>,
     ) -> Result<(), RegistryError> {
+        let Assessed {
+            id: household_id,
+            code: household_code,
+            commune_id: unit_id,
+        } = *household;
+        let Facts {
+            year,
+            standard,
+            area,
+            income,
+            deprivations,
+            survey_id,
+            inputs,
+        } = *facts;
         // One write of a household at a time: on PostgreSQL this takes the
         // row's lock (SQLite writes one at a time anyway), so two surveys of
         // the same household cannot both replace its assessment.
@@ -484,7 +514,7 @@ impl Registry {
         }
         if crate::review::locked_in(tx, unit_id, year).await? {
             return Err(RegistryError::Forbidden(format!(
-                "đợt rà soát năm {year} của xã đã đóng; cán bộ cấp trên (huyện, hoặc tỉnh từ 01/07/2025) mở lại đợt trước khi sửa kết quả"
+                "đợt rà soát năm {year} của xã đã báo cáo cấp trên hoặc đã đóng; cấp trên của xã (huyện, hoặc tỉnh từ 01/07/2025) trả lại hoặc mở lại đợt trước khi sửa kết quả"
             )));
         }
         let c = standard.classify(area, income, deprivations);

@@ -138,7 +138,7 @@ impl Registry {
         let mut tx = self.db.write().await?;
         if crate::review::locked_in(&mut tx, commune, year).await? {
             return Err(RegistryError::Forbidden(format!(
-                "đợt rà soát năm {year} của xã đã đóng"
+                "đợt rà soát năm {year} của xã đã báo cáo cấp trên hoặc đã đóng"
             )));
         }
         let survey_id: i64 = sqlx::query_scalar(

@@ -4,6 +4,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::{Actor, WritableHousehold};
+use crate::households::{Assessed, Facts};
 use crate::service::{Action, Entity, Registry, audit};
 use serde_json::json;
 use standard::{Area, Standard, SurveyAnswers};
@@ -91,16 +92,20 @@ impl Registry {
         self.record_assessment(
             &mut tx,
             actor,
-            household_id,
-            &code,
-            commune,
-            year,
-            standard,
-            area,
-            answers.income_per_capita,
-            deprivations,
-            Some(survey_id),
-            &answers_json,
+            &Assessed {
+                id: household_id,
+                code: &code,
+                commune_id: commune,
+            },
+            &Facts {
+                year,
+                standard,
+                area,
+                income: answers.income_per_capita,
+                deprivations,
+                survey_id: Some(survey_id),
+                inputs: &answers_json,
+            },
         )
         .await?;
         tx.commit().await?;

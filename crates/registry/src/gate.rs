@@ -82,15 +82,6 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.code() == code)
     }
 
-    /// A role as the audit log may have recorded it: the tier-named codes
-    /// of before migration 7 were officers.
-    pub fn parse_recorded(code: &str) -> Option<Role> {
-        match code {
-            "district_officer" | "officer" => Some(Role::Officer),
-            _ => Role::parse(code),
-        }
-    }
-
     /// Whether the role has a capability. The statistics officer sees
     /// aggregates only; the agency officer, until its agency's work is
     /// built, too. Leaders read. Identity numbers in full are for the
@@ -462,19 +453,6 @@ mod tests {
                 assert!(role.fits_unit(Some(level)).is_ok(), "{role:?} {level:?}");
             }
             assert!(role.fits_unit(Some(Level::Village)).is_err(), "{role:?}");
-        }
-    }
-
-    #[test]
-    fn the_tier_named_roles_of_the_audit_log_read_as_officers() {
-        assert_eq!(
-            Role::parse_recorded("district_officer"),
-            Some(Role::Officer)
-        );
-        assert_eq!(Role::parse_recorded("officer"), Some(Role::Officer));
-        assert_eq!(Role::parse("district_officer"), None);
-        for role in Role::ALL {
-            assert_eq!(Role::parse_recorded(role.code()), Some(role));
         }
     }
 }

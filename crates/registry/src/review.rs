@@ -1164,18 +1164,12 @@ pub(crate) async fn locked_in(
     // A merged commune's years after its merger are reviewed by the commune
     // it joined (and that one's, by the one it joined in turn).
     let mut chain = vec![commune_id];
-    while chain.len() < 16 {
-        let into: Option<i64> =
-            sqlx::query_scalar("SELECT merged_into_id FROM units WHERE id = $1")
-                .bind(chain[chain.len() - 1])
-                .fetch_optional(&mut *conn)
-                .await?
-                .flatten();
-        match into {
-            Some(id) if !chain.contains(&id) => chain.push(id),
-            _ => break,
-        }
-    }
+    chain.extend(
+        crate::units::merged_into_chain(&mut *conn, commune_id)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id),
+    );
     let ids = chain
         .iter()
         .map(i64::to_string)

@@ -107,6 +107,33 @@ impl Unit {
     }
 }
 
+/// The units `unit_id` was merged into, in order: the one it joined, the
+/// one that joined in turn, … (id, name). Empty for a unit never merged.
+pub(crate) async fn merged_into_chain(
+    conn: &mut sqlx::AnyConnection,
+    unit_id: i64,
+) -> Result<Vec<(i64, String)>, RegistryError> {
+    let mut chain: Vec<(i64, String)> = Vec::new();
+    let mut at = unit_id;
+    // A chain is short; the bound only guards against a cycle in the data.
+    while chain.len() < 16 {
+        let next: Option<(i64, String)> = sqlx::query_as(
+            "SELECT n.id, n.name FROM units u JOIN units n ON n.id = u.merged_into_id WHERE u.id = $1",
+        )
+        .bind(at)
+        .fetch_optional(&mut *conn)
+        .await?;
+        match next {
+            Some((id, name)) if id != unit_id && !chain.iter().any(|(c, _)| *c == id) => {
+                at = id;
+                chain.push((id, name));
+            }
+            _ => break,
+        }
+    }
+    Ok(chain)
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {

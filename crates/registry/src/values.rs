@@ -57,11 +57,6 @@ impl IdNumber {
         }
         Ok(())
     }
-
-    /// The number with its middle hidden (`views::mask_id_number`).
-    pub fn masked(&self) -> String {
-        crate::views::mask_id_number(&self.0)
-    }
 }
 
 impl std::fmt::Display for IdNumber {
@@ -107,9 +102,5 @@ mod tests {
         assert!(ok("12345678", None, None).is_err());
         assert!(ok("04209000123A", None, None).is_err());
         assert_eq!(ok("  ", None, None), Ok(None));
-        assert_eq!(
-            IdNumber::parse("042090001234").unwrap().unwrap().masked(),
-            "0420******34"
-        );
     }
 }

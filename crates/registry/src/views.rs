@@ -679,23 +679,11 @@ impl Registry {
             }
         }
         // Merged, and merged again: the last commune of the chain.
-        let mut commune_now = None;
-        let mut at = commune_id;
-        for _ in 0..16 {
-            let next: Option<(i64, String)> = sqlx::query_as(
-                "SELECT n.id, n.name FROM units u JOIN units n ON n.id = u.merged_into_id WHERE u.id = $1",
-            )
-            .bind(at)
-            .fetch_optional(&self.db.pool)
-            .await?;
-            match next {
-                Some((id, name)) if id != commune_id => {
-                    at = id;
-                    commune_now = Some(name);
-                }
-                _ => break,
-            }
-        }
+        let mut conn = self.db.pool.acquire().await?;
+        let commune_now = crate::units::merged_into_chain(&mut conn, commune_id)
+            .await?
+            .pop()
+            .map(|(_, name)| name);
         Ok(Some(HouseholdDetail {
             id,
             code,

@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
+use registry::ReviewYear;
 use registry::{Actor, Db, Registry, Role};
 use standard::Catalogue;
 use std::io::Read;
@@ -47,8 +48,8 @@ pub struct ImportArgs {
     #[arg(long)]
     dry_run: bool,
     /// Năm rà soát (tệp hộ dạng phẳng có thu nhập và các cột d_…).
-    #[arg(long)]
-    year: Option<i64>,
+    #[arg(long, value_parser = ReviewYear::parse)]
+    year: Option<ReviewYear>,
     /// Chuẩn (mặc định: chuẩn áp dụng cho năm rà soát).
     #[arg(long)]
     standard: Option<String>,
@@ -87,8 +88,8 @@ pub struct ExportArgs {
     /// Mã đơn vị.
     #[arg(long)]
     unit: String,
-    #[arg(long)]
-    year: i64,
+    #[arg(long, value_parser = ReviewYear::parse)]
+    year: ReviewYear,
     /// Tệp ra .xlsx.
     #[arg(long)]
     out: PathBuf,
@@ -114,8 +115,8 @@ pub struct MovementsArgs {
     db: DbArg,
     #[arg(long)]
     unit: String,
-    #[arg(long)]
-    year: i64,
+    #[arg(long, value_parser = ReviewYear::parse)]
+    year: ReviewYear,
     /// text (mặc định), csv, html (trang in) hoặc xlsx (cần --out).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
@@ -141,8 +142,8 @@ pub struct PastReviewArgs {
     #[arg(long)]
     commune: String,
     /// Năm rà soát.
-    #[arg(long)]
-    year: i64,
+    #[arg(long, value_parser = ReviewYear::parse)]
+    year: ReviewYear,
     /// Số quyết định công nhận, ví dụ 125/QĐ-UBND.
     #[arg(long)]
     decision: String,
@@ -306,7 +307,7 @@ pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
         let standard = match &args.standard {
             Some(id) => crate::resolve(catalogue, id)?,
             None => catalogue
-                .for_review_year(u16::try_from(year).unwrap_or(0))
+                .for_review_year(year.get())
                 .cloned()
                 .ok_or_else(|| anyhow!("không có chuẩn nào áp dụng cho năm rà soát {year}"))?,
         };

@@ -6,11 +6,12 @@
 
 use crate::error::RegistryError;
 use crate::service::Registry;
+use crate::values::{HouseholdId, UnitId};
 use sqlx::AnyConnection;
 
 async fn add(
     conn: &mut AnyConnection,
-    commune_id: i64,
+    commune_id: UnitId,
     year: i64,
     status: &str,
     n: i64,
@@ -32,7 +33,7 @@ async fn add(
 /// no official assessment).
 pub(crate) async fn official_changed(
     conn: &mut AnyConnection,
-    household_id: i64,
+    household_id: HouseholdId,
     year: i64,
     old: Option<&str>,
     new: Option<&str>,
@@ -40,7 +41,7 @@ pub(crate) async fn official_changed(
     if old == new {
         return Ok(());
     }
-    let commune_id: i64 = sqlx::query_scalar("SELECT commune_id FROM households WHERE id = $1")
+    let commune_id: UnitId = sqlx::query_scalar("SELECT commune_id FROM households WHERE id = $1")
         .bind(household_id)
         .fetch_one(&mut *conn)
         .await?;
@@ -72,9 +73,9 @@ pub(crate) async fn official_changed(
 /// assessments count under the new one. Call before updating it.
 pub(crate) async fn household_moved(
     conn: &mut AnyConnection,
-    household_id: i64,
-    from: i64,
-    to: i64,
+    household_id: HouseholdId,
+    from: UnitId,
+    to: UnitId,
 ) -> Result<(), RegistryError> {
     if from == to {
         return Ok(());

@@ -18,6 +18,7 @@ use crate::households::{
 };
 use crate::review::{Meeting, Vote};
 use crate::service::Registry;
+use crate::values::{ReviewYear, UnitId};
 use rand::Rng;
 use rand_distr::{Distribution, Normal};
 use standard::{Area, Catalogue, Standard};
@@ -516,7 +517,7 @@ impl Registry {
                 .await?
                 .ok_or_else(|| RegistryError::NotFound(format!("xã {code}")))?
                 .id;
-            let village_ids: Vec<i64> = {
+            let village_ids: Vec<UnitId> = {
                 let mut ids = Vec::new();
                 for (v, _) in &villages[c] {
                     if let Some(u) = self.unit_by_code(v).await? {
@@ -710,7 +711,7 @@ impl Registry {
                 self.record_past_review(
                     &actor,
                     code,
-                    *year,
+                    demo_year(*year)?,
                     &format!("{}/QĐ-UBND", 100 + 10 * k + n),
                     &format!("10/12/{year}"),
                 )
@@ -730,7 +731,7 @@ impl Registry {
     async fn report_demo_round(&self, actor: &Actor) -> Result<(), RegistryError> {
         let year = DEMO_YEARS[DEMO_YEARS.len() - 1];
         let round = self
-            .open_round(actor, DEMO_REPORTED, year, "periodic")
+            .open_round(actor, DEMO_REPORTED, demo_year(year)?, "periodic")
             .await?;
         self.finish_surveys(actor, round).await?;
         let cases = self
@@ -760,4 +761,9 @@ impl Registry {
             .await?;
         Ok(())
     }
+}
+
+/// A year of the demo's history as a review year (they are all in range).
+fn demo_year(year: i64) -> Result<ReviewYear, RegistryError> {
+    ReviewYear::new(year).map_err(|e| RegistryError::Invalid(vec![e]))
 }

@@ -5,6 +5,7 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::values::ReviewYear;
 use serde_json::json;
 use std::path::Path;
 
@@ -108,9 +109,10 @@ impl Registry {
         &self,
         actor: &Actor,
         unit_code: &str,
-        year: i64,
+        year: ReviewYear,
         full_id_numbers: bool,
     ) -> Result<(Vec<u8>, usize), RegistryError> {
+        let year = year.as_i64();
         actor.require(Capability::SeeNames)?;
         if full_id_numbers && !actor.may(Capability::SeeIdNumbers) {
             return Err(RegistryError::Forbidden(

@@ -9,6 +9,7 @@
 use crate::error::RegistryError;
 use crate::service::Registry;
 use crate::units::Level;
+use crate::values::{HouseholdId, RoundId, UnitId};
 use std::collections::BTreeSet;
 
 /// The roles of the system, with their identifiers on the command line and in
@@ -134,7 +135,7 @@ pub struct Actor {
     pub name: String,
     pub role: Role,
     /// The unit the actor belongs to; None for an administrator.
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
 }
 
 impl Actor {
@@ -166,18 +167,18 @@ impl Actor {
 /// The units an actor may see: None means all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
-    units: Option<BTreeSet<i64>>,
+    units: Option<BTreeSet<UnitId>>,
     /// The communes among them: what a household's commune is compared
     /// with (a short list, not every village).
-    communes: Option<BTreeSet<i64>>,
+    communes: Option<BTreeSet<UnitId>>,
 }
 
 impl Scope {
-    pub fn communes(&self) -> Option<&BTreeSet<i64>> {
+    pub fn communes(&self) -> Option<&BTreeSet<UnitId>> {
         self.communes.as_ref()
     }
 
-    pub fn contains(&self, unit_id: i64) -> bool {
+    pub fn contains(&self, unit_id: UnitId) -> bool {
         self.units.as_ref().is_none_or(|u| u.contains(&unit_id))
     }
 
@@ -185,7 +186,7 @@ impl Scope {
         self.units.is_none()
     }
 
-    pub fn units(&self) -> Option<&BTreeSet<i64>> {
+    pub fn units(&self) -> Option<&BTreeSet<UnitId>> {
         self.units.as_ref()
     }
 }
@@ -196,7 +197,7 @@ impl Scope {
 pub struct WriteScope(Scope);
 
 impl WriteScope {
-    pub fn contains(&self, unit_id: i64) -> bool {
+    pub fn contains(&self, unit_id: UnitId) -> bool {
         self.0.contains(unit_id)
     }
 }
@@ -208,13 +209,13 @@ impl WriteScope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct WritableHousehold {
     pub code: String,
-    pub commune_id: i64,
+    pub commune_id: UnitId,
     pub area: standard::Area,
 }
 
 /// Unit ids as a SQL list ("1,2,3"): only integers from the database are
 /// ever formatted into SQL this way.
-pub(crate) fn id_list(ids: &BTreeSet<i64>) -> String {
+pub(crate) fn id_list(ids: &BTreeSet<UnitId>) -> String {
     ids.iter()
         .map(|u| u.to_string())
         .collect::<Vec<_>>()
@@ -242,8 +243,8 @@ impl Registry {
             }),
             (_, Some(unit)) => {
                 let units = self.unit_family(unit).await?;
-                let communes: BTreeSet<i64> =
-                    sqlx::query_scalar::<_, i64>("SELECT id FROM units WHERE level = $1")
+                let communes: BTreeSet<UnitId> =
+                    sqlx::query_scalar::<_, UnitId>("SELECT id FROM units WHERE level = $1")
                         .bind(Level::Commune.code())
                         .fetch_all(&self.db.pool)
                         .await?
@@ -273,10 +274,10 @@ impl Registry {
     pub(crate) async fn writable_household(
         &self,
         actor: &Actor,
-        id: i64,
+        id: HouseholdId,
     ) -> Result<WritableHousehold, RegistryError> {
         actor.require(Capability::Write)?;
-        let row: Option<(String, i64, Option<String>)> = sqlx::query_as(
+        let row: Option<(String, UnitId, Option<String>)> = sqlx::query_as(
             "SELECT h.code, h.commune_id, u.area FROM households h JOIN units u ON u.id = h.commune_id WHERE h.id = $1",
         )
         .bind(id)
@@ -302,7 +303,7 @@ impl Registry {
     pub(crate) async fn check_write(
         &self,
         actor: &Actor,
-        unit_id: i64,
+        unit_id: UnitId,
     ) -> Result<(), RegistryError> {
         if self.write_scope(actor).await?.contains(unit_id) {
             Ok(())
@@ -315,7 +316,7 @@ impl Registry {
 
     /// Whether the actor may change data of `unit_id` (a question pages ask
     /// to offer or hide their forms).
-    pub async fn may_write(&self, actor: &Actor, unit_id: i64) -> Result<bool, RegistryError> {
+    pub async fn may_write(&self, actor: &Actor, unit_id: UnitId) -> Result<bool, RegistryError> {
         if !actor.may(Capability::Write) {
             return Ok(false);
         }
@@ -365,7 +366,7 @@ impl Registry {
     pub(crate) async fn require_in_scope(
         &self,
         actor: &Actor,
-        unit_id: i64,
+        unit_id: UnitId,
         what: impl FnOnce() -> String,
     ) -> Result<(), RegistryError> {
         if self.scope(actor).await?.contains(unit_id) {
@@ -377,7 +378,11 @@ impl Registry {
 
     /// Whether the actor may see the names of `unit_id` (its households,
     /// its rounds): the capability and the scope.
-    pub async fn sees_names_of(&self, actor: &Actor, unit_id: i64) -> Result<bool, RegistryError> {
+    pub async fn sees_names_of(
+        &self,
+        actor: &Actor,
+        unit_id: UnitId,
+    ) -> Result<bool, RegistryError> {
         if !actor.may(Capability::SeeNames) {
             return Ok(false);
         }
@@ -386,17 +391,25 @@ impl Registry {
 
     /// Whether the actor may see a household (names and all): the question
     /// pages ask before showing what belongs to it.
-    pub async fn household_visible(&self, actor: &Actor, id: i64) -> Result<bool, RegistryError> {
-        self.visible_by_commune(actor, "SELECT commune_id FROM households WHERE id = $1", id)
-            .await
+    pub async fn household_visible(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+    ) -> Result<bool, RegistryError> {
+        self.visible_by_commune(
+            actor,
+            "SELECT commune_id FROM households WHERE id = $1",
+            id.get(),
+        )
+        .await
     }
 
     /// Whether the actor may see a review round (its households' names).
-    pub async fn round_visible(&self, actor: &Actor, id: i64) -> Result<bool, RegistryError> {
+    pub async fn round_visible(&self, actor: &Actor, id: RoundId) -> Result<bool, RegistryError> {
         self.visible_by_commune(
             actor,
             "SELECT commune_id FROM review_rounds WHERE id = $1",
-            id,
+            id.get(),
         )
         .await
     }
@@ -412,7 +425,7 @@ impl Registry {
         if !actor.may(Capability::SeeNames) {
             return Ok(false);
         }
-        let commune: Option<i64> = sqlx::query_scalar(commune_of)
+        let commune: Option<UnitId> = sqlx::query_scalar(commune_of)
             .bind(id)
             .fetch_optional(&self.db.pool)
             .await?;

@@ -4,7 +4,8 @@ use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::{Action, Entity, Registry, audit, diff};
 use crate::units::ImportSummary;
-use crate::values::{IdNumber, check_id_number};
+use crate::values::{HouseholdId, MemberId, UnitId};
+use crate::values::{IdNumber, ReviewYear, check_id_number};
 use flatfile::{Batch, Input, Job, ReadOptions};
 use serde_json::json;
 use standard::{Area, DeprivationSet, Standard};
@@ -71,10 +72,10 @@ impl Job for Collect {
 /// A household as lists show it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HouseholdSummary {
-    pub id: i64,
+    pub id: HouseholdId,
     pub code: String,
-    pub commune_id: i64,
-    pub village_id: Option<i64>,
+    pub commune_id: UnitId,
+    pub village_id: Option<UnitId>,
     pub head_name: String,
     pub address: String,
 }
@@ -93,9 +94,9 @@ pub struct NewHousehold {
 /// The household an assessment is of.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Assessed<'a> {
-    pub id: i64,
+    pub id: HouseholdId,
     pub code: &'a str,
-    pub commune_id: i64,
+    pub commune_id: UnitId,
 }
 
 /// What the standard classifies for a year, and where it came from (a
@@ -265,9 +266,10 @@ impl Registry {
         actor: &Actor,
         path: &Path,
         standard: &Standard,
-        year: i64,
+        year: ReviewYear,
         dry_run: bool,
     ) -> Result<ImportSummary, RegistryError> {
+        let year = year.as_i64();
         let _turn = self.import_turn().await?;
         let input = Input::open(path)?;
         let options = ReadOptions {
@@ -289,7 +291,7 @@ impl Registry {
             .filter(|u| u.level == crate::units::Level::Commune)
             .map(|u| (u.code.as_str(), u))
             .collect();
-        let mut villages: HashMap<(i64, String), i64> = HashMap::new();
+        let mut villages: HashMap<(UnitId, String), UnitId> = HashMap::new();
         for v in units
             .iter()
             .filter(|u| u.level == crate::units::Level::Village)
@@ -360,8 +362,8 @@ impl Registry {
             return Err(RegistryError::Invalid(problems));
         }
 
-        let existing: HashMap<String, (i64, i64, Option<i64>)> =
-            sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(
+        let existing: HashMap<String, (HouseholdId, UnitId, Option<UnitId>)> =
+            sqlx::query_as::<_, (String, HouseholdId, UnitId, Option<UnitId>)>(
                 "SELECT code, id, commune_id, village_id FROM households",
             )
             .fetch_all(&self.db.pool)
@@ -405,7 +407,7 @@ impl Registry {
                     id
                 }
                 None => {
-                    let id: i64 = sqlx::query_scalar(
+                    let id: HouseholdId = sqlx::query_scalar(
                         "INSERT INTO households (code, commune_id, village_id, created_at, updated_at, registered_on, first_year) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                     )
                     .bind(&r.code)
@@ -581,7 +583,7 @@ impl Registry {
         &self,
         actor: &Actor,
         new: &NewHousehold,
-    ) -> Result<i64, RegistryError> {
+    ) -> Result<HouseholdId, RegistryError> {
         let commune = self
             .unit_by_code(&new.commune_code)
             .await?
@@ -644,10 +646,10 @@ impl Registry {
     pub async fn update_household(
         &self,
         actor: &Actor,
-        id: i64,
+        id: HouseholdId,
         wanted: &NewHousehold,
     ) -> Result<bool, RegistryError> {
-        let row: Option<(String, i64, Option<i64>, String, String, String)> = sqlx::query_as(
+        let row: Option<(String, UnitId, Option<UnitId>, String, String, String)> = sqlx::query_as(
             "SELECT code, commune_id, village_id, head_name, address, phone FROM households WHERE id = $1",
         )
         .bind(id)
@@ -702,12 +704,12 @@ impl Registry {
         new: &[NewHousehold],
     ) -> Result<usize, RegistryError> {
         let units = self.units().await?;
-        let communes: HashMap<&str, i64> = units
+        let communes: HashMap<&str, UnitId> = units
             .iter()
             .filter(|u| u.level == crate::units::Level::Commune)
             .map(|u| (u.code.as_str(), u.id))
             .collect();
-        let villages: HashMap<&str, (i64, Option<i64>)> = units
+        let villages: HashMap<&str, (UnitId, Option<UnitId>)> = units
             .iter()
             .filter(|u| u.level == crate::units::Level::Village)
             .map(|u| (u.code.as_str(), (u.id, u.parent_id)))
@@ -743,9 +745,9 @@ impl Registry {
     pub async fn add_member(
         &self,
         actor: &Actor,
-        household_id: i64,
+        household_id: HouseholdId,
         m: &NewMember,
-    ) -> Result<i64, RegistryError> {
+    ) -> Result<MemberId, RegistryError> {
         let household = self.writable_household(actor, household_id).await?;
         let (code, commune_id) = (household.code, household.commune_id);
         let m = check_member(m)?;
@@ -813,13 +815,13 @@ impl Registry {
                  ORDER BY m.given_search, m.name_sort, m.id LIMIT $3"
             ),
         ];
-        let mut order: Vec<i64> = Vec::new();
+        let mut order: Vec<HouseholdId> = Vec::new();
         for arm in arms {
             if order.len() as i64 >= limit {
                 break;
             }
             // Only unit ids (integers from the database) are formatted into the SQL.
-            let found: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(arm))
+            let found: Vec<HouseholdId> = sqlx::query_scalar(sqlx::AssertSqlSafe(arm))
                 .bind(&key)
                 .bind(&upper)
                 .bind(limit)
@@ -884,9 +886,9 @@ impl Registry {
     /// Official statuses by household and year, for the households of a unit.
     pub(crate) async fn official_statuses(
         &self,
-        units: &BTreeSet<i64>,
+        units: &BTreeSet<UnitId>,
         up_to_year: i64,
-    ) -> Result<Vec<(i64, i64, String)>, RegistryError> {
+    ) -> Result<Vec<(HouseholdId, i64, String)>, RegistryError> {
         let ids = crate::gate::id_list(units);
         let sql = format!(
             "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
@@ -910,7 +912,7 @@ pub(crate) fn today() -> String {
 
 /// One row of `assessments`.
 pub(crate) struct AssessmentRow<'a> {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub year: i64,
     pub standard_id: &'a str,
     /// The official assessment of the year, or a what-if beside it.
@@ -954,7 +956,7 @@ pub(crate) async fn insert_assessment(
 /// The fields of a household a form or a sheet can change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HouseholdFields {
-    pub village_id: Option<i64>,
+    pub village_id: Option<UnitId>,
     pub head_name: String,
     pub address: String,
     pub phone: String,
@@ -966,9 +968,9 @@ pub struct HouseholdFields {
 pub(crate) async fn update_household_tx(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     actor: &Actor,
-    id: i64,
+    id: HouseholdId,
     code: &str,
-    communes: (i64, i64),
+    communes: (UnitId, UnitId),
     current: &HouseholdFields,
     wanted: &HouseholdFields,
 ) -> Result<bool, RegistryError> {
@@ -1016,14 +1018,14 @@ pub(crate) async fn update_household_tx(
 pub(crate) async fn insert_household(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     actor: &Actor,
-    commune_id: i64,
-    village_id: Option<i64>,
+    commune_id: UnitId,
+    village_id: Option<UnitId>,
     new: &NewHousehold,
     registered_on: Option<&str>,
-) -> Result<i64, RegistryError> {
+) -> Result<HouseholdId, RegistryError> {
     let head = vntext::nfc(&new.head_name);
     let now = crate::now();
-    let id: i64 = sqlx::query_scalar(
+    let id: HouseholdId = sqlx::query_scalar(
         "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at, registered_on, first_year) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
@@ -1059,13 +1061,13 @@ pub(crate) async fn insert_household(
 pub(crate) async fn insert_member(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     actor: &Actor,
-    household_id: i64,
+    household_id: HouseholdId,
     household_code: &str,
-    commune_id: i64,
+    commune_id: UnitId,
     m: &CheckedMember,
-) -> Result<i64, RegistryError> {
+) -> Result<MemberId, RegistryError> {
     let name = vntext::nfc(&m.full_name);
-    let id: i64 = sqlx::query_scalar(
+    let id: MemberId = sqlx::query_scalar(
         "INSERT INTO members (household_id, full_name, name_search, given_search, name_sort, sex, birth_date, id_number, relation, ethnicity, disability, no_working_capacity, merit, social_protection) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     )

@@ -45,7 +45,9 @@ pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
 pub use units::{ImportSummary, Level, Unit};
 pub use users::UserRow;
-pub use values::{IdNumber, check_id_number};
+pub use values::{
+    HouseholdId, IdNumber, MemberId, ReviewYear, RoundId, UnitCode, UnitId, check_id_number,
+};
 pub use views::{
     AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, SEARCH_COUNT_CAP,
     YearCounts, mask_id_number, mask_id_numbers_in,

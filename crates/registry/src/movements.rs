@@ -4,6 +4,7 @@
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::Registry;
+use crate::values::{HouseholdId, ReviewYear};
 use std::collections::BTreeMap;
 
 /// How a household moved between the start and the end of the period.
@@ -41,7 +42,7 @@ pub struct Movements {
     pub counts: BTreeMap<Movement, u64>,
     /// Each household's movements (a household can have two, e.g. escaped
     /// poverty to near-poor is also newly near-poor).
-    pub households: BTreeMap<i64, Vec<Movement>>,
+    pub households: BTreeMap<HouseholdId, Vec<Movement>>,
 }
 
 impl Movements {
@@ -57,7 +58,7 @@ impl Movements {
 impl Movements {
     /// The movements as a report (standards-facts.md §6): for the poor, then
     /// the near-poor, last year's list, each way in and out, this year's.
-    pub fn report(&self, unit: &str, year: i64) -> report::Report {
+    pub fn report(&self, unit: &str, year: ReviewYear) -> report::Report {
         use report::{Cell, Column, Kind, Report, Section};
         let row = |label: &str, n: u64| vec![Cell::text(label), Cell::Number(n as i64)];
         let c = |m| self.count(m);
@@ -111,7 +112,7 @@ impl Movements {
             ],
             notes: vec![format!(
                 "Đầu kỳ: danh sách được công nhận năm {}; cuối kỳ: năm {year}.",
-                year - 1
+                year.as_i64() - 1
             )],
             ..Report::default()
         }
@@ -119,8 +120,8 @@ impl Movements {
 }
 
 /// The movements of households given their official status by year.
-pub fn movements(statuses: &[(i64, i64, String)], year: i64) -> Movements {
-    let mut by_household: BTreeMap<i64, BTreeMap<i64, &str>> = BTreeMap::new();
+pub fn movements(statuses: &[(HouseholdId, i64, String)], year: i64) -> Movements {
+    let mut by_household: BTreeMap<HouseholdId, BTreeMap<i64, &str>> = BTreeMap::new();
     for (h, y, s) in statuses {
         by_household.entry(*h).or_default().insert(*y, s.as_str());
     }
@@ -174,8 +175,9 @@ impl Registry {
         &self,
         actor: &Actor,
         unit_code: &str,
-        year: i64,
+        year: ReviewYear,
     ) -> Result<Movements, RegistryError> {
+        let year = year.as_i64();
         let unit = self
             .unit_by_code(unit_code)
             .await?

@@ -12,6 +12,7 @@
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::{Action, Entity, Registry, audit};
+use crate::values::{HouseholdId, ReviewYear, RoundId, UnitId};
 use serde_json::json;
 
 /// Days a request may wait for its answer.
@@ -93,8 +94,8 @@ impl TryFrom<String> for Step {
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Round {
-    pub id: i64,
-    pub commune_id: i64,
+    pub id: RoundId,
+    pub commune_id: UnitId,
     pub year: i64,
     pub kind: String,
     #[sqlx(try_from = "String")]
@@ -111,12 +112,12 @@ pub struct Round {
     pub closed_at: Option<String>,
     /// The unit the round was reported to (the level above the commune on
     /// the day of its recognition).
-    pub approver_id: Option<i64>,
+    pub approver_id: Option<UnitId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Case {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub code: String,
     pub head_name: String,
     /// The household's village; in a merged commune, with the commune it
@@ -173,7 +174,7 @@ const CASES: &str = "SELECT c.household_id, h.code, h.head_name, \
 /// names. Certificates are numbered in this order.
 async fn ordered_cases(
     conn: &mut sqlx::AnyConnection,
-    round_id: i64,
+    round_id: RoundId,
 ) -> Result<Vec<Case>, RegistryError> {
     let mut cases: Vec<Case> = sqlx::query_as(CASES).bind(round_id).fetch_all(conn).await?;
     cases.sort_by_cached_key(|c| {
@@ -195,7 +196,7 @@ fn household_label(c: &Case) -> String {
 /// proposed status of a household.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Vote {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub agreeing: i64,
 }
 
@@ -212,7 +213,7 @@ pub struct Meeting {
 /// A complaint and the re-check's outcome (the status the re-check found).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Complaint {
-    pub household_id: i64,
+    pub household_id: HouseholdId,
     pub complaint: String,
     pub recheck_status: String,
 }
@@ -251,7 +252,7 @@ impl Registry {
     async fn round_for_write(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
     ) -> Result<(Tx, Round), RegistryError> {
         let (tx, round) = self.round_in_write(round_id).await?;
         self.check_write(actor, round.commune_id).await?;
@@ -259,7 +260,7 @@ impl Registry {
     }
 
     /// A write transaction and the round as it reads it.
-    async fn round_in_write(&self, round_id: i64) -> Result<(Tx, Round), RegistryError> {
+    async fn round_in_write(&self, round_id: RoundId) -> Result<(Tx, Round), RegistryError> {
         let mut tx = self.db.write().await?;
         let round: Round = sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} WHERE id = $1")))
             .bind(round_id)
@@ -273,7 +274,7 @@ impl Registry {
     pub async fn round(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
     ) -> Result<Option<(Round, Vec<Case>)>, RegistryError> {
         let round: Option<Round> =
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} WHERE id = $1")))
@@ -312,9 +313,13 @@ impl Registry {
 
     /// Whether the official assessments of a commune and year are locked by
     /// a closed round.
-    pub async fn locked(&self, commune_id: i64, year: i64) -> Result<bool, RegistryError> {
+    pub async fn locked(
+        &self,
+        commune_id: UnitId,
+        year: ReviewYear,
+    ) -> Result<bool, RegistryError> {
         let mut conn = self.db.pool.acquire().await?;
-        locked_in(&mut conn, commune_id, year).await
+        locked_in(&mut conn, commune_id, year.as_i64()).await
     }
 
     /// A household's request: form "01" (to be reviewed) or "04" (to be
@@ -322,7 +327,7 @@ impl Registry {
     pub async fn submit_request(
         &self,
         actor: &Actor,
-        household_id: i64,
+        household_id: HouseholdId,
         form: &str,
         submitted_on: &str,
     ) -> Result<i64, RegistryError> {
@@ -368,7 +373,7 @@ impl Registry {
         accept: bool,
         reason: &str,
     ) -> Result<(), RegistryError> {
-        let (household, form, status): (i64, String, String) =
+        let (household, form, status): (HouseholdId, String, String) =
             sqlx::query_as("SELECT household_id, form, status FROM requests WHERE id = $1")
                 .bind(request_id)
                 .fetch_optional(&self.db.pool)
@@ -418,11 +423,11 @@ impl Registry {
         &self,
         actor: &Actor,
         commune_code: &str,
-        year: i64,
+        year: ReviewYear,
         kind: &str,
-    ) -> Result<i64, RegistryError> {
+    ) -> Result<RoundId, RegistryError> {
         let commune = self.commune_for_write(actor, commune_code).await?;
-        if !commune.existed_in(year) {
+        if !commune.existed_in(year.as_i64()) {
             return Err(invalid(format!(
                 "{} không còn (hoặc chưa có) trong năm {year}; mở đợt rà soát ở xã hiện nay",
                 commune.name
@@ -450,7 +455,7 @@ impl Registry {
             "SELECT a.household_id, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
              WHERE a.official = 1 AND a.year = $1 AND a.status IN ('poor', 'near_poor') AND h.removed_on IS NULL AND h.commune_id IN ({ids})"
         )))
-        .bind(year - 1)
+        .bind(year.as_i64() - 1)
         .fetch_all(&self.db.pool)
         .await?;
         let requested: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -460,7 +465,7 @@ impl Registry {
         .fetch_all(&self.db.pool)
         .await?;
         let mut tx = self.db.write().await?;
-        let round: i64 = sqlx::query_scalar(
+        let round: RoundId = sqlx::query_scalar(
             "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by) VALUES ($1, $2, $3, 'surveys', $4, $5) RETURNING id",
         )
         .bind(commune.id)
@@ -552,7 +557,11 @@ impl Registry {
     /// Surveys done: every case has its official assessment of the year,
     /// which becomes the proposed status, and every case the meeting sent
     /// back has been surveyed again. Moves to the meeting.
-    pub async fn finish_surveys(&self, actor: &Actor, round_id: i64) -> Result<(), RegistryError> {
+    pub async fn finish_surveys(
+        &self,
+        actor: &Actor,
+        round_id: RoundId,
+    ) -> Result<(), RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
         Self::expect_step(&round, Step::Surveys)?;
         let missing: Vec<(String, String)> = sqlx::query_as(
@@ -605,10 +614,10 @@ impl Registry {
     pub async fn record_meeting(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
         meeting: &Meeting,
         votes: &[Vote],
-    ) -> Result<Vec<i64>, RegistryError> {
+    ) -> Result<Vec<HouseholdId>, RegistryError> {
         let (date, chair, attendees, minutes) = (
             meeting.date.as_str(),
             meeting.chair.as_str(),
@@ -719,7 +728,7 @@ impl Registry {
     pub async fn start_posting(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
         start: &str,
         days: Option<i64>,
     ) -> Result<(), RegistryError> {
@@ -756,7 +765,7 @@ impl Registry {
     pub async fn record_complaints(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
         complaints: &[Complaint],
     ) -> Result<(), RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
@@ -812,7 +821,7 @@ impl Registry {
     pub async fn recognise(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
         decision_number: &str,
         decision_date: &str,
     ) -> Result<usize, RegistryError> {
@@ -936,7 +945,7 @@ impl Registry {
     async fn round_for_approval(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
     ) -> Result<(Tx, Round), RegistryError> {
         let (tx, round) = self.round_in_write(round_id).await?;
         self.require_in_scope(actor, round.commune_id, || {
@@ -967,7 +976,11 @@ impl Registry {
 
     /// The level above approves a reported round: its results are final and
     /// locked, and the year counts as closed for the commune.
-    pub async fn approve_round(&self, actor: &Actor, round_id: i64) -> Result<(), RegistryError> {
+    pub async fn approve_round(
+        &self,
+        actor: &Actor,
+        round_id: RoundId,
+    ) -> Result<(), RegistryError> {
         let (mut tx, round) = self.round_for_approval(actor, round_id).await?;
         Self::expect_step(&round, Step::Reported)?;
         sqlx::query("UPDATE review_rounds SET closed_at = $1, closed_by = $2 WHERE id = $3")
@@ -994,7 +1007,7 @@ impl Registry {
     pub async fn reopen_round(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
         reason: &str,
     ) -> Result<(), RegistryError> {
         let (mut tx, round) = self.round_for_approval(actor, round_id).await?;
@@ -1041,10 +1054,10 @@ impl Registry {
         &self,
         actor: &Actor,
         commune_code: &str,
-        year: i64,
+        year: ReviewYear,
         decision_number: &str,
         decision_date: &str,
-    ) -> Result<i64, RegistryError> {
+    ) -> Result<RoundId, RegistryError> {
         let commune = self.commune_for_write(actor, commune_code).await?;
         let decision =
             crate::limits::required("số quyết định", decision_number, crate::limits::SHORT_TEXT)
@@ -1074,7 +1087,7 @@ impl Registry {
             "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
              WHERE a.official = 1 AND a.year IN ($1, $2) AND h.commune_id IN ({ids})"
         )))
-        .bind(year - 1)
+        .bind(year.as_i64() - 1)
         .bind(year)
         .fetch_all(&mut *tx)
         .await?;
@@ -1088,7 +1101,7 @@ impl Registry {
         let at = crate::now();
         // Approved, then, by the level above on the decision's date.
         let approver = self.approving_unit(commune.id, &date).await?.map(|u| u.id);
-        let round: i64 = sqlx::query_scalar(
+        let round: RoundId = sqlx::query_scalar(
             "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by, decision_number, decision_date, closed_at, closed_by, approver_id) \
              VALUES ($1, $2, 'periodic', 'closed', $3, $4, $5, $6, $3, $4, $7) RETURNING id",
         )
@@ -1109,12 +1122,12 @@ impl Registry {
         households.sort_unstable();
         households.dedup();
         for h in &households {
-            let origin = match of(*h, year - 1).as_deref() {
+            let origin = match of(*h, year.as_i64() - 1).as_deref() {
                 Some("poor") => "poor_list",
                 Some("near_poor") => "near_poor_list",
                 _ => "request",
             };
-            let now = of(*h, year).unwrap_or_else(|| "not_poor".into());
+            let now = of(*h, year.as_i64()).unwrap_or_else(|| "not_poor".into());
             sqlx::query(
                 "INSERT INTO review_cases (round_id, household_id, origin, proposed_status, final_status) VALUES ($1, $2, $3, $4, $4)",
             )
@@ -1158,7 +1171,7 @@ impl Registry {
 /// year, read on the caller's connection (inside a write, its transaction).
 pub(crate) async fn locked_in(
     conn: &mut sqlx::AnyConnection,
-    commune_id: i64,
+    commune_id: UnitId,
     year: i64,
 ) -> Result<bool, RegistryError> {
     // A merged commune's years after its merger are reviewed by the commune
@@ -1170,11 +1183,7 @@ pub(crate) async fn locked_in(
             .into_iter()
             .map(|(id, _)| id),
     );
-    let ids = chain
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids = crate::gate::id_list(&chain.into_iter().collect());
     // Only unit ids (integers from the database) are formatted into the SQL.
     let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM review_rounds WHERE commune_id IN ({ids}) AND year = $1 AND step IN ('reported', 'closed')"
@@ -1189,7 +1198,7 @@ pub(crate) async fn locked_in(
 /// sent back to survey is now surveyed again and waits for a new vote.
 pub(crate) async fn surveyed_again(
     conn: &mut sqlx::AnyConnection,
-    household_id: i64,
+    household_id: HouseholdId,
     year: i64,
 ) -> Result<(), RegistryError> {
     sqlx::query(
@@ -1219,7 +1228,7 @@ impl Registry {
     pub async fn requests(
         &self,
         actor: &Actor,
-        household_id: i64,
+        household_id: HouseholdId,
     ) -> Result<Vec<Request>, RegistryError> {
         if !self.household_visible(actor, household_id).await? {
             return Ok(Vec::new());
@@ -1278,7 +1287,7 @@ impl Registry {
     pub async fn upload_minutes(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
         file_name: &str,
         data: &[u8],
     ) -> Result<i64, RegistryError> {
@@ -1332,7 +1341,7 @@ impl Registry {
     pub async fn minutes_files(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
     ) -> Result<Vec<(i64, String, String)>, RegistryError> {
         if self.round(actor, round_id).await?.is_none() {
             return Ok(Vec::new());
@@ -1347,7 +1356,7 @@ impl Registry {
     pub async fn minutes_file(
         &self,
         actor: &Actor,
-        round_id: i64,
+        round_id: RoundId,
         file_id: i64,
     ) -> Result<Option<(String, String, Vec<u8>)>, RegistryError> {
         if self.round(actor, round_id).await?.is_none() {

@@ -4,6 +4,7 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::values::HouseholdId;
 use serde_json::json;
 use standard::{PointTable, Standard, SurveyAnswers};
 use std::collections::BTreeMap;
@@ -100,7 +101,7 @@ impl Registry {
     pub async fn record_score_form(
         &self,
         actor: &Actor,
-        household_id: i64,
+        household_id: HouseholdId,
         year: i64,
         standard: &Standard,
         form: &ScoreFormAnswers,

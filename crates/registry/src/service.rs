@@ -6,6 +6,7 @@ use crate::db::Db;
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::review::Step;
+use crate::values::UnitId;
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
@@ -70,8 +71,8 @@ impl Registry {
     /// The unit tree, as (id → parent id) and (id → merged-into id).
     pub(crate) async fn unit_links(
         &self,
-    ) -> Result<(BTreeMap<i64, Option<i64>>, BTreeMap<i64, i64>), RegistryError> {
-        let rows: Vec<(i64, Option<i64>, Option<i64>)> =
+    ) -> Result<(BTreeMap<UnitId, Option<UnitId>>, BTreeMap<UnitId, UnitId>), RegistryError> {
+        let rows: Vec<(UnitId, Option<UnitId>, Option<UnitId>)> =
             sqlx::query_as("SELECT id, parent_id, merged_into_id FROM units")
                 .fetch_all(&self.db.pool)
                 .await?;
@@ -85,7 +86,7 @@ impl Registry {
 
     /// A unit with everything under it, and every unit merged into any of
     /// those (whose households roll up to the new unit).
-    pub async fn unit_family(&self, unit_id: i64) -> Result<BTreeSet<i64>, RegistryError> {
+    pub async fn unit_family(&self, unit_id: UnitId) -> Result<BTreeSet<UnitId>, RegistryError> {
         let (parents, merged) = self.unit_links().await?;
         let mut family = BTreeSet::from([unit_id]);
         loop {
@@ -234,7 +235,7 @@ pub(crate) async fn audit(
     action: Action,
     entity: Entity,
     entity_id: &str,
-    unit_id: Option<i64>,
+    unit_id: Option<UnitId>,
     changes: Value,
 ) -> Result<(), RegistryError> {
     sqlx::query(
@@ -278,7 +279,7 @@ pub struct AuditEntry {
     pub action: Action,
     pub entity: String,
     pub entity_id: String,
-    pub unit_id: Option<i64>,
+    pub unit_id: Option<UnitId>,
     pub changes: String,
 }
 

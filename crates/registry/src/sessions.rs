@@ -6,6 +6,7 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability, Role};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::values::UnitId;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -157,7 +158,7 @@ impl Registry {
         struct Live {
             username: String,
             role: String,
-            unit_id: Option<i64>,
+            unit_id: Option<UnitId>,
             disabled: i64,
             unit_name: Option<String>,
         }

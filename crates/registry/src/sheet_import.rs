@@ -9,6 +9,7 @@ use crate::service::Registry;
 use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, Table, find_table, read_grids};
 use crate::units::ImportSummary;
 use crate::values::IdNumber;
+use crate::values::{HouseholdId, UnitId};
 use chrono::Datelike;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -32,16 +33,16 @@ fn sex(text: &str) -> Option<Option<String>> {
 
 struct HouseholdRow {
     new: NewHousehold,
-    commune_id: i64,
-    village_id: Option<i64>,
+    commune_id: UnitId,
+    village_id: Option<UnitId>,
 }
 
 #[derive(sqlx::FromRow)]
 struct Existing {
     code: String,
-    id: i64,
-    commune_id: i64,
-    village_id: Option<i64>,
+    id: HouseholdId,
+    commune_id: UnitId,
+    village_id: Option<UnitId>,
     head_name: String,
     address: String,
     phone: String,
@@ -53,7 +54,7 @@ struct Known {
     name_search: String,
     birth_date: Option<String>,
     id_number: Option<String>,
-    commune_id: i64,
+    commune_id: UnitId,
 }
 
 struct MemberRow {
@@ -219,7 +220,7 @@ impl Registry {
         .await?;
 
         // Members.
-        let household_commune = |code: &str| -> Option<i64> {
+        let household_commune = |code: &str| -> Option<UnitId> {
             households
                 .iter()
                 .find(|h| h.new.code == code)
@@ -228,7 +229,7 @@ impl Registry {
         };
         let mut members: Vec<MemberRow> = Vec::new();
         let mut by_id_number: HashMap<String, String> = HashMap::new();
-        let mut by_person: HashMap<(i64, String, String), (String, String)> = HashMap::new();
+        let mut by_person: HashMap<(UnitId, String, String), (String, String)> = HashMap::new();
         for k in &known_members {
             let code = &k.code;
             if let Some(n) = &k.id_number {
@@ -371,7 +372,7 @@ impl Registry {
         }
 
         let mut summary = ImportSummary::default();
-        let mut ids: HashMap<String, (i64, i64)> = existing
+        let mut ids: HashMap<String, (HouseholdId, UnitId)> = existing
             .iter()
             .map(|(c, e)| (c.clone(), (e.id, e.commune_id)))
             .collect();

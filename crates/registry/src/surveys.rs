@@ -6,6 +6,7 @@ use crate::error::RegistryError;
 use crate::gate::{Actor, WritableHousehold};
 use crate::households::{Assessed, Facts};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::values::{HouseholdId, MemberId, ReviewYear};
 use serde_json::json;
 use standard::{Area, Standard, SurveyAnswers};
 
@@ -48,8 +49,8 @@ impl Registry {
     pub async fn record_survey(
         &self,
         actor: &Actor,
-        household_id: i64,
-        year: i64,
+        household_id: HouseholdId,
+        year: ReviewYear,
         answers: &SurveyAnswers,
         standard: &Standard,
     ) -> Result<AssessmentSummary, RegistryError> {
@@ -64,7 +65,7 @@ impl Registry {
             return Err(RegistryError::Invalid(problems));
         }
         let deprivations = answers
-            .deprivations(standard, year as i32)
+            .deprivations(standard, i32::from(year.get()))
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
         let answers_json = serde_json::to_value(answers)
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
@@ -98,7 +99,7 @@ impl Registry {
                 commune_id: commune,
             },
             &Facts {
-                year,
+                year: year.as_i64(),
                 standard,
                 area,
                 income: answers.income_per_capita,
@@ -123,7 +124,7 @@ impl Registry {
     pub async fn what_if(
         &self,
         actor: &Actor,
-        household_id: i64,
+        household_id: HouseholdId,
         year: i64,
         standard: &Standard,
     ) -> Result<AssessmentSummary, RegistryError> {
@@ -202,8 +203,8 @@ impl Registry {
     pub async fn latest_survey_answers(
         &self,
         actor: &Actor,
-        household_id: i64,
-        year: i64,
+        household_id: HouseholdId,
+        year: ReviewYear,
     ) -> Result<Option<(i64, SurveyAnswers)>, RegistryError> {
         if !self.household_visible(actor, household_id).await? {
             return Ok(None);
@@ -225,7 +226,7 @@ impl Registry {
     /// The assessments of a household for a year, official first.
     pub async fn assessments(
         &self,
-        household_id: i64,
+        household_id: HouseholdId,
         year: i64,
     ) -> Result<Vec<AssessmentSummary>, RegistryError> {
         let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
@@ -253,7 +254,11 @@ impl Registry {
     }
 
     /// The groups of a household, from its current members.
-    pub async fn groups(&self, household_id: i64, year: i32) -> Result<Groups, RegistryError> {
+    pub async fn groups(
+        &self,
+        household_id: HouseholdId,
+        year: i32,
+    ) -> Result<Groups, RegistryError> {
         let members: Vec<(Option<String>, String, i64, i64, i64, i64)> = sqlx::query_as(
             "SELECT birth_date, ethnicity, merit, social_protection, disability, no_working_capacity FROM members WHERE household_id = $1 AND removed_on IS NULL",
         )
@@ -285,7 +290,7 @@ impl Registry {
     pub async fn remove_household(
         &self,
         actor: &Actor,
-        household_id: i64,
+        household_id: HouseholdId,
         on: &str,
         reason: &str,
     ) -> Result<(), RegistryError> {
@@ -321,11 +326,11 @@ impl Registry {
     pub async fn remove_member(
         &self,
         actor: &Actor,
-        member_id: i64,
+        member_id: MemberId,
         on: &str,
         reason: &str,
     ) -> Result<(), RegistryError> {
-        let household: Option<i64> =
+        let household: Option<HouseholdId> =
             sqlx::query_scalar("SELECT household_id FROM members WHERE id = $1")
                 .bind(member_id)
                 .fetch_optional(&self.db.pool)
@@ -360,7 +365,7 @@ impl Registry {
     }
 
     /// The area of a household's commune (rural unless the unit says urban).
-    pub async fn household_area(&self, household_id: i64) -> Result<Area, RegistryError> {
+    pub async fn household_area(&self, household_id: HouseholdId) -> Result<Area, RegistryError> {
         let area: Option<String> = sqlx::query_scalar(
             "SELECT u.area FROM households h JOIN units u ON u.id = h.commune_id WHERE h.id = $1",
         )

@@ -4,6 +4,7 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::values::{UnitCode, UnitId};
 use serde_json::json;
 use std::collections::HashMap;
 use std::path::Path;
@@ -73,16 +74,16 @@ impl TryFrom<String> for Level {
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Unit {
-    pub id: i64,
+    pub id: UnitId,
     pub code: String,
     pub name: String,
     #[sqlx(try_from = "String")]
     pub level: Level,
-    pub parent_id: Option<i64>,
+    pub parent_id: Option<UnitId>,
     pub area: Option<String>,
     pub valid_from: Option<String>,
     pub valid_to: Option<String>,
-    pub merged_into_id: Option<i64>,
+    pub merged_into_id: Option<UnitId>,
     /// What the units file says of the unit (e.g. that a grouping is
     /// illustrative).
     pub note: Option<String>,
@@ -111,13 +112,13 @@ impl Unit {
 /// one that joined in turn, … (id, name). Empty for a unit never merged.
 pub(crate) async fn merged_into_chain(
     conn: &mut sqlx::AnyConnection,
-    unit_id: i64,
-) -> Result<Vec<(i64, String)>, RegistryError> {
-    let mut chain: Vec<(i64, String)> = Vec::new();
+    unit_id: UnitId,
+) -> Result<Vec<(UnitId, String)>, RegistryError> {
+    let mut chain: Vec<(UnitId, String)> = Vec::new();
     let mut at = unit_id;
     // A chain is short; the bound only guards against a cycle in the data.
     while chain.len() < 16 {
-        let next: Option<(i64, String)> = sqlx::query_as(
+        let next: Option<(UnitId, String)> = sqlx::query_as(
             "SELECT n.id, n.name FROM units u JOIN units n ON n.id = u.merged_into_id WHERE u.id = $1",
         )
         .bind(at)
@@ -144,14 +145,14 @@ pub struct ImportSummary {
 
 struct UnitRow {
     line: usize,
-    code: String,
+    code: UnitCode,
     name: String,
     level: Level,
-    parent_code: Option<String>,
+    parent_code: Option<UnitCode>,
     area: Option<&'static str>,
     valid_from: Option<String>,
     valid_to: Option<String>,
-    merged_into: Option<String>,
+    merged_into: Option<UnitCode>,
     note: Option<String>,
 }
 
@@ -219,6 +220,13 @@ fn read_units(path: &Path) -> Result<Vec<UnitRow>, RegistryError> {
             bad("code", "ô trống; mỗi đơn vị cần một mã".into());
             continue;
         };
+        let code = match UnitCode::parse(&code) {
+            Ok(c) => c,
+            Err(e) => {
+                bad("code", e);
+                continue;
+            }
+        };
         let name = get("name").unwrap_or_default();
         if name.is_empty() {
             bad(
@@ -259,7 +267,18 @@ fn read_units(path: &Path) -> Result<Vec<UnitRow>, RegistryError> {
             }
         };
         let (valid_from, valid_to) = (date("valid_from"), date("valid_to"));
-        let parent_code = get("parent_code");
+        // A code another row is referred to by: parsed like the row's own.
+        let mut code_in = |col: &str| -> Option<UnitCode> {
+            match UnitCode::parse(&get(col)?) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.push(format!("{file}, dòng {line}, cột \"{col}\": {e}"));
+                    None
+                }
+            }
+        };
+        let parent_code = code_in("parent_code");
+        let merged_into = code_in("merged_into");
         if level == Level::Province && parent_code.is_some() {
             problems.push(format!(
                 "{file}, dòng {line}, cột \"parent_code\": tỉnh không có đơn vị cấp trên; để trống"
@@ -287,7 +306,7 @@ fn read_units(path: &Path) -> Result<Vec<UnitRow>, RegistryError> {
             area,
             valid_from,
             valid_to,
-            merged_into: get("merged_into"),
+            merged_into,
             note: get("note"),
         });
     }
@@ -315,7 +334,7 @@ impl Registry {
         )
         .fetch_all(&self.db.pool)
         .await?;
-        let mut known: HashMap<String, (Level, Option<i64>)> = existing
+        let mut known: HashMap<String, (Level, Option<UnitId>)> = existing
             .iter()
             .map(|u| (u.code.clone(), (u.level, Some(u.id))))
             .collect();
@@ -329,7 +348,7 @@ impl Registry {
                 ));
             }
             if let Some(parent) = &row.parent_code {
-                match known.get(parent) {
+                match known.get(parent.as_str()) {
                     None => problems.push(format!(
                         "{file}, dòng {}, cột \"parent_code\": không có đơn vị \"{parent}\" (đơn vị cấp trên phải đứng trước)",
                         row.line
@@ -346,11 +365,13 @@ impl Registry {
                     }
                 }
             }
-            known.entry(row.code.clone()).or_insert((row.level, None));
+            known
+                .entry(row.code.to_string())
+                .or_insert((row.level, None));
         }
         for row in &rows {
             if let Some(into) = &row.merged_into {
-                if !known.contains_key(into) {
+                if !known.contains_key(into.as_str()) {
                     problems.push(format!(
                         "{file}, dòng {}, cột \"merged_into\": không có đơn vị \"{into}\"",
                         row.line
@@ -370,11 +391,15 @@ impl Registry {
 
         let mut summary = ImportSummary::default();
         let mut tx = self.db.write().await?;
-        let mut ids: HashMap<String, i64> =
+        let mut ids: HashMap<String, UnitId> =
             existing.iter().map(|u| (u.code.clone(), u.id)).collect();
         let old: HashMap<&str, &Unit> = existing.iter().map(|u| (u.code.as_str(), u)).collect();
         for row in &rows {
-            let parent_id = row.parent_code.as_ref().and_then(|p| ids.get(p)).copied();
+            let parent_id = row
+                .parent_code
+                .as_ref()
+                .and_then(|p| ids.get(p.as_str()))
+                .copied();
             let values = json!({
                 "code": row.code, "name": row.name, "level": row.level, "parent_id": parent_id,
                 "area": row.area, "valid_from": row.valid_from, "valid_to": row.valid_to,
@@ -419,7 +444,7 @@ impl Registry {
                     summary.updated += 1;
                 }
                 None => {
-                    let id: i64 = sqlx::query_scalar(
+                    let id: UnitId = sqlx::query_scalar(
                         "INSERT INTO units (code, name, name_search, level, parent_id, area, valid_from, valid_to, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
                     )
                     .bind(&row.code)
@@ -433,7 +458,7 @@ impl Registry {
                     .bind(&row.note)
                     .fetch_one(&mut *tx)
                     .await?;
-                    ids.insert(row.code.clone(), id);
+                    ids.insert(row.code.to_string(), id);
                     audit(
                         &mut tx,
                         actor,
@@ -449,9 +474,13 @@ impl Registry {
             }
         }
         for row in rows.iter().filter(|r| r.merged_into.is_some()) {
-            let into = row.merged_into.as_ref().and_then(|c| ids.get(c)).copied();
-            let id = ids[&row.code];
-            let current: Option<i64> =
+            let into = row
+                .merged_into
+                .as_ref()
+                .and_then(|c| ids.get(c.as_str()))
+                .copied();
+            let id = ids[row.code.as_str()];
+            let current: Option<UnitId> =
                 sqlx::query_scalar("SELECT merged_into_id FROM units WHERE id = $1")
                     .bind(id)
                     .fetch_one(&mut *tx)
@@ -488,10 +517,10 @@ impl Registry {
     /// province. None for a unit with nothing above it.
     pub async fn approving_unit(
         &self,
-        commune_id: i64,
+        commune_id: UnitId,
         date: &str,
     ) -> Result<Option<Unit>, RegistryError> {
-        let units: HashMap<i64, Unit> =
+        let units: HashMap<UnitId, Unit> =
             self.units().await?.into_iter().map(|u| (u.id, u)).collect();
         let mut at = units.get(&commune_id).and_then(|u| u.parent_id);
         // A chain of units is short; the bound only guards against a cycle.
@@ -509,7 +538,7 @@ impl Registry {
 
     /// The communes merged into `unit_id`, directly or through an earlier
     /// merger, oldest last day first: whose history the unit carries.
-    pub async fn predecessors(&self, unit_id: i64) -> Result<Vec<Unit>, RegistryError> {
+    pub async fn predecessors(&self, unit_id: UnitId) -> Result<Vec<Unit>, RegistryError> {
         let units = self.units().await?;
         let mut found: Vec<Unit> = Vec::new();
         let mut frontier = vec![unit_id];

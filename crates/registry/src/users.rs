@@ -3,6 +3,7 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability, Role};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::values::UnitId;
 use argon2::Argon2;
 use argon2::password_hash::{
     PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
@@ -156,7 +157,7 @@ impl Registry {
     ) -> Result<Result<(i64, Actor), crate::sessions::SignInFailure>, RegistryError> {
         use crate::sessions::SignInFailure;
         let username = vntext::nfc(username);
-        let row: Option<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+        let row: Option<(i64, String, String, Option<UnitId>, i64)> = sqlx::query_as(
             "SELECT id, password_hash, role, unit_id, disabled FROM users WHERE username = $1",
         )
         .bind(&username)

@@ -79,9 +79,216 @@ pub fn check_id_number(
     Ok(number)
 }
 
+/// Row ids of the registry, one type per table, so that a household's id
+/// is never passed where a unit's is expected. They are not validated: any
+/// integer may name a row, and a missing row is "not found" where it is read.
+macro_rules! row_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            sqlx::Type, serde::Serialize, serde::Deserialize,
+        )]
+        #[sqlx(transparent)]
+        #[serde(transparent)]
+        pub struct $name(i64);
+
+        impl $name {
+            pub const fn new(id: i64) -> $name {
+                $name(id)
+            }
+
+            pub const fn get(self) -> i64 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        /// An id as a path or a form carries it.
+        impl std::str::FromStr for $name {
+            type Err = std::num::ParseIntError;
+
+            fn from_str(text: &str) -> Result<$name, Self::Err> {
+                text.trim().parse().map($name)
+            }
+        }
+    };
+}
+
+row_id!(
+    /// A household of the registry (`households.id`).
+    HouseholdId
+);
+row_id!(
+    /// A member of a household (`members.id`).
+    MemberId
+);
+row_id!(
+    /// An administrative unit (`units.id`): province, district, commune or
+    /// village.
+    UnitId
+);
+row_id!(
+    /// A commune's review round of one year (`review_rounds.id`).
+    RoundId
+);
+
+/// The year of an annual review of poor and near-poor households. Reviews
+/// under a national standard began with the 2016–2020 standard; a year
+/// outside 2016–2100 is a typing error, not a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct ReviewYear(u16);
+
+impl ReviewYear {
+    pub const FIRST: u16 = 2016;
+    pub const LAST: u16 = 2100;
+
+    /// A year as typed ("2025", " 2025 ").
+    pub fn parse(text: &str) -> Result<ReviewYear, String> {
+        let t = text.trim();
+        let year: i64 = t
+            .parse()
+            .map_err(|_| format!("năm rà soát \"{t}\" phải là một số năm, ví dụ 2025"))?;
+        ReviewYear::new(year)
+    }
+
+    /// A year from a number (a database column, a command-line flag).
+    pub fn new(year: i64) -> Result<ReviewYear, String> {
+        if (i64::from(Self::FIRST)..=i64::from(Self::LAST)).contains(&year) {
+            Ok(ReviewYear(year as u16))
+        } else {
+            Err(format!(
+                "năm rà soát {year} nằm ngoài khoảng {}–{}",
+                Self::FIRST,
+                Self::LAST
+            ))
+        }
+    }
+
+    pub const fn get(self) -> u16 {
+        self.0
+    }
+
+    /// As the database stores it.
+    pub const fn as_i64(self) -> i64 {
+        self.0 as i64
+    }
+
+    pub fn next(self) -> ReviewYear {
+        ReviewYear((self.0 + 1).min(Self::LAST))
+    }
+}
+
+/// Stored as the integer it is (columns `year`).
+impl<DB: sqlx::Database> sqlx::Type<DB> for ReviewYear
+where
+    i64: sqlx::Type<DB>,
+{
+    fn type_info() -> DB::TypeInfo {
+        <i64 as sqlx::Type<DB>>::type_info()
+    }
+}
+
+impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for ReviewYear
+where
+    i64: sqlx::Encode<'q, DB>,
+{
+    fn encode_by_ref(
+        &self,
+        buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
+    ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+        self.as_i64().encode_by_ref(buf)
+    }
+}
+
+impl std::fmt::Display for ReviewYear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The code of an administrative unit as the units file gives it (the
+/// General Statistics Office's codes: "42" a province, "18682" a commune,
+/// villages with a suffix): letters, digits, '-', '.' and '_', at most 32.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, sqlx::Type, serde::Serialize)]
+#[sqlx(transparent)]
+#[serde(transparent)]
+pub struct UnitCode(String);
+
+impl std::ops::Deref for UnitCode {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl UnitCode {
+    pub fn parse(text: &str) -> Result<UnitCode, String> {
+        let code = text.trim();
+        if code.is_empty() {
+            return Err("mã đơn vị trống".into());
+        }
+        if code.chars().count() > 32 {
+            return Err(format!("mã đơn vị \"{code}\" dài quá 32 ký tự"));
+        }
+        if let Some(c) = code
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
+        {
+            return Err(format!(
+                "mã đơn vị \"{code}\" có ký tự \"{c}\"; chỉ dùng chữ, số, '-', '.', '_'"
+            ));
+        }
+        Ok(UnitCode(code.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for UnitCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn review_years_and_unit_codes_are_parsed_at_their_boundaries() {
+        assert_eq!(ReviewYear::parse(" 2025 ").map(ReviewYear::get), Ok(2025));
+        assert_eq!(ReviewYear::parse("2016").map(ReviewYear::get), Ok(2016));
+        assert!(ReviewYear::parse("2015").is_err());
+        assert_eq!(ReviewYear::parse("2100").map(ReviewYear::get), Ok(2100));
+        assert!(ReviewYear::parse("2101").is_err());
+        assert!(ReviewYear::parse("năm 2025").is_err());
+        assert!(ReviewYear::parse("").is_err());
+        assert_eq!(
+            ReviewYear::new(2100).map(ReviewYear::next),
+            ReviewYear::new(2100)
+        );
+        assert_eq!(
+            UnitCode::parse(" 18682 ").map(|c| c.to_string()),
+            Ok("18682".into())
+        );
+        assert!(UnitCode::parse("18682-03").is_ok());
+        assert!(UnitCode::parse("").is_err());
+        assert!(UnitCode::parse("186 82").is_err());
+        assert!(UnitCode::parse("18682'--").is_err());
+        assert!(UnitCode::parse(&"1".repeat(32)).is_ok());
+        assert!(UnitCode::parse(&"1".repeat(33)).is_err());
+        assert_eq!(HouseholdId::new(7).get(), 7);
+    }
 
     #[test]
     fn identity_numbers_are_parsed_once_and_checked_against_the_person() {

@@ -7,6 +7,7 @@ use crate::error::RegistryError;
 use crate::gate::{Actor, Capability, id_list, scope_clause};
 use crate::service::{Action, AuditEntry, Entity, Registry};
 use crate::units::Unit;
+use crate::values::{HouseholdId, MemberId, UnitId};
 
 /// A name search of the list: the scope's SQL restriction, the search key
 /// and its upper bound, the text as typed (an exact household code), the
@@ -23,7 +24,7 @@ struct NameSearch<'a> {
 
 impl NameSearch<'_> {
     /// The asked page of households in search order.
-    fn page_of(&self, order: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    fn page_of(&self, order: impl IntoIterator<Item = HouseholdId>) -> Vec<HouseholdId> {
         order
             .into_iter()
             .skip(((self.page - 1) * self.per_page) as usize)
@@ -35,8 +36,8 @@ impl NameSearch<'_> {
 /// Units depth first, siblings by [`vntext::natural_sort_key`] of their name.
 pub(crate) fn tree_order(units: Vec<Unit>) -> Vec<Unit> {
     use std::collections::{BTreeMap, HashSet};
-    let ids: HashSet<i64> = units.iter().map(|u| u.id).collect();
-    let mut children: BTreeMap<Option<i64>, Vec<Unit>> = BTreeMap::new();
+    let ids: HashSet<UnitId> = units.iter().map(|u| u.id).collect();
+    let mut children: BTreeMap<Option<UnitId>, Vec<Unit>> = BTreeMap::new();
     for u in units {
         let parent = u.parent_id.filter(|p| ids.contains(p));
         children.entry(parent).or_default().push(u);
@@ -128,7 +129,7 @@ pub struct HouseholdQuery {
 /// A row of the household list.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct HouseholdRow {
-    pub id: i64,
+    pub id: HouseholdId,
     pub code: String,
     pub head_name: String,
     pub commune: String,
@@ -138,7 +139,7 @@ pub struct HouseholdRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct MemberView {
-    pub id: i64,
+    pub id: MemberId,
     pub full_name: String,
     pub sex: Option<String>,
     pub birth_date: Option<String>,
@@ -162,7 +163,7 @@ pub struct AssessmentView {
 /// A household with everything the household page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HouseholdDetail {
-    pub id: i64,
+    pub id: HouseholdId,
     pub code: String,
     pub head_name: String,
     pub address: String,
@@ -382,11 +383,12 @@ impl Registry {
         let ids_sql = format!(
             "SELECT h.id {matching} ORDER BY h.head_sort, h.code LIMIT ${limit} OFFSET ${offset}"
         );
-        let ids: Vec<i64> = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &binds)
-            .bind(per_page)
-            .bind((page - 1) * per_page)
-            .fetch_all(&self.db.pool)
-            .await?;
+        let ids: Vec<HouseholdId> =
+            bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &binds)
+                .bind(per_page)
+                .bind((page - 1) * per_page)
+                .fetch_all(&self.db.pool)
+                .await?;
         Ok((self.rows_in_order(&ids, year).await?, total))
     }
 
@@ -443,11 +445,11 @@ impl Registry {
                  ORDER BY m.given_search, m.name_sort, m.id LIMIT $4"
             ),
         ];
-        let mut order: Vec<i64> = Vec::new();
+        let mut order: Vec<HouseholdId> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for arm in arms {
             // Only unit ids (integers from the database) are formatted into the SQL.
-            let found: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(arm))
+            let found: Vec<HouseholdId> = sqlx::query_scalar(sqlx::AssertSqlSafe(arm))
                 .bind(*key)
                 .bind(upper)
                 .bind(*code)
@@ -472,7 +474,7 @@ impl Registry {
     /// official status of `year`.
     async fn rows_in_order(
         &self,
-        ids: &[i64],
+        ids: &[HouseholdId],
         year: i64,
     ) -> Result<Vec<HouseholdRow>, RegistryError> {
         if ids.is_empty() {
@@ -492,7 +494,7 @@ impl Registry {
         .bind(year)
         .fetch_all(&self.db.pool)
         .await?;
-        let mut by_id: std::collections::HashMap<i64, HouseholdRow> =
+        let mut by_id: std::collections::HashMap<HouseholdId, HouseholdRow> =
             rows.into_iter().map(|r| (r.id, r)).collect();
         Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
     }
@@ -523,23 +525,24 @@ impl Registry {
              WHERE m.removed_on IS NULL AND h.removed_on IS NULL{units} \
              AND ((m.name_search >= $1 AND m.name_search < $2) OR (m.given_search >= $1 AND m.given_search < $2)) AND $3 = $3"
         );
-        let mut best: std::collections::HashMap<i64, (i32, String, String)> =
+        let mut best: std::collections::HashMap<HouseholdId, (i32, String, String)> =
             std::collections::HashMap::new();
         for sql in [own, by_member] {
             // Only unit ids (integers from the database) are formatted into the SQL.
-            let found: Vec<(i64, i32, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(*key)
-                .bind(upper)
-                .bind(*code)
-                .fetch_all(&self.db.pool)
-                .await?;
+            let found: Vec<(HouseholdId, i32, String, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(*key)
+                    .bind(upper)
+                    .bind(*code)
+                    .fetch_all(&self.db.pool)
+                    .await?;
             for (id, kind, head_sort, code) in found {
                 best.entry(id)
                     .and_modify(|b| b.0 = b.0.min(kind))
                     .or_insert((kind, head_sort, code));
             }
         }
-        let mut order: Vec<(i64, (i32, String, String))> = best.into_iter().collect();
+        let mut order: Vec<(HouseholdId, (i32, String, String))> = best.into_iter().collect();
         order.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(&b.0)));
         let total = order.len() as i64;
         let ids = search.page_of(order.into_iter().map(|(id, _)| id));
@@ -551,7 +554,7 @@ impl Registry {
     pub async fn household_detail(
         &self,
         actor: &Actor,
-        id: i64,
+        id: HouseholdId,
     ) -> Result<Option<HouseholdDetail>, RegistryError> {
         self.household_detail_as(actor, id, false).await
     }
@@ -561,7 +564,7 @@ impl Registry {
     pub async fn household_detail_showing(
         &self,
         actor: &Actor,
-        id: i64,
+        id: HouseholdId,
         full_id_numbers: bool,
     ) -> Result<Option<HouseholdDetail>, RegistryError> {
         if full_id_numbers {
@@ -576,7 +579,7 @@ impl Registry {
     pub async fn household_detail_with_id_numbers(
         &self,
         actor: &Actor,
-        id: i64,
+        id: HouseholdId,
     ) -> Result<Option<HouseholdDetail>, RegistryError> {
         actor.require(Capability::SeeIdNumbers)?;
         let Some(detail) = self.household_detail_as(actor, id, true).await? else {
@@ -600,7 +603,7 @@ impl Registry {
     async fn household_detail_as(
         &self,
         actor: &Actor,
-        id: i64,
+        id: HouseholdId,
         full_id_numbers: bool,
     ) -> Result<Option<HouseholdDetail>, RegistryError> {
         if !actor.may(Capability::SeeNames) {
@@ -609,7 +612,7 @@ impl Registry {
         let scope = self.scope(actor).await?;
         #[derive(sqlx::FromRow)]
         struct Head {
-            id: i64,
+            id: HouseholdId,
             code: String,
             head_name: String,
             address: String,
@@ -618,7 +621,7 @@ impl Registry {
             commune_code: String,
             village: Option<String>,
             removed_on: Option<String>,
-            commune_id: i64,
+            commune_id: UnitId,
         }
         let row: Option<Head> = sqlx::query_as(
             "SELECT h.id, h.code, h.head_name, h.address, h.phone, c.name AS commune, c.code AS commune_code, v.name AS village, h.removed_on, h.commune_id \
@@ -758,7 +761,7 @@ impl Registry {
         let years: std::collections::BTreeSet<i64> =
             assessed.iter().filter(|r| r.2 > 0).map(|r| r.0).collect();
         let unit_rows = self.units().await?;
-        let merged: std::collections::HashMap<i64, (i64, Option<String>)> = unit_rows
+        let merged: std::collections::HashMap<UnitId, (UnitId, Option<String>)> = unit_rows
             .iter()
             .filter_map(|u| {
                 u.merged_into_id
@@ -773,18 +776,19 @@ impl Registry {
              WHERE h.first_year IS NOT NULL{units} GROUP BY h.commune_id, h.first_year, h.removed_on"
         );
         // Only unit ids (integers from the database) are formatted into the SQL.
-        let spans: Vec<(i64, i64, Option<String>, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.db.pool)
-            .await?;
+        let spans: Vec<(UnitId, i64, Option<String>, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.db.pool)
+                .await?;
         let sql = format!(
             "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
              WHERE h.removed_on IS NOT NULL{units}"
         );
         // Only unit ids (integers from the database) are formatted into the SQL.
-        let removed: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let removed: Vec<(UnitId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.db.pool)
             .await?;
-        let closed_rounds: Vec<(i64, i64)> =
+        let closed_rounds: Vec<(i64, UnitId)> =
             sqlx::query_as("SELECT year, commune_id FROM review_rounds WHERE step = 'closed'")
                 .fetch_all(&self.db.pool)
                 .await?;
@@ -793,7 +797,7 @@ impl Registry {
             let end = format!("{year}-12-31");
             // On the registry by the year's end and not removed before it;
             // or removed, but assessed that year.
-            let mut households: std::collections::BTreeMap<i64, i64> =
+            let mut households: std::collections::BTreeMap<UnitId, i64> =
                 std::collections::BTreeMap::new();
             for (commune, first, removed_on, n) in &spans {
                 if *first <= year && removed_on.as_deref().is_none_or(|r| r > end.as_str()) {
@@ -805,14 +809,14 @@ impl Registry {
                     *households.entry(*commune).or_default() += 1;
                 }
             }
-            let closed: std::collections::HashSet<i64> = closed_rounds
+            let closed: std::collections::HashSet<UnitId> = closed_rounds
                 .iter()
                 .filter(|(y, _)| *y == year)
                 .map(|(_, c)| *c)
                 .collect();
             // The commune that reviews a commune's households in `year`: the
             // one it was merged into, if the merge came before that year ended.
-            let reviewer = |mut commune: i64| {
+            let reviewer = |mut commune: UnitId| {
                 for _ in 0..16 {
                     match merged.get(&commune) {
                         Some((into, valid_to))
@@ -825,7 +829,7 @@ impl Registry {
                 }
                 commune
             };
-            let reviewers: std::collections::BTreeSet<i64> =
+            let reviewers: std::collections::BTreeSet<UnitId> =
                 households.keys().map(|c| reviewer(*c)).collect();
             let of_year = assessed.iter().filter(|r| r.0 == year);
             out.push(YearCounts {

@@ -3,10 +3,16 @@
 //! body runs once per engine, each on a fresh database.
 
 use registry::{Actor, Db, Movement, NewHousehold, NewMember, Registry, RegistryError, Role};
+use registry::{MemberId, RoundId};
 use standard::{Catalogue, Standard};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// A review year of a test (always in range).
+fn y(year: i64) -> registry::ReviewYear {
+    registry::ReviewYear::new(year).expect("a review year")
+}
 
 struct Engine {
     name: &'static str,
@@ -315,12 +321,12 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
         let (units, data, hs) = flat_data(dir.path(), 5, 300);
         r.import_units(&admin(), &units, false).await.unwrap();
         // Dry run: validated, nothing written.
-        r.import_flat(&admin(), &data, standard(), 2024, true)
+        r.import_flat(&admin(), &data, standard(), y(2024), true)
             .await
             .unwrap();
         assert_eq!(count(r, "households").await, 0);
         let s = r
-            .import_flat(&admin(), &data, standard(), 2024, false)
+            .import_flat(&admin(), &data, standard(), y(2024), false)
             .await
             .unwrap();
         assert_eq!(s.created, 300, "{}", e.name);
@@ -346,7 +352,7 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
         assert!(expected > 0);
         // Re-importing the year replaces the official assessments.
         let again = r
-            .import_flat(&admin(), &data, standard(), 2024, false)
+            .import_flat(&admin(), &data, standard(), y(2024), false)
             .await
             .unwrap();
         assert_eq!((again.created, again.unchanged), (0, 300));
@@ -376,7 +382,7 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
             lines[1] = cells.join(",");
             let moved = write(dir.path(), "moved.csv", &(lines.join("\n") + "\n"));
             let s = r
-                .import_flat(&admin(), &moved, standard(), 2024, false)
+                .import_flat(&admin(), &moved, standard(), y(2024), false)
                 .await
                 .unwrap();
             assert_eq!(s.updated, 1);
@@ -389,7 +395,7 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
             .replace(&hs[5].commune_code, "77777");
         let bad = write(dir.path(), "bad.csv", &text);
         let err = r
-            .import_flat(&admin(), &bad, standard(), 2025, false)
+            .import_flat(&admin(), &bad, standard(), y(2025), false)
             .await
             .unwrap_err()
             .to_string();
@@ -409,7 +415,7 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
         lines.push(lines[3].clone());
         let twice = write(dir.path(), "twice.csv", &(lines.join("\n") + "\n"));
         let err = r
-            .import_flat(&admin(), &twice, standard(), 2025, false)
+            .import_flat(&admin(), &twice, standard(), y(2025), false)
             .await
             .unwrap_err()
             .to_string();
@@ -430,7 +436,7 @@ async fn flat_import_creates_households_surveys_and_official_assessments() {
                 &admin(),
                 &dir.path().join("latin.csv"),
                 standard(),
-                2025,
+                y(2025),
                 false,
             )
             .await
@@ -463,7 +469,7 @@ async fn movements_satisfy_the_identity_over_years() {
                 r.import_units(&admin(), &units, false).await.unwrap();
                 provinces = hs.iter().map(|h| h.province_code.clone()).collect();
             }
-            r.import_flat(&admin(), &data, standard(), year, false)
+            r.import_flat(&admin(), &data, standard(), y(year), false)
                 .await
                 .unwrap();
         }
@@ -471,7 +477,7 @@ async fn movements_satisfy_the_identity_over_years() {
         for year in [2023, 2024, 2025] {
             let mut moved = 0;
             for province in &provinces {
-                let m = r.movements(&admin(), province, year).await.unwrap();
+                let m = r.movements(&admin(), province, y(year)).await.unwrap();
                 let c = |x| m.count(x);
                 assert_eq!(
                     m.end_poor + m.escaped() + c(Movement::LeftPoorList),
@@ -733,7 +739,13 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
         };
         let c = Catalogue::builtin().unwrap();
         let official = r
-            .record_survey(&admin(), id, 2024, &answers, c.get("vn-2022-2025").unwrap())
+            .record_survey(
+                &admin(),
+                id,
+                y(2024),
+                &answers,
+                c.get("vn-2022-2025").unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(official.status.code(), "poor", "{}", e.name);
@@ -765,8 +777,14 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
         // them it does not exist. A reader may not write it at all.
         let other = officer(r, "18655").await;
         assert!(matches!(
-            r.record_survey(&other, id, 2025, &answers, c.get("vn-2022-2025").unwrap())
-                .await,
+            r.record_survey(
+                &other,
+                id,
+                y(2025),
+                &answers,
+                c.get("vn-2022-2025").unwrap()
+            )
+            .await,
             Err(RegistryError::NotFound(_))
         ));
         let reader = Actor {
@@ -774,8 +792,14 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
             ..officer(r, "18652").await
         };
         assert!(matches!(
-            r.record_survey(&reader, id, 2025, &answers, c.get("vn-2022-2025").unwrap())
-                .await,
+            r.record_survey(
+                &reader,
+                id,
+                y(2025),
+                &answers,
+                c.get("vn-2022-2025").unwrap()
+            )
+            .await,
             Err(RegistryError::Forbidden(_))
         ));
 
@@ -810,7 +834,7 @@ async fn surveys_assess_officially_and_what_if_leaves_the_official_alone() {
         let g = r.groups(id, 2024).await.unwrap();
         assert!(g.ethnic_minority && !g.no_working_capacity);
         // A member who moves away is removed with a date and reason, not deleted.
-        let mai: i64 = sqlx::query_scalar("SELECT id FROM members WHERE full_name = $1")
+        let mai: MemberId = sqlx::query_scalar("SELECT id FROM members WHERE full_name = $1")
             .bind("Hồ Thị Mai")
             .fetch_one(r.db().pool())
             .await
@@ -963,7 +987,10 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
 
         // The exported list reads back with the same headers.
         let out = dir.path().join("export.xlsx");
-        let (bytes, n) = r.export_list(&admin(), "18652", 2024, true).await.unwrap();
+        let (bytes, n) = r
+            .export_list(&admin(), "18652", y(2024), true)
+            .await
+            .unwrap();
         assert_eq!(n, 2);
         registry::write_file(&out, &bytes).unwrap();
         let grids = registry::sheets::read_grids(&out).unwrap();
@@ -1211,7 +1238,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             (ids[2], 5_000_000, false),
             (ids[3], 5_000_000, false),
         ] {
-            r.record_survey(&admin(), id, 2023, &two_adults(income, deprived), s)
+            r.record_survey(&admin(), id, y(2023), &two_adults(income, deprived), s)
                 .await
                 .unwrap();
         }
@@ -1233,11 +1260,11 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .unwrap();
 
         let round = r
-            .open_round(&clerk, "18652", 2024, "periodic")
+            .open_round(&clerk, "18652", y(2024), "periodic")
             .await
             .unwrap();
         assert!(
-            r.open_round(&clerk, "18652", 2024, "periodic")
+            r.open_round(&clerk, "18652", y(2024), "periodic")
                 .await
                 .is_err(),
             "one open round at a time"
@@ -1261,13 +1288,13 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .unwrap_err()
             .to_string();
         assert!(err.contains("R1") && err.contains("chưa có phiếu"), "{err}");
-        r.record_survey(&clerk, ids[0], 2024, &two_adults(1_000_000, true), s)
+        r.record_survey(&clerk, ids[0], y(2024), &two_adults(1_000_000, true), s)
             .await
             .unwrap();
-        r.record_survey(&clerk, ids[1], 2024, &two_adults(1_900_000, false), s)
+        r.record_survey(&clerk, ids[1], y(2024), &two_adults(1_900_000, false), s)
             .await
             .unwrap();
-        r.record_survey(&clerk, ids[2], 2024, &two_adults(1_100_000, true), s)
+        r.record_survey(&clerk, ids[2], y(2024), &two_adults(1_100_000, true), s)
             .await
             .unwrap();
         r.finish_surveys(&clerk, round).await.unwrap();
@@ -1359,7 +1386,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 .collect::<Vec<_>>(),
             ["R3"]
         );
-        r.record_survey(&clerk, ids[2], 2024, &two_adults(1_100_000, true), s)
+        r.record_survey(&clerk, ids[2], y(2024), &two_adults(1_100_000, true), s)
             .await
             .unwrap();
         r.finish_surveys(&clerk, round).await.unwrap();
@@ -1429,7 +1456,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         let district_id = r.unit_by_code("436").await.unwrap().map(|u| u.id);
         assert_eq!(reported.approver_id, district_id);
         let err = r
-            .record_survey(&clerk, ids[0], 2024, &two_adults(5_000_000, false), s)
+            .record_survey(&clerk, ids[0], y(2024), &two_adults(5_000_000, false), s)
             .await
             .unwrap_err();
         assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
@@ -1509,11 +1536,11 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 .and_then(|h| h.status.as_deref()),
             Some("poor")
         );
-        let moved = r.movements(&clerk, "18652", 2024).await.unwrap();
+        let moved = r.movements(&clerk, "18652", y(2024)).await.unwrap();
         assert_eq!(moved.end_poor, 3, "R2 counts as poor in the movements");
         // Closed: the year's assessments are locked; a commune officer cannot reopen.
         let err = r
-            .record_survey(&clerk, ids[0], 2024, &two_adults(5_000_000, false), s)
+            .record_survey(&clerk, ids[0], y(2024), &two_adults(5_000_000, false), s)
             .await
             .unwrap_err();
         assert!(matches!(err, RegistryError::Forbidden(_)), "{err}");
@@ -1524,7 +1551,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         r.reopen_round(&district, round, "Sai sót số liệu hộ R1")
             .await
             .unwrap();
-        r.record_survey(&clerk, ids[0], 2024, &two_adults(1_000_000, true), s)
+        r.record_survey(&clerk, ids[0], y(2024), &two_adults(1_000_000, true), s)
             .await
             .unwrap();
         let trail = r
@@ -1595,7 +1622,7 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
         ] {
             for (id, poor) in ids.iter().zip(statuses) {
                 let income = if poor { 1_000_000 } else { 5_000_000 };
-                r.record_survey(&admin(), *id, year, &two_adults(income, poor), s)
+                r.record_survey(&admin(), *id, y(year), &two_adults(income, poor), s)
                     .await
                     .unwrap();
             }
@@ -1732,8 +1759,14 @@ async fn simultaneous_writes_all_succeed_without_waiting_on_each_other() {
             .map(|&id| {
                 let (r, clerk) = (r.clone(), clerk.clone());
                 tokio::spawn(async move {
-                    r.record_survey(&clerk, id, 2024, &two_adults(1_000_000, true), standard())
-                        .await
+                    r.record_survey(
+                        &clerk,
+                        id,
+                        y(2024),
+                        &two_adults(1_000_000, true),
+                        standard(),
+                    )
+                    .await
                 })
             })
             .collect();
@@ -1774,8 +1807,8 @@ async fn two_imports_at_once_take_turns() {
         }));
         let who = admin();
         let (a, b) = tokio::join!(
-            r.import_flat(&who, &data, standard(), 2024, false),
-            r.import_flat(&who, &data, standard(), 2024, false)
+            r.import_flat(&who, &data, standard(), y(2024), false),
+            r.import_flat(&who, &data, standard(), y(2024), false)
         );
         let (a, b) = (a.unwrap(), b.unwrap());
         assert_eq!(a.created + b.created, 200, "{}: created once", e.name);
@@ -1819,15 +1852,21 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
         for (i, id) in ids.iter().take(4).enumerate() {
             let poor = i == 0;
             let income = if poor { 1_000_000 } else { 5_000_000 };
-            r.record_survey(&admin(), *id, 2023, &two_adults(income, poor), standard())
-                .await
-                .unwrap();
+            r.record_survey(
+                &admin(),
+                *id,
+                y(2023),
+                &two_adults(income, poor),
+                standard(),
+            )
+            .await
+            .unwrap();
         }
         let clerk = officer(r, "18652").await;
         let years = r.year_counts(&clerk, None).await.unwrap();
         assert_eq!(years.len(), 1);
         assert!(!years[0].closed(), "{}: not recognised yet", e.name);
-        r.record_past_review(&clerk, "18652", 2023, "35/QĐ-UBND", "12/12/2023")
+        r.record_past_review(&clerk, "18652", y(2023), "35/QĐ-UBND", "12/12/2023")
             .await
             .unwrap();
         // 2024: one household moved away in June; one survey so far.
@@ -1837,7 +1876,7 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
         r.record_survey(
             &clerk,
             ids[1],
-            2024,
+            y(2024),
             &two_adults(1_000_000, true),
             standard(),
         )
@@ -1864,7 +1903,7 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
             .record_survey(
                 &clerk,
                 ids[0],
-                2023,
+                y(2023),
                 &two_adults(5_000_000, false),
                 standard(),
             )
@@ -1988,7 +2027,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
 
 /// Takes a round with its listed households from the survey to the report
 /// (every attendee agrees, no complaint); returns the certificates.
-async fn report(r: &Registry, clerk: &Actor, round: i64, year: i64) -> usize {
+async fn report(r: &Registry, clerk: &Actor, round: RoundId, year: i64) -> usize {
     r.finish_surveys(clerk, round).await.unwrap();
     let (_, cases) = r.round(clerk, round).await.unwrap().unwrap();
     let votes: Vec<registry::Vote> = cases
@@ -2041,7 +2080,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
                 .await
                 .unwrap();
             for year in [2023, 2024, 2025] {
-                r.record_survey(&admin(), id, year, &two_adults(1_000_000, true), s)
+                r.record_survey(&admin(), id, y(year), &two_adults(1_000_000, true), s)
                     .await
                     .unwrap();
             }
@@ -2062,7 +2101,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
 
         // 2024, three tiers: Xuân Hội reports to the district.
         let round = r
-            .open_round(&xuanhoi, "18652", 2024, "periodic")
+            .open_round(&xuanhoi, "18652", y(2024), "periodic")
             .await
             .unwrap();
         assert_eq!(report(r, &xuanhoi, round, 2024).await, 1);
@@ -2073,7 +2112,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
         // 2025, two tiers: the same commune reports to the province; the
         // district's account no longer approves.
         let round = r
-            .open_round(&xuanhoi, "18652", 2025, "periodic")
+            .open_round(&xuanhoi, "18652", y(2025), "periodic")
             .await
             .unwrap();
         report(r, &xuanhoi, round, 2025).await;
@@ -2093,7 +2132,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
             r.record_survey(
                 &approver,
                 households[0],
-                2025,
+                y(2025),
                 &two_adults(1_000_000, true),
                 s
             )
@@ -2126,7 +2165,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
         // household, and its report locks that household's year.
         let danhai = officer(r, "90001").await;
         let round = r
-            .open_round(&danhai, "90001", 2025, "periodic")
+            .open_round(&danhai, "90001", y(2025), "periodic")
             .await
             .unwrap();
         report(r, &danhai, round, 2025).await;
@@ -2145,7 +2184,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
             r.record_survey(
                 &danhai,
                 households[1],
-                2025,
+                y(2025),
                 &two_adults(9_000_000, false),
                 s
             )

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json};
 use registry::{Capability, HouseholdQuery};
+use registry::{HouseholdId, RoundId};
 use serde::Deserialize;
 use utoipa::OpenApi;
 
@@ -248,7 +249,7 @@ async fn household(
     Path(id): Path<String>,
     Query(p): Query<DetailParams>,
 ) -> ApiResult<Json<dto::Household>> {
-    let id = id.parse::<i64>().map_err(|_| no_household())?;
+    let id = id.parse::<HouseholdId>().map_err(|_| no_household())?;
     let full = p.id_numbers.as_deref() == Some("full");
     state
         .registry
@@ -270,7 +271,7 @@ async fn create_household(
 ) -> ApiResult<(StatusCode, Json<dto::Created>)> {
     let new = crate::edit::new_household(&state, &f).await;
     let id = state.registry.create_household(actor, &new).await?;
-    Ok((StatusCode::CREATED, Json(dto::Created { id })))
+    Ok((StatusCode::CREATED, Json(dto::Created { id: id.get() })))
 }
 
 #[utoipa::path(post, path = "/households/{id}/members", tag = "households", security(("bearer" = [])),
@@ -282,11 +283,11 @@ async fn create_household(
 async fn add_member(
     State(state): State<AppState>,
     ApiActor { ref actor, .. }: ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     Json(f): Json<crate::edit::MemberFields>,
 ) -> ApiResult<(StatusCode, Json<dto::Created>)> {
     let member = state.registry.add_member(actor, id, &f.member()).await?;
-    Ok((StatusCode::CREATED, Json(dto::Created { id: member })))
+    Ok((StatusCode::CREATED, Json(dto::Created { id: member.get() })))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -305,19 +306,20 @@ struct YearParam {
 async fn record_survey(
     State(state): State<AppState>,
     ApiActor { ctx, ref actor }: ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     Query(p): Query<YearParam>,
     Json(body): Json<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<(StatusCode, Json<dto::SurveyRecorded>)> {
     let tr = ctx.tr();
-    let year = p
-        .year
-        .as_deref()
-        .and_then(|y| y.trim().parse::<i64>().ok())
-        .ok_or_else(|| ApiError(Failure::BadRequest(tr.t("survey_bad_year").into())))?;
+    let year = crate::input::review_year(
+        tr,
+        p.year.as_deref().unwrap_or(""),
+        state.current_year() + 1,
+    )
+    .map_err(|e| ApiError(Failure::BadRequest(e)))?;
     let standard = state
         .catalogue
-        .for_review_year(u16::try_from(year).unwrap_or(0))
+        .for_review_year(year.get())
         .ok_or_else(|| ApiError(Failure::Invalid(vec![tr.t("survey_no_standard").into()])))?;
     let fields = crate::survey::json_fields(&body).map_err(|e| ApiError(Failure::BadRequest(e)))?;
     let answers =
@@ -355,7 +357,7 @@ async fn reviews(
 async fn review(
     State(state): State<AppState>,
     ApiActor { ref actor, .. }: ApiActor,
-    Path(id): Path<i64>,
+    Path(id): Path<RoundId>,
 ) -> ApiResult<Json<dto::Review>> {
     let (round, cases) = state
         .registry

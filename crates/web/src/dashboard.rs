@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use registry::Capability;
+use registry::RoundId;
 
 /// "4,03 %" in Vietnamese, "4.03%" in English.
 fn percent(tr: Tr, part: i64, whole: i64) -> String {
@@ -49,7 +50,7 @@ struct DashboardPage {
     years: Vec<YearRow>,
     change: Option<String>,
     /// Review rounds and their step: (id, commune, year, step).
-    rounds: Vec<(i64, String, i64, String)>,
+    rounds: Vec<(RoundId, String, i64, String)>,
     /// The rounds link to their pages (roles that see names).
     round_links: bool,
 }

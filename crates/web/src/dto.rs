@@ -3,6 +3,7 @@
 //! API changing. The OpenAPI document is generated from these types
 //! (`utoipa`). Dates are ISO (yyyy-mm-dd) here: the API is for programs.
 
+use registry::UnitId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -45,13 +46,13 @@ pub struct Unit {
 impl From<registry::Unit> for Unit {
     fn from(u: registry::Unit) -> Unit {
         Unit {
-            id: u.id,
+            id: u.id.get(),
             code: u.code,
             name: u.name,
             level: u.level.code().to_string(),
             area: u.area,
-            parent_id: u.parent_id,
-            merged_into_id: u.merged_into_id,
+            parent_id: u.parent_id.map(UnitId::get),
+            merged_into_id: u.merged_into_id.map(UnitId::get),
             valid_from: u.valid_from,
             valid_to: u.valid_to,
             note: u.note,
@@ -79,7 +80,7 @@ pub struct HouseholdRow {
 impl From<registry::HouseholdRow> for HouseholdRow {
     fn from(h: registry::HouseholdRow) -> HouseholdRow {
         HouseholdRow {
-            id: h.id,
+            id: h.id.get(),
             code: h.code,
             head_name: h.head_name,
             commune: h.commune,
@@ -145,7 +146,7 @@ pub struct Household {
 impl From<registry::HouseholdDetail> for Household {
     fn from(d: registry::HouseholdDetail) -> Household {
         Household {
-            id: d.id,
+            id: d.id.get(),
             code: d.code,
             head_name: d.head_name,
             address: d.address,
@@ -159,7 +160,7 @@ impl From<registry::HouseholdDetail> for Household {
                 .members
                 .into_iter()
                 .map(|m| Member {
-                    id: m.id,
+                    id: m.id.get(),
                     full_name: m.full_name,
                     sex: m.sex,
                     birth_date: m.birth_date,
@@ -234,8 +235,8 @@ pub struct Round {
 impl From<registry::Round> for Round {
     fn from(r: registry::Round) -> Round {
         Round {
-            id: r.id,
-            commune_id: r.commune_id,
+            id: r.id.get(),
+            commune_id: r.commune_id.get(),
             year: r.year,
             kind: r.kind,
             step: r.step.code().to_string(),
@@ -249,7 +250,7 @@ impl From<registry::Round> for Round {
             decision_number: r.decision_number,
             decision_date: r.decision_date,
             closed_at: r.closed_at,
-            approver_id: r.approver_id,
+            approver_id: r.approver_id.map(UnitId::get),
         }
     }
 }
@@ -278,7 +279,7 @@ pub struct Case {
 impl From<registry::Case> for Case {
     fn from(c: registry::Case) -> Case {
         Case {
-            household_id: c.household_id,
+            household_id: c.household_id.get(),
             code: c.code,
             head_name: c.head_name,
             village: c.village,

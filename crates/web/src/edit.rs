@@ -9,6 +9,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use registry::{Actor, Capability, NewHousehold, NewMember, RegistryError};
+use registry::{HouseholdId, UnitId};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -32,7 +33,7 @@ struct HouseholdForm {
 struct MemberForm {
     tr: Tr,
     user: Option<UserView>,
-    id: i64,
+    id: HouseholdId,
     head_name: String,
     error: Option<String>,
 }
@@ -48,7 +49,7 @@ fn page(status: StatusCode, t: impl Template) -> Response {
 async fn villages(
     state: &AppState,
     actor: &Actor,
-    selected: Option<i64>,
+    selected: Option<UnitId>,
 ) -> Vec<(String, String, bool)> {
     let units = state
         .registry
@@ -174,7 +175,7 @@ pub async fn create(
 pub async fn edit_form(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
 ) -> Response {
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
@@ -217,7 +218,7 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     Form(f): Form<HouseholdFields>,
 ) -> Response {
     let wanted = NewHousehold {
@@ -302,7 +303,7 @@ impl MemberFields {
 pub async fn member_form(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
 ) -> Response {
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {
         return crate::pages::not_found(Extension(ctx.clone())).await;
@@ -325,7 +326,7 @@ pub async fn member_form(
 pub async fn add_member(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     Form(f): Form<MemberFields>,
 ) -> Response {
     let Ok(Some(h)) = state.registry.household_detail(actor, id).await else {

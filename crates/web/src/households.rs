@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use registry::HouseholdId;
 use registry::{Capability, HouseholdQuery};
 use serde::Deserialize;
 
@@ -30,7 +31,7 @@ pub struct ListParams {
 }
 
 pub struct ListRow {
-    pub id: i64,
+    pub id: HouseholdId,
     pub code: String,
     pub head_name: String,
     pub village: String,
@@ -109,7 +110,9 @@ pub async fn households(
         crate::input::page(tr, p.page.as_deref()),
         match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
             None => Ok(None),
-            Some(y) => crate::input::whole(tr, tr.t("household_year"), y, 1990..=2100).map(Some),
+            Some(y) => {
+                crate::input::review_year(tr, y, state.current_year() + 1).map(|y| Some(y.as_i64()))
+            }
         },
     );
     let (q, page, year) = match parsed {
@@ -292,7 +295,7 @@ pub struct HouseholdView {
 struct HouseholdPage {
     tr: Tr,
     user: Option<UserView>,
-    id: i64,
+    id: HouseholdId,
     year: i64,
     can_write: bool,
     /// Identity numbers are shown in full on this page.
@@ -316,7 +319,7 @@ pub async fn household(
     Path(id): Path<String>,
     Query(p): Query<HouseholdParams>,
 ) -> Response {
-    let Ok(id) = id.parse::<i64>() else {
+    let Ok(id) = id.parse::<HouseholdId>() else {
         return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found");
     };
     let tr = ctx.tr();
@@ -346,7 +349,10 @@ pub async fn household(
             .flatten();
         for a in detail.assessments.iter().filter(|a| a.official == 1) {
             let locked = match &commune {
-                Some(c) => state.registry.locked(c.id, a.year).await.unwrap_or(true),
+                Some(c) => match registry::ReviewYear::new(a.year) {
+                    Ok(year) => state.registry.locked(c.id, year).await.unwrap_or(true),
+                    Err(_) => true,
+                },
                 None => true,
             };
             if !locked {
@@ -466,7 +472,7 @@ pub struct RequestForm {
 pub async fn submit_request(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     Form(f): Form<RequestForm>,
 ) -> Response {
     if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
@@ -492,7 +498,7 @@ pub struct Decision {
 pub async fn decide_request(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path((id, request)): Path<(i64, i64)>,
+    Path((id, request)): Path<(HouseholdId, i64)>,
     Form(d): Form<Decision>,
 ) -> Response {
     if !matches!(state.registry.household_visible(actor, id).await, Ok(true)) {
@@ -526,17 +532,23 @@ pub async fn export(
 ) -> Response {
     let tr = ctx.tr();
     let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        Some(y) => match crate::input::whole(tr, tr.t("household_year"), y, 1990..=2100) {
-            Ok(y) => y,
-            Err(problem) => return invalid_page(&ctx, vec![problem]),
-        },
-        None => state
-            .registry
-            .default_list_year(actor)
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| state.current_year()),
+        Some(y) => crate::input::review_year(tr, y, state.current_year() + 1),
+        None => crate::input::review_year(
+            tr,
+            &state
+                .registry
+                .default_list_year(actor)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| state.current_year())
+                .to_string(),
+            state.current_year() + 1,
+        ),
+    };
+    let year = match year {
+        Ok(y) => y,
+        Err(problem) => return invalid_page(&ctx, vec![problem]),
     };
     let full = p.id_numbers.as_deref() == Some("full");
     match state.registry.export_list(actor, &p.unit, year, full).await {

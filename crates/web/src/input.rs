@@ -3,6 +3,7 @@
 //! A problem is a sentence that names the field, in the page's language.
 
 use crate::i18n::Tr;
+use registry::ReviewYear;
 
 /// A whole number typed into the field `label`, within `range`.
 pub fn whole(
@@ -28,6 +29,25 @@ pub fn whole(
         Err(vntext::NumberError::Negative) => "input_negative",
     };
     Err(format!("{label}: {}", tr.t(key)))
+}
+
+/// A review year as typed: four digits, from the first year of a national
+/// standard to `latest` (a review is never for a year further ahead).
+pub fn review_year(tr: Tr, text: &str, latest: i64) -> Result<ReviewYear, String> {
+    let label = tr.t("household_year");
+    let out_of_range = || {
+        format!(
+            "{label}: {} {}–{latest}",
+            tr.t("input_range"),
+            ReviewYear::FIRST
+        )
+    };
+    let year = match vntext::parse_whole(text.trim()) {
+        Ok(y) if y <= latest => y,
+        Ok(_) => return Err(out_of_range()),
+        Err(_) => return Err(format!("{label}: {}", tr.t("survey_bad_year"))),
+    };
+    ReviewYear::new(year).map_err(|_| out_of_range())
 }
 
 /// Pages of a list run from 1 to this.

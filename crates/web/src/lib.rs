@@ -32,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use i18n::{Lang, Tr};
 use registry::{Actor, Capability, Registry};
+use registry::{HouseholdId, RoundId};
 use standard::Catalogue;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -137,7 +138,7 @@ async fn context(State(state): State<AppState>, mut request: Request, next: Next
         let span = tracing::Span::current();
         span.record("actor", a.name.as_str());
         if let Some(unit) = a.unit_id {
-            span.record("unit", unit);
+            span.record("unit", unit.get());
         }
     }
     let client = request
@@ -253,8 +254,13 @@ async fn guard(
     let visible = match (needs, id) {
         (Needs::Can(_), _) => Ok(true),
         (_, None) => Ok(false),
-        (Needs::Household(_), Some(id)) => state.registry.household_visible(actor, id).await,
-        (_, Some(id)) => state.registry.round_visible(actor, id).await,
+        (Needs::Household(_), Some(id)) => {
+            state
+                .registry
+                .household_visible(actor, HouseholdId::new(id))
+                .await
+        }
+        (_, Some(id)) => state.registry.round_visible(actor, RoundId::new(id)).await,
     };
     match visible {
         Ok(true) => next.run(request).await,

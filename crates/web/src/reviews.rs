@@ -10,6 +10,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use registry::{Actor, Capability, Complaint, Meeting, RegistryError, Step, Vote};
+use registry::{HouseholdId, RoundId};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -17,7 +18,7 @@ use std::collections::HashMap;
 struct ReviewsPage {
     tr: Tr,
     user: Option<UserView>,
-    rounds: Vec<(i64, String, i64, String, String)>,
+    rounds: Vec<(RoundId, String, i64, String, String)>,
     communes: Vec<(String, String)>,
     year: i64,
     can_write: bool,
@@ -26,7 +27,7 @@ struct ReviewsPage {
 
 /// A case of a round as its page shows it.
 pub struct CaseRow {
-    pub id: i64,
+    pub id: HouseholdId,
     pub code: String,
     pub head: String,
     pub village: String,
@@ -48,7 +49,7 @@ pub struct CaseRow {
 struct ReviewPage {
     tr: Tr,
     user: Option<UserView>,
-    id: i64,
+    id: RoundId,
     commune: String,
     year: i64,
     step: String,
@@ -151,12 +152,7 @@ pub async fn open(
 ) -> Response {
     let field = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let tr = ctx.tr();
-    let year = match crate::input::whole(
-        tr,
-        tr.t("household_year"),
-        field("year"),
-        2000..=state.current_year() + 1,
-    ) {
+    let year = match crate::input::review_year(tr, field("year"), state.current_year() + 1) {
         Ok(y) => y,
         Err(problem) => {
             return list_page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(problem)).await;
@@ -186,7 +182,7 @@ async fn round_page(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: RoundId,
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
@@ -286,7 +282,7 @@ async fn round_page(
 pub async fn show(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<RoundId>,
 ) -> Response {
     round_page(&state, &ctx, actor, id, StatusCode::OK, None).await
 }
@@ -296,7 +292,7 @@ async fn after(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
+    id: RoundId,
     result: Result<(), RegistryError>,
 ) -> Response {
     match result {
@@ -320,13 +316,13 @@ async fn after(
 pub async fn step(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path((id, action)): Path<(i64, String)>,
+    Path((id, action)): Path<(RoundId, String)>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     let r = &state.registry;
     let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
     // Per-case fields are named `<prefix>_<household id>`.
-    let per_case = |prefix: &str| -> Vec<(i64, String)> {
+    let per_case = |prefix: &str| -> Vec<(HouseholdId, String)> {
         f.iter()
             .filter_map(|(k, v)| {
                 Some((k.strip_prefix(prefix)?.parse().ok()?, v.trim().to_string()))
@@ -391,7 +387,7 @@ pub async fn step(
             }
         }
         "complaints" => {
-            let texts: HashMap<i64, String> = per_case("complaint_").into_iter().collect();
+            let texts: HashMap<HouseholdId, String> = per_case("complaint_").into_iter().collect();
             let complaints: Vec<Complaint> = per_case("recheck_")
                 .into_iter()
                 .filter(|(_, status)| !status.is_empty())
@@ -416,7 +412,7 @@ pub async fn step(
 pub async fn approve(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<RoundId>,
 ) -> Response {
     let result = state.registry.approve_round(actor, id).await;
     after(&state, &ctx, actor, id, result).await
@@ -426,7 +422,7 @@ pub async fn approve(
 pub async fn reopen(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<RoundId>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
     let reason = f.get("reason").map(|v| v.trim()).unwrap_or_default();
@@ -439,7 +435,7 @@ pub async fn reopen(
 pub async fn upload_minutes(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<RoundId>,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
     let unreadable = || {
@@ -516,7 +512,7 @@ pub(crate) fn attachment(name: &str) -> String {
 pub async fn minutes(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path((id, file)): Path<(i64, i64)>,
+    Path((id, file)): Path<(RoundId, i64)>,
 ) -> Response {
     match state.registry.minutes_file(actor, id, file).await {
         Ok(Some((name, _, data))) => {
@@ -538,7 +534,7 @@ pub async fn minutes(
 pub async fn printable(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path((id, what)): Path<(i64, String)>,
+    Path((id, what)): Path<(RoundId, String)>,
 ) -> Response {
     let tr = ctx.tr();
     let Ok(Some((round, cases))) = state.registry.round(actor, id).await else {

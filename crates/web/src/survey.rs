@@ -16,6 +16,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use registry::{Actor, RegistryError};
+use registry::{HouseholdId, ReviewYear};
 use standard::{Diploma, Latrine, MemberAnswers, Standard, SurveyAnswers, WaterSource, Work};
 use std::collections::HashMap;
 
@@ -301,11 +302,11 @@ pub fn classify(
     tr: Tr,
     standard: &Standard,
     area: standard::Area,
-    year: i64,
+    year: ReviewYear,
     answers: &SurveyAnswers,
 ) -> Result<Outcome, String> {
     let set = answers
-        .deprivations(standard, year as i32)
+        .deprivations(standard, i32::from(year.get()))
         .map_err(|e| e.to_string())?;
     let c = standard.classify(area, answers.income_per_capita, set);
     Ok(Outcome {
@@ -487,9 +488,9 @@ impl Values {
 struct SurveyPage {
     tr: Tr,
     user: Option<crate::pages::UserView>,
-    id: i64,
+    id: HouseholdId,
     head_name: String,
-    year: i64,
+    year: ReviewYear,
     standard: String,
     area: String,
     /// Where the form's values came from (this year's survey, an earlier
@@ -508,17 +509,15 @@ pub struct YearParam {
     pub year: Option<String>,
 }
 
-fn standard_for(state: &AppState, year: i64) -> Option<&Standard> {
-    state
-        .catalogue
-        .for_review_year(u16::try_from(year).unwrap_or(0))
+fn standard_for(state: &AppState, year: ReviewYear) -> Option<&Standard> {
+    state.catalogue.for_review_year(year.get())
 }
 
 /// The review year a form is for: the one asked, else the current year.
-fn year_of(state: &AppState, p: &YearParam) -> Option<i64> {
+fn year_of(state: &AppState, p: &YearParam) -> Option<ReviewYear> {
     match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        Some(y) => y.parse().ok(),
-        None => Some(state.current_year()),
+        Some(y) => ReviewYear::parse(y).ok(),
+        None => ReviewYear::new(state.current_year()).ok(),
     }
 }
 
@@ -526,8 +525,8 @@ async fn render_form(
     state: &AppState,
     ctx: &Ctx,
     actor: &Actor,
-    id: i64,
-    year: i64,
+    id: HouseholdId,
+    year: ReviewYear,
     typed: Option<(&HashMap<String, String>, Vec<String>, StatusCode)>,
 ) -> Response {
     let tr = ctx.tr();
@@ -550,7 +549,7 @@ async fn render_form(
             m.birth_date
                 .as_deref()
                 .and_then(|b| b.get(..4)?.parse::<i64>().ok())
-                .map(|y| (year - y).max(0) as u32)
+                .map(|y| (year.as_i64() - y).max(0) as u32)
         })
         .collect();
     let mut status = StatusCode::OK;
@@ -568,8 +567,8 @@ async fn render_form(
                 .flatten();
             match earlier {
                 Some((from, answers)) => {
-                    let later = u32::try_from(year - from).unwrap_or(0);
-                    let source = if from == year {
+                    let later = u32::try_from(year.as_i64() - from).unwrap_or(0);
+                    let source = if from == year.as_i64() {
                         tr.t("survey_from_this_year").to_string()
                     } else {
                         format!("{} {from}", tr.t("survey_from_year"))
@@ -619,7 +618,7 @@ async fn render_form(
 pub async fn form(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     Query(p): Query<YearParam>,
 ) -> Response {
     let Some(year) = year_of(&state, &p) else {
@@ -631,7 +630,7 @@ pub async fn form(
 pub async fn submit(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
-    Path(id): Path<i64>,
+    Path(id): Path<HouseholdId>,
     Query(p): Query<YearParam>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> Response {
@@ -740,11 +739,11 @@ pub async fn classify_api(
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let year = match fields.get("year").map(|y| y.trim()) {
-        None | Some("") => state.current_year(),
-        Some(y) => match y.parse() {
-            Ok(y) => y,
-            Err(_) => return error(StatusCode::BAD_REQUEST, tr.t("survey_bad_year").into()),
-        },
+        None | Some("") => ReviewYear::new(state.current_year()),
+        Some(y) => ReviewYear::parse(y),
+    };
+    let Ok(year) = year else {
+        return error(StatusCode::BAD_REQUEST, tr.t("survey_bad_year").into());
     };
     let Some(standard) = standard_for(&state, year) else {
         return error(

@@ -8,6 +8,11 @@ use standard::{Catalogue, Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterS
 use std::io::Write;
 use tower::ServiceExt;
 
+/// A review year of a test (always in range).
+fn y(year: i64) -> registry::ReviewYear {
+    registry::ReviewYear::new(year).expect("a review year")
+}
+
 const UNITS: &str = "\
 code,name,level,parent_code,area
 42,Tỉnh Hà Tĩnh,province,,
@@ -22,8 +27,8 @@ const PASSWORD: &str = "mật khẩu thử";
 
 struct Fixture {
     app: axum::Router,
-    hoi_household: i64,
-    an_household: i64,
+    hoi_household: registry::HouseholdId,
+    an_household: registry::HouseholdId,
     _dir: tempfile::TempDir,
 }
 
@@ -118,20 +123,20 @@ async fn fixture() -> Fixture {
     let catalogue = Catalogue::builtin().unwrap();
     let s = catalogue.get("vn-2022-2025").unwrap();
     for (year, poor) in [(2023, true), (2024, false)] {
-        r.record_survey(&admin, ids[0], year, &answers(1_000_000, poor), s)
+        r.record_survey(&admin, ids[0], y(year), &answers(1_000_000, poor), s)
             .await
             .unwrap();
-        r.record_survey(&admin, ids[1], year, &answers(1_200_000, true), s)
+        r.record_survey(&admin, ids[1], y(year), &answers(1_200_000, true), s)
             .await
             .unwrap();
-        r.record_survey(&admin, ids[2], year, &answers(5_000_000, false), s)
+        r.record_survey(&admin, ids[2], y(year), &answers(5_000_000, false), s)
             .await
             .unwrap();
     }
     // 2023's review is closed in both communes (recognised on paper); 2024's
     // is under way.
     for commune in ["18652", "18655"] {
-        r.record_past_review(&admin, commune, 2023, "12/QĐ-UBND", "10/12/2023")
+        r.record_past_review(&admin, commune, y(2023), "12/QĐ-UBND", "10/12/2023")
             .await
             .unwrap();
     }
@@ -1276,7 +1281,7 @@ async fn a_review_round_through_the_pages_to_recognition() {
             format!(
                 "date=20%2F09%2F2024&chair=Tr%C6%B0%E1%BB%9Fng+th%C3%B4n&attendees=20&minutes=Bi%C3%AAn+b%E1%BA%A3n&agree_{}=10&agree_{}=14",
                 f.hoi_household,
-                f.hoi_household + 1
+                f.hoi_household.get() + 1
             ),
         ),
         ("posting", "start=23%2F09%2F2024&days=3".into()),
@@ -1395,7 +1400,7 @@ async fn filters_by_group_and_movement_export_and_review_api_keep_to_the_scope()
     let (status, _, _) = send(
         &f.app,
         form(
-            &format!("/households/{}/members/new", f.hoi_household + 1),
+            &format!("/households/{}/members/new", f.hoi_household.get() + 1),
             "full_name=Tr%E1%BA%A7n+V%C4%83n+Li%E1%BB%87t&merit=1",
             Some(&cookie),
             Some("http://localhost"),
@@ -1581,10 +1586,10 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
     /// round, request and minutes file.
     struct Place {
         commune: &'static str,
-        household: i64,
+        household: registry::HouseholdId,
         head: &'static str,
         id_number: &'static str,
-        round: i64,
+        round: registry::RoundId,
         request: i64,
         minutes: i64,
     }
@@ -1629,7 +1634,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .await
             .unwrap();
             let round = r
-                .open_round(&admin, commune, 2024, "periodic")
+                .open_round(&admin, commune, y(2024), "periodic")
                 .await
                 .unwrap();
             let request = r

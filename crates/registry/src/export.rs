@@ -16,7 +16,8 @@ pub struct ListRow {
     pub head_name: String,
     pub village: Option<String>,
     pub address: String,
-    pub status: Option<String>,
+    #[sqlx(try_from = "crate::values::StatusText")]
+    pub status: Option<standard::Status>,
     pub deprivation_count: Option<i64>,
     pub deprived: Option<String>,
     pub standard_id: Option<String>,
@@ -238,8 +239,7 @@ pub fn list_workbook(
                         text(&r.address),
                         Cell::Text(
                             r.status
-                                .as_deref()
-                                .map(status_name)
+                                .map(|s| status_name(s.code()))
                                 .unwrap_or_else(|| "Chưa rà soát".into()),
                         ),
                         r.deprivation_count.map_or(Cell::Empty, Cell::Number),

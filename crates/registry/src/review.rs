@@ -128,11 +128,14 @@ pub struct Case {
     /// one merged into it).
     pub commune: String,
     pub origin: String,
-    pub proposed_status: Option<String>,
+    #[sqlx(try_from = "crate::values::StatusText")]
+    pub proposed_status: Option<standard::Status>,
     pub agreeing: Option<i64>,
     pub complaint: Option<String>,
-    pub recheck_outcome: Option<String>,
-    pub final_status: Option<String>,
+    #[sqlx(try_from = "crate::values::StatusText")]
+    pub recheck_outcome: Option<standard::Status>,
+    #[sqlx(try_from = "crate::values::StatusText")]
+    pub final_status: Option<standard::Status>,
     pub certificate: Option<String>,
     /// Sent back to survey by the meeting: waiting for a new survey (1) or,
     /// surveyed again, for a new vote (2); 0 otherwise.
@@ -851,15 +854,14 @@ impl Registry {
         for c in &cases {
             let status = c
                 .recheck_outcome
-                .clone()
-                .or_else(|| c.proposed_status.clone())
-                .unwrap_or_else(|| "not_poor".into());
-            let certificate = matches!(status.as_str(), "poor" | "near_poor").then(|| {
+                .or(c.proposed_status)
+                .unwrap_or(standard::Status::NotPoor);
+            let certificate = status.is_listed().then(|| {
                 number += 1;
                 format!("{number}/GCN-HN.HCN")
             });
             sqlx::query("UPDATE review_cases SET final_status = $1, certificate = $2 WHERE round_id = $3 AND household_id = $4")
-                .bind(&status)
+                .bind(status.code())
                 .bind(&certificate)
                 .bind(round.id)
                 .bind(c.household_id)
@@ -873,13 +875,14 @@ impl Registry {
             .bind(round.year)
             .fetch_optional(&mut *tx)
             .await?;
+            let status = status.code();
             match official {
                 Some((current, _)) if current == status => {}
                 Some((current, surveyed)) => {
                     sqlx::query(
                         "UPDATE assessments SET status = $1, surveyed_status = $2, reason = 'recognised' WHERE household_id = $3 AND year = $4 AND official = 1",
                     )
-                    .bind(&status)
+                    .bind(status)
                     .bind(surveyed.unwrap_or_else(|| current.clone()))
                     .bind(c.household_id)
                     .bind(round.year)
@@ -890,7 +893,7 @@ impl Registry {
                         c.household_id,
                         round.year,
                         Some(&current),
-                        Some(&status),
+                        Some(status),
                     )
                     .await?;
                     audit(
@@ -1142,7 +1145,7 @@ impl Registry {
         let mut number = 0;
         for c in cases
             .iter()
-            .filter(|c| c.final_status.as_deref().is_some_and(listed))
+            .filter(|c| c.final_status.is_some_and(standard::Status::is_listed))
         {
             number += 1;
             sqlx::query("UPDATE review_cases SET certificate = $1 WHERE round_id = $2 AND household_id = $3")

@@ -260,6 +260,22 @@ impl std::fmt::Display for UnitCode {
     }
 }
 
+/// A classification as a nullable column holds it (no official assessment
+/// that year, or a case not yet decided): rows read it with
+/// `#[sqlx(try_from = "StatusText")]` into an `Option<Status>`, so that an
+/// unknown code is an error where it is read, never a string downstream.
+#[derive(sqlx::Type)]
+#[sqlx(transparent)]
+pub(crate) struct StatusText(Option<String>);
+
+impl TryFrom<StatusText> for Option<standard::Status> {
+    type Error = String;
+
+    fn try_from(text: StatusText) -> Result<Option<standard::Status>, String> {
+        text.0.map(standard::Status::try_from).transpose()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -113,7 +113,7 @@ pub struct HouseholdQuery {
     /// A unit code: the commune or village (and what rolled into it).
     pub unit: Option<String>,
     /// Official status in `year`.
-    pub status: Option<String>,
+    pub status: Option<standard::Status>,
     /// Deprived in this indicator in `year`.
     pub deprived: Option<String>,
     /// A group from the members: merit, social_protection, ethnic_minority,
@@ -134,7 +134,8 @@ pub struct HouseholdRow {
     pub head_name: String,
     pub commune: String,
     pub village: Option<String>,
-    pub status: Option<String>,
+    #[sqlx(try_from = "crate::values::StatusText")]
+    pub status: Option<standard::Status>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -278,9 +279,10 @@ impl Registry {
         // Placeholders are numbered in the order they appear and each value
         // is bound once, as both engines require.
         let key = vntext::search_key(&q.q);
-        let only_name = [&q.status, &q.deprived, &q.group, &q.movement]
-            .iter()
-            .all(|f| f.as_deref().is_none_or(str::is_empty));
+        let only_name = q.status.is_none()
+            && [&q.deprived, &q.group, &q.movement]
+                .iter()
+                .all(|f| f.as_deref().is_none_or(str::is_empty));
         let page = q.page.max(1);
         let per_page = q.per_page.clamp(1, 500);
         if !key.is_empty() && only_name && page * per_page <= SEARCH_COUNT_CAP {
@@ -315,10 +317,10 @@ impl Registry {
                  UNION SELECT id FROM households WHERE code = {code})"
             ));
         }
-        if let Some(status) = q.status.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(status) = q.status {
             clause.push_str(&format!(
                 " AND a.status = {}",
-                param(Bind::Text(status.to_string()))
+                param(Bind::Text(status.code().to_string()))
             ));
         }
         if let Some(code) = q.deprived.as_deref().filter(|s| !s.is_empty()) {

@@ -1486,7 +1486,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .map(|c| {
                 (
                     c.code.as_str(),
-                    c.final_status.as_deref().unwrap(),
+                    c.final_status.unwrap().code(),
                     c.certificate.as_deref().unwrap_or(""),
                 )
             })
@@ -1518,7 +1518,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .list_households(
                 &clerk,
                 &registry::HouseholdQuery {
-                    status: Some("poor".into()),
+                    status: Some(standard::Status::Poor),
                     year: Some(2024),
                     page: 1,
                     per_page: 50,
@@ -1533,7 +1533,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             exported
                 .iter()
                 .find(|h| h.code == "R2")
-                .and_then(|h| h.status.as_deref()),
+                .and_then(|h| h.status.map(|s| s.code())),
             Some("poor")
         );
         let moved = r.movements(&clerk, "18652", y(2024)).await.unwrap();
@@ -1660,7 +1660,7 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
                  deprived: Option<&str>,
                  group: Option<&str>,
                  movement: Option<&str>| HouseholdQuery {
-            status: status.map(String::from),
+            status: status.map(|s| standard::Status::parse(s).expect("a status")),
             deprived: deprived.map(String::from),
             group: group.map(String::from),
             movement: movement.map(String::from),

@@ -136,6 +136,11 @@ impl Status {
     ];
 
     /// The status of its code (`poor`, `near_poor`, `average`, `not_poor`).
+    /// On the lists a commune recognises and certifies: poor or near-poor.
+    pub fn is_listed(self) -> bool {
+        matches!(self, Status::Poor | Status::NearPoor)
+    }
+
     pub fn parse(code: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.code() == code)
     }

@@ -199,21 +199,30 @@ async fn households(
         ),
         number("per_page", &p.per_page, 1..=500, Some(50)),
         number(tr.t("household_year"), &p.year, 1990..=2100, None),
+        crate::input::status(tr, p.status.as_deref()),
     );
-    let (q, page, per_page, year) = match parsed {
-        (Ok(q), Ok(Some(page)), Ok(Some(per_page)), Ok(year)) => (q, page, per_page, year),
-        (q, page, per_page, year) => {
-            let problems: Vec<String> = [q.err(), page.err(), per_page.err(), year.err()]
-                .into_iter()
-                .flatten()
-                .collect();
+    let (q, page, per_page, year, status) = match parsed {
+        (Ok(q), Ok(Some(page)), Ok(Some(per_page)), Ok(year), Ok(status)) => {
+            (q, page, per_page, year, status)
+        }
+        (q, page, per_page, year, status) => {
+            let problems: Vec<String> = [
+                q.err(),
+                page.err(),
+                per_page.err(),
+                year.err(),
+                status.err(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             return Err(ApiError(Failure::BadRequest(problems.join("; "))));
         }
     };
     let query = HouseholdQuery {
         q,
         unit: p.unit,
-        status: p.status,
+        status,
         deprived: p.deprived,
         group: p.group,
         movement: p.movement,

@@ -85,7 +85,7 @@ impl From<registry::HouseholdRow> for HouseholdRow {
             head_name: h.head_name,
             commune: h.commune,
             village: h.village,
-            status: h.status,
+            status: h.status.map(|s| s.code().to_string()),
         }
     }
 }
@@ -285,11 +285,11 @@ impl From<registry::Case> for Case {
             village: c.village,
             commune: c.commune,
             origin: c.origin,
-            proposed_status: c.proposed_status,
+            proposed_status: c.proposed_status.map(|s| s.code().to_string()),
             agreeing: c.agreeing,
             complaint: c.complaint,
-            recheck_outcome: c.recheck_outcome,
-            final_status: c.final_status,
+            recheck_outcome: c.recheck_outcome.map(|s| s.code().to_string()),
+            final_status: c.final_status.map(|s| s.code().to_string()),
             certificate: c.certificate,
             resurvey: c.resurvey,
         }

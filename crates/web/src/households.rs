@@ -114,11 +114,12 @@ pub async fn households(
                 crate::input::review_year(tr, y, state.current_year() + 1).map(|y| Some(y.as_i64()))
             }
         },
+        crate::input::status(tr, Some(&p.status)),
     );
-    let (q, page, year) = match parsed {
-        (Ok(q), Ok(page), Ok(year)) => (q, page, year),
-        (q, page, year) => {
-            let problems: Vec<String> = [q.err(), page.err(), year.err()]
+    let (q, page, year, status) = match parsed {
+        (Ok(q), Ok(page), Ok(year), Ok(status)) => (q, page, year, status),
+        (q, page, year, status) => {
+            let problems: Vec<String> = [q.err(), page.err(), year.err(), status.err()]
                 .into_iter()
                 .flatten()
                 .collect();
@@ -157,7 +158,7 @@ pub async fn households(
     let query = HouseholdQuery {
         q,
         unit: Some(p.unit.clone()).filter(|u| !u.is_empty()),
-        status: Some(p.status.clone()).filter(|s| !s.is_empty()),
+        status,
         deprived: Some(p.deprived.clone()).filter(|s| !s.is_empty()),
         group: Some(p.group.clone()).filter(|s| !s.is_empty()),
         movement: Some(p.movement.clone()).filter(|s| !s.is_empty()),
@@ -224,7 +225,7 @@ pub async fn households(
             head_name: h.head_name,
             village: h.village.unwrap_or_default(),
             commune: h.commune,
-            status: tr.status(h.status.as_deref().unwrap_or("")).to_string(),
+            status: tr.status(h.status.map_or("", |s| s.code())).to_string(),
         })
         .collect();
     render(HouseholdsPage {

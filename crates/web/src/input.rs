@@ -50,6 +50,21 @@ pub fn review_year(tr: Tr, text: &str, latest: i64) -> Result<ReviewYear, String
     ReviewYear::new(year).map_err(|_| out_of_range())
 }
 
+/// A classification chosen in a filter ("poor", "near_poor", …); empty is
+/// no filter.
+pub fn status(tr: Tr, text: Option<&str>) -> Result<Option<standard::Status>, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(code) => standard::Status::parse(code).map(Some).ok_or_else(|| {
+            format!(
+                "{}: {} (\"{code}\")",
+                tr.t("households_status"),
+                tr.t("input_unknown_choice")
+            )
+        }),
+    }
+}
+
 /// Pages of a list run from 1 to this.
 pub const PAGE_MAX: i64 = 100_000;
 /// The longest search text.
@@ -74,4 +89,45 @@ pub fn query(tr: Tr, text: &str) -> Result<String, String> {
         ));
     }
     Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    const VI: Tr = Tr { lang: Lang::Vi };
+
+    #[test]
+    fn a_review_year_is_taken_within_its_range_and_said_without_thousands_dots() {
+        assert_eq!(
+            review_year(VI, " 2025 ", 2027).map(ReviewYear::get),
+            Ok(2025)
+        );
+        assert_eq!(review_year(VI, "2016", 2027).map(ReviewYear::get), Ok(2016));
+        assert_eq!(review_year(VI, "2027", 2027).map(ReviewYear::get), Ok(2027));
+        let late = review_year(VI, "2028", 2027).unwrap_err();
+        assert_eq!(late, "Năm: phải trong khoảng 2016–2027");
+        assert!(review_year(VI, "2015", 2027).is_err());
+        assert!(
+            review_year(VI, "năm ngoái", 2027)
+                .unwrap_err()
+                .starts_with("Năm: ")
+        );
+    }
+
+    #[test]
+    fn a_status_filter_is_a_classification_or_a_named_error() {
+        assert_eq!(status(VI, None), Ok(None));
+        assert_eq!(status(VI, Some(" ")), Ok(None));
+        assert_eq!(
+            status(VI, Some("near_poor")),
+            Ok(Some(standard::Status::NearPoor))
+        );
+        let e = status(VI, Some("rich")).unwrap_err();
+        assert!(
+            e.starts_with("Phân loại: ") && e.contains("\"rich\""),
+            "{e}"
+        );
+    }
 }

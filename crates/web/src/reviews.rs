@@ -197,9 +197,8 @@ async fn round_page(
         .ok()
         .and_then(|us| us.into_iter().find(|u| u.id == round.commune_id))
         .map_or_else(String::new, |u| u.name);
-    let opt = |s: &Option<String>| {
-        s.as_deref()
-            .map(|c| tr.status(c).to_string())
+    let opt = |s: &Option<standard::Status>| {
+        s.map(|c| tr.status(c.code()).to_string())
             .unwrap_or_default()
     };
     let writes = state
@@ -559,7 +558,8 @@ pub async fn printable(
             .map(|k| Column::new(tr.t(k), Kind::Text))
             .collect()
     };
-    let status = |s: &Option<String>| Cell::text(s.as_deref().map(|s| tr.status(s)).unwrap_or(""));
+    let status =
+        |s: &Option<standard::Status>| Cell::text(s.map(|s| tr.status(s.code())).unwrap_or(""));
     let place_date = |d: &Option<String>| {
         d.as_deref()
             .and_then(vntext::parse_date)

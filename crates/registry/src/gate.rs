@@ -242,15 +242,13 @@ impl Registry {
                 communes: None,
             }),
             (_, Some(unit)) => {
-                let units = self.unit_family(unit).await?;
-                let communes: BTreeSet<UnitId> =
-                    sqlx::query_scalar::<_, UnitId>("SELECT id FROM units WHERE level = $1")
-                        .bind(Level::Commune.code())
-                        .fetch_all(&self.db.pool)
-                        .await?
-                        .into_iter()
-                        .filter(|id| units.contains(id))
-                        .collect();
+                let family = self.unit_family_levels(unit).await?;
+                let communes: BTreeSet<UnitId> = family
+                    .iter()
+                    .filter(|(_, level)| *level == Level::Commune)
+                    .map(|(id, _)| *id)
+                    .collect();
+                let units: BTreeSet<UnitId> = family.into_iter().map(|(id, _)| id).collect();
                 Ok(Scope {
                     units: Some(units),
                     communes: Some(communes),

@@ -300,18 +300,23 @@ impl Registry {
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} ORDER BY id DESC")))
                 .fetch_all(&self.db.pool)
                 .await?;
-        let units = self.units().await?;
-        Ok(rows
-            .into_iter()
-            .filter(|r| scope.contains(r.commune_id))
-            .map(|r| {
-                let name = units
-                    .iter()
-                    .find(|u| u.id == r.commune_id)
-                    .map_or_else(String::new, |u| u.name.clone());
-                (r, name)
-            })
-            .collect())
+        let mut out = Vec::new();
+        let mut names: std::collections::HashMap<UnitId, String> = Default::default();
+        for r in rows.into_iter().filter(|r| scope.contains(r.commune_id)) {
+            let name = match names.get(&r.commune_id) {
+                Some(n) => n.clone(),
+                None => {
+                    let n = self
+                        .unit(r.commune_id)
+                        .await?
+                        .map_or_else(String::new, |u| u.name);
+                    names.insert(r.commune_id, n.clone());
+                    n
+                }
+            };
+            out.push((r, name));
+        }
+        Ok(out)
     }
 
     /// Whether the official assessments of a commune and year are locked by
@@ -967,7 +972,7 @@ impl Registry {
         round: &Round,
     ) -> Result<Option<crate::units::Unit>, RegistryError> {
         if let Some(id) = round.approver_id {
-            return Ok(self.units().await?.into_iter().find(|u| u.id == id));
+            return self.unit(id).await;
         }
         let today = crate::now();
         let date = round

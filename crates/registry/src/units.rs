@@ -520,16 +520,17 @@ impl Registry {
         commune_id: UnitId,
         date: &str,
     ) -> Result<Option<Unit>, RegistryError> {
-        let units: HashMap<UnitId, Unit> =
-            self.units().await?.into_iter().map(|u| (u.id, u)).collect();
-        let mut at = units.get(&commune_id).and_then(|u| u.parent_id);
+        let mut at = self.unit(commune_id).await?.and_then(|u| u.parent_id);
         // A chain of units is short; the bound only guards against a cycle.
-        for _ in 0..units.len() {
-            let Some(unit) = at.and_then(|id| units.get(&id)) else {
+        for _ in 0..16 {
+            let Some(unit) = (match at {
+                Some(id) => self.unit(id).await?,
+                None => None,
+            }) else {
                 return Ok(None);
             };
             if unit.existed_on(date) {
-                return Ok(Some(unit.clone()));
+                return Ok(Some(unit));
             }
             at = unit.parent_id;
         }
@@ -539,14 +540,19 @@ impl Registry {
     /// The communes merged into `unit_id`, directly or through an earlier
     /// merger, oldest last day first: whose history the unit carries.
     pub async fn predecessors(&self, unit_id: UnitId) -> Result<Vec<Unit>, RegistryError> {
-        let units = self.units().await?;
         let mut found: Vec<Unit> = Vec::new();
         let mut frontier = vec![unit_id];
         while let Some(at) = frontier.pop() {
-            for u in units.iter().filter(|u| u.merged_into_id == Some(at)) {
+            let merged: Vec<Unit> = sqlx::query_as(
+                "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units WHERE merged_into_id = $1",
+            )
+            .bind(at)
+            .fetch_all(&self.db.pool)
+            .await?;
+            for u in merged {
                 if u.id != unit_id && !found.iter().any(|f| f.id == u.id) {
                     frontier.push(u.id);
-                    found.push(u.clone());
+                    found.push(u);
                 }
             }
         }
@@ -563,6 +569,18 @@ impl Registry {
         .await?)
     }
 
+    /// One unit by its id.
+    pub async fn unit(&self, id: UnitId) -> Result<Option<Unit>, RegistryError> {
+        Ok(sqlx::query_as(
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?)
+    }
+
+    /// Every unit: for the administrator's pages and imports, never for a
+    /// page every user opens (the national table holds some 65,000).
     pub async fn units(&self) -> Result<Vec<Unit>, RegistryError> {
         Ok(sqlx::query_as(
             "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units ORDER BY code",

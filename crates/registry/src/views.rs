@@ -215,12 +215,19 @@ impl Registry {
     /// numbers: Thôn 2 before Thôn 10).
     pub async fn units_in_scope(&self, actor: &Actor) -> Result<Vec<Unit>, RegistryError> {
         let scope = self.scope(actor).await?;
-        let units: Vec<Unit> = self
-            .units()
-            .await?
-            .into_iter()
-            .filter(|u| scope.contains(u.id))
-            .collect();
+        let units: Vec<Unit> = match scope.units() {
+            None => self.units().await?,
+            Some(ids) if ids.is_empty() => Vec::new(),
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            Some(ids) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units WHERE id IN ({})",
+                    id_list(ids)
+                )))
+                .fetch_all(&self.db.pool)
+                .await?
+            }
+        };
         Ok(tree_order(units))
     }
 
@@ -249,12 +256,7 @@ impl Registry {
             if !scope.contains(u.id) {
                 return Ok(None);
             }
-            let family = self.unit_family(u.id).await?;
-            let ids = family
-                .iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
+            let ids = id_list(&self.unit_family(u.id).await?);
             clause.push_str(&format!(
                 " AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"
             ));
@@ -762,13 +764,14 @@ impl Registry {
         };
         let years: std::collections::BTreeSet<i64> =
             assessed.iter().filter(|r| r.2 > 0).map(|r| r.0).collect();
-        let unit_rows = self.units().await?;
-        let merged: std::collections::HashMap<UnitId, (UnitId, Option<String>)> = unit_rows
-            .iter()
-            .filter_map(|u| {
-                u.merged_into_id
-                    .map(|into| (u.id, (into, u.valid_to.clone())))
-            })
+        let merged: std::collections::HashMap<UnitId, (UnitId, Option<String>)> =
+            sqlx::query_as::<_, (UnitId, UnitId, Option<String>)>(
+                "SELECT id, merged_into_id, valid_to FROM units WHERE merged_into_id IS NOT NULL",
+            )
+            .fetch_all(&self.db.pool)
+            .await?
+            .into_iter()
+            .map(|(id, into, valid_to)| (id, (into, valid_to)))
             .collect();
         // One pass over the households' years (a covering index): how many
         // came in which year and left in which; and the few that left in a

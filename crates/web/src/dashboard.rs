@@ -88,12 +88,7 @@ pub async fn dashboard(
     };
     let unit = match actor.unit_id {
         None => None,
-        Some(id) => state
-            .registry
-            .units()
-            .await
-            .ok()
-            .and_then(|units| units.into_iter().find(|u| u.id == id)),
+        Some(id) => state.registry.unit(id).await.ok().flatten(),
     };
     let scope_name = unit.as_ref().map_or_else(
         || tr.t("dashboard_all_data").to_string(),

@@ -125,12 +125,10 @@ pub async fn new_form(
 /// The household a form describes; its commune is its village's.
 pub async fn new_household(state: &AppState, f: &HouseholdFields) -> NewHousehold {
     let commune = match state.registry.unit_by_code(&f.village).await {
-        Ok(Some(v)) => state
-            .registry
-            .units()
-            .await
-            .ok()
-            .and_then(|us| us.into_iter().find(|u| Some(u.id) == v.parent_id)),
+        Ok(Some(v)) => match v.parent_id {
+            Some(parent) => state.registry.unit(parent).await.ok().flatten(),
+            None => None,
+        },
         _ => None,
     };
     NewHousehold {

@@ -192,10 +192,10 @@ async fn round_page(
     };
     let commune = state
         .registry
-        .units()
+        .unit(round.commune_id)
         .await
         .ok()
-        .and_then(|us| us.into_iter().find(|u| u.id == round.commune_id))
+        .flatten()
         .map_or_else(String::new, |u| u.name);
     let opt = |s: &Option<standard::Status>| {
         s.map(|c| tr.status(c.code()).to_string())
@@ -541,10 +541,10 @@ pub async fn printable(
     };
     let commune = state
         .registry
-        .units()
+        .unit(round.commune_id)
         .await
         .ok()
-        .and_then(|us| us.into_iter().find(|u| u.id == round.commune_id))
+        .flatten()
         .map_or_else(String::new, |u| u.name);
     let date = |d: &Option<String>| {
         d.as_deref()

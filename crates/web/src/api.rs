@@ -198,7 +198,7 @@ async fn households(
             Some(1),
         ),
         number("per_page", &p.per_page, 1..=500, Some(50)),
-        number(tr.t("household_year"), &p.year, 1990..=2100, None),
+        crate::input::year_filter(tr, p.year.as_deref(), state.current_year() + 1),
         crate::input::status(tr, p.status.as_deref()),
     );
     let (q, page, per_page, year, status) = match parsed {

@@ -108,12 +108,7 @@ pub async fn households(
     let parsed = (
         crate::input::query(tr, &p.q),
         crate::input::page(tr, p.page.as_deref()),
-        match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-            None => Ok(None),
-            Some(y) => {
-                crate::input::review_year(tr, y, state.current_year() + 1).map(|y| Some(y.as_i64()))
-            }
-        },
+        crate::input::year_filter(tr, p.year.as_deref(), state.current_year() + 1),
         crate::input::status(tr, Some(&p.status)),
     );
     let (q, page, year, status) = match parsed {
@@ -534,17 +529,16 @@ pub async fn export(
     let tr = ctx.tr();
     let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => crate::input::review_year(tr, y, state.current_year() + 1),
-        None => crate::input::review_year(
-            tr,
-            &state
+        // A year the registry holds, or this one: within range, so the
+        // error below is only ever for a typed year.
+        None => registry::ReviewYear::new(
+            state
                 .registry
                 .default_list_year(actor)
                 .await
                 .ok()
                 .flatten()
-                .unwrap_or_else(|| state.current_year())
-                .to_string(),
-            state.current_year() + 1,
+                .unwrap_or_else(|| state.current_year()),
         ),
     };
     let year = match year {

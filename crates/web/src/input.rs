@@ -50,6 +50,15 @@ pub fn review_year(tr: Tr, text: &str, latest: i64) -> Result<ReviewYear, String
     ReviewYear::new(year).map_err(|_| out_of_range())
 }
 
+/// A list's year filter: empty is none, else a review year (as the
+/// database stores it).
+pub fn year_filter(tr: Tr, text: Option<&str>, latest: i64) -> Result<Option<i64>, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => review_year(tr, t, latest).map(|y| Some(y.as_i64())),
+    }
+}
+
 /// A classification chosen in a filter ("poor", "near_poor", …); empty is
 /// no filter.
 pub fn status(tr: Tr, text: Option<&str>) -> Result<Option<standard::Status>, String> {

@@ -504,6 +504,55 @@ pub struct DemoArgs {
     no_serve: bool,
 }
 
+#[derive(Args)]
+pub struct ProvinceDemoArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Số hộ của tỉnh tổng hợp (xã khoảng 2.000 hộ).
+    #[arg(long, default_value_t = 100_000)]
+    households: usize,
+    /// Các năm rà soát, cách nhau bằng dấu phẩy; năm cuối chưa rà soát xong.
+    #[arg(long, value_delimiter = ',', default_value = "2024,2025,2026")]
+    years: Vec<String>,
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+}
+
+pub fn province_demo(catalogue: &Catalogue, args: ProvinceDemoArgs) -> Result<()> {
+    let years = args
+        .years
+        .iter()
+        .map(|y| ReviewYear::parse(y).map_err(|e| anyhow!("--years: {e}")))
+        .collect::<Result<Vec<_>>>()?;
+    runtime()?.block_on(async {
+        let r = open(&args.db).await?;
+        let started = std::time::Instant::now();
+        let bar = crate::progress_bar(flatfile::Extent::Rows(args.households as u64));
+        let summary = r
+            .seed_province(catalogue, args.households, &years, args.seed, &|n| {
+                bar.set_position(n as u64)
+            })
+            .await?;
+        bar.finish_and_clear();
+        out!(
+            "Đã tạo tỉnh tổng hợp {}: {} xã, {} hộ, {} nhân khẩu, {} kết quả rà soát trong {:.0} giây — cơ sở dữ liệu {}",
+            registry::PROVINCE_CODE,
+            summary.communes,
+            vntext::format_vnd(summary.households as i64),
+            vntext::format_vnd(summary.members as i64),
+            vntext::format_vnd(summary.assessments as i64),
+            started.elapsed().as_secs_f64(),
+            args.db.db
+        );
+        out!("Tài khoản (mật khẩu của tất cả: {}):", registry::DEMO_PASSWORD);
+        for (user, role, unit) in registry::PROVINCE_USERS {
+            out!("  {user:<16} {:<18} {}", role.code(), unit.unwrap_or("toàn bộ"));
+        }
+        r.db().close().await;
+        Ok(())
+    })
+}
+
 /// Structured logs on standard error for the server: one line per request
 /// (id, method, path, status, milliseconds, actor, unit) and every server
 /// error. `GIAMNGHEO_LOG` (or `RUST_LOG`) picks the level, default info.

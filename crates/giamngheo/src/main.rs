@@ -131,6 +131,9 @@ enum Command {
     /// Chạy thử với một huyện mẫu (tạo nếu chưa có) và trang web.
     #[command(help_template = SUB_HELP)]
     Demo(commands::DemoArgs),
+    /// Tạo một tỉnh tổng hợp N hộ trong cơ sở dữ liệu trống, để đo hiệu năng.
+    #[command(help_template = SUB_HELP)]
+    ProvinceDemo(commands::ProvinceDemoArgs),
     /// Thử tải có giới hạn trên máy này: nhiều phiên đọc và ghi cùng lúc, in số liệu thời gian đáp ứng.
     #[command(help_template = SUB_HELP)]
     Load(load::LoadArgs),
@@ -291,6 +294,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Points(c) => commands::points(&catalogue, c),
         Command::Serve(a) => commands::serve(a),
         Command::Demo(a) => commands::demo(&catalogue, a),
+        Command::ProvinceDemo(a) => commands::province_demo(&catalogue, a),
         Command::Load(a) => load::load(a),
         Command::PastReview(a) => commands::past_review(a),
     }

@@ -1,6 +1,8 @@
 //! Counts kept instead of recomputed: official assessments by commune, year
-//! and status (`official_counts`), and each household's first year on the
-//! registry (`households.first_year`). They change in the same transaction
+//! and status (`official_counts`), each household's first year on the
+//! registry (`households.first_year`), and the households by commune, first
+//! year and removal date (`household_spans`: how many were on the registry
+//! in a year). They change in the same transaction
 //! as what they count, so a dashboard reads a few hundred rows, not every
 //! assessment; `Registry::count_drift` recomputes them to prove it.
 
@@ -58,13 +60,19 @@ pub(crate) async fn official_changed(
     }
     if let Some(_new) = new {
         // Assessed in a year: on the registry since that year at least.
-        sqlx::query(
-            "UPDATE households SET first_year = $1 WHERE id = $2 AND (first_year IS NULL OR first_year > $1)",
-        )
-        .bind(year)
-        .bind(household_id)
-        .execute(conn)
-        .await?;
+        let before = Span::of(conn, household_id).await?;
+        if before.first_year.is_none_or(|f| f > year) {
+            sqlx::query("UPDATE households SET first_year = $1 WHERE id = $2")
+                .bind(year)
+                .bind(household_id)
+                .execute(&mut *conn)
+                .await?;
+            let after = Span {
+                first_year: Some(year),
+                ..before.clone()
+            };
+            span_changed(conn, Some(&before), Some(&after)).await?;
+        }
     }
     Ok(())
 }
@@ -80,6 +88,12 @@ pub(crate) async fn household_moved(
     if from == to {
         return Ok(());
     }
+    let before = Span::of(conn, household_id).await?;
+    let after = Span {
+        commune_id: to,
+        ..before.clone()
+    };
+    span_changed(conn, Some(&before), Some(&after)).await?;
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT year, status FROM assessments WHERE household_id = $1 AND official = 1",
     )
@@ -89,6 +103,72 @@ pub(crate) async fn household_moved(
     for (year, status) in rows {
         add(conn, from, year, &status, -1).await?;
         add(conn, to, year, &status, 1).await?;
+    }
+    Ok(())
+}
+
+/// Where a household counts in `household_spans`: its commune, first year
+/// on the registry and removal date ('' while on the registry). A household
+/// without a first year is on no year's registry and counts nowhere.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub commune_id: UnitId,
+    pub first_year: Option<i64>,
+    pub removed_on: String,
+}
+
+impl Span {
+    /// The household's span as its row says now, read on the caller's
+    /// connection (inside a write, before changing the row).
+    pub(crate) async fn of(
+        conn: &mut AnyConnection,
+        household_id: HouseholdId,
+    ) -> Result<Span, RegistryError> {
+        let (commune_id, first_year, removed_on): (UnitId, Option<i64>, Option<String>) =
+            sqlx::query_as(
+                "SELECT commune_id, first_year, removed_on FROM households WHERE id = $1",
+            )
+            .bind(household_id)
+            .fetch_one(conn)
+            .await?;
+        Ok(Span {
+            commune_id,
+            first_year,
+            removed_on: removed_on.unwrap_or_default(),
+        })
+    }
+}
+
+/// A household's span went from `old` to `new` (None: no household).
+pub(crate) async fn span_changed(
+    conn: &mut AnyConnection,
+    old: Option<&Span>,
+    new: Option<&Span>,
+) -> Result<(), RegistryError> {
+    if old == new {
+        return Ok(());
+    }
+    // One order of rows, as for official_counts.
+    let mut changes: Vec<(&Span, i64)> = old
+        .map(|o| (o, -1))
+        .into_iter()
+        .chain(new.map(|n| (n, 1)))
+        .filter(|(span, _)| span.first_year.is_some())
+        .collect();
+    changes.sort_unstable_by_key(|(span, _)| {
+        (span.commune_id, span.first_year, span.removed_on.clone())
+    });
+    for (span, n) in changes {
+        sqlx::query(
+            "INSERT INTO household_spans (commune_id, first_year, removed_on, households) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (commune_id, first_year, removed_on) DO UPDATE SET households = household_spans.households + excluded.households",
+        )
+        .bind(span.commune_id)
+        .bind(span.first_year)
+        .bind(&span.removed_on)
+        .bind(n)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
@@ -137,6 +217,27 @@ impl Registry {
                 ));
             }
         }
+        // Households on the registry by commune, first year and removal.
+        let kept: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT commune_id, first_year, removed_on, households FROM household_spans WHERE households <> 0",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let actual: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT commune_id, first_year, COALESCE(removed_on, ''), COUNT(*) FROM households \
+             WHERE first_year IS NOT NULL GROUP BY commune_id, first_year, COALESCE(removed_on, '')",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut spans: std::collections::BTreeMap<(i64, i64, String), (i64, i64)> =
+            std::collections::BTreeMap::new();
+        for (c, y, r, n) in kept {
+            spans.entry((c, y, format!("span {r}"))).or_default().0 = n;
+        }
+        for (c, y, r, n) in actual {
+            spans.entry((c, y, format!("span {r}"))).or_default().1 = n;
+        }
+        drift.extend(spans.into_iter().filter(|(_, (k, a))| k != a));
         Ok(drift)
     }
 }

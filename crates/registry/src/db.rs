@@ -154,7 +154,7 @@ impl Db {
     /// read in order and stopped at a page would do.
     pub async fn optimize(&self) -> Result<(), RegistryError> {
         match self.backend {
-            Backend::Sqlite => self.writer.execute("PRAGMA optimize").await?,
+            Backend::Sqlite => self.writer.execute("PRAGMA optimize = 0x10002").await?,
             // Outside a transaction: statistics, and the visibility map that
             // lets a count read an index alone.
             Backend::Postgres => self.writer.execute("VACUUM ANALYZE").await?,

@@ -313,6 +313,98 @@ fn units_file(rng: &mut impl Rng) -> (String, Vec<Vec<(String, String)>>) {
     (units, villages)
 }
 
+/// The members of a household the demo draws, head first, each with their
+/// age in 2026: a spouse, children, sometimes a parent; the head sometimes
+/// a meritorious person or a social-protection beneficiary (more often in
+/// a poorer household, `base` below 0).
+pub(crate) fn draw_members_of(
+    rng: &mut impl Rng,
+    size: u32,
+    head: &str,
+    head_female: bool,
+    base: f64,
+) -> Result<Vec<(CheckedMember, i32)>, RegistryError> {
+    let family = head.split(' ').next().unwrap_or("Nguyễn");
+    let merit_household = rng.random_bool(0.03);
+    let protection_household = rng.random_bool(if base < -0.4 { 0.15 } else { 0.04 });
+    let head_age = rng.random_range(25..75);
+    let mut members = Vec::with_capacity(size as usize);
+    for m in 0..size {
+        let (name, female, age, relation) = match m {
+            0 => (head.to_string(), head_female, head_age, "Chủ hộ"),
+            1 if size > 1 => {
+                let female = !head_female;
+                let n = synth::person_name(rng, female);
+                (
+                    n,
+                    female,
+                    (head_age + rng.random_range(-5..5)).max(18),
+                    if female { "Vợ" } else { "Chồng" },
+                )
+            }
+            _ if m == size - 1 && head_age < 50 && rng.random_bool(0.3) => {
+                let female = rng.random_bool(0.6);
+                (
+                    synth::person_name(rng, female),
+                    female,
+                    head_age + rng.random_range(22..32),
+                    if female { "Mẹ" } else { "Cha" },
+                )
+            }
+            _ => {
+                let female = rng.random_bool(0.5);
+                let given = synth::person_name(rng, female);
+                let rest = given.split_once(' ').map_or(given.as_str(), |(_, r)| r);
+                (
+                    format!("{family} {rest}"),
+                    female,
+                    (head_age - rng.random_range(20..35)).max(0),
+                    "Con",
+                )
+            }
+        };
+        let year = 2026 - age;
+        let birth = chrono::NaiveDate::from_ymd_opt(
+            year,
+            rng.random_range(1..=12),
+            rng.random_range(1..=28),
+        );
+        let id_number = (age >= 14).then(|| {
+            let century = if year >= 2000 { 2 } else { 0 } + u32::from(female);
+            format!(
+                "042{century}{:02}{:06}",
+                year % 100,
+                rng.random_range(0..1_000_000u32)
+            )
+        });
+        let no_working_capacity = age >= 75 && rng.random_bool(0.5);
+        let id_number = match id_number {
+            Some(n) => {
+                crate::values::IdNumber::parse(&n).map_err(|p| RegistryError::Invalid(vec![p]))?
+            }
+            None => None,
+        };
+        let member = CheckedMember {
+            full_name: name,
+            sex: Some(if female { "female" } else { "male" }.into()),
+            birth,
+            id_number,
+            relation: relation.into(),
+            ethnicity: if rng.random_bool(0.01) {
+                "Thái".into()
+            } else {
+                "Kinh".into()
+            },
+            disability: rng.random_bool(0.02),
+            no_working_capacity,
+            merit: merit_household && m == 0,
+            social_protection: protection_household && m == 0,
+        };
+        members.push((member, age));
+    }
+    Ok(members)
+}
+
 /// The survey form a household of the demo would have filled in a year:
 /// its members at their age that year, and answers chosen so that the
 /// indicators they give are the drawn ones wherever the members allow
@@ -467,6 +559,23 @@ impl Registry {
         Ok(n == 0)
     }
 
+    /// Imports a units file the demo wrote, through the units import.
+    pub(crate) async fn import_units_text(
+        &self,
+        actor: &Actor,
+        units: &str,
+    ) -> Result<(), RegistryError> {
+        let file =
+            std::env::temp_dir().join(format!("giamngheo-demo-units-{}.csv", std::process::id()));
+        std::fs::write(&file, units).map_err(|e| RegistryError::Io {
+            file: file.display().to_string(),
+            source: e,
+        })?;
+        let imported = self.import_units(actor, Path::new(&file), false).await;
+        let _ = std::fs::remove_file(&file);
+        imported.map(|_| ())
+    }
+
     /// Fills an empty database with the demo. `progress` is told the
     /// communes of 2019 done, of 19.
     pub async fn seed_demo(
@@ -488,15 +597,7 @@ impl Registry {
         };
         let mut rng = synth::rng(seed);
         let (units, villages) = units_file(&mut rng);
-        let file =
-            std::env::temp_dir().join(format!("giamngheo-demo-units-{}.csv", std::process::id()));
-        std::fs::write(&file, units).map_err(|e| RegistryError::Io {
-            file: file.display().to_string(),
-            source: e,
-        })?;
-        let imported = self.import_units(&actor, Path::new(&file), false).await;
-        let _ = std::fs::remove_file(&file);
-        imported?;
+        self.import_units_text(&actor, &units).await?;
 
         // Households and members in the communes of 2019, surveyed every year.
         let weights: Vec<f64> = (0..COMMUNES_2019.len())
@@ -537,7 +638,6 @@ impl Registry {
                 let size = synth::draw_members(&mut rng, base);
                 let head_female = rng.random_bool(0.22);
                 let head = synth::person_name(&mut rng, head_female);
-                let family = head.split(' ').next().unwrap_or("Nguyễn").to_string();
                 let new = NewHousehold {
                     code: format!("{code}-{number:05}"),
                     commune_code: code.clone(),
@@ -559,86 +659,9 @@ impl Registry {
                     None,
                 )
                 .await?;
-                // Members: the head, a spouse, children, sometimes a parent.
-                let merit_household = rng.random_bool(0.03);
-                let protection_household = rng.random_bool(if base < -0.4 { 0.15 } else { 0.04 });
-                let head_age = rng.random_range(25..75);
-                // (age in 2026, disabled without working capacity) of each member.
                 let mut people: Vec<(i32, bool)> = Vec::new();
-                for m in 0..size {
-                    let (name, female, age, relation) = match m {
-                        0 => (head.clone(), head_female, head_age, "Chủ hộ"),
-                        1 if size > 1 => {
-                            let female = !head_female;
-                            let n = synth::person_name(&mut rng, female);
-                            (
-                                n,
-                                female,
-                                (head_age + rng.random_range(-5..5)).max(18),
-                                if female { "Vợ" } else { "Chồng" },
-                            )
-                        }
-                        _ if m == size - 1 && head_age < 50 && rng.random_bool(0.3) => {
-                            let female = rng.random_bool(0.6);
-                            (
-                                synth::person_name(&mut rng, female),
-                                female,
-                                head_age + rng.random_range(22..32),
-                                if female { "Mẹ" } else { "Cha" },
-                            )
-                        }
-                        _ => {
-                            let female = rng.random_bool(0.5);
-                            let given = synth::person_name(&mut rng, female);
-                            let rest = given
-                                .split_once(' ')
-                                .map_or(given.as_str(), |(_, r)| r)
-                                .to_string();
-                            (
-                                format!("{family} {rest}"),
-                                female,
-                                (head_age - rng.random_range(20..35)).max(0),
-                                "Con",
-                            )
-                        }
-                    };
-                    let year = 2026 - age;
-                    let birth = chrono::NaiveDate::from_ymd_opt(
-                        year,
-                        rng.random_range(1..=12),
-                        rng.random_range(1..=28),
-                    );
-                    let id_number = (age >= 14).then(|| {
-                        let century = if year >= 2000 { 2 } else { 0 } + u32::from(female);
-                        format!(
-                            "042{century}{:02}{:06}",
-                            year % 100,
-                            rng.random_range(0..1_000_000u32)
-                        )
-                    });
-                    let no_working_capacity = age >= 75 && rng.random_bool(0.5);
-                    people.push((age, no_working_capacity));
-                    let id_number = match id_number {
-                        Some(n) => crate::values::IdNumber::parse(&n)
-                            .map_err(|p| RegistryError::Invalid(vec![p]))?,
-                        None => None,
-                    };
-                    let member = CheckedMember {
-                        full_name: name,
-                        sex: Some(if female { "female" } else { "male" }.into()),
-                        birth,
-                        id_number,
-                        relation: relation.into(),
-                        ethnicity: if rng.random_bool(0.01) {
-                            "Thái".into()
-                        } else {
-                            "Kinh".into()
-                        },
-                        disability: rng.random_bool(0.02),
-                        no_working_capacity,
-                        merit: merit_household && m == 0,
-                        social_protection: protection_household && m == 0,
-                    };
+                for (member, age) in draw_members_of(&mut rng, size, &head, head_female, base)? {
+                    people.push((age, member.no_working_capacity));
                     insert_member(
                         &mut tx,
                         &actor,

@@ -248,7 +248,7 @@ impl Registry {
                     .filter(|(_, level)| *level == Level::Commune)
                     .map(|(id, _)| *id)
                     .collect();
-                let units: BTreeSet<UnitId> = family.into_iter().map(|(id, _)| id).collect();
+                let units: BTreeSet<UnitId> = family.iter().map(|(id, _)| *id).collect();
                 Ok(Scope {
                     units: Some(units),
                     communes: Some(communes),

@@ -420,6 +420,16 @@ impl Registry {
                     .bind(year)
                     .fetch_one(&mut *tx)
                     .await?;
+                    crate::counts::span_changed(
+                        &mut tx,
+                        None,
+                        Some(&crate::counts::Span {
+                            commune_id,
+                            first_year: Some(year),
+                            removed_on: String::new(),
+                        }),
+                    )
+                    .await?;
                     audit(
                         &mut tx,
                         actor,
@@ -1025,6 +1035,7 @@ pub(crate) async fn insert_household(
 ) -> Result<HouseholdId, RegistryError> {
     let head = vntext::nfc(&new.head_name);
     let now = crate::now();
+    let first_year = registered_on.and_then(|d| d.get(..4)?.parse::<i64>().ok());
     let id: HouseholdId = sqlx::query_scalar(
         "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at, registered_on, first_year) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
@@ -1041,8 +1052,18 @@ pub(crate) async fn insert_household(
     .bind(&now)
     .bind(&now)
     .bind(registered_on)
-    .bind(registered_on.and_then(|d| d.get(..4)?.parse::<i64>().ok()))
+    .bind(first_year)
     .fetch_one(&mut **tx)
+    .await?;
+    crate::counts::span_changed(
+        tx,
+        None,
+        Some(&crate::counts::Span {
+            commune_id,
+            first_year,
+            removed_on: String::new(),
+        }),
+    )
     .await?;
     audit(
         tx,

@@ -5,6 +5,7 @@
 //! Nothing outside [`Registry`] writes to the database: every write checks
 //! the actor's scope and records an audit row in the same transaction.
 
+mod bulk;
 mod counts;
 mod db;
 mod demo;
@@ -14,6 +15,7 @@ mod gate;
 mod households;
 pub mod limits;
 mod movements;
+mod province;
 mod review;
 mod schema;
 mod score_form;
@@ -35,6 +37,7 @@ pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, list_work
 pub use gate::{Actor, Capability, Role, Scope, WriteScope};
 pub use households::{HouseholdSummary, NewHousehold, NewMember};
 pub use movements::{Movement, Movements, movements};
+pub use province::{PROVINCE_CODE, PROVINCE_COMMUNE, PROVINCE_USERS, ProvinceSummary};
 pub use review::{
     Case, Complaint, MINUTES_MAX_BYTES, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Resurvey,
     Round, Step, Vote, safe_file_name, sniff_minutes,
@@ -49,8 +52,8 @@ pub use values::{
     HouseholdId, IdNumber, MemberId, ReviewYear, RoundId, UnitCode, UnitId, check_id_number,
 };
 pub use views::{
-    AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, MemberView, SEARCH_COUNT_CAP,
-    YearCounts, mask_id_number, mask_id_numbers_in,
+    AssessmentView, HouseholdDetail, HouseholdQuery, HouseholdRow, LIST_COUNT_CAP, ListTotal,
+    MemberView, SEARCH_COUNT_CAP, YearCounts, mask_id_number, mask_id_numbers_in,
 };
 
 /// Now, as stored: RFC 3339 in UTC.

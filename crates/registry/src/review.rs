@@ -293,30 +293,61 @@ impl Registry {
         Ok(Some((round, cases)))
     }
 
-    /// The rounds the actor may see, newest first.
+    /// The rounds the actor may see, newest first, each with its commune's
+    /// name (read in one query).
     pub async fn rounds(&self, actor: &Actor) -> Result<Vec<(Round, String)>, RegistryError> {
+        self.rounds_where(actor, "", i64::MAX).await
+    }
+
+    /// The rounds not yet closed that the actor may see, newest first, at
+    /// most `limit`.
+    pub async fn open_rounds(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Vec<(Round, String)>, RegistryError> {
+        self.rounds_where(actor, " AND step <> 'closed'", limit)
+            .await
+    }
+
+    async fn rounds_where(
+        &self,
+        actor: &Actor,
+        condition: &str,
+        limit: i64,
+    ) -> Result<Vec<(Round, String)>, RegistryError> {
         let scope = self.scope(actor).await?;
-        let rows: Vec<Round> =
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{ROUND} ORDER BY id DESC")))
-                .fetch_all(&self.db.pool)
-                .await?;
-        let mut out = Vec::new();
-        let mut names: std::collections::HashMap<UnitId, String> = Default::default();
-        for r in rows.into_iter().filter(|r| scope.contains(r.commune_id)) {
-            let name = match names.get(&r.commune_id) {
-                Some(n) => n.clone(),
-                None => {
-                    let n = self
-                        .unit(r.commune_id)
-                        .await?
-                        .map_or_else(String::new, |u| u.name);
-                    names.insert(r.commune_id, n.clone());
-                    n
-                }
-            };
-            out.push((r, name));
-        }
-        Ok(out)
+        let Some(communes) = crate::gate::scope_clause(&scope, "commune_id") else {
+            return Ok(Vec::new());
+        };
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let rows: Vec<Round> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{ROUND} WHERE 1 = 1{communes}{condition} ORDER BY id DESC LIMIT $1"
+        )))
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let ids: std::collections::BTreeSet<UnitId> = rows.iter().map(|r| r.commune_id).collect();
+        let names: std::collections::HashMap<UnitId, String> = if ids.is_empty() {
+            Default::default()
+        } else {
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            sqlx::query_as::<_, (UnitId, String)>(sqlx::AssertSqlSafe(format!(
+                "SELECT id, name FROM units WHERE id IN ({})",
+                crate::gate::id_list(&ids)
+            )))
+            .fetch_all(&self.db.pool)
+            .await?
+            .into_iter()
+            .collect()
+        };
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let name = names.get(&r.commune_id).cloned().unwrap_or_default();
+                (r, name)
+            })
+            .collect())
     }
 
     /// Whether the official assessments of a commune and year are locked by

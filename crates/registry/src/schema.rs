@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 7] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 8] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -11,6 +11,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 7] = [
     (5, "review_minutes", V5),
     (6, "trust", V6),
     (7, "two_tiers", V7),
+    (8, "household_spans", V8),
 ];
 
 const V1: &str = r#"
@@ -262,4 +263,20 @@ ALTER TABLE review_rounds DROP COLUMN step;
 ALTER TABLE review_rounds RENAME COLUMN stage TO step;
 ALTER TABLE review_rounds ADD COLUMN approver_id BIGINT REFERENCES units (id);
 ALTER TABLE units ADD COLUMN note TEXT
+"#;
+
+/// Households by commune, first year on the registry and removal date (''
+/// while on it), kept by `registry::counts` so that a year's number of
+/// households is read from a few hundred rows, not every household.
+const V8: &str = r#"
+CREATE TABLE household_spans (
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    first_year BIGINT NOT NULL,
+    removed_on TEXT NOT NULL,
+    households BIGINT NOT NULL,
+    PRIMARY KEY (commune_id, first_year, removed_on)
+);
+INSERT INTO household_spans (commune_id, first_year, removed_on, households)
+    SELECT commune_id, first_year, COALESCE(removed_on, ''), COUNT(*) FROM households
+    WHERE first_year IS NOT NULL GROUP BY commune_id, first_year, COALESCE(removed_on, '')
 "#;

@@ -22,7 +22,24 @@ pub struct Registry {
     /// Scopes with fewer households are name-searched household by
     /// household (see `views::search_page`).
     pub(crate) small_scope: i64,
+    /// Lists count their matches up to this many (`views::LIST_COUNT_CAP`).
+    pub(crate) list_count_cap: i64,
+    /// Unit families already walked (see `unit_family_levels`).
+    families: std::sync::Arc<std::sync::Mutex<FamilyCache>>,
 }
+
+/// Families walked lately, by unit. A page asks for its actor's scope
+/// several times, and a province's walk reads thousands of units, so a
+/// walk is kept for `FAMILY_TTL`; a units import in this process clears
+/// them at once, one in another process is seen after `FAMILY_TTL`.
+#[derive(Default)]
+struct FamilyCache {
+    walked: std::collections::HashMap<UnitId, (std::time::Instant, Family)>,
+}
+
+type Family = std::sync::Arc<Vec<(UnitId, crate::units::Level)>>;
+
+const FAMILY_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -36,6 +53,8 @@ impl Registry {
             db,
             import_wait: None,
             small_scope: crate::views::SMALL_SCOPE,
+            list_count_cap: crate::views::LIST_COUNT_CAP,
+            families: Default::default(),
         }
     }
 
@@ -43,6 +62,13 @@ impl Registry {
     /// household (tests run both ways of searching on small data).
     pub fn with_small_scope(mut self, households: i64) -> Registry {
         self.small_scope = households;
+        self
+    }
+
+    /// Sets the number up to which a list counts its matches (tests take
+    /// the path of a list beyond its cap on small data).
+    pub fn with_list_count_cap(mut self, households: i64) -> Registry {
+        self.list_count_cap = households;
         self
     }
 
@@ -74,8 +100,8 @@ impl Registry {
         Ok(self
             .unit_family_levels(unit_id)
             .await?
-            .into_iter()
-            .map(|(id, _)| id)
+            .iter()
+            .map(|(id, _)| *id)
             .collect())
     }
 
@@ -85,6 +111,32 @@ impl Registry {
     /// CTE says the same, but SQLite's planner gave it milliseconds where
     /// these few lookups take tens of microseconds.)
     pub(crate) async fn unit_family_levels(
+        &self,
+        unit_id: UnitId,
+    ) -> Result<Family, RegistryError> {
+        if let Ok(cache) = self.families.lock()
+            && let Some((at, family)) = cache.walked.get(&unit_id)
+            && at.elapsed() < FAMILY_TTL
+        {
+            return Ok(family.clone());
+        }
+        let family = std::sync::Arc::new(self.walk_unit_family(unit_id).await?);
+        if let Ok(mut cache) = self.families.lock() {
+            cache
+                .walked
+                .insert(unit_id, (std::time::Instant::now(), family.clone()));
+        }
+        Ok(family)
+    }
+
+    /// Forgets the families walked: the units changed.
+    pub(crate) fn units_changed(&self) {
+        if let Ok(mut cache) = self.families.lock() {
+            cache.walked.clear();
+        }
+    }
+
+    async fn walk_unit_family(
         &self,
         unit_id: UnitId,
     ) -> Result<Vec<(UnitId, crate::units::Level)>, RegistryError> {

@@ -301,8 +301,14 @@ impl Registry {
         } = self.writable_household(actor, household_id).await?;
         let date = removal(on, reason)?;
         let mut tx = self.db.write().await?;
+        let before = crate::counts::Span::of(&mut tx, household_id).await?;
+        let after = crate::counts::Span {
+            removed_on: date.format("%Y-%m-%d").to_string(),
+            ..before.clone()
+        };
+        crate::counts::span_changed(&mut tx, Some(&before), Some(&after)).await?;
         sqlx::query("UPDATE households SET removed_on = $1, removed_reason = $2, updated_at = $3 WHERE id = $4")
-            .bind(date.format("%Y-%m-%d").to_string())
+            .bind(&after.removed_on)
             .bind(vntext::nfc(reason))
             .bind(crate::now())
             .bind(household_id)

@@ -507,6 +507,7 @@ impl Registry {
             tx.rollback().await?;
         } else {
             tx.commit().await?;
+            self.units_changed();
         }
         Ok(summary)
     }

@@ -102,6 +102,28 @@ impl<'q, O> BindValues<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any:
 /// "at least" this (`list_households` returns the cap).
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
+/// Where a list's SQL compares the official status (see `list_households`).
+const STATUS: &str = "{status}";
+
+/// A list counts its matches up to this many; beyond, it says "more than"
+/// (a province's list would otherwise count a million rows per page).
+pub const LIST_COUNT_CAP: i64 = 10_000;
+
+/// How many households a list matched: exact, or at least `count` when
+/// `capped` (the count stopped at a cap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListTotal {
+    pub count: i64,
+    pub capped: bool,
+}
+
+impl ListTotal {
+    /// Whether a page after the first `shown` rows has rows.
+    pub fn has_more_than(self, shown: i64) -> bool {
+        self.capped || shown < self.count
+    }
+}
+
 /// A scope of fewer households than this is searched household by household.
 pub(crate) const SMALL_SCOPE: i64 = 5_000;
 
@@ -231,6 +253,68 @@ impl Registry {
         Ok(tree_order(units))
     }
 
+    /// The units a list's picker offers: those of the scope above the
+    /// villages, and the villages of one commune only (the actor's own, or
+    /// that of `selected`), in tree order. A province has thousands of
+    /// villages; an `<option>` for each is a page no officer can use.
+    pub async fn unit_choices(
+        &self,
+        actor: &Actor,
+        selected: Option<&str>,
+    ) -> Result<Vec<Unit>, RegistryError> {
+        let scope = self.scope(actor).await?;
+        let columns =
+            "id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note";
+        let mut units: Vec<Unit> = match (scope.units(), actor.unit_id) {
+            (None, _) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {columns} FROM units WHERE level <> 'village'"
+                )))
+                .fetch_all(&self.db.pool)
+                .await?
+            }
+            (Some(_), None) => Vec::new(),
+            (Some(_), Some(unit)) => {
+                let above: std::collections::BTreeSet<UnitId> = self
+                    .unit_family_levels(unit)
+                    .await?
+                    .iter()
+                    .filter(|(_, level)| *level != crate::units::Level::Village)
+                    .map(|(id, _)| *id)
+                    .collect();
+                // Only unit ids (integers from the database) are formatted into the SQL.
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {columns} FROM units WHERE id IN ({})",
+                    id_list(&above)
+                )))
+                .fetch_all(&self.db.pool)
+                .await?
+            }
+        };
+        // The commune whose villages are listed.
+        let commune = match selected.filter(|c| !c.is_empty()) {
+            Some(code) => self.unit_by_code(code).await?.and_then(|u| match u.level {
+                crate::units::Level::Village => u.parent_id,
+                crate::units::Level::Commune => Some(u.id),
+                _ => None,
+            }),
+            None => units
+                .iter()
+                .find(|u| u.level == crate::units::Level::Commune && Some(u.id) == actor.unit_id)
+                .map(|u| u.id),
+        };
+        if let Some(commune) = commune.filter(|c| scope.contains(*c)) {
+            let villages: Vec<Unit> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {columns} FROM units WHERE parent_id = $1 AND level = 'village'"
+            )))
+            .bind(commune)
+            .fetch_all(&self.db.pool)
+            .await?;
+            units.extend(villages);
+        }
+        Ok(tree_order(units))
+    }
+
     /// The latest review year with official assessments.
     pub async fn latest_year(&self) -> Result<Option<i64>, RegistryError> {
         Ok(
@@ -269,10 +353,16 @@ impl Registry {
         &self,
         actor: &Actor,
         q: &HouseholdQuery,
-    ) -> Result<(Vec<HouseholdRow>, i64), RegistryError> {
+    ) -> Result<(Vec<HouseholdRow>, ListTotal), RegistryError> {
         actor.require(Capability::SeeNames)?;
         let Some(units) = self.unit_filter(actor, q.unit.as_deref()).await? else {
-            return Ok((Vec::new(), 0));
+            return Ok((
+                Vec::new(),
+                ListTotal {
+                    count: 0,
+                    capped: false,
+                },
+            ));
         };
         let year = match q.year {
             Some(y) => y,
@@ -297,7 +387,14 @@ impl Registry {
                 page,
                 per_page,
             };
-            return self.search_page(&search).await;
+            let (rows, count) = self.search_page(&search).await?;
+            return Ok((
+                rows,
+                ListTotal {
+                    count,
+                    capped: count >= SEARCH_COUNT_CAP,
+                },
+            ));
         }
         let mut binds: Vec<Bind> = vec![Bind::Int(year)];
         let mut param = |b: Bind| {
@@ -321,7 +418,7 @@ impl Registry {
         }
         if let Some(status) = q.status {
             clause.push_str(&format!(
-                " AND a.status = {}",
+                " AND {STATUS} = {}",
                 param(Bind::Text(status.code().to_string()))
             ));
         }
@@ -368,7 +465,11 @@ impl Registry {
         };
         // The count and the page join only what the filters read; names
         // and places are read for the page's households alone.
-        let matching = if clause.contains("a.") || clause.contains("p.") || clause.contains("$1") {
+        let matching = if clause.contains("a.")
+            || clause.contains(STATUS)
+            || clause.contains("p.")
+            || clause.contains("$1")
+        {
             format!("FROM households h {official}{previous} WHERE {clause}")
         } else {
             // Nothing read from the assessments: the households alone (the
@@ -376,16 +477,43 @@ impl Registry {
             format!("FROM households h WHERE CAST($1 AS BIGINT) IS NOT NULL AND {clause}")
         };
         // Only integers from the database and placeholders are formatted into the SQL.
-        let count_sql = format!("SELECT COUNT(*) {matching}");
-        let total: i64 = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &binds)
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) s",
+            matching.replace(STATUS, "a.status"),
+            self.list_count_cap + 1
+        );
+        let counted: i64 = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &binds)
             .fetch_one(&self.db.pool)
             .await?;
+        let total = ListTotal {
+            count: counted.min(self.list_count_cap),
+            capped: counted > self.list_count_cap,
+        };
         // The page's households first, from the households and only the
         // assessments the filters read (so the planner can walk the name
         // order and stop), then their names and places.
         let (limit, offset) = (binds.len() + 1, binds.len() + 2);
+        // Many matches (beyond the cap) that need the year's assessment:
+        // walking the name order finds a page of them at once, so the
+        // households are read first, in that order (SQLite keeps the order
+        // of a CROSS JOIN; PostgreSQL reads it as an inner join and plans
+        // it with the LIMIT), and the status is compared as an expression
+        // no index serves. Otherwise SQLite reads every assessment of the
+        // year (and status) in the province, then sorts. Few matches: read
+        // them by status and sort those.
+        // (Every filter that reads `a` needs its row, so an inner join
+        // keeps the same households.)
+        let dense = total.capped && (clause.contains("a.") || clause.contains(STATUS));
+        let page_of = if dense {
+            format!(
+                "FROM households h CROSS JOIN assessments a{previous} WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1 AND {}",
+                clause.replace(STATUS, "(a.status || '')")
+            )
+        } else {
+            matching.replace(STATUS, "a.status")
+        };
         let ids_sql = format!(
-            "SELECT h.id {matching} ORDER BY h.head_sort, h.code LIMIT ${limit} OFFSET ${offset}"
+            "SELECT h.id {page_of} ORDER BY h.head_sort, h.code LIMIT ${limit} OFFSET ${offset}"
         );
         let ids: Vec<HouseholdId> =
             bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &binds)
@@ -728,16 +856,28 @@ impl Registry {
                 .is_some_and(|u| u.level == crate::units::Level::Village),
             None => false,
         };
-        // (year, commune, assessed, poor, near-poor).
-        let assessed: Vec<(i64, i64, i64, i64, i64)> = if village {
+        // (year, commune, assessed, poor, near-poor), and the households by
+        // (commune, first year, removal date) with their number.
+        type Assessed = Vec<(i64, i64, i64, i64, i64)>;
+        type Spans = Vec<(UnitId, i64, Option<String>, i64)>;
+        let (assessed, spans): (Assessed, Spans) = if village {
             let sql = format!(
                 "SELECT a.year, h.commune_id, COUNT(*), SUM(CASE WHEN a.status = 'poor' THEN 1 ELSE 0 END), SUM(CASE WHEN a.status = 'near_poor' THEN 1 ELSE 0 END) \
                  FROM assessments a JOIN households h ON h.id = a.household_id WHERE a.official = 1{units} GROUP BY a.year, h.commune_id"
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            let assessed = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&self.db.pool)
-                .await?
+                .await?;
+            let sql = format!(
+                "SELECT h.commune_id, h.first_year, h.removed_on, COUNT(*) FROM households h \
+                 WHERE h.first_year IS NOT NULL{units} GROUP BY h.commune_id, h.first_year, h.removed_on"
+            );
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            let spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.db.pool)
+                .await?;
+            (assessed, spans)
         } else {
             let scope = self.scope(actor).await?;
             let Some(communes) = scope_clause(&scope, "commune_id") else {
@@ -758,9 +898,19 @@ impl Registry {
                  FROM official_counts WHERE households <> 0{communes}{family} GROUP BY year, commune_id"
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            let assessed = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&self.db.pool)
-                .await?
+                .await?;
+            // The kept spans: a few rows per commune.
+            let sql = format!(
+                "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END, households \
+                 FROM household_spans WHERE households <> 0{communes}{family}"
+            );
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            let spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&self.db.pool)
+                .await?;
+            (assessed, spans)
         };
         let years: std::collections::BTreeSet<i64> =
             assessed.iter().filter(|r| r.2 > 0).map(|r| r.0).collect();
@@ -773,18 +923,7 @@ impl Registry {
             .into_iter()
             .map(|(id, into, valid_to)| (id, (into, valid_to)))
             .collect();
-        // One pass over the households' years (a covering index): how many
-        // came in which year and left in which; and the few that left in a
-        // year they were assessed in.
-        let sql = format!(
-            "SELECT h.commune_id, h.first_year, h.removed_on, COUNT(*) FROM households h \
-             WHERE h.first_year IS NOT NULL{units} GROUP BY h.commune_id, h.first_year, h.removed_on"
-        );
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let spans: Vec<(UnitId, i64, Option<String>, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&self.db.pool)
-                .await?;
+        // The few households that left in a year they were assessed in.
         let sql = format!(
             "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
              WHERE h.removed_on IS NOT NULL{units}"

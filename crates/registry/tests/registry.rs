@@ -40,7 +40,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 7);
+    assert_eq!(db.migrate().await.unwrap(), 8);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -67,7 +67,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 7);
+        assert_eq!(db.migrate().await.unwrap(), 8);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -1651,10 +1651,22 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
         )
         .await
         .unwrap();
+        // Each filter both ways: counted exactly, and beyond a cap (the
+        // page then found by walking the name order).
+        let beyond_cap = r.clone().with_list_count_cap(0);
+        let beyond_cap = &beyond_cap;
         let codes = |q: HouseholdQuery| async move {
             let (rows, total) = r.list_households(&admin(), &q).await.unwrap();
-            assert_eq!(rows.len() as i64, total);
-            rows.into_iter().map(|h| h.code).collect::<Vec<_>>()
+            assert_eq!((rows.len() as i64, false), (total.count, total.capped));
+            let (capped, total) = beyond_cap.list_households(&admin(), &q).await.unwrap();
+            assert_eq!(total.capped, !rows.is_empty());
+            let codes = rows.into_iter().map(|h| h.code).collect::<Vec<_>>();
+            assert_eq!(
+                capped.into_iter().map(|h| h.code).collect::<Vec<_>>(),
+                codes,
+                "beyond the cap, {q:?}"
+            );
+            codes
         };
         let q = |status: Option<&str>,
                  deprived: Option<&str>,
@@ -1709,7 +1721,7 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
                 let r = r.clone();
                 async move {
                     let (rows, total) = r.list_households(&admin(), &q).await.unwrap();
-                    assert_eq!(rows.len() as i64, total);
+                    assert_eq!(rows.len() as i64, total.count);
                     rows.into_iter().map(|h| h.code).collect::<Vec<_>>()
                 }
             };
@@ -2197,6 +2209,194 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
             history.iter().map(|y| y.year).collect::<Vec<_>>(),
             [2023, 2024, 2025],
             "the merged commune shows its predecessor's years"
+        );
+        e.cleanup().await;
+    }
+}
+
+/// The province demo writes through the bulk path in one transaction: the
+/// rows, the kept counts and the indexes come out as the row-by-row path
+/// leaves them, and the registry answers as usual.
+#[tokio::test]
+async fn a_province_demo_is_written_in_bulk_and_reads_like_any_registry() {
+    for e in engines().await {
+        let r = &e.registry;
+        let indexes = |r: &Registry| {
+            let pool = r.db().pool().clone();
+            let sqlite = r.db().backend() == registry::Backend::Sqlite;
+            async move {
+                let sql = if sqlite {
+                    "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
+                } else {
+                    "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+                };
+                sqlx::query_scalar::<_, String>(sql)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        let before = indexes(r).await;
+        let c = Catalogue::builtin().unwrap();
+        let years = [y(2024), y(2025), y(2026)];
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        // Two full communes and a part of a third.
+        let s = r
+            .seed_province(&c, 4_100, &years, 7, &|n| {
+                done.store(n, std::sync::atomic::Ordering::SeqCst)
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (s.communes, s.households, s.assessments),
+            (3, 4_100, 12_300),
+            "{}",
+            e.name
+        );
+        assert_eq!(done.load(std::sync::atomic::Ordering::SeqCst), 4_100);
+        assert!(s.members > 4_100, "every household has at least its head");
+        assert_eq!(
+            indexes(r).await,
+            before,
+            "{}: every index is built again",
+            e.name
+        );
+        let count = |sql: &'static str| {
+            let pool = r.db().pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(count("SELECT COUNT(*) FROM households").await, 4_100);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM members").await,
+            s.members as i64
+        );
+        assert_eq!(
+            count(
+                "SELECT COUNT(*) FROM audit_log WHERE entity = 'household' AND action = 'create'"
+            )
+            .await,
+            4_100,
+            "one audit row per household"
+        );
+        // Past years closed by each commune; the last one under way.
+        assert_eq!(
+            count("SELECT COUNT(*) FROM review_rounds WHERE step = 'closed'").await,
+            6
+        );
+        assert_eq!(r.count_drift().await.unwrap(), Vec::new(), "{}", e.name);
+        let years = r.year_counts(&admin(), None).await.unwrap();
+        assert_eq!(
+            years
+                .iter()
+                .map(|y| (y.year, y.households, y.assessed))
+                .collect::<Vec<_>>(),
+            [
+                (2024, 4_100, 4_100),
+                (2025, 4_100, 4_100),
+                (2026, 4_100, 4_100)
+            ]
+        );
+        assert!(years[0].closed() && years[1].closed() && !years[2].closed());
+        // The ids continue after the load, on both engines.
+        let new = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "MOI-1".into(),
+                    commune_code: registry::PROVINCE_COMMUNE.into(),
+                    village_code: None,
+                    address: String::new(),
+                    head_name: "Lê Văn Mới".into(),
+                    phone: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(new.get(), 4_101, "{}", e.name);
+        // A commune officer finds names of their commune only.
+        let xa = officer(r, registry::PROVINCE_COMMUNE).await;
+        let found = r.search_households(&xa, "nguyen", 20).await.unwrap();
+        assert!(!found.is_empty());
+        assert!(
+            found
+                .iter()
+                .all(|h| h.code.starts_with(registry::PROVINCE_COMMUNE))
+        );
+        // A second demo into the same database is refused, nothing written.
+        assert!(matches!(
+            r.seed_province(&c, 10, &[y(2026)], 1, &|_| {}).await,
+            Err(RegistryError::Invalid(_))
+        ));
+        assert_eq!(count("SELECT COUNT(*) FROM households").await, 4_101);
+        e.cleanup().await;
+    }
+}
+
+/// Households on a year's registry are kept counts: created, moved,
+/// assessed earlier and removed, the kept spans agree with a recount.
+#[tokio::test]
+async fn household_spans_follow_creation_moves_first_years_and_removals() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let id = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "H1".into(),
+                    commune_code: "18652".into(),
+                    village_code: None,
+                    address: String::new(),
+                    head_name: "Trần Thị Bình".into(),
+                    phone: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: created",
+            e.name
+        );
+        let c = Catalogue::builtin().unwrap();
+        let s = c.get("vn-2022-2025").unwrap();
+        r.record_survey(&admin(), id, y(2023), &two_adults(1_000_000, true), s)
+            .await
+            .unwrap();
+        r.record_survey(&admin(), id, y(2022), &two_adults(1_000_000, true), s)
+            .await
+            .unwrap();
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: first year earlier",
+            e.name
+        );
+        let years = r.year_counts(&admin(), None).await.unwrap();
+        assert_eq!(
+            years
+                .iter()
+                .map(|y| (y.year, y.households))
+                .collect::<Vec<_>>(),
+            [(2022, 1), (2023, 1)]
+        );
+        r.remove_household(&admin(), id, "15/06/2023", "Chuyển đi nơi khác")
+            .await
+            .unwrap();
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: removed",
+            e.name
         );
         e.cleanup().await;
     }

@@ -260,7 +260,7 @@ pub fn deprivations(
 }
 
 /// Household size, larger in poorer households.
-pub fn draw_members(rng: &mut ChaCha8Rng, welfare: f64) -> u32 {
+pub fn draw_members(rng: &mut impl Rng, welfare: f64) -> u32 {
     const SHARES: [f64; 8] = [0.10, 0.18, 0.20, 0.25, 0.15, 0.07, 0.03, 0.02];
     let mut u: f64 = rng.random();
     if welfare < -0.5 {

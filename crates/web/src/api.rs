@@ -232,8 +232,8 @@ async fn households(
     };
     let (rows, total) = state.registry.list_households(actor, &query).await?;
     Ok(Json(dto::HouseholdPage {
-        total,
-        total_capped: !query.q.trim().is_empty() && total >= registry::SEARCH_COUNT_CAP,
+        total: total.count,
+        total_capped: total.capped,
         page: query.page.max(1),
         per_page: query.per_page.clamp(1, 500),
         households: rows.into_iter().map(dto::HouseholdRow::from).collect(),

@@ -143,12 +143,10 @@ pub async fn dashboard(
     let rounds = if round_links {
         state
             .registry
-            .rounds(actor)
+            .open_rounds(actor, 20)
             .await
             .unwrap_or_default()
             .into_iter()
-            .filter(|(r, _)| r.step != registry::Step::Closed)
-            .take(20)
             .map(|(r, commune)| {
                 (
                     r.id,

@@ -93,7 +93,7 @@ impl From<registry::HouseholdRow> for HouseholdRow {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HouseholdPage {
     pub total: i64,
-    /// A name search counts up to a cap: the total is "at least" then.
+    /// Counts stop at a cap (a name search: 1.000; other lists: 10.000): the total is "at least" then.
     pub total_capped: bool,
     pub page: i64,
     pub per_page: i64,

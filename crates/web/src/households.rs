@@ -166,7 +166,7 @@ pub async fn households(
         Err(e) => return Failure::from(e).page(&ctx),
     };
     let units = r
-        .units_in_scope(actor)
+        .unit_choices(actor, Some(&p.unit))
         .await
         .unwrap_or_default()
         .into_iter()
@@ -259,15 +259,21 @@ pub async fn households(
             })
             .collect(),
         year,
-        total_text: if !p.q.trim().is_empty() && total >= registry::SEARCH_COUNT_CAP {
-            format!("{} {}", tr.t("households_more_than"), number(tr, total))
+        total_text: if total.capped {
+            format!(
+                "{} {}",
+                tr.t("households_more_than"),
+                number(tr, total.count)
+            )
         } else {
-            number(tr, total)
+            number(tr, total.count)
         },
         sees_ids: actor.may(Capability::SeeIdNumbers),
         rows,
         previous: (page > 1).then(|| page_link(&p, page - 1)),
-        next: (page * PER_PAGE < total).then(|| page_link(&p, page + 1)),
+        next: total
+            .has_more_than(page * PER_PAGE)
+            .then(|| page_link(&p, page + 1)),
     })
 }
 

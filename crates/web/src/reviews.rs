@@ -98,7 +98,7 @@ async fn list_page(
     let rounds = state.registry.rounds(actor).await.unwrap_or_default();
     let communes = state
         .registry
-        .units_in_scope(actor)
+        .unit_choices(actor, None)
         .await
         .unwrap_or_default();
     // The year under way, never one that has not begun; the communes that

@@ -50,6 +50,39 @@ pub(crate) async fn insert_rows<T>(
     Ok(())
 }
 
+/// `n` fresh ids for `table`, inside the caller's write: on SQLite the
+/// next after the largest (the write holds the database's one write lock);
+/// on PostgreSQL drawn from the table's sequence, so a writer beside the
+/// load never takes one of them.
+pub(crate) async fn reserve_ids(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    table: &str,
+    n: usize,
+) -> Result<Vec<i64>, RegistryError> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(match backend {
+        Backend::Sqlite => {
+            // Only this crate's table names are formatted into the SQL.
+            let last: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
+            )))
+            .fetch_one(&mut *conn)
+            .await?;
+            (last + 1..=last + count).collect()
+        }
+        Backend::Postgres => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+        )))
+        .bind(count)
+        .fetch_all(&mut *conn)
+        .await?,
+    })
+}
+
 /// On SQLite the placeholders are anonymous (`?`): the driver looks up a
 /// named one (`$n`) by walking the statement's list of names, which made a
 /// statement of thousands of parameters quadratic. PostgreSQL numbers them.

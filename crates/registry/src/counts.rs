@@ -31,6 +31,20 @@ async fn add(
     Ok(())
 }
 
+/// New official assessments of `year`, by commune and status (households
+/// created with that first year, so their spans are already counted).
+pub(crate) async fn officials_added(
+    conn: &mut AnyConnection,
+    year: i64,
+    counts: &std::collections::BTreeMap<(UnitId, &str), i64>,
+) -> Result<(), RegistryError> {
+    // In one order of rows (the map's), as every writer of the counts.
+    for ((commune_id, status), n) in counts {
+        add(conn, *commune_id, year, status, *n).await?;
+    }
+    Ok(())
+}
+
 /// A household's official status of `year` went from `old` to `new` (None:
 /// no official assessment).
 pub(crate) async fn official_changed(
@@ -158,7 +172,19 @@ pub(crate) async fn span_changed(
     changes.sort_unstable_by_key(|(span, _)| {
         (span.commune_id, span.first_year, span.removed_on.clone())
     });
-    for (span, n) in changes {
+    let changes: Vec<(Span, i64)> = changes.into_iter().map(|(s, n)| (s.clone(), n)).collect();
+    add_spans(conn, &changes).await
+}
+
+/// Adds `n` households to each span (negative: takes them away), in the
+/// order given (callers give one order, so two writers never lock rows
+/// the other way round).
+pub(crate) async fn add_spans(
+    conn: &mut AnyConnection,
+    spans: &[(Span, i64)],
+) -> Result<(), RegistryError> {
+    // A household with no first year yet is in no span.
+    for (span, n) in spans.iter().filter(|(span, _)| span.first_year.is_some()) {
         sqlx::query(
             "INSERT INTO household_spans (commune_id, first_year, removed_on, households) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (commune_id, first_year, removed_on) DO UPDATE SET households = household_spans.households + excluded.households",
@@ -166,7 +192,7 @@ pub(crate) async fn span_changed(
         .bind(span.commune_id)
         .bind(span.first_year)
         .bind(&span.removed_on)
-        .bind(n)
+        .bind(*n)
         .execute(&mut *conn)
         .await?;
     }

@@ -2,7 +2,7 @@
 
 use crate::error::RegistryError;
 use crate::gate::Actor;
-use crate::service::{Action, Entity, Registry, audit, diff};
+use crate::service::{Action, AuditRow, Entity, Registry, audit, audit_many, diff};
 use crate::units::ImportSummary;
 use crate::values::{HouseholdId, MemberId, UnitId};
 use crate::values::{IdNumber, ReviewYear, check_id_number};
@@ -27,6 +27,22 @@ struct FlatRow {
     social_protection: bool,
     /// A text column whose bytes are not UTF-8.
     not_utf8: Option<&'static str>,
+}
+
+impl FlatRow {
+    /// The row as a survey's answers, kept with the survey.
+    fn answers(&self, file: &str, standard: &Standard) -> serde_json::Value {
+        let deprived: Vec<&str> = self
+            .deprivations
+            .iter()
+            .map(|i| standard.indicators[i].code.as_str())
+            .collect();
+        json!({
+            "source": file, "area": self.area.code(), "members": self.members,
+            "income_per_capita": self.income_per_capita, "deprived": deprived,
+            "merit": self.merit, "social_protection": self.social_protection,
+        })
+    }
 }
 
 struct Collect;
@@ -362,11 +378,13 @@ impl Registry {
             return Err(RegistryError::Invalid(problems));
         }
 
-        let existing: HashMap<String, (HouseholdId, UnitId, Option<UnitId>)> =
-            sqlx::query_as::<_, (String, HouseholdId, UnitId, Option<UnitId>)>(
-                "SELECT code, id, commune_id, village_id FROM households",
+        // Only the households the file names are read.
+        let codes: Vec<String> = resolved.iter().map(|(r, _, _)| r.code.clone()).collect();
+        let existing: HashMap<String, (HouseholdId, UnitId, Option<UnitId>)> = self
+            .fetch_in::<(String, HouseholdId, UnitId, Option<UnitId>)>(
+                "SELECT code, id, commune_id, village_id FROM households WHERE code IN ({list})",
+                &codes,
             )
-            .fetch_all(&self.db.pool)
             .await?
             .into_iter()
             .map(|(code, id, c, v)| (code, (id, c, v)))
@@ -374,7 +392,51 @@ impl Registry {
         let mut summary = ImportSummary::default();
         let mut tx = self.db.write().await?;
         let now = crate::now();
-        for (r, commune_id, village_id) in resolved {
+        // New households, their surveys and assessments, in bulk.
+        let fresh: Vec<&(&FlatRow, UnitId, Option<UnitId>)> = resolved
+            .iter()
+            .filter(|(r, _, _)| !existing.contains_key(&r.code))
+            .collect();
+        summary.created = fresh.len();
+        // A chunk at a time: the memory of the writes follows the chunk.
+        for chunk in fresh.chunks(50_000) {
+            let new: Vec<NewHousehold> = chunk
+                .iter()
+                .map(|(r, _, village_id)| NewHousehold {
+                    code: r.code.clone(),
+                    commune_code: r.commune.clone(),
+                    village_code: village_id.map(|_| r.village.clone()),
+                    ..NewHousehold::default()
+                })
+                .collect();
+            let inserts: Vec<HouseholdInsert<'_>> = chunk
+                .iter()
+                .zip(&new)
+                .map(|((_, commune_id, village_id), new)| HouseholdInsert {
+                    commune_id: *commune_id,
+                    village_id: *village_id,
+                    new,
+                })
+                .collect();
+            // On the registry since the year its survey is for.
+            let ids =
+                insert_households(&mut tx, actor, &inserts, Some(&format!("{year}-01-01"))).await?;
+            let assessed: Vec<(Assessed<'_>, &FlatRow)> = chunk
+                .iter()
+                .zip(&ids)
+                .map(|((r, commune_id, _), id)| {
+                    let household = Assessed {
+                        id: *id,
+                        code: r.code.as_str(),
+                        commune_id: *commune_id,
+                    };
+                    (household, *r)
+                })
+                .collect();
+            self.assess_new_households(&mut tx, actor, &file, standard, year, &now, &assessed)
+                .await?;
+        }
+        for &(r, commune_id, village_id) in &resolved {
             let id = match existing.get(&r.code) {
                 Some(&(id, c, v)) => {
                     if (c, v) != (commune_id, village_id) {
@@ -406,54 +468,9 @@ impl Registry {
                     }
                     id
                 }
-                None => {
-                    let id: HouseholdId = sqlx::query_scalar(
-                        "INSERT INTO households (code, commune_id, village_id, created_at, updated_at, registered_on, first_year) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                    )
-                    .bind(&r.code)
-                    .bind(commune_id)
-                    .bind(village_id)
-                    .bind(&now)
-                    .bind(&now)
-                    // On the registry since the year its survey is for.
-                    .bind(format!("{year}-01-01"))
-                    .bind(year)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    crate::counts::span_changed(
-                        &mut tx,
-                        None,
-                        Some(&crate::counts::Span {
-                            commune_id,
-                            first_year: Some(year),
-                            removed_on: String::new(),
-                        }),
-                    )
-                    .await?;
-                    audit(
-                        &mut tx,
-                        actor,
-                        Action::Create,
-                        Entity::Household,
-                        &r.code,
-                        Some(commune_id),
-                        json!({"commune_id": commune_id, "village_id": village_id}),
-                    )
-                    .await?;
-                    summary.created += 1;
-                    id
-                }
+                None => continue,
             };
-            let deprived: Vec<&str> = r
-                .deprivations
-                .iter()
-                .map(|i| standard.indicators[i].code.as_str())
-                .collect();
-            let answers = json!({
-                "source": file, "area": r.area.code(), "members": r.members,
-                "income_per_capita": r.income_per_capita, "deprived": deprived,
-                "merit": r.merit, "social_protection": r.social_protection,
-            });
+            let answers = r.answers(&file, standard);
             let survey_id: i64 = sqlx::query_scalar(
                 "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -493,6 +510,106 @@ impl Registry {
         Ok(summary)
     }
 
+    /// The surveys and official assessments of households created by this
+    /// import (so none has an assessment of the year yet, nor a review
+    /// case), with the kept counts and an audit row each, in bulk.
+    #[allow(clippy::too_many_arguments)]
+    async fn assess_new_households(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Actor,
+        file: &str,
+        standard: &Standard,
+        year: i64,
+        now: &str,
+        households: &[(Assessed<'_>, &FlatRow)],
+    ) -> Result<(), RegistryError> {
+        let communes: BTreeSet<UnitId> = households.iter().map(|(h, _)| h.commune_id).collect();
+        for commune in communes {
+            if crate::review::locked_in(tx, commune, year).await? {
+                return Err(locked_year(year));
+            }
+        }
+        let backend = crate::db::Backend::of(tx);
+        let survey_ids = crate::bulk::reserve_ids(tx, backend, "surveys", households.len()).await?;
+        let facts: Vec<(serde_json::Value, standard::Classification, Vec<&str>)> = households
+            .iter()
+            .map(|(_, r)| {
+                let answers = r.answers(file, standard);
+                let c = standard.classify(r.area, r.income_per_capita, r.deprivations);
+                let codes: Vec<&str> = c.deprived_codes(standard).collect();
+                (answers, c, codes)
+            })
+            .collect();
+        let surveys: Vec<(i64, HouseholdId, String)> = survey_ids
+            .iter()
+            .zip(households)
+            .zip(&facts)
+            .map(|((id, (h, _)), (answers, _, _))| (*id, h.id, answers.to_string()))
+            .collect();
+        crate::bulk::insert_rows(
+            tx,
+            backend,
+            "surveys",
+            &[
+                "id",
+                "household_id",
+                "year",
+                "answers",
+                "created_at",
+                "created_by",
+            ],
+            &surveys,
+            |q, (id, household, answers)| {
+                q.bind(*id)
+                    .bind(*household)
+                    .bind(year)
+                    .bind(answers)
+                    .bind(now)
+                    .bind(&actor.name)
+            },
+        )
+        .await?;
+        let reasons: Vec<String> = facts
+            .iter()
+            .map(|(_, c, _)| c.reason(standard).code.clone())
+            .collect();
+        let rows: Vec<AssessmentRow<'_>> = households
+            .iter()
+            .zip(&facts)
+            .zip(&survey_ids)
+            .zip(&reasons)
+            .map(|((((h, r), (_, c, deprived)), survey), reason)| AssessmentRow {
+                household_id: h.id,
+                year,
+                standard_id: &standard.id,
+                official: true,
+                status: c.status.code(),
+                deprived,
+                score: c.score,
+                reason,
+                inputs: json!({"area": r.area.code(), "income_per_capita": r.income_per_capita, "deprived": deprived}).to_string(),
+                survey_id: Some(*survey),
+            })
+            .collect();
+        insert_assessments(tx, &rows).await?;
+        let mut counts: BTreeMap<(UnitId, &str), i64> = BTreeMap::new();
+        for ((h, _), (_, c, _)) in households.iter().zip(&facts) {
+            *counts.entry((h.commune_id, c.status.code())).or_default() += 1;
+        }
+        crate::counts::officials_added(tx, year, &counts).await?;
+        let entries: Vec<AuditRow> = households
+            .iter()
+            .zip(&facts)
+            .map(|((h, _), (_, c, deprived))| AuditRow {
+                entity_id: h.code.to_string(),
+                unit_id: Some(h.commune_id),
+                changes: json!({"year": year, "standard": standard.id, "status": [None::<&str>, c.status.code()], "deprived": deprived}),
+            })
+            .collect();
+        audit_many(tx, actor, Action::Assess, Entity::Household, &entries).await
+    }
+
     /// Replaces the official assessment of a household for a year.
     pub(crate) async fn record_assessment(
         &self,
@@ -525,9 +642,7 @@ impl Registry {
                 .await?;
         }
         if crate::review::locked_in(tx, unit_id, year).await? {
-            return Err(RegistryError::Forbidden(format!(
-                "đợt rà soát năm {year} của xã đã báo cáo cấp trên hoặc đã đóng; cấp trên của xã (huyện, hoặc tỉnh từ 01/07/2025) trả lại hoặc mở lại đợt trước khi sửa kết quả"
-            )));
+            return Err(locked_year(year));
         }
         let c = standard.classify(area, income, deprivations);
         let deprived: Vec<&str> = c.deprived_codes(standard).collect();
@@ -936,31 +1051,66 @@ pub(crate) struct AssessmentRow<'a> {
     pub survey_id: Option<i64>,
 }
 
+/// A year whose review the commune has reported or closed.
+fn locked_year(year: i64) -> RegistryError {
+    RegistryError::Forbidden(format!(
+        "đợt rà soát năm {year} của xã đã báo cáo cấp trên hoặc đã đóng; cấp trên của xã (huyện, hoặc tỉnh từ 01/07/2025) trả lại hoặc mở lại đợt trước khi sửa kết quả"
+    ))
+}
+
 /// Inserts an assessment in the caller's transaction.
 pub(crate) async fn insert_assessment(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     row: &AssessmentRow<'_>,
 ) -> Result<(), RegistryError> {
-    sqlx::query(
-        "INSERT INTO assessments (household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    insert_assessments(tx, std::slice::from_ref(row)).await
+}
+
+/// Inserts assessments in the caller's transaction, a few thousand rows
+/// per statement.
+pub(crate) async fn insert_assessments(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    rows: &[AssessmentRow<'_>],
+) -> Result<(), RegistryError> {
+    let now = crate::now();
+    let backend = crate::db::Backend::of(tx);
+    crate::bulk::insert_rows(
+        tx,
+        backend,
+        "assessments",
+        &[
+            "household_id",
+            "year",
+            "standard_id",
+            "official",
+            "status",
+            "deprivation_count",
+            "deprived",
+            "score_points",
+            "score_denominator",
+            "reason",
+            "inputs",
+            "survey_id",
+            "created_at",
+        ],
+        rows,
+        |q, row| {
+            q.bind(row.household_id)
+                .bind(row.year)
+                .bind(row.standard_id)
+                .bind(i64::from(row.official))
+                .bind(row.status)
+                .bind(row.deprived.len() as i64)
+                .bind(row.deprived.join(";"))
+                .bind(i64::from(row.score.points))
+                .bind(i64::from(row.score.denominator))
+                .bind(row.reason)
+                .bind(&row.inputs)
+                .bind(row.survey_id)
+                .bind(&now)
+        },
     )
-    .bind(row.household_id)
-    .bind(row.year)
-    .bind(row.standard_id)
-    .bind(i64::from(row.official))
-    .bind(row.status)
-    .bind(row.deprived.len() as i64)
-    .bind(row.deprived.join(";"))
-    .bind(i64::from(row.score.points))
-    .bind(i64::from(row.score.denominator))
-    .bind(row.reason)
-    .bind(&row.inputs)
-    .bind(row.survey_id)
-    .bind(crate::now())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The fields of a household a form or a sheet can change.
@@ -1033,49 +1183,115 @@ pub(crate) async fn insert_household(
     new: &NewHousehold,
     registered_on: Option<&str>,
 ) -> Result<HouseholdId, RegistryError> {
-    let head = vntext::nfc(&new.head_name);
+    let row = HouseholdInsert {
+        commune_id,
+        village_id,
+        new,
+    };
+    let ids = insert_households(tx, actor, &[row], registered_on).await?;
+    Ok(ids[0])
+}
+
+/// The columns a new household is written with, in the order bulk writes
+/// bind them.
+pub(crate) const HOUSEHOLD_COLUMNS: &[&str] = &[
+    "id",
+    "code",
+    "commune_id",
+    "village_id",
+    "address",
+    "head_name",
+    "head_search",
+    "head_given_search",
+    "head_sort",
+    "phone",
+    "created_at",
+    "updated_at",
+    "registered_on",
+    "first_year",
+];
+
+/// A new household and where it is, for [`insert_households`].
+pub(crate) struct HouseholdInsert<'a> {
+    pub commune_id: UnitId,
+    pub village_id: Option<UnitId>,
+    pub new: &'a NewHousehold,
+}
+
+/// Inserts households, with an audit row each and their kept spans, in the
+/// caller's transaction, a few thousand rows per statement; their ids in
+/// the order given.
+pub(crate) async fn insert_households(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    rows: &[HouseholdInsert<'_>],
+    registered_on: Option<&str>,
+) -> Result<Vec<HouseholdId>, RegistryError> {
+    let backend = crate::db::Backend::of(tx);
+    let ids: Vec<HouseholdId> = crate::bulk::reserve_ids(tx, backend, "households", rows.len())
+        .await?
+        .into_iter()
+        .map(HouseholdId::new)
+        .collect();
     let now = crate::now();
     let first_year = registered_on.and_then(|d| d.get(..4)?.parse::<i64>().ok());
-    let id: HouseholdId = sqlx::query_scalar(
-        "INSERT INTO households (code, commune_id, village_id, address, head_name, head_search, head_given_search, head_sort, phone, created_at, updated_at, registered_on, first_year) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(vntext::nfc(&new.code))
-    .bind(commune_id)
-    .bind(village_id)
-    .bind(vntext::nfc(&new.address))
-    .bind(&head)
-    .bind(vntext::search_key(&head))
-    .bind(vntext::search_key(vntext::given_name(&head)))
-    .bind(vntext::name_sort_key(&head))
-    .bind(new.phone.trim())
-    .bind(&now)
-    .bind(&now)
-    .bind(registered_on)
-    .bind(first_year)
-    .fetch_one(&mut **tx)
-    .await?;
-    crate::counts::span_changed(
+    let heads: Vec<String> = rows.iter().map(|r| vntext::nfc(&r.new.head_name)).collect();
+    let written: Vec<(HouseholdId, &HouseholdInsert<'_>, &str)> = ids
+        .iter()
+        .zip(rows)
+        .zip(&heads)
+        .map(|((id, r), head)| (*id, r, head.as_str()))
+        .collect();
+    crate::bulk::insert_rows(
         tx,
-        None,
-        Some(&crate::counts::Span {
-            commune_id,
-            first_year,
-            removed_on: String::new(),
-        }),
+        backend,
+        "households",
+        HOUSEHOLD_COLUMNS,
+        &written,
+        |q, (id, r, head)| {
+            q.bind(*id)
+                .bind(vntext::nfc(&r.new.code))
+                .bind(r.commune_id)
+                .bind(r.village_id)
+                .bind(vntext::nfc(&r.new.address))
+                .bind(*head)
+                .bind(vntext::search_key(head))
+                .bind(vntext::search_key(vntext::given_name(head)))
+                .bind(vntext::name_sort_key(head))
+                .bind(r.new.phone.trim())
+                .bind(&now)
+                .bind(&now)
+                .bind(registered_on)
+                .bind(first_year)
+        },
     )
     .await?;
-    audit(
-        tx,
-        actor,
-        Action::Create,
-        Entity::Household,
-        &new.code,
-        Some(commune_id),
-        json!({"commune": new.commune_code, "village": new.village_code, "head_name": head, "address": new.address, "phone": new.phone}),
-    )
-    .await?;
-    Ok(id)
+    let mut spans: BTreeMap<UnitId, i64> = BTreeMap::new();
+    for r in rows {
+        *spans.entry(r.commune_id).or_default() += 1;
+    }
+    let spans: Vec<(crate::counts::Span, i64)> = spans
+        .into_iter()
+        .map(|(commune_id, n)| {
+            let span = crate::counts::Span {
+                commune_id,
+                first_year,
+                removed_on: String::new(),
+            };
+            (span, n)
+        })
+        .collect();
+    crate::counts::add_spans(tx, &spans).await?;
+    let entries: Vec<AuditRow> = written
+        .iter()
+        .map(|(_, r, head)| AuditRow {
+            entity_id: r.new.code.clone(),
+            unit_id: Some(r.commune_id),
+            changes: json!({"commune": r.new.commune_code, "village": r.new.village_code, "head_name": head, "address": r.new.address, "phone": r.new.phone}),
+        })
+        .collect();
+    audit_many(tx, actor, Action::Create, Entity::Household, &entries).await?;
+    Ok(ids)
 }
 
 /// Inserts a member, with its audit row, in the caller's transaction.
@@ -1087,40 +1303,101 @@ pub(crate) async fn insert_member(
     commune_id: UnitId,
     m: &CheckedMember,
 ) -> Result<MemberId, RegistryError> {
-    let name = vntext::nfc(&m.full_name);
-    let id: MemberId = sqlx::query_scalar(
-        "INSERT INTO members (household_id, full_name, name_search, given_search, name_sort, sex, birth_date, id_number, relation, ethnicity, disability, no_working_capacity, merit, social_protection) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-    )
-    .bind(household_id)
-    .bind(&name)
-    .bind(vntext::search_key(&name))
-    .bind(vntext::search_key(vntext::given_name(&name)))
-    .bind(vntext::name_sort_key(&name))
-    .bind(&m.sex)
-    .bind(m.birth.map(|d| d.format("%Y-%m-%d").to_string()))
-    .bind(m.id_number.as_ref().map(IdNumber::as_str))
-    .bind(vntext::nfc(&m.relation))
-    .bind(vntext::nfc(&m.ethnicity))
-    .bind(i64::from(m.disability))
-    .bind(i64::from(m.no_working_capacity))
-    .bind(i64::from(m.merit))
-    .bind(i64::from(m.social_protection))
-    .fetch_one(&mut **tx)
-    .await?;
-    audit(
+    let row = MemberInsert {
+        household_id,
+        household_code,
+        commune_id,
+        member: m,
+    };
+    let ids = insert_members(tx, actor, &[row]).await?;
+    Ok(ids[0])
+}
+
+/// A new member and their household, for [`insert_members`].
+pub(crate) struct MemberInsert<'a> {
+    pub household_id: HouseholdId,
+    pub household_code: &'a str,
+    pub commune_id: UnitId,
+    pub member: &'a CheckedMember,
+}
+
+/// Inserts members, with an audit row each, in the caller's transaction, a
+/// few thousand rows per statement; their ids in the order given.
+pub(crate) async fn insert_members(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    actor: &Actor,
+    rows: &[MemberInsert<'_>],
+) -> Result<Vec<MemberId>, RegistryError> {
+    let backend = crate::db::Backend::of(tx);
+    let ids: Vec<MemberId> = crate::bulk::reserve_ids(tx, backend, "members", rows.len())
+        .await?
+        .into_iter()
+        .map(MemberId::new)
+        .collect();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| vntext::nfc(&r.member.full_name))
+        .collect();
+    let written: Vec<(MemberId, &MemberInsert<'_>, &str)> = ids
+        .iter()
+        .zip(rows)
+        .zip(&names)
+        .map(|((id, r), name)| (*id, r, name.as_str()))
+        .collect();
+    crate::bulk::insert_rows(
         tx,
-        actor,
-        Action::Create,
-        Entity::Member,
-        &format!("{household_code}/{id}"),
-        Some(commune_id),
-        json!({
-            "full_name": name,
-            "id_number": m.id_number.as_ref().map(IdNumber::as_str),
-            "birth_date": m.birth.map(vntext::format_date),
-        }),
+        backend,
+        "members",
+        &[
+            "id",
+            "household_id",
+            "full_name",
+            "name_search",
+            "given_search",
+            "name_sort",
+            "sex",
+            "birth_date",
+            "id_number",
+            "relation",
+            "ethnicity",
+            "disability",
+            "no_working_capacity",
+            "merit",
+            "social_protection",
+        ],
+        &written,
+        |q, (id, r, name)| {
+            let m = r.member;
+            q.bind(*id)
+                .bind(r.household_id)
+                .bind(*name)
+                .bind(vntext::search_key(name))
+                .bind(vntext::search_key(vntext::given_name(name)))
+                .bind(vntext::name_sort_key(name))
+                .bind(&m.sex)
+                .bind(m.birth.map(|d| d.format("%Y-%m-%d").to_string()))
+                .bind(m.id_number.as_ref().map(IdNumber::as_str))
+                .bind(vntext::nfc(&m.relation))
+                .bind(vntext::nfc(&m.ethnicity))
+                .bind(i64::from(m.disability))
+                .bind(i64::from(m.no_working_capacity))
+                .bind(i64::from(m.merit))
+                .bind(i64::from(m.social_protection))
+        },
     )
     .await?;
-    Ok(id)
+    let entries: Vec<AuditRow> = written
+        .iter()
+        .map(|(id, r, name)| AuditRow {
+            entity_id: format!("{}/{id}", r.household_code),
+            unit_id: Some(r.commune_id),
+            changes: json!({
+                "full_name": name,
+                "id_number": r.member.id_number.as_ref().map(IdNumber::as_str),
+                "birth_date": r.member.birth.map(vntext::format_date),
+            }),
+        })
+        .collect();
+    audit_many(tx, actor, Action::Create, Entity::Member, &entries).await?;
+    Ok(ids)
 }

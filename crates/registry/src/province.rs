@@ -376,22 +376,7 @@ async fn write_commune(
         tx,
         backend,
         "households",
-        &[
-            "id",
-            "code",
-            "commune_id",
-            "village_id",
-            "address",
-            "head_name",
-            "head_search",
-            "head_given_search",
-            "head_sort",
-            "phone",
-            "created_at",
-            "updated_at",
-            "registered_on",
-            "first_year",
-        ],
+        crate::households::HOUSEHOLD_COLUMNS,
         &rows.households,
         |q: Bound<'_>, h| {
             q.bind(h.id)
@@ -495,40 +480,21 @@ async fn write_commune(
         y.dedup();
         y
     };
-    let audits: Vec<(String, String)> = rows
+    let audits: Vec<crate::service::AuditRow> = rows
         .households
         .iter()
-        .map(|h| {
-            (
-                h.code.clone(),
-                json!({"head_name": h.head_name, "address": h.address, "members": members_of.get(&h.id).copied().unwrap_or(0), "years": years, "source": "province_demo"})
-                    .to_string(),
-            )
+        .map(|h| crate::service::AuditRow {
+            entity_id: h.code.clone(),
+            unit_id: Some(rows.commune_id),
+            changes: json!({"head_name": h.head_name, "address": h.address, "members": members_of.get(&h.id).copied().unwrap_or(0), "years": years, "source": "province_demo"}),
         })
         .collect();
-    insert_rows(
+    crate::service::audit_many(
         tx,
-        backend,
-        "audit_log",
-        &[
-            "at",
-            "actor",
-            "action",
-            "entity",
-            "entity_id",
-            "unit_id",
-            "changes",
-        ],
+        actor,
+        crate::service::Action::Create,
+        crate::service::Entity::Household,
         &audits,
-        |q, (code, changes)| {
-            q.bind(now)
-                .bind(&actor.name)
-                .bind(crate::service::Action::Create.code())
-                .bind(crate::service::Entity::Household.code())
-                .bind(code)
-                .bind(rows.commune_id)
-                .bind(changes)
-        },
     )
     .await?;
     Ok(())

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 8] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 9] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -12,6 +12,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 8] = [
     (6, "trust", V6),
     (7, "two_tiers", V7),
     (8, "household_spans", V8),
+    (9, "list_paths", V9),
 ];
 
 const V1: &str = r#"
@@ -279,4 +280,14 @@ CREATE TABLE household_spans (
 INSERT INTO household_spans (commune_id, first_year, removed_on, households)
     SELECT commune_id, first_year, COALESCE(removed_on, ''), COUNT(*) FROM households
     WHERE first_year IS NOT NULL GROUP BY commune_id, first_year, COALESCE(removed_on, '')
+"#;
+
+/// The few removed households, found without reading the others (a list's
+/// kept total takes them away); and a household's assessment of a year
+/// read from the index alone, as a list walking the name order tests each
+/// household's status.
+const V9: &str = r#"
+CREATE INDEX households_removed ON households (commune_id) WHERE removed_on IS NOT NULL;
+DROP INDEX assessments_household;
+CREATE INDEX assessments_household ON assessments (household_id, year, official, status)
 "#;

@@ -322,6 +322,51 @@ pub(crate) async fn audit(
     Ok(())
 }
 
+/// One audit row of [`audit_many`].
+pub(crate) struct AuditRow {
+    pub entity_id: String,
+    pub unit_id: Option<UnitId>,
+    pub changes: Value,
+}
+
+/// Audit rows of one action by one actor (a bulk write), a few thousand
+/// per statement, in the caller's transaction.
+pub(crate) async fn audit_many(
+    tx: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    action: Action,
+    entity: Entity,
+    rows: &[AuditRow],
+) -> Result<(), RegistryError> {
+    let at = crate::now();
+    let backend = crate::db::Backend::of(tx);
+    crate::bulk::insert_rows(
+        tx,
+        backend,
+        "audit_log",
+        &[
+            "at",
+            "actor",
+            "action",
+            "entity",
+            "entity_id",
+            "unit_id",
+            "changes",
+        ],
+        rows,
+        |q, r| {
+            q.bind(&at)
+                .bind(&actor.name)
+                .bind(action.code())
+                .bind(entity.code())
+                .bind(&r.entity_id)
+                .bind(r.unit_id)
+                .bind(r.changes.to_string())
+        },
+    )
+    .await
+}
+
 /// Field-level changes between two JSON objects: {field: [old, new]}.
 pub(crate) fn diff(old: &Value, new: &Value) -> Value {
     let empty = serde_json::Map::new();
@@ -366,5 +411,34 @@ impl Registry {
         .bind(entity_id)
         .fetch_all(&self.db.pool)
         .await?)
+    }
+}
+
+impl Registry {
+    /// The rows of `sql`, whose `{list}` stands for the bound `values`, read
+    /// a few hundred values per statement.
+    pub(crate) async fn fetch_in<T>(
+        &self,
+        sql: &str,
+        values: &[String],
+    ) -> Result<Vec<T>, RegistryError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let mut rows = Vec::new();
+        for chunk in values.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            // Only placeholders go into the text; the values are bound.
+            let text = sql.replace("{list}", &list);
+            let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(text));
+            for v in chunk {
+                query = query.bind(v);
+            }
+            rows.extend(query.fetch_all(&self.db.pool).await?);
+        }
+        Ok(rows)
     }
 }

@@ -4,14 +4,16 @@
 
 use crate::error::RegistryError;
 use crate::gate::Actor;
-use crate::households::{CheckedMember, NewHousehold, insert_household, insert_member};
+use crate::households::{
+    CheckedMember, HouseholdInsert, MemberInsert, NewHousehold, insert_households, insert_members,
+};
 use crate::service::Registry;
 use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, Table, find_table, read_grids};
-use crate::units::ImportSummary;
+use crate::units::{ImportSummary, Level, Unit};
 use crate::values::IdNumber;
 use crate::values::{HouseholdId, UnitId};
 use chrono::Datelike;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
 fn yes(text: &str) -> Option<bool> {
@@ -53,8 +55,46 @@ struct Known {
     code: String,
     name_search: String,
     birth_date: Option<String>,
-    id_number: Option<String>,
     commune_id: UnitId,
+}
+
+/// The unit table, found by code and by village name instead of scanned
+/// once per row.
+struct UnitIndex {
+    communes: HashMap<String, Unit>,
+    villages: HashMap<(UnitId, String), Unit>,
+}
+
+impl UnitIndex {
+    fn new(units: Vec<Unit>) -> Self {
+        let mut communes = HashMap::new();
+        let mut villages = HashMap::new();
+        for u in units {
+            match (u.level, u.parent_id) {
+                (Level::Commune, _) => {
+                    communes.insert(u.code.clone(), u);
+                }
+                (Level::Village, Some(parent)) => {
+                    // A village is named by its code or by its name, as the
+                    // sheet writes it.
+                    villages.insert((parent, vntext::search_key(&u.name)), u.clone());
+                    villages.insert((parent, u.code.clone()), u);
+                }
+                _ => {}
+            }
+        }
+        UnitIndex { communes, villages }
+    }
+
+    fn commune(&self, code: &str) -> Option<&Unit> {
+        self.communes.get(code)
+    }
+
+    fn village(&self, commune: UnitId, text: &str) -> Option<&Unit> {
+        self.villages
+            .get(&(commune, text.to_string()))
+            .or_else(|| self.villages.get(&(commune, vntext::search_key(text))))
+    }
 }
 
 struct MemberRow {
@@ -101,14 +141,13 @@ impl Registry {
                 "không tìm thấy bảng hộ (cột \"Mã hộ\", \"Họ và tên chủ hộ\") hay bảng thành viên (cột \"Mã hộ\", \"Họ và tên\") nào".into(),
             ]));
         }
-        let units = self.units().await?;
+        let units = UnitIndex::new(self.units().await?);
         let scope = self.write_scope(actor).await?;
         let default_commune = match commune_code {
             None => None,
             Some(code) => Some(
                 units
-                    .iter()
-                    .find(|u| u.code == code && u.level == crate::units::Level::Commune)
+                    .commune(code)
                     .ok_or_else(|| RegistryError::NotFound(format!("xã \"{code}\"")))?,
             ),
         };
@@ -149,9 +188,7 @@ impl Registry {
                 }
                 let commune = match t.cell(cells, "commune_code").trim() {
                     "" => default_commune,
-                    c => units
-                        .iter()
-                        .find(|u| u.code == c && u.level == crate::units::Level::Commune),
+                    c => units.commune(c),
                 };
                 let Some(commune) = commune else {
                     problems.push(format!(
@@ -172,12 +209,7 @@ impl Registry {
                 let village = if village_text.is_empty() {
                     None
                 } else {
-                    let key = vntext::search_key(village_text);
-                    match units.iter().find(|u| {
-                        u.level == crate::units::Level::Village
-                            && u.parent_id == Some(commune.id)
-                            && (u.code == village_text || vntext::search_key(&u.name) == key)
-                    }) {
+                    match units.village(commune.id, village_text) {
                         Some(v) => Some(v),
                         None => {
                             problems.push(format!(
@@ -204,37 +236,89 @@ impl Registry {
             }
         }
 
-        // What the database already holds.
-        let existing: HashMap<String, Existing> = sqlx::query_as::<_, Existing>(
-            "SELECT code, id, commune_id, village_id, head_name, address, phone FROM households",
-        )
-        .fetch_all(&self.db.pool)
-        .await?
-        .into_iter()
-        .map(|e| (e.code.clone(), e))
-        .collect();
-        let known_members: Vec<Known> = sqlx::query_as(
-            "SELECT h.code, m.name_search, m.birth_date, m.id_number, h.commune_id FROM members m JOIN households h ON h.id = m.household_id WHERE m.removed_on IS NULL",
-        )
-        .fetch_all(&self.db.pool)
-        .await?;
+        // What the database already holds of the households the sheets
+        // name, and of the people of their communes: the memory of an
+        // import follows the file, not the registry.
+        let mut named: Vec<String> = households.iter().map(|h| h.new.code.clone()).collect();
+        for (_, t) in &member_tables {
+            for (_, cells) in &t.rows {
+                named.push(t.cell(cells, "household_code").trim().to_string());
+            }
+        }
+        named.sort_unstable();
+        named.dedup();
+        let existing: HashMap<String, Existing> = self
+            .fetch_in::<Existing>(
+                "SELECT code, id, commune_id, village_id, head_name, address, phone FROM households WHERE code IN ({list})",
+                &named,
+            )
+            .await?
+            .into_iter()
+            .map(|e| (e.code.clone(), e))
+            .collect();
+        let communes: BTreeSet<UnitId> = households
+            .iter()
+            .map(|h| h.commune_id)
+            .chain(existing.values().map(|e| e.commune_id))
+            .collect();
+        let known_members: Vec<Known> = if communes.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.code, m.name_search, m.birth_date, h.commune_id FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.removed_on IS NULL AND h.commune_id IN ({})",
+                crate::gate::id_list(&communes)
+            )))
+            .fetch_all(&self.db.pool)
+            .await?
+        };
+        let mut sheet_numbers: Vec<String> = Vec::new();
+        for (_, t) in &member_tables {
+            for (_, cells) in &t.rows {
+                if let Ok(Some(n)) = IdNumber::parse(t.cell(cells, "id_number")) {
+                    sheet_numbers.push(n.to_string());
+                }
+            }
+        }
+        sheet_numbers.sort_unstable();
+        sheet_numbers.dedup();
+        let numbers_elsewhere: Vec<(String, String)> = self
+            .fetch_in(
+                "SELECT m.id_number, h.code FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.removed_on IS NULL AND m.id_number IN ({list})",
+                &sheet_numbers,
+            )
+            .await?;
 
         // Members.
+        let sheet_communes: HashMap<&str, UnitId> = households
+            .iter()
+            .map(|h| (h.new.code.as_str(), h.commune_id))
+            .collect();
         let household_commune = |code: &str| -> Option<UnitId> {
-            households
-                .iter()
-                .find(|h| h.new.code == code)
-                .map(|h| h.commune_id)
+            sheet_communes
+                .get(code)
+                .copied()
                 .or_else(|| existing.get(code).map(|e| e.commune_id))
         };
+        let known_people: HashSet<(&str, &str, Option<&str>)> = known_members
+            .iter()
+            .map(|k| {
+                (
+                    k.code.as_str(),
+                    k.name_search.as_str(),
+                    k.birth_date.as_deref(),
+                )
+            })
+            .collect();
         let mut members: Vec<MemberRow> = Vec::new();
         let mut by_id_number: HashMap<String, String> = HashMap::new();
         let mut by_person: HashMap<(UnitId, String, String), (String, String)> = HashMap::new();
+        for (n, code) in &numbers_elsewhere {
+            by_id_number.insert(n.clone(), format!("hộ {code} trong cơ sở dữ liệu"));
+        }
         for k in &known_members {
             let code = &k.code;
-            if let Some(n) = &k.id_number {
-                by_id_number.insert(n.clone(), format!("hộ {code} trong cơ sở dữ liệu"));
-            }
             if let Some(b) = &k.birth_date {
                 by_person.insert(
                     (k.commune_id, k.name_search.clone(), b.clone()),
@@ -260,6 +344,13 @@ impl Registry {
                     );
                     continue;
                 };
+                if !scope.contains(commune) {
+                    bad(
+                        "household_code",
+                        format!("hộ \"{code}\" thuộc xã nằm ngoài phạm vi của tài khoản"),
+                    );
+                    continue;
+                }
                 let sex_value = match sex(t.cell(cells, "sex")) {
                     Some(s) => s,
                     None => {
@@ -317,12 +408,9 @@ impl Registry {
                     (flag("disability"), flag("merit"), flag("social_protection"));
                 let here = format!("{file}, sheet \"{}\", dòng {row}", t.sheet);
                 let birth_iso = birth.map(|d| d.format("%Y-%m-%d").to_string());
-                let same_household_known = known_members.iter().any(|k| {
-                    k.code == code
-                        && k.name_search == vntext::search_key(&name)
-                        && k.birth_date == birth_iso
-                });
-                if same_household_known {
+                let name_key = vntext::search_key(&name);
+                if known_people.contains(&(code.as_str(), name_key.as_str(), birth_iso.as_deref()))
+                {
                     // Already recorded in this household: re-importing a sheet is not a duplicate.
                     continue;
                 }
@@ -335,11 +423,7 @@ impl Registry {
                     ));
                 }
                 if let Some(b) = birth {
-                    let key = (
-                        commune,
-                        vntext::search_key(&name),
-                        b.format("%Y-%m-%d").to_string(),
-                    );
+                    let key = (commune, name_key.clone(), b.format("%Y-%m-%d").to_string());
                     if let Some((other_code, first)) =
                         by_person.insert(key, (code.clone(), here.clone()))
                     {
@@ -377,52 +461,54 @@ impl Registry {
             .map(|(c, e)| (c.clone(), (e.id, e.commune_id)))
             .collect();
         let mut tx = self.db.write().await?;
+        let created: Vec<HouseholdInsert<'_>> = households
+            .iter()
+            .filter(|h| !existing.contains_key(&h.new.code))
+            .map(|h| HouseholdInsert {
+                commune_id: h.commune_id,
+                village_id: h.village_id,
+                new: &h.new,
+            })
+            .collect();
+        let created_ids =
+            insert_households(&mut tx, actor, &created, Some(&crate::households::today())).await?;
+        for (h, id) in created.iter().zip(created_ids) {
+            ids.insert(h.new.code.clone(), (id, h.commune_id));
+        }
+        summary.created = created.len();
         for h in &households {
-            match existing.get(&h.new.code) {
-                None => {
-                    let id = insert_household(
-                        &mut tx,
-                        actor,
-                        h.commune_id,
-                        h.village_id,
-                        &h.new,
-                        Some(&crate::households::today()),
-                    )
-                    .await?;
-                    ids.insert(h.new.code.clone(), (id, h.commune_id));
-                    summary.created += 1;
-                }
-                Some(e) => {
-                    let current = crate::households::HouseholdFields {
-                        village_id: e.village_id,
-                        head_name: e.head_name.clone(),
-                        address: e.address.clone(),
-                        phone: e.phone.clone(),
-                    };
-                    let wanted = crate::households::HouseholdFields {
-                        village_id: h.village_id,
-                        head_name: h.new.head_name.clone(),
-                        address: h.new.address.clone(),
-                        phone: h.new.phone.clone(),
-                    };
-                    let changed = crate::households::update_household_tx(
-                        &mut tx,
-                        actor,
-                        e.id,
-                        &h.new.code,
-                        (e.commune_id, h.commune_id),
-                        &current,
-                        &wanted,
-                    )
-                    .await?;
-                    if !changed {
-                        summary.unchanged += 1;
-                        continue;
-                    }
-                    summary.updated += 1;
-                }
+            let Some(e) = existing.get(&h.new.code) else {
+                continue;
+            };
+            let current = crate::households::HouseholdFields {
+                village_id: e.village_id,
+                head_name: e.head_name.clone(),
+                address: e.address.clone(),
+                phone: e.phone.clone(),
+            };
+            let wanted = crate::households::HouseholdFields {
+                village_id: h.village_id,
+                head_name: h.new.head_name.clone(),
+                address: h.new.address.clone(),
+                phone: h.new.phone.clone(),
+            };
+            let changed = crate::households::update_household_tx(
+                &mut tx,
+                actor,
+                e.id,
+                &h.new.code,
+                (e.commune_id, h.commune_id),
+                &current,
+                &wanted,
+            )
+            .await?;
+            if changed {
+                summary.updated += 1;
+            } else {
+                summary.unchanged += 1;
             }
         }
+        let mut added: Vec<MemberInsert<'_>> = Vec::with_capacity(members.len());
         for m in &members {
             let Some(&(household_id, commune_id)) = ids.get(&m.household_code) else {
                 return Err(RegistryError::Invalid(vec![format!(
@@ -430,17 +516,14 @@ impl Registry {
                     m.at, m.household_code
                 )]));
             };
-            self.check_write(actor, commune_id).await?;
-            insert_member(
-                &mut tx,
-                actor,
+            added.push(MemberInsert {
                 household_id,
-                &m.household_code,
+                household_code: &m.household_code,
                 commune_id,
-                &m.member,
-            )
-            .await?;
+                member: &m.member,
+            });
         }
+        insert_members(&mut tx, actor, &added).await?;
         if dry_run {
             tx.rollback().await?;
         } else {

@@ -401,7 +401,11 @@ fn normalise(mut grid: Grid) -> Grid {
     let encoding = vntext::legacy::detect(&sample);
     for row in &mut grid.rows {
         for cell in row.iter_mut() {
-            *cell = vntext::nfc(&vntext::legacy::to_unicode(cell, encoding));
+            *cell = if encoding == vntext::legacy::Encoding::Unicode {
+                vntext::nfc(cell)
+            } else {
+                vntext::nfc(&vntext::legacy::to_unicode(cell, encoding))
+            };
         }
     }
     grid

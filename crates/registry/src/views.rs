@@ -8,6 +8,7 @@ use crate::gate::{Actor, Capability, id_list, scope_clause};
 use crate::service::{Action, AuditEntry, Entity, Registry};
 use crate::units::Unit;
 use crate::values::{HouseholdId, MemberId, UnitId};
+use std::collections::BTreeSet;
 
 /// A name search of the list: the scope's SQL restriction, the search key
 /// and its upper bound, the text as typed (an exact household code), the
@@ -231,6 +232,55 @@ impl YearCounts {
     }
 }
 
+/// The communes a list reads (None: all) and the family of the unit asked
+/// for (None: no unit asked).
+struct ListUnits {
+    communes: Option<BTreeSet<UnitId>>,
+    family: Option<BTreeSet<UnitId>>,
+    /// The unit asked for is a village.
+    village: bool,
+}
+
+impl ListUnits {
+    /// The communes whose households the list can show (None: all).
+    fn communes_read(&self) -> Option<BTreeSet<UnitId>> {
+        match (&self.communes, &self.family) {
+            (None, None) => None,
+            (Some(c), None) => Some(c.clone()),
+            (None, Some(f)) => Some(f.clone()),
+            (Some(c), Some(f)) => Some(c.intersection(f).copied().collect()),
+        }
+    }
+
+    /// `AND …` on the households `h`: in the scope, and in the unit's
+    /// family. Unindexed (`+h.commune_id`), the planner tests each
+    /// household of the name order instead of reading the communes first.
+    fn clause(&self, indexed: bool) -> String {
+        let plus = if indexed { "" } else { "+" };
+        let mut clause = String::new();
+        if let Some(communes) = &self.communes {
+            clause.push_str(&format!(
+                " AND {plus}h.commune_id IN ({})",
+                id_list(communes)
+            ));
+        }
+        if let Some(ids) = &self.family {
+            let ids = id_list(ids);
+            clause.push_str(&format!(
+                " AND ({plus}h.commune_id IN ({ids}) OR {plus}h.village_id IN ({ids}))"
+            ));
+        }
+        clause
+    }
+}
+
+/// The list asks for a status and nothing else of the households.
+fn clause_is_status_only(q: &HouseholdQuery) -> bool {
+    [&q.deprived, &q.group, &q.movement]
+        .iter()
+        .all(|f| f.as_deref().is_none_or(str::is_empty))
+}
+
 impl Registry {
     /// The units the actor may see, as a tree read from the top: each unit
     /// followed by its own, those in the order people read names (numbers as
@@ -329,10 +379,25 @@ impl Registry {
         actor: &Actor,
         unit: Option<&str>,
     ) -> Result<Option<String>, RegistryError> {
+        Ok(self.list_units(actor, unit).await?.map(|u| u.clause(true)))
+    }
+
+    /// The communes (and villages) a list reads: the actor's scope, and
+    /// the family of the unit asked for. None when the actor sees none of
+    /// it.
+    async fn list_units(
+        &self,
+        actor: &Actor,
+        unit: Option<&str>,
+    ) -> Result<Option<ListUnits>, RegistryError> {
         let scope = self.scope(actor).await?;
-        let Some(mut clause) = scope_clause(&scope, "h.commune_id") else {
-            return Ok(None);
+        let communes = match scope.communes() {
+            None => None,
+            Some(units) if units.is_empty() => return Ok(None),
+            Some(units) => Some(units.clone()),
         };
+        let mut family = None;
+        let mut village = false;
         if let Some(code) = unit.filter(|c| !c.is_empty()) {
             let Some(u) = self.unit_by_code(code).await? else {
                 return Ok(None);
@@ -340,12 +405,74 @@ impl Registry {
             if !scope.contains(u.id) {
                 return Ok(None);
             }
-            let ids = id_list(&self.unit_family(u.id).await?);
-            clause.push_str(&format!(
-                " AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"
-            ));
+            village = u.level == crate::units::Level::Village;
+            family = Some(self.unit_family(u.id).await?);
         }
-        Ok(Some(clause))
+        Ok(Some(ListUnits {
+            communes,
+            family,
+            village,
+        }))
+    }
+
+    /// Whether the units hold a large share (a quarter or more) of the
+    /// registry's households, by the kept spans. Then a list walks the name
+    /// order and tests the commune of each household, rather than reading
+    /// the communes' households through their index and sorting them all.
+    async fn holds_much(&self, units: &ListUnits) -> Result<bool, RegistryError> {
+        let Some(communes) = units.communes_read() else {
+            return Ok(true);
+        };
+        if communes.is_empty() {
+            return Ok(false);
+        }
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let (within, all): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN commune_id IN ({}) THEN households ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(households), 0) AS BIGINT) FROM household_spans WHERE removed_on = ''",
+            id_list(&communes)
+        )))
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(within * 4 >= all && all > 0)
+    }
+
+    /// The households on the list of a year with one status, from the kept
+    /// counts: those of the communes read, less the households removed
+    /// (their assessments stay counted; the list leaves them out). None
+    /// when the list is of a village (counts are kept by commune).
+    async fn status_total(
+        &self,
+        units: &ListUnits,
+        year: i64,
+        status: standard::Status,
+    ) -> Result<Option<i64>, RegistryError> {
+        if units.village {
+            return Ok(None);
+        }
+        let communes = match units.communes_read() {
+            None => String::new(),
+            Some(c) if c.is_empty() => return Ok(Some(0)),
+            Some(c) => format!(" AND commune_id IN ({})", id_list(&c)),
+        };
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let kept: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) FROM official_counts WHERE year = $1 AND status = $2{communes}"
+        )))
+        .bind(year)
+        .bind(status.code())
+        .fetch_one(&self.db.pool)
+        .await?;
+        let removed: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM households h JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 AND a.status = $2 \
+             WHERE h.removed_on IS NOT NULL{}",
+            communes.replace("commune_id", "h.commune_id")
+        )))
+        .bind(year)
+        .bind(status.code())
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(Some(kept - removed))
     }
 
     /// A page of the household list and the number of all matching rows.
@@ -355,7 +482,7 @@ impl Registry {
         q: &HouseholdQuery,
     ) -> Result<(Vec<HouseholdRow>, ListTotal), RegistryError> {
         actor.require(Capability::SeeNames)?;
-        let Some(units) = self.unit_filter(actor, q.unit.as_deref()).await? else {
+        let Some(list_units) = self.list_units(actor, q.unit.as_deref()).await? else {
             return Ok((
                 Vec::new(),
                 ListTotal {
@@ -363,6 +490,17 @@ impl Registry {
                     capped: false,
                 },
             ));
+        };
+        // A small scope (a commune) is read through its communes' index,
+        // household by household, its status tested on each (read by
+        // status, the year's matches of the whole province would be
+        // sorted); a large one walks the name order or reads by status.
+        let small = !self.holds_much(&list_units).await?;
+        let units = list_units.clause(small);
+        let status_read = if small {
+            "(a.status || '')"
+        } else {
+            "a.status"
         };
         let year = match q.year {
             Some(y) => y,
@@ -476,19 +614,38 @@ impl Registry {
             // year is still bound, so it appears once).
             format!("FROM households h WHERE CAST($1 AS BIGINT) IS NOT NULL AND {clause}")
         };
-        // Only integers from the database and placeholders are formatted into the SQL.
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) s",
-            matching.replace(STATUS, "a.status"),
-            self.list_count_cap + 1
-        );
-        let counted: i64 = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &binds)
-            .fetch_one(&self.db.pool)
-            .await?;
-        let total = ListTotal {
-            count: counted.min(self.list_count_cap),
-            capped: counted > self.list_count_cap,
+        let kept = match q.status {
+            Some(status) if key.is_empty() && clause_is_status_only(q) => {
+                self.status_total(&list_units, year, status).await?
+            }
+            _ => None,
         };
+        let total = match kept {
+            // An exact total, however many.
+            Some(count) => ListTotal {
+                count,
+                capped: false,
+            },
+            None => {
+                // Only integers from the database and placeholders are formatted into the SQL.
+                let count_sql = format!(
+                    "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) s",
+                    matching.replace(STATUS, status_read),
+                    self.list_count_cap + 1
+                );
+                let counted: i64 =
+                    bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &binds)
+                        .fetch_one(&self.db.pool)
+                        .await?;
+                ListTotal {
+                    count: counted.min(self.list_count_cap),
+                    capped: counted > self.list_count_cap,
+                }
+            }
+        };
+        // Many matches to walk in name order: more than the cap, or a kept
+        // total as large.
+        let many = total.capped || (kept.is_some() && total.count > self.list_count_cap);
         // The page's households first, from the households and only the
         // assessments the filters read (so the planner can walk the name
         // order and stop), then their names and places.
@@ -503,14 +660,14 @@ impl Registry {
         // them by status and sort those.
         // (Every filter that reads `a` needs its row, so an inner join
         // keeps the same households.)
-        let dense = total.capped && (clause.contains("a.") || clause.contains(STATUS));
+        let dense = many && (clause.contains("a.") || clause.contains(STATUS));
         let page_of = if dense {
             format!(
                 "FROM households h CROSS JOIN assessments a{previous} WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1 AND {}",
                 clause.replace(STATUS, "(a.status || '')")
             )
         } else {
-            matching.replace(STATUS, "a.status")
+            matching.replace(STATUS, status_read)
         };
         let ids_sql = format!(
             "SELECT h.id {page_of} ORDER BY h.head_sort, h.code LIMIT ${limit} OFFSET ${offset}"

@@ -40,7 +40,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 8);
+    assert_eq!(db.migrate().await.unwrap(), 9);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -67,7 +67,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 8);
+        assert_eq!(db.migrate().await.unwrap(), 9);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -984,6 +984,17 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
             .unwrap();
         assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
         assert_eq!(count(r, "members").await, 3);
+        // Each household and member created has its audit row, and the
+        // kept spans count the households.
+        assert_eq!(
+            count(
+                r,
+                "audit_log WHERE action = 'create' AND entity IN ('household', 'member')"
+            )
+            .await,
+            5
+        );
+        assert_eq!(r.count_drift().await.unwrap(), Vec::new());
 
         // The exported list reads back with the same headers.
         let out = dir.path().join("export.xlsx");
@@ -1005,6 +1016,40 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
             .await
             .unwrap();
         assert_eq!(trail.last().unwrap().action.code(), "export");
+        // A member sheet alone adds to households already on the registry,
+        // of the officer's own communes only.
+        let extra = write(
+            dir.path(),
+            "tv.csv",
+            "Mã hộ,Họ và tên,Giới tính,Ngày sinh\nXH-02,Trần Văn Dũng,Nam,02/02/2000\n",
+        );
+        let err = r
+            .import_sheets(
+                &officer(r, "18655").await,
+                std::slice::from_ref(&extra),
+                None,
+                false,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("tv.csv, sheet \"tv\", dòng 2, cột A (Mã hộ): hộ \"XH-02\" thuộc xã nằm ngoài phạm vi"),
+            "{err}"
+        );
+        assert_eq!(count(r, "members").await, 3);
+        let added = r
+            .import_sheets(&officer(r, "18652").await, &[extra], None, false)
+            .await
+            .unwrap();
+        assert_eq!((added.created, added.unchanged), (0, 0));
+        assert_eq!(count(r, "members").await, 4);
+        let dung = r
+            .search_households(&admin(), "tran van dung", 10)
+            .await
+            .unwrap();
+        assert_eq!(dung.len(), 1, "{}", e.name);
+        assert_eq!(dung[0].code, "XH-02");
         e.cleanup().await;
     }
 }
@@ -1659,7 +1704,17 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             let (rows, total) = r.list_households(&admin(), &q).await.unwrap();
             assert_eq!((rows.len() as i64, false), (total.count, total.capped));
             let (capped, total) = beyond_cap.list_households(&admin(), &q).await.unwrap();
-            assert_eq!(total.capped, !rows.is_empty());
+            // A status alone is counted from the kept counts, exactly
+            // however many; the other filters stop counting at the cap.
+            let status_only = q.status.is_some()
+                && q.deprived.is_none()
+                && q.group.is_none()
+                && q.movement.is_none();
+            if status_only {
+                assert_eq!((total.count, total.capped), (rows.len() as i64, false));
+            } else {
+                assert_eq!(total.capped, !rows.is_empty());
+            }
             let codes = rows.into_iter().map(|h| h.code).collect::<Vec<_>>();
             assert_eq!(
                 capped.into_iter().map(|h| h.code).collect::<Vec<_>>(),
@@ -1704,6 +1759,33 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             ["F2"],
             "only an 84-year-old"
         );
+        // Officers see the same through their scope: the district's holds
+        // every household (its list walks the name order, testing each
+        // commune), a town's none; a village is counted household by
+        // household.
+        let district = officer(r, "436").await;
+        let town = officer(r, "18655").await;
+        let poor = || q(Some("poor"), None, None, None);
+        let seen = |actor: Actor, q: HouseholdQuery| async move {
+            let (rows, total) = r.list_households(&actor, &q).await.unwrap();
+            let (beyond, _) = beyond_cap.list_households(&actor, &q).await.unwrap();
+            let codes: Vec<String> = rows.into_iter().map(|h| h.code).collect();
+            assert_eq!(
+                beyond.into_iter().map(|h| h.code).collect::<Vec<_>>(),
+                codes
+            );
+            (codes, total.count)
+        };
+        assert_eq!(
+            seen(district.clone(), poor()).await,
+            (vec!["F3".to_string(), "F2".into()], 2)
+        );
+        assert_eq!(seen(town, poor()).await, (vec![], 0));
+        let in_village = HouseholdQuery {
+            unit: Some("1865201".into()),
+            ..poor()
+        };
+        assert_eq!(seen(district.clone(), in_village).await, (vec![], 0));
         // A name search: matches of the head's full name in official
         // order, then a member's; an exact code first.
         let search = |text: &str| HouseholdQuery {
@@ -1739,6 +1821,12 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             );
             assert_eq!(codes(search("xyz")).await, Vec::<String>::new(), "{case}");
         }
+        // A removed household leaves the list and its kept total.
+        r.remove_household(&admin(), ids[2], "01/03/2025", "Chuyển đi nơi khác")
+            .await
+            .unwrap();
+        assert_eq!(codes(poor()).await, ["F2"], "{}", e.name);
+        assert_eq!(seen(district, poor()).await, (vec!["F2".to_string()], 1));
         e.cleanup().await;
     }
 }

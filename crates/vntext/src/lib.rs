@@ -19,8 +19,30 @@ use unicode_normalization::char::is_combining_mark;
 
 /// The text in Unicode NFC, trimmed, inner runs of whitespace made one space.
 pub fn nfc(text: &str) -> String {
+    // Most values are already NFC and single-spaced: copy them as they are.
+    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+        && single_spaced(text)
+    {
+        return text.to_string();
+    }
     let composed: String = text.nfc().collect();
     composed.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// No leading, trailing, doubled or non-space whitespace.
+fn single_spaced(text: &str) -> bool {
+    let mut previous_space = true;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if c != ' ' || previous_space {
+                return false;
+            }
+            previous_space = true;
+        } else {
+            previous_space = false;
+        }
+    }
+    !previous_space || text.is_empty()
 }
 
 /// The text in NFC, lines and spacing kept as they are (for whole files;
@@ -341,6 +363,15 @@ mod tests {
         let decomposed = "Nguye\u{302}\u{303}n  Va\u{306}n A ";
         assert_eq!(nfc(decomposed), "Nguyễn Văn A");
         assert_eq!(nfc(decomposed).chars().count(), 12);
+    }
+
+    #[test]
+    fn nfc_tidies_spacing_of_composed_text_too() {
+        assert_eq!(nfc("Nguyễn Văn A"), "Nguyễn Văn A");
+        assert_eq!(nfc(" Nguyễn\tVăn  A\n"), "Nguyễn Văn A");
+        assert_eq!(nfc("Nguyễn Văn A "), "Nguyễn Văn A");
+        assert_eq!(nfc("   "), "");
+        assert_eq!(nfc(""), "");
     }
 
     #[test]

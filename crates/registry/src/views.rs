@@ -365,6 +365,46 @@ impl Registry {
         Ok(tree_order(units))
     }
 
+    /// The units above the villages of the actor's scope (and the
+    /// villages of the actor's own commune) whose code starts with `text`
+    /// or whose name holds it, marks and case aside: a picker's search as
+    /// you type. At most `limit`: the unit so named first, then the names
+    /// that begin with it, then the others, each in tree order.
+    pub async fn find_units(
+        &self,
+        actor: &Actor,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<Unit>, RegistryError> {
+        let text = text.trim();
+        let key = vntext::search_key(text);
+        if key.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The name itself first, then names that begin so, then the rest.
+        let mut found: Vec<(u8, usize, Unit)> = self
+            .unit_choices(actor, None)
+            .await?
+            .into_iter()
+            .enumerate()
+            .filter_map(|(order, u)| {
+                let name = vntext::search_key(&u.name);
+                let rank = if name == key || u.code == text {
+                    0
+                } else if name.starts_with(&key) || u.code.starts_with(text) {
+                    1
+                } else if name.contains(&key) {
+                    2
+                } else {
+                    return None;
+                };
+                Some((rank, order, u))
+            })
+            .collect();
+        found.sort_by_key(|(rank, order, _)| (*rank, *order));
+        Ok(found.into_iter().take(limit).map(|(_, _, u)| u).collect())
+    }
+
     /// The latest review year with official assessments.
     pub async fn latest_year(&self) -> Result<Option<i64>, RegistryError> {
         Ok(

@@ -135,14 +135,27 @@ async fn token(
     }
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct UnitsParams {
+    /// Chỉ các đơn vị (trên thôn) có mã bắt đầu bằng, hoặc tên chứa, chữ
+    /// này (không cần dấu), tối đa 20: ô chọn đơn vị tìm khi gõ.
+    q: Option<String>,
+}
+
 #[utoipa::path(get, path = "/units", tag = "units", security(("bearer" = [])),
+    params(UnitsParams),
     responses((status = 200, description = "Các đơn vị trong phạm vi", body = dto::Units),
         (status = 401, description = "Chưa đăng nhập", body = dto::ErrorBody)))]
 async fn units(
     State(state): State<AppState>,
     ApiActor { ref actor, .. }: ApiActor,
+    Query(p): Query<UnitsParams>,
 ) -> ApiResult<Json<dto::Units>> {
-    let units = state.registry.units_in_scope(actor).await?;
+    let units = match p.q.as_deref() {
+        Some(text) => state.registry.find_units(actor, text, 20).await?,
+        None => state.registry.units_in_scope(actor).await?,
+    };
     Ok(Json(dto::Units {
         units: units.into_iter().map(dto::Unit::from).collect(),
     }))

@@ -49,6 +49,10 @@ struct HouseholdsPage {
     q: String,
     years: Vec<(i64, String, bool)>,
     units: Vec<(String, String, bool)>,
+    /// The unit is typed and searched, not picked from a list.
+    unit_search: bool,
+    /// The name of the unit listed (empty: the whole scope).
+    unit_name: String,
     statuses: Vec<(String, String, bool)>,
     indicators: Vec<(String, String, bool)>,
     groups: Vec<(String, String, bool)>,
@@ -150,6 +154,12 @@ pub async fn households(
     if !years.iter().any(|y| y.2) {
         years.insert(0, (year, year.to_string(), true));
     }
+    // A unit typed by name (the search box without its script, or a name
+    // typed whole) is the one unit of the scope it names.
+    let mut p = p;
+    if let Some(code) = crate::pages::unit_named(r, actor, &p.unit, None).await {
+        p.unit = code;
+    }
     let query = HouseholdQuery {
         q,
         unit: Some(p.unit.clone()).filter(|u| !u.is_empty()),
@@ -165,12 +175,26 @@ pub async fn households(
         Ok(x) => x,
         Err(e) => return Failure::from(e).page(&ctx),
     };
-    let units = r
+    let choices = r
         .unit_choices(actor, Some(&p.unit))
         .await
-        .unwrap_or_default()
+        .unwrap_or_default();
+    // Many units (a province's communes): a box that searches as you type,
+    // offering at first the chosen unit and its commune's villages.
+    let unit_search = choices
+        .iter()
+        .filter(|u| u.level != registry::Level::Village)
+        .count()
+        > crate::pages::UNITS_LISTED;
+    let unit_name = choices
+        .iter()
+        .find(|u| u.code == p.unit)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let units = choices
         .into_iter()
         .filter(|u| u.level != registry::Level::Province)
+        .filter(|u| !unit_search || u.level == registry::Level::Village || u.code == p.unit)
         .map(|u| {
             let selected = u.code == p.unit;
             // Villages indented under their commune (no-break spaces, which
@@ -231,6 +255,8 @@ pub async fn households(
         q: p.q.clone(),
         years,
         units,
+        unit_search,
+        unit_name,
         statuses,
         indicators,
         groups: [

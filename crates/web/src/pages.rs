@@ -31,6 +31,43 @@ pub(crate) fn user_view(ctx: &Ctx) -> Option<UserView> {
     })
 }
 
+/// Up to this many units above the villages, a unit picker lists them;
+/// beyond (a province's communes), it is a box that searches as you type
+/// (`static/search.js`, `/api/v1/units?q=`).
+pub(crate) const UNITS_LISTED: usize = 60;
+
+/// The code of the one unit of the actor's scope that `text` names: a
+/// code, or a name (marks and case aside) that only one unit has or that
+/// one unit has exactly — what a picker's box holds when its suggestions
+/// were not used. `level` keeps to units of that level.
+pub(crate) async fn unit_named(
+    registry: &registry::Registry,
+    actor: &registry::Actor,
+    text: &str,
+    level: Option<registry::Level>,
+) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() || registry.unit_by_code(text).await.ok().flatten().is_some() {
+        return None;
+    }
+    let found: Vec<registry::Unit> = registry
+        .find_units(actor, text, 20)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| level.is_none_or(|l| u.level == l))
+        .collect();
+    let exact: Vec<&registry::Unit> = found
+        .iter()
+        .filter(|u| vntext::search_key(&u.name) == vntext::search_key(text))
+        .collect();
+    match (found.as_slice(), exact.as_slice()) {
+        ([one], _) => Some(one.code.clone()),
+        (_, [one]) => Some(one.code.clone()),
+        _ => None,
+    }
+}
+
 pub(crate) fn render(page: impl Template) -> Response {
     match page.render() {
         Ok(html) => Html(html).into_response(),

@@ -20,6 +20,8 @@ struct ReviewsPage {
     user: Option<UserView>,
     rounds: Vec<(RoundId, String, i64, String, String)>,
     communes: Vec<(String, String)>,
+    /// The commune is typed and searched, not picked from a list.
+    commune_search: bool,
     year: i64,
     can_write: bool,
     error: Option<String>,
@@ -104,11 +106,14 @@ async fn list_page(
     // The year under way, never one that has not begun; the communes that
     // exist in it.
     let year = state.current_year();
-    let communes = communes
+    let communes: Vec<(String, String)> = communes
         .into_iter()
         .filter(|u| u.level == registry::Level::Commune && u.existed_in(year))
         .map(|u| (u.code, u.name))
         .collect();
+    // A province's communes: typed and searched, not listed.
+    let commune_search = communes.len() > crate::pages::UNITS_LISTED;
+    let communes = if commune_search { Vec::new() } else { communes };
     html(
         status,
         ReviewsPage {
@@ -128,6 +133,7 @@ async fn list_page(
                 })
                 .collect(),
             communes,
+            commune_search,
             year,
             can_write: actor.may(Capability::Write),
             error,
@@ -158,9 +164,17 @@ pub async fn open(
             return list_page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(problem)).await;
         }
     };
+    let typed = crate::pages::unit_named(
+        &state.registry,
+        actor,
+        field("commune"),
+        Some(registry::Level::Commune),
+    )
+    .await;
+    let commune = typed.as_deref().unwrap_or(field("commune")).trim();
     match state
         .registry
-        .open_round(actor, field("commune"), year, field("kind"))
+        .open_round(actor, commune, year, field("kind"))
         .await
     {
         Ok(id) => redirect(&format!("/reviews/{id}")),

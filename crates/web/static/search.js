@@ -25,3 +25,30 @@
     }, 250);
   });
 })();
+
+// The unit box of a large scope: suggestions from /api/v1/units?q= as the
+// officer types (a name without marks will do); the chosen code is sent.
+(function () {
+  var box = document.getElementById('unit');
+  var list = document.getElementById('unit-options');
+  if (!box || !list) return;
+  var timer = null;
+  box.addEventListener('input', function () {
+    clearTimeout(timer);
+    var text = box.value.trim();
+    if (text.length < 2) return;
+    timer = setTimeout(function () {
+      fetch('/api/v1/units?q=' + encodeURIComponent(text), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : { units: [] }; })
+        .then(function (found) {
+          list.textContent = '';
+          found.units.forEach(function (u) {
+            var option = document.createElement('option');
+            option.value = u.code;
+            option.textContent = u.name;
+            list.appendChild(option);
+          });
+        });
+    }, 200);
+  });
+})();

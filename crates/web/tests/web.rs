@@ -1927,3 +1927,139 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         assert!(cells > 400, "{cells} cells");
     }
 }
+
+#[tokio::test]
+async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
+    // Two provinces; the first with 70 communes, more than a list of
+    // options serves.
+    let mut units = String::from(
+        "code,name,level,parent_code,area,valid_from,merged_into,valid_to\n42,Tỉnh Hà Tĩnh,province,,,,,\n40,Tỉnh Nghệ An,province,,,,,\n4099,Xã Xuân Lâm,commune,40,,,,\n",
+    );
+    for i in 1..=70 {
+        units.push_str(&format!("42{i:03},Xã Thử {i},commune,42,,,,\n"));
+    }
+    units.push_str("42070,Xã Xuân Hội,commune,42,,,,\n");
+    let units = units.replace("42070,Xã Thử 70,commune,42,,,,\n", "");
+    let (r, _dir) = registry_with_units(&units).await;
+    for (code, commune) in [("H1", "42070"), ("H2", "42001"), ("N1", "4099")] {
+        let h = NewHousehold {
+            code: code.into(),
+            commune_code: commune.into(),
+            head_name: "Lê Văn Thử".into(),
+            ..NewHousehold::default()
+        };
+        r.create_household(&Actor::command_line(), &h)
+            .await
+            .unwrap();
+    }
+    add_accounts(&r, &[("tinh", Role::Officer, Some("42"))]).await;
+    let app = web::app(web::AppState::new(r, false));
+    let cookie = sign_in(&app, "tinh").await;
+
+    // No <option> per commune: a box that searches.
+    let (status, _, page) = send(&app, get("/households", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(r#"list="unit-options""#), "{page}");
+    assert!(
+        !page.contains("Xã Thử 12"),
+        "no commune listed before typing"
+    );
+
+    // The suggestions: names without marks, codes, within the scope only.
+    let t = token(&app, "tinh").await;
+    let found = |q: &str| {
+        let app = app.clone();
+        let t = t.clone();
+        let q = q.to_string();
+        async move {
+            let (status, _, body) =
+                send(&app, api(&format!("/api/v1/units?q={}", urlencode(&q)), &t)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            v["units"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["code"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("xuan hoi").await, ["42070"]);
+    assert_eq!(
+        found("Xuân").await,
+        ["42070"],
+        "Xuân Lâm is of another province"
+    );
+    assert_eq!(found("4200").await.len(), 9, "codes 42001–42009");
+    assert_eq!(found("thu").await.len(), 20, "at most 20");
+    assert_eq!(
+        found("xa thu 1").await[..3],
+        ["42001", "42010", "42011"],
+        "the name itself first, then names beginning so"
+    );
+    assert!(found(" ").await.is_empty());
+
+    // A name typed whole lists that commune's households.
+    let (_, _, page) = send(
+        &app,
+        get(
+            &format!("/households?unit={}", urlencode("xuân hội")),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(page.contains("H1") && !page.contains("H2"), "{page}");
+    assert!(
+        page.contains("unit=42070"),
+        "the export names the commune found"
+    );
+    // Another province's commune, by name, is not found.
+    let (_, _, page) = send(
+        &app,
+        get(
+            &format!("/households?unit={}", urlencode("Xuân Lâm")),
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(!page.contains("N1") && !page.contains("H1"), "{page}");
+
+    // Opening a round: the commune typed by name, not picked from 70.
+    let (_, _, page) = send(&app, get("/reviews", Some(&cookie))).await;
+    assert!(
+        page.contains(r#"list="unit-options""#) && !page.contains("Xã Thử 12"),
+        "{page}"
+    );
+    let (status, headers, body) = send(
+        &app,
+        form(
+            "/reviews",
+            &format!("commune={}&year=2026&kind=periodic", urlencode("xuan hoi")),
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let round = headers
+        .get(header::LOCATION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let (_, _, page) = send(&app, get(&round, Some(&cookie))).await;
+    assert!(page.contains("Xã Xuân Hội"), "{page}");
+    // A name of two communes opens nothing, and says so.
+    let (status, _, page) = send(
+        &app,
+        form(
+            "/reviews",
+            "commune=thu+1&year=2026&kind=periodic",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("role=\"alert\""), "{page}");
+}

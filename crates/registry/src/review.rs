@@ -299,6 +299,16 @@ impl Registry {
         self.rounds_where(actor, "", i64::MAX).await
     }
 
+    /// The closed rounds the actor may see, newest first, at most `limit`.
+    pub async fn closed_rounds(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Vec<(Round, String)>, RegistryError> {
+        self.rounds_where(actor, " AND step = 'closed'", limit)
+            .await
+    }
+
     /// The rounds not yet closed that the actor may see, newest first, at
     /// most `limit`.
     pub async fn open_rounds(

@@ -19,6 +19,8 @@ struct ReviewsPage {
     tr: Tr,
     user: Option<UserView>,
     rounds: Vec<(RoundId, String, i64, String, String)>,
+    /// More closed rounds than are listed.
+    more_closed: bool,
     communes: Vec<(String, String)>,
     /// The commune is typed and searched, not picked from a list.
     commune_search: bool,
@@ -89,6 +91,9 @@ fn message(e: &RegistryError) -> String {
     }
 }
 
+/// The closed rounds the reviews page lists, newest first.
+const CLOSED_LISTED: i64 = 100;
+
 async fn list_page(
     state: &AppState,
     ctx: &Ctx,
@@ -97,7 +102,21 @@ async fn list_page(
     error: Option<String>,
 ) -> Response {
     let tr = ctx.tr();
-    let rounds = state.registry.rounds(actor).await.unwrap_or_default();
+    // Every round under way, then the latest closed ones: a province
+    // closes hundreds a year, a nation thousands.
+    let mut rounds = state
+        .registry
+        .open_rounds(actor, i64::MAX)
+        .await
+        .unwrap_or_default();
+    let mut closed = state
+        .registry
+        .closed_rounds(actor, CLOSED_LISTED + 1)
+        .await
+        .unwrap_or_default();
+    let more_closed = closed.len() as i64 > CLOSED_LISTED;
+    closed.truncate(CLOSED_LISTED as usize);
+    rounds.extend(closed);
     let communes = state
         .registry
         .unit_choices(actor, None)
@@ -132,6 +151,7 @@ async fn list_page(
                     (r.id, name, r.year, kind, step_name(tr, r.step))
                 })
                 .collect(),
+            more_closed,
             communes,
             commune_search,
             year,

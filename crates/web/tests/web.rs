@@ -1952,6 +1952,23 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
             .await
             .unwrap();
     }
+    // Two past years closed in every commune of the province: 142 rounds.
+    for year in [2023, 2024] {
+        for code in (1..=69)
+            .map(|i| format!("42{i:03}"))
+            .chain(["42070".into()])
+        {
+            r.record_past_review(
+                &Actor::command_line(),
+                &code,
+                y(year),
+                "1/QĐ-UBND",
+                &format!("10/12/{year}"),
+            )
+            .await
+            .unwrap();
+        }
+    }
     add_accounts(&r, &[("tinh", Role::Officer, Some("42"))]).await;
     let app = web::app(web::AppState::new(r, false));
     let cookie = sign_in(&app, "tinh").await;
@@ -2027,7 +2044,7 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
     // Opening a round: the commune typed by name, not picked from 70.
     let (_, _, page) = send(&app, get("/reviews", Some(&cookie))).await;
     assert!(
-        page.contains(r#"list="unit-options""#) && !page.contains("Xã Thử 12"),
+        page.contains(r#"list="unit-options""#) && !page.contains(r#"<option value="42012""#),
         "{page}"
     );
     let (status, headers, body) = send(
@@ -2049,6 +2066,19 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
         .to_string();
     let (_, _, page) = send(&app, get(&round, Some(&cookie))).await;
     assert!(page.contains("Xã Xuân Hội"), "{page}");
+    // The reviews page lists the round under way and the 100 latest
+    // closed ones, and says so.
+    let (_, _, page) = send(&app, get("/reviews", Some(&cookie))).await;
+    assert_eq!(
+        page.matches(r#"<tr><td><a href="/reviews/"#).count(),
+        101,
+        "{page}"
+    );
+    assert!(page.contains("100 đợt đã đóng gần nhất"));
+    assert!(
+        page.contains(&format!(r#"href="{round}""#)),
+        "the open round is listed"
+    );
     // A name of two communes opens nothing, and says so.
     let (status, _, page) = send(
         &app,

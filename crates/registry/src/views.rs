@@ -147,6 +147,13 @@ pub struct HouseholdQuery {
     pub year: Option<i64>,
     pub page: i64,
     pub per_page: i64,
+    /// A household's code: the page is the one after it in the list's
+    /// name order, read from there by the index (a deep page costs what
+    /// the first does) rather than by counting past `page - 1` pages.
+    /// Not for name searches, which rank their matches.
+    pub after: Option<String>,
+    /// A household's code: the page is the one before it.
+    pub before: Option<String>,
 }
 
 /// A row of the household list.
@@ -689,6 +696,31 @@ impl Registry {
         // The page's households first, from the households and only the
         // assessments the filters read (so the planner can walk the name
         // order and stop), then their names and places.
+        // A page next to a household of the list: from its place in the
+        // name order, not past the pages before it.
+        let cursor = match (&q.after, &q.before) {
+            (Some(code), _) => Some((code, ">", "")),
+            (None, Some(code)) => Some((code, "<", " DESC")),
+            (None, None) => None,
+        };
+        let mut order = "";
+        let mut from_cursor = String::new();
+        let mut skip = (page - 1) * per_page;
+        if let Some((code, comparison, direction)) = cursor {
+            let place: Option<(String, String)> =
+                sqlx::query_as("SELECT head_sort, code FROM households WHERE code = $1")
+                    .bind(code.trim())
+                    .fetch_optional(&self.db.pool)
+                    .await?;
+            if let Some((sort, code)) = place {
+                binds.push(Bind::Text(sort));
+                binds.push(Bind::Text(code));
+                let (s, c) = (binds.len() - 1, binds.len());
+                from_cursor = format!(" AND (h.head_sort, h.code) {comparison} (${s}, ${c})");
+                order = direction;
+                skip = 0;
+            }
+        }
         let (limit, offset) = (binds.len() + 1, binds.len() + 2);
         // Many matches (beyond the cap) that need the year's assessment:
         // walking the name order finds a page of them at once, so the
@@ -710,14 +742,18 @@ impl Registry {
             matching.replace(STATUS, status_read)
         };
         let ids_sql = format!(
-            "SELECT h.id {page_of} ORDER BY h.head_sort, h.code LIMIT ${limit} OFFSET ${offset}"
+            "SELECT h.id {page_of}{from_cursor} ORDER BY h.head_sort{order}, h.code{order} LIMIT ${limit} OFFSET ${offset}"
         );
-        let ids: Vec<HouseholdId> =
+        let mut ids: Vec<HouseholdId> =
             bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &binds)
                 .bind(per_page)
-                .bind((page - 1) * per_page)
+                .bind(skip)
                 .fetch_all(&self.db.pool)
                 .await?;
+        if !order.is_empty() {
+            // Read backwards from the cursor; shown in the list's order.
+            ids.reverse();
+        }
         Ok((self.rows_in_order(&ids, year).await?, total))
     }
 

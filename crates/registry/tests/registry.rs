@@ -1759,6 +1759,45 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             ["F2"],
             "only an 84-year-old"
         );
+        // Pages next to a household, read from its place in the name order,
+        // counted exactly or beyond the cap, with or without a filter.
+        for (registry, status) in [
+            (r, None),
+            (beyond_cap, None),
+            (r, Some("poor")),
+            (beyond_cap, Some("poor")),
+        ] {
+            let next_to = |after: Option<&str>, before: Option<&str>| HouseholdQuery {
+                per_page: 1,
+                after: after.map(String::from),
+                before: before.map(String::from),
+                ..q(status, None, None, None)
+            };
+            let page = |query: HouseholdQuery| async move {
+                let (rows, _) = registry.list_households(&admin(), &query).await.unwrap();
+                rows.into_iter().map(|h| h.code).collect::<Vec<_>>()
+            };
+            let all: &[&str] = if status.is_some() {
+                &["F3", "F2"]
+            } else {
+                &["F3", "F2", "F1"]
+            };
+            assert_eq!(page(next_to(None, None)).await, [all[0]], "{status:?}");
+            for pair in all.windows(2) {
+                assert_eq!(
+                    page(next_to(Some(pair[0]), None)).await,
+                    [pair[1]],
+                    "{status:?}"
+                );
+                assert_eq!(
+                    page(next_to(None, Some(pair[1]))).await,
+                    [pair[0]],
+                    "{status:?}"
+                );
+            }
+            assert!(page(next_to(all.last().copied(), None)).await.is_empty());
+            assert!(page(next_to(None, Some(all[0]))).await.is_empty());
+        }
         // Officers see the same through their scope: the district's holds
         // every household (its list walks the name order, testing each
         // commune), a town's none; a village is counted household by

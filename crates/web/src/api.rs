@@ -181,6 +181,11 @@ struct ListParams {
     page: Option<String>,
     /// 1–500.
     per_page: Option<String>,
+    /// Mã hộ: trang ngay sau hộ này theo thứ tự tên (đọc từ chỗ đó, trang
+    /// sâu nhanh như trang đầu); không dùng cho tìm theo tên.
+    after: Option<String>,
+    /// Mã hộ: trang ngay trước hộ này.
+    before: Option<String>,
 }
 
 #[utoipa::path(get, path = "/households", tag = "households", security(("bearer" = [])),
@@ -242,6 +247,8 @@ async fn households(
         year,
         page,
         per_page,
+        after: p.after.filter(|c| !c.trim().is_empty()),
+        before: p.before.filter(|c| !c.trim().is_empty()),
     };
     let (rows, total) = state.registry.list_households(actor, &query).await?;
     Ok(Json(dto::HouseholdPage {

@@ -28,6 +28,12 @@ pub struct ListParams {
     pub movement: String,
     pub year: Option<String>,
     pub page: Option<String>,
+    /// The household the page comes after (the next link's cursor).
+    #[serde(default)]
+    pub after: String,
+    /// The household the page comes before (the previous link's cursor).
+    #[serde(default)]
+    pub before: String,
 }
 
 pub struct ListRow {
@@ -170,6 +176,8 @@ pub async fn households(
         year: Some(year),
         page,
         per_page: PER_PAGE,
+        after: Some(p.after.clone()).filter(|s| !s.is_empty()),
+        before: Some(p.before.clone()).filter(|s| !s.is_empty()),
     };
     let (rows, total) = match r.list_households(actor, &query).await {
         Ok(x) => x,
@@ -236,6 +244,10 @@ pub async fn households(
         })
         .unwrap_or_default();
     let page = query.page.max(1);
+    // The links carry the page's first and last households, so a deep
+    // page is read from its place (the page number is for display).
+    let first_code = rows.first().map(|h| h.code.clone()).unwrap_or_default();
+    let last_code = rows.last().map(|h| h.code.clone()).unwrap_or_default();
     let rows = rows
         .into_iter()
         .map(|h| ListRow {
@@ -296,10 +308,13 @@ pub async fn households(
         },
         sees_ids: actor.may(Capability::SeeIdNumbers),
         rows,
-        previous: (page > 1).then(|| page_link(&p, page - 1)),
+        previous: (page > 1).then(|| match page {
+            2 => page_link(&p, 1),
+            _ => format!("{}&before={}", page_link(&p, page - 1), encode(&first_code)),
+        }),
         next: total
             .has_more_than(page * PER_PAGE)
-            .then(|| page_link(&p, page + 1)),
+            .then(|| format!("{}&after={}", page_link(&p, page + 1), encode(&last_code))),
     })
 }
 

@@ -1941,6 +1941,18 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
     units.push_str("42070,Xã Xuân Hội,commune,42,,,,\n");
     let units = units.replace("42070,Xã Thử 70,commune,42,,,,\n", "");
     let (r, _dir) = registry_with_units(&units).await;
+    // 55 households in one commune: two pages of the list.
+    for i in 0..55 {
+        let h = NewHousehold {
+            code: format!("P{i:02}"),
+            commune_code: "42002".into(),
+            head_name: format!("Phạm Văn {i:02}"),
+            ..NewHousehold::default()
+        };
+        r.create_household(&Actor::command_line(), &h)
+            .await
+            .unwrap();
+    }
     for (code, commune) in [("H1", "42070"), ("H2", "42001"), ("N1", "4099")] {
         let h = NewHousehold {
             code: code.into(),
@@ -2040,6 +2052,35 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
     )
     .await;
     assert!(!page.contains("N1") && !page.contains("H1"), "{page}");
+
+    // The next page is read after the last household shown, and the
+    // previous one before the first.
+    let (_, _, first) = send(&app, get("/households?unit=42002", Some(&cookie))).await;
+    assert!(first.contains("P49") && !first.contains("P50"), "{first}");
+    let next = first
+        .split("href=\"")
+        .find(|l| l.contains("after="))
+        .and_then(|l| l.split('"').next())
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    assert!(
+        next.contains("page=2") && next.contains("after=P49"),
+        "{next}"
+    );
+    let (_, _, second) = send(&app, get(&next, Some(&cookie))).await;
+    assert!(
+        second.contains("P50") && second.contains("P54") && !second.contains("P49"),
+        "{second}"
+    );
+    let previous = second
+        .split("href=\"")
+        .find(|l| l.contains("page=1"))
+        .and_then(|l| l.split('"').next())
+        .unwrap()
+        .replace("&#38;", "&");
+    let (_, _, again) = send(&app, get(&previous, Some(&cookie))).await;
+    assert!(again.contains("P00") && again.contains("P49"), "{again}");
 
     // Opening a round: the commune typed by name, not picked from 70.
     let (_, _, page) = send(&app, get("/reviews", Some(&cookie))).await;

@@ -240,7 +240,8 @@ impl YearCounts {
 }
 
 /// The communes a list reads (None: all) and the family of the unit asked
-/// for (None: no unit asked).
+/// for (None: no unit asked): its communes, or its villages when it is a
+/// village.
 struct ListUnits {
     communes: Option<BTreeSet<UnitId>>,
     family: Option<BTreeSet<UnitId>>,
@@ -249,7 +250,8 @@ struct ListUnits {
 }
 
 impl ListUnits {
-    /// The communes whose households the list can show (None: all).
+    /// The communes whose households the list can show (None: all; for a
+    /// village, its ids, which no commune has: a small share).
     fn communes_read(&self) -> Option<BTreeSet<UnitId>> {
         match (&self.communes, &self.family) {
             (None, None) => None,
@@ -271,11 +273,17 @@ impl ListUnits {
                 id_list(communes)
             ));
         }
-        if let Some(ids) = &self.family {
-            let ids = id_list(ids);
-            clause.push_str(&format!(
-                " AND ({plus}h.commune_id IN ({ids}) OR {plus}h.village_id IN ({ids}))"
-            ));
+        match &self.family {
+            None => {}
+            Some(ids) if ids.is_empty() => clause.push_str(" AND 1 = 0"),
+            Some(ids) => {
+                let column = if self.village {
+                    "village_id"
+                } else {
+                    "commune_id"
+                };
+                clause.push_str(&format!(" AND {plus}h.{column} IN ({})", id_list(ids)));
+            }
         }
         clause
     }
@@ -453,7 +461,23 @@ impl Registry {
                 return Ok(None);
             }
             village = u.level == crate::units::Level::Village;
-            family = Some(self.unit_family(u.id).await?);
+            // A household's village is one of its commune's, so a unit above
+            // the villages is its communes alone (an OR with the villages
+            // made PostgreSQL misjudge a commune's size tenfold and walk the
+            // whole name order); a village is its villages.
+            let wanted = if village {
+                crate::units::Level::Village
+            } else {
+                crate::units::Level::Commune
+            };
+            family = Some(
+                self.unit_family_levels(u.id)
+                    .await?
+                    .iter()
+                    .filter(|(_, level)| *level == wanted)
+                    .map(|(id, _)| *id)
+                    .collect(),
+            );
         }
         Ok(Some(ListUnits {
             communes,

@@ -1866,6 +1866,31 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             .unwrap();
         assert_eq!(codes(poor()).await, ["F2"], "{}", e.name);
         assert_eq!(seen(district, poor()).await, (vec!["F2".to_string()], 1));
+        // A unit lists the households of its communes, those merged into it
+        // included; a district, of all its communes.
+        let merged = NewHousehold {
+            code: "F4".into(),
+            commune_code: "18658".into(),
+            head_name: "Hà Văn Bốn".into(),
+            ..NewHousehold::default()
+        };
+        r.create_household(&admin(), &merged).await.unwrap();
+        let of_unit = |unit: &str| HouseholdQuery {
+            unit: Some(unit.into()),
+            ..q(None, None, None, None)
+        };
+        assert_eq!(
+            seen(admin(), of_unit("18652")).await,
+            (vec!["F4".to_string(), "F2".into(), "F1".into()], 3),
+            "{}",
+            e.name
+        );
+        assert_eq!(seen(admin(), of_unit("436")).await.1, 3);
+        assert_eq!(
+            seen(admin(), of_unit("18658")).await,
+            (vec!["F4".to_string()], 1)
+        );
+        assert_eq!(seen(admin(), of_unit("1865201")).await.1, 0);
         e.cleanup().await;
     }
 }

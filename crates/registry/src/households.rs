@@ -1066,6 +1066,24 @@ pub(crate) async fn insert_assessment(
     insert_assessments(tx, std::slice::from_ref(row)).await
 }
 
+/// The columns an assessment is written with, in the order bulk writes
+/// bind them.
+pub(crate) const ASSESSMENT_COLUMNS: &[&str] = &[
+    "household_id",
+    "year",
+    "standard_id",
+    "official",
+    "status",
+    "deprivation_count",
+    "deprived",
+    "score_points",
+    "score_denominator",
+    "reason",
+    "inputs",
+    "survey_id",
+    "created_at",
+];
+
 /// Inserts assessments in the caller's transaction, a few thousand rows
 /// per statement.
 pub(crate) async fn insert_assessments(
@@ -1078,21 +1096,7 @@ pub(crate) async fn insert_assessments(
         tx,
         backend,
         "assessments",
-        &[
-            "household_id",
-            "year",
-            "standard_id",
-            "official",
-            "status",
-            "deprivation_count",
-            "deprived",
-            "score_points",
-            "score_denominator",
-            "reason",
-            "inputs",
-            "survey_id",
-            "created_at",
-        ],
+        ASSESSMENT_COLUMNS,
         rows,
         |q, row| {
             q.bind(row.household_id)

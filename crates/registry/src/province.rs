@@ -439,20 +439,7 @@ async fn write_commune(
         tx,
         backend,
         "assessments",
-        &[
-            "household_id",
-            "year",
-            "standard_id",
-            "official",
-            "status",
-            "deprivation_count",
-            "deprived",
-            "score_points",
-            "score_denominator",
-            "reason",
-            "inputs",
-            "created_at",
-        ],
+        crate::households::ASSESSMENT_COLUMNS,
         &rows.assessments,
         |q, a| {
             q.bind(a.household_id)
@@ -466,6 +453,8 @@ async fn write_commune(
                 .bind(a.denominator)
                 .bind(&a.reason)
                 .bind(&a.inputs)
+                // Drawn, not surveyed: no survey form.
+                .bind(None::<i64>)
                 .bind(now)
         },
     )

@@ -2029,28 +2029,19 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
     assert!(found(" ").await.is_empty());
 
     // A name typed whole lists that commune's households.
-    let (_, _, page) = send(
-        &app,
-        get(
-            &format!("/households?unit={}", urlencode("xuân hội")),
-            Some(&cookie),
-        ),
-    )
-    .await;
+    let list_of = |unit: &str| {
+        let (app, cookie) = (app.clone(), cookie.clone());
+        let path = format!("/households?unit={}", urlencode(unit));
+        async move { send(&app, get(&path, Some(&cookie))).await.2 }
+    };
+    let page = list_of("xuân hội").await;
     assert!(page.contains("H1") && !page.contains("H2"), "{page}");
     assert!(
         page.contains("unit=42070"),
         "the export names the commune found"
     );
     // Another province's commune, by name, is not found.
-    let (_, _, page) = send(
-        &app,
-        get(
-            &format!("/households?unit={}", urlencode("Xuân Lâm")),
-            Some(&cookie),
-        ),
-    )
-    .await;
+    let page = list_of("Xuân Lâm").await;
     assert!(!page.contains("N1") && !page.contains("H1"), "{page}");
 
     // The next page is read after the last household shown, and the

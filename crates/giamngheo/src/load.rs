@@ -5,11 +5,8 @@
 //! loopback address), then the figures are printed: requests, errors and
 //! latency percentiles per route, reads and writes.
 
-use anyhow::{Context, Result, bail};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
+use crate::client::{Connection, percentile};
+use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -43,63 +40,6 @@ struct Sample {
     ok: bool,
     /// The answer's status, 0 when the request failed on the connection.
     status: u16,
-}
-
-/// One keep-alive HTTP/1.1 connection to the server.
-struct Connection {
-    addr: String,
-    sender: Option<http1::SendRequest<Full<Bytes>>>,
-}
-
-impl Connection {
-    fn new(addr: &str) -> Connection {
-        Connection {
-            addr: addr.to_string(),
-            sender: None,
-        }
-    }
-
-    async fn sender(&mut self) -> Result<&mut http1::SendRequest<Full<Bytes>>> {
-        let alive = self.sender.as_ref().is_some_and(|s| !s.is_closed());
-        if !alive {
-            let stream = tokio::net::TcpStream::connect(&self.addr).await?;
-            stream.set_nodelay(true)?;
-            let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
-            tokio::spawn(connection);
-            self.sender = Some(sender);
-        }
-        self.sender.as_mut().context("no connection")
-    }
-
-    /// Sends a request; (status, body).
-    async fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<(&str, String)>,
-    ) -> Result<(u16, Bytes)> {
-        let host = self.addr.clone();
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header(hyper::header::HOST, host);
-        if let Some(t) = token {
-            request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {t}"));
-        }
-        let request = match body {
-            Some((kind, text)) => request
-                .header(hyper::header::CONTENT_TYPE, kind)
-                .body(Full::new(Bytes::from(text)))?,
-            None => request.body(Full::new(Bytes::new()))?,
-        };
-        let sender = self.sender().await?;
-        sender.ready().await?;
-        let response = sender.send_request(request).await?;
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok((status, body))
-    }
 }
 
 /// A small deterministic generator per session (xorshift), so runs repeat.
@@ -157,26 +97,7 @@ async fn session(
     let (user, writes) = ACCOUNTS[index % ACCOUNTS.len()];
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0x2545_F491));
     let mut c = Connection::new(&addr);
-    let credentials =
-        serde_json::json!({"username": user, "password": registry::DEMO_PASSWORD}).to_string();
-    let (status, body) = c
-        .send(
-            "POST",
-            "/api/v1/auth/token",
-            None,
-            Some(("application/json", credentials)),
-        )
-        .await?;
-    if status != 200 {
-        bail!(
-            "{user}: đăng nhập được trả lời {status}: {}",
-            String::from_utf8_lossy(&body)
-        );
-    }
-    let token: String = serde_json::from_slice::<serde_json::Value>(&body)?["token"]
-        .as_str()
-        .context("no token")?
-        .to_string();
+    let token = c.sign_in(user, registry::DEMO_PASSWORD).await?;
     let (_, body) = c
         .send("GET", "/api/v1/households?per_page=500", Some(&token), None)
         .await?;
@@ -256,14 +177,6 @@ async fn session(
     Ok(samples)
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 /// A line of the figures: requests, errors, p50, p95, p99, max.
 fn figures(name: &str, samples: &[&Sample]) -> String {
     let mut ms: Vec<f64> = samples.iter().map(|s| s.millis).collect();
@@ -279,57 +192,8 @@ fn figures(name: &str, samples: &[&Sample]) -> String {
     )
 }
 
-/// A server started for the run, stopped when the run ends.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Only this machine is ever loaded.
-fn loopback(url: &str) -> Result<String> {
-    let rest = url
-        .strip_prefix("http://")
-        .context("chỉ thử tải qua http:// trên máy này")?;
-    let host_port = rest.split('/').next().unwrap_or("");
-    let host = host_port
-        .rsplit_once(':')
-        .map_or(host_port, |(h, _)| h)
-        .trim_matches(['[', ']']);
-    if !matches!(host, "127.0.0.1" | "localhost" | "::1") {
-        bail!("chỉ thử tải trên máy này (127.0.0.1, localhost, ::1), không phải \"{host}\"");
-    }
-    Ok(host_port.replace("localhost", "127.0.0.1"))
-}
-
 pub fn load(args: LoadArgs) -> Result<()> {
-    let (addr, _server) = match &args.url {
-        Some(url) => (loopback(url)?, None),
-        None => {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")?
-                .local_addr()?
-                .port();
-            let addr = format!("127.0.0.1:{port}");
-            let child = std::process::Command::new(std::env::current_exe()?)
-                .args(["serve", "--db", &args.db, "--addr", &addr])
-                .env("GIAMNGHEO_LOG", "warn")
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .context("không chạy được máy chủ")?;
-            let server = Server(child);
-            let start = Instant::now();
-            while std::net::TcpStream::connect(&addr).is_err() {
-                if start.elapsed() > Duration::from_secs(60) {
-                    bail!("máy chủ không mở cổng {addr} sau 60 giây");
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            (addr, Some(server))
-        }
-    };
+    let (addr, _server) = crate::client::server(&args.db, args.url.as_deref())?;
     let year = {
         use chrono::Datelike;
         i64::from((chrono::Utc::now() + chrono::Duration::hours(7)).year())

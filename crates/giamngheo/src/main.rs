@@ -25,6 +25,8 @@ macro_rules! out {
     }};
 }
 
+mod bench;
+mod client;
 mod commands;
 mod load;
 
@@ -137,6 +139,9 @@ enum Command {
     /// Thử tải có giới hạn trên máy này: nhiều phiên đọc và ghi cùng lúc, in số liệu thời gian đáp ứng.
     #[command(help_template = SUB_HELP)]
     Load(load::LoadArgs),
+    /// Đo thời gian đáp ứng của từng trang và API trên máy này, theo từng tài khoản (p50/p95/p99).
+    #[command(help_template = SUB_HELP)]
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -296,6 +301,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Demo(a) => commands::demo(&catalogue, a),
         Command::ProvinceDemo(a) => commands::province_demo(&catalogue, a),
         Command::Load(a) => load::load(a),
+        Command::Bench(a) => bench::bench(a),
         Command::PastReview(a) => commands::past_review(a),
     }
 }

@@ -108,6 +108,23 @@ pub(crate) async fn household_moved(
         ..before.clone()
     };
     span_changed(conn, Some(&before), Some(&after)).await?;
+    // The household's tallies move with it: what it counted under `from`
+    // it counts under `to`.
+    let mut diff = std::collections::BTreeMap::new();
+    for mut history in crate::tallies::histories(conn, &[household_id])
+        .await?
+        .into_values()
+    {
+        history.commune_id = to;
+        crate::tallies::tallies(&history, &mut diff);
+        let mut before = std::collections::BTreeMap::new();
+        history.commune_id = from;
+        crate::tallies::tallies(&history, &mut before);
+        for (key, n) in before {
+            *diff.entry(key).or_default() -= n;
+        }
+    }
+    crate::tallies::add_tallies(conn, &diff).await?;
     let rows: Vec<(i64, String)> = sqlx::query_as(
         "SELECT year, status FROM assessments WHERE household_id = $1 AND official = 1",
     )
@@ -199,8 +216,8 @@ pub(crate) async fn add_spans(
     Ok(())
 }
 
-/// The kept counts against the assessments: each (commune, year, status)
-/// whose kept count differs, with (kept, recomputed).
+/// The kept counts against the assessments: each (commune, year, status,
+/// span or tally) whose kept count differs, with (kept, recomputed).
 pub type Drift = Vec<((i64, i64, String), (i64, i64))>;
 
 impl Registry {
@@ -264,6 +281,7 @@ impl Registry {
             spans.entry((c, y, format!("span {r}"))).or_default().1 = n;
         }
         drift.extend(spans.into_iter().filter(|(_, (k, a))| k != a));
+        drift.extend(self.tally_drift().await?);
         Ok(drift)
     }
 }

@@ -222,6 +222,10 @@ impl Db {
                 // The migrations are constants of this crate.
                 tx.execute(sqlx::AssertSqlSafe(statement)).await?;
             }
+            if name == "unit_tallies" {
+                // Tallies are computed by the same code that keeps them.
+                crate::tallies::rebuild(&mut tx).await?;
+            }
             sqlx::query(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
             )

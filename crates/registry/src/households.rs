@@ -3,6 +3,7 @@
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::{Action, AuditRow, Entity, Registry, audit, audit_many, diff};
+use crate::tallies::Tallied;
 use crate::units::ImportSummary;
 use crate::values::{HouseholdId, MemberId, UnitId};
 use crate::values::{IdNumber, ReviewYear, check_id_number};
@@ -598,6 +599,20 @@ impl Registry {
             *counts.entry((h.commune_id, c.status.code())).or_default() += 1;
         }
         crate::counts::officials_added(tx, year, &counts).await?;
+        // Created by this import: no members and no other year yet.
+        let mut tallies = BTreeMap::new();
+        for ((h, _), (_, c, deprived)) in households.iter().zip(&facts) {
+            let history = crate::tallies::History {
+                commune_id: h.commune_id,
+                years: BTreeMap::from([(
+                    year,
+                    (c.status, deprived.iter().map(|d| d.to_string()).collect()),
+                )]),
+                members: Vec::new(),
+            };
+            crate::tallies::tallies(&history, &mut tallies);
+        }
+        crate::tallies::add_tallies(tx, &tallies).await?;
         let entries: Vec<AuditRow> = households
             .iter()
             .zip(&facts)
@@ -644,6 +659,7 @@ impl Registry {
         if crate::review::locked_in(tx, unit_id, year).await? {
             return Err(locked_year(year));
         }
+        let tallied = Tallied::before(tx, &[household_id]).await?;
         let c = standard.classify(area, income, deprivations);
         let deprived: Vec<&str> = c.deprived_codes(standard).collect();
         let old: Option<String> = sqlx::query_scalar(
@@ -689,6 +705,7 @@ impl Registry {
             Some(c.status.code()),
         )
         .await?;
+        tallied.changed(tx).await?;
         crate::review::surveyed_again(tx, household_id, year).await?;
         audit(
             tx,
@@ -1013,16 +1030,23 @@ impl Registry {
         &self,
         units: &BTreeSet<UnitId>,
         up_to_year: i64,
-    ) -> Result<Vec<(HouseholdId, i64, String)>, RegistryError> {
+    ) -> Result<Vec<(HouseholdId, i64, standard::Status)>, RegistryError> {
         let ids = crate::gate::id_list(units);
         let sql = format!(
             "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
              WHERE a.official = 1 AND a.year <= $1 AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"
         );
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let rows: Vec<(HouseholdId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(up_to_year)
             .fetch_all(&self.db.pool)
-            .await?)
+            .await?;
+        rows.into_iter()
+            .map(|(h, y, s)| {
+                standard::Status::try_from(s)
+                    .map(|s| (h, y, s))
+                    .map_err(|e| RegistryError::Invalid(vec![e]))
+            })
+            .collect()
     }
 }
 
@@ -1333,6 +1357,14 @@ pub(crate) async fn insert_members(
     rows: &[MemberInsert<'_>],
 ) -> Result<Vec<MemberId>, RegistryError> {
     let backend = crate::db::Backend::of(tx);
+    // Members change their household's groups, so its tallies.
+    let households: Vec<HouseholdId> = rows
+        .iter()
+        .map(|r| r.household_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let tallied = Tallied::before(tx, &households).await?;
     let ids: Vec<MemberId> = crate::bulk::reserve_ids(tx, backend, "members", rows.len())
         .await?
         .into_iter()
@@ -1403,5 +1435,6 @@ pub(crate) async fn insert_members(
         })
         .collect();
     audit_many(tx, actor, Action::Create, Entity::Member, &entries).await?;
+    tallied.changed(tx).await?;
     Ok(ids)
 }

@@ -24,6 +24,7 @@ mod sessions;
 mod sheet_import;
 pub mod sheets;
 mod surveys;
+mod tallies;
 mod units;
 mod users;
 pub mod values;
@@ -36,7 +37,7 @@ pub use error::RegistryError;
 pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, list_workbook, write_file};
 pub use gate::{Actor, Capability, Role, Scope, WriteScope};
 pub use households::{HouseholdSummary, NewHousehold, NewMember};
-pub use movements::{Movement, Movements, movements};
+pub use movements::{Movement, MovementFilter, Movements, movements};
 pub use province::{PROVINCE_CODE, PROVINCE_COMMUNE, PROVINCE_USERS, ProvinceSummary};
 pub use review::{
     Case, Complaint, MINUTES_MAX_BYTES, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Resurvey,
@@ -46,6 +47,7 @@ pub use score_form::{ScoreFormAnswers, ScoreFormResult};
 pub use service::{Action, AuditEntry, Entity, Registry};
 pub use sessions::SESSION_HOURS;
 pub use surveys::{AssessmentSummary, Groups};
+pub use tallies::{Group, Measure, Tallies, TallyDrift};
 pub use units::{ImportSummary, Level, Unit};
 pub use users::UserRow;
 pub use values::{
@@ -60,3 +62,6 @@ pub use views::{
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
+
+/// How many migrations this version of the registry knows.
+pub const MIGRATIONS: usize = schema::MIGRATIONS.len();

@@ -5,6 +5,7 @@ use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::Registry;
 use crate::values::{HouseholdId, ReviewYear};
+use standard::Status;
 use std::collections::BTreeMap;
 
 /// How a household moved between the start and the end of the period.
@@ -30,6 +31,82 @@ pub enum Movement {
     LeftPoorList,
     /// Near-poor at start, not assessed at end.
     LeftNearPoorList,
+}
+
+impl Movement {
+    pub const ALL: [Movement; 10] = [
+        Movement::EscapedToNearPoor,
+        Movement::EscapedAboveNearPoor,
+        Movement::RePoor,
+        Movement::NewlyPoor,
+        Movement::EscapedNearPoor,
+        Movement::NearPoorToPoor,
+        Movement::ReNearPoor,
+        Movement::NewlyNearPoor,
+        Movement::LeftPoorList,
+        Movement::LeftNearPoorList,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Movement::EscapedToNearPoor => "escaped_to_near_poor",
+            Movement::EscapedAboveNearPoor => "escaped_above_near_poor",
+            Movement::RePoor => "re_poor",
+            Movement::NewlyPoor => "newly_poor",
+            Movement::EscapedNearPoor => "escaped_near_poor",
+            Movement::NearPoorToPoor => "near_poor_to_poor",
+            Movement::ReNearPoor => "re_near_poor",
+            Movement::NewlyNearPoor => "newly_near_poor",
+            Movement::LeftPoorList => "left_poor_list",
+            Movement::LeftNearPoorList => "left_near_poor_list",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Movement> {
+        Movement::ALL.into_iter().find(|m| m.code() == code)
+    }
+}
+
+/// What a list filters on among the movements into a year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MovementFilter {
+    /// Poor the year before, not poor this year (to near-poor or above).
+    Escaped,
+    /// Poor, never poor before.
+    NewlyPoor,
+    /// Poor again after escaping.
+    RePoor,
+}
+
+impl MovementFilter {
+    pub const ALL: [MovementFilter; 3] = [
+        MovementFilter::Escaped,
+        MovementFilter::NewlyPoor,
+        MovementFilter::RePoor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            MovementFilter::Escaped => "escaped",
+            MovementFilter::NewlyPoor => "newly_poor",
+            MovementFilter::RePoor => "re_poor",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<MovementFilter> {
+        MovementFilter::ALL.into_iter().find(|m| m.code() == code)
+    }
+
+    /// The movements it is made of (a household has at most one of them).
+    pub fn movements(self) -> &'static [Movement] {
+        match self {
+            MovementFilter::Escaped => {
+                &[Movement::EscapedToNearPoor, Movement::EscapedAboveNearPoor]
+            }
+            MovementFilter::NewlyPoor => &[Movement::NewlyPoor],
+            MovementFilter::RePoor => &[Movement::RePoor],
+        }
+    }
 }
 
 /// The counts of one unit and year.
@@ -119,46 +196,57 @@ impl Movements {
     }
 }
 
+/// A household's movements into `year`, from its official status by year
+/// (a household can have two, e.g. escaped poverty to near-poor is also
+/// newly near-poor).
+pub(crate) fn household_movements(years: &BTreeMap<i64, Status>, year: i64) -> Vec<Movement> {
+    use Status::{NearPoor, Poor};
+    let start = years.get(&(year - 1)).copied();
+    let end = years.get(&year).copied();
+    let before = |status: Status| years.range(..year - 1).any(|(_, s)| *s == status);
+    let mut moved = Vec::new();
+    match (start, end) {
+        (Some(Poor), Some(NearPoor)) => moved.push(Movement::EscapedToNearPoor),
+        (Some(Poor), Some(Poor)) => {}
+        (Some(Poor), Some(_)) => moved.push(Movement::EscapedAboveNearPoor),
+        (Some(Poor), None) => moved.push(Movement::LeftPoorList),
+        (_, Some(Poor)) => moved.push(if before(Poor) {
+            Movement::RePoor
+        } else {
+            Movement::NewlyPoor
+        }),
+        _ => {}
+    }
+    match (start, end) {
+        (Some(NearPoor), Some(NearPoor)) => {}
+        (Some(NearPoor), Some(Poor)) => moved.push(Movement::NearPoorToPoor),
+        (Some(NearPoor), Some(_)) => moved.push(Movement::EscapedNearPoor),
+        (Some(NearPoor), None) => moved.push(Movement::LeftNearPoorList),
+        (_, Some(NearPoor)) => moved.push(if before(NearPoor) {
+            Movement::ReNearPoor
+        } else {
+            Movement::NewlyNearPoor
+        }),
+        _ => {}
+    }
+    moved
+}
+
 /// The movements of households given their official status by year.
-pub fn movements(statuses: &[(HouseholdId, i64, String)], year: i64) -> Movements {
-    let mut by_household: BTreeMap<HouseholdId, BTreeMap<i64, &str>> = BTreeMap::new();
+pub fn movements(statuses: &[(HouseholdId, i64, Status)], year: i64) -> Movements {
+    let mut by_household: BTreeMap<HouseholdId, BTreeMap<i64, Status>> = BTreeMap::new();
     for (h, y, s) in statuses {
-        by_household.entry(*h).or_default().insert(*y, s.as_str());
+        by_household.entry(*h).or_default().insert(*y, *s);
     }
     let mut out = Movements::default();
     for (h, years) in by_household {
         let start = years.get(&(year - 1)).copied();
         let end = years.get(&year).copied();
-        let before = |status: &str| years.range(..year - 1).any(|(_, s)| *s == status);
-        let mut moved = Vec::new();
-        match (start, end) {
-            (Some("poor"), Some("near_poor")) => moved.push(Movement::EscapedToNearPoor),
-            (Some("poor"), Some("poor")) => {}
-            (Some("poor"), Some(_)) => moved.push(Movement::EscapedAboveNearPoor),
-            (Some("poor"), None) => moved.push(Movement::LeftPoorList),
-            (_, Some("poor")) => moved.push(if before("poor") {
-                Movement::RePoor
-            } else {
-                Movement::NewlyPoor
-            }),
-            _ => {}
-        }
-        match (start, end) {
-            (Some("near_poor"), Some("near_poor")) => {}
-            (Some("near_poor"), Some("poor")) => moved.push(Movement::NearPoorToPoor),
-            (Some("near_poor"), Some(_)) => moved.push(Movement::EscapedNearPoor),
-            (Some("near_poor"), None) => moved.push(Movement::LeftNearPoorList),
-            (_, Some("near_poor")) => moved.push(if before("near_poor") {
-                Movement::ReNearPoor
-            } else {
-                Movement::NewlyNearPoor
-            }),
-            _ => {}
-        }
-        out.start_poor += u64::from(start == Some("poor"));
-        out.end_poor += u64::from(end == Some("poor"));
-        out.start_near_poor += u64::from(start == Some("near_poor"));
-        out.end_near_poor += u64::from(end == Some("near_poor"));
+        let moved = household_movements(&years, year);
+        out.start_poor += u64::from(start == Some(Status::Poor));
+        out.end_poor += u64::from(end == Some(Status::Poor));
+        out.start_near_poor += u64::from(start == Some(Status::NearPoor));
+        out.end_near_poor += u64::from(end == Some(Status::NearPoor));
         for m in &moved {
             *out.counts.entry(*m).or_default() += 1;
         }

@@ -10,7 +10,7 @@
 //! household (its creation, with its members and years counted) rather
 //! than one per member and assessment.
 
-use crate::bulk::{Bound, DroppedIndexes, insert_rows};
+use crate::bulk::{DroppedIndexes, Prepared, Row, insert_rows};
 use crate::demo::{DEMO_PASSWORD, draw_members_of};
 use crate::error::RegistryError;
 use crate::gate::{Actor, Role};
@@ -235,10 +235,14 @@ impl Registry {
             .await?;
         let places = self.province_places().await?;
 
-        // Drawing runs on its own thread while this one writes.
+        // Drawing and preparing the statements run on their own thread
+        // while this one sends the previous commune's.
         let (sender, mut receiver) =
-            tokio::sync::mpsc::channel::<Result<CommuneRows, RegistryError>>(2);
+            tokio::sync::mpsc::channel::<Result<(CommuneRows, Vec<Prepared>), RegistryError>>(2);
         let drawing_years = years.clone();
+        let backend = self.db.backend();
+        let now = crate::now();
+        let (drawing_actor, drawing_now) = (actor.clone(), now.clone());
         let drawer = std::thread::spawn(move || {
             let mut first_id = 1;
             let mut left = households;
@@ -249,7 +253,12 @@ impl Registry {
                 }
                 left -= count;
                 let mut rng = synth::rng(seed ^ (c as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-                let rows = draw_commune(place, count, first_id, &drawing_years, &mut rng);
+                let rows =
+                    draw_commune(place, count, first_id, &drawing_years, &mut rng).map(|rows| {
+                        let statements =
+                            prepare_commune(backend, &drawing_actor, &drawing_now, &rows);
+                        (rows, statements)
+                    });
                 first_id += count as i64;
                 if sender.blocking_send(rows).is_err() {
                     break;
@@ -260,6 +269,7 @@ impl Registry {
         let mut summary = ProvinceSummary::default();
         let mut counts: BTreeMap<(UnitId, i64, &'static str), i64> = BTreeMap::new();
         let mut spans: Vec<(UnitId, i64)> = Vec::new();
+        let mut tallies: BTreeMap<crate::tallies::TallyKey, i64> = BTreeMap::new();
         let mut tx = self.db.write().await?;
         let dropped = DroppedIndexes::drop(
             &mut tx,
@@ -267,16 +277,18 @@ impl Registry {
             &["households", "members", "assessments", "audit_log"],
         )
         .await?;
-        let now = crate::now();
-        while let Some(rows) = receiver.recv().await {
-            let rows = rows?;
-            write_commune(&mut tx, self.db.backend(), &actor, &now, &rows).await?;
+        while let Some(drawn) = receiver.recv().await {
+            let (rows, statements) = drawn?;
+            for statement in statements {
+                statement.execute(&mut tx).await?;
+            }
             for a in &rows.assessments {
                 *counts
                     .entry((rows.commune_id, a.year, a.status))
                     .or_default() += 1;
             }
             spans.push((rows.commune_id, rows.households.len() as i64));
+            commune_tallies(&rows, &mut tallies);
             summary.communes += 1;
             summary.households += rows.households.len();
             summary.members += rows.members.len();
@@ -305,6 +317,8 @@ impl Registry {
             |q, (commune, n)| q.bind(*commune).bind(first_year).bind("").bind(*n),
         )
         .await?;
+        let tallies: Vec<_> = tallies.into_iter().collect();
+        crate::tallies::insert_tallies(&mut tx, self.db.backend(), &tallies).await?;
         dropped.rebuild(&mut tx).await?;
         if self.db.backend() == crate::db::Backend::Postgres {
             // Ids were given by the load: the identity continues after them.
@@ -363,22 +377,21 @@ impl Registry {
     }
 }
 
-/// Writes one commune's rows, and an audit row per household, in the
-/// load's transaction.
-async fn write_commune(
-    tx: &mut sqlx::AnyConnection,
+/// The statements writing one commune's rows, and an audit row per
+/// household (made on the drawing thread; the writer sends them in the
+/// load's transaction).
+fn prepare_commune(
     backend: crate::db::Backend,
     actor: &Actor,
     now: &str,
     rows: &CommuneRows,
-) -> Result<(), RegistryError> {
-    insert_rows(
-        tx,
+) -> Vec<Prepared> {
+    let households = Prepared::new(
         backend,
         "households",
         crate::households::HOUSEHOLD_COLUMNS,
         &rows.households,
-        |q: Bound<'_>, h| {
+        |q: Row, h| {
             q.bind(h.id)
                 .bind(&h.code)
                 .bind(h.commune_id)
@@ -394,10 +407,8 @@ async fn write_commune(
                 .bind(format!("{}-01-01", h.first_year))
                 .bind(h.first_year)
         },
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    let members = Prepared::new(
         backend,
         "members",
         &[
@@ -433,10 +444,8 @@ async fn write_commune(
                 .bind(i64::from(m.merit))
                 .bind(i64::from(m.social_protection))
         },
-    )
-    .await?;
-    insert_rows(
-        tx,
+    );
+    let assessments = Prepared::new(
         backend,
         "assessments",
         crate::households::ASSESSMENT_COLUMNS,
@@ -457,8 +466,7 @@ async fn write_commune(
                 .bind(None::<i64>)
                 .bind(now)
         },
-    )
-    .await?;
+    );
     let mut members_of: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     for (h, _) in &rows.members {
         *members_of.entry(*h).or_default() += 1;
@@ -478,13 +486,51 @@ async fn write_commune(
             changes: json!({"head_name": h.head_name, "address": h.address, "members": members_of.get(&h.id).copied().unwrap_or(0), "years": years, "source": "province_demo"}),
         })
         .collect();
-    crate::service::audit_many(
-        tx,
+    let audit = crate::service::audit_prepared(
+        backend,
         actor,
         crate::service::Action::Create,
         crate::service::Entity::Household,
         &audits,
-    )
-    .await?;
-    Ok(())
+        now,
+    );
+    vec![households, members, assessments, audit]
+}
+
+/// What one commune's households add to the kept tallies, computed from
+/// the rows drawn (the same function a write applies).
+fn commune_tallies(rows: &CommuneRows, out: &mut BTreeMap<crate::tallies::TallyKey, i64>) {
+    use crate::tallies::{History, MemberFacts};
+    use crate::values::HouseholdId;
+    let mut histories: BTreeMap<i64, History> = rows
+        .households
+        .iter()
+        .map(|h| {
+            (
+                h.id,
+                History {
+                    commune_id: rows.commune_id,
+                    years: BTreeMap::new(),
+                    members: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    for (id, member) in &rows.members {
+        if let Some(h) = histories.get_mut(id) {
+            h.members
+                .push(MemberFacts::of(HouseholdId::new(*id), member));
+        }
+    }
+    for a in &rows.assessments {
+        if let (Some(h), Some(status)) = (
+            histories.get_mut(&a.household_id),
+            standard::Status::parse(a.status),
+        ) {
+            h.years.insert(a.year, (status, a.deprived.clone()));
+        }
+    }
+    for history in histories.values() {
+        crate::tallies::tallies(history, out);
+    }
 }

@@ -14,6 +14,7 @@ use crate::gate::Actor;
 use crate::service::{Action, Entity, Registry, audit};
 use crate::values::{HouseholdId, ReviewYear, RoundId, UnitId};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 /// Days a request may wait for its answer.
 pub const REQUEST_DAYS: i64 = 15;
@@ -181,14 +182,24 @@ async fn ordered_cases(
 ) -> Result<Vec<Case>, RegistryError> {
     let mut cases: Vec<Case> = sqlx::query_as(CASES).bind(round_id).fetch_all(conn).await?;
     cases.sort_by_cached_key(|c| {
-        (
-            vntext::name_sort_key(&c.commune),
-            vntext::natural_sort_key(c.village.as_deref().unwrap_or("")),
-            c.head_sort.clone(),
-            c.code.clone(),
-        )
+        print_order(&c.commune, c.village.as_deref(), &c.head_sort, &c.code)
     });
     Ok(cases)
+}
+
+/// Where a household stands in a round's printed lists.
+fn print_order(
+    commune: &str,
+    village: Option<&str>,
+    head_sort: &str,
+    code: &str,
+) -> (String, String, String, String) {
+    (
+        vntext::name_sort_key(commune),
+        vntext::natural_sort_key(village.unwrap_or("")),
+        head_sort.to_string(),
+        code.to_string(),
+    )
 }
 
 fn household_label(c: &Case) -> String {
@@ -896,6 +907,8 @@ impl Registry {
         }
         let date = date.unwrap_or_default();
         let cases = ordered_cases(&mut tx, round.id).await?;
+        let households: Vec<HouseholdId> = cases.iter().map(|c| c.household_id).collect();
+        let tallied = crate::tallies::Tallied::before(&mut tx, &households).await?;
         let mut number = 0;
         for c in &cases {
             let status = c
@@ -962,6 +975,7 @@ impl Registry {
                 }
             }
         }
+        tallied.changed(&mut tx).await?;
         // The commune reports to the level above as it was on the day of the
         // decision; the report locks the assessments until it is approved
         // (closed) or sent back.
@@ -1131,22 +1145,42 @@ impl Registry {
                 "xã đã có đợt rà soát năm {year} trong hệ thống"
             )));
         }
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let statuses: Vec<(i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
-             WHERE a.official = 1 AND a.year IN ($1, $2) AND h.commune_id IN ({ids})"
+        // Read through the commune's households (`+a.year`: not the year's
+        // index, which holds the whole province's assessments), with what
+        // the printed order needs. Only unit ids (integers from the
+        // database) are formatted into the SQL.
+        type Listed = (
+            HouseholdId,
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+        );
+        let statuses: Vec<Listed> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT a.household_id, a.year, a.status, h.code, h.head_sort, \
+             CASE WHEN h.commune_id = $3 THEN v.name ELSE v.name || ' (' || hc.name || ')' END, hc.name \
+             FROM assessments a JOIN households h ON h.id = a.household_id \
+             JOIN units hc ON hc.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
+             WHERE a.official = 1 AND +a.year IN ($1, $2) AND h.commune_id IN ({ids})"
         )))
         .bind(year.as_i64() - 1)
         .bind(year)
+        .bind(commune.id)
         .fetch_all(&mut *tx)
         .await?;
         let listed = |s: &str| s == "poor" || s == "near_poor";
-        let of = |h: i64, y: i64| {
-            statuses
-                .iter()
-                .find(|r| r.0 == h && r.1 == y)
-                .map(|r| r.2.clone())
-        };
+        let mut by_household: BTreeMap<HouseholdId, (Option<&str>, Option<&str>, &Listed)> =
+            BTreeMap::new();
+        for row in &statuses {
+            let entry = by_household.entry(row.0).or_insert((None, None, row));
+            if row.1 == year.as_i64() {
+                entry.1 = Some(row.2.as_str());
+            } else {
+                entry.0 = Some(row.2.as_str());
+            }
+        }
         let at = crate::now();
         // Approved, then, by the level above on the decision's date.
         let approver = self.approving_unit(commune.id, &date).await?.map(|u| u.id);
@@ -1163,44 +1197,58 @@ impl Registry {
         .bind(approver)
         .fetch_one(&mut *tx)
         .await?;
-        let mut households: Vec<i64> = statuses
+        // The cases: on last year's lists or this year's, in the printed
+        // order, certificates numbered for this year's.
+        let mut cases: Vec<(HouseholdId, &str, String, Option<String>, &Listed)> = by_household
             .iter()
-            .filter(|r| listed(&r.2))
-            .map(|r| r.0)
+            .filter(|(_, (before, now, _))| before.is_some_and(listed) || now.is_some_and(listed))
+            .map(|(h, (before, now, row))| {
+                let origin = match *before {
+                    Some("poor") => "poor_list",
+                    Some("near_poor") => "near_poor_list",
+                    _ => "request",
+                };
+                (
+                    *h,
+                    origin,
+                    now.unwrap_or("not_poor").to_string(),
+                    None,
+                    *row,
+                )
+            })
             .collect();
-        households.sort_unstable();
-        households.dedup();
-        for h in &households {
-            let origin = match of(*h, year.as_i64() - 1).as_deref() {
-                Some("poor") => "poor_list",
-                Some("near_poor") => "near_poor_list",
-                _ => "request",
-            };
-            let now = of(*h, year.as_i64()).unwrap_or_else(|| "not_poor".into());
-            sqlx::query(
-                "INSERT INTO review_cases (round_id, household_id, origin, proposed_status, final_status) VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(round)
-            .bind(h)
-            .bind(origin)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let cases = ordered_cases(&mut tx, round).await?;
+        cases.sort_by_cached_key(|c| print_order(&c.4.6, c.4.5.as_deref(), &c.4.4, &c.4.3));
         let mut number = 0;
-        for c in cases
-            .iter()
-            .filter(|c| c.final_status.is_some_and(standard::Status::is_listed))
-        {
-            number += 1;
-            sqlx::query("UPDATE review_cases SET certificate = $1 WHERE round_id = $2 AND household_id = $3")
-                .bind(format!("{number}/GCN-HN.HCN"))
-                .bind(round)
-                .bind(c.household_id)
-                .execute(&mut *tx)
-                .await?;
+        for case in &mut cases {
+            if listed(&case.2) {
+                number += 1;
+                case.3 = Some(format!("{number}/GCN-HN.HCN"));
+            }
         }
+        let backend = crate::db::Backend::of(&tx);
+        crate::bulk::insert_rows(
+            &mut tx,
+            backend,
+            "review_cases",
+            &[
+                "round_id",
+                "household_id",
+                "origin",
+                "proposed_status",
+                "final_status",
+                "certificate",
+            ],
+            &cases,
+            |q, (household, origin, status, certificate, _)| {
+                q.bind(round)
+                    .bind(*household)
+                    .bind(*origin)
+                    .bind(status)
+                    .bind(status)
+                    .bind(certificate)
+            },
+        )
+        .await?;
         audit(
             &mut tx,
             actor,

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 9] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 10] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 9] = [
     (7, "two_tiers", V7),
     (8, "household_spans", V8),
     (9, "list_paths", V9),
+    (10, "unit_tallies", V10),
 ];
 
 const V1: &str = r#"
@@ -290,4 +291,19 @@ const V9: &str = r#"
 CREATE INDEX households_removed ON households (commune_id) WHERE removed_on IS NOT NULL;
 DROP INDEX assessments_household;
 CREATE INDEX assessments_household ON assessments (household_id, year, official, status)
+"#;
+
+/// Official assessments by commune, year and measure — a group and status,
+/// an indicator and status, a movement into the year — kept by
+/// `registry::tallies`. The migration fills it from the microdata
+/// (`Db::migrate` runs `tallies::rebuild` after this DDL).
+const V10: &str = r#"
+CREATE TABLE unit_tallies (
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    year BIGINT NOT NULL,
+    measure {binary_text} NOT NULL,
+    households BIGINT NOT NULL,
+    PRIMARY KEY (commune_id, year, measure)
+);
+CREATE INDEX unit_tallies_year ON unit_tallies (year, measure, commune_id, households)
 "#;

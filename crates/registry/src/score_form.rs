@@ -142,6 +142,7 @@ impl Registry {
                 "đợt rà soát năm {year} của xã đã báo cáo cấp trên hoặc đã đóng"
             )));
         }
+        let tallied = crate::tallies::Tallied::before(&mut tx, &[household_id]).await?;
         let survey_id: i64 = sqlx::query_scalar(
             "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -191,6 +192,7 @@ impl Registry {
             Some(result.status.code()),
         )
         .await?;
+        tallied.changed(&mut tx).await?;
         crate::review::surveyed_again(&mut tx, household_id, year).await?;
         audit(
             &mut tx,

@@ -338,10 +338,22 @@ pub(crate) async fn audit_many(
     entity: Entity,
     rows: &[AuditRow],
 ) -> Result<(), RegistryError> {
-    let at = crate::now();
     let backend = crate::db::Backend::of(tx);
-    crate::bulk::insert_rows(
-        tx,
+    audit_prepared(backend, actor, action, entity, rows, &crate::now())
+        .execute(tx)
+        .await
+}
+
+/// The statements of [`audit_many`], made ready apart from the connection.
+pub(crate) fn audit_prepared(
+    backend: crate::db::Backend,
+    actor: &Actor,
+    action: Action,
+    entity: Entity,
+    rows: &[AuditRow],
+    at: &str,
+) -> crate::bulk::Prepared {
+    crate::bulk::Prepared::new(
         backend,
         "audit_log",
         &[
@@ -355,7 +367,7 @@ pub(crate) async fn audit_many(
         ],
         rows,
         |q, r| {
-            q.bind(&at)
+            q.bind(at)
                 .bind(&actor.name)
                 .bind(action.code())
                 .bind(entity.code())
@@ -364,7 +376,6 @@ pub(crate) async fn audit_many(
                 .bind(r.changes.to_string())
         },
     )
-    .await
 }
 
 /// Field-level changes between two JSON objects: {field: [old, new]}.

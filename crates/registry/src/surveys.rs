@@ -259,29 +259,21 @@ impl Registry {
         household_id: HouseholdId,
         year: i32,
     ) -> Result<Groups, RegistryError> {
-        let members: Vec<(Option<String>, String, i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT birth_date, ethnicity, merit, social_protection, disability, no_working_capacity FROM members WHERE household_id = $1 AND removed_on IS NULL",
+        let members: Vec<crate::tallies::MemberFacts> = sqlx::query_as(
+            "SELECT household_id, birth_date, ethnicity, merit, social_protection, no_working_capacity FROM members WHERE household_id = $1 AND removed_on IS NULL",
         )
         .bind(household_id)
         .fetch_all(&self.db.pool)
         .await?;
-        let age = |birth: &Option<String>| {
-            birth
-                .as_deref()
-                .and_then(|b| b.get(..4)?.parse::<i32>().ok())
-                .map(|y| year - y)
-        };
-        let can_work = |m: &(Option<String>, String, i64, i64, i64, i64)| {
-            m.5 == 0 && age(&m.0).is_none_or(|a| (15..60).contains(&a))
-        };
+        // The same groups the kept tallies count.
+        let groups = crate::tallies::groups_in(&members, i64::from(year));
+        let has = |g| groups.contains(&g);
+        use crate::tallies::Group;
         Ok(Groups {
-            merit: members.iter().any(|m| m.2 == 1),
-            social_protection: members.iter().any(|m| m.3 == 1),
-            ethnic_minority: members.iter().any(|m| {
-                let e = vntext::search_key(&m.1);
-                !e.is_empty() && e != "kinh"
-            }),
-            no_working_capacity: !members.is_empty() && !members.iter().any(can_work),
+            merit: has(Group::Merit),
+            social_protection: has(Group::SocialProtection),
+            ethnic_minority: has(Group::EthnicMinority),
+            no_working_capacity: has(Group::NoWorkingCapacity),
         })
     }
 
@@ -350,6 +342,7 @@ impl Registry {
         } = self.writable_household(actor, household).await?;
         let date = removal(on, reason)?;
         let mut tx = self.db.write().await?;
+        let tallied = crate::tallies::Tallied::before(&mut tx, &[household]).await?;
         sqlx::query("UPDATE members SET removed_on = $1, removed_reason = $2 WHERE id = $3")
             .bind(date.format("%Y-%m-%d").to_string())
             .bind(vntext::nfc(reason))
@@ -366,6 +359,7 @@ impl Registry {
             json!({"removed_on": on, "reason": reason}),
         )
         .await?;
+        tallied.changed(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -103,8 +103,30 @@ impl<'q, O> BindValues<'q> for sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any:
 /// "at least" this (`list_households` returns the cap).
 pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
+/// A list's total from the kept counts.
+enum Kept {
+    Exact(i64),
+    /// The list holds at least this many.
+    AtLeast(i64),
+}
+
 /// Where a list's SQL compares the official status (see `list_households`).
 const STATUS: &str = "{status}";
+/// Where it compares the year before's official status.
+const PREVIOUS: &str = "{previous}";
+
+/// A list's SQL with its status placeholders: for a small scope as
+/// expressions no index serves (the scope's households are read first and
+/// each tested), for a large one as the columns.
+fn statuses_read(sql: &str, small: bool) -> String {
+    if small {
+        sql.replace(STATUS, "(a.status || '')")
+            .replace(PREVIOUS, "(p.status || '')")
+    } else {
+        sql.replace(STATUS, "a.status")
+            .replace(PREVIOUS, "p.status")
+    }
+}
 
 /// A list counts its matches up to this many; beyond, it says "more than"
 /// (a province's list would otherwise count a million rows per page).
@@ -139,11 +161,10 @@ pub struct HouseholdQuery {
     pub status: Option<standard::Status>,
     /// Deprived in this indicator in `year`.
     pub deprived: Option<String>,
-    /// A group from the members: merit, social_protection, ethnic_minority,
-    /// no_working_capacity.
-    pub group: Option<String>,
-    /// A movement into `year`: escaped, newly_poor, re_poor.
-    pub movement: Option<String>,
+    /// A group from the members.
+    pub group: Option<crate::tallies::Group>,
+    /// A movement into `year`.
+    pub movement: Option<crate::movements::MovementFilter>,
     pub year: Option<i64>,
     pub page: i64,
     pub per_page: i64,
@@ -242,17 +263,17 @@ impl YearCounts {
 /// The communes a list reads (None: all) and the family of the unit asked
 /// for (None: no unit asked): its communes, or its villages when it is a
 /// village.
-struct ListUnits {
+pub(crate) struct ListUnits {
     communes: Option<BTreeSet<UnitId>>,
     family: Option<BTreeSet<UnitId>>,
     /// The unit asked for is a village.
-    village: bool,
+    pub(crate) village: bool,
 }
 
 impl ListUnits {
     /// The communes whose households the list can show (None: all; for a
     /// village, its ids, which no commune has: a small share).
-    fn communes_read(&self) -> Option<BTreeSet<UnitId>> {
+    pub(crate) fn communes_read(&self) -> Option<BTreeSet<UnitId>> {
         match (&self.communes, &self.family) {
             (None, None) => None,
             (Some(c), None) => Some(c.clone()),
@@ -291,9 +312,7 @@ impl ListUnits {
 
 /// The list asks for a status and nothing else of the households.
 fn clause_is_status_only(q: &HouseholdQuery) -> bool {
-    [&q.deprived, &q.group, &q.movement]
-        .iter()
-        .all(|f| f.as_deref().is_none_or(str::is_empty))
+    q.deprived.as_deref().is_none_or(str::is_empty) && q.group.is_none() && q.movement.is_none()
 }
 
 impl Registry {
@@ -440,7 +459,7 @@ impl Registry {
     /// The communes (and villages) a list reads: the actor's scope, and
     /// the family of the unit asked for. None when the actor sees none of
     /// it.
-    async fn list_units(
+    pub(crate) async fn list_units(
         &self,
         actor: &Actor,
         unit: Option<&str>,
@@ -508,42 +527,102 @@ impl Registry {
         Ok(within * 4 >= all && all > 0)
     }
 
-    /// The households on the list of a year with one status, from the kept
-    /// counts: those of the communes read, less the households removed
-    /// (their assessments stay counted; the list leaves them out). None
-    /// when the list is of a village (counts are kept by commune).
-    async fn status_total(
+    /// The number of households a list matches, from the kept counts
+    /// (`official_counts`, `unit_tallies`) when its filters are ones they
+    /// keep: exactly for one status, an indicator (with or without a
+    /// status), a group with a status, a movement; at least, for a group
+    /// alone (its households assessed in the year; the list shows the
+    /// others too). The kept counts include removed households, which the
+    /// list leaves out: those (few, found by a partial index) are counted by
+    /// the list's own filter and taken away. None otherwise, and for a
+    /// village (counts are kept by commune).
+    async fn kept_total(
         &self,
         units: &ListUnits,
         year: i64,
-        status: standard::Status,
-    ) -> Result<Option<i64>, RegistryError> {
+        q: &HouseholdQuery,
+        matching: &str,
+        binds: &[Bind],
+    ) -> Result<Option<Kept>, RegistryError> {
+        use crate::tallies::Measure;
         if units.village {
             return Ok(None);
         }
+        let statuses: Vec<standard::Status> = match q.status {
+            Some(s) => vec![s],
+            None => standard::Status::ALL.to_vec(),
+        };
+        let deprived = q.deprived.as_deref().filter(|d| !d.is_empty());
+        let at_least =
+            q.status.is_none() && deprived.is_none() && q.movement.is_none() && q.group.is_some();
+        // (table, column, values)
+        let (table, column, values): (&str, &str, Vec<String>) =
+            match (q.status, deprived, q.group, q.movement) {
+                (Some(s), None, None, None) => {
+                    ("official_counts", "status", vec![s.code().to_string()])
+                }
+                (_, Some(d), None, None) => (
+                    "unit_tallies",
+                    "measure",
+                    statuses
+                        .iter()
+                        .map(|s| Measure::Deprived(d.to_string(), *s).code())
+                        .collect(),
+                ),
+                (_, None, Some(g), None) => (
+                    "unit_tallies",
+                    "measure",
+                    statuses
+                        .iter()
+                        .map(|s| Measure::Group(g, *s).code())
+                        .collect(),
+                ),
+                (None, None, None, Some(m)) => (
+                    "unit_tallies",
+                    "measure",
+                    m.movements()
+                        .iter()
+                        .map(|m| Measure::Movement(*m).code())
+                        .collect(),
+                ),
+                _ => return Ok(None),
+            };
         let communes = match units.communes_read() {
             None => String::new(),
-            Some(c) if c.is_empty() => return Ok(Some(0)),
+            Some(c) if c.is_empty() => return Ok(Some(Kept::Exact(0))),
             Some(c) => format!(" AND commune_id IN ({})", id_list(&c)),
         };
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let kept: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) FROM official_counts WHERE year = $1 AND status = $2{communes}"
+        let list = (2..values.len() + 2)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Only table and column names of this module, unit ids and
+        // placeholders are formatted into the SQL.
+        let mut kept = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+            "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) FROM {table} WHERE year = $1 AND {column} IN ({list}){communes}"
         )))
-        .bind(year)
-        .bind(status.code())
-        .fetch_one(&self.db.pool)
-        .await?;
-        let removed: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM households h JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 AND a.status = $2 \
-             WHERE h.removed_on IS NOT NULL{}",
-            communes.replace("commune_id", "h.commune_id")
-        )))
-        .bind(year)
-        .bind(status.code())
-        .fetch_one(&self.db.pool)
-        .await?;
-        Ok(Some(kept - removed))
+        .bind(year);
+        for value in &values {
+            kept = kept.bind(value);
+        }
+        let kept = kept.fetch_one(&self.db.pool).await?;
+        // The removed households the same filter matches.
+        let removed_sql = format!(
+            "SELECT COUNT(*) {}",
+            statuses_read(matching, true).replacen(
+                "h.removed_on IS NULL",
+                "h.removed_on IS NOT NULL",
+                1
+            )
+        );
+        let removed: i64 = bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(removed_sql)), binds)
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(Some(if at_least {
+            Kept::AtLeast(kept - removed)
+        } else {
+            Kept::Exact(kept - removed)
+        }))
     }
 
     /// A page of the household list and the number of all matching rows.
@@ -568,11 +647,6 @@ impl Registry {
         // sorted); a large one walks the name order or reads by status.
         let small = !self.holds_much(&list_units).await?;
         let units = list_units.clause(small);
-        let status_read = if small {
-            "(a.status || '')"
-        } else {
-            "a.status"
-        };
         let year = match q.year {
             Some(y) => y,
             None => self.latest_year().await?.unwrap_or(0),
@@ -580,10 +654,7 @@ impl Registry {
         // Placeholders are numbered in the order they appear and each value
         // is bound once, as both engines require.
         let key = vntext::search_key(&q.q);
-        let only_name = q.status.is_none()
-            && [&q.deprived, &q.group, &q.movement]
-                .iter()
-                .all(|f| f.as_deref().is_none_or(str::is_empty));
+        let only_name = q.status.is_none() && clause_is_status_only(q);
         let page = q.page.max(1);
         let per_page = q.per_page.clamp(1, 500);
         if !key.is_empty() && only_name && page * per_page <= SEARCH_COUNT_CAP {
@@ -642,32 +713,42 @@ impl Registry {
                 "EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL AND {condition})"
             )
         };
-        match q.group.as_deref().unwrap_or("") {
-            "merit" => clause.push_str(&format!(" AND {}", member("m.merit = 1"))),
-            "social_protection" => clause.push_str(&format!(" AND {}", member("m.social_protection = 1"))),
-            "ethnic_minority" => clause.push_str(&format!(" AND {}", member("m.ethnicity NOT IN ('', 'Kinh')"))),
+        use crate::movements::MovementFilter;
+        use crate::tallies::Group;
+        match q.group {
+            Some(Group::Merit) => clause.push_str(&format!(" AND {}", member("m.merit = 1"))),
+            Some(Group::SocialProtection) => {
+                clause.push_str(&format!(" AND {}", member("m.social_protection = 1")))
+            }
+            // As `tallies::ethnic_minority`: anything but Kinh, however cased.
+            Some(Group::EthnicMinority) => clause.push_str(&format!(
+                " AND {}",
+                member("lower(m.ethnicity) NOT IN ('', 'kinh')")
+            )),
             // Nobody can work: every member is a child, elderly, or unable.
-            "no_working_capacity" => clause.push_str(&format!(
+            Some(Group::NoWorkingCapacity) => clause.push_str(&format!(
                 " AND {} AND NOT {}",
                 member("1 = 1"),
                 member("m.no_working_capacity = 0 AND (m.birth_date IS NULL OR CAST(substr(m.birth_date, 1, 4) AS INTEGER) BETWEEN $1 - 59 AND $1 - 15)")
             )),
-            _ => {}
+            None => {}
         }
         let earlier_poor = "EXISTS (SELECT 1 FROM assessments e WHERE e.household_id = h.id AND e.official = 1 AND e.status = 'poor' AND e.year < $1 - 1)";
-        match q.movement.as_deref().unwrap_or("") {
-            "escaped" => clause.push_str(" AND p.status = 'poor' AND a.status <> 'poor'"),
-            "newly_poor" => clause.push_str(&format!(
-                " AND a.status = 'poor' AND (p.status IS NULL OR p.status <> 'poor') AND NOT {earlier_poor}"
-            )),
-            "re_poor" => {
-                clause.push_str(&format!(" AND a.status = 'poor' AND (p.status IS NULL OR p.status <> 'poor') AND {earlier_poor}"))
+        match q.movement {
+            Some(MovementFilter::Escaped) => {
+                clause.push_str(&format!(" AND {PREVIOUS} = 'poor' AND {STATUS} <> 'poor'"))
             }
-            _ => {}
+            Some(MovementFilter::NewlyPoor) => clause.push_str(&format!(
+                " AND {STATUS} = 'poor' AND ({PREVIOUS} IS NULL OR {PREVIOUS} <> 'poor') AND NOT {earlier_poor}"
+            )),
+            Some(MovementFilter::RePoor) => clause.push_str(&format!(
+                " AND {STATUS} = 'poor' AND ({PREVIOUS} IS NULL OR {PREVIOUS} <> 'poor') AND {earlier_poor}"
+            )),
+            None => {}
         }
         let official =
             "LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1";
-        let previous = if clause.contains("p.status") {
+        let previous = if clause.contains(PREVIOUS) {
             " LEFT JOIN assessments p ON p.household_id = h.id AND p.year = $1 - 1 AND p.official = 1"
         } else {
             ""
@@ -676,7 +757,7 @@ impl Registry {
         // and places are read for the page's households alone.
         let matching = if clause.contains("a.")
             || clause.contains(STATUS)
-            || clause.contains("p.")
+            || clause.contains(PREVIOUS)
             || clause.contains("$1")
         {
             format!("FROM households h {official}{previous} WHERE {clause}")
@@ -685,23 +766,28 @@ impl Registry {
             // year is still bound, so it appears once).
             format!("FROM households h WHERE CAST($1 AS BIGINT) IS NOT NULL AND {clause}")
         };
-        let kept = match q.status {
-            Some(status) if key.is_empty() && clause_is_status_only(q) => {
-                self.status_total(&list_units, year, status).await?
-            }
-            _ => None,
+        let kept = if key.is_empty() {
+            self.kept_total(&list_units, year, q, &matching, &binds)
+                .await?
+        } else {
+            None
         };
         let total = match kept {
             // An exact total, however many.
-            Some(count) => ListTotal {
+            Some(Kept::Exact(count)) => ListTotal {
                 count,
                 capped: false,
             },
-            None => {
+            // More than the cap for sure: no need to count.
+            Some(Kept::AtLeast(count)) if count > self.list_count_cap => ListTotal {
+                count: self.list_count_cap,
+                capped: true,
+            },
+            _ => {
                 // Only integers from the database and placeholders are formatted into the SQL.
                 let count_sql = format!(
                     "SELECT COUNT(*) FROM (SELECT 1 {} LIMIT {}) s",
-                    matching.replace(STATUS, status_read),
+                    statuses_read(&matching, small),
                     self.list_count_cap + 1
                 );
                 let counted: i64 =
@@ -716,7 +802,7 @@ impl Registry {
         };
         // Many matches to walk in name order: more than the cap, or a kept
         // total as large.
-        let many = total.capped || (kept.is_some() && total.count > self.list_count_cap);
+        let many = total.capped || total.count > self.list_count_cap;
         // The page's households first, from the households and only the
         // assessments the filters read (so the planner can walk the name
         // order and stop), then their names and places.
@@ -758,12 +844,24 @@ impl Registry {
         // keeps the same households.)
         let dense = many && (clause.contains("a.") || clause.contains(STATUS));
         let page_of = if dense {
+            // The year before's assessment too, when the filter needs it
+            // (escaped): a LEFT JOIN the filter makes inner would let
+            // SQLite start from that year's assessments of the province.
+            let (previous, previous_on) =
+                if q.movement == Some(crate::movements::MovementFilter::Escaped) {
+                    (
+                        " CROSS JOIN assessments p",
+                        " AND p.household_id = h.id AND p.year = $1 - 1 AND p.official = 1",
+                    )
+                } else {
+                    (previous, "")
+                };
             format!(
-                "FROM households h CROSS JOIN assessments a{previous} WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1 AND {}",
-                clause.replace(STATUS, "(a.status || '')")
+                "FROM households h CROSS JOIN assessments a{previous} WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1{previous_on} AND {}",
+                statuses_read(&clause, true)
             )
         } else {
-            matching.replace(STATUS, status_read)
+            statuses_read(&matching, small)
         };
         let ids_sql = format!(
             "SELECT h.id {page_of}{from_cursor} ORDER BY h.head_sort{order}, h.code{order} LIMIT ${limit} OFFSET ${offset}"

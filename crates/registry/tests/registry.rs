@@ -40,7 +40,7 @@ async fn engines() -> Vec<Engine> {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), 9);
+    assert_eq!(db.migrate().await.unwrap(), registry::MIGRATIONS);
     assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
     let mut out = vec![Engine {
         name: "sqlite",
@@ -67,7 +67,7 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), 9);
+        assert_eq!(db.migrate().await.unwrap(), registry::MIGRATIONS);
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -1050,6 +1050,12 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
             .unwrap();
         assert_eq!(dung.len(), 1, "{}", e.name);
         assert_eq!(dung[0].code, "XH-02");
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts and tallies",
+            e.name
+        );
         e.cleanup().await;
     }
 }
@@ -1226,6 +1232,12 @@ async fn the_score_form_scores_a_from_the_loaded_point_table() {
         let official = r.assessments(id, 2024).await.unwrap();
         assert_eq!(official.len(), 1, "one official assessment per year");
         assert_eq!(official[0].status.code(), "poor");
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: kept counts and tallies",
+            e.name
+        );
         e.cleanup().await;
     }
 }
@@ -1704,13 +1716,18 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             let (rows, total) = r.list_households(&admin(), &q).await.unwrap();
             assert_eq!((rows.len() as i64, false), (total.count, total.capped));
             let (capped, total) = beyond_cap.list_households(&admin(), &q).await.unwrap();
-            // A status alone is counted from the kept counts, exactly
-            // however many; the other filters stop counting at the cap.
-            let status_only = q.status.is_some()
-                && q.deprived.is_none()
-                && q.group.is_none()
-                && q.movement.is_none();
-            if status_only {
+            // A status, an indicator, a group with a status and a movement
+            // are counted from the kept counts, exactly however many; a
+            // group alone (which lists households not assessed in the year
+            // too) stops counting at the cap.
+            let kept = matches!(
+                (q.status, &q.deprived, q.group, q.movement),
+                (Some(_), None, None, None)
+                    | (_, Some(_), None, None)
+                    | (Some(_), None, Some(_), None)
+                    | (None, None, None, Some(_))
+            );
+            if kept {
                 assert_eq!((total.count, total.capped), (rows.len() as i64, false));
             } else {
                 assert_eq!(total.capped, !rows.is_empty());
@@ -1729,8 +1746,8 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
                  movement: Option<&str>| HouseholdQuery {
             status: status.map(|s| standard::Status::parse(s).expect("a status")),
             deprived: deprived.map(String::from),
-            group: group.map(String::from),
-            movement: movement.map(String::from),
+            group: group.map(|g| registry::Group::parse(g).expect("a group")),
+            movement: movement.map(|m| registry::MovementFilter::parse(m).expect("a movement")),
             year: Some(2024),
             page: 1,
             per_page: 50,
@@ -1750,6 +1767,18 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
         assert_eq!(codes(q(None, None, None, Some("re_poor"))).await, ["F2"]);
         assert_eq!(codes(q(None, None, None, Some("newly_poor"))).await, ["F3"]);
         assert_eq!(codes(q(None, None, Some("merit"), None)).await, ["F2"]);
+        assert_eq!(
+            codes(q(Some("poor"), None, Some("merit"), None)).await,
+            ["F2"]
+        );
+        assert_eq!(
+            codes(q(Some("near_poor"), None, Some("merit"), None)).await,
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            codes(q(Some("poor"), Some("latrine"), None, None)).await,
+            ["F3", "F2"]
+        );
         assert_eq!(
             codes(q(None, None, Some("ethnic_minority"), None)).await,
             ["F3"]
@@ -2550,6 +2579,220 @@ async fn household_spans_follow_creation_moves_first_years_and_removals() {
             "{}: removed",
             e.name
         );
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn kept_tallies_follow_every_kind_of_write() {
+    use registry::{Group, Measure, Movement};
+    use standard::Status::{NotPoor, Poor};
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let s = standard();
+        let id = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "T1".into(),
+                    commune_code: "18652".into(),
+                    head_name: "Lê Văn Tâm".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        let tally = |unit: &'static str, year: i64, m: Measure| async move {
+            r.tallies(&admin(), Some(unit), y(year), std::slice::from_ref(&m))
+                .await
+                .unwrap()
+                .expect("a commune's tallies")
+                .get(&m)
+        };
+        let agree = |step: &'static str| async move {
+            assert_eq!(
+                r.count_drift().await.unwrap(),
+                Vec::new(),
+                "{}: kept counts and tallies agree after {step}",
+                e.name
+            );
+        };
+        // Poor in 2023, deprived in water, latrine and internet.
+        r.record_survey(&admin(), id, y(2023), &two_adults(1_000_000, true), s)
+            .await
+            .unwrap();
+        agree("a survey").await;
+        assert_eq!(
+            tally("18652", 2023, Measure::Deprived("water".into(), Poor)).await,
+            1
+        );
+        assert_eq!(
+            tally("18652", 2023, Measure::Movement(Movement::NewlyPoor)).await,
+            1
+        );
+        assert_eq!(
+            tally("18652", 2024, Measure::Movement(Movement::LeftPoorList)).await,
+            1
+        );
+        // A meritorious member born in 1950: the household is in two groups.
+        let added = r
+            .add_member(
+                &admin(),
+                id,
+                &NewMember {
+                    full_name: "Lê Văn Cường".into(),
+                    birth_date: Some("01/01/1950".into()),
+                    merit: true,
+                    ..NewMember::default()
+                },
+            )
+            .await
+            .unwrap();
+        agree("a member added").await;
+        assert_eq!(
+            tally("18652", 2023, Measure::Group(Group::Merit, Poor)).await,
+            1
+        );
+        assert_eq!(
+            tally(
+                "18652",
+                2023,
+                Measure::Group(Group::NoWorkingCapacity, Poor)
+            )
+            .await,
+            1
+        );
+        // Out of poverty in 2024, above the near-poor line.
+        r.record_survey(&admin(), id, y(2024), &two_adults(5_000_000, false), s)
+            .await
+            .unwrap();
+        agree("a second year").await;
+        assert_eq!(
+            tally(
+                "18652",
+                2024,
+                Measure::Movement(Movement::EscapedAboveNearPoor)
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            tally("18652", 2024, Measure::Movement(Movement::LeftPoorList)).await,
+            0
+        );
+        assert_eq!(
+            tally("18652", 2024, Measure::Group(Group::Merit, NotPoor)).await,
+            1
+        );
+        // Surveyed again, the same year replaces its tallies.
+        r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, true), s)
+            .await
+            .unwrap();
+        agree("a year surveyed again").await;
+        assert_eq!(
+            tally(
+                "18652",
+                2024,
+                Measure::Movement(Movement::EscapedAboveNearPoor)
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            tally("18652", 2024, Measure::Group(Group::Merit, Poor)).await,
+            1
+        );
+        r.remove_member(&admin(), added, "01/06/2024", "Mất")
+            .await
+            .unwrap();
+        agree("a member removed").await;
+        assert_eq!(
+            tally("18652", 2023, Measure::Group(Group::Merit, Poor)).await,
+            0
+        );
+        assert_eq!(
+            tally(
+                "18652",
+                2023,
+                Measure::Group(Group::NoWorkingCapacity, Poor)
+            )
+            .await,
+            0,
+            "no member left"
+        );
+        // A member sheet adds a child: nobody in the household can work.
+        let sheet = write(
+            dir.path(),
+            "tv.csv",
+            "Mã hộ,Họ và tên,Giới tính,Ngày sinh\nT1,Lê Thị Hoa,Nữ,01/01/2015\n",
+        );
+        r.import_sheets(&admin(), &[sheet], None, false)
+            .await
+            .unwrap();
+        agree("a member sheet").await;
+        assert_eq!(
+            tally(
+                "18652",
+                2023,
+                Measure::Group(Group::NoWorkingCapacity, Poor)
+            )
+            .await,
+            1
+        );
+        // Moved to another commune by a household sheet: its tallies go
+        // with it.
+        let moved = write(
+            dir.path(),
+            "ho.csv",
+            "Mã hộ,Họ và tên chủ hộ,Mã xã\nT1,Lê Văn Tâm,18655\n",
+        );
+        let summary = r
+            .import_sheets(&admin(), &[moved], None, false)
+            .await
+            .unwrap();
+        assert_eq!(summary.updated, 1, "{}", e.name);
+        agree("a move").await;
+        assert_eq!(
+            tally("18652", 2023, Measure::Deprived("water".into(), Poor)).await,
+            0
+        );
+        assert_eq!(
+            tally("18655", 2023, Measure::Deprived("water".into(), Poor)).await,
+            1
+        );
+        r.remove_household(&admin(), id, "15/03/2025", "Chuyển đi nơi khác")
+            .await
+            .unwrap();
+        agree("a removal").await;
+        // New households from a flat file, in bulk.
+        let (units, data, _) = flat_data(dir.path(), 11, 120);
+        r.import_units(&admin(), &units, false).await.unwrap();
+        r.import_flat(&admin(), &data, s, y(2024), false)
+            .await
+            .unwrap();
+        agree("a flat import").await;
+        r.import_flat(&admin(), &data, s, y(2025), false)
+            .await
+            .unwrap();
+        agree("a flat import of a second year").await;
+        // The kept movements are what the movements report counts.
+        for unit in ["18652", "18655"] {
+            for year in [2023, 2024, 2025] {
+                let moved = r.movements(&admin(), unit, y(year)).await.unwrap();
+                for m in Movement::ALL {
+                    assert_eq!(
+                        tally(unit, year, Measure::Movement(m)).await,
+                        moved.count(m) as i64,
+                        "{}: {unit} {year} {m:?}",
+                        e.name
+                    );
+                }
+            }
+        }
         e.cleanup().await;
     }
 }

@@ -17,37 +17,37 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A bar chart of `bars` titled `title`: one row per bar, the longest bar
-/// at full width, negative values drawn as empty bars.
+/// A bar chart of `bars` titled `title`: each label above its bar, the
+/// longest bar at full width, negative values drawn as empty bars. Labels
+/// above the bars keep the chart narrow (it reads on a phone) and never cut
+/// a long label.
 pub fn svg_bars(title: &str, bars: &[Bar]) -> String {
-    const ROW: usize = 24;
-    const LABEL: usize = 180;
+    const ROW: usize = 38;
     const BAR: f64 = 300.0;
+    const WIDTH: usize = 420;
     let height = 30 + ROW * bars.len();
     let max = bars.iter().map(|b| b.value).fold(0.0_f64, f64::max);
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {height}\" width=\"100%\" role=\"img\" aria-label=\"{t}\" font-family=\"sans-serif\" font-size=\"12\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" role=\"img\" aria-label=\"{t}\" font-family=\"sans-serif\" font-size=\"12\">\
          <title>{t}</title><text x=\"0\" y=\"16\" font-weight=\"bold\">{t}</text>",
-        w = LABEL + BAR as usize + 80,
         t = escape(title)
     );
     for (i, bar) in bars.iter().enumerate() {
-        let y = 26 + i * ROW;
+        let y = 28 + i * ROW;
         let width = if max > 0.0 && bar.value > 0.0 {
             (bar.value / max * BAR).round()
         } else {
             0.0
         };
         svg.push_str(&format!(
-            "<text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>\
-             <rect x=\"{bx}\" y=\"{y}\" width=\"{width}\" height=\"{h}\" fill=\"#8b1a1a\"/>\
-             <text x=\"{vx}\" y=\"{ty}\">{shown}</text>",
-            lx = LABEL - 6,
-            ty = y + 14,
+            "<text x=\"0\" y=\"{ly}\">{label}</text>\
+             <rect x=\"0\" y=\"{by}\" width=\"{width}\" height=\"14\" fill=\"#8b1a1a\"/>\
+             <text x=\"{vx}\" y=\"{vy}\">{shown}</text>",
+            ly = y + 12,
             label = escape(&bar.label),
-            bx = LABEL,
-            h = ROW - 6,
-            vx = LABEL as f64 + width + 4.0,
+            by = y + 17,
+            vx = width + 4.0,
+            vy = y + 29,
             shown = escape(&bar.shown),
         ));
     }

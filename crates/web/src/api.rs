@@ -217,33 +217,33 @@ async fn households(
         ),
         number("per_page", &p.per_page, 1..=500, Some(50)),
         crate::input::year_filter(tr, p.year.as_deref(), state.current_year() + 1),
-        crate::input::status(tr, p.status.as_deref()),
+        crate::input::list_filters(
+            tr,
+            p.status.as_deref(),
+            p.group.as_deref(),
+            p.movement.as_deref(),
+        ),
     );
-    let (q, page, per_page, year, status) = match parsed {
-        (Ok(q), Ok(Some(page)), Ok(Some(per_page)), Ok(year), Ok(status)) => {
-            (q, page, per_page, year, status)
+    let (q, page, per_page, year, filters) = match parsed {
+        (Ok(q), Ok(Some(page)), Ok(Some(per_page)), Ok(year), Ok(filters)) => {
+            (q, page, per_page, year, filters)
         }
-        (q, page, per_page, year, status) => {
-            let problems: Vec<String> = [
-                q.err(),
-                page.err(),
-                per_page.err(),
-                year.err(),
-                status.err(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
+        (q, page, per_page, year, filters) => {
+            let mut problems: Vec<String> = [q.err(), page.err(), per_page.err(), year.err()]
+                .into_iter()
+                .flatten()
+                .collect();
+            problems.extend(filters.err().unwrap_or_default());
             return Err(ApiError(Failure::BadRequest(problems.join("; "))));
         }
     };
     let query = HouseholdQuery {
         q,
         unit: p.unit,
-        status,
+        status: filters.status,
         deprived: p.deprived,
-        group: p.group,
-        movement: p.movement,
+        group: filters.group,
+        movement: filters.movement,
         year,
         page,
         per_page,

@@ -53,6 +53,116 @@ struct DashboardPage {
     rounds: Vec<(RoundId, String, i64, String)>,
     /// The rounds link to their pages (roles that see names).
     round_links: bool,
+    /// Who the poor are and how the lists moved, in one year, from the
+    /// kept tallies.
+    analysis: Option<Analysis>,
+}
+
+/// The analysis of one year of the dashboard.
+pub struct Analysis {
+    pub year: i64,
+    /// (label, households) of the movements into the year.
+    pub movements: Vec<(String, String)>,
+    /// (label, poor households, of the poor) by group.
+    pub groups: Vec<(String, String, String)>,
+    /// Poor households deprived in each indicator, as an SVG bar chart.
+    pub deprivations: String,
+}
+
+/// The analysis of `year` (the latest final year, else the latest) from
+/// the kept tallies of the actor's scope.
+async fn analysis(
+    state: &AppState,
+    tr: Tr,
+    actor: &registry::Actor,
+    counts: &[registry::YearCounts],
+) -> Option<Analysis> {
+    use registry::{Group, Measure, Movement};
+    use standard::Status;
+    let row = counts.iter().rev().find(|c| c.closed()).or(counts.last())?;
+    let year = registry::ReviewYear::new(row.year).ok()?;
+    let standard = state.catalogue.for_review_year(year.get());
+    let mut measures: Vec<Measure> = Movement::ALL
+        .iter()
+        .map(|m| Measure::Movement(*m))
+        .collect();
+    measures.extend(Group::ALL.iter().map(|g| Measure::Group(*g, Status::Poor)));
+    if let Some(s) = standard {
+        measures.extend(
+            s.indicators
+                .iter()
+                .map(|i| Measure::Deprived(i.code.clone(), Status::Poor)),
+        );
+    }
+    let tallies = state
+        .registry
+        .tallies(actor, None, year, &measures)
+        .await
+        .ok()
+        .flatten()?;
+    let count = |m: Movement| tallies.get(&Measure::Movement(m));
+    let movements = vec![
+        (
+            tr.t("movement_escaped").to_string(),
+            number(
+                tr,
+                count(Movement::EscapedToNearPoor) + count(Movement::EscapedAboveNearPoor),
+            ),
+        ),
+        (
+            tr.t("movement_newly_poor").to_string(),
+            number(tr, count(Movement::NewlyPoor)),
+        ),
+        (
+            tr.t("movement_re_poor").to_string(),
+            number(tr, count(Movement::RePoor)),
+        ),
+        (
+            tr.t("movement_near_poor_to_poor").to_string(),
+            number(tr, count(Movement::NearPoorToPoor)),
+        ),
+    ];
+    let groups = Group::ALL
+        .iter()
+        .map(|g| {
+            let n = tallies.get(&Measure::Group(*g, Status::Poor));
+            (
+                tr.t(&format!("group_{}", g.code())).to_string(),
+                number(tr, n),
+                percent(tr, n, row.poor),
+            )
+        })
+        .collect();
+    let deprived = tallies.deprived(Status::Poor);
+    let bars: Vec<report::Bar> = match standard {
+        Some(s) => s
+            .indicators
+            .iter()
+            .map(|i| {
+                let n = deprived.get(i.code.as_str()).copied().unwrap_or(0);
+                report::Bar {
+                    label: tr.indicator(s, &i.code),
+                    value: n as f64,
+                    shown: format!("{} ({})", number(tr, n), percent(tr, n, row.poor)),
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let deprivations = if bars.is_empty() {
+        String::new()
+    } else {
+        report::svg_bars(
+            &format!("{} {}", tr.t("dashboard_deprived_poor"), row.year),
+            &bars,
+        )
+    };
+    Some(Analysis {
+        year: row.year,
+        movements,
+        groups,
+        deprivations,
+    })
 }
 
 /// The change in the poor rate between two final years, in percentage
@@ -159,7 +269,9 @@ pub async fn dashboard(
     } else {
         Vec::new()
     };
+    let analysis = analysis(&state, tr, actor, &counts).await;
     render(DashboardPage {
+        analysis,
         tr,
         user: user_view(&ctx),
         scope_name,

@@ -119,15 +119,16 @@ pub async fn households(
         crate::input::query(tr, &p.q),
         crate::input::page(tr, p.page.as_deref()),
         crate::input::year_filter(tr, p.year.as_deref(), state.current_year() + 1),
-        crate::input::status(tr, Some(&p.status)),
+        crate::input::list_filters(tr, Some(&p.status), Some(&p.group), Some(&p.movement)),
     );
-    let (q, page, year, status) = match parsed {
-        (Ok(q), Ok(page), Ok(year), Ok(status)) => (q, page, year, status),
-        (q, page, year, status) => {
-            let problems: Vec<String> = [q.err(), page.err(), year.err(), status.err()]
+    let (q, page, year, filters) = match parsed {
+        (Ok(q), Ok(page), Ok(year), Ok(filters)) => (q, page, year, filters),
+        (q, page, year, filters) => {
+            let mut problems: Vec<String> = [q.err(), page.err(), year.err()]
                 .into_iter()
                 .flatten()
                 .collect();
+            problems.extend(filters.err().unwrap_or_default());
             return invalid_page(&ctx, problems);
         }
     };
@@ -169,10 +170,10 @@ pub async fn households(
     let query = HouseholdQuery {
         q,
         unit: Some(p.unit.clone()).filter(|u| !u.is_empty()),
-        status,
+        status: filters.status,
         deprived: Some(p.deprived.clone()).filter(|s| !s.is_empty()),
-        group: Some(p.group.clone()).filter(|s| !s.is_empty()),
-        movement: Some(p.movement.clone()).filter(|s| !s.is_empty()),
+        group: filters.group,
+        movement: filters.movement,
         year: Some(year),
         page,
         per_page: PER_PAGE,

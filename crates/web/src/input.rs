@@ -74,6 +74,72 @@ pub fn status(tr: Tr, text: Option<&str>) -> Result<Option<standard::Status>, St
     }
 }
 
+/// The classification filters of a list (status, group, movement),
+/// parsed together: the values, or every problem, each naming its field.
+#[derive(Debug)]
+pub struct ListFilters {
+    pub status: Option<standard::Status>,
+    pub group: Option<registry::Group>,
+    pub movement: Option<registry::MovementFilter>,
+}
+
+pub fn list_filters(
+    tr: Tr,
+    status: Option<&str>,
+    group: Option<&str>,
+    movement: Option<&str>,
+) -> Result<ListFilters, Vec<String>> {
+    match (
+        self::status(tr, status),
+        self::group(tr, group),
+        self::movement(tr, movement),
+    ) {
+        (Ok(status), Ok(group), Ok(movement)) => Ok(ListFilters {
+            status,
+            group,
+            movement,
+        }),
+        (status, group, movement) => Err([status.err(), group.err(), movement.err()]
+            .into_iter()
+            .flatten()
+            .collect()),
+    }
+}
+
+/// A group filter from its code (none when empty).
+pub fn group(tr: Tr, text: Option<&str>) -> Result<Option<registry::Group>, String> {
+    choice(tr, "households_group", text, registry::Group::parse)
+}
+
+/// A movement filter from its code (none when empty).
+pub fn movement(tr: Tr, text: Option<&str>) -> Result<Option<registry::MovementFilter>, String> {
+    choice(
+        tr,
+        "households_movement",
+        text,
+        registry::MovementFilter::parse,
+    )
+}
+
+/// One of a list of codes, or none; otherwise a problem naming the field.
+fn choice<T>(
+    tr: Tr,
+    field: &str,
+    text: Option<&str>,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Option<T>, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(code) => parse(code).map(Some).ok_or_else(|| {
+            format!(
+                "{}: {} (\"{code}\")",
+                tr.t(field),
+                tr.t("input_unknown_choice")
+            )
+        }),
+    }
+}
+
 /// Pages of a list run from 1 to this.
 pub const PAGE_MAX: i64 = 100_000;
 /// The longest search text.
@@ -138,5 +204,19 @@ mod tests {
             e.starts_with("Phân loại: ") && e.contains("\"rich\""),
             "{e}"
         );
+    }
+
+    #[test]
+    fn group_and_movement_filters_are_codes_or_named_errors() {
+        let f = list_filters(VI, Some("poor"), Some("merit"), Some("re_poor")).unwrap();
+        assert_eq!(f.status, Some(standard::Status::Poor));
+        assert_eq!(f.group, Some(registry::Group::Merit));
+        assert_eq!(f.movement, Some(registry::MovementFilter::RePoor));
+        let f = list_filters(VI, None, Some(""), None).unwrap();
+        assert!(f.group.is_none() && f.movement.is_none());
+        let problems = list_filters(VI, Some("rich"), Some("vip"), Some("up")).unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[1].starts_with("Nhóm: ") && problems[1].contains("\"vip\""));
+        assert!(problems[2].starts_with("Biến động: ") && problems[2].contains("\"up\""));
     }
 }

@@ -332,6 +332,23 @@ async fn sign_in_pages_and_security_headers() {
         body.contains("Đang rà soát") && !body.contains("50,00 %"),
         "2024 is in progress: its counts, never a rate: {body}"
     );
+    // Who the poor of the last final year are, from the kept tallies: both
+    // households newly poor in 2023, neither in a group, and a chart of
+    // their deprivations.
+    assert!(body.contains("Phân tích hộ nghèo năm 2023"), "{body}");
+    assert!(
+        body.contains("<td class=\"label\">Nghèo phát sinh</td><td>2</td>")
+            && body.contains("<td class=\"label\">Thoát nghèo</td><td>0</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td class=\"label\">Hộ người có công</td><td>0</td><td>0,00 %</td>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<svg") && body.contains("Số hộ nghèo thiếu hụt từng chỉ số, năm 2023"),
+        "{body}"
+    );
     // Sign out ends the session.
     let (status, _, _) = send(
         &f.app,

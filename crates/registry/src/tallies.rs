@@ -1,0 +1,589 @@
+//! Kept tallies of official assessments, beside the counts by status
+//! (`counts.rs`): by commune and year, the households of each status in
+//! each group (meritorious people, social protection, ethnic minority, no
+//! working capacity), deprived in each indicator, and the households of
+//! each movement into the year (escaped, newly poor, re-poor, …). A
+//! province's dashboard or report reads a few thousand rows of
+//! `unit_tallies` instead of every assessment and member.
+//!
+//! What a household adds to the tallies is a pure function of its history
+//! ([`History`]: its commune, official status and deprivations by year, its
+//! members), so a write reads the history of the households it touches
+//! before and after ([`Tallied`]) and applies the difference in its own
+//! transaction; a bulk load computes the same function in memory; and
+//! `db check` computes it for every household and compares
+//! (`Registry::tally_drift`).
+
+use crate::error::RegistryError;
+use crate::movements::{Movement, household_movements};
+use crate::service::Registry;
+use crate::values::{HouseholdId, UnitId};
+use sqlx::AnyConnection;
+use standard::Status;
+use std::collections::BTreeMap;
+
+/// A group of households, from their members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Group {
+    /// A member is a meritorious person (người có công).
+    Merit,
+    /// A member receives social protection (bảo trợ xã hội).
+    SocialProtection,
+    /// A member is of an ethnic minority (not Kinh).
+    EthnicMinority,
+    /// Nobody can work: every member is under 15, 60 or over, or without
+    /// working capacity.
+    NoWorkingCapacity,
+}
+
+impl Group {
+    pub const ALL: [Group; 4] = [
+        Group::Merit,
+        Group::SocialProtection,
+        Group::EthnicMinority,
+        Group::NoWorkingCapacity,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Group::Merit => "merit",
+            Group::SocialProtection => "social_protection",
+            Group::EthnicMinority => "ethnic_minority",
+            Group::NoWorkingCapacity => "no_working_capacity",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Group> {
+        Group::ALL.into_iter().find(|g| g.code() == code)
+    }
+}
+
+/// What the groups are read from: a member on the registry (not removed).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub(crate) struct MemberFacts {
+    pub household_id: HouseholdId,
+    pub birth_date: Option<String>,
+    pub ethnicity: String,
+    pub merit: i64,
+    pub social_protection: i64,
+    pub no_working_capacity: i64,
+}
+
+impl MemberFacts {
+    /// A member about to be written (a bulk load computes tallies in memory).
+    pub(crate) fn of(
+        household_id: HouseholdId,
+        m: &crate::households::CheckedMember,
+    ) -> MemberFacts {
+        MemberFacts {
+            household_id,
+            birth_date: m.birth.map(|d| d.format("%Y-%m-%d").to_string()),
+            ethnicity: m.ethnicity.clone(),
+            merit: i64::from(m.merit),
+            social_protection: i64::from(m.social_protection),
+            no_working_capacity: i64::from(m.no_working_capacity),
+        }
+    }
+}
+
+/// Whether an ethnicity as written is of a minority: anything but Kinh
+/// (however written) and an empty cell.
+pub(crate) fn ethnic_minority(ethnicity: &str) -> bool {
+    let key = vntext::search_key(ethnicity);
+    !key.is_empty() && key != "kinh"
+}
+
+/// The groups of a household with these members, in `year` (age is the
+/// year less the year of birth; unknown births count as able to work).
+pub(crate) fn groups_in(members: &[MemberFacts], year: i64) -> Vec<Group> {
+    let age = |m: &MemberFacts| {
+        m.birth_date
+            .as_deref()
+            .and_then(|b| b.get(..4)?.parse::<i64>().ok())
+            .map(|born| year - born)
+    };
+    let can_work = |m: &MemberFacts| {
+        m.no_working_capacity == 0 && age(m).is_none_or(|a| (15..60).contains(&a))
+    };
+    let mut groups = Vec::new();
+    if members.iter().any(|m| m.merit == 1) {
+        groups.push(Group::Merit);
+    }
+    if members.iter().any(|m| m.social_protection == 1) {
+        groups.push(Group::SocialProtection);
+    }
+    if members.iter().any(|m| ethnic_minority(&m.ethnicity)) {
+        groups.push(Group::EthnicMinority);
+    }
+    if !members.is_empty() && !members.iter().any(can_work) {
+        groups.push(Group::NoWorkingCapacity);
+    }
+    groups
+}
+
+/// What a tally counts.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Measure {
+    /// Households of a status in a group.
+    Group(Group, Status),
+    /// Households of a status deprived in an indicator (its code).
+    Deprived(String, Status),
+    /// Households that moved this way into the year.
+    Movement(Movement),
+}
+
+impl Measure {
+    /// As stored: `group/merit/poor`, `deprived/health_insurance/poor`,
+    /// `movement/newly_poor`.
+    pub fn code(&self) -> String {
+        match self {
+            Measure::Group(g, s) => format!("group/{}/{}", g.code(), s.code()),
+            Measure::Deprived(i, s) => format!("deprived/{i}/{}", s.code()),
+            Measure::Movement(m) => format!("movement/{}", m.code()),
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Measure> {
+        let mut parts = code.split('/');
+        let measure = match (parts.next()?, parts.next()?, parts.next()) {
+            ("group", g, Some(s)) => Measure::Group(Group::parse(g)?, Status::parse(s)?),
+            ("deprived", i, Some(s)) if !i.is_empty() => {
+                Measure::Deprived(i.to_string(), Status::parse(s)?)
+            }
+            ("movement", m, None) => Measure::Movement(Movement::parse(m)?),
+            _ => return None,
+        };
+        parts.next().is_none().then_some(measure)
+    }
+}
+
+/// What a household's tallies are computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct History {
+    pub commune_id: UnitId,
+    /// Official status and deprived indicators (codes) by year.
+    pub years: BTreeMap<i64, (Status, Vec<String>)>,
+    pub members: Vec<MemberFacts>,
+}
+
+/// A tally's key: commune, year and the measure's code.
+pub(crate) type TallyKey = (UnitId, i64, String);
+
+/// What one household adds to the tallies (each key once).
+pub(crate) fn tallies(history: &History, out: &mut BTreeMap<TallyKey, i64>) {
+    let commune = history.commune_id;
+    let mut add = |year: i64, measure: Measure| {
+        *out.entry((commune, year, measure.code())).or_default() += 1;
+    };
+    for (year, (status, deprived)) in &history.years {
+        for group in groups_in(&history.members, *year) {
+            add(*year, Measure::Group(group, *status));
+        }
+        for indicator in deprived {
+            add(*year, Measure::Deprived(indicator.clone(), *status));
+        }
+    }
+    // Movements into every year assessed and the year after the last (a
+    // list left, or not yet reviewed): as `movements` counts them.
+    let statuses: BTreeMap<i64, Status> =
+        history.years.iter().map(|(y, (s, _))| (*y, *s)).collect();
+    let mut years: Vec<i64> = statuses.keys().flat_map(|y| [*y, y + 1]).collect();
+    years.sort_unstable();
+    years.dedup();
+    for year in years {
+        for movement in household_movements(&statuses, year) {
+            add(year, Measure::Movement(movement));
+        }
+    }
+}
+
+/// Reads the histories of `ids` inside the caller's transaction (a few
+/// hundred bound ids per statement). Households without an official
+/// assessment have no tallies and are left out.
+pub(crate) async fn histories(
+    conn: &mut AnyConnection,
+    ids: &[HouseholdId],
+) -> Result<BTreeMap<HouseholdId, History>, RegistryError> {
+    let mut out: BTreeMap<HouseholdId, History> = BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        let list = ids_text(chunk);
+        // Only ids (integers) are formatted into the SQL.
+        let rows: Vec<(HouseholdId, UnitId, i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT a.household_id, h.commune_id, a.year, a.status, a.deprived FROM assessments a \
+             JOIN households h ON h.id = a.household_id WHERE a.household_id IN ({list}) AND a.official = 1"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        for (household, commune_id, year, status, deprived) in rows {
+            let status = Status::try_from(status).map_err(|e| RegistryError::Invalid(vec![e]))?;
+            let history = out.entry(household).or_insert_with(|| History {
+                commune_id,
+                years: BTreeMap::new(),
+                members: Vec::new(),
+            });
+            history
+                .years
+                .insert(year, (status, split_deprived(&deprived)));
+        }
+    }
+    let assessed: Vec<HouseholdId> = out.keys().copied().collect();
+    for chunk in assessed.chunks(500) {
+        let list = ids_text(chunk);
+        let members: Vec<MemberFacts> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT household_id, birth_date, ethnicity, merit, social_protection, no_working_capacity FROM members \
+             WHERE household_id IN ({list}) AND removed_on IS NULL ORDER BY id"
+        )))
+        .fetch_all(&mut *conn)
+        .await?;
+        for m in members {
+            if let Some(h) = out.get_mut(&m.household_id) {
+                h.members.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Ids as a list for `IN (…)` (integers only).
+fn ids_text(ids: &[HouseholdId]) -> String {
+    ids.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The indicator codes of an assessment's `deprived` column.
+pub(crate) fn split_deprived(deprived: &str) -> Vec<String> {
+    deprived
+        .split(';')
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The tallies of some households as they were before a write; `changed`
+/// reads them again after it and keeps the difference.
+#[must_use = "the tallies must be updated after the write"]
+pub(crate) struct Tallied {
+    ids: Vec<HouseholdId>,
+    before: BTreeMap<TallyKey, i64>,
+}
+
+impl Tallied {
+    pub(crate) async fn before(
+        conn: &mut AnyConnection,
+        ids: &[HouseholdId],
+    ) -> Result<Tallied, RegistryError> {
+        let mut before = BTreeMap::new();
+        for history in histories(conn, ids).await?.values() {
+            tallies(history, &mut before);
+        }
+        Ok(Tallied {
+            ids: ids.to_vec(),
+            before,
+        })
+    }
+
+    /// After the write, in the same transaction: adds what the households
+    /// count now, less what they counted before.
+    pub(crate) async fn changed(self, conn: &mut AnyConnection) -> Result<(), RegistryError> {
+        let mut diff = BTreeMap::new();
+        for history in histories(conn, &self.ids).await?.values() {
+            tallies(history, &mut diff);
+        }
+        for (key, n) in self.before {
+            *diff.entry(key).or_default() -= n;
+        }
+        add_tallies(conn, &diff).await
+    }
+}
+
+/// Adds each difference to its tally, in key order (every writer of the
+/// tallies goes in that order, so two cannot deadlock on PostgreSQL).
+pub(crate) async fn add_tallies(
+    conn: &mut AnyConnection,
+    diff: &BTreeMap<TallyKey, i64>,
+) -> Result<(), RegistryError> {
+    for ((commune, year, measure), n) in diff.iter().filter(|(_, n)| **n != 0) {
+        sqlx::query(
+            "INSERT INTO unit_tallies (commune_id, year, measure, households) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (commune_id, year, measure) DO UPDATE SET households = unit_tallies.households + excluded.households",
+        )
+        .bind(*commune)
+        .bind(*year)
+        .bind(measure)
+        .bind(*n)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A tally whose kept number differs from the recount: (commune, year,
+/// measure) with (kept, recounted).
+pub type TallyDrift = Vec<((i64, i64, String), (i64, i64))>;
+
+/// Every household's tallies, recomputed from the microdata, reading the
+/// assessments and members in household order, a slice at a time.
+async fn recount(conn: &mut AnyConnection) -> Result<BTreeMap<TallyKey, i64>, RegistryError> {
+    let mut recount: BTreeMap<TallyKey, i64> = BTreeMap::new();
+    let mut after: i64 = 0;
+    loop {
+        let ids: Vec<HouseholdId> =
+            sqlx::query_scalar("SELECT id FROM households WHERE id > $1 ORDER BY id LIMIT 20000")
+                .bind(after)
+                .fetch_all(&mut *conn)
+                .await?;
+        let Some(last) = ids.last() else { break };
+        after = last.get();
+        for history in histories(conn, &ids).await?.values() {
+            tallies(history, &mut recount);
+        }
+    }
+    Ok(recount)
+}
+
+/// Fills the tallies from the microdata (the migration that adds them).
+pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<(), RegistryError> {
+    let backend = crate::db::Backend::of(conn);
+    let rows: Vec<(TallyKey, i64)> = recount(conn).await?.into_iter().collect();
+    insert_tallies(conn, backend, &rows).await
+}
+
+/// Writes tallies into an empty table (a bulk load, the migration).
+pub(crate) async fn insert_tallies(
+    conn: &mut AnyConnection,
+    backend: crate::db::Backend,
+    rows: &[(TallyKey, i64)],
+) -> Result<(), RegistryError> {
+    crate::bulk::insert_rows(
+        conn,
+        backend,
+        "unit_tallies",
+        &["commune_id", "year", "measure", "households"],
+        rows,
+        |q, ((commune, year, measure), n)| q.bind(*commune).bind(*year).bind(measure).bind(*n),
+    )
+    .await
+}
+
+/// A scope's tallies of one year: households by measure, summed over its
+/// communes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tallies(pub BTreeMap<Measure, i64>);
+
+impl Tallies {
+    pub fn get(&self, measure: &Measure) -> i64 {
+        self.0.get(measure).copied().unwrap_or(0)
+    }
+
+    /// Households of `status` deprived in each indicator, by code.
+    pub fn deprived(&self, status: Status) -> BTreeMap<&str, i64> {
+        self.0
+            .iter()
+            .filter_map(|(m, n)| match m {
+                Measure::Deprived(code, s) if *s == status => Some((code.as_str(), *n)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl Registry {
+    /// The kept tallies of `measures` in `year` for the actor's scope (and
+    /// the unit asked for, with what merged into it): a few rows per
+    /// commune, never the microdata. None for a village (tallies are kept
+    /// by commune).
+    pub async fn tallies(
+        &self,
+        actor: &crate::gate::Actor,
+        unit: Option<&str>,
+        year: crate::values::ReviewYear,
+        measures: &[Measure],
+    ) -> Result<Option<Tallies>, RegistryError> {
+        let Some(units) = self.list_units(actor, unit).await? else {
+            return Ok(Some(Tallies::default()));
+        };
+        if units.village {
+            return Ok(None);
+        }
+        let communes = match units.communes_read() {
+            None => String::new(),
+            Some(c) if c.is_empty() => return Ok(Some(Tallies::default())),
+            Some(c) => format!(" AND commune_id IN ({})", crate::gate::id_list(&c)),
+        };
+        let list = (2..measures.len() + 2)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Only unit ids (integers from the database) and placeholders are
+        // formatted into the SQL.
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT measure, CAST(SUM(households) AS BIGINT) FROM unit_tallies WHERE year = $1 AND measure IN ({list}){communes} GROUP BY measure"
+        )))
+        .bind(year.as_i64());
+        for m in measures {
+            query = query.bind(m.code());
+        }
+        let rows: Vec<(String, i64)> = query.fetch_all(&self.db.pool).await?;
+        Ok(Some(Tallies(
+            rows.into_iter()
+                .filter_map(|(m, n)| Some((Measure::parse(&m)?, n)))
+                .filter(|(_, n)| *n != 0)
+                .collect(),
+        )))
+    }
+}
+
+impl Registry {
+    /// Recomputes every household's tallies from the microdata and lists
+    /// the tallies whose kept number differs (empty when all agree).
+    pub async fn tally_drift(&self) -> Result<TallyDrift, RegistryError> {
+        let mut conn = self.db.pool.acquire().await?;
+        let recount = recount(&mut conn).await?;
+        let kept: Vec<(UnitId, i64, String, i64)> = sqlx::query_as(
+            "SELECT commune_id, year, measure, households FROM unit_tallies WHERE households <> 0",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut all: BTreeMap<TallyKey, (i64, i64)> = BTreeMap::new();
+        for (c, y, m, n) in kept {
+            all.entry((c, y, m)).or_default().0 = n;
+        }
+        for (key, n) in recount {
+            all.entry(key).or_default().1 = n;
+        }
+        Ok(all
+            .into_iter()
+            .filter(|(_, (k, r))| k != r)
+            .map(|((c, y, m), v)| ((c.get(), y, m), v))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(birth: Option<&str>, ethnicity: &str, flags: (i64, i64, i64)) -> MemberFacts {
+        MemberFacts {
+            household_id: HouseholdId::new(1),
+            birth_date: birth.map(str::to_string),
+            ethnicity: ethnicity.into(),
+            merit: flags.0,
+            social_protection: flags.1,
+            no_working_capacity: flags.2,
+        }
+    }
+
+    #[test]
+    fn groups_follow_the_members_and_the_year() {
+        let elderly = member(Some("1965-03-01"), "Kinh", (0, 0, 0));
+        // 59 in 2024: able to work; 60 in 2025: not.
+        assert_eq!(groups_in(std::slice::from_ref(&elderly), 2024), vec![]);
+        assert_eq!(
+            groups_in(std::slice::from_ref(&elderly), 2025),
+            vec![Group::NoWorkingCapacity]
+        );
+        let child = member(Some("2010-01-01"), "kinh", (0, 0, 0));
+        // 14 in 2024 cannot work, 15 in 2025 can.
+        assert_eq!(
+            groups_in(std::slice::from_ref(&child), 2024),
+            vec![Group::NoWorkingCapacity]
+        );
+        assert_eq!(groups_in(std::slice::from_ref(&child), 2025), vec![]);
+        let unknown = member(None, "", (1, 1, 0));
+        assert_eq!(
+            groups_in(&[unknown], 2025),
+            vec![Group::Merit, Group::SocialProtection]
+        );
+        assert_eq!(
+            groups_in(&[member(None, "Tày", (0, 0, 1))], 2025),
+            vec![Group::EthnicMinority, Group::NoWorkingCapacity]
+        );
+        assert_eq!(groups_in(&[], 2025), vec![]);
+    }
+
+    #[test]
+    fn measures_are_stored_as_codes_and_read_back() {
+        for m in [
+            Measure::Group(Group::NoWorkingCapacity, Status::NearPoor),
+            Measure::Deprived("health_insurance".into(), Status::Poor),
+            Measure::Movement(Movement::RePoor),
+        ] {
+            assert_eq!(Measure::parse(&m.code()), Some(m));
+        }
+        for bad in [
+            "",
+            "group/merit",
+            "group/rich/poor",
+            "movement/x",
+            "deprived//poor",
+            "movement/re_poor/1",
+        ] {
+            assert_eq!(Measure::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_household_counts_its_groups_deprivations_and_movements() {
+        let commune = UnitId::new(7);
+        let history = History {
+            commune_id: commune,
+            years: BTreeMap::from([
+                (2022, (Status::Poor, vec!["water".to_string()])),
+                (2023, (Status::NearPoor, vec![])),
+                (
+                    2024,
+                    (
+                        Status::Poor,
+                        vec!["water".to_string(), "latrine".to_string()],
+                    ),
+                ),
+            ]),
+            members: vec![member(Some("1950-01-01"), "Kinh", (1, 0, 0))],
+        };
+        let mut out = BTreeMap::new();
+        tallies(&history, &mut out);
+        let get = |year: i64, m: Measure| out.get(&(commune, year, m.code())).copied();
+        assert_eq!(
+            get(2022, Measure::Group(Group::Merit, Status::Poor)),
+            Some(1)
+        );
+        assert_eq!(
+            get(2023, Measure::Group(Group::Merit, Status::NearPoor)),
+            Some(1)
+        );
+        assert_eq!(
+            get(2024, Measure::Deprived("latrine".into(), Status::Poor)),
+            Some(1)
+        );
+        assert_eq!(get(2022, Measure::Movement(Movement::NewlyPoor)), Some(1));
+        assert_eq!(
+            get(2023, Measure::Movement(Movement::EscapedToNearPoor)),
+            Some(1)
+        );
+        assert_eq!(
+            get(2023, Measure::Movement(Movement::NewlyNearPoor)),
+            Some(1)
+        );
+        assert_eq!(get(2024, Measure::Movement(Movement::RePoor)), Some(1));
+        assert_eq!(
+            get(2024, Measure::Movement(Movement::NearPoorToPoor)),
+            Some(1)
+        );
+        assert_eq!(
+            get(2025, Measure::Movement(Movement::LeftPoorList)),
+            Some(1)
+        );
+        assert_eq!(get(2024, Measure::Movement(Movement::NewlyPoor)), None);
+        // Born 1950, alone: meritorious and unable to work (over 60) in
+        // each year.
+        assert_eq!(
+            get(2024, Measure::Group(Group::NoWorkingCapacity, Status::Poor)),
+            Some(1)
+        );
+        // 3 years × 2 groups + 3 deprivations + 6 movements.
+        assert_eq!(out.values().sum::<i64>(), 3 * 2 + 3 + 6);
+    }
+}

@@ -17,6 +17,14 @@ pub struct DbArg {
     db: String,
 }
 
+/// A read replica for dashboards and reports.
+#[derive(Args)]
+pub struct ReadDbArg {
+    /// Bản sao chỉ đọc của cơ sở dữ liệu (postgres://… của máy chủ bản sao, hay sqlite:… một bản chép) để tổng quan và báo cáo đọc từ đó.
+    #[arg(long, env = "GIAMNGHEO_READ_DB")]
+    read_db: Option<String>,
+}
+
 #[derive(Subcommand)]
 pub enum DbCommand {
     /// Tạo hoặc nâng cấp cấu trúc cơ sở dữ liệu.
@@ -85,6 +93,8 @@ fn is_flat(path: &std::path::Path) -> bool {
 pub struct ExportArgs {
     #[command(flatten)]
     db: DbArg,
+    #[command(flatten)]
+    read_db: ReadDbArg,
     /// Mã đơn vị.
     #[arg(long)]
     unit: String,
@@ -113,6 +123,8 @@ pub struct SearchArgs {
 pub struct MovementsArgs {
     #[command(flatten)]
     db: DbArg,
+    #[command(flatten)]
+    read_db: ReadDbArg,
     #[arg(long)]
     unit: String,
     #[arg(long, value_parser = ReviewYear::parse)]
@@ -222,9 +234,20 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 async fn open(db: &DbArg) -> Result<Registry> {
-    let db = Db::connect(&db.db).await?;
-    db.migrate().await?;
-    Ok(Registry::new(db))
+    open_with(db, &ReadDbArg { read_db: None }).await
+}
+
+/// The registry, its dashboards and reports read from the replica if given.
+async fn open_with(db: &DbArg, read: &ReadDbArg) -> Result<Registry> {
+    let mut connected = Db::connect(&db.db).await?;
+    connected.migrate().await?;
+    if let Some(url) = &read.read_db {
+        connected = connected
+            .with_reports(url)
+            .await
+            .with_context(|| format!("--read-db {url}"))?;
+    }
+    Ok(Registry::new(connected))
 }
 
 pub fn db(command: DbCommand) -> Result<()> {
@@ -356,7 +379,7 @@ pub fn export(args: ExportArgs) -> Result<()> {
         bail!("{}: tệp xuất phải có đuôi .xlsx", args.out.display());
     }
     runtime()?.block_on(async {
-        let r = open(&args.db).await?;
+        let r = open_with(&args.db, &args.read_db).await?;
         let (bytes, n) = r
             .export_list(&Actor::command_line(), &args.unit, args.year, !args.masked)
             .await?;
@@ -381,7 +404,7 @@ pub fn search(args: SearchArgs) -> Result<()> {
 
 pub fn movements(args: MovementsArgs) -> Result<()> {
     runtime()?.block_on(async {
-        let r = open(&args.db).await?;
+        let r = open_with(&args.db, &args.read_db).await?;
         let m = r
             .movements(&Actor::command_line(), &args.unit, args.year)
             .await?;
@@ -483,6 +506,8 @@ pub fn user(command: UserCommand) -> Result<()> {
 pub struct ServeArgs {
     #[command(flatten)]
     db: DbArg,
+    #[command(flatten)]
+    read_db: ReadDbArg,
     /// Địa chỉ lắng nghe.
     #[arg(long, env = "GIAMNGHEO_ADDR", default_value = "127.0.0.1:8080")]
     addr: std::net::SocketAddr,
@@ -573,7 +598,7 @@ fn start_logs() {
 pub fn serve(args: ServeArgs) -> Result<()> {
     start_logs();
     runtime()?.block_on(async {
-        let r = open(&args.db).await?;
+        let r = open_with(&args.db, &args.read_db).await?;
         eprintln!("giamngheo đang chạy tại http://{}", args.addr);
         web::serve(r, args.addr, args.secure)
             .await

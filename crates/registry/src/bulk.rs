@@ -318,7 +318,7 @@ impl DroppedIndexes {
             if backend == Backend::Postgres {
                 let keys: Vec<(String, String)> = sqlx::query_as(
                     "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint \
-                     WHERE contype = 'f' AND conrelid = $1::regclass ORDER BY conname",
+                     WHERE contype = 'f' AND conrelid = $1::regclass AND conparentid = 0 ORDER BY conname",
                 )
                 .bind(*table)
                 .fetch_all(&mut *conn)
@@ -342,7 +342,14 @@ impl DroppedIndexes {
                 .execute(&mut *conn)
                 .await?;
         }
-        definitions.splice(0..0, indexes.into_iter().map(|(_, sql)| sql));
+        // A partitioned table's index reads "ON ONLY" in the catalogue;
+        // made again on the table, it is made on every partition.
+        definitions.splice(
+            0..0,
+            indexes
+                .into_iter()
+                .map(|(_, sql)| sql.replacen(" ON ONLY ", " ON ", 1)),
+        );
         Ok(DroppedIndexes { definitions })
     }
 

@@ -50,6 +50,9 @@ pub struct Db {
     pub(crate) pool: AnyPool,
     /// The one writer connection of SQLite; the same pool on PostgreSQL.
     writer: AnyPool,
+    /// Where dashboards and reports read: a read replica when given
+    /// (`with_reports`), the readers otherwise.
+    reports: AnyPool,
     backend: Backend,
     sqlite_file: Option<PathBuf>,
     /// A shared lock on `<database>.lock` while this process uses a SQLite
@@ -148,6 +151,7 @@ impl Db {
             }
         };
         Ok(Db {
+            reports: pool.clone(),
             pool,
             writer,
             backend,
@@ -158,6 +162,57 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Dashboards and reports read from `url` (a read replica of this
+    /// database, e.g. PostgreSQL streaming replication, or a copy of a
+    /// SQLite file): they read hundreds of kept rows, but at a province's or
+    /// the nation's scale they need not queue behind the officers' pages
+    /// and writes. Its connections are read-only. A replica trails its
+    /// primary by its replication lag; pages that write and read back
+    /// (lists, a household, a review) keep to the primary.
+    pub async fn with_reports(mut self, url: &str) -> Result<Db, RegistryError> {
+        let connect_error = |e: sqlx::Error| RegistryError::Connect(e.to_string());
+        let (url, backend) = if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            (format!("sqlite://{path}?mode=ro"), Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (url.to_string(), Backend::Postgres)
+        } else {
+            return Err(RegistryError::BadUrl(url.to_string()));
+        };
+        self.reports = AnyPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    match backend {
+                        Backend::Sqlite => {
+                            conn.execute("PRAGMA query_only = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 1073741824;")
+                                .await?;
+                        }
+                        Backend::Postgres => {
+                            conn.execute("SET default_transaction_read_only = on; SET max_parallel_workers_per_gather = 0")
+                                .await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(connect_error)?;
+        Ok(self)
+    }
+
+    /// Where dashboards and reports read (see `with_reports`).
+    pub(crate) fn reports(&self) -> &AnyPool {
+        &self.reports
+    }
+
+    /// The same, for tests and tools that check it.
+    pub fn reports_pool(&self) -> &AnyPool {
+        &self.reports
     }
 
     /// The readers' pool.
@@ -194,11 +249,19 @@ impl Db {
         }
         self.pool.close().await;
         self.writer.close().await;
+        self.reports.close().await;
     }
 
     /// Applies the migrations not yet applied, each in its own transaction.
     /// Returns how many were applied.
     pub async fn migrate(&self) -> Result<usize, RegistryError> {
+        self.migrate_until(i64::MAX).await
+    }
+
+    /// Applies the migrations not yet applied up to version `last` (a test
+    /// builds an older database with it, to check a later migration's
+    /// treatment of its rows).
+    pub async fn migrate_until(&self, last: i64) -> Result<usize, RegistryError> {
         self.writer
             .execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -206,6 +269,9 @@ impl Db {
             .await?;
         let mut count = 0;
         for (version, name, ddl) in crate::schema::MIGRATIONS {
+            if version > last {
+                break;
+            }
             let mut tx = self.write().await?;
             // Read inside the transaction: two processes starting at once
             // must not both apply a migration.
@@ -216,6 +282,9 @@ impl Db {
                     .await?;
             if applied.is_some() {
                 continue;
+            }
+            if name == "provinces" {
+                crate::provinces::migrate(&mut tx).await?;
             }
             for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 let statement = self.dialect(statement);

@@ -97,7 +97,7 @@ impl Registry {
         );
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(year)
-            .fetch_all(&self.db.pool)
+            .fetch_all(self.db.reports())
             .await?)
     }
 
@@ -135,7 +135,7 @@ impl Registry {
              ORDER BY h.head_sort, h.code, m.id"
         );
         let mut members: Vec<MemberListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.db.pool)
+            .fetch_all(self.db.reports())
             .await?;
         if !full_id_numbers {
             for m in &mut members {

@@ -449,6 +449,7 @@ impl Registry {
                             .bind(id)
                             .execute(&mut *tx)
                             .await?;
+                        crate::provinces::household_moved(&mut tx, id, commune_id).await?;
                         let changes = diff(
                             &json!({"commune_id": c, "village_id": v}),
                             &json!({"commune_id": commune_id, "village_id": village_id}),
@@ -473,7 +474,7 @@ impl Registry {
             };
             let answers = r.answers(&file, standard);
             let survey_id: i64 = sqlx::query_scalar(
-                "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO surveys (household_id, year, answers, created_at, created_by, province_id) VALUES ($1, $2, $3, $4, $5, (SELECT province_id FROM households WHERE id = $1)) RETURNING id",
             )
             .bind(id)
             .bind(year)
@@ -548,6 +549,8 @@ impl Registry {
             .zip(&facts)
             .map(|((id, (h, _)), (answers, _, _))| (*id, h.id, answers.to_string()))
             .collect();
+        let ids: Vec<HouseholdId> = households.iter().map(|(h, _)| h.id).collect();
+        let provinces = crate::provinces::of_households(tx, &ids).await?;
         crate::bulk::insert_rows(
             tx,
             backend,
@@ -559,6 +562,7 @@ impl Registry {
                 "answers",
                 "created_at",
                 "created_by",
+                "province_id",
             ],
             &surveys,
             |q, (id, household, answers)| {
@@ -568,6 +572,7 @@ impl Registry {
                     .bind(answers)
                     .bind(now)
                     .bind(&actor.name)
+                    .bind(provinces.get(household).copied())
             },
         )
         .await?;
@@ -1038,7 +1043,7 @@ impl Registry {
         );
         let rows: Vec<(HouseholdId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(up_to_year)
-            .fetch_all(&self.db.pool)
+            .fetch_all(self.db.reports())
             .await?;
         rows.into_iter()
             .map(|(h, y, s)| {
@@ -1106,6 +1111,7 @@ pub(crate) const ASSESSMENT_COLUMNS: &[&str] = &[
     "inputs",
     "survey_id",
     "created_at",
+    "province_id",
 ];
 
 /// Inserts assessments in the caller's transaction, a few thousand rows
@@ -1116,6 +1122,11 @@ pub(crate) async fn insert_assessments(
 ) -> Result<(), RegistryError> {
     let now = crate::now();
     let backend = crate::db::Backend::of(tx);
+    let households: Vec<HouseholdId> = rows.iter().map(|r| r.household_id).collect();
+    let provinces = crate::provinces::of_households(tx, &households).await?;
+    for row in rows {
+        crate::provinces::province(&provinces, row.household_id)?;
+    }
     crate::bulk::insert_rows(
         tx,
         backend,
@@ -1136,6 +1147,7 @@ pub(crate) async fn insert_assessments(
                 .bind(&row.inputs)
                 .bind(row.survey_id)
                 .bind(&now)
+                .bind(provinces.get(&row.household_id).copied())
         },
     )
     .await
@@ -1189,6 +1201,9 @@ pub(crate) async fn update_household_tx(
     .bind(id)
     .execute(&mut **tx)
     .await?;
+    if communes.0 != communes.1 {
+        crate::provinces::household_moved(tx, id, communes.1).await?;
+    }
     audit(
         tx,
         actor,
@@ -1237,6 +1252,7 @@ pub(crate) const HOUSEHOLD_COLUMNS: &[&str] = &[
     "updated_at",
     "registered_on",
     "first_year",
+    "province_id",
 ];
 
 /// A new household and where it is, for [`insert_households`].
@@ -1264,6 +1280,8 @@ pub(crate) async fn insert_households(
     let now = crate::now();
     let first_year = registered_on.and_then(|d| d.get(..4)?.parse::<i64>().ok());
     let heads: Vec<String> = rows.iter().map(|r| vntext::nfc(&r.new.head_name)).collect();
+    let communes: Vec<UnitId> = rows.iter().map(|r| r.commune_id).collect();
+    let provinces = crate::provinces::roots_of(tx, &communes).await?;
     let written: Vec<(HouseholdId, &HouseholdInsert<'_>, &str)> = ids
         .iter()
         .zip(rows)
@@ -1291,6 +1309,7 @@ pub(crate) async fn insert_households(
                 .bind(&now)
                 .bind(registered_on)
                 .bind(first_year)
+                .bind(provinces.get(&r.commune_id).copied())
         },
     )
     .await?;
@@ -1365,6 +1384,10 @@ pub(crate) async fn insert_members(
         .into_iter()
         .collect();
     let tallied = Tallied::before(tx, &households).await?;
+    let provinces = crate::provinces::of_households(tx, &households).await?;
+    for h in &households {
+        crate::provinces::province(&provinces, *h)?;
+    }
     let ids: Vec<MemberId> = crate::bulk::reserve_ids(tx, backend, "members", rows.len())
         .await?
         .into_iter()
@@ -1400,6 +1423,7 @@ pub(crate) async fn insert_members(
             "no_working_capacity",
             "merit",
             "social_protection",
+            "province_id",
         ],
         &written,
         |q, (id, r, name)| {
@@ -1419,6 +1443,7 @@ pub(crate) async fn insert_members(
                 .bind(i64::from(m.no_working_capacity))
                 .bind(i64::from(m.merit))
                 .bind(i64::from(m.social_protection))
+                .bind(provinces.get(&r.household_id).copied())
         },
     )
     .await?;

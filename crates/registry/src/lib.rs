@@ -16,6 +16,7 @@ mod households;
 pub mod limits;
 mod movements;
 mod province;
+mod provinces;
 mod review;
 mod schema;
 mod score_form;

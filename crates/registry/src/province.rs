@@ -80,10 +80,13 @@ struct CommuneRows {
     members: Vec<(i64, CheckedMember)>,
     assessments: Vec<AssessmentValues>,
     commune_id: UnitId,
+    province_id: UnitId,
 }
 
 struct Place {
     commune_id: UnitId,
+    /// The province (every commune's is the synthetic province).
+    province_id: UnitId,
     code: String,
     name: String,
     urban: bool,
@@ -146,6 +149,7 @@ fn draw_commune(
         members: Vec::with_capacity(count * 4),
         assessments: Vec::with_capacity(count * years.len()),
         commune_id: place.commune_id,
+        province_id: place.province_id,
     };
     for n in 0..count {
         let id = first_id + n as i64;
@@ -357,11 +361,17 @@ impl Registry {
     /// The province's communes and their villages, in code order.
     async fn province_places(&self) -> Result<Vec<Place>, RegistryError> {
         let units = self.units().await?;
+        let province_id = units
+            .iter()
+            .find(|u| u.code == PROVINCE_CODE)
+            .map(|u| u.id)
+            .ok_or_else(|| RegistryError::NotFound(format!("tỉnh {PROVINCE_CODE}")))?;
         let mut places: Vec<Place> = units
             .iter()
             .filter(|u| u.level == crate::units::Level::Commune)
             .map(|u| Place {
                 commune_id: u.id,
+                province_id,
                 code: u.code.clone(),
                 name: u.name.clone(),
                 urban: u.area.as_deref() == Some("urban"),
@@ -406,6 +416,7 @@ fn prepare_commune(
                 .bind(now)
                 .bind(format!("{}-01-01", h.first_year))
                 .bind(h.first_year)
+                .bind(rows.province_id)
         },
     );
     let members = Prepared::new(
@@ -426,6 +437,7 @@ fn prepare_commune(
             "no_working_capacity",
             "merit",
             "social_protection",
+            "province_id",
         ],
         &rows.members,
         |q, (household_id, m)| {
@@ -443,6 +455,7 @@ fn prepare_commune(
                 .bind(i64::from(m.no_working_capacity))
                 .bind(i64::from(m.merit))
                 .bind(i64::from(m.social_protection))
+                .bind(rows.province_id)
         },
     );
     let assessments = Prepared::new(
@@ -465,6 +478,7 @@ fn prepare_commune(
                 // Drawn, not surveyed: no survey form.
                 .bind(None::<i64>)
                 .bind(now)
+                .bind(rows.province_id)
         },
     );
     let mut members_of: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 10] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 11] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -14,6 +14,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 10] = [
     (8, "household_spans", V8),
     (9, "list_paths", V9),
     (10, "unit_tallies", V10),
+    (11, "provinces", V11),
 ];
 
 const V1: &str = r#"
@@ -307,3 +308,8 @@ CREATE TABLE unit_tallies (
 );
 CREATE INDEX unit_tallies_year ON unit_tallies (year, measure, commune_id, households)
 "#;
+
+/// The microdata's province (`registry::provinces`): a column on SQLite, a
+/// partition key on PostgreSQL. Written by `provinces::migrate`, which
+/// `Db::migrate` runs for this step (the PostgreSQL tables are rebuilt).
+const V11: &str = "";

@@ -144,7 +144,7 @@ impl Registry {
         }
         let tallied = crate::tallies::Tallied::before(&mut tx, &[household_id]).await?;
         let survey_id: i64 = sqlx::query_scalar(
-            "INSERT INTO surveys (household_id, year, answers, created_at, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO surveys (household_id, year, answers, created_at, created_by, province_id) VALUES ($1, $2, $3, $4, $5, (SELECT province_id FROM households WHERE id = $1)) RETURNING id",
         )
         .bind(household_id)
         .bind(year)

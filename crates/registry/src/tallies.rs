@@ -425,7 +425,7 @@ impl Registry {
         for m in measures {
             query = query.bind(m.code());
         }
-        let rows: Vec<(String, i64)> = query.fetch_all(&self.db.pool).await?;
+        let rows: Vec<(String, i64)> = query.fetch_all(self.db.reports()).await?;
         Ok(Some(Tallies(
             rows.into_iter()
                 .filter_map(|(m, n)| Some((Measure::parse(&m)?, n)))

@@ -391,6 +391,7 @@ impl Registry {
 
         let mut summary = ImportSummary::default();
         let mut tx = self.db.write().await?;
+        let provinces = crate::provinces::UnitsChanging::start(&mut tx).await?;
         let mut ids: HashMap<String, UnitId> =
             existing.iter().map(|u| (u.code.clone(), u.id)).collect();
         let old: HashMap<&str, &Unit> = existing.iter().map(|u| (u.code.as_str(), u)).collect();
@@ -503,6 +504,7 @@ impl Registry {
                 .await?;
             }
         }
+        provinces.done(&mut tx).await?;
         if dry_run {
             tx.rollback().await?;
         } else {

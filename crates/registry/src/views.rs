@@ -1222,7 +1222,7 @@ impl Registry {
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
             let assessed = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&self.db.pool)
+                .fetch_all(self.db.reports())
                 .await?;
             let sql = format!(
                 "SELECT h.commune_id, h.first_year, h.removed_on, COUNT(*) FROM households h \
@@ -1230,7 +1230,7 @@ impl Registry {
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
             let spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&self.db.pool)
+                .fetch_all(self.db.reports())
                 .await?;
             (assessed, spans)
         } else {
@@ -1254,7 +1254,7 @@ impl Registry {
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
             let assessed = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&self.db.pool)
+                .fetch_all(self.db.reports())
                 .await?;
             // The kept spans: a few rows per commune.
             let sql = format!(
@@ -1263,7 +1263,7 @@ impl Registry {
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
             let spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(&self.db.pool)
+                .fetch_all(self.db.reports())
                 .await?;
             (assessed, spans)
         };
@@ -1273,7 +1273,7 @@ impl Registry {
             sqlx::query_as::<_, (UnitId, UnitId, Option<String>)>(
                 "SELECT id, merged_into_id, valid_to FROM units WHERE merged_into_id IS NOT NULL",
             )
-            .fetch_all(&self.db.pool)
+            .fetch_all(self.db.reports())
             .await?
             .into_iter()
             .map(|(id, into, valid_to)| (id, (into, valid_to)))
@@ -1285,11 +1285,11 @@ impl Registry {
         );
         // Only unit ids (integers from the database) are formatted into the SQL.
         let removed: Vec<(UnitId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.db.pool)
+            .fetch_all(self.db.reports())
             .await?;
         let closed_rounds: Vec<(i64, UnitId)> =
             sqlx::query_as("SELECT year, commune_id FROM review_rounds WHERE step = 'closed'")
-                .fetch_all(&self.db.pool)
+                .fetch_all(self.db.reports())
                 .await?;
         let mut out = Vec::new();
         for year in years {

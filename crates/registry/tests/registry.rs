@@ -37,11 +37,20 @@ impl Engine {
 
 /// A fresh, migrated registry on each available engine.
 async fn engines() -> Vec<Engine> {
+    engines_until(i64::MAX).await
+}
+
+/// A fresh registry on each available engine, migrated up to `last`.
+async fn engines_until(last: i64) -> Vec<Engine> {
+    let every = last == i64::MAX;
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite:{}", dir.path().join("test.db").display());
     let db = Db::connect(&url).await.unwrap();
-    assert_eq!(db.migrate().await.unwrap(), registry::MIGRATIONS);
-    assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
+    let applied = db.migrate_until(last).await.unwrap();
+    if every {
+        assert_eq!(applied, registry::MIGRATIONS);
+        assert_eq!(db.migrate().await.unwrap(), 0, "migrations apply once");
+    }
     let mut out = vec![Engine {
         name: "sqlite",
         registry: Registry::new(db),
@@ -67,7 +76,10 @@ async fn engines() -> Vec<Engine> {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(b, _)| b);
         let db = Db::connect(&format!("{base}/{name}")).await.unwrap();
-        assert_eq!(db.migrate().await.unwrap(), registry::MIGRATIONS);
+        let applied = db.migrate_until(last).await.unwrap();
+        if every {
+            assert_eq!(applied, registry::MIGRATIONS);
+        }
         out.push(Engine {
             name: "postgres",
             registry: Registry::new(db),
@@ -2406,10 +2418,13 @@ async fn a_province_demo_is_written_in_bulk_and_reads_like_any_registry() {
             let pool = r.db().pool().clone();
             let sqlite = r.db().backend() == registry::Backend::Sqlite;
             async move {
+                // PostgreSQL: the tables' own, not their partitions'
+                // (the province's partition comes with its units).
                 let sql = if sqlite {
                     "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
                 } else {
-                    "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+                    "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                     AND tablename NOT IN (SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid) ORDER BY indexname"
                 };
                 sqlx::query_scalar::<_, String>(sql)
                     .fetch_all(&pool)
@@ -2442,6 +2457,30 @@ async fn a_province_demo_is_written_in_bulk_and_reads_like_any_registry() {
             "{}: every index is built again",
             e.name
         );
+        if r.db().backend() == registry::Backend::Postgres {
+            // Built on every partition too, and valid (an index made on a
+            // partitioned table "ON ONLY" it would be neither).
+            let invalid: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM pg_index WHERE NOT indisvalid")
+                    .fetch_one(r.db().pool())
+                    .await
+                    .unwrap();
+            assert_eq!(invalid, 0);
+            let per_table: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT tablename::text, COUNT(*) FROM pg_indexes WHERE tablename IN ('households', 'households_default', \
+                 (SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid \
+                  WHERE i.inhparent = 'households'::regclass AND c.relname <> 'households_default')) \
+                 GROUP BY tablename ORDER BY tablename",
+            )
+            .fetch_all(r.db().pool())
+            .await
+            .unwrap();
+            assert_eq!(per_table.len(), 3, "{per_table:?}");
+            assert!(
+                per_table.iter().all(|(_, n)| *n == per_table[0].1),
+                "{per_table:?}"
+            );
+        }
         let count = |sql: &'static str| {
             let pool = r.db().pool().clone();
             async move {
@@ -2793,6 +2832,299 @@ async fn kept_tallies_follow_every_kind_of_write() {
                 }
             }
         }
+        e.cleanup().await;
+    }
+}
+
+const TWO_PROVINCES: &str = "\
+code,name,level,parent_code,area,valid_from,merged_into,valid_to
+42,Tỉnh Hà Tĩnh,province,,,,,
+18652,Xã Xuân Hội,commune,42,,,,
+40,Tỉnh Nghệ An,province,,,,,
+16891,Xã Nghi Thiết,commune,40,,,,
+";
+
+async fn provinces_of(r: &Registry, table: &str) -> Vec<i64> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT DISTINCT province_id FROM {table} ORDER BY province_id"
+    )))
+    .fetch_all(r.db().pool())
+    .await
+    .unwrap()
+}
+
+/// The rows of a province's partition of a table (PostgreSQL).
+async fn in_partition(r: &Registry, table: &str, province: i64) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM {table}_p{province}"
+    )))
+    .fetch_one(r.db().pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_microdata_is_kept_by_province_and_moves_with_its_household() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", TWO_PROVINCES), false)
+            .await
+            .unwrap();
+        let ha_tinh = r.unit_by_code("42").await.unwrap().unwrap().id.get();
+        let nghe_an = r.unit_by_code("40").await.unwrap().unwrap().id.get();
+        let s = standard();
+        let mut ids = Vec::new();
+        for (code, commune) in [("P1", "18652"), ("P2", "16891")] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: commune.into(),
+                        head_name: "Phạm Văn Nam".into(),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            r.add_member(
+                &admin(),
+                id,
+                &NewMember {
+                    full_name: "Phạm Văn Nam".into(),
+                    ..NewMember::default()
+                },
+            )
+            .await
+            .unwrap();
+            r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, true), s)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let mut both = vec![ha_tinh, nghe_an];
+        both.sort_unstable();
+        for table in ["households", "members", "surveys", "assessments"] {
+            assert_eq!(provinces_of(r, table).await, both, "{}: {table}", e.name);
+        }
+        if r.db().backend() == registry::Backend::Postgres {
+            let partitioned: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid \
+                 WHERE c.relname IN ('households', 'members', 'surveys', 'assessments')",
+            )
+            .fetch_one(r.db().pool())
+            .await
+            .unwrap();
+            assert_eq!(partitioned, 4);
+            for table in ["households", "members", "surveys", "assessments"] {
+                assert_eq!(in_partition(r, table, ha_tinh).await, 1, "{table}");
+                assert_eq!(in_partition(r, table, nghe_an).await, 1, "{table}");
+            }
+        }
+        // A household sheet moves P1 to Nghệ An: it and all it holds.
+        let moved = write(
+            dir.path(),
+            "ho.csv",
+            "Mã hộ,Họ và tên chủ hộ,Mã xã\nP1,Phạm Văn Nam,16891\n",
+        );
+        r.import_sheets(&admin(), &[moved], None, false)
+            .await
+            .unwrap();
+        for table in ["households", "members", "surveys", "assessments"] {
+            assert_eq!(
+                provinces_of(r, table).await,
+                vec![nghe_an],
+                "{}: {table}",
+                e.name
+            );
+        }
+        if r.db().backend() == registry::Backend::Postgres {
+            assert_eq!(in_partition(r, "assessments", ha_tinh).await, 0);
+            assert_eq!(in_partition(r, "assessments", nghe_an).await, 2);
+        }
+        // The units file puts Nghi Thiết under a new province: its
+        // households (both, now) follow.
+        let regrouped = TWO_PROVINCES
+            .replace(
+                "40,Tỉnh Nghệ An,province,,,,,",
+                "40,Tỉnh Nghệ An,province,,,,,\n38,Tỉnh Thanh Hóa,province,,,,,",
+            )
+            .replace(
+                "16891,Xã Nghi Thiết,commune,40",
+                "16891,Xã Nghi Thiết,commune,38",
+            );
+        r.import_units(&admin(), &write(dir.path(), "u2.csv", &regrouped), false)
+            .await
+            .unwrap();
+        let thanh_hoa = r.unit_by_code("38").await.unwrap().unwrap().id.get();
+        for table in ["households", "members", "surveys", "assessments"] {
+            assert_eq!(
+                provinces_of(r, table).await,
+                vec![thanh_hoa],
+                "{}: {table}",
+                e.name
+            );
+        }
+        if r.db().backend() == registry::Backend::Postgres {
+            assert_eq!(in_partition(r, "members", thanh_hoa).await, 2);
+        }
+        assert_eq!(r.count_drift().await.unwrap(), Vec::new(), "{}", e.name);
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_registry_of_before_the_provinces_gets_them_from_its_units() {
+    for e in engines_until(10).await {
+        let r = &e.registry;
+        let sql = [
+            "INSERT INTO units (id, code, name, name_search, level, parent_id) VALUES (1, '42', 'Tỉnh Hà Tĩnh', 'tinh ha tinh', 'province', NULL)",
+            "INSERT INTO units (id, code, name, name_search, level, parent_id) VALUES (2, '436', 'Huyện Nghi Xuân', 'huyen nghi xuan', 'district', 1)",
+            "INSERT INTO units (id, code, name, name_search, level, parent_id) VALUES (3, '18652', 'Xã Xuân Hội', 'xa xuan hoi', 'commune', 2)",
+            "INSERT INTO units (id, code, name, name_search, level, parent_id) VALUES (4, '40', 'Tỉnh Nghệ An', 'tinh nghe an', 'province', NULL)",
+            "INSERT INTO units (id, code, name, name_search, level, parent_id) VALUES (5, '16891', 'Xã Nghi Thiết', 'xa nghi thiet', 'commune', 4)",
+            "INSERT INTO households (id, code, commune_id, head_name, created_at, updated_at) VALUES (7, 'H7', 3, 'An', 'x', 'x')",
+            "INSERT INTO households (id, code, commune_id, head_name, created_at, updated_at) VALUES (8, 'H8', 5, 'Bình', 'x', 'x')",
+            "INSERT INTO members (id, household_id, full_name, name_search, given_search, name_sort) VALUES (9, 7, 'An', 'an', 'an', 'an')",
+            "INSERT INTO surveys (id, household_id, year, answers, created_at, created_by) VALUES (10, 8, 2024, '{}', 'x', 'x')",
+            "INSERT INTO assessments (id, household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
+             VALUES (11, 8, 2024, 'vn-2022-2025', 1, 'poor', 0, '', 0, 1, 'r', '{}', 10, 'x')",
+        ];
+        for statement in sql {
+            sqlx::query(statement).execute(r.db().pool()).await.unwrap();
+        }
+        assert_eq!(r.db().migrate().await.unwrap(), registry::MIGRATIONS - 10);
+        let province = |table: &'static str, id: i64| async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+                "SELECT province_id FROM {table} WHERE id = {id}"
+            )))
+            .fetch_one(r.db().pool())
+            .await
+            .unwrap()
+        };
+        assert_eq!(province("households", 7).await, 1, "{}", e.name);
+        assert_eq!(province("members", 9).await, 1);
+        assert_eq!(province("households", 8).await, 4);
+        assert_eq!(province("surveys", 10).await, 4);
+        assert_eq!(province("assessments", 11).await, 4);
+        // New rows continue the ids after the copied ones.
+        let id = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "H12".into(),
+                    commune_code: "18652".into(),
+                    head_name: "Cúc".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(id.get() > 8, "{id}");
+        e.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn dashboards_and_reports_read_from_the_replica_when_one_is_given() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let id = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "R1".into(),
+                    commune_code: "18652".into(),
+                    head_name: "Đỗ Văn Hải".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        let s = standard();
+        r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, true), s)
+            .await
+            .unwrap();
+        let poor = |r: Registry| async move {
+            let years = r.year_counts(&admin(), None).await.unwrap();
+            years.iter().find(|c| c.year == 2024).map(|c| c.poor)
+        };
+        let replica_url = match r.db().backend() {
+            // A copy of the file stands for a replica that has not yet
+            // received the change below.
+            registry::Backend::Sqlite => {
+                let copy = dir.path().join("replica.db");
+                r.db().backup(&copy).await.unwrap();
+                format!("sqlite:{}", copy.display())
+            }
+            // The database itself, through read-only connections.
+            registry::Backend::Postgres => {
+                let (admin_url, name) = e.drop_pg.clone().unwrap();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b)
+                    .to_string();
+                format!("{base}/{name}")
+            }
+        };
+        // Out of poverty now, on the primary.
+        r.record_survey(&admin(), id, y(2024), &two_adults(5_000_000, false), s)
+            .await
+            .unwrap();
+        let with_replica = Registry::new(r.db().clone().with_reports(&replica_url).await.unwrap());
+        assert_eq!(poor(r.clone()).await, Some(0), "{}: the primary", e.name);
+        let seen = poor(with_replica.clone()).await;
+        let tallied = with_replica
+            .tallies(
+                &admin(),
+                None,
+                y(2024),
+                &[registry::Measure::Movement(registry::Movement::NewlyPoor)],
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let moved = with_replica
+            .movements(&admin(), "18652", y(2024))
+            .await
+            .unwrap();
+        if r.db().backend() == registry::Backend::Sqlite {
+            assert_eq!(seen, Some(1), "the dashboard reads the replica's copy");
+            assert_eq!(
+                tallied.get(&registry::Measure::Movement(registry::Movement::NewlyPoor)),
+                1
+            );
+            assert_eq!(moved.end_poor, 1);
+        } else {
+            assert_eq!(seen, Some(0));
+            assert_eq!(moved.end_poor, 0);
+        }
+        // Lists and households stay on the primary (they are read back
+        // right after a write).
+        let (rows, _) = with_replica
+            .list_households(
+                &admin(),
+                &registry::HouseholdQuery {
+                    status: Some(standard::Status::Poor),
+                    year: Some(2024),
+                    page: 1,
+                    per_page: 10,
+                    ..registry::HouseholdQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert!(rows.is_empty(), "{}", e.name);
+        // Nothing is written through the replica's connections.
+        let refused = sqlx::query("DELETE FROM sessions")
+            .execute(with_replica.db().reports_pool())
+            .await;
+        assert!(refused.is_err(), "{}: read-only", e.name);
         e.cleanup().await;
     }
 }

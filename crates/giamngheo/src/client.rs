@@ -149,7 +149,7 @@ pub fn server(db: &str, url: Option<&str>) -> Result<(String, Option<Server>)> {
     let addr = format!("127.0.0.1:{port}");
     let child = std::process::Command::new(std::env::current_exe()?)
         .args(["serve", "--db", db, "--addr", &addr])
-        .env("GIAMNGHEO_LOG", "warn")
+        .env("GIAMNGHEO_LOG", "error")
         .stdout(std::process::Stdio::null())
         .spawn()
         .context("không chạy được máy chủ")?;

@@ -18,16 +18,23 @@ async fn add(
     status: &str,
     n: i64,
 ) -> Result<(), RegistryError> {
-    sqlx::query(
-        "INSERT INTO official_counts (commune_id, year, status, households) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (commune_id, year, status) DO UPDATE SET households = official_counts.households + excluded.households",
-    )
-    .bind(commune_id)
-    .bind(year)
-    .bind(status)
-    .bind(n)
-    .execute(conn)
-    .await?;
+    // The commune's row, then its province's roll-up.
+    let province = crate::provinces::roll_ups(&mut *conn, [commune_id])
+        .await?
+        .get(&commune_id)
+        .copied();
+    for unit in std::iter::once(commune_id).chain(province) {
+        sqlx::query(
+            "INSERT INTO official_counts (commune_id, year, status, households) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (commune_id, year, status) DO UPDATE SET households = official_counts.households + excluded.households",
+        )
+        .bind(unit)
+        .bind(year)
+        .bind(status)
+        .bind(n)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -200,18 +207,24 @@ pub(crate) async fn add_spans(
     conn: &mut AnyConnection,
     spans: &[(Span, i64)],
 ) -> Result<(), RegistryError> {
-    // A household with no first year yet is in no span.
+    let provinces =
+        crate::provinces::roll_ups(&mut *conn, spans.iter().map(|(s, _)| s.commune_id)).await?;
+    // A household with no first year yet is in no span. Each commune's
+    // row, then its province's roll-up.
     for (span, n) in spans.iter().filter(|(span, _)| span.first_year.is_some()) {
-        sqlx::query(
-            "INSERT INTO household_spans (commune_id, first_year, removed_on, households) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (commune_id, first_year, removed_on) DO UPDATE SET households = household_spans.households + excluded.households",
-        )
-        .bind(span.commune_id)
-        .bind(span.first_year)
-        .bind(&span.removed_on)
-        .bind(*n)
-        .execute(&mut *conn)
-        .await?;
+        let province = provinces.get(&span.commune_id).copied();
+        for unit in std::iter::once(span.commune_id).chain(province) {
+            sqlx::query(
+                "INSERT INTO household_spans (commune_id, first_year, removed_on, households) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (commune_id, first_year, removed_on) DO UPDATE SET households = household_spans.households + excluded.households",
+            )
+            .bind(unit)
+            .bind(span.first_year)
+            .bind(&span.removed_on)
+            .bind(*n)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
 }
@@ -240,8 +253,18 @@ impl Registry {
         for (c, y, s, n) in kept {
             all.entry((c, y, s)).or_default().0 = n;
         }
+        let mut conn = self.db.pool.acquire().await?;
+        let provinces = crate::provinces::roll_ups(
+            &mut conn,
+            actual.iter().map(|(c, _, _, _)| UnitId::new(*c)),
+        )
+        .await?;
         for (c, y, s, n) in actual {
-            all.entry((c, y, s)).or_default().1 = n;
+            // The commune's row, and its share of its province's roll-up.
+            if let Some(p) = provinces.get(&UnitId::new(c)) {
+                all.entry((p.get(), y, s.clone())).or_default().1 += n;
+            }
+            all.entry((c, y, s)).or_default().1 += n;
         }
         let mut drift: Drift = all.into_iter().filter(|(_, (k, a))| k != a).collect();
         let first: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(
@@ -277,8 +300,19 @@ impl Registry {
         for (c, y, r, n) in kept {
             spans.entry((c, y, format!("span {r}"))).or_default().0 = n;
         }
+        let provinces = crate::provinces::roll_ups(
+            &mut conn,
+            actual.iter().map(|(c, _, _, _)| UnitId::new(*c)),
+        )
+        .await?;
         for (c, y, r, n) in actual {
-            spans.entry((c, y, format!("span {r}"))).or_default().1 = n;
+            if let Some(p) = provinces.get(&UnitId::new(c)) {
+                spans
+                    .entry((p.get(), y, format!("span {r}")))
+                    .or_default()
+                    .1 += n;
+            }
+            spans.entry((c, y, format!("span {r}"))).or_default().1 += n;
         }
         drift.extend(spans.into_iter().filter(|(_, (k, a))| k != a));
         drift.extend(self.tally_drift().await?);

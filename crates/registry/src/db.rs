@@ -84,6 +84,9 @@ fn lock_file(database: &Path, suffix: &str) -> Result<std::fs::File, RegistryErr
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
      PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32000;";
 
+/// Each PostgreSQL connection of the application (see `Db::connect`).
+const POSTGRES_SESSION: &str = "SET max_parallel_workers_per_gather = 0; SET jit = off; SET plan_cache_mode = force_custom_plan";
+
 impl Db {
     /// Connects to `sqlite:PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, RegistryError> {
@@ -125,10 +128,15 @@ impl Db {
                             }
                             // A page reads a few hundred rows: starting
                             // parallel workers for it cost 30 ms of a 45 ms
-                            // list at 1M (index builds keep their own).
+                            // list at 1M (index builds keep their own), and
+                            // compiling a query (JIT) 150 ms of a list at
+                            // 5M. Statements are planned for their values
+                            // each time: after five runs PostgreSQL may keep
+                            // a generic plan, and the generic plan of a name
+                            // search in one commune reads every member of the
+                            // province whose name starts alike.
                             Backend::Postgres => {
-                                conn.execute("SET max_parallel_workers_per_gather = 0")
-                                    .await?;
+                                conn.execute(POSTGRES_SESSION).await?;
                             }
                         }
                         Ok(())
@@ -192,8 +200,8 @@ impl Db {
                                 .await?;
                         }
                         Backend::Postgres => {
-                            conn.execute("SET default_transaction_read_only = on; SET max_parallel_workers_per_gather = 0")
-                                .await?;
+                            conn.execute("SET default_transaction_read_only = on").await?;
+                            conn.execute(POSTGRES_SESSION).await?;
                         }
                     }
                     Ok(())
@@ -285,6 +293,9 @@ impl Db {
             }
             if name == "provinces" {
                 crate::provinces::migrate(&mut tx).await?;
+            }
+            if name == "province_roll_ups" {
+                crate::provinces::rebuild_roll_ups(&mut tx).await?;
             }
             for statement in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
                 let statement = self.dialect(statement);

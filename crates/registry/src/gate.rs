@@ -167,15 +167,15 @@ impl Actor {
 /// The units an actor may see: None means all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
-    units: Option<BTreeSet<UnitId>>,
+    units: Option<std::sync::Arc<BTreeSet<UnitId>>>,
     /// The communes among them: what a household's commune is compared
     /// with (a short list, not every village).
-    communes: Option<BTreeSet<UnitId>>,
+    communes: Option<std::sync::Arc<BTreeSet<UnitId>>>,
 }
 
 impl Scope {
     pub fn communes(&self) -> Option<&BTreeSet<UnitId>> {
-        self.communes.as_ref()
+        self.communes.as_deref()
     }
 
     pub fn contains(&self, unit_id: UnitId) -> bool {
@@ -187,7 +187,7 @@ impl Scope {
     }
 
     pub fn units(&self) -> Option<&BTreeSet<UnitId>> {
-        self.units.as_ref()
+        self.units.as_deref()
     }
 }
 
@@ -241,24 +241,34 @@ impl Registry {
                 units: None,
                 communes: None,
             }),
-            (_, Some(unit)) => {
-                let family = self.unit_family_levels(unit).await?;
-                let communes: BTreeSet<UnitId> = family
-                    .iter()
-                    .filter(|(_, level)| *level == Level::Commune)
-                    .map(|(id, _)| *id)
-                    .collect();
-                let units: BTreeSet<UnitId> = family.iter().map(|(id, _)| *id).collect();
-                Ok(Scope {
-                    units: Some(units),
-                    communes: Some(communes),
-                })
-            }
+            (_, Some(unit)) => self.unit_scope(unit).await,
             (_, None) => Ok(Scope {
-                units: Some(BTreeSet::new()),
-                communes: Some(BTreeSet::new()),
+                units: Some(Default::default()),
+                communes: Some(Default::default()),
             }),
         }
+    }
+
+    /// The scope of an actor at `unit`: its family as sets, kept with the
+    /// family (a province's holds tens of thousands of units, and a page
+    /// asks for it several times).
+    async fn unit_scope(&self, unit: UnitId) -> Result<Scope, RegistryError> {
+        if let Some(scope) = self.cached_scope(unit) {
+            return Ok(scope);
+        }
+        let family = self.unit_family_levels(unit).await?;
+        let communes: BTreeSet<UnitId> = family
+            .iter()
+            .filter(|(_, level)| *level == Level::Commune)
+            .map(|(id, _)| *id)
+            .collect();
+        let units: BTreeSet<UnitId> = family.iter().map(|(id, _)| *id).collect();
+        let scope = Scope {
+            units: Some(std::sync::Arc::new(units)),
+            communes: Some(std::sync::Arc::new(communes)),
+        };
+        self.keep_scope(unit, &scope);
+        Ok(scope)
     }
 
     /// The actor's scope for writing, refused when its role only reads.

@@ -238,6 +238,10 @@ impl Registry {
         self.import_units_text(&actor, &units_file(communes, &mut rng))
             .await?;
         let places = self.province_places().await?;
+        let places_province = places
+            .first()
+            .map(|p| p.province_id)
+            .ok_or_else(|| RegistryError::NotFound(format!("xã của tỉnh {PROVINCE_CODE}")))?;
 
         // Drawing and preparing the statements run on their own thread
         // while this one sends the previous commune's.
@@ -300,6 +304,13 @@ impl Registry {
             progress(summary.households);
         }
         let _ = drawer.join();
+        // The province's roll-up rows beside its communes'.
+        let province_id = places_province;
+        let mut rolled: BTreeMap<(UnitId, i64, &'static str), i64> = BTreeMap::new();
+        for ((_, year, status), n) in &counts {
+            *rolled.entry((province_id, *year, *status)).or_default() += n;
+        }
+        counts.extend(rolled);
         let counts: Vec<_> = counts.into_iter().collect();
         insert_rows(
             &mut tx,
@@ -312,6 +323,7 @@ impl Registry {
         .await?;
         // Every household is on the registry from the first year, not removed.
         let first_year = years.first().map_or(2026, |(y, _)| *y);
+        spans.push((province_id, spans.iter().map(|(_, n)| n).sum()));
         insert_rows(
             &mut tx,
             self.db.backend(),
@@ -321,7 +333,10 @@ impl Registry {
             |q, (commune, n)| q.bind(*commune).bind(first_year).bind("").bind(*n),
         )
         .await?;
-        let tallies: Vec<_> = tallies.into_iter().collect();
+        let tallies: Vec<_> = crate::tallies::with_roll_ups(&mut tx, &tallies)
+            .await?
+            .into_iter()
+            .collect();
         crate::tallies::insert_tallies(&mut tx, self.db.backend(), &tallies).await?;
         dropped.rebuild(&mut tx).await?;
         if self.db.backend() == crate::db::Backend::Postgres {

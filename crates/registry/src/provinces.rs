@@ -49,6 +49,22 @@ pub(crate) async fn roots_of(
     Ok(out)
 }
 
+/// The province whose roll-up rows each commune's kept counts add to
+/// (none for a commune that is its own root: its rows are its province's).
+pub(crate) async fn roll_ups(
+    conn: &mut AnyConnection,
+    communes: impl IntoIterator<Item = UnitId>,
+) -> Result<HashMap<UnitId, UnitId>, RegistryError> {
+    let mut ids: Vec<UnitId> = communes.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(roots_of(conn, &ids)
+        .await?
+        .into_iter()
+        .filter(|(commune, root)| commune != root)
+        .collect())
+}
+
 /// The root of every unit that has households or may get some (communes).
 async fn commune_roots(conn: &mut AnyConnection) -> Result<HashMap<UnitId, UnitId>, RegistryError> {
     let rows: Vec<(UnitId, UnitId)> = sqlx::query_as(
@@ -120,8 +136,12 @@ impl UnitsChanging {
             .map(|(c, r)| (*c, *r))
             .collect();
         moved.sort_unstable();
+        let regrouped = !moved.is_empty();
         for (commune, root) in moved {
             move_commune(conn, commune, root).await?;
+        }
+        if regrouped {
+            rebuild_roll_ups(conn).await?;
         }
         Ok(())
     }
@@ -187,6 +207,49 @@ pub(crate) async fn household_moved(
             .await?;
         }
     }
+    Ok(())
+}
+
+/// The provinces' roll-up rows of the kept counts made again from their
+/// communes' rows (the migration that adds them; a units file that moves a
+/// commune to another province).
+pub(crate) async fn rebuild_roll_ups(conn: &mut AnyConnection) -> Result<(), RegistryError> {
+    sqlx::query(sqlx::AssertSqlSafe(ROOTS.replace(
+        "CREATE TEMPORARY TABLE unit_roots",
+        "CREATE TEMPORARY TABLE roll_up_roots",
+    )))
+    .execute(&mut *conn)
+    .await?;
+    for (table, key) in [
+        ("official_counts", "year, status"),
+        ("household_spans", "first_year, removed_on"),
+        ("unit_tallies", "year, measure"),
+    ] {
+        let columns: Vec<&str> = key.split(", ").collect();
+        let from_c = columns
+            .iter()
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Only this module's table and column names are formatted in.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE commune_id IN (SELECT id FROM units WHERE parent_id IS NULL AND level <> 'commune')"
+        )))
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} (commune_id, {key}, households) \
+             SELECT r.root_id, {from_c}, SUM(c.households) FROM {table} c \
+             JOIN roll_up_roots r ON r.unit_id = c.commune_id JOIN units u ON u.id = c.commune_id \
+             WHERE r.root_id <> c.commune_id AND u.level = 'commune' \
+             GROUP BY r.root_id, {from_c} HAVING SUM(c.households) <> 0"
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("DROP TABLE roll_up_roots")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

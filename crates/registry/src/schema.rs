@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 11] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 12] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 11] = [
     (9, "list_paths", V9),
     (10, "unit_tallies", V10),
     (11, "provinces", V11),
+    (12, "province_roll_ups", V12),
 ];
 
 const V1: &str = r#"
@@ -313,3 +314,10 @@ CREATE INDEX unit_tallies_year ON unit_tallies (year, measure, commune_id, house
 /// partition key on PostgreSQL. Written by `provinces::migrate`, which
 /// `Db::migrate` runs for this step (the PostgreSQL tables are rebuilt).
 const V11: &str = "";
+
+/// Each province's roll-up rows in the kept counts (`official_counts`,
+/// `household_spans`, `unit_tallies`, under the province's id), kept beside
+/// its communes' by every write, so a province or the nation reads a few
+/// rows. Made by `provinces::rebuild_roll_ups`, which `Db::migrate` runs
+/// for this step.
+const V12: &str = "";

@@ -35,6 +35,32 @@ pub struct Registry {
 #[derive(Default)]
 struct FamilyCache {
     walked: std::collections::HashMap<UnitId, (std::time::Instant, Family)>,
+    split: std::collections::HashMap<UnitId, (std::time::Instant, std::sync::Arc<Split>)>,
+    scopes: std::collections::HashMap<UnitId, (std::time::Instant, crate::gate::Scope)>,
+    /// The units above the villages a scope holds, in tree order.
+    choices: std::collections::HashMap<
+        UnitId,
+        (std::time::Instant, std::sync::Arc<Vec<crate::units::Unit>>),
+    >,
+    /// Every unit above the villages (pickers search them as you type).
+    above_villages: Option<(std::time::Instant, std::sync::Arc<Vec<crate::units::Unit>>)>,
+}
+
+/// A family's communes as the kept counts hold them: the provinces (root
+/// units) it holds whole, whose roll-up rows stand for all their communes,
+/// and the communes it holds of other provinces (merged in), read one by
+/// one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Split {
+    pub provinces: BTreeSet<UnitId>,
+    pub communes: BTreeSet<UnitId>,
+}
+
+impl Split {
+    /// The units whose kept rows add up to the family's.
+    pub(crate) fn kept(&self) -> BTreeSet<UnitId> {
+        self.provinces.union(&self.communes).copied().collect()
+    }
 }
 
 type Family = std::sync::Arc<Vec<(UnitId, crate::units::Level)>>;
@@ -133,7 +159,114 @@ impl Registry {
     pub(crate) fn units_changed(&self) {
         if let Ok(mut cache) = self.families.lock() {
             cache.walked.clear();
+            cache.split.clear();
+            cache.scopes.clear();
+            cache.choices.clear();
+            cache.above_villages = None;
         }
+    }
+
+    /// The scope of an actor at `unit`, if built lately.
+    pub(crate) fn cached_scope(&self, unit: UnitId) -> Option<crate::gate::Scope> {
+        let cache = self.families.lock().ok()?;
+        let (at, scope) = cache.scopes.get(&unit)?;
+        (at.elapsed() < FAMILY_TTL).then(|| scope.clone())
+    }
+
+    /// The units above the villages of the scope of an actor at `unit`
+    /// (0: everything), in tree order, if ordered lately.
+    pub(crate) fn cached_choices(
+        &self,
+        unit: UnitId,
+    ) -> Option<std::sync::Arc<Vec<crate::units::Unit>>> {
+        let cache = self.families.lock().ok()?;
+        let (at, units) = cache.choices.get(&unit)?;
+        (at.elapsed() < FAMILY_TTL).then(|| units.clone())
+    }
+
+    pub(crate) fn keep_choices(
+        &self,
+        unit: UnitId,
+        units: std::sync::Arc<Vec<crate::units::Unit>>,
+    ) {
+        if let Ok(mut cache) = self.families.lock() {
+            cache
+                .choices
+                .insert(unit, (std::time::Instant::now(), units));
+        }
+    }
+
+    pub(crate) fn keep_scope(&self, unit: UnitId, scope: &crate::gate::Scope) {
+        if let Ok(mut cache) = self.families.lock() {
+            cache
+                .scopes
+                .insert(unit, (std::time::Instant::now(), scope.clone()));
+        }
+    }
+
+    /// Every unit above the villages — provinces, districts, communes, a
+    /// few thousand in the national table — kept like the walks: pickers
+    /// filter them by scope and search them in memory.
+    pub(crate) async fn units_above_villages(
+        &self,
+    ) -> Result<std::sync::Arc<Vec<crate::units::Unit>>, RegistryError> {
+        if let Ok(cache) = self.families.lock()
+            && let Some((at, units)) = &cache.above_villages
+            && at.elapsed() < FAMILY_TTL
+        {
+            return Ok(units.clone());
+        }
+        let units: Vec<crate::units::Unit> = sqlx::query_as(
+            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units WHERE level <> 'village'",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        let units = std::sync::Arc::new(units);
+        if let Ok(mut cache) = self.families.lock() {
+            cache.above_villages = Some((std::time::Instant::now(), units.clone()));
+        }
+        Ok(units)
+    }
+
+    /// The family of `unit_id` split into whole provinces and other
+    /// communes (see [`Split`]), kept like the walk.
+    pub(crate) async fn unit_split(
+        &self,
+        unit_id: UnitId,
+    ) -> Result<std::sync::Arc<Split>, RegistryError> {
+        if let Ok(cache) = self.families.lock()
+            && let Some((at, split)) = cache.split.get(&unit_id)
+            && at.elapsed() < FAMILY_TTL
+        {
+            return Ok(split.clone());
+        }
+        let family = self.unit_family_levels(unit_id).await?;
+        let units: BTreeSet<UnitId> = family.iter().map(|(id, _)| *id).collect();
+        let communes: Vec<UnitId> = family
+            .iter()
+            .filter(|(_, level)| *level == crate::units::Level::Commune)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut conn = self.db.pool.acquire().await?;
+        let roots = crate::provinces::roots_of(&mut conn, &communes).await?;
+        let mut split = Split::default();
+        for commune in communes {
+            match roots.get(&commune) {
+                Some(root) if units.contains(root) => {
+                    split.provinces.insert(*root);
+                }
+                _ => {
+                    split.communes.insert(commune);
+                }
+            }
+        }
+        let split = std::sync::Arc::new(split);
+        if let Ok(mut cache) = self.families.lock() {
+            cache
+                .split
+                .insert(unit_id, (std::time::Instant::now(), split.clone()));
+        }
+        Ok(split)
     }
 
     async fn walk_unit_family(

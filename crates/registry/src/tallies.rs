@@ -304,6 +304,7 @@ pub(crate) async fn add_tallies(
     conn: &mut AnyConnection,
     diff: &BTreeMap<TallyKey, i64>,
 ) -> Result<(), RegistryError> {
+    let diff = with_roll_ups(conn, diff).await?;
     for ((commune, year, measure), n) in diff.iter().filter(|(_, n)| **n != 0) {
         sqlx::query(
             "INSERT INTO unit_tallies (commune_id, year, measure, households) VALUES ($1, $2, $3, $4) \
@@ -317,6 +318,22 @@ pub(crate) async fn add_tallies(
         .await?;
     }
     Ok(())
+}
+
+/// The communes' tallies and their provinces' roll-ups (see
+/// `provinces::roll_ups`), in key order.
+pub(crate) async fn with_roll_ups(
+    conn: &mut AnyConnection,
+    diff: &BTreeMap<TallyKey, i64>,
+) -> Result<BTreeMap<TallyKey, i64>, RegistryError> {
+    let provinces = crate::provinces::roll_ups(&mut *conn, diff.keys().map(|(c, _, _)| *c)).await?;
+    let mut all = diff.clone();
+    for ((commune, year, measure), n) in diff {
+        if let Some(province) = provinces.get(commune) {
+            *all.entry((*province, *year, measure.clone())).or_default() += n;
+        }
+    }
+    Ok(all)
 }
 
 /// A tally whose kept number differs from the recount: (commune, year,
@@ -346,7 +363,12 @@ async fn recount(conn: &mut AnyConnection) -> Result<BTreeMap<TallyKey, i64>, Re
 /// Fills the tallies from the microdata (the migration that adds them).
 pub(crate) async fn rebuild(conn: &mut AnyConnection) -> Result<(), RegistryError> {
     let backend = crate::db::Backend::of(conn);
-    let rows: Vec<(TallyKey, i64)> = recount(conn).await?.into_iter().collect();
+    let recount = recount(conn).await?;
+    let rows: Vec<(TallyKey, i64)> = with_roll_ups(conn, &recount)
+        .await?
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .collect();
     insert_tallies(conn, backend, &rows).await
 }
 
@@ -407,11 +429,7 @@ impl Registry {
         if units.village {
             return Ok(None);
         }
-        let communes = match units.communes_read() {
-            None => String::new(),
-            Some(c) if c.is_empty() => return Ok(Some(Tallies::default())),
-            Some(c) => format!(" AND commune_id IN ({})", crate::gate::id_list(&c)),
-        };
+        let communes = units.kept_clause();
         let list = (2..measures.len() + 2)
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
@@ -441,6 +459,7 @@ impl Registry {
     pub async fn tally_drift(&self) -> Result<TallyDrift, RegistryError> {
         let mut conn = self.db.pool.acquire().await?;
         let recount = recount(&mut conn).await?;
+        let recount = with_roll_ups(&mut conn, &recount).await?;
         let kept: Vec<(UnitId, i64, String, i64)> = sqlx::query_as(
             "SELECT commune_id, year, measure, households FROM unit_tallies WHERE households <> 0",
         )

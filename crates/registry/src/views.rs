@@ -260,53 +260,74 @@ impl YearCounts {
     }
 }
 
-/// The communes a list reads (None: all) and the family of the unit asked
-/// for (None: no unit asked): its communes, or its villages when it is a
-/// village.
+/// What a list reads: the family of the unit asked for (None: no unit
+/// asked; its communes, or its villages when it is a village) and the
+/// split of what it reads into whole provinces and other communes.
 pub(crate) struct ListUnits {
-    communes: Option<BTreeSet<UnitId>>,
     family: Option<BTreeSet<UnitId>>,
     /// The unit asked for is a village.
     pub(crate) village: bool,
+    /// What the list reads, as the kept counts and the provinces hold it:
+    /// the family's split if a unit is asked for (a family in the scope is
+    /// within it), else the scope's; None: everything.
+    split: Option<std::sync::Arc<crate::service::Split>>,
+}
+
+/// `AND …` restricting a kept table (`commune_id`: a commune, or a
+/// province's roll-up row) to what a list reads: every province's roll-up
+/// when it reads everything.
+pub(crate) fn kept_clause(split: Option<&crate::service::Split>) -> String {
+    match split {
+        None => " AND commune_id IN (SELECT id FROM units WHERE parent_id IS NULL)".to_string(),
+        Some(s) => {
+            let kept = s.kept();
+            if kept.is_empty() {
+                " AND 1 = 0".to_string()
+            } else {
+                format!(" AND commune_id IN ({})", id_list(&kept))
+            }
+        }
+    }
 }
 
 impl ListUnits {
-    /// The communes whose households the list can show (None: all; for a
-    /// village, its ids, which no commune has: a small share).
-    pub(crate) fn communes_read(&self) -> Option<BTreeSet<UnitId>> {
-        match (&self.communes, &self.family) {
-            (None, None) => None,
-            (Some(c), None) => Some(c.clone()),
-            (None, Some(f)) => Some(f.clone()),
-            (Some(c), Some(f)) => Some(c.intersection(f).copied().collect()),
-        }
+    /// `AND …` restricting a kept table to what the list reads.
+    pub(crate) fn kept_clause(&self) -> String {
+        kept_clause(self.split.as_deref())
     }
 
-    /// `AND …` on the households `h`: in the scope, and in the unit's
-    /// family. Unindexed (`+h.commune_id`), the planner tests each
-    /// household of the name order instead of reading the communes first.
+    /// `AND …` on the households `h`: in the unit's family if one is asked
+    /// for (within the scope), else in the scope: whole provinces by their
+    /// `province_id` (on PostgreSQL, their partitions), other communes one
+    /// by one, a village's villages. Unindexed (`+h.commune_id`), the
+    /// planner tests each household of the name order instead of reading
+    /// the communes first.
     fn clause(&self, indexed: bool) -> String {
         let plus = if indexed { "" } else { "+" };
-        let mut clause = String::new();
-        if let Some(communes) = &self.communes {
-            clause.push_str(&format!(
-                " AND {plus}h.commune_id IN ({})",
-                id_list(communes)
-            ));
+        if self.village {
+            return match &self.family {
+                Some(ids) if !ids.is_empty() => {
+                    format!(" AND {plus}h.village_id IN ({})", id_list(ids))
+                }
+                _ => " AND 1 = 0".to_string(),
+            };
         }
-        match &self.family {
-            None => {}
-            Some(ids) if ids.is_empty() => clause.push_str(" AND 1 = 0"),
-            Some(ids) => {
-                let column = if self.village {
-                    "village_id"
-                } else {
-                    "commune_id"
-                };
-                clause.push_str(&format!(" AND {plus}h.{column} IN ({})", id_list(ids)));
-            }
+        let Some(split) = &self.split else {
+            return String::new();
+        };
+        match (split.provinces.is_empty(), split.communes.is_empty()) {
+            (true, true) => " AND 1 = 0".to_string(),
+            (true, false) => format!(" AND {plus}h.commune_id IN ({})", id_list(&split.communes)),
+            // No index has the province (on PostgreSQL, the partitions
+            // do): the column as it is, so PostgreSQL's statistics see it
+            // holds every household of the province.
+            (false, true) => format!(" AND h.province_id IN ({})", id_list(&split.provinces)),
+            (false, false) => format!(
+                " AND (h.province_id IN ({}) OR {plus}h.commune_id IN ({}))",
+                id_list(&split.provinces),
+                id_list(&split.communes)
+            ),
         }
-        clause
     }
 }
 
@@ -349,30 +370,27 @@ impl Registry {
         let scope = self.scope(actor).await?;
         let columns =
             "id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note";
+        // In tree order, kept with the scope (ordering a province's
+        // communes by name is most of a picker's time).
         let mut units: Vec<Unit> = match (scope.units(), actor.unit_id) {
-            (None, _) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {columns} FROM units WHERE level <> 'village'"
-                )))
-                .fetch_all(&self.db.pool)
-                .await?
-            }
             (Some(_), None) => Vec::new(),
-            (Some(_), Some(unit)) => {
-                let above: std::collections::BTreeSet<UnitId> = self
-                    .unit_family_levels(unit)
-                    .await?
-                    .iter()
-                    .filter(|(_, level)| *level != crate::units::Level::Village)
-                    .map(|(id, _)| *id)
-                    .collect();
-                // Only unit ids (integers from the database) are formatted into the SQL.
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT {columns} FROM units WHERE id IN ({})",
-                    id_list(&above)
-                )))
-                .fetch_all(&self.db.pool)
-                .await?
+            (_, unit) => {
+                let key = unit.unwrap_or(UnitId::new(0));
+                match self.cached_choices(key) {
+                    Some(units) => units.as_ref().clone(),
+                    None => {
+                        let units = tree_order(
+                            self.units_above_villages()
+                                .await?
+                                .iter()
+                                .filter(|u| scope.contains(u.id))
+                                .cloned()
+                                .collect(),
+                        );
+                        self.keep_choices(key, std::sync::Arc::new(units.clone()));
+                        units
+                    }
+                }
             }
         };
         // The commune whose villages are listed.
@@ -394,9 +412,15 @@ impl Registry {
             .bind(commune)
             .fetch_all(&self.db.pool)
             .await?;
-            units.extend(villages);
+            // The villages right under their commune, in their own order.
+            let villages = tree_order(villages);
+            let at = units
+                .iter()
+                .position(|u| u.id == commune)
+                .map_or(units.len(), |i| i + 1);
+            units.splice(at..at, villages);
         }
-        Ok(tree_order(units))
+        Ok(units)
     }
 
     /// The units above the villages of the actor's scope (and the
@@ -465,13 +489,15 @@ impl Registry {
         unit: Option<&str>,
     ) -> Result<Option<ListUnits>, RegistryError> {
         let scope = self.scope(actor).await?;
-        let communes = match scope.communes() {
-            None => None,
-            Some(units) if units.is_empty() => return Ok(None),
-            Some(units) => Some(units.clone()),
-        };
+        if scope.communes().is_some_and(BTreeSet::is_empty) {
+            return Ok(None);
+        }
         let mut family = None;
         let mut village = false;
+        let mut split = match (actor.role, actor.unit_id) {
+            (crate::gate::Role::Admin, _) | (_, None) => None,
+            (_, Some(unit)) => Some(self.unit_split(unit).await?),
+        };
         if let Some(code) = unit.filter(|c| !c.is_empty()) {
             let Some(u) = self.unit_by_code(code).await? else {
                 return Ok(None);
@@ -497,11 +523,12 @@ impl Registry {
                     .map(|(id, _)| *id)
                     .collect(),
             );
+            split = Some(self.unit_split(u.id).await?);
         }
         Ok(Some(ListUnits {
-            communes,
             family,
             village,
+            split,
         }))
     }
 
@@ -510,20 +537,29 @@ impl Registry {
     /// order and tests the commune of each household, rather than reading
     /// the communes' households through their index and sorting them all.
     async fn holds_much(&self, units: &ListUnits) -> Result<bool, RegistryError> {
-        let Some(communes) = units.communes_read() else {
+        let Some(split) = &units.split else {
             return Ok(true);
         };
-        if communes.is_empty() {
+        if units.village {
             return Ok(false);
         }
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let (within, all): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN commune_id IN ({}) THEN households ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(households), 0) AS BIGINT) FROM household_spans WHERE removed_on = ''",
-            id_list(&communes)
-        )))
-        .fetch_one(&self.db.pool)
-        .await?;
+        // The provinces' roll-ups and the other communes' rows, against
+        // every province's roll-up. Only unit ids (integers from the
+        // database) are formatted into the SQL.
+        let sum = |clause: String| {
+            format!(
+                "SELECT CAST(COALESCE(SUM(households), 0) AS BIGINT) FROM household_spans WHERE removed_on = ''{clause}"
+            )
+        };
+        let within: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sum(kept_clause(Some(split)))))
+            .fetch_one(&self.db.pool)
+            .await?;
+        if within == 0 {
+            return Ok(false);
+        }
+        let all: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sum(kept_clause(None))))
+            .fetch_one(&self.db.pool)
+            .await?;
         Ok(within * 4 >= all && all > 0)
     }
 
@@ -587,11 +623,7 @@ impl Registry {
                 ),
                 _ => return Ok(None),
             };
-        let communes = match units.communes_read() {
-            None => String::new(),
-            Some(c) if c.is_empty() => return Ok(Some(Kept::Exact(0))),
-            Some(c) => format!(" AND commune_id IN ({})", id_list(&c)),
-        };
+        let communes = units.kept_clause();
         let list = (2..values.len() + 2)
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
@@ -696,14 +728,17 @@ impl Registry {
                  UNION SELECT id FROM households WHERE code = {code})"
             ));
         }
+        // What the year's assessment (`a`) and the year before's (`p`)
+        // must show, apart from what the household itself must.
+        let mut yearly = String::new();
         if let Some(status) = q.status {
-            clause.push_str(&format!(
+            yearly.push_str(&format!(
                 " AND {STATUS} = {}",
                 param(Bind::Text(status.code().to_string()))
             ));
         }
         if let Some(code) = q.deprived.as_deref().filter(|s| !s.is_empty()) {
-            clause.push_str(&format!(
+            yearly.push_str(&format!(
                 " AND (';' || a.deprived || ';') LIKE {}",
                 param(Bind::Text(format!("%;{code};%")))
             ));
@@ -736,31 +771,27 @@ impl Registry {
         let earlier_poor = "EXISTS (SELECT 1 FROM assessments e WHERE e.household_id = h.id AND e.official = 1 AND e.status = 'poor' AND e.year < $1 - 1)";
         match q.movement {
             Some(MovementFilter::Escaped) => {
-                clause.push_str(&format!(" AND {PREVIOUS} = 'poor' AND {STATUS} <> 'poor'"))
+                yearly.push_str(&format!(" AND {PREVIOUS} = 'poor' AND {STATUS} <> 'poor'"))
             }
-            Some(MovementFilter::NewlyPoor) => clause.push_str(&format!(
+            Some(MovementFilter::NewlyPoor) => yearly.push_str(&format!(
                 " AND {STATUS} = 'poor' AND ({PREVIOUS} IS NULL OR {PREVIOUS} <> 'poor') AND NOT {earlier_poor}"
             )),
-            Some(MovementFilter::RePoor) => clause.push_str(&format!(
+            Some(MovementFilter::RePoor) => yearly.push_str(&format!(
                 " AND {STATUS} = 'poor' AND ({PREVIOUS} IS NULL OR {PREVIOUS} <> 'poor') AND {earlier_poor}"
             )),
             None => {}
         }
         let official =
             "LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1";
-        let previous = if clause.contains(PREVIOUS) {
+        let previous = if yearly.contains(PREVIOUS) {
             " LEFT JOIN assessments p ON p.household_id = h.id AND p.year = $1 - 1 AND p.official = 1"
         } else {
             ""
         };
         // The count and the page join only what the filters read; names
         // and places are read for the page's households alone.
-        let matching = if clause.contains("a.")
-            || clause.contains(STATUS)
-            || clause.contains(PREVIOUS)
-            || clause.contains("$1")
-        {
-            format!("FROM households h {official}{previous} WHERE {clause}")
+        let matching = if !yearly.is_empty() || clause.contains("$1") {
+            format!("FROM households h {official}{previous} WHERE {clause}{yearly}")
         } else {
             // Nothing read from the assessments: the households alone (the
             // year is still bound, so it appears once).
@@ -833,32 +864,21 @@ impl Registry {
         }
         let (limit, offset) = (binds.len() + 1, binds.len() + 2);
         // Many matches (beyond the cap) that need the year's assessment:
-        // walking the name order finds a page of them at once, so the
-        // households are read first, in that order (SQLite keeps the order
-        // of a CROSS JOIN; PostgreSQL reads it as an inner join and plans
-        // it with the LIMIT), and the status is compared as an expression
-        // no index serves. Otherwise SQLite reads every assessment of the
-        // year (and status) in the province, then sorts. Few matches: read
-        // them by status and sort those.
-        // (Every filter that reads `a` needs its row, so an inner join
-        // keeps the same households.)
-        let dense = many && (clause.contains("a.") || clause.contains(STATUS));
+        // walking the name order finds a page of them at once. Few
+        // matches: read them by status and sort those.
+        let dense = many && !yearly.is_empty();
         let page_of = if dense {
-            // The year before's assessment too, when the filter needs it
-            // (escaped): a LEFT JOIN the filter makes inner would let
-            // SQLite start from that year's assessments of the province.
-            let (previous, previous_on) =
-                if q.movement == Some(crate::movements::MovementFilter::Escaped) {
-                    (
-                        " CROSS JOIN assessments p",
-                        " AND p.household_id = h.id AND p.year = $1 - 1 AND p.official = 1",
-                    )
-                } else {
-                    (previous, "")
-                };
+            // What the year's assessments must show is asked of each
+            // household in name order, as a scalar subquery: neither engine
+            // turns one into a join, so neither starts from a year's
+            // assessments of the province (PostgreSQL misjudges how many
+            // a LIKE on the deprivations matches and would read them all).
+            let previous =
+                previous.replace("p.household_id = h.id", "p.household_id = a.household_id");
             format!(
-                "FROM households h CROSS JOIN assessments a{previous} WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1{previous_on} AND {}",
-                statuses_read(&clause, true)
+                "FROM households h WHERE {clause} AND (SELECT 1 FROM assessments a{previous} \
+                 WHERE a.household_id = h.id AND a.year = $1 AND a.official = 1{}) = 1",
+                statuses_read(&yearly, true)
             )
         } else {
             statuses_read(&matching, small)
@@ -1215,6 +1235,8 @@ impl Registry {
         // (commune, first year, removal date) with their number.
         type Assessed = Vec<(i64, i64, i64, i64, i64)>;
         type Spans = Vec<(UnitId, i64, Option<String>, i64)>;
+        // The spans the households are summed from, when not the communes'.
+        let mut totals: Option<Spans> = None;
         let (assessed, spans): (Assessed, Spans) = if village {
             let sql = format!(
                 "SELECT a.year, h.commune_id, COUNT(*), SUM(CASE WHEN a.status = 'poor' THEN 1 ELSE 0 END), SUM(CASE WHEN a.status = 'near_poor' THEN 1 ELSE 0 END) \
@@ -1238,6 +1260,13 @@ impl Registry {
             let Some(communes) = scope_clause(&scope, "commune_id") else {
                 return Ok(Vec::new());
             };
+            let Some(list_units) = self.list_units(actor, unit).await? else {
+                return Ok(Vec::new());
+            };
+            // The sums from the provinces' roll-ups and the other communes'
+            // rows; which communes have households (for whether a year is
+            // closed), from the communes' own spans.
+            let kept = list_units.kept_clause();
             let family = match unit.filter(|u| !u.is_empty()) {
                 Some(code) => match self.unit_by_code(code).await? {
                     Some(u) => format!(
@@ -1250,21 +1279,34 @@ impl Registry {
             };
             let sql = format!(
                 "SELECT year, commune_id, CAST(SUM(households) AS BIGINT), CAST(SUM(CASE WHEN status = 'poor' THEN households ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN status = 'near_poor' THEN households ELSE 0 END) AS BIGINT) \
-                 FROM official_counts WHERE households <> 0{communes}{family} GROUP BY year, commune_id"
+                 FROM official_counts WHERE households <> 0{kept} GROUP BY year, commune_id"
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
             let assessed = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(self.db.reports())
                 .await?;
-            // The kept spans: a few rows per commune.
             let sql = format!(
                 "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END, households \
-                 FROM household_spans WHERE households <> 0{communes}{family}"
+                 FROM household_spans WHERE households <> 0{kept}"
+            );
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            let kept_spans: Spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(self.db.reports())
+                .await?;
+            let only_communes = if communes.is_empty() && family.is_empty() {
+                " AND commune_id IN (SELECT id FROM units WHERE level = 'commune')"
+            } else {
+                ""
+            };
+            let sql = format!(
+                "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END, households \
+                 FROM household_spans WHERE households <> 0{communes}{family}{only_communes}"
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
             let spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(self.db.reports())
                 .await?;
+            totals = Some(kept_spans);
             (assessed, spans)
         };
         let years: std::collections::BTreeSet<i64> =
@@ -1331,9 +1373,26 @@ impl Registry {
             let reviewers: std::collections::BTreeSet<UnitId> =
                 households.keys().map(|c| reviewer(*c)).collect();
             let of_year = assessed.iter().filter(|r| r.0 == year);
+            let on_registry: i64 = match &totals {
+                None => households.values().sum(),
+                Some(kept) => {
+                    kept.iter()
+                        .filter(|(_, first, removed_on, _)| {
+                            *first <= year && removed_on.as_deref().is_none_or(|r| r > end.as_str())
+                        })
+                        .map(|(_, _, _, n)| n)
+                        .sum::<i64>()
+                        + removed
+                            .iter()
+                            .filter(|(_, assessed, removed_on)| {
+                                *assessed == year && removed_on.as_str() <= end.as_str()
+                            })
+                            .count() as i64
+                }
+            };
             out.push(YearCounts {
                 year,
-                households: households.values().sum(),
+                households: on_registry,
                 assessed: of_year.clone().map(|r| r.2).sum(),
                 poor: of_year.clone().map(|r| r.3).sum(),
                 near_poor: of_year.map(|r| r.4).sum(),

@@ -5,13 +5,14 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
-use crate::values::ReviewYear;
+use crate::values::{HouseholdId, ReviewYear};
 use serde_json::json;
 use std::path::Path;
 
 /// One household of an exported list.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ListRow {
+    pub id: HouseholdId,
     pub code: String,
     pub head_name: String,
     pub village: Option<String>,
@@ -33,6 +34,14 @@ pub struct MemberListRow {
     pub id_number: Option<String>,
     pub relation: String,
     pub ethnicity: String,
+}
+
+/// A member read with its household's id.
+#[derive(sqlx::FromRow)]
+struct MemberOf {
+    household_id: HouseholdId,
+    #[sqlx(flatten)]
+    member: MemberListRow,
 }
 
 /// The headers of the member sheet, which the import reads back.
@@ -85,16 +94,20 @@ impl Registry {
             .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
         self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
             .await?;
-        let family = self.unit_family(unit.id).await?;
-        let ids = crate::gate::id_list(&family);
-        // Only unit ids (integers from the database) are formatted into the SQL.
+        let units = self
+            .list_units(actor, Some(unit_code))
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        // The unit's households by its communes (or villages), in the
+        // official order: a commune's are read in order from its index.
         let sql = format!(
-            "SELECT h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id \
+            "SELECT h.id, h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id \
              FROM households h LEFT JOIN units v ON v.id = h.village_id \
              LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
-             WHERE (h.commune_id IN ({ids}) OR h.village_id IN ({ids})) AND h.removed_on IS NULL \
-             ORDER BY h.head_sort, h.code"
+             WHERE h.removed_on IS NULL{} ORDER BY h.head_sort, h.code",
+            units.households_clause()
         );
+        // Only unit ids (integers from the database) are formatted into the SQL.
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(year)
             .fetch_all(self.db.reports())
@@ -125,18 +138,36 @@ impl Registry {
             .unit_by_code(unit_code)
             .await?
             .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
-        let family = self.unit_family(unit.id).await?;
-        let ids = crate::gate::id_list(&family);
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let sql = format!(
-            "SELECT h.code AS household_code, m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity \
-             FROM members m JOIN households h ON h.id = m.household_id \
-             WHERE (h.commune_id IN ({ids}) OR h.village_id IN ({ids})) AND h.removed_on IS NULL AND m.removed_on IS NULL \
-             ORDER BY h.head_sort, h.code, m.id"
-        );
-        let mut members: Vec<MemberListRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        // The members of those households, by household (found by the
+        // members' index), put in the households' order here.
+        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
+        let mut by_household: std::collections::HashMap<HouseholdId, Vec<MemberListRow>> =
+            std::collections::HashMap::new();
+        for chunk in ids.chunks(500) {
+            // Only household ids (integers from the database) are formatted into the SQL.
+            let found: Vec<(HouseholdId, MemberListRow)> = sqlx::query_as::<_, MemberOf>(
+                sqlx::AssertSqlSafe(format!(
+                    "SELECT m.household_id, '' AS household_code, m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity \
+                     FROM members m WHERE m.household_id IN ({}) AND m.removed_on IS NULL ORDER BY m.household_id, m.id",
+                    chunk.join(",")
+                )),
+            )
             .fetch_all(self.db.reports())
-            .await?;
+            .await?
+            .into_iter()
+            .map(|m| (m.household_id, m.member))
+            .collect();
+            for (household, member) in found {
+                by_household.entry(household).or_default().push(member);
+            }
+        }
+        let mut members: Vec<MemberListRow> = Vec::new();
+        for row in &rows {
+            for mut member in by_household.remove(&row.id).unwrap_or_default() {
+                member.household_code = row.code.clone();
+                members.push(member);
+            }
+        }
         if !full_id_numbers {
             for m in &mut members {
                 m.id_number = m.id_number.as_deref().map(crate::views::mask_id_number);

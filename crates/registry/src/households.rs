@@ -1019,11 +1019,15 @@ impl Registry {
         if !scope.contains(unit.id) {
             return Err(RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")));
         }
-        let family = self.unit_family(unit.id).await?;
-        let ids = crate::gate::id_list(&family);
+        let units = self
+            .list_units(actor, Some(unit_code))
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        // Only unit ids (integers from the database) are formatted into the SQL.
         let sql = format!(
-            "SELECT id, code, commune_id, village_id, head_name, address FROM households \
-             WHERE (commune_id IN ({ids}) OR village_id IN ({ids})) AND removed_on IS NULL ORDER BY head_sort, code"
+            "SELECT h.id, h.code, h.commune_id, h.village_id, h.head_name, h.address FROM households h \
+             WHERE h.removed_on IS NULL{} ORDER BY h.head_sort, h.code",
+            units.households_clause()
         );
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(&self.db.pool)
@@ -1033,13 +1037,14 @@ impl Registry {
     /// Official statuses by household and year, for the households of a unit.
     pub(crate) async fn official_statuses(
         &self,
-        units: &BTreeSet<UnitId>,
+        units: &crate::views::ListUnits,
         up_to_year: i64,
     ) -> Result<Vec<(HouseholdId, i64, standard::Status)>, RegistryError> {
-        let ids = crate::gate::id_list(units);
+        // Only unit ids (integers from the database) are formatted into the SQL.
         let sql = format!(
-            "SELECT a.household_id, a.year, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
-             WHERE a.official = 1 AND a.year <= $1 AND (h.commune_id IN ({ids}) OR h.village_id IN ({ids}))"
+            "SELECT a.household_id, a.year, a.status FROM households h JOIN assessments a ON a.household_id = h.id \
+             WHERE a.official = 1 AND a.year <= $1{}",
+            units.households_clause()
         );
         let rows: Vec<(HouseholdId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(up_to_year)

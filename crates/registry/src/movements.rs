@@ -272,8 +272,11 @@ impl Registry {
             .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
         self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
             .await?;
-        let family = self.unit_family(unit.id).await?;
-        let statuses = self.official_statuses(&family, year).await?;
+        let units = self
+            .list_units(actor, Some(unit_code))
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        let statuses = self.official_statuses(&units, year).await?;
         Ok(movements(&statuses, year))
     }
 }

@@ -291,6 +291,12 @@ pub(crate) fn kept_clause(split: Option<&crate::service::Split>) -> String {
 }
 
 impl ListUnits {
+    /// `AND …` on the households `h` of the list (see `clause`), read
+    /// through the communes' index.
+    pub(crate) fn households_clause(&self) -> String {
+        self.clause(true)
+    }
+
     /// `AND …` restricting a kept table to what the list reads.
     pub(crate) fn kept_clause(&self) -> String {
         kept_clause(self.split.as_deref())

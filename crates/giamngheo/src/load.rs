@@ -30,6 +30,12 @@ pub struct LoadArgs {
     /// Phần trăm yêu cầu là ghi (lưu phiếu khảo sát).
     #[arg(long, default_value_t = 25)]
     write_percent: u32,
+    /// Các tài khoản đọc và ghi, cách nhau bằng dấu phẩy (mặc định: cán bộ ba xã của huyện mẫu; tỉnh tổng hợp: xa,tinh).
+    #[arg(long, value_delimiter = ',', default_values_t = WRITERS.map(String::from))]
+    writers: Vec<String>,
+    /// Các tài khoản chỉ đọc, cách nhau bằng dấu phẩy (mặc định: cán bộ tỉnh và lãnh đạo của huyện mẫu; tỉnh tổng hợp: lanhdao,thongke).
+    #[arg(long, value_delimiter = ',', default_values_t = READERS.map(String::from))]
+    readers: Vec<String>,
 }
 
 /// What one request measured.
@@ -58,17 +64,12 @@ impl Dice {
     }
 }
 
-/// The accounts the sessions take in turn: (username, writes). The
-/// writers are officers of communes whose 2026 review is still open (the
-/// demo's Cổ Đạm has reported its year, which is locked); the province's
-/// officer and the leader read across the whole province.
-const ACCOUNTS: [(&str, bool); 5] = [
-    ("xa.nghixuan", true),
-    ("xa.tiendien", true),
-    ("xa.danhai", true),
-    ("tinh.hatinh", false),
-    ("lanhdao", false),
-];
+/// The demo's accounts the sessions take in turn unless others are named.
+/// The writers are officers of communes whose 2026 review is still open
+/// (the demo's Cổ Đạm has reported its year, which is locked); the
+/// province's officer and the leader read across the whole province.
+const WRITERS: [&str; 3] = ["xa.nghixuan", "xa.tiendien", "xa.danhai"];
+const READERS: [&str; 2] = ["tinh.hatinh", "lanhdao"];
 
 /// A survey's answers as the API takes them (varied by `k`).
 fn survey(k: u64) -> String {
@@ -87,6 +88,7 @@ fn survey(k: u64) -> String {
 }
 
 async fn session(
+    (user, writes): (String, bool),
     index: usize,
     addr: String,
     deadline: Instant,
@@ -94,10 +96,9 @@ async fn session(
     write_percent: u32,
     year: i64,
 ) -> Result<Vec<Sample>> {
-    let (user, writes) = ACCOUNTS[index % ACCOUNTS.len()];
     let mut dice = Dice(0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0x2545_F491));
     let mut c = Connection::new(&addr);
-    let token = c.sign_in(user, registry::DEMO_PASSWORD).await?;
+    let token = c.sign_in(&user, registry::DEMO_PASSWORD).await?;
     let (_, body) = c
         .send("GET", "/api/v1/households?per_page=500", Some(&token), None)
         .await?;
@@ -208,10 +209,19 @@ pub fn load(args: LoadArgs) -> Result<()> {
     );
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let think = Duration::from_millis(args.think_ms);
+    // The sessions take the accounts in turn, writers first.
+    let accounts: Vec<(String, bool)> = (args.writers.iter().map(|u| (u.clone(), true)))
+        .chain(args.readers.iter().map(|u| (u.clone(), false)))
+        .collect();
+    anyhow::ensure!(
+        !accounts.is_empty(),
+        "cần ít nhất một tài khoản (--writers, --readers)"
+    );
     let results = runtime.block_on(async {
         let tasks: Vec<_> = (0..args.sessions)
             .map(|i| {
                 tokio::spawn(session(
+                    accounts[i % accounts.len()].clone(),
                     i,
                     addr.clone(),
                     deadline,

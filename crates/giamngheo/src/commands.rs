@@ -355,6 +355,14 @@ pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
             Ok(())
         });
     }
+    // A sheet's survey facts (deprivation marks, income) are not read yet:
+    // a year or a standard would be silently unused.
+    // (A file that is not there is reported by the import, naming it.)
+    if (args.year.is_some() || args.standard.is_some()) && args.files.iter().all(|f| f.exists()) {
+        bail!(
+            "--year và --standard dùng cho tệp hộ dạng phẳng (CSV hay Parquet có cột chỉ số); bảng hộ và bảng thành viên nạp hộ và nhân khẩu, chưa nạp phiếu khảo sát — bỏ hai tuỳ chọn này, hoặc dùng tệp hộ dạng phẳng"
+        );
+    }
     runtime()?.block_on(async {
         let r = open(&args.db).await?;
         let s = r
@@ -369,6 +377,9 @@ pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
             "{verb}: {} hộ mới, {} cập nhật, {} không đổi.",
             s.created, s.updated, s.unchanged
         );
+        for note in &s.notes {
+            eprintln!("  {note}");
+        }
         r.db().close().await;
         Ok(())
     })

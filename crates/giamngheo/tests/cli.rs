@@ -1412,3 +1412,18 @@ mod browser {
         );
     }
 }
+
+#[test]
+fn a_year_or_a_standard_given_to_a_sheet_import_is_refused_not_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, _) = registry_fixture(dir.path(), 10);
+    let sheet = dir.path().join("ds.csv");
+    std::fs::write(&sheet, "Mã hộ,Họ và tên chủ hộ\nH01,Nguyễn Văn An\n").unwrap();
+    for option in [["--year", "2024"], ["--standard", "vn-2022-2025"]] {
+        let e = fails(&["import", "--db", &db, option[0], option[1], s(&sheet)]);
+        assert!(
+            e.contains("--year và --standard dùng cho tệp hộ dạng phẳng"),
+            "{e}"
+        );
+    }
+}

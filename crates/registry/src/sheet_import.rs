@@ -8,7 +8,7 @@ use crate::households::{
     CheckedMember, HouseholdInsert, MemberInsert, NewHousehold, insert_households, insert_members,
 };
 use crate::service::Registry;
-use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, Table, find_table, read_grids};
+use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, OtherColumn, Table, find_table, read_grids};
 use crate::units::{ImportSummary, Level, Unit};
 use crate::values::IdNumber;
 use crate::values::{HouseholdId, UnitId};
@@ -19,7 +19,7 @@ use std::path::PathBuf;
 fn yes(text: &str) -> Option<bool> {
     match vntext::search_key(text).as_str() {
         "" | "0" | "khong" | "no" | "false" => Some(false),
-        "1" | "x" | "co" | "yes" | "true" => Some(true),
+        "1" | "x" | "co" | "yes" | "true" | "✓" | "✔" | "v" => Some(true),
         _ => None,
     }
 }
@@ -141,7 +141,80 @@ impl Registry {
                 "không tìm thấy bảng hộ (cột \"Mã hộ\", \"Họ và tên chủ hộ\") hay bảng thành viên (cột \"Mã hộ\", \"Họ và tên\") nào".into(),
             ]));
         }
+        let read_as: Vec<String> = household_tables
+            .iter()
+            .chain(&member_tables)
+            .map(|(file, t)| format!("{file}, sheet \"{}\": {}", t.sheet, t.found_at()))
+            .collect();
+        let mut problems = Vec::new();
+        let mut notes = Vec::new();
+        for (file, t) in household_tables.iter().chain(&member_tables) {
+            let mut read_only = Vec::new();
+            for (c, label) in &t.others {
+                let column = format!(
+                    "cột {} ({label})",
+                    crate::sheets::column_letter(t.first_col + c)
+                );
+                match OtherColumn::of(label) {
+                    OtherColumn::Ordinal => {}
+                    OtherColumn::Note | OtherColumn::Result => read_only.push(column),
+                    OtherColumn::SurveyFact => problems.push(format!(
+                        "{file}, sheet \"{}\", {column}: thu nhập và dấu thiếu hụt chưa nạp được từ bảng hộ — ghi phiếu khảo sát của hộ, hoặc nạp tệp hộ dạng phẳng (import --year); bỏ cột này khỏi bảng rồi nạp lại",
+                        t.sheet
+                    )),
+                    OtherColumn::Unknown => problems.push(format!(
+                        "{file}, sheet \"{}\", {column}: không biết cột này ghi gì, nên không nạp; đổi tiêu đề thành một tên đã biết (ví dụ \"Số CCCD\", \"Ngày sinh\", \"Dân tộc\", \"Số nhân khẩu\") hoặc bỏ cột khỏi bảng",
+                        t.sheet
+                    )),
+                }
+            }
+            if !read_only.is_empty() {
+                notes.push(format!(
+                    "{file}, sheet \"{}\": không nạp {} (ghi chú, hay kết quả mà hệ thống tự tính từ phiếu khảo sát)",
+                    t.sheet,
+                    read_only.join(", ")
+                ));
+            }
+        }
         let units = UnitIndex::new(self.units().await?);
+        let default_code = commune_code;
+        for (file, t) in &mut household_tables {
+            if t.column("household_code").is_none() {
+                let note = self.assign_codes(file, t, &units, default_code).await?;
+                notes.extend(note);
+            }
+        }
+        // The head of each household is its first member: the household
+        // sheet's head columns make a member row, unless a member sheet
+        // names the head in that household itself.
+        let listed: HashSet<(String, String)> = member_tables
+            .iter()
+            .flat_map(|(_, t)| {
+                t.rows.iter().map(move |(_, cells)| {
+                    (
+                        t.cell(cells, "household_code").trim().to_string(),
+                        vntext::search_key(t.cell(cells, "full_name")),
+                    )
+                })
+            })
+            .collect();
+        let heads: Vec<(String, Table)> = household_tables
+            .iter()
+            .filter_map(|(file, t)| {
+                let mut heads = crate::sheets::heads_table(t)?;
+                let (code, name) = (heads.column("household_code")?, heads.column("full_name")?);
+                heads.rows.retain(|(_, cells)| {
+                    let cell = |c: usize| cells.get(c).map_or("", |s| s.trim());
+                    // Rows without a code or a name are reported once, as households.
+                    !cell(code).is_empty()
+                        && !cell(name).is_empty()
+                        && !listed
+                            .contains(&(cell(code).to_string(), vntext::search_key(cell(name))))
+                });
+                Some((file.clone(), heads))
+            })
+            .collect();
+        member_tables.extend(heads);
         let scope = self.write_scope(actor).await?;
         let default_commune = match commune_code {
             None => None,
@@ -151,7 +224,6 @@ impl Registry {
                     .ok_or_else(|| RegistryError::NotFound(format!("xã \"{code}\"")))?,
             ),
         };
-        let mut problems = Vec::new();
         let at = |file: &str, t: &Table, row: usize, key: &str| {
             format!(
                 "{file}, sheet \"{}\", dòng {row}, cột {}",
@@ -162,19 +234,27 @@ impl Registry {
 
         // Households.
         let mut households: Vec<HouseholdRow> = Vec::new();
+        let mut member_counts: HashMap<String, (usize, String)> = HashMap::new();
         let mut codes: HashMap<String, String> = HashMap::new();
         for (file, t) in &household_tables {
             for (row, cells) in &t.rows {
                 let code = t.cell(cells, "household_code").trim().to_string();
                 let head = t.cell(cells, "head_name").trim().to_string();
-                if code.is_empty() {
+                // A code the system was to assign and could not: the row's
+                // commune or head is missing, which the checks below say.
+                let unassigned = code.is_empty()
+                    && t.header("household_code")
+                        .ends_with("(Mã hộ (hệ thống đặt))");
+                if code.is_empty() && !unassigned {
                     problems.push(format!(
                         "{}: ô trống; mỗi hộ cần một mã hộ",
                         at(file, t, *row, "household_code")
                     ));
                     continue;
                 }
-                if let Some(first) = codes.insert(code.clone(), format!("{file} dòng {row}")) {
+                if !unassigned
+                    && let Some(first) = codes.insert(code.clone(), format!("{file} dòng {row}"))
+                {
                     problems.push(format!(
                         "{}: mã hộ \"{code}\" trùng với {first}",
                         at(file, t, *row, "household_code")
@@ -185,6 +265,18 @@ impl Registry {
                         "{}: ô trống; ghi họ và tên chủ hộ",
                         at(file, t, *row, "head_name")
                     ));
+                }
+                match t.cell(cells, "member_count").trim() {
+                    "" => {}
+                    n => match n.parse::<usize>() {
+                        Ok(n) if (1..=60).contains(&n) => {
+                            member_counts.insert(code.clone(), (n, format!("{file} dòng {row}")));
+                        }
+                        _ => problems.push(format!(
+                            "{}: \"{n}\" không phải số nhân khẩu (một số nguyên từ 1 đến 60)",
+                            at(file, t, *row, "member_count")
+                        )),
+                    },
                 }
                 let commune = match t.cell(cells, "commune_code").trim() {
                     "" => default_commune,
@@ -451,11 +543,47 @@ impl Registry {
                 });
             }
         }
+        // The number of members a list writes against those the household
+        // will have: a difference is said, not corrected.
+        let mut counted: HashMap<&str, usize> = HashMap::new();
+        for k in &known_members {
+            *counted.entry(k.code.as_str()).or_default() += 1;
+        }
+        for m in &members {
+            *counted.entry(m.household_code.as_str()).or_default() += 1;
+        }
+        let mut differ: Vec<String> = member_counts
+            .iter()
+            .filter(|(code, (n, _))| counted.get(code.as_str()).copied().unwrap_or(0) != *n)
+            .map(|(code, (n, at))| {
+                format!(
+                    "hộ {code} ({at}) ghi {n} nhân khẩu, có {}",
+                    counted.get(code.as_str()).copied().unwrap_or(0)
+                )
+            })
+            .collect();
+        if !differ.is_empty() {
+            differ.sort();
+            let total = differ.len();
+            differ.truncate(5);
+            notes.push(format!(
+                "{total} hộ có số nhân khẩu ghi trong bảng khác số thành viên có trong sổ (bổ sung bảng thành viên): {}{}",
+                differ.join("; "),
+                if total > 5 { "; …" } else { "" }
+            ));
+        }
         if !problems.is_empty() {
-            return Err(RegistryError::Invalid(problems));
+            // Say how each sheet was read: a header taken at the wrong rows
+            // explains a whole column of problems.
+            return Err(RegistryError::Invalid(
+                read_as.into_iter().chain(problems).collect(),
+            ));
         }
 
-        let mut summary = ImportSummary::default();
+        let mut summary = ImportSummary {
+            notes,
+            ..ImportSummary::default()
+        };
         let mut ids: HashMap<String, (HouseholdId, UnitId)> = existing
             .iter()
             .map(|(c, e)| (c.clone(), (e.id, e.commune_id)))
@@ -531,5 +659,163 @@ impl Registry {
             self.db.optimize().await?;
         }
         Ok(summary)
+    }
+
+    /// Codes for a list that has none (common: communes number their rows,
+    /// not their households). Each row is matched with a household already
+    /// in the registry — by the head's identity number, then by the head's
+    /// name, birth date and village — so the same list imported twice
+    /// creates nobody twice; a household not found gets the next free code
+    /// of its commune: the commune's code, a dash, five digits
+    /// ("18652-00001"). Rows whose commune or head cannot be told are left
+    /// without a code, for the import to report.
+    async fn assign_codes(
+        &self,
+        file: &str,
+        t: &mut Table,
+        units: &UnitIndex,
+        default_commune: Option<&str>,
+    ) -> Result<Vec<String>, RegistryError> {
+        let column = t.add_code_column();
+        struct Head {
+            row: usize,
+            commune: UnitId,
+            commune_code: String,
+            village: Option<UnitId>,
+            name: String,
+            birth: Option<String>,
+            id_number: Option<String>,
+        }
+        let mut heads = Vec::new();
+        for (i, (_, cells)) in t.rows.iter().enumerate() {
+            let commune = match t.cell(cells, "commune_code").trim() {
+                "" => default_commune.and_then(|c| units.commune(c)),
+                c => units.commune(c),
+            };
+            let name = vntext::search_key(t.cell(cells, "head_name"));
+            let (Some(commune), false) = (commune, name.is_empty()) else {
+                continue;
+            };
+            let village = match t.cell(cells, "village").trim() {
+                "" => None,
+                v => units.village(commune.id, v).map(|u| u.id),
+            };
+            heads.push(Head {
+                row: i,
+                commune: commune.id,
+                commune_code: commune.code.clone(),
+                village,
+                name,
+                birth: vntext::parse_date(t.cell(cells, "head_birth_date").trim())
+                    .map(|d| d.format("%Y-%m-%d").to_string()),
+                id_number: IdNumber::parse(t.cell(cells, "head_id_number"))
+                    .ok()
+                    .flatten()
+                    .map(|n| n.to_string()),
+            });
+        }
+        let numbers: Vec<String> = heads.iter().filter_map(|h| h.id_number.clone()).collect();
+        let by_number: HashMap<String, String> = self
+            .fetch_in::<(String, String)>(
+                "SELECT m.id_number, h.code FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.removed_on IS NULL AND h.removed_on IS NULL AND m.id_number IN ({list})",
+                &numbers,
+            )
+            .await?
+            .into_iter()
+            .collect();
+        let communes: BTreeSet<UnitId> = heads.iter().map(|h| h.commune).collect();
+        #[derive(sqlx::FromRow)]
+        struct Person {
+            code: String,
+            name_search: String,
+            birth_date: Option<String>,
+            village_id: Option<UnitId>,
+        }
+        let people: Vec<Person> = if communes.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT h.code, m.name_search, m.birth_date, h.village_id FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.removed_on IS NULL AND h.removed_on IS NULL AND h.commune_id IN ({})",
+                crate::gate::id_list(&communes)
+            )))
+            .fetch_all(&self.db.pool)
+            .await?
+        };
+        let by_person: HashMap<(&str, Option<&str>, Option<UnitId>), &str> = people
+            .iter()
+            .map(|p| {
+                (
+                    (
+                        p.name_search.as_str(),
+                        p.birth_date.as_deref(),
+                        p.village_id,
+                    ),
+                    p.code.as_str(),
+                )
+            })
+            .collect();
+        // The next free number of each commune.
+        let mut next: HashMap<String, u32> = HashMap::new();
+        let prefixes: Vec<String> = heads
+            .iter()
+            .map(|h| h.commune_code.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for prefix in &prefixes {
+            let codes: Vec<String> =
+                sqlx::query_scalar("SELECT code FROM households WHERE code >= $1 AND code < $2")
+                    .bind(format!("{prefix}-"))
+                    .bind(format!("{prefix}."))
+                    .fetch_all(&self.db.pool)
+                    .await?;
+            let last = codes
+                .iter()
+                .filter_map(|c| c.strip_prefix(&format!("{prefix}-"))?.parse::<u32>().ok())
+                .max()
+                .unwrap_or(0);
+            next.insert(prefix.clone(), last + 1);
+        }
+        let (mut by_id, mut by_name, mut made) = (0, 0, Vec::new());
+        for h in &heads {
+            let found = h
+                .id_number
+                .as_ref()
+                .and_then(|n| by_number.get(n).cloned())
+                .inspect(|_| by_id += 1)
+                .or_else(|| {
+                    by_person
+                        .get(&(h.name.as_str(), h.birth.as_deref(), h.village))
+                        .map(|c| c.to_string())
+                        .inspect(|_| by_name += 1)
+                });
+            let code = match found {
+                Some(code) => code,
+                None => {
+                    let n = next.entry(h.commune_code.clone()).or_insert(1);
+                    let code = format!("{}-{:05}", h.commune_code, n);
+                    *n += 1;
+                    made.push(code.clone());
+                    code
+                }
+            };
+            t.rows[h.row].1[column] = code;
+        }
+        let mut notes = vec![format!(
+            "{file}, sheet \"{}\": bảng không có cột mã hộ; {} hộ nhận ra trong sổ theo số CCCD của chủ hộ, {} theo họ tên, ngày sinh và thôn của chủ hộ, {} hộ mới được đặt mã (mã xã-số thứ tự năm chữ số){}",
+            t.sheet,
+            by_id,
+            by_name,
+            made.len(),
+            match (made.first(), made.last()) {
+                (Some(a), Some(b)) if a != b => format!(": {a} … {b}"),
+                (Some(a), _) => format!(": {a}"),
+                _ => String::new(),
+            }
+        )];
+        notes.retain(|_| !heads.is_empty());
+        Ok(notes)
     }
 }

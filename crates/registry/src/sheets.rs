@@ -42,7 +42,8 @@ pub const HOUSEHOLD_FIELDS: &[Field] = &[
             "household_id",
             "household_code",
         ],
-        required: true,
+        // A list without codes gets them (see `sheet_import::assign_codes`).
+        required: false,
     },
     Field {
         key: "head_name",
@@ -83,7 +84,134 @@ pub const HOUSEHOLD_FIELDS: &[Field] = &[
         aliases: &["Số điện thoại", "Điện thoại", "phone"],
         required: false,
     },
+    // The head as a person: created as the household's first member.
+    Field {
+        key: "head_id_number",
+        aliases: &[
+            "Số CCCD của chủ hộ",
+            "Số CCCD chủ hộ",
+            "CCCD chủ hộ",
+            "Số CCCD",
+            "CCCD",
+            "Số CMND/CCCD",
+            "Số CCCD/CMND",
+            "Số định danh",
+            "Số định danh cá nhân",
+            "head_id_number",
+        ],
+        required: false,
+    },
+    Field {
+        key: "head_birth_date",
+        aliases: &[
+            "Ngày sinh",
+            "Ngày sinh chủ hộ",
+            "Ngày, tháng, năm sinh",
+            "Ngày tháng năm sinh",
+            "head_birth_date",
+        ],
+        required: false,
+    },
+    Field {
+        key: "head_sex",
+        aliases: &["Giới tính", "Giới tính chủ hộ", "head_sex"],
+        required: false,
+    },
+    Field {
+        key: "head_ethnicity",
+        aliases: &["Dân tộc", "head_ethnicity"],
+        required: false,
+    },
+    Field {
+        key: "merit",
+        aliases: &["Người có công", "Hộ người có công", "NCC", "merit"],
+        required: false,
+    },
+    Field {
+        key: "social_protection",
+        aliases: &[
+            "Bảo trợ xã hội",
+            "Hộ bảo trợ xã hội",
+            "BTXH",
+            "Đối tượng BTXH",
+            "social_protection",
+        ],
+        required: false,
+    },
+    Field {
+        key: "member_count",
+        aliases: &[
+            "Số nhân khẩu",
+            "Số khẩu",
+            "Nhân khẩu",
+            "Số thành viên",
+            "member_count",
+        ],
+        required: false,
+    },
 ];
+
+/// What a header column that no field takes holds, so the import can say
+/// what it does with it instead of dropping it unseen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtherColumn {
+    /// "STT": the row's number in the list.
+    Ordinal,
+    /// Notes and signatures: read, not stored, said in the summary.
+    Note,
+    /// A result the registry computes itself (the classification, the
+    /// deprivations it found, the standard): said in the summary.
+    Result,
+    /// Survey facts: income, a deprivation mark. Not imported from sheets
+    /// yet, so refused rather than lost.
+    SurveyFact,
+    Unknown,
+}
+
+impl OtherColumn {
+    pub fn of(label: &str) -> OtherColumn {
+        let key = normal(label);
+        let any = |words: &[&str]| words.iter().any(|w| key.contains(&normal(w)));
+        let is = |words: &[&str]| words.iter().any(|w| key == normal(w));
+        if is(&["STT", "TT", "Số TT", "Số thứ tự"]) {
+            OtherColumn::Ordinal
+        } else if any(&["Ghi chú", "Ký nhận", "Ký tên", "Chữ ký"]) {
+            OtherColumn::Note
+        } else if any(&[
+            "Thu nhập",
+            "Việc làm",
+            "Người phụ thuộc",
+            "Dinh dưỡng",
+            "Bảo hiểm y tế",
+            "BHYT",
+            "Giáo dục",
+            "Đi học",
+            "Nhà ở",
+            "Nước sinh hoạt",
+            "Nguồn nước",
+            "Nhà tiêu",
+            "Viễn thông",
+            "Tiếp cận thông tin",
+        ]) && !is(&["Các chỉ số thiếu hụt", "Chỉ số thiếu hụt"])
+        {
+            OtherColumn::SurveyFact
+        } else if any(&[
+            "Phân loại",
+            "Kết quả",
+            "Số chỉ số thiếu hụt",
+            "Các chỉ số thiếu hụt",
+            "Chỉ số thiếu hụt",
+            "Chuẩn áp dụng",
+            "Hộ nghèo",
+            "Hộ cận nghèo",
+            "Điểm",
+        ]) {
+            OtherColumn::Result
+        } else {
+            OtherColumn::Unknown
+        }
+    }
+}
 
 /// The member sheet.
 pub const MEMBER_FIELDS: &[Field] = &[
@@ -163,6 +291,10 @@ pub struct Table {
     pub sheet: String,
     /// (field key, column index in the grid's rows, header text as found).
     pub columns: Vec<(&'static str, usize, String)>,
+    /// The spreadsheet rows taken as the header (first, last).
+    pub header_rows: (usize, usize),
+    /// Header columns no field took: (column index, label as shown).
+    pub others: Vec<(usize, String)>,
     /// (spreadsheet row number, cells).
     pub rows: Vec<(usize, Vec<String>)>,
     /// 0-based column index of the grid's first cell (for column letters).
@@ -170,6 +302,21 @@ pub struct Table {
 }
 
 impl Table {
+    /// Where the table was found, for a message: "tiêu đề ở dòng 4–5, dữ
+    /// liệu từ dòng 7".
+    pub fn found_at(&self) -> String {
+        let (first, last) = self.header_rows;
+        let header = if first == last {
+            format!("tiêu đề ở dòng {first}")
+        } else {
+            format!("tiêu đề ở dòng {first}–{last}")
+        };
+        match self.rows.first() {
+            Some((row, _)) => format!("{header}, dữ liệu từ dòng {row}"),
+            None => format!("{header}, không có dòng dữ liệu nào"),
+        }
+    }
+
     pub fn column(&self, key: &str) -> Option<usize> {
         self.columns.iter().find(|c| c.0 == key).map(|c| c.1)
     }
@@ -186,6 +333,73 @@ impl Table {
         self.column(key)
             .and_then(|c| row.get(c))
             .map_or("", |s| s.as_str())
+    }
+}
+
+/// The heads of a household table as a member table: the same rows and
+/// cells (so a problem names the household sheet's own cells), the head's
+/// name as the member's, and "Chủ hộ" as the relation. None when the
+/// table has no household codes.
+pub fn heads_table(households: &Table) -> Option<Table> {
+    households.column("household_code")?;
+    let relation = households
+        .rows
+        .iter()
+        .map(|(_, r)| r.len())
+        .max()
+        .unwrap_or(0);
+    let mut columns = Vec::new();
+    for (from, to) in [
+        ("household_code", "household_code"),
+        ("head_name", "full_name"),
+        ("head_sex", "sex"),
+        ("head_birth_date", "birth_date"),
+        ("head_id_number", "id_number"),
+        ("head_ethnicity", "ethnicity"),
+        ("merit", "merit"),
+        ("social_protection", "social_protection"),
+    ] {
+        if let Some(c) = households.column(from) {
+            let shown = households
+                .columns
+                .iter()
+                .find(|x| x.0 == from)
+                .map_or(String::new(), |x| x.2.clone());
+            columns.push((to, c, shown));
+        }
+    }
+    columns.push(("relation", relation, "Quan hệ với chủ hộ".into()));
+    let rows = households
+        .rows
+        .iter()
+        .map(|(n, cells)| {
+            let mut cells = cells.clone();
+            cells.resize(relation, String::new());
+            cells.push("Chủ hộ".into());
+            (*n, cells)
+        })
+        .collect();
+    Some(Table {
+        sheet: households.sheet.clone(),
+        columns,
+        header_rows: households.header_rows,
+        others: Vec::new(),
+        rows,
+        first_col: households.first_col,
+    })
+}
+
+impl Table {
+    /// Gives a table without a code column one, after its last cell, for
+    /// the codes the import assigns; returns its index.
+    pub fn add_code_column(&mut self) -> usize {
+        let at = self.rows.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
+        for (_, cells) in &mut self.rows {
+            cells.resize(at + 1, String::new());
+        }
+        self.columns
+            .push(("household_code", at, "Mã hộ (hệ thống đặt)".into()));
+        at
     }
 }
 
@@ -287,9 +501,125 @@ fn numbering(row: &[String]) -> bool {
         })
 }
 
-/// Finds the table of `fields` in a grid: the header (one row, or two rows
-/// of a merged header) that names the most fields, all required ones among
-/// them; then the rows under it up to the first empty row.
+/// The texts each column of a header block is known by: every row's own
+/// text, a merged group label carried over the empty cells to its right
+/// (when a row below names the column), and the group label joined with the
+/// label under it. The flag says whether the text used a row below the first.
+fn header_texts(rows: &[&[String]], width: usize) -> Vec<Vec<(String, bool)>> {
+    header_columns(rows, width)
+        .into_iter()
+        .map(|c| c.1)
+        .collect()
+}
+
+/// For each column of a header block: its label at each level (empty where
+/// none) and the texts it is known by (see [`header_texts`]).
+type HeaderColumn = (Vec<String>, Vec<(String, bool)>);
+
+fn header_columns(rows: &[&[String]], width: usize) -> Vec<HeaderColumn> {
+    let cell = |row: &[String], c: usize| row.get(c).map_or("", |s| s.trim()).to_string();
+    let mut carried = vec![String::new(); rows.len()];
+    (0..width)
+        .map(|c| {
+            let own: Vec<String> = rows.iter().map(|r| cell(r, c)).collect();
+            for (level, text) in own.iter().enumerate() {
+                if !text.is_empty() {
+                    carried[level] = text.clone();
+                } else if own[level + 1..].iter().all(|t| t.is_empty()) {
+                    // Nothing below: the column ends the group to its left.
+                    carried[level] = String::new();
+                }
+            }
+            // The column's label at each level: its own text, or the group
+            // label over it when a lower row names the column.
+            let labels: Vec<&str> = (0..rows.len())
+                .map(|level| {
+                    if !own[level].is_empty() {
+                        own[level].as_str()
+                    } else if own[level + 1..].iter().any(|t| !t.is_empty()) {
+                        carried[level].as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            let mut texts = Vec::new();
+            for (level, label) in labels.iter().enumerate() {
+                if label.is_empty() {
+                    continue;
+                }
+                texts.push((label.to_string(), level > 0));
+                for group in &labels[..level] {
+                    if !group.is_empty() && group != label {
+                        texts.push((format!("{group} {label}"), true));
+                        texts.push((format!("{label} {group}"), true));
+                    }
+                }
+            }
+            (labels.iter().map(|l| l.to_string()).collect(), texts)
+        })
+        .collect()
+}
+
+/// How many header rows a block starting at `r` has: the rows under the
+/// first that carry labels and no key (the household code, or the name
+/// when the sheet has no code column), a blank spacer row among them, at
+/// most three rows of labels in all.
+fn header_height(grid: &Grid, r: usize, fields: &'static [Field]) -> usize {
+    let key = |found: &[Match]| {
+        found
+            .iter()
+            .find(|m| m.0 == "household_code")
+            .or_else(|| {
+                found
+                    .iter()
+                    .find(|m| fields.iter().any(|f| f.key == m.0 && f.required))
+            })
+            .map(|m| m.1)
+    };
+    let mut height = 1;
+    let mut labelled = 1;
+    let mut next = r + 1;
+    while labelled < 3 && next < grid.rows.len() {
+        let row = &grid.rows[next];
+        if blank(row) {
+            // A spacer only if labels follow it.
+            next += 1;
+            continue;
+        }
+        if numbering(row) {
+            break;
+        }
+        let block: Vec<&[String]> = grid.rows[r..=next].iter().map(|x| x.as_slice()).collect();
+        let width = block.iter().map(|x| x.len()).max().unwrap_or(0);
+        let found = assign(&header_texts(&block, width), fields);
+        let Some(k) = key(&found) else { break };
+        // A row under the header that has its key is data.
+        if !row.get(k).is_none_or(|c| c.trim().is_empty()) {
+            break;
+        }
+        // Labels: text that is not a number or a mark.
+        let labels = row
+            .iter()
+            .filter(|c| {
+                let t = c.trim();
+                !t.is_empty() && t.chars().any(|ch| ch.is_alphabetic()) && t.chars().count() > 1
+            })
+            .count();
+        if labels == 0 {
+            break;
+        }
+        labelled += 1;
+        height = next - r + 1;
+        next += 1;
+    }
+    height
+}
+
+/// Finds the table of `fields` in a grid: the header block (one to three
+/// rows, merged group labels over sub-labels, blank spacer rows) that names
+/// the most fields, all required ones among them; then the rows under it
+/// (after a row numbering the columns) up to the first empty row.
 pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
     let mut best: Option<(usize, usize, Vec<Match>)> = None;
     let scan = grid.rows.len().min(40);
@@ -298,51 +628,22 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
         if grid.rows[r].iter().filter(|c| !c.trim().is_empty()).count() < 2 {
             continue;
         }
-        let width = grid.rows[r]
-            .len()
-            .max(grid.rows.get(r + 1).map_or(0, |x| x.len()));
-        let top: Vec<String> = (0..width)
-            .map(|c| grid.rows[r].get(c).map_or("", |s| s.trim()).to_string())
+        let height = header_height(grid, r, fields);
+        let block: Vec<&[String]> = grid.rows[r..r + height]
+            .iter()
+            .map(|x| x.as_slice())
             .collect();
-        let one: Vec<Vec<(String, bool)>> = top.iter().map(|t| vec![(t.clone(), false)]).collect();
-        let mut options = vec![(1usize, one)];
-        if let Some(below) = grid.rows.get(r + 1) {
-            // A merged group label covers the empty cells to its right.
-            let mut carried = String::new();
-            let two = (0..width)
-                .map(|c| {
-                    if !top[c].is_empty() {
-                        carried = top[c].clone();
-                    }
-                    let sub = below.get(c).map_or("", |s| s.trim()).to_string();
-                    let mut texts = vec![(carried.clone(), false)];
-                    if !sub.is_empty() {
-                        texts.push((sub.clone(), true));
-                        texts.push((format!("{carried} {sub}"), true));
-                        texts.push((format!("{sub} {carried}"), true));
-                    }
-                    texts
-                })
-                .collect();
-            options.push((2, two));
+        let width = block.iter().map(|x| x.len()).max().unwrap_or(0);
+        let found = assign(&header_texts(&block, width), fields);
+        let required = fields
+            .iter()
+            .filter(|f| f.required)
+            .all(|f| found.iter().any(|x| x.0 == f.key));
+        if !required {
+            continue;
         }
-        for (height, headers) in options {
-            let found = assign(&headers, fields);
-            let required = fields
-                .iter()
-                .filter(|f| f.required)
-                .all(|f| found.iter().any(|x| x.0 == f.key));
-            // A second header row counts only if it names something.
-            let second_used = found.iter().any(|x| x.3);
-            if !required || (height == 2 && !second_used) {
-                continue;
-            }
-            let better = best
-                .as_ref()
-                .is_none_or(|b| (found.len(), height) > (b.2.len(), b.1));
-            if better {
-                best = Some((r, height, found));
-            }
+        if best.as_ref().is_none_or(|b| found.len() > b.2.len()) {
+            best = Some((r, height, found));
         }
         if best.as_ref().is_some_and(|b| b.0 + 1 < r) {
             break;
@@ -350,37 +651,35 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
     }
     let (r, height, columns) = best?;
     // Name each column as the sheet shows it: "group / label" under a merged header.
-    let cell = |row: usize, c: usize| {
-        grid.rows
-            .get(row)
-            .and_then(|x| x.get(c))
-            .map_or("", |s| s.trim())
-    };
+    let block: Vec<&[String]> = grid.rows[r..r + height]
+        .iter()
+        .map(|x| x.as_slice())
+        .collect();
+    let width = block.iter().map(|x| x.len()).max().unwrap_or(0);
+    let labels = header_columns(&block, width);
     let shown = |c: usize| {
-        let top = (0..=c)
-            .rev()
-            .map(|k| cell(r, k))
-            .find(|t| !t.is_empty())
-            .unwrap_or("");
-        let top = if cell(r, c).is_empty() && height == 1 {
-            ""
-        } else {
-            top
-        };
-        let sub = if height == 2 { cell(r + 1, c) } else { "" };
-        match (top.is_empty(), sub.is_empty()) {
-            (false, false) => format!("{top} / {sub}"),
-            (true, false) => sub.to_string(),
-            _ => top.to_string(),
+        let mut parts: Vec<&str> = Vec::new();
+        for l in &labels[c].0 {
+            if !l.is_empty() && !parts.contains(&l.as_str()) {
+                parts.push(l);
+            }
         }
+        parts.join(" / ")
     };
+    let others = (0..width)
+        .filter(|c| !columns.iter().any(|m| m.1 == *c))
+        .map(|c| (c, shown(c)))
+        .filter(|(_, label)| !label.is_empty())
+        .collect();
     let columns = columns
         .into_iter()
         .map(|(k, c, _, _)| (k, c, shown(c)))
         .collect();
     let mut rows = Vec::new();
     let mut i = r + height;
-    while i < grid.rows.len() && numbering(&grid.rows[i]) {
+    while i < grid.rows.len()
+        && (numbering(&grid.rows[i]) || (blank(&grid.rows[i]) && i == r + height))
+    {
         i += 1;
     }
     while i < grid.rows.len() && !blank(&grid.rows[i]) {
@@ -390,6 +689,8 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
     Some(Table {
         sheet: grid.name.clone(),
         columns,
+        header_rows: (grid.first_row + r, grid.first_row + r + height - 1),
+        others,
         rows,
         first_col: grid.first_col,
     })
@@ -399,15 +700,28 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
 fn normalise(mut grid: Grid) -> Grid {
     let sample: Vec<&str> = grid.rows.iter().flatten().map(|s| s.as_str()).collect();
     let encoding = vntext::legacy::detect(&sample);
+    let convert = |text: &str| {
+        if encoding == vntext::legacy::Encoding::Unicode {
+            vntext::nfc(text)
+        } else {
+            vntext::nfc(&vntext::legacy::to_unicode(text, encoding))
+        }
+    };
     for row in &mut grid.rows {
         for cell in row.iter_mut() {
-            *cell = if encoding == vntext::legacy::Encoding::Unicode {
-                vntext::nfc(cell)
-            } else {
-                vntext::nfc(&vntext::legacy::to_unicode(cell, encoding))
-            };
+            *cell = convert(cell);
         }
     }
+    // The sheet's name, when it was typed in the same font ("Danh s¸ch hé
+    // nghÌo"); a name already in Unicode is left as it is.
+    grid.name = if encoding != vntext::legacy::Encoding::Unicode
+        && foreign_letters(&grid.name) > 0
+        && foreign_letters(&convert(&grid.name)) == 0
+    {
+        convert(&grid.name)
+    } else {
+        vntext::nfc(&grid.name)
+    };
     grid
 }
 

@@ -141,6 +141,9 @@ pub struct ImportSummary {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// What the import did beyond the counts and the officer should know:
+    /// codes it generated, columns it read but did not store.
+    pub notes: Vec<String>,
 }
 
 struct UnitRow {

@@ -3128,3 +3128,373 @@ async fn dashboards_and_reports_read_from_the_replica_when_one_is_given() {
         e.cleanup().await;
     }
 }
+
+/// A commune's list as districts keep it: titles, a header block of
+/// `header` rows (merged group labels over sub-labels, a blank spacer
+/// row), a row numbering the columns, then the households.
+fn list_workbook(path: &Path, sheet_name: &str, header: &[&[&str]], rows: &[&[&str]]) {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name).unwrap();
+    sheet
+        .write_string(0, 0, "DANH SÁCH HỘ NGHÈO NĂM 2025")
+        .unwrap();
+    let mut r = 2u32;
+    for labels in header {
+        // A label followed by "" cells is a group merged over them.
+        let mut c = 0usize;
+        while c < labels.len() {
+            let mut end = c;
+            while !labels[c].is_empty()
+                && end + 1 < labels.len()
+                && labels[end + 1].is_empty()
+                && r == 2
+            {
+                end += 1;
+            }
+            if end > c && header.len() > 1 {
+                sheet
+                    .merge_range(r, c as u16, r, end as u16, labels[c], &bold)
+                    .unwrap();
+            } else if !labels[c].is_empty() {
+                sheet.write_string(r, c as u16, labels[c]).unwrap();
+            }
+            c = if end > c && header.len() > 1 {
+                end + 1
+            } else {
+                c + 1
+            };
+        }
+        r += 1;
+    }
+    let width = header[0].len();
+    for c in 0..width {
+        sheet
+            .write_string(r, c as u16, format!("({})", c + 1))
+            .unwrap();
+    }
+    for row in rows {
+        r += 1;
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r, c as u16, *v).unwrap();
+        }
+    }
+    book.save(path).unwrap();
+}
+
+#[tokio::test]
+async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_cannot() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+
+        // Deprivation marks under a merged heading: the sub-labels are the
+        // header's second row, not a household without a code; the marks
+        // are refused by column, and the message says where the header was.
+        let marks = dir.path().join("marks.xlsx");
+        list_workbook(
+            &marks,
+            "DS hộ nghèo",
+            &[
+                &[
+                    "STT",
+                    "Mã hộ",
+                    "Họ và tên chủ hộ",
+                    "Thôn",
+                    "Các chỉ số thiếu hụt",
+                    "",
+                    "",
+                ],
+                &["", "", "", "", "Việc làm", "Dinh dưỡng", "Bảo hiểm y tế"],
+            ],
+            &[&["1", "XH-11", "Nguyễn Văn Tư", "Thôn 1", "x", "", "x"]],
+        );
+        let err = r
+            .import_sheets(&admin(), std::slice::from_ref(&marks), Some("18652"), false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("tiêu đề ở dòng 3–4, dữ liệu từ dòng 6"),
+            "{err}"
+        );
+        assert!(!err.contains("mỗi hộ cần một mã hộ"), "{err}");
+        for column in ["cột E (Các chỉ số thiếu hụt / Việc làm)", "cột F", "cột G"]
+        {
+            assert!(err.contains(column), "{column}: {err}");
+        }
+        assert!(err.contains("dấu thiếu hụt chưa nạp"), "{err}");
+        assert_eq!(count(r, "households").await, 0);
+
+        // The head's person columns under "Chủ hộ", a blank spacer row in
+        // the header block, a note column and a column nobody knows.
+        let unknown = dir.path().join("unknown.xlsx");
+        list_workbook(
+            &unknown,
+            "DS",
+            &[
+                &["Mã hộ", "Chủ hộ", "", "", "", "Thôn", "Hạng đất"],
+                &["", "", "", "", "", "", ""],
+                &["", "Họ và tên", "Ngày sinh", "Số CCCD", "Giới tính", "", ""],
+            ],
+            &[&[
+                "XH-12",
+                "Lê Văn Năm",
+                "02/03/1970",
+                "042070001111",
+                "Nam",
+                "Thôn 1",
+                "3",
+            ]],
+        );
+        let err = r
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&unknown),
+                Some("18652"),
+                false,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("tiêu đề ở dòng 3–5, dữ liệu từ dòng 7"),
+            "{err}"
+        );
+        assert!(
+            err.contains("cột G (Hạng đất): không biết cột này ghi gì"),
+            "{err}"
+        );
+
+        let book = dir.path().join("heads.xlsx");
+        list_workbook(
+            &book,
+            "DS",
+            &[
+                &[
+                    "Mã hộ",
+                    "Chủ hộ",
+                    "",
+                    "",
+                    "",
+                    "Dân tộc",
+                    "Số nhân khẩu",
+                    "Thôn",
+                    "Ghi chú",
+                ],
+                &["", "", "", "", "", "", "", "", ""],
+                &[
+                    "",
+                    "Họ và tên",
+                    "Ngày sinh",
+                    "Số CCCD",
+                    "Giới tính",
+                    "",
+                    "",
+                    "",
+                    "",
+                ],
+            ],
+            &[
+                &[
+                    "XH-12",
+                    "Lê Văn Năm",
+                    "02/03/1970",
+                    "042070001111",
+                    "Nam",
+                    "Kinh",
+                    "1",
+                    "Thôn 1",
+                    "",
+                ],
+                &[
+                    "XH-13",
+                    "Phạm Thị Sáu",
+                    "04/05/1985",
+                    "042185002222",
+                    "Nữ",
+                    "Kinh",
+                    "4",
+                    "Thôn 2",
+                    "mới tách hộ",
+                ],
+            ],
+        );
+        let s = r
+            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap();
+        assert_eq!(s.created, 2, "{}", e.name);
+        assert_eq!(count(r, "members").await, 2, "each head is a member");
+        assert_eq!(
+            count(
+                r,
+                "members WHERE id_number = '042185002222' AND birth_date = '1985-05-04' AND sex = 'female' AND relation = 'Chủ hộ' AND ethnicity = 'Kinh'"
+            )
+            .await,
+            1
+        );
+        assert!(
+            s.notes.iter().any(|n| n.contains("cột I (Ghi chú)")),
+            "{:?}",
+            s.notes
+        );
+        assert!(
+            s.notes.iter().any(|n| n.starts_with("1 hộ có số nhân khẩu")
+                && n.contains("hộ XH-13")
+                && n.contains("ghi 4 nhân khẩu, có 1")),
+            "{:?}",
+            s.notes
+        );
+        // Again: nobody is created twice.
+        let again = r
+            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap();
+        assert_eq!((again.created, again.unchanged), (0, 2));
+        assert_eq!(count(r, "members").await, 2);
+        assert_eq!(r.count_drift().await.unwrap(), Vec::new());
+    }
+}
+
+#[tokio::test]
+async fn tcvn3_lists_fold_capitals_and_name_their_sheets_in_unicode() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        // "Danh sách hộ nghèo", and "Lê Thị Ánh" whose capital Á is
+        // written "Aá" (TCVN3 has no capital with a tone).
+        let book = dir.path().join("tcvn3.xlsx");
+        list_workbook(
+            &book,
+            "Danh s\u{b8}ch h\u{e9} ngh\u{cc}o",
+            &[&["M\u{b7} h\u{e9}", "Hä vµ tªn chñ h\u{e9}", "Th«n"]],
+            &[
+                &["XH-21", "Lª ThÞ A\u{b8}nh", "Th«n 1"],
+                &["XH-22", "NguyÔn V¨n £\u{d4}nh", ""],
+            ],
+        );
+        r.import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap();
+        for name in ["Lê Thị Ánh", "Nguyễn Văn Ễnh"] {
+            let sql = format!("households WHERE head_name = '{name}'");
+            assert_eq!(count(r, &sql).await, 1, "{name} ({})", e.name);
+        }
+        // A problem names the sheet in Unicode.
+        let bad = dir.path().join("bad.xlsx");
+        list_workbook(
+            &bad,
+            "Danh s\u{b8}ch h\u{e9} ngh\u{cc}o",
+            &[&["M\u{b7} h\u{e9}", "Hä vµ tªn chñ h\u{e9}", "Th«n"]],
+            &[&["XH-23", "", "Th«n 1"]],
+        );
+        let err = r
+            .import_sheets(&admin(), std::slice::from_ref(&bad), Some("18652"), false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("sheet \"Danh sách hộ nghèo\""), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn lists_without_codes_get_codes_once_and_are_recognised_again() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let book = dir.path().join("nocodes.xlsx");
+        let header: &[&[&str]] = &[&["STT", "Họ và tên chủ hộ", "Ngày sinh", "Số CCCD", "Thôn"]];
+        list_workbook(
+            &book,
+            "DS",
+            header,
+            &[
+                &["1", "Hoàng Văn Bảy", "01/01/1960", "042060003333", "Thôn 1"],
+                &["2", "Đỗ Thị Tám", "02/02/1962", "", "Thôn 2"],
+            ],
+        );
+        let s = r
+            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap();
+        assert_eq!(s.created, 2, "{}", e.name);
+        assert_eq!(
+            count(r, "households WHERE code IN ('18652-00001', '18652-00002')").await,
+            2
+        );
+        assert!(
+            s.notes
+                .iter()
+                .any(|n| n.contains("0 hộ nhận ra trong sổ theo số CCCD")
+                    && n.contains("2 hộ mới được đặt mã")
+                    && n.contains("18652-00001 … 18652-00002")),
+            "{:?}",
+            s.notes
+        );
+        // The same list again, one row now with a CCCD, and a new row: the
+        // first by its number, the second by name, birth date and village,
+        // the third new with the next code.
+        list_workbook(
+            &book,
+            "DS",
+            header,
+            &[
+                &["1", "Hoàng Văn Bảy", "01/01/1960", "042060003333", "Thôn 1"],
+                &["2", "Đỗ Thị Tám", "02/02/1962", "", "Thôn 2"],
+                &["3", "Vũ Văn Chín", "03/03/1963", "", "Thôn 1"],
+            ],
+        );
+        let again = r
+            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (again.created, again.unchanged),
+            (1, 2),
+            "{:?}",
+            again.notes
+        );
+        assert!(
+            again
+                .notes
+                .iter()
+                .any(|n| n.contains("1 hộ nhận ra trong sổ theo số CCCD")
+                    && n.contains("1 theo họ tên")
+                    && n.contains("1 hộ mới được đặt mã")
+                    && n.contains("18652-00003")),
+            "{:?}",
+            again.notes
+        );
+        assert_eq!(count(r, "households").await, 3);
+        assert_eq!(count(r, "members").await, 3);
+        // A row whose head is missing is named as such, not as a missing code.
+        list_workbook(
+            &book,
+            "DS",
+            header,
+            &[
+                &["1", "", "", "", "Thôn 1"],
+                &["2", "Mai Văn Mười", "", "", ""],
+            ],
+        );
+        let err = r
+            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ô trống; ghi họ và tên chủ hộ"), "{err}");
+        assert!(!err.contains("mỗi hộ cần một mã hộ"), "{err}");
+    }
+}

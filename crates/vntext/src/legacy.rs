@@ -145,7 +145,46 @@ fn tcvn3_letter(c: char) -> Option<char> {
 }
 
 fn tcvn3_to_unicode(text: &str) -> String {
-    text.chars().map(|c| tcvn3_letter(c).unwrap_or(c)).collect()
+    fold_capitals(text.chars().map(|c| tcvn3_letter(c).unwrap_or(c)))
+}
+
+/// TCVN3 has no capital letter with a tone, so sheets write the capital
+/// base letter and then the lower-case toned letter: "Aánh" for "Ánh",
+/// "Êễnh" for "Ễnh". A capital vowel followed by the same vowel in lower
+/// case carrying a tone is one capital letter with that tone.
+fn fold_capitals(chars: impl Iterator<Item = char>) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let tone = |c: char| matches!(c, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}');
+    // A letter without its tone, and its tone.
+    let split = |c: char| -> (String, Option<char>) {
+        let mut base = String::new();
+        let mut mark = None;
+        for d in c.to_string().nfd() {
+            if tone(d) {
+                mark = Some(d);
+            } else {
+                base.push(d);
+            }
+        }
+        (base.nfc().collect(), mark)
+    };
+    let mut out = String::new();
+    let mut chars = chars.peekable();
+    while let Some(c) = chars.next() {
+        if c.is_uppercase()
+            && let Some(&next) = chars.peek()
+            && next.is_lowercase()
+            && let (base, Some(mark)) = split(next)
+            && base == c.to_lowercase().to_string()
+        {
+            let capital: String = format!("{c}{mark}").nfc().collect();
+            out.push_str(&capital);
+            chars.next();
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 // ---------------------------------------------------------------------------
@@ -523,6 +562,23 @@ pub fn detect(texts: &[&str]) -> Encoding {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tcvn3_capitals_are_a_capital_and_the_toned_letter() {
+        use super::{Encoding, to_unicode};
+        // "Aánh" (A, then á as TCVN3 0xB8), "Êễnh" (Ê 0xA3, ễ 0xD4).
+        assert_eq!(to_unicode("A\u{b8}nh", Encoding::Tcvn3), "Ánh");
+        assert_eq!(to_unicode("\u{a3}\u{d4}nh", Encoding::Tcvn3), "Ễnh");
+        assert_eq!(to_unicode("U\u{f3}t", Encoding::Tcvn3), "Út");
+        assert_eq!(to_unicode("\u{a6}\u{f9}a", Encoding::Tcvn3), "Ựa");
+        // A capital followed by another vowel, or by the same one without a
+        // tone, stays two letters.
+        assert_eq!(to_unicode("O\u{b8}n", Encoding::Tcvn3), "Oán");
+        assert_eq!(to_unicode("Oo", Encoding::Tcvn3), "Oo");
+        assert_eq!(to_unicode("\u{a2}\u{a9}", Encoding::Tcvn3), "Ââ");
+        // Lower case is untouched: "aá" is two letters.
+        assert_eq!(to_unicode("a\u{b8}", Encoding::Tcvn3), "aá");
+    }
+
     use super::*;
 
     // ---- Independent test encoders, written from the published tables ----

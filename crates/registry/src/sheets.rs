@@ -594,8 +594,14 @@ fn header_height(grid: &Grid, r: usize, fields: &'static [Field]) -> usize {
         let width = block.iter().map(|x| x.len()).max().unwrap_or(0);
         let found = assign(&header_texts(&block, width), fields);
         let Some(k) = key(&found) else { break };
-        // A row under the header that has its key is data.
-        if !row.get(k).is_none_or(|c| c.trim().is_empty()) {
+        // A row under the header that has its key is data, unless it has
+        // no digit at all and names a field with the labels above it ("Họ
+        // và tên" under "Chủ hộ" in a list without codes, where the name
+        // is the key).
+        let has_key = !row.get(k).is_none_or(|c| c.trim().is_empty());
+        let names_a_field = found.iter().any(|m| m.3)
+            && !row.iter().any(|c| c.chars().any(|ch| ch.is_ascii_digit()));
+        if has_key && !names_a_field {
             break;
         }
         // Labels: text that is not a number or a mark.

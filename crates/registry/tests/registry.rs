@@ -3479,6 +3479,29 @@ async fn lists_without_codes_get_codes_once_and_are_recognised_again() {
         );
         assert_eq!(count(r, "households").await, 3);
         assert_eq!(count(r, "members").await, 3);
+        // Without codes the head's name is the key: "Họ và tên" under a
+        // merged "Chủ hộ" is the header's second row, not a household.
+        let merged = dir.path().join("merged.xlsx");
+        list_workbook(
+            &merged,
+            "DS",
+            &[
+                &["STT", "Chủ hộ", "", "", "Thôn"],
+                &["", "Họ và tên", "Ngày sinh", "Số CCCD", ""],
+            ],
+            &[&["1", "Hoàng Văn Bảy", "01/01/1960", "042060003333", "Thôn 1"]],
+        );
+        let s = r
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&merged),
+                Some("18652"),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!((s.created, s.unchanged), (0, 1), "{:?}", s.notes);
+        assert_eq!(count(r, "households").await, 3);
         // A row whose head is missing is named as such, not as a missing code.
         list_workbook(
             &book,

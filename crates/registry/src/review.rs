@@ -518,10 +518,16 @@ impl Registry {
         .bind(year.as_i64() - 1)
         .fetch_all(&self.db.pool)
         .await?;
+        // The round's list is the current lists and this year's applicants
+        // (Decision 24/2021): a request of an earlier year was that year's
+        // round's business.
         let requested: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT DISTINCT r.household_id FROM requests r JOIN households h ON h.id = r.household_id \
-             WHERE r.status IN ('pending', 'accepted') AND h.commune_id IN ({ids})"
+             WHERE r.status IN ('pending', 'accepted') AND r.submitted_on >= $1 AND r.submitted_on < $2 \
+             AND h.removed_on IS NULL AND h.commune_id IN ({ids})"
         )))
+        .bind(format!("{:04}-01-01", year.as_i64()))
+        .bind(format!("{:04}-01-01", year.as_i64() + 1))
         .fetch_all(&self.db.pool)
         .await?;
         let mut tx = self.db.write().await?;
@@ -909,7 +915,9 @@ impl Registry {
         let cases = ordered_cases(&mut tx, round.id).await?;
         let households: Vec<HouseholdId> = cases.iter().map(|c| c.household_id).collect();
         let tallied = crate::tallies::Tallied::before(&mut tx, &households).await?;
-        let mut number = 0;
+        let issued_before =
+            certificates_issued(&mut tx, round.commune_id, round.year, round.id).await?;
+        let mut number = issued_before;
         for c in &cases {
             let status = c
                 .recheck_outcome
@@ -997,11 +1005,11 @@ impl Registry {
             actor,
             &round,
             Step::Reported,
-            json!({"decision": decision_number, "date": date, "certificates": number, "reported_to": approver.code}),
+            json!({"decision": decision_number, "date": date, "certificates": number - issued_before, "reported_to": approver.code}),
         )
         .await?;
         tx.commit().await?;
-        Ok(number)
+        Ok(number - issued_before)
     }
 
     /// A write transaction on a round for the unit that approves it.
@@ -1341,6 +1349,31 @@ impl Registry {
 
 /// Most minutes a scanned file may weigh.
 pub const MINUTES_MAX_BYTES: usize = 10 << 20;
+
+/// The highest certificate number the commune has issued for the year in
+/// its other rounds: numbers run on across the year's rounds (periodic and
+/// regular), never starting again at 1.
+async fn certificates_issued(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    commune: UnitId,
+    year: i64,
+    round: RoundId,
+) -> Result<usize, RegistryError> {
+    let issued: Vec<String> = sqlx::query_scalar(
+        "SELECT c.certificate FROM review_cases c JOIN review_rounds r ON r.id = c.round_id \
+         WHERE r.commune_id = $1 AND r.year = $2 AND r.id <> $3 AND c.certificate IS NOT NULL",
+    )
+    .bind(commune)
+    .bind(year)
+    .bind(round)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(issued
+        .iter()
+        .filter_map(|c| c.split('/').next()?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0))
+}
 
 /// The kinds of file the minutes may be, told by their first bytes (never by
 /// what the uploading browser claims).

@@ -3521,3 +3521,97 @@ async fn lists_without_codes_get_codes_once_and_are_recognised_again() {
         assert!(!err.contains("mỗi hộ cần một mã hộ"), "{err}");
     }
 }
+
+#[tokio::test]
+async fn a_rounds_list_is_this_years_and_certificates_run_on_across_its_rounds() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", TWO_TIERS), false)
+            .await
+            .unwrap();
+        let s = standard();
+        let mut ids = Vec::new();
+        for code in ["L1", "A1", "OLD"] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: "18652".into(),
+                        village_code: Some("1865201".into()),
+                        head_name: format!("Chủ hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        // L1 is on the 2024 poor list; A1 applies in 2025; OLD applied in
+        // 2023 and is no business of 2025's rounds.
+        for year in [2024, 2025] {
+            r.record_survey(&admin(), ids[0], y(year), &two_adults(1_000_000, true), s)
+                .await
+                .unwrap();
+        }
+        r.record_survey(&admin(), ids[1], y(2025), &two_adults(1_000_000, true), s)
+            .await
+            .unwrap();
+        let xuanhoi = officer(r, "18652").await;
+        r.submit_request(&xuanhoi, ids[2], "01", "10/03/2023")
+            .await
+            .unwrap();
+        let province = Actor {
+            name: "tinh".into(),
+            role: Role::Officer,
+            unit_id: Some(r.unit_by_code("42").await.unwrap().unwrap().id),
+        };
+        let reader = &xuanhoi;
+        let certificates = |round: RoundId| async move {
+            let (_, cases) = r.round(reader, round).await.unwrap().unwrap();
+            let mut c: Vec<(registry::HouseholdId, String)> = cases
+                .iter()
+                .filter_map(|c| Some((c.household_id, c.certificate.clone()?)))
+                .collect();
+            c.sort();
+            c
+        };
+
+        let periodic = r
+            .open_round(&xuanhoi, "18652", y(2025), "periodic")
+            .await
+            .unwrap();
+        let (_, cases) = r.round(&xuanhoi, periodic).await.unwrap().unwrap();
+        let listed: Vec<registry::HouseholdId> = cases.iter().map(|c| c.household_id).collect();
+        assert_eq!(listed, [ids[0]], "{}: last year's list only", e.name);
+        assert_eq!(report(r, &xuanhoi, periodic, 2025).await, 1);
+        assert_eq!(
+            certificates(periodic).await,
+            [(ids[0], "1/GCN-HN.HCN".to_string())]
+        );
+        r.approve_round(&province, periodic).await.unwrap();
+
+        // A regular round later in the year, on A1's request.
+        r.submit_request(&xuanhoi, ids[1], "01", "20/12/2025")
+            .await
+            .unwrap();
+        let regular = r
+            .open_round(&xuanhoi, "18652", y(2025), "regular")
+            .await
+            .unwrap();
+        let (_, cases) = r.round(&xuanhoi, regular).await.unwrap().unwrap();
+        let mut listed: Vec<registry::HouseholdId> = cases.iter().map(|c| c.household_id).collect();
+        listed.sort();
+        assert_eq!(listed, [ids[0], ids[1]], "{}: not OLD", e.name);
+        assert_eq!(report(r, &xuanhoi, regular, 2025).await, 2);
+        let numbers: Vec<String> = certificates(regular)
+            .await
+            .into_iter()
+            .map(|c| c.1)
+            .collect();
+        let mut numbers = numbers;
+        numbers.sort();
+        assert_eq!(numbers, ["2/GCN-HN.HCN", "3/GCN-HN.HCN"], "{}", e.name);
+    }
+}

@@ -1226,7 +1226,8 @@ impl Registry {
             })
             .collect();
         cases.sort_by_cached_key(|c| print_order(&c.4.6, c.4.5.as_deref(), &c.4.4, &c.4.3));
-        let mut number = 0;
+        let issued_before = certificates_issued(&mut tx, commune.id, year.as_i64(), round).await?;
+        let mut number = issued_before;
         for case in &mut cases {
             if listed(&case.2) {
                 number += 1;
@@ -1264,7 +1265,7 @@ impl Registry {
             Entity::ReviewRound,
             &round.to_string(),
             Some(commune.id),
-            json!({"year": year, "decision": decision, "date": date, "cases": cases.len(), "certificates": number}),
+            json!({"year": year, "decision": decision, "date": date, "cases": cases.len(), "certificates": number - issued_before}),
         )
         .await?;
         tx.commit().await?;

@@ -266,6 +266,27 @@ impl Registry {
                         at(file, t, *row, "head_name")
                     ));
                 }
+                // The group of the list is the head's ethnicity as the
+                // registry keeps it: the mark must agree with it.
+                let ethnicity = t.cell(cells, "head_ethnicity").trim();
+                match yes(t.cell(cells, "ethnic_minority")) {
+                    None => problems.push(format!(
+                        "{}: \"{}\" không hợp lệ; ghi x (có) hoặc để trống",
+                        at(file, t, *row, "ethnic_minority"),
+                        t.cell(cells, "ethnic_minority")
+                    )),
+                    Some(true) if ethnicity.is_empty() => problems.push(format!(
+                        "{}: hộ dân tộc thiểu số; ghi dân tộc của chủ hộ (cột \"Dân tộc\")",
+                        at(file, t, *row, "ethnic_minority")
+                    )),
+                    Some(true) if !crate::tallies::ethnic_minority(ethnicity) => {
+                        problems.push(format!(
+                            "{}: đánh dấu dân tộc thiểu số nhưng chủ hộ là dân tộc \"{ethnicity}\"",
+                            at(file, t, *row, "ethnic_minority")
+                        ))
+                    }
+                    Some(_) => {}
+                }
                 match t.cell(cells, "member_count").trim() {
                     "" => {}
                     n => match n.parse::<usize>() {

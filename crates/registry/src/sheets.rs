@@ -139,6 +139,16 @@ pub const HOUSEHOLD_FIELDS: &[Field] = &[
         required: false,
     },
     Field {
+        key: "ethnic_minority",
+        aliases: &[
+            "Dân tộc thiểu số",
+            "Hộ dân tộc thiểu số",
+            "DTTS",
+            "ethnic_minority",
+        ],
+        required: false,
+    },
+    Field {
         key: "member_count",
         aliases: &[
             "Số nhân khẩu",

@@ -3351,6 +3351,40 @@ async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_ca
             "{:?}",
             s.notes
         );
+        // The ethnic-minority mark agrees with the head's ethnicity, or the
+        // row is refused.
+        let minority = dir.path().join("minority.xlsx");
+        list_workbook(
+            &minority,
+            "DS",
+            &[&["Mã hộ", "Họ và tên chủ hộ", "Dân tộc", "DTTS", "Thôn"]],
+            &[
+                &["XH-31", "Lò Văn Pọm", "Thái", "x", "Thôn 1"],
+                &["XH-32", "Trần Văn Một", "Kinh", "x", "Thôn 1"],
+                &["XH-33", "Hà Thị Hai", "", "x", "Thôn 1"],
+            ],
+        );
+        let err = r
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&minority),
+                Some("18652"),
+                true,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("dòng 5,"), "{err}");
+        assert!(
+            err.contains(
+                "dòng 6, cột D (DTTS): đánh dấu dân tộc thiểu số nhưng chủ hộ là dân tộc \"Kinh\""
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("dòng 7, cột D (DTTS): hộ dân tộc thiểu số; ghi dân tộc của chủ hộ"),
+            "{err}"
+        );
         // Again: nobody is created twice.
         let again = r
             .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)

@@ -242,9 +242,7 @@ impl Registry {
                 let head = t.cell(cells, "head_name").trim().to_string();
                 // A code the system was to assign and could not: the row's
                 // commune or head is missing, which the checks below say.
-                let unassigned = code.is_empty()
-                    && t.header("household_code")
-                        .ends_with("(Mã hộ (hệ thống đặt))");
+                let unassigned = code.is_empty() && t.codes_assigned;
                 if code.is_empty() && !unassigned {
                     problems.push(format!(
                         "{}: ô trống; mỗi hộ cần một mã hộ",
@@ -696,7 +694,7 @@ impl Registry {
         t: &mut Table,
         units: &UnitIndex,
         default_commune: Option<&str>,
-    ) -> Result<Vec<String>, RegistryError> {
+    ) -> Result<Option<String>, RegistryError> {
         let column = t.add_code_column();
         struct Head {
             row: usize,
@@ -824,7 +822,10 @@ impl Registry {
             };
             t.rows[h.row].1[column] = code;
         }
-        let mut notes = vec![format!(
+        if heads.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(format!(
             "{file}, sheet \"{}\": bảng không có cột mã hộ; {} hộ nhận ra trong sổ theo số CCCD của chủ hộ, {} theo họ tên, ngày sinh và thôn của chủ hộ, {} hộ mới được đặt mã (mã xã-số thứ tự năm chữ số){}",
             t.sheet,
             by_id,
@@ -835,8 +836,6 @@ impl Registry {
                 (Some(a), _) => format!(": {a}"),
                 _ => String::new(),
             }
-        )];
-        notes.retain(|_| !heads.is_empty());
-        Ok(notes)
+        )))
     }
 }

@@ -305,6 +305,9 @@ pub struct Table {
     pub header_rows: (usize, usize),
     /// Header columns no field took: (column index, label as shown).
     pub others: Vec<(usize, String)>,
+    /// The household codes are the import's, the sheet having none
+    /// (see `Table::add_code_column`).
+    pub codes_assigned: bool,
     /// (spreadsheet row number, cells).
     pub rows: Vec<(usize, Vec<String>)>,
     /// 0-based column index of the grid's first cell (for column letters).
@@ -394,6 +397,7 @@ pub fn heads_table(households: &Table) -> Option<Table> {
         columns,
         header_rows: households.header_rows,
         others: Vec::new(),
+        codes_assigned: households.codes_assigned,
         rows,
         first_col: households.first_col,
     })
@@ -409,6 +413,7 @@ impl Table {
         }
         self.columns
             .push(("household_code", at, "Mã hộ (hệ thống đặt)".into()));
+        self.codes_assigned = true;
         at
     }
 }
@@ -515,18 +520,16 @@ fn numbering(row: &[String]) -> bool {
 /// text, a merged group label carried over the empty cells to its right
 /// (when a row below names the column), and the group label joined with the
 /// label under it. The flag says whether the text used a row below the first.
-fn header_texts(rows: &[&[String]], width: usize) -> Vec<Vec<(String, bool)>> {
-    header_columns(rows, width)
-        .into_iter()
-        .map(|c| c.1)
-        .collect()
+fn header_texts(rows: &[Vec<String>]) -> Vec<Vec<(String, bool)>> {
+    header_columns(rows).into_iter().map(|c| c.1).collect()
 }
 
 /// For each column of a header block: its label at each level (empty where
 /// none) and the texts it is known by (see [`header_texts`]).
 type HeaderColumn = (Vec<String>, Vec<(String, bool)>);
 
-fn header_columns(rows: &[&[String]], width: usize) -> Vec<HeaderColumn> {
+fn header_columns(rows: &[Vec<String>]) -> Vec<HeaderColumn> {
+    let width = rows.iter().map(|x| x.len()).max().unwrap_or(0);
     let cell = |row: &[String], c: usize| row.get(c).map_or("", |s| s.trim()).to_string();
     let mut carried = vec![String::new(); rows.len()];
     (0..width)
@@ -600,9 +603,7 @@ fn header_height(grid: &Grid, r: usize, fields: &'static [Field]) -> usize {
         if numbering(row) {
             break;
         }
-        let block: Vec<&[String]> = grid.rows[r..=next].iter().map(|x| x.as_slice()).collect();
-        let width = block.iter().map(|x| x.len()).max().unwrap_or(0);
-        let found = assign(&header_texts(&block, width), fields);
+        let found = assign(&header_texts(&grid.rows[r..=next]), fields);
         let Some(k) = key(&found) else { break };
         // A row under the header that has its key is data, unless it has
         // no digit at all and names a field with the labels above it ("Họ
@@ -645,12 +646,7 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
             continue;
         }
         let height = header_height(grid, r, fields);
-        let block: Vec<&[String]> = grid.rows[r..r + height]
-            .iter()
-            .map(|x| x.as_slice())
-            .collect();
-        let width = block.iter().map(|x| x.len()).max().unwrap_or(0);
-        let found = assign(&header_texts(&block, width), fields);
+        let found = assign(&header_texts(&grid.rows[r..r + height]), fields);
         let required = fields
             .iter()
             .filter(|f| f.required)
@@ -667,12 +663,8 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
     }
     let (r, height, columns) = best?;
     // Name each column as the sheet shows it: "group / label" under a merged header.
-    let block: Vec<&[String]> = grid.rows[r..r + height]
-        .iter()
-        .map(|x| x.as_slice())
-        .collect();
-    let width = block.iter().map(|x| x.len()).max().unwrap_or(0);
-    let labels = header_columns(&block, width);
+    let labels = header_columns(&grid.rows[r..r + height]);
+    let width = labels.len();
     let shown = |c: usize| {
         let mut parts: Vec<&str> = Vec::new();
         for l in &labels[c].0 {
@@ -707,6 +699,7 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
         columns,
         header_rows: (grid.first_row + r, grid.first_row + r + height - 1),
         others,
+        codes_assigned: false,
         rows,
         first_col: grid.first_col,
     })

@@ -383,7 +383,7 @@ fn quotes_blank_lines_crlf_and_bom_are_read() {
 
     // classify keeps quoted ids intact
     let out = dir.path().join("out.csv");
-    let n = flatfile::classify_file(&input, &out, standard(), standard().legal_k(), 2, &|_| {})
+    let n = flatfile::classify_file(&input, &out, standard(), standard().default_k(), 2, &|_| {})
         .unwrap();
     assert_eq!(n, 3);
     let mut reader = csv::Reader::from_path(&out).unwrap();
@@ -408,7 +408,7 @@ fn classify_writes_what_the_standard_says_or_nothing() {
             &Input::open(&input).unwrap(),
             &out,
             s,
-            s.legal_k(),
+            s.default_k(),
             2,
             &|_| {},
         )
@@ -431,7 +431,7 @@ fn classify_writes_what_the_standard_says_or_nothing() {
         &Input::open(&input).unwrap(),
         &out,
         s,
-        s.legal_k(),
+        s.default_k(),
         2,
         &|_| {},
     )

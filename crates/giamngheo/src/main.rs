@@ -285,8 +285,8 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Synth(args) => synth(&catalogue, args),
-        Command::Classify(args) => classify(&catalogue, args),
-        Command::Measure(args) => measure_command(&catalogue, args),
+        Command::Classify(args) => classify(&catalogue, args, language),
+        Command::Measure(args) => measure_command(&catalogue, args, language),
         Command::Db(c) => commands::db(c),
         Command::Units(c) => commands::units(c),
         Command::Import(a) => commands::import(&catalogue, a),
@@ -347,16 +347,22 @@ fn choose(catalogue: &Catalogue, choice: &StandardChoice) -> Result<Standard> {
     }
 }
 
-fn parse_k(text: &Option<String>, standard: &Standard) -> Result<Ratio<u64>> {
-    match text {
-        None => Ok(standard.legal_k()),
+/// The k asked for, else the standard's; says on stderr when "score ≥ k" is
+/// not the legal count rule, so H is not read as the poverty count.
+fn parse_k(text: &Option<String>, standard: &Standard, language: Language) -> Result<Ratio<u64>> {
+    let k = match text {
+        None => standard.default_k(),
         Some(t) => match parse_ratio(t) {
-            Some(k) if *k.numer() > 0 && k <= Ratio::new(1, 1) => Ok(k),
+            Some(k) if *k.numer() > 0 && k <= Ratio::new(1, 1) => k,
             _ => bail!(
                 "--k \"{t}\" không hợp lệ: ghi một phân số như 1/3 hoặc số thập phân như 0.25, trong khoảng (0, 1]"
             ),
         },
+    };
+    if let Some(warning) = standard.k_warning(k, language) {
+        eprintln!("{warning}");
     }
+    Ok(k)
 }
 
 fn threads(t: &Threads) -> usize {
@@ -400,9 +406,9 @@ fn synth(catalogue: &Catalogue, args: SynthArgs) -> Result<()> {
     Ok(())
 }
 
-fn classify(catalogue: &Catalogue, args: ClassifyArgs) -> Result<()> {
+fn classify(catalogue: &Catalogue, args: ClassifyArgs, language: Language) -> Result<()> {
     let standard = choose(catalogue, &args.standard)?;
-    let k = parse_k(&args.k, &standard)?;
+    let k = parse_k(&args.k, &standard, language)?;
     let input = Input::open(&args.input)?;
     let bar = progress_bar(input.extent());
     let rows = flatfile::classify_file(
@@ -422,9 +428,9 @@ fn classify(catalogue: &Catalogue, args: ClassifyArgs) -> Result<()> {
     Ok(())
 }
 
-fn measure_command(catalogue: &Catalogue, args: MeasureArgs) -> Result<()> {
+fn measure_command(catalogue: &Catalogue, args: MeasureArgs, language: Language) -> Result<()> {
     let standard = choose(catalogue, &args.standard)?;
-    let k = parse_k(&args.k, &standard)?;
+    let k = parse_k(&args.k, &standard, language)?;
     let unit = match args.unit {
         UnitArg::Household => Unit::Household,
         UnitArg::Person => Unit::Person,

@@ -42,7 +42,7 @@ impl Config {
     /// of its indicators, so that H matches "deprived in 3 or more".
     pub fn for_standard(standard: &Standard) -> Config {
         Config {
-            k: standard.legal_k(),
+            k: standard.default_k(),
             unit: Unit::Household,
             bootstrap: None,
         }

@@ -144,9 +144,12 @@ impl Standard {
             self.deprivation_cutoff,
             t("trên", "of"),
             self.indicators.len(),
-            self.legal_k(),
+            self.default_k(),
             mark(self.deprivation_cutoff_confidence, language)
         );
+        if let Some(warning) = self.k_warning(self.default_k(), language) {
+            let _ = writeln!(out, "  {warning}");
+        }
         let _ = writeln!(
             out,
             "{}:",

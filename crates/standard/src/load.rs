@@ -58,6 +58,9 @@ struct RawYears {
 #[serde(deny_unknown_fields)]
 struct RawCutoff {
     count: u32,
+    /// The Alkire–Foster k as a fraction ("1/4"); the count over the
+    /// indicators when absent.
+    mpi_k: Option<String>,
     #[serde(default)]
     confidence: Confidence,
 }
@@ -465,6 +468,19 @@ pub fn parse(file: &str, text: &str) -> Result<Standard, LoadError> {
         );
     }
 
+    let mpi_k = match &raw.deprivation_cutoff.mpi_k {
+        None => Ratio::new(u64::from(cutoff), indicators.len() as u64),
+        Some(text) => match parse_ratio(text) {
+            Some(k) if *k.numer() > 0 && k <= Ratio::from_integer(1) => k,
+            _ => {
+                return check.fail(
+                    "deprivation_cutoff.mpi_k",
+                    "phải là một phân số trong khoảng (0, 1], ví dụ \"1/4\"",
+                );
+            }
+        },
+    };
+
     let score_form = match raw.score_form {
         None => None,
         Some(f) => {
@@ -517,6 +533,7 @@ pub fn parse(file: &str, text: &str) -> Result<Standard, LoadError> {
         indicators,
         deprivation_cutoff: cutoff,
         deprivation_cutoff_confidence: raw.deprivation_cutoff.confidence,
+        mpi_k,
         score_form,
         notes: raw.notes,
         points_denominator,

@@ -292,6 +292,8 @@ pub struct Standard {
     /// The legal deprivation-count cut-off (3 in every standard so far).
     pub deprivation_cutoff: u32,
     pub deprivation_cutoff_confidence: Confidence,
+    /// The default Alkire–Foster k, from the file.
+    pub mpi_k: Ratio<u64>,
     pub score_form: Option<ScoreForm>,
     pub notes: Option<Text>,
     /// Common denominator of the indicator weights; see `Indicator::points`.
@@ -334,12 +336,123 @@ impl Standard {
             .unwrap_or_default()
     }
 
-    /// The legal cut-off as a share of the indicators (3 of 12 = 1/4): the
-    /// default Alkire–Foster k, so that H matches "deprived in 3 or more".
-    pub fn legal_k(&self) -> Ratio<u64> {
-        Ratio::new(
-            u64::from(self.deprivation_cutoff),
-            self.indicators.len() as u64,
-        )
+    /// The default Alkire–Foster k: the file's `mpi_k`, else the legal
+    /// cut-off as a share of the indicators (3 of 12 = 1/4). Whether H then
+    /// matches "deprived in 3 or more" is `k_agreement`.
+    pub fn default_k(&self) -> Ratio<u64> {
+        self.mpi_k
+    }
+
+    /// Whether "score ≥ k" is the legal "deprived in `deprivation_cutoff` or
+    /// more" for every household.
+    pub fn k_agreement(&self, k: Ratio<u64>) -> KAgreement {
+        KAgreement::of(&self.indicators, self.deprivation_cutoff, k)
+    }
+
+    /// A plain sentence when "score ≥ k" is not the legal count rule, with an
+    /// example each way; None when it is.
+    pub fn k_warning(&self, k: Ratio<u64>, language: Language) -> Option<String> {
+        let KAgreement::Differs {
+            counted_not_mpi_poor,
+            mpi_poor_not_counted,
+        } = self.k_agreement(k)
+        else {
+            return None;
+        };
+        let names = |set: &[usize]| {
+            set.iter()
+                .map(|&i| self.indicators[i].name.get(language))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
+        let n = self.deprivation_cutoff;
+        let mut out = match language {
+            Language::Vi => format!(
+                "Lưu ý: với k = {k}, H không trùng với quy định \"thiếu hụt từ {n} chỉ số trở lên\" vì trọng số các chỉ số không bằng nhau."
+            ),
+            Language::En => format!(
+                "Note: with k = {k}, H is not the legal \"deprived in {n} or more\" count, because the indicator weights are unequal."
+            ),
+        };
+        if !counted_not_mpi_poor.is_empty() {
+            out.push(' ');
+            out.push_str(&match language {
+                Language::Vi => format!(
+                    "Hộ thiếu hụt {} đủ {n} chỉ số nhưng không tính là nghèo đa chiều.",
+                    names(&counted_not_mpi_poor)
+                ),
+                Language::En => format!(
+                    "A household deprived in {} has {n} deprivations but is not MPI-poor.",
+                    names(&counted_not_mpi_poor)
+                ),
+            });
+        }
+        if !mpi_poor_not_counted.is_empty() {
+            out.push(' ');
+            out.push_str(&match language {
+                Language::Vi => format!(
+                    "Hộ chỉ thiếu hụt {} (dưới {n} chỉ số) lại tính là nghèo đa chiều.",
+                    names(&mpi_poor_not_counted)
+                ),
+                Language::En => format!(
+                    "A household deprived only in {} (fewer than {n}) is MPI-poor.",
+                    names(&mpi_poor_not_counted)
+                ),
+            });
+        }
+        Some(out)
+    }
+}
+
+/// How "score ≥ k" compares with the legal count rule. With equal weights a
+/// k reproduces it exactly; with unequal weights none may, and the output
+/// must say so rather than let H pass for the legal poverty count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KAgreement {
+    /// Every household deprived in the cut-off count or more scores ≥ k, and
+    /// no other does.
+    Exact,
+    /// Examples of both ways to disagree (indicator indices); either may be
+    /// empty.
+    Differs {
+        /// Deprived in as many indicators as the law counts, yet below k.
+        counted_not_mpi_poor: Vec<usize>,
+        /// Deprived in fewer, yet at or above k.
+        mpi_poor_not_counted: Vec<usize>,
+    },
+}
+
+impl KAgreement {
+    /// Scores only grow with more deprivations, so it is enough to look at
+    /// the `cutoff` lightest indicators and the `cutoff − 1` heaviest.
+    pub fn of(indicators: &[Indicator], cutoff: u32, k: Ratio<u64>) -> KAgreement {
+        let mut by_weight: Vec<usize> = (0..indicators.len()).collect();
+        by_weight.sort_by_key(|&i| indicators[i].weight);
+        let sum = |set: &[usize]| -> Ratio<u64> {
+            set.iter()
+                .map(|&i| indicators[i].weight)
+                .fold(Ratio::from_integer(0), |a, w| a + w)
+        };
+        let cutoff = cutoff as usize;
+        let lightest = &by_weight[..cutoff.min(by_weight.len())];
+        let heaviest = &by_weight[by_weight.len() - (cutoff - 1).min(by_weight.len())..];
+        let counted_not_mpi_poor = if sum(lightest) < k {
+            lightest.to_vec()
+        } else {
+            Vec::new()
+        };
+        let mpi_poor_not_counted = if !heaviest.is_empty() && sum(heaviest) >= k {
+            heaviest.to_vec()
+        } else {
+            Vec::new()
+        };
+        if counted_not_mpi_poor.is_empty() && mpi_poor_not_counted.is_empty() {
+            KAgreement::Exact
+        } else {
+            KAgreement::Differs {
+                counted_not_mpi_poor,
+                mpi_poor_not_counted,
+            }
+        }
     }
 }

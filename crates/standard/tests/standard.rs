@@ -3,7 +3,8 @@
 //! files; and the validation of standard files.
 
 use standard::{
-    Area, Catalogue, DeprivationSet, LoadError, Ratio, Standard, Status, parse, parse_ratio,
+    Area, Catalogue, DeprivationSet, KAgreement, Language, LoadError, Ratio, Standard, Status,
+    parse, parse_ratio,
 };
 
 fn catalogue() -> Catalogue {
@@ -181,9 +182,9 @@ fn deprivations_and_exact_scores() {
     let codes: Vec<_> = result.deprived_codes(s22).collect();
     assert_eq!(codes, ["nutrition", "water", "telecom"]);
     // 3 × 1/12 is exactly the legal k of 1/4: the tie is kept.
-    assert_eq!(s22.legal_k(), Ratio::new(1, 4));
-    assert!(result.score.at_least(s22.legal_k()));
-    assert!(!s22.score(set_of(2)).at_least(s22.legal_k()));
+    assert_eq!(s22.default_k(), Ratio::new(1, 4));
+    assert!(result.score.at_least(s22.default_k()));
+    assert!(!s22.score(set_of(2)).at_least(s22.default_k()));
     assert_eq!(result.score.as_f64(), 0.25);
     assert_eq!(
         DeprivationSet::from_codes(s22, ["water", "no_such"]),
@@ -192,9 +193,9 @@ fn deprivations_and_exact_scores() {
 
     // 2016–2020: 3 of 10 indicators, each 1/10.
     let s16 = c.get("vn-2016-2020").unwrap();
-    assert_eq!(s16.legal_k(), Ratio::new(3, 10));
-    assert!(s16.score(set_of(3)).at_least(s16.legal_k()));
-    assert!(!s16.score(set_of(2)).at_least(s16.legal_k()));
+    assert_eq!(s16.default_k(), Ratio::new(3, 10));
+    assert!(s16.score(set_of(3)).at_least(s16.default_k()));
+    assert!(!s16.score(set_of(2)).at_least(s16.default_k()));
     assert!(s16.score(set_of(10)).at_least(Ratio::new(1, 1)));
 
     // 2027–2030: nested weights are unequal; the score follows them exactly.
@@ -208,6 +209,69 @@ fn deprivations_and_exact_scores() {
     );
     let full = s27.score(set_of(s27.indicators.len()));
     assert_eq!(full.points, full.denominator);
+}
+
+/// The default k of each standard is its file's, and says whether "score ≥ k"
+/// is the legal "deprived in 3 or more" (issue 10, point 12).
+#[test]
+fn default_k_and_the_legal_count() {
+    let c = catalogue();
+    for id in ["vn-2016-2020", "vn-2022-2025"] {
+        let s = c.get(id).unwrap();
+        assert_eq!(s.k_agreement(s.default_k()), KAgreement::Exact, "{id}");
+        assert_eq!(s.k_warning(s.default_k(), Language::Vi), None);
+        // The global-MPI 1/3 is not the legal rule: 3 of 12 score 1/4 < 1/3.
+        if id == "vn-2022-2025" {
+            assert!(matches!(
+                s.k_agreement(Ratio::new(1, 3)),
+                KAgreement::Differs { ref counted_not_mpi_poor, ref mpi_poor_not_counted }
+                    if counted_not_mpi_poor.len() == 3 && mpi_poor_not_counted.is_empty()
+            ));
+        }
+    }
+    let s27 = c.get("vn-2027-2030").unwrap();
+    assert_eq!(s27.default_k(), Ratio::new(1, 4));
+    let index = |code| s27.indicator_index(code).unwrap();
+    let KAgreement::Differs {
+        counted_not_mpi_poor,
+        mpi_poor_not_counted,
+    } = s27.k_agreement(s27.default_k())
+    else {
+        panic!("unequal weights cannot match the count rule at 1/4");
+    };
+    // Water, latrine and waste (1/18 each) are three deprivations scoring 1/6.
+    let mut light = counted_not_mpi_poor.clone();
+    light.sort();
+    let mut expected = vec![index("water"), index("latrine"), index("waste")];
+    expected.sort();
+    assert_eq!(light, expected);
+    let three = s27.classify(
+        Area::Rural,
+        1_000_000,
+        DeprivationSet::from_codes(s27, ["water", "latrine", "waste"]).unwrap(),
+    );
+    assert_eq!(three.status, Status::Poor);
+    assert!(!three.score.at_least(s27.default_k()));
+    // Digital services (1/6) and one 1/12 indicator: two, scoring exactly 1/4.
+    assert_eq!(mpi_poor_not_counted.len(), 2);
+    assert!(mpi_poor_not_counted.contains(&index("digital_services")));
+    let two = s27.classify(
+        Area::Rural,
+        1_000_000,
+        DeprivationSet::from_codes(s27, ["digital_services", "employment"]).unwrap(),
+    );
+    assert_eq!(two.status, Status::NearPoor);
+    assert!(two.score.at_least(s27.default_k()));
+    // No k can match: the three lightest score less than the two heaviest.
+    for k in [Ratio::new(1, 6), Ratio::new(1, 5), Ratio::new(1, 3)] {
+        assert_ne!(s27.k_agreement(k), KAgreement::Exact, "k = {k}");
+    }
+    let warning = s27.k_warning(s27.default_k(), Language::Vi).unwrap();
+    assert!(warning.contains("không trùng"), "{warning}");
+    assert!(warning.contains("Nước thải") || warning.contains("rác"), "{warning}");
+    let english = s27.k_warning(s27.default_k(), Language::En).unwrap();
+    assert!(english.contains("not the legal"), "{english}");
+    assert!(s27.describe(Language::Vi).contains("không trùng"));
 }
 
 #[test]
@@ -444,6 +508,10 @@ fn unknown_fields_and_bad_values_are_syntax_errors_with_the_file_name() {
         "deprivation_cutoff = { count = 0",
     );
     assert_eq!(field_of(&e), "deprivation_cutoff.count");
+    for k in ["0", "5/4", "một phần tư"] {
+        let e = broken("mpi_k = \"1/4\"", &format!("mpi_k = \"{k}\""));
+        assert_eq!(field_of(&e), "deprivation_cutoff.mpi_k", "{k}");
+    }
     let e = broken("vi = \"Việc làm\"", "vi = \"  \"");
     assert_eq!(field_of(&e), "dimensions[0].name.vi");
     let e = broken("from = 2022, to = 2026", "from = 2026, to = 2022");

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use registry::ReviewYear;
 use registry::{Actor, Db, Registry, Role};
-use standard::Catalogue;
+use standard::{Catalogue, Language};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -413,7 +413,7 @@ pub fn search(args: SearchArgs) -> Result<()> {
     })
 }
 
-pub fn movements(args: MovementsArgs) -> Result<()> {
+pub fn movements(args: MovementsArgs, language: Language) -> Result<()> {
     runtime()?.block_on(async {
         let r = open_with(&args.db, &args.read_db).await?;
         let m = r
@@ -423,11 +423,21 @@ pub fn movements(args: MovementsArgs) -> Result<()> {
             .unit_by_code(&args.unit)
             .await?
             .map_or_else(|| args.unit.clone(), |u| u.name);
-        let report = m.report(&unit, args.year);
+        let report = m.report(&unit, args.year, language);
+        let say = |vi: &str, en: &str| match language {
+            Language::Vi => vi.to_string(),
+            Language::En => en.to_string(),
+        };
         let words = report::Words {
-            country: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM".into(),
-            motto: "Độc lập - Tự do - Hạnh phúc".into(),
-            notes: "Ghi chú".into(),
+            country: say(
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                "SOCIALIST REPUBLIC OF VIETNAM",
+            ),
+            motto: say(
+                "Độc lập - Tự do - Hạnh phúc",
+                "Independence - Freedom - Happiness",
+            ),
+            notes: say("Ghi chú", "Notes"),
         };
         let bytes = match args.format {
             ReportFormat::Text => report::text(&report)?.into_bytes(),
@@ -438,10 +448,13 @@ pub fn movements(args: MovementsArgs) -> Result<()> {
         match &args.out {
             Some(path) => {
                 registry::write_file(path, &bytes)?;
-                eprintln!("Đã ghi {}", path.display());
+                eprintln!("{} {}", say("Đã ghi", "Wrote"), path.display());
             }
             None if args.format == ReportFormat::Xlsx => {
-                bail!("--format xlsx cần --out TỆP.xlsx")
+                bail!(say(
+                    "--format xlsx cần --out TỆP.xlsx",
+                    "--format xlsx needs --out FILE.xlsx"
+                ))
             }
             None => {
                 use std::io::Write;

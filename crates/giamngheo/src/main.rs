@@ -292,7 +292,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Import(a) => commands::import(&catalogue, a),
         Command::Export(a) => commands::export(a),
         Command::Search(a) => commands::search(a),
-        Command::Movements(a) => commands::movements(a),
+        Command::Movements(a) => commands::movements(a, language),
         Command::Backup(a) => commands::backup(a),
         Command::Restore(a) => commands::restore(a),
         Command::User(c) => commands::user(c),

@@ -471,6 +471,25 @@ fn registry_commands_round_trip() {
     );
     movements(&["--format", "xlsx", "--out", s(&book)]);
     assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
+    // --lang en: the same figures in English, no Vietnamese label left.
+    let english = movements(&["--lang", "en", "--format", "csv"]);
+    assert!(
+        english.starts_with("Item,Households\n") && english.contains("\npoor again,0\n"),
+        "{english}"
+    );
+    assert_eq!(
+        english.lines().count(),
+        csv.lines().count(),
+        "{english}\n{csv}"
+    );
+    let page = movements(&["--lang", "en", "--format", "html"]);
+    assert!(
+        page.contains("Independence - Freedom - Happiness") && page.contains("MOVEMENTS OF POOR"),
+        "{page}"
+    );
+    for word in ["Hộ nghèo", "Chỉ tiêu", "Độc lập", "kỳ"] {
+        assert!(!page.contains(word), "{word} in {page}");
+    }
     let xlsx = dir.path().join("list.xlsx");
     ok(&[
         "export",

@@ -5,7 +5,7 @@ use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::Registry;
 use crate::values::{HouseholdId, ReviewYear};
-use standard::Status;
+use standard::{Language, Status};
 use std::collections::BTreeMap;
 
 /// How a household moved between the start and the end of the period.
@@ -135,62 +135,97 @@ impl Movements {
 impl Movements {
     /// The movements as a report (standards-facts.md §6): for the poor, then
     /// the near-poor, last year's list, each way in and out, this year's.
-    pub fn report(&self, unit: &str, year: ReviewYear) -> report::Report {
+    pub fn report(&self, unit: &str, year: ReviewYear, language: Language) -> report::Report {
         use report::{Cell, Column, Kind, Report, Section};
+        let w = |vi: &'static str, en: &'static str| match language {
+            Language::Vi => vi,
+            Language::En => en,
+        };
         let row = |label: &str, n: u64| vec![Cell::text(label), Cell::Number(n as i64)];
         let c = |m| self.count(m);
+        let left = w(
+            "ra khỏi danh sách (không rà soát cuối kỳ)",
+            "left the list (not reviewed at the end)",
+        );
         Report {
-            title: format!("BIẾN ĐỘNG HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {year}"),
+            title: match language {
+                Language::Vi => format!("BIẾN ĐỘNG HỘ NGHÈO, HỘ CẬN NGHÈO NĂM {year}"),
+                Language::En => format!("MOVEMENTS OF POOR AND NEAR-POOR HOUSEHOLDS, {year}"),
+            },
             subtitle: unit.to_string(),
-            sheet: format!("Biến động {year}"),
+            sheet: format!("{} {year}", w("Biến động", "Movements")),
             columns: vec![
-                Column::new("Chỉ tiêu", Kind::Text),
-                Column::new("Số hộ", Kind::Count),
+                Column::new(w("Chỉ tiêu", "Item"), Kind::Text),
+                Column::new(w("Số hộ", "Households"), Kind::Count),
             ],
             sections: vec![
                 Section {
-                    heading: Some("Hộ nghèo".into()),
+                    heading: Some(w("Hộ nghèo", "Poor households").into()),
                     rows: vec![
-                        row("Hộ nghèo đầu kỳ", self.start_poor),
+                        row(w("Hộ nghèo đầu kỳ", "Poor at the start"), self.start_poor),
                         row(
-                            "thoát nghèo (thành cận nghèo)",
+                            w(
+                                "thoát nghèo (thành cận nghèo)",
+                                "escaped poverty (to near-poor)",
+                            ),
                             c(Movement::EscapedToNearPoor),
                         ),
                         row(
-                            "thoát nghèo (trên chuẩn cận nghèo)",
+                            w(
+                                "thoát nghèo (trên chuẩn cận nghèo)",
+                                "escaped poverty (above near-poor)",
+                            ),
                             c(Movement::EscapedAboveNearPoor),
                         ),
-                        row("tái nghèo", c(Movement::RePoor)),
-                        row("nghèo phát sinh", c(Movement::NewlyPoor)),
-                        row(
-                            "ra khỏi danh sách (không rà soát cuối kỳ)",
-                            c(Movement::LeftPoorList),
-                        ),
-                        row("Hộ nghèo cuối kỳ", self.end_poor),
+                        row(w("tái nghèo", "poor again"), c(Movement::RePoor)),
+                        row(w("nghèo phát sinh", "newly poor"), c(Movement::NewlyPoor)),
+                        row(left, c(Movement::LeftPoorList)),
+                        row(w("Hộ nghèo cuối kỳ", "Poor at the end"), self.end_poor),
                     ],
                     subtotal: None,
                 },
                 Section {
-                    heading: Some("Hộ cận nghèo".into()),
+                    heading: Some(w("Hộ cận nghèo", "Near-poor households").into()),
                     rows: vec![
-                        row("Hộ cận nghèo đầu kỳ", self.start_near_poor),
-                        row("thoát cận nghèo", c(Movement::EscapedNearPoor)),
-                        row("cận nghèo thành nghèo", c(Movement::NearPoorToPoor)),
-                        row("tái cận nghèo", c(Movement::ReNearPoor)),
-                        row("cận nghèo phát sinh", c(Movement::NewlyNearPoor)),
                         row(
-                            "ra khỏi danh sách (không rà soát cuối kỳ)",
-                            c(Movement::LeftNearPoorList),
+                            w("Hộ cận nghèo đầu kỳ", "Near-poor at the start"),
+                            self.start_near_poor,
                         ),
-                        row("Hộ cận nghèo cuối kỳ", self.end_near_poor),
+                        row(
+                            w("thoát cận nghèo", "escaped near-poverty"),
+                            c(Movement::EscapedNearPoor),
+                        ),
+                        row(
+                            w("cận nghèo thành nghèo", "near-poor become poor"),
+                            c(Movement::NearPoorToPoor),
+                        ),
+                        row(
+                            w("tái cận nghèo", "near-poor again"),
+                            c(Movement::ReNearPoor),
+                        ),
+                        row(
+                            w("cận nghèo phát sinh", "newly near-poor"),
+                            c(Movement::NewlyNearPoor),
+                        ),
+                        row(left, c(Movement::LeftNearPoorList)),
+                        row(
+                            w("Hộ cận nghèo cuối kỳ", "Near-poor at the end"),
+                            self.end_near_poor,
+                        ),
                     ],
                     subtotal: None,
                 },
             ],
-            notes: vec![format!(
-                "Đầu kỳ: danh sách được công nhận năm {}; cuối kỳ: năm {year}.",
-                year.as_i64() - 1
-            )],
+            notes: vec![match language {
+                Language::Vi => format!(
+                    "Đầu kỳ: danh sách được công nhận năm {}; cuối kỳ: năm {year}.",
+                    year.as_i64() - 1
+                ),
+                Language::En => format!(
+                    "Start: the lists recognised in {}; end: in {year}.",
+                    year.as_i64() - 1
+                ),
+            }],
             ..Report::default()
         }
     }

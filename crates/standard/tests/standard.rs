@@ -268,7 +268,10 @@ fn default_k_and_the_legal_count() {
     }
     let warning = s27.k_warning(s27.default_k(), Language::Vi).unwrap();
     assert!(warning.contains("không trùng"), "{warning}");
-    assert!(warning.contains("Nước thải") || warning.contains("rác"), "{warning}");
+    assert!(
+        warning.contains("Nước thải") || warning.contains("rác"),
+        "{warning}"
+    );
     let english = s27.k_warning(s27.default_k(), Language::En).unwrap();
     assert!(english.contains("not the legal"), "{english}");
     assert!(s27.describe(Language::Vi).contains("không trùng"));

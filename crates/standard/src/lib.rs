@@ -22,6 +22,7 @@ pub use model::*;
 pub use num_rational::Ratio;
 pub use points::{PointTable, PointsError};
 pub use survey::{
-    AGE_MAX, AREA_MAX_M2, Diploma, HouseType, INCOME_MAX, Latrine, MEMBERS_MAX, MemberAnswers,
-    SurveyAnswers, SurveyError, WaterSource, Work,
+    AGE_MAX, AREA_MAX_M2, AgeMonths, Diploma, HouseType, INCOME_MAX, Latrine, MEMBERS_MAX,
+    MemberAnswers, REFERENCE_MONTH, Retirement, RetirementAge, Sex, SurveyAnswers, SurveyError,
+    SurveyRule, WaterSource, Work,
 };

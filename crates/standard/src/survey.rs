@@ -50,6 +50,14 @@ pub enum Diploma {
     Higher,
 }
 
+/// A member's sex, for the retirement ages of the Labour Code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Male,
+    Female,
+}
+
 /// What the form records of one member.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize, Default)]
 #[serde(default, deny_unknown_fields)]
@@ -58,6 +66,14 @@ pub struct MemberAnswers {
     pub age: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub birth_year: Option<i32>,
+    /// 1–12, with `birth_year`: retirement ages step by months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_month: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    /// Receives a monthly social allowance (trợ cấp xã hội hằng tháng).
+    #[serde(skip_serializing_if = "is_false")]
+    pub monthly_social_allowance: bool,
     #[serde(skip_serializing_if = "is_false")]
     pub health_insurance: bool,
     /// Was ill or injured enough to need care …
@@ -275,17 +291,22 @@ pub enum InformationAsset {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SurveyRule {
-    /// A member of working age (`from` to under `below`) is unemployed or
-    /// works without a contract.
+    /// A member of working age (`from` to under the retirement age of
+    /// `retirement`, by sex and birth date) is unemployed or works without
+    /// a contract.
     WorkingAgeWithoutSteadyWork {
         from: u32,
-        below: u32,
+        retirement: Retirement,
     },
     /// More than half the members are dependents: under `child_below`,
-    /// `elderly_from` or over, or disabled without working capacity.
+    /// `elderly_from` or over, or disabled without working capacity; with
+    /// `allowance_only` the elderly and the disabled count only when they
+    /// receive a monthly social allowance.
     MostlyDependents {
         child_below: u32,
         elderly_from: u32,
+        #[serde(default)]
+        allowance_only: bool,
     },
     /// A child under `below` is undernourished.
     UndernourishedChild {
@@ -338,25 +359,131 @@ fn in_band(age: u32, from: u32, below: u32) -> bool {
     (from..below).contains(&age)
 }
 
+/// An age in months, written "60y3m", "62y" or "55" in a standard file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(try_from = "String")]
+pub struct AgeMonths(pub u32);
+
+impl TryFrom<String> for AgeMonths {
+    type Error = String;
+    fn try_from(text: String) -> Result<AgeMonths, String> {
+        let bad = || format!("\"{text}\": ghi tuổi như \"60y3m\" hoặc \"62y\"");
+        let t = text.trim();
+        let (years, rest) = match t.find('y') {
+            Some(i) => (&t[..i], &t[i + 1..]),
+            None => (t, ""),
+        };
+        let years: u32 = years.trim().parse().map_err(|_| bad())?;
+        let months: u32 = match rest.trim().strip_suffix('m') {
+            Some(m) => m.trim().parse().map_err(|_| bad())?,
+            None if rest.trim().is_empty() => 0,
+            None => return Err(bad()),
+        };
+        if months >= 12 || years > 130 {
+            return Err(bad());
+        }
+        Ok(AgeMonths(years * 12 + months))
+    }
+}
+
+/// The retirement age of one sex by calendar year: `start` in `from_year`,
+/// then `step_months` more each year up to `until`; the year before
+/// `from_year` and earlier, `start` less one step (the age the schedule rose
+/// from). Without a step it is one fixed age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetirementAge {
+    pub start: AgeMonths,
+    #[serde(default)]
+    pub from_year: i32,
+    #[serde(default)]
+    pub step_months: u32,
+    pub until: Option<AgeMonths>,
+}
+
+impl RetirementAge {
+    /// The age, in months, at which one retires during calendar `year`.
+    pub fn in_year(&self, year: i32) -> u32 {
+        let start = self.start.0;
+        if year < self.from_year {
+            return start.saturating_sub(self.step_months);
+        }
+        let steps = (year - self.from_year) as u32;
+        let age = start + self.step_months * steps;
+        self.until.map_or(age, |until| age.min(until.0))
+    }
+
+    /// The month (year × 12 + month − 1) one born in `birth` (same count)
+    /// retires: the first year in which the age of that year is reached.
+    pub fn retires(&self, birth: i64) -> i64 {
+        let mut year = birth.div_euclid(12) as i32;
+        loop {
+            let month = birth + i64::from(self.in_year(year));
+            if month.div_euclid(12) <= i64::from(year) {
+                return month;
+            }
+            year += 1;
+        }
+    }
+}
+
+/// Retirement ages by sex (Labour Code 2012: 60 and 55; Labour Code 2019:
+/// stepping up from 2021). A member whose sex is not recorded is taken at
+/// the men's age, the later one, so nobody of working age is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Retirement {
+    pub men: RetirementAge,
+    pub women: RetirementAge,
+}
+
+/// The month ages are taken at: 1 September of the review year, when the
+/// periodic review opens (Decision 24/2021).
+pub const REFERENCE_MONTH: u32 = 9;
+
+impl Retirement {
+    /// Whether a member has not yet reached retirement age at the review of
+    /// `year`. With a birth year and month the schedule is followed to the
+    /// month; with only an age in completed years, the member is taken to
+    /// have just turned it.
+    pub fn before_retirement(&self, m: &MemberAnswers, year: i32) -> bool {
+        let schedule = match m.sex {
+            Some(Sex::Female) => &self.women,
+            Some(Sex::Male) | None => &self.men,
+        };
+        let reference = i64::from(year) * 12 + i64::from(REFERENCE_MONTH) - 1;
+        let birth = match (m.birth_year, m.birth_month) {
+            (Some(y), Some(month @ 1..=12)) => i64::from(y) * 12 + i64::from(month) - 1,
+            _ => reference - i64::from(m.age) * 12,
+        };
+        reference < schedule.retires(birth)
+    }
+}
+
 impl SurveyRule {
     /// Whether the answers of review year `year` are deprived by this rule.
     pub fn deprived(&self, a: &SurveyAnswers, year: i32) -> bool {
         let members = &a.members;
         match self {
-            SurveyRule::WorkingAgeWithoutSteadyWork { from, below } => members.iter().any(|m| {
-                in_band(m.age, *from, *below)
-                    && matches!(m.work, Work::Unemployed | Work::WageWithoutContract)
-            }),
+            SurveyRule::WorkingAgeWithoutSteadyWork { from, retirement } => {
+                members.iter().any(|m| {
+                    m.age >= *from
+                        && retirement.before_retirement(m, year)
+                        && matches!(m.work, Work::Unemployed | Work::WageWithoutContract)
+                })
+            }
             SurveyRule::MostlyDependents {
                 child_below,
                 elderly_from,
+                allowance_only,
             } => {
                 let dependents = members
                     .iter()
                     .filter(|m| {
+                        let counted = !*allowance_only || m.monthly_social_allowance;
                         m.age < *child_below
-                            || m.age >= *elderly_from
-                            || m.disabled_without_working_capacity
+                            || (counted
+                                && (m.age >= *elderly_from || m.disabled_without_working_capacity))
                     })
                     .count();
                 2 * dependents > members.len()

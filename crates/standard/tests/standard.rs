@@ -501,6 +501,10 @@ fn unknown_fields_and_bad_values_are_syntax_errors_with_the_file_name() {
     assert!(e.to_string().contains("colour"), "{e}");
     let e = broken("status = \"poor\"", "status = \"rich\"");
     assert!(e.to_string().contains("rich"), "{e}");
+    for age in ["sixty", "60y13m", "60m3y"] {
+        let e = broken("\"60y3m\"", &format!("\"{age}\""));
+        assert!(e.to_string().contains(age), "{e}");
+    }
     let e = broken(
         "deprivation_cutoff = { count = 3",
         "deprivation_cutoff = { count = 13",
@@ -562,7 +566,8 @@ fn ratios_parse_exactly() {
 mod survey {
     use super::catalogue;
     use standard::{
-        Diploma, HouseType, Latrine, MemberAnswers, SurveyAnswers, SurveyError, WaterSource, Work,
+        Diploma, HouseType, Latrine, MemberAnswers, Sex, SurveyAnswers, SurveyError, WaterSource,
+        Work,
     };
 
     fn adult(age: u32) -> MemberAnswers {
@@ -682,6 +687,100 @@ survey = { rule = "living_area_below", m2_per_person = 12 }
         for id in ["vn-2016-2020", "vn-2022-2025", "vn-2027-2030"] {
             assert_eq!(deprived(id, &fine()), Vec::<String>::new(), "{id}");
         }
+    }
+
+    /// Working age ends at the Labour Code 2019 retirement age, by sex and
+    /// birth month (Decree 135/2020's table), not at a fixed 60 (issue 10,
+    /// point 11). Ages are taken in September of the review year.
+    #[test]
+    fn working_age_follows_the_retirement_schedule() {
+        let c = catalogue();
+        let s = c.get("vn-2022-2025").unwrap();
+        let unemployed = |sex, birth: Option<(i32, u32)>, age| MemberAnswers {
+            sex,
+            birth_year: birth.map(|b| b.0),
+            birth_month: birth.map(|b| b.1),
+            work: Work::Unemployed,
+            ..adult(age)
+        };
+        let employment = |m: MemberAnswers, year| {
+            let a = with(|a| a.members[0] = m);
+            let set = a.deprivations(s, year).unwrap();
+            set.iter().any(|i| s.indicators[i].code == "employment")
+        };
+        let (man, woman) = (Some(Sex::Male), Some(Sex::Female));
+        // 2025: men retire at 61y3m. Born 06/1964 he reaches it in 09/2025;
+        // born 07/1964, in 10/2025, so he is still of working age.
+        assert!(!employment(unemployed(man, Some((1964, 6)), 61), 2025));
+        assert!(employment(unemployed(man, Some((1964, 7)), 61), 2025));
+        // 2025: women retire at 56y8m: born 01/1969 in 09/2025, 02/1969 after.
+        assert!(!employment(unemployed(woman, Some((1969, 1)), 56), 2025));
+        assert!(employment(unemployed(woman, Some((1969, 2)), 56), 2025));
+        // The same man of 61 was past the age the old fixed band used.
+        assert!(employment(unemployed(man, None, 61), 2025));
+        assert!(!employment(unemployed(man, None, 62), 2025));
+        assert!(employment(unemployed(woman, None, 56), 2025));
+        assert!(!employment(unemployed(woman, None, 57), 2025));
+        // Without a recorded sex, the men's (later) age.
+        assert!(employment(unemployed(None, None, 61), 2025));
+        // From 15.
+        assert!(!employment(unemployed(man, None, 14), 2025));
+        assert!(employment(unemployed(man, None, 15), 2025));
+
+        // The schedule itself, against Decree 135/2020's table.
+        let Some(standard::SurveyRule::WorkingAgeWithoutSteadyWork { retirement, .. }) =
+            &s.indicators[s.indicator_index("employment").unwrap()].survey
+        else {
+            panic!("the employment rule reads working age");
+        };
+        let month = |y: i64, m: i64| y * 12 + m - 1;
+        // Men born 01/1961 retire at 60y3m in 04/2021 (60 in 01/2021 under
+        // the old code was not yet reached before the new one began).
+        assert_eq!(retirement.men.retires(month(1961, 1)), month(2021, 4));
+        // Born 10/1961: 60y3m falls in 2022, when the age is 60y6m: 04/2022.
+        assert_eq!(retirement.men.retires(month(1961, 10)), month(2022, 4));
+        // 62 from 2028; women 55y4m in 2021 and 60 from 2035.
+        assert_eq!(retirement.men.in_year(2028), 62 * 12);
+        assert_eq!(retirement.men.in_year(2040), 62 * 12);
+        assert_eq!(retirement.women.retires(month(1966, 1)), month(2021, 5));
+        assert_eq!(retirement.women.in_year(2034), 59 * 12 + 8);
+        assert_eq!(retirement.women.in_year(2035), 60 * 12);
+        // Before 2021: 60 and 55.
+        assert_eq!(retirement.men.in_year(2019), 60 * 12);
+        assert_eq!(retirement.women.in_year(2019), 55 * 12);
+    }
+
+    /// 2027–2030: the elderly and the disabled are dependents only with a
+    /// monthly social allowance; 2022–2025 counts them all.
+    #[test]
+    fn dependents_with_an_allowance_from_2027() {
+        let elderly_pair = |allowance| {
+            with(|a| {
+                for i in [0, 1] {
+                    a.members[i] = MemberAnswers {
+                        monthly_social_allowance: allowance,
+                        ..adult(70)
+                    };
+                }
+                a.members[3] = MemberAnswers {
+                    monthly_social_allowance: allowance,
+                    disabled_without_working_capacity: true,
+                    ..adult(30)
+                };
+            })
+        };
+        let c = catalogue();
+        let has = |id: &str, a: &SurveyAnswers| {
+            let s = c.get(id).unwrap();
+            let set = a.deprivations(s, 2027).unwrap();
+            set.iter().any(|i| s.indicators[i].code == "dependents")
+        };
+        // Two elderly, a child and a disabled adult: 4 of 4 under 2022–2025.
+        assert!(has("vn-2022-2025", &elderly_pair(false)));
+        // 2027–2030: only the child counts without allowances (1 of 4) …
+        assert!(!has("vn-2027-2030", &elderly_pair(false)));
+        // … and all four with them.
+        assert!(has("vn-2027-2030", &elderly_pair(true)));
     }
 
     #[test]

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use registry::{Actor, RegistryError};
 use registry::{HouseholdId, ReviewYear};
-use standard::{Diploma, Latrine, MemberAnswers, Standard, SurveyAnswers, WaterSource, Work};
+use standard::{Diploma, Latrine, MemberAnswers, Sex, Standard, SurveyAnswers, WaterSource, Work};
 use std::collections::HashMap;
 
 /// Rows for members in the form (existing members first).
@@ -41,6 +41,12 @@ const DIPLOMAS: &Choices<Diploma> = &[
     ),
     ("vocational", Diploma::Vocational, "diploma_vocational"),
     ("higher", Diploma::Higher, "diploma_higher"),
+];
+
+/// A member's sex; empty when not recorded.
+const SEXES: &Choices<Option<Sex>> = &[
+    ("male", Some(Sex::Male), "sex_male"),
+    ("female", Some(Sex::Female), "sex_female"),
 ];
 
 const WORK: &Choices<Work> = &[
@@ -150,6 +156,29 @@ fn number_problem(tr: Tr, label: &str, e: &vntext::NumberError) -> String {
     format!("{label}: {}", tr.t(key))
 }
 
+/// A birth month written "MM/YYYY" (the form carries it from the registry
+/// for the retirement ages); empty is unknown.
+fn born_of(text: &str) -> Result<Option<(i32, u32)>, ()> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (month, year) = text.split_once('/').ok_or(())?;
+    let month: u32 = month.trim().parse().map_err(|_| ())?;
+    let year: i32 = year.trim().parse().map_err(|_| ())?;
+    if (1..=12).contains(&month) && (1880..=2200).contains(&year) {
+        Ok(Some((year, month)))
+    } else {
+        Err(())
+    }
+}
+
+fn born_text(year: Option<i32>, month: Option<u32>) -> String {
+    match (year, month) {
+        (Some(y), Some(m)) => format!("{m:02}/{y}"),
+        _ => String::new(),
+    }
+}
+
 /// The answers of the form's fields, or every problem, each naming its
 /// field. A member row counts when its age is filled in.
 pub fn answers_from(tr: Tr, form: &HashMap<String, String>) -> Result<SurveyAnswers, Vec<String>> {
@@ -185,9 +214,31 @@ pub fn answers_from(tr: Tr, form: &HashMap<String, String>) -> Result<SurveyAnsw
         let key = |name: &str| format!("m{i}_{name}");
         let member_label =
             |what: &str| format!("{} {} ({})", tr.t("survey_member"), i + 1, tr.t(what));
+        let sex = f.choice(
+            tr,
+            &key("sex"),
+            &member_label("household_sex"),
+            SEXES,
+            None,
+            &mut problems,
+        );
+        let born = match born_of(f.text(&key("born"))) {
+            Ok(born) => born,
+            Err(()) => {
+                problems.push(format!(
+                    "{}: {}",
+                    member_label("survey_born"),
+                    tr.t("survey_born_format")
+                ));
+                None
+            }
+        };
         members.push(MemberAnswers {
             age,
-            birth_year: None,
+            birth_year: born.map(|b| b.0),
+            birth_month: born.map(|b| b.1),
+            sex,
+            monthly_social_allowance: f.flag(&key("allowance")),
             health_insurance: f.flag(&key("insurance")),
             needed_care: f.flag(&key("needed_care")),
             got_care: !f.flag(&key("no_care")),
@@ -333,6 +384,10 @@ pub struct MemberRow {
     pub index: usize,
     pub name: String,
     pub age: String,
+    pub sexes: Options,
+    /// "MM/YYYY", carried in a hidden field.
+    pub born: String,
+    pub allowance: bool,
     pub insurance: bool,
     pub in_school: bool,
     pub behind: bool,
@@ -390,6 +445,9 @@ impl Values {
                         index: i,
                         name: names.get(i).cloned().unwrap_or_default(),
                         age: f.text(&key("age")).to_string(),
+                        sexes: options(tr, SEXES, f.text(&key("sex"))),
+                        born: f.text(&key("born")).to_string(),
+                        allowance: f.flag(&key("allowance")),
                         insurance: f.flag(&key("insurance")),
                         in_school: f.flag(&key("in_school")),
                         behind: f.flag(&key("behind")),
@@ -406,13 +464,14 @@ impl Values {
     }
 
     /// The values of recorded answers, ages moved on by `years_later`;
-    /// members beyond the answers get their age from their birth date.
+    /// members beyond the answers get their age from their birth date; sex
+    /// and birth month come from the registry where it has them.
     fn recorded(
         tr: Tr,
         answers: Option<&SurveyAnswers>,
         years_later: u32,
         names: &[String],
-        ages: &[Option<u32>],
+        people: &[Person],
     ) -> Values {
         let fresh = SurveyAnswers {
             durable_walls: true,
@@ -455,9 +514,17 @@ impl Values {
             members: (0..MEMBER_ROWS)
                 .map(|i| {
                     let m = answers.and_then(|a| a.members.get(i));
+                    let person = people.get(i).copied().unwrap_or_default();
                     let age = match m {
                         Some(m) => Some(m.age + years_later),
-                        None => ages.get(i).copied().flatten(),
+                        None => person.age,
+                    };
+                    let sex = person.sex.or(m.and_then(|m| m.sex));
+                    let born = match person.born {
+                        Some((y, month)) => born_text(Some(y), Some(month)),
+                        None => {
+                            born_text(m.and_then(|m| m.birth_year), m.and_then(|m| m.birth_month))
+                        }
                     };
                     let d = m.cloned().unwrap_or(MemberAnswers {
                         health_insurance: true,
@@ -467,6 +534,9 @@ impl Values {
                         index: i,
                         name: names.get(i).cloned().unwrap_or_default(),
                         age: age.map(|a| a.to_string()).unwrap_or_default(),
+                        sexes: options(tr, SEXES, value_of(SEXES, sex)),
+                        born,
+                        allowance: d.monthly_social_allowance,
                         insurance: d.health_insurance,
                         in_school: d.in_school,
                         behind: d.in_school && !d.right_school_level,
@@ -479,6 +549,33 @@ impl Values {
                     }
                 })
                 .collect(),
+        }
+    }
+}
+
+/// What the registry knows of a member that the form starts from.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Person {
+    pub age: Option<u32>,
+    pub sex: Option<Sex>,
+    pub born: Option<(i32, u32)>,
+}
+
+impl Person {
+    /// From the registry's birth date ("YYYY-MM-DD" or "YYYY") and sex.
+    fn of(birth_date: Option<&str>, sex: Option<&str>, year: ReviewYear) -> Person {
+        let birth_year = birth_date.and_then(|b| b.get(..4)?.parse::<i32>().ok());
+        let birth_month = birth_date
+            .and_then(|b| b.get(5..7)?.parse::<u32>().ok())
+            .filter(|m| (1..=12).contains(m));
+        Person {
+            age: birth_year.map(|y| (year.as_i64() - i64::from(y)).max(0) as u32),
+            sex: match sex {
+                Some("male") => Some(Sex::Male),
+                Some("female") => Some(Sex::Female),
+                _ => None,
+            },
+            born: birth_year.zip(birth_month),
         }
     }
 }
@@ -542,15 +639,10 @@ async fn render_form(
         .await
         .unwrap_or(standard::Area::Rural);
     let names: Vec<String> = detail.members.iter().map(|m| m.full_name.clone()).collect();
-    let ages: Vec<Option<u32>> = detail
+    let people: Vec<Person> = detail
         .members
         .iter()
-        .map(|m| {
-            m.birth_date
-                .as_deref()
-                .and_then(|b| b.get(..4)?.parse::<i64>().ok())
-                .map(|y| (year.as_i64() - y).max(0) as u32)
-        })
+        .map(|m| Person::of(m.birth_date.as_deref(), m.sex.as_deref(), year))
         .collect();
     let mut status = StatusCode::OK;
     let (v, source, problems) = match typed {
@@ -574,13 +666,13 @@ async fn render_form(
                         format!("{} {from}", tr.t("survey_from_year"))
                     };
                     (
-                        Values::recorded(tr, Some(&answers), later, &names, &ages),
+                        Values::recorded(tr, Some(&answers), later, &names, &people),
                         Some(source),
                         Vec::new(),
                     )
                 }
                 None => (
-                    Values::recorded(tr, None, 0, &names, &ages),
+                    Values::recorded(tr, None, 0, &names, &people),
                     None,
                     Vec::new(),
                 ),

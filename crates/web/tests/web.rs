@@ -727,6 +727,41 @@ async fn the_survey_form_classifies_live_and_on_submit() {
     better["internet"] = "1".into();
     let (_, _, body) = send(&f.app, classify(better)).await;
     assert!(body.contains("Hộ cận nghèo"), "{body}");
+    // Working age ends at the Labour Code's retirement age by sex and birth
+    // month: in 2025 a man retires at 61y3m, so one born 07/1964 is still of
+    // working age in September and his unemployment counts; born 06/1964,
+    // he has retired.
+    let retiring = |born: &str| {
+        let mut f2 = fields.clone();
+        f2["m0_age"] = "61".into();
+        f2["m0_sex"] = "male".into();
+        f2["m0_born"] = born.into();
+        f2["m0_work"] = "unemployed".into();
+        f2
+    };
+    // (Alone and over 60, he is a dependent either way.)
+    let employment = |body: &str| {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["deprived"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "Việc làm")
+    };
+    let (_, _, body) = send(&f.app, classify(retiring("07/1964"))).await;
+    assert!(employment(&body), "{body}");
+    let (_, _, body) = send(&f.app, classify(retiring("06/1964"))).await;
+    assert!(!employment(&body), "{body}");
+    for (field, value, says) in [
+        ("m0_born", "13/1964", "Thành viên 1 (Tháng, năm sinh)"),
+        ("m0_sex", "x", "Thành viên 1 (Giới tính)"),
+    ] {
+        let mut f2 = retiring("07/1964");
+        f2[field] = value.into();
+        let (status, _, body) = send(&f.app, classify(f2)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains(says), "{body}");
+    }
     // Submit: the server classifies and records.
     let mut form_body: Vec<String> = fields
         .as_object()

@@ -6,6 +6,7 @@
 //! the actor's scope and records an audit row in the same transaction.
 
 mod bulk;
+pub mod calendar;
 mod counts;
 mod db;
 mod demo;
@@ -41,8 +42,8 @@ pub use households::{HouseholdSummary, NewHousehold, NewMember};
 pub use movements::{Movement, MovementFilter, Movements, movements};
 pub use province::{PROVINCE_CODE, PROVINCE_COMMUNE, PROVINCE_USERS, ProvinceSummary};
 pub use review::{
-    Case, Complaint, MINUTES_MAX_BYTES, Meeting, POSTING_DAYS, REQUEST_DAYS, Request, Resurvey,
-    Round, Step, Vote, safe_file_name, sniff_minutes,
+    Case, Complaint, MINUTES_MAX_BYTES, Meeting, Request, Resurvey, Round, Step, Vote,
+    safe_file_name, sniff_minutes,
 };
 pub use score_form::{ScoreFormAnswers, ScoreFormResult};
 pub use service::{Action, AuditEntry, Entity, Registry};

@@ -16,11 +16,7 @@ use crate::values::{HouseholdId, ReviewYear, RoundId, UnitId};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-/// Days a request may wait for its answer.
-pub const REQUEST_DAYS: i64 = 15;
-/// Working days of public posting when the commune does not say (R: to be
-/// checked against the gazette).
-pub const POSTING_DAYS: i64 = 3;
+use crate::calendar::Calendar;
 
 /// The columns of a [`Round`].
 const ROUND: &str = "SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at, approver_id FROM review_rounds";
@@ -114,6 +110,15 @@ pub struct Round {
     /// The unit the round was reported to (the level above the commune on
     /// the day of its recognition).
     pub approver_id: Option<UnitId>,
+}
+
+impl Round {
+    /// The last day of the posting, by the calendar, once it has started.
+    pub fn posting_end(&self) -> Option<chrono::NaiveDate> {
+        let start =
+            chrono::NaiveDate::parse_from_str(self.posting_start.as_deref()?, "%Y-%m-%d").ok()?;
+        Some(Calendar::builtin().posting_end(start))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -409,7 +414,7 @@ impl Registry {
                 vntext::format_date(day)
             )));
         }
-        let deadline = day + chrono::Duration::days(REQUEST_DAYS);
+        let deadline = Calendar::builtin().request_deadline(day);
         let mut tx = self.db.write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO requests (household_id, form, submitted_on, deadline, status) VALUES ($1, $2, $3, $4, 'pending') RETURNING id",
@@ -790,7 +795,8 @@ impl Registry {
         Ok(back)
     }
 
-    /// Public posting from a date for a number of working days.
+    /// Public posting from a date, for the working days the calendar file
+    /// sets (3, Decision 24/2021); `days`, when given, must be those.
     pub async fn start_posting(
         &self,
         actor: &Actor,
@@ -805,9 +811,12 @@ impl Registry {
                 "ngày bắt đầu niêm yết: \"{start}\" không đúng dạng dd/mm/yyyy"
             ))
         })?;
-        let days = days.unwrap_or(POSTING_DAYS);
-        if !(1..=30).contains(&days) {
-            return Err(invalid("số ngày niêm yết: từ 1 đến 30 ngày làm việc"));
+        let law = i64::from(Calendar::builtin().posting_days);
+        let days = days.unwrap_or(law);
+        if days != law {
+            return Err(invalid(format!(
+                "số ngày niêm yết: niêm yết {law} ngày làm việc (Quyết định 24/2021/QĐ-TTg)"
+            )));
         }
         sqlx::query("UPDATE review_rounds SET posting_start = $1, posting_days = $2 WHERE id = $3")
             .bind(&start)
@@ -827,15 +836,21 @@ impl Registry {
         Ok(())
     }
 
-    /// Complaints received during posting, each with its re-check's outcome.
+    /// Complaints, each with its re-check's outcome, recorded during the
+    /// posting and after it until the recognition. Once the posting's
+    /// working days are over (by the calendar) the round moves on to the
+    /// recognition; complaints arriving later are still recorded there.
+    /// Returns whether the round moved on.
     pub async fn record_complaints(
         &self,
         actor: &Actor,
         round_id: RoundId,
         complaints: &[Complaint],
-    ) -> Result<(), RegistryError> {
+    ) -> Result<bool, RegistryError> {
         let (mut tx, round) = self.round_for_write(actor, round_id).await?;
-        Self::expect_step(&round, Step::Complaints)?;
+        if round.step != Step::Recognition {
+            Self::expect_step(&round, Step::Complaints)?;
+        }
         if let Some(c) = complaints.iter().find(|c| {
             standard::Status::ALL
                 .iter()
@@ -872,11 +887,32 @@ impl Registry {
                 )));
             }
         }
-        let details = json!({"complaints": complaints.iter().map(|c| json!({"household": c.household_id, "complaint": c.complaint, "recheck": c.recheck_status})).collect::<Vec<_>>()});
-        self.set_step(&mut tx, actor, &round, Step::Recognition, details)
+        let today = chrono::Utc::now().date_naive();
+        let posting_end = round.posting_end();
+        let during_posting = posting_end.is_some_and(|end| today <= end);
+        let details = json!({
+            "complaints": complaints.iter().map(|c| json!({"household": c.household_id, "complaint": c.complaint, "recheck": c.recheck_status})).collect::<Vec<_>>(),
+            "received": if during_posting { "during_posting" } else { "after_posting" },
+        });
+        let moved = round.step == Step::Complaints && !during_posting;
+        if moved {
+            self.set_step(&mut tx, actor, &round, Step::Recognition, details)
+                .await?;
+        } else if !complaints.is_empty() {
+            let commune = round.commune_id;
+            audit(
+                &mut tx,
+                actor,
+                Action::Complaint,
+                Entity::ReviewRound,
+                &round.id.to_string(),
+                Some(commune),
+                details,
+            )
             .await?;
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(moved)
     }
 
     /// The commune's recognition: the decision, the final statuses (the

@@ -332,6 +332,9 @@ pub enum Action {
     Recognise,
     PastReview,
     Minutes,
+    /// Complaints recorded without moving the round (during the posting, or
+    /// late, before the recognition).
+    Complaint,
     Load,
     SignIn,
     ChangePassword,
@@ -339,7 +342,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 20] = [
+    const FIXED: [Action; 21] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -356,6 +359,7 @@ impl Action {
         Action::Recognise,
         Action::PastReview,
         Action::Minutes,
+        Action::Complaint,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -383,6 +387,7 @@ impl Action {
             Action::Recognise => "recognise",
             Action::PastReview => "past_review",
             Action::Minutes => "minutes",
+            Action::Complaint => "complaint",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

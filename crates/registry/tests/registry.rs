@@ -1514,6 +1514,33 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
         )
         .await
         .unwrap();
+        // The posting ended on 02/10/2024: the round moved on; a complaint
+        // arriving now is still recorded, late, before the recognition.
+        let (moved, _) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert_eq!(moved.step, registry::Step::Recognition);
+        assert_eq!(
+            moved.posting_end(),
+            chrono::NaiveDate::from_ymd_opt(2024, 10, 2)
+        );
+        let late = r
+            .record_complaints(
+                &clerk,
+                round,
+                &[Complaint {
+                    household_id: ids[1],
+                    complaint: "Hộ bị bỏ sót thiếu hụt; bổ sung sau niêm yết".into(),
+                    recheck_status: "poor".into(),
+                }],
+            )
+            .await
+            .unwrap();
+        assert!(!late);
+        let (_, cases) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert!(cases.iter().any(|c| {
+            c.complaint
+                .as_deref()
+                .is_some_and(|t| t.ends_with("sau niêm yết"))
+        }));
         let certificates = r
             .recognise(&clerk, round, "125/QĐ-UBND", "10/10/2024")
             .await
@@ -1639,6 +1666,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
                 "posting",
                 "complaints",
                 "recognition",
+                "complaint",
                 "reported",
                 "closed",
                 "recognition"
@@ -3647,5 +3675,109 @@ async fn a_rounds_list_is_this_years_and_certificates_run_on_across_its_rounds()
         let mut numbers = numbers;
         numbers.sort();
         assert_eq!(numbers, ["2/GCN-HN.HCN", "3/GCN-HN.HCN"], "{}", e.name);
+    }
+}
+
+/// Posting lasts the calendar file's 3 working days; complaints are
+/// recorded during it without moving the round, and after it, also late at
+/// the recognition; a request's deadline comes from the same file (issue
+/// 10, point 8).
+#[tokio::test]
+async fn posting_lasts_three_working_days_and_complaints_come_during_and_after() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", TWO_TIERS), false)
+            .await
+            .unwrap();
+        let s = standard();
+        let mut ids = Vec::new();
+        for code in ["P1", "P2"] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: "18652".into(),
+                        village_code: Some("1865201".into()),
+                        head_name: format!("Chủ hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            for year in [2025, 2026] {
+                r.record_survey(&admin(), id, y(year), &two_adults(1_000_000, true), s)
+                    .await
+                    .unwrap();
+            }
+            ids.push(id);
+        }
+        let clerk = officer(r, "18652").await;
+        // The request's deadline: 15 calendar days, as the file says.
+        let request = r
+            .submit_request(&clerk, ids[1], "01", "01/10/2025")
+            .await
+            .unwrap();
+        let requests = r.requests(&clerk, ids[1]).await.unwrap();
+        let asked = requests.iter().find(|q| q.id == request).unwrap();
+        assert_eq!(asked.deadline, "2025-10-16", "{}", e.name);
+
+        let round = r
+            .open_round(&clerk, "18652", y(2026), "periodic")
+            .await
+            .unwrap();
+        r.finish_surveys(&clerk, round).await.unwrap();
+        let votes: Vec<registry::Vote> = ids
+            .iter()
+            .map(|&household_id| registry::Vote {
+                household_id,
+                agreeing: 10,
+            })
+            .collect();
+        let meeting = registry::Meeting {
+            date: "20/09/2026".into(),
+            chair: "Trưởng thôn".into(),
+            attendees: 10,
+            minutes: "Biên bản".into(),
+        };
+        r.record_meeting(&clerk, round, &meeting, &votes)
+            .await
+            .unwrap();
+        // Any other length than the law's is refused.
+        let err = r
+            .start_posting(&clerk, round, "01/10/2026", Some(5))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("3 ngày làm việc"), "{err}");
+        // Posted from today: complaints are recorded, the round stays.
+        let today = vntext::format_date(chrono::Utc::now().date_naive());
+        r.start_posting(&clerk, round, &today, None).await.unwrap();
+        let (posted, _) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert!(posted.posting_end().unwrap() >= chrono::Utc::now().date_naive());
+        let complaint = |household_id, text: &str| registry::Complaint {
+            household_id,
+            complaint: text.into(),
+            recheck_status: "poor".into(),
+        };
+        let moved = r
+            .record_complaints(&clerk, round, &[complaint(ids[0], "Trong niêm yết")])
+            .await
+            .unwrap();
+        assert!(!moved, "{}: still posting", e.name);
+        let (during, cases) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert_eq!(during.step, registry::Step::Complaints);
+        assert!(
+            cases
+                .iter()
+                .any(|c| c.complaint.as_deref() == Some("Trong niêm yết"))
+        );
+        assert!(
+            r.recognise(&clerk, round, "1/QĐ-UBND", &today)
+                .await
+                .is_err(),
+            "no recognition while the list is posted"
+        );
     }
 }

@@ -71,6 +71,10 @@ struct ReviewPage {
     error: Option<String>,
     /// (file id, name).
     minutes: Vec<(i64, String)>,
+    /// Working days of posting, from the calendar file.
+    posting_days: u32,
+    /// "từ dd/mm/yyyy đến hết dd/mm/yyyy" once the posting has started.
+    posting_period: Option<String>,
 }
 
 fn html(status: StatusCode, t: impl Template) -> Response {
@@ -78,6 +82,14 @@ fn html(status: StatusCode, t: impl Template) -> Response {
         Ok(h) => (status, Html(h)).into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+/// A stored date as dd/mm/yyyy; empty when missing.
+fn date(d: &Option<String>) -> String {
+    d.as_deref()
+        .and_then(vntext::parse_date)
+        .map(vntext::format_date)
+        .unwrap_or_default()
 }
 
 fn step_name(tr: Tr, step: Step) -> String {
@@ -259,6 +271,16 @@ async fn round_page(
             year: round.year,
             step: step_name(tr, round.step),
             step_code: round.step.code().to_string(),
+            posting_days: registry::calendar::Calendar::builtin().posting_days,
+            posting_period: round.posting_end().map(|end| {
+                format!(
+                    "{} {} {} {}",
+                    tr.t("print_posted_from"),
+                    date(&round.posting_start),
+                    tr.t("reviews_posted_until"),
+                    vntext::format_date(end)
+                )
+            }),
             steps: Step::ALL
                 .iter()
                 .map(|&s| (step_name(tr, s), s == round.step))
@@ -409,16 +431,8 @@ pub async fn step(
                 Err(RegistryError::Invalid(problems))
             }
         }
-        "posting" => {
-            let days = match field("days").as_str() {
-                "" => Ok(None),
-                d => crate::input::whole(tr, tr.t("reviews_posting_days"), d, 1..=30).map(Some),
-            };
-            match days {
-                Ok(days) => r.start_posting(actor, id, &field("start"), days).await,
-                Err(p) => Err(RegistryError::Invalid(vec![p])),
-            }
-        }
+        // The days are the law's, from the calendar file.
+        "posting" => r.start_posting(actor, id, &field("start"), None).await,
         "complaints" => {
             let texts: HashMap<HouseholdId, String> = per_case("complaint_").into_iter().collect();
             let complaints: Vec<Complaint> = per_case("recheck_")
@@ -430,7 +444,9 @@ pub async fn step(
                     recheck_status,
                 })
                 .collect();
-            r.record_complaints(actor, id, &complaints).await
+            r.record_complaints(actor, id, &complaints)
+                .await
+                .map(|_| ())
         }
         "recognition" => r
             .recognise(actor, id, &field("number"), &field("date"))
@@ -580,12 +596,6 @@ pub async fn printable(
         .ok()
         .flatten()
         .map_or_else(String::new, |u| u.name);
-    let date = |d: &Option<String>| {
-        d.as_deref()
-            .and_then(vntext::parse_date)
-            .map(vntext::format_date)
-            .unwrap_or_default()
-    };
     use report::{Cell, Column, Kind, Report, Section, Signature};
     let columns = |keys: &[&str]| -> Vec<Column> {
         keys.iter()
@@ -627,12 +637,17 @@ pub async fn printable(
                 title: format!("{} {}", tr.t("print_posting_title"), round.year),
                 subtitle: match &round.posting_start {
                     Some(_) => format!(
-                        "{commune} — {} {} {} {} {}",
+                        "{commune} — {} {} {} {} ({} {} {})",
                         tr.t("print_posted_from"),
                         date(&round.posting_start),
-                        tr.t("print_posted_for"),
-                        round.posting_days.unwrap_or(registry::POSTING_DAYS),
-                        tr.t("print_working_days")
+                        tr.t("reviews_posted_until"),
+                        round
+                            .posting_end()
+                            .map(vntext::format_date)
+                            .unwrap_or_default(),
+                        round.posting_days.unwrap_or_default(),
+                        tr.t("print_working_days"),
+                        tr.t("reviews_posting_not_counted"),
                     ),
                     None => format!("{commune} — {}", tr.t("print_draft")),
                 },

@@ -1391,6 +1391,11 @@ async fn a_review_round_through_the_pages_to_recognition() {
     );
     let (_, _, posting) = send(&f.app, get(&format!("{round}/posting-list"), Some(&cookie))).await;
     assert!(posting.contains("DANH SÁCH NIÊM YẾT") && posting.contains("23/09/2024"));
+    // Three working days from Monday 23/09/2024.
+    assert!(
+        posting.contains("đến hết ngày 25/09/2024 (3 ngày làm việc"),
+        "{posting}"
+    );
     // Closed: the year's results are locked.
     let (status, _, _) = send(
         &f.app,

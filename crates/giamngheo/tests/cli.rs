@@ -1245,6 +1245,11 @@ mod browser {
         // changes one household's result.
         browser.go(&format!("{base}/reviews"));
         browser.wait_for_text("Mở đợt rà soát");
+        // Kept only when the round opens outside 1/9–14/12.
+        browser.type_into(
+            "input[name=reason]",
+            "Rà soát bổ sung theo chỉ đạo của tỉnh",
+        );
         browser.click("form[action='/reviews'] button[type=submit]");
         browser.wait_for_text("Đã khảo sát xong");
         browser.click("#next");

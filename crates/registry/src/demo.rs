@@ -754,7 +754,15 @@ impl Registry {
     async fn report_demo_round(&self, actor: &Actor) -> Result<(), RegistryError> {
         let year = DEMO_YEARS[DEMO_YEARS.len() - 1];
         let round = self
-            .open_round(actor, DEMO_REPORTED, demo_year(year)?, "periodic")
+            .open_round(
+                actor,
+                DEMO_REPORTED,
+                demo_year(year)?,
+                // Recorded only when the demo is built outside 1/9–14/12.
+                &crate::review::RoundPlan::Periodic {
+                    reason: Some(format!("Dữ liệu mẫu của đợt rà soát năm {year}")),
+                },
+            )
             .await?;
         self.finish_surveys(actor, round).await?;
         let cases = self

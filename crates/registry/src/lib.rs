@@ -42,8 +42,8 @@ pub use households::{HouseholdSummary, NewHousehold, NewMember};
 pub use movements::{Movement, MovementFilter, Movements, movements};
 pub use province::{PROVINCE_CODE, PROVINCE_COMMUNE, PROVINCE_USERS, ProvinceSummary};
 pub use review::{
-    Case, Complaint, MINUTES_MAX_BYTES, Meeting, Request, Resurvey, Round, Step, Vote,
-    safe_file_name, sniff_minutes,
+    Case, Complaint, MINUTES_MAX_BYTES, Meeting, Request, Resurvey, Round, RoundKind, RoundPlan,
+    Step, Vote, periodic_window, regular_opens, safe_file_name, sniff_minutes,
 };
 pub use score_form::{ScoreFormAnswers, ScoreFormResult};
 pub use service::{Action, AuditEntry, Entity, Registry};

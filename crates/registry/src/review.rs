@@ -19,7 +19,74 @@ use std::collections::BTreeMap;
 use crate::calendar::Calendar;
 
 /// The columns of a [`Round`].
-const ROUND: &str = "SELECT id, commune_id, year, kind, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at, approver_id FROM review_rounds";
+const ROUND: &str = "SELECT id, commune_id, year, kind, month, outside_window_reason, step, opened_at, opened_by, meeting_date, meeting_chair, meeting_attendees, posting_start, posting_days, decision_number, decision_date, closed_at, approver_id FROM review_rounds";
+
+/// The two kinds of round (Decision 24/2021): the periodic review of the
+/// whole list once a year, and the regular review, monthly, of the
+/// households that asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundKind {
+    Periodic,
+    Regular,
+}
+
+impl RoundKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            RoundKind::Periodic => "periodic",
+            RoundKind::Regular => "regular",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RoundKind> {
+        [RoundKind::Periodic, RoundKind::Regular]
+            .into_iter()
+            .find(|k| k.code() == code)
+    }
+}
+
+impl TryFrom<String> for RoundKind {
+    type Error = String;
+
+    fn try_from(code: String) -> Result<RoundKind, String> {
+        RoundKind::parse(&code).ok_or_else(|| format!("loại đợt rà soát không rõ: {code}"))
+    }
+}
+
+/// What a round is opened as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoundPlan {
+    /// The periodic review; outside its window (1 September – 14 December
+    /// of the year) only with a reason, which is recorded.
+    Periodic { reason: Option<String> },
+    /// The regular review of one month, from its 15th.
+    Regular { month: u32 },
+}
+
+impl RoundPlan {
+    pub fn kind(&self) -> RoundKind {
+        match self {
+            RoundPlan::Periodic { .. } => RoundKind::Periodic,
+            RoundPlan::Regular { .. } => RoundKind::Regular,
+        }
+    }
+}
+
+/// The periodic review's window in `year` (Decision 24/2021: 1 September to
+/// 14 December).
+pub fn periodic_window(year: i64) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    let year = i32::try_from(year).ok()?;
+    Some((
+        chrono::NaiveDate::from_ymd_opt(year, 9, 1)?,
+        chrono::NaiveDate::from_ymd_opt(year, 12, 14)?,
+    ))
+}
+
+/// The day a regular round of `month` may open: the 15th.
+pub fn regular_opens(year: i64, month: u32) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, 15)
+}
 
 /// The steps of a round, in order (Decision 24/2021: survey, village
 /// meeting, public posting, complaints and re-checks, recognition; then the
@@ -94,7 +161,12 @@ pub struct Round {
     pub id: RoundId,
     pub commune_id: UnitId,
     pub year: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: RoundKind,
+    /// A regular round's month.
+    pub month: Option<i64>,
+    /// Why a periodic round was opened outside its window.
+    pub outside_window_reason: Option<String>,
     #[sqlx(try_from = "String")]
     pub step: Step,
     pub opened_at: String,
@@ -482,14 +554,17 @@ impl Registry {
     }
 
     /// Opens a round for a commune and year and lists the households to
-    /// review: last year's poor and near-poor, and those that asked (form 01
-    /// and form 04, accepted or pending).
+    /// review. A periodic round lists last year's poor and near-poor and the
+    /// year's applicants (forms 01 and 04, accepted or pending); outside
+    /// 1/9–14/12 it needs a reason. A regular round carries its month, opens
+    /// from the 15th, once a month, and lists the year's applicants whom no
+    /// earlier round of the year has reviewed.
     pub async fn open_round(
         &self,
         actor: &Actor,
         commune_code: &str,
         year: ReviewYear,
-        kind: &str,
+        plan: &RoundPlan,
     ) -> Result<RoundId, RegistryError> {
         let commune = self.commune_for_write(actor, commune_code).await?;
         if !commune.existed_in(year.as_i64()) {
@@ -498,11 +573,53 @@ impl Registry {
                 commune.name
             )));
         }
-        if kind != "periodic" && kind != "regular" {
-            return Err(invalid(
-                "loại đợt phải là periodic (định kỳ, 1/9–14/12) hoặc regular (thường xuyên, hằng tháng)",
-            ));
-        }
+        let today = chrono::Utc::now().date_naive();
+        let (month, reason) = match plan {
+            RoundPlan::Periodic { reason } => {
+                let reason = reason.as_deref().map(vntext::nfc).filter(|r| !r.is_empty());
+                let inside = periodic_window(year.as_i64())
+                    .is_some_and(|(from, to)| (from..=to).contains(&today));
+                match reason {
+                    _ if inside => (None, None),
+                    None => {
+                        return Err(invalid(format!(
+                            "lý do: rà soát định kỳ năm {year} làm từ 01/09 đến 14/12/{year}; mở đợt ngoài thời gian này cần ghi lý do"
+                        )));
+                    }
+                    Some(r) if r.chars().count() > crate::limits::LONG_TEXT => {
+                        return Err(invalid(format!(
+                            "lý do: tối đa {} ký tự",
+                            crate::limits::LONG_TEXT
+                        )));
+                    }
+                    Some(r) => (None, Some(r)),
+                }
+            }
+            RoundPlan::Regular { month } => {
+                let Some(opens) = regular_opens(year.as_i64(), *month) else {
+                    return Err(invalid("tháng: từ 1 đến 12"));
+                };
+                if today < opens {
+                    return Err(invalid(format!(
+                        "tháng: đợt rà soát thường xuyên tháng {month}/{year} mở từ ngày {}",
+                        vntext::format_date(opens)
+                    )));
+                }
+                let same: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2 AND kind = 'regular' AND month = $3")
+                    .bind(commune.id)
+                    .bind(year)
+                    .bind(i64::from(*month))
+                    .fetch_one(&self.db.pool)
+                    .await?;
+                if same > 0 {
+                    return Err(invalid(format!(
+                        "tháng: xã đã có đợt rà soát thường xuyên tháng {month}/{year}"
+                    )));
+                }
+                (Some(i64::from(*month)), None)
+            }
+        };
+        let kind = plan.kind();
         let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_rounds WHERE commune_id = $1 AND year = $2 AND step <> 'closed'")
             .bind(commune.id)
             .bind(year)
@@ -515,33 +632,49 @@ impl Registry {
         }
         let family = self.unit_family(commune.id).await?;
         let ids = crate::gate::id_list(&family);
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let listed: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT a.household_id, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
-             WHERE a.official = 1 AND a.year = $1 AND a.status IN ('poor', 'near_poor') AND h.removed_on IS NULL AND h.commune_id IN ({ids})"
-        )))
-        .bind(year.as_i64() - 1)
-        .fetch_all(&self.db.pool)
-        .await?;
+        // A regular round reviews requests only; the periodic one the lists
+        // as well.
+        let listed: Vec<(i64, String)> = if kind == RoundKind::Regular {
+            Vec::new()
+        } else {
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT a.household_id, a.status FROM assessments a JOIN households h ON h.id = a.household_id \
+                 WHERE a.official = 1 AND a.year = $1 AND a.status IN ('poor', 'near_poor') AND h.removed_on IS NULL AND h.commune_id IN ({ids})"
+            )))
+            .bind(year.as_i64() - 1)
+            .fetch_all(&self.db.pool)
+            .await?
+        };
         // The round's list is the current lists and this year's applicants
         // (Decision 24/2021): a request of an earlier year was that year's
-        // round's business.
+        // round's business; a regular round leaves out those an earlier
+        // round of the year has reviewed.
+        let reviewed = if kind == RoundKind::Regular {
+            " AND NOT EXISTS (SELECT 1 FROM review_cases c JOIN review_rounds o ON o.id = c.round_id \
+             WHERE c.household_id = r.household_id AND o.year = $3)"
+        } else {
+            " AND $3 = $3"
+        };
         let requested: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT DISTINCT r.household_id FROM requests r JOIN households h ON h.id = r.household_id \
              WHERE r.status IN ('pending', 'accepted') AND r.submitted_on >= $1 AND r.submitted_on < $2 \
-             AND h.removed_on IS NULL AND h.commune_id IN ({ids})"
+             AND h.removed_on IS NULL AND h.commune_id IN ({ids}){reviewed}"
         )))
         .bind(format!("{:04}-01-01", year.as_i64()))
         .bind(format!("{:04}-01-01", year.as_i64() + 1))
+        .bind(year.as_i64())
         .fetch_all(&self.db.pool)
         .await?;
         let mut tx = self.db.write().await?;
         let round: RoundId = sqlx::query_scalar(
-            "INSERT INTO review_rounds (commune_id, year, kind, step, opened_at, opened_by) VALUES ($1, $2, $3, 'surveys', $4, $5) RETURNING id",
+            "INSERT INTO review_rounds (commune_id, year, kind, month, outside_window_reason, step, opened_at, opened_by) VALUES ($1, $2, $3, $4, $5, 'surveys', $6, $7) RETURNING id",
         )
         .bind(commune.id)
         .bind(year)
-        .bind(kind)
+        .bind(kind.code())
+        .bind(month)
+        .bind(&reason)
         .bind(crate::now())
         .bind(&actor.name)
         .fetch_one(&mut *tx)
@@ -581,7 +714,7 @@ impl Registry {
             Entity::ReviewRound,
             &round.to_string(),
             Some(commune.id),
-            json!({"year": year, "kind": kind, "cases": cases}),
+            json!({"year": year, "kind": kind.code(), "month": month, "outside_window_reason": reason, "cases": cases}),
         )
         .await?;
         tx.commit().await?;

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 12] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 13] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -16,6 +16,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 12] = [
     (10, "unit_tallies", V10),
     (11, "provinces", V11),
     (12, "province_roll_ups", V12),
+    (13, "round_calendar", V13),
 ];
 
 const V1: &str = r#"
@@ -321,3 +322,10 @@ const V11: &str = "";
 /// rows. Made by `provinces::rebuild_roll_ups`, which `Db::migrate` runs
 /// for this step.
 const V12: &str = "";
+
+/// A regular round's month, and the reason a periodic round was opened
+/// outside 1 September – 14 December.
+const V13: &str = r#"
+ALTER TABLE review_rounds ADD COLUMN month BIGINT;
+ALTER TABLE review_rounds ADD COLUMN outside_window_reason TEXT
+"#;

@@ -3,13 +3,20 @@
 //! body runs once per engine, each on a fresh database.
 
 use registry::{Actor, Db, Movement, NewHousehold, NewMember, Registry, RegistryError, Role};
-use registry::{MemberId, RoundId};
+use registry::{MemberId, RoundId, RoundPlan};
 use standard::{Catalogue, Standard};
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A review year of a test (always in range).
+/// A periodic round, with a reason in case the test runs outside 1/9–14/12.
+fn periodic() -> RoundPlan {
+    RoundPlan::Periodic {
+        reason: Some("Mở lại để kiểm tra".into()),
+    }
+}
+
 fn y(year: i64) -> registry::ReviewYear {
     registry::ReviewYear::new(year).expect("a review year")
 }
@@ -1329,11 +1336,11 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             .unwrap();
 
         let round = r
-            .open_round(&clerk, "18652", y(2024), "periodic")
+            .open_round(&clerk, "18652", y(2024), &periodic())
             .await
             .unwrap();
         assert!(
-            r.open_round(&clerk, "18652", y(2024), "periodic")
+            r.open_round(&clerk, "18652", y(2024), &periodic())
                 .await
                 .is_err(),
             "one open round at a time"
@@ -2334,7 +2341,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
 
         // 2024, three tiers: Xuân Hội reports to the district.
         let round = r
-            .open_round(&xuanhoi, "18652", y(2024), "periodic")
+            .open_round(&xuanhoi, "18652", y(2024), &periodic())
             .await
             .unwrap();
         assert_eq!(report(r, &xuanhoi, round, 2024).await, 1);
@@ -2345,7 +2352,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
         // 2025, two tiers: the same commune reports to the province; the
         // district's account no longer approves.
         let round = r
-            .open_round(&xuanhoi, "18652", y(2025), "periodic")
+            .open_round(&xuanhoi, "18652", y(2025), &periodic())
             .await
             .unwrap();
         report(r, &xuanhoi, round, 2025).await;
@@ -2398,7 +2405,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
         // household, and its report locks that household's year.
         let danhai = officer(r, "90001").await;
         let round = r
-            .open_round(&danhai, "90001", y(2025), "periodic")
+            .open_round(&danhai, "90001", y(2025), &periodic())
             .await
             .unwrap();
         report(r, &danhai, round, 2025).await;
@@ -3641,7 +3648,7 @@ async fn a_rounds_list_is_this_years_and_certificates_run_on_across_its_rounds()
         };
 
         let periodic = r
-            .open_round(&xuanhoi, "18652", y(2025), "periodic")
+            .open_round(&xuanhoi, "18652", y(2025), &periodic())
             .await
             .unwrap();
         let (_, cases) = r.round(&xuanhoi, periodic).await.unwrap().unwrap();
@@ -3659,22 +3666,100 @@ async fn a_rounds_list_is_this_years_and_certificates_run_on_across_its_rounds()
             .await
             .unwrap();
         let regular = r
-            .open_round(&xuanhoi, "18652", y(2025), "regular")
+            .open_round(
+                &xuanhoi,
+                "18652",
+                y(2025),
+                &RoundPlan::Regular { month: 12 },
+            )
             .await
             .unwrap();
-        let (_, cases) = r.round(&xuanhoi, regular).await.unwrap().unwrap();
-        let mut listed: Vec<registry::HouseholdId> = cases.iter().map(|c| c.household_id).collect();
-        listed.sort();
-        assert_eq!(listed, [ids[0], ids[1]], "{}: not OLD", e.name);
-        assert_eq!(report(r, &xuanhoi, regular, 2025).await, 2);
+        // A regular round reviews the requests only: A1, not L1 (reviewed
+        // by the periodic round, no request) nor OLD.
+        let (round, cases) = r.round(&xuanhoi, regular).await.unwrap().unwrap();
+        assert_eq!(
+            (round.kind, round.month),
+            (registry::RoundKind::Regular, Some(12))
+        );
+        let listed: Vec<registry::HouseholdId> = cases.iter().map(|c| c.household_id).collect();
+        assert_eq!(listed, [ids[1]], "{}: the request only", e.name);
+        assert_eq!(report(r, &xuanhoi, regular, 2025).await, 1);
         let numbers: Vec<String> = certificates(regular)
             .await
             .into_iter()
             .map(|c| c.1)
             .collect();
-        let mut numbers = numbers;
-        numbers.sort();
-        assert_eq!(numbers, ["2/GCN-HN.HCN", "3/GCN-HN.HCN"], "{}", e.name);
+        assert_eq!(numbers, ["2/GCN-HN.HCN"], "{}", e.name);
+        r.approve_round(&province, regular).await.unwrap();
+        // One regular round a month; months are 1–12.
+        for (month, says) in [
+            (12, "đã có đợt rà soát thường xuyên tháng 12/2025"),
+            (13, "từ 1 đến 12"),
+        ] {
+            let err = r
+                .open_round(&xuanhoi, "18652", y(2025), &RoundPlan::Regular { month })
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{err}");
+        }
+    }
+}
+
+/// The periodic review's window is 1/9–14/12; outside it a round needs a
+/// recorded reason. Regular rounds open from the 15th of their month
+/// (issue 10, point 10).
+#[tokio::test]
+async fn a_periodic_round_outside_its_window_needs_a_reason() {
+    use chrono::NaiveDate;
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    let (from, to) = registry::periodic_window(2025).unwrap();
+    assert_eq!((from, to), (d(2025, 9, 1), d(2025, 12, 14)));
+    assert_eq!(registry::regular_opens(2025, 3), Some(d(2025, 3, 15)));
+    assert_eq!(registry::regular_opens(2025, 13), None);
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", TWO_TIERS), false)
+            .await
+            .unwrap();
+        let clerk = officer(r, "18652").await;
+        // 2024's window is long past: no reason, no round.
+        for reason in [None, Some("   ".to_string())] {
+            let err = r
+                .open_round(&clerk, "18652", y(2024), &RoundPlan::Periodic { reason })
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("01/09 đến 14/12/2024") && err.contains("lý do"),
+                "{err}"
+            );
+        }
+        let round = r
+            .open_round(
+                &clerk,
+                "18652",
+                y(2024),
+                &RoundPlan::Periodic {
+                    reason: Some("Rà soát bổ sung sau lũ".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let (opened, _) = r.round(&clerk, round).await.unwrap().unwrap();
+        assert_eq!(opened.kind, registry::RoundKind::Periodic);
+        assert_eq!(
+            opened.outside_window_reason.as_deref(),
+            Some("Rà soát bổ sung sau lũ"),
+            "{}",
+            e.name
+        );
+        let trail = r
+            .audit_trail(registry::Entity::ReviewRound, &round.to_string())
+            .await
+            .unwrap();
+        assert!(trail[0].changes.contains("Rà soát bổ sung sau lũ"));
     }
 }
 
@@ -3724,7 +3809,7 @@ async fn posting_lasts_three_working_days_and_complaints_come_during_and_after()
         assert_eq!(asked.deadline, "2025-10-16", "{}", e.name);
 
         let round = r
-            .open_round(&clerk, "18652", y(2026), "periodic")
+            .open_round(&clerk, "18652", y(2026), &periodic())
             .await
             .unwrap();
         r.finish_surveys(&clerk, round).await.unwrap();

@@ -216,6 +216,10 @@ pub struct Round {
     pub year: i64,
     /// periodic or regular.
     pub kind: String,
+    /// A regular round's month.
+    pub month: Option<i64>,
+    /// Why a periodic round was opened outside 1/9–14/12.
+    pub outside_window_reason: Option<String>,
     /// surveys, meeting, posting, complaints, recognition, reported, closed.
     pub step: String,
     pub opened_at: String,
@@ -238,7 +242,9 @@ impl From<registry::Round> for Round {
             id: r.id.get(),
             commune_id: r.commune_id.get(),
             year: r.year,
-            kind: r.kind,
+            kind: r.kind.code().to_string(),
+            month: r.month,
+            outside_window_reason: r.outside_window_reason,
             step: r.step.code().to_string(),
             opened_at: r.opened_at,
             opened_by: r.opened_by,

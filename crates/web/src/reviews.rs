@@ -10,7 +10,7 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use registry::{Actor, Capability, Complaint, Meeting, RegistryError, Step, Vote};
-use registry::{HouseholdId, RoundId};
+use registry::{HouseholdId, RoundId, RoundKind, RoundPlan};
 use std::collections::HashMap;
 
 #[derive(Template)]
@@ -153,13 +153,13 @@ async fn list_page(
             rounds: rounds
                 .into_iter()
                 .map(|(r, name)| {
-                    let kind = tr
-                        .t(if r.kind == "periodic" {
-                            "reviews_periodic"
-                        } else {
-                            "reviews_regular"
-                        })
-                        .to_string();
+                    let kind = match (r.kind, r.month) {
+                        (RoundKind::Regular, Some(month)) => {
+                            format!("{} {month}", tr.t("reviews_regular_month"))
+                        }
+                        (RoundKind::Regular, None) => tr.t("reviews_regular").to_string(),
+                        (RoundKind::Periodic, _) => tr.t("reviews_periodic").to_string(),
+                    };
                     (r.id, name, r.year, kind, step_name(tr, r.step))
                 })
                 .collect(),
@@ -204,11 +204,30 @@ pub async fn open(
     )
     .await;
     let commune = typed.as_deref().unwrap_or(field("commune")).trim();
-    match state
-        .registry
-        .open_round(actor, commune, year, field("kind"))
-        .await
-    {
+    let plan = match RoundKind::parse(field("kind")) {
+        Some(RoundKind::Periodic) => Ok(RoundPlan::Periodic {
+            reason: Some(field("reason").to_string()),
+        }),
+        Some(RoundKind::Regular) => {
+            crate::input::whole(tr, tr.t("reviews_month"), field("month"), 1..=12).map(|month| {
+                RoundPlan::Regular {
+                    month: month as u32,
+                }
+            })
+        }
+        None => Err(format!(
+            "{}: {}",
+            tr.t("reviews_kind"),
+            tr.t("input_unknown_choice")
+        )),
+    };
+    let plan = match plan {
+        Ok(plan) => plan,
+        Err(problem) => {
+            return list_page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(problem)).await;
+        }
+    };
+    match state.registry.open_round(actor, commune, year, &plan).await {
         Ok(id) => redirect(&format!("/reviews/{id}")),
         Err(RegistryError::Forbidden(_)) => crate::pages::forbidden(&ctx),
         Err(e) => {

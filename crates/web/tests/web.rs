@@ -1268,7 +1268,7 @@ async fn a_review_round_through_the_pages_to_recognition() {
         &f.app,
         post(
             "/reviews".into(),
-            "commune=18652&year=2024&kind=periodic".into(),
+            "commune=18652&year=2024&kind=periodic&reason=Ki%E1%BB%83m+tra".into(),
         ),
     )
     .await;
@@ -1490,7 +1490,7 @@ async fn filters_by_group_and_movement_export_and_review_api_keep_to_the_scope()
         &f.app,
         form(
             "/reviews",
-            "commune=18652&year=2024&kind=regular",
+            "commune=18652&year=2024&kind=periodic&reason=Ki%E1%BB%83m+tra",
             Some(&cookie),
             Some("http://localhost"),
         ),
@@ -1691,7 +1691,14 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .await
             .unwrap();
             let round = r
-                .open_round(&admin, commune, y(2024), "periodic")
+                .open_round(
+                    &admin,
+                    commune,
+                    y(2024),
+                    &registry::RoundPlan::Periodic {
+                        reason: Some("Kiểm tra".into()),
+                    },
+                )
                 .await
                 .unwrap();
             let request = r
@@ -1812,7 +1819,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 serde_json::json!({"code": format!("M{cell}"), "village": village, "head_name": "Ho Moi"})
                     .to_string(),
             ),
-            "/reviews" => Some(format!("commune={unit_code}&year=2025&kind=periodic")),
+            "/reviews" => Some(format!("commune={unit_code}&year=2025&kind=periodic&reason=Ki%E1%BB%83m+tra")),
             _ => None,
         }
     }
@@ -2140,7 +2147,10 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
         &app,
         form(
             "/reviews",
-            &format!("commune={}&year=2026&kind=periodic", urlencode("xuan hoi")),
+            &format!(
+                "commune={}&year=2026&kind=periodic&reason=Ki%E1%BB%83m+tra",
+                urlencode("xuan hoi")
+            ),
             Some(&cookie),
             Some("http://localhost"),
         ),
@@ -2173,7 +2183,7 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
         &app,
         form(
             "/reviews",
-            "commune=thu+1&year=2026&kind=periodic",
+            "commune=thu+1&year=2026&kind=periodic&reason=Ki%E1%BB%83m+tra",
             Some(&cookie),
             Some("http://localhost"),
         ),

@@ -1,7 +1,7 @@
 //! The columns of the flat household file, and a batch of parsed rows.
 
 use crate::error::{FileError, RowProblem};
-use standard::{Area, DeprivationSet, Standard};
+use standard::{Area, DeprivationSet, Livelihood, Standard};
 use std::path::Path;
 
 /// Which optional columns a command needs read.
@@ -28,6 +28,8 @@ pub struct Columns {
     pub commune_code: usize,
     pub area: usize,
     pub weight: Option<usize>,
+    /// farm / non_farm / empty: what the average-living status needs.
+    pub livelihood: Option<usize>,
     pub members: usize,
     pub income_per_capita: usize,
     /// Per indicator of the standard, in its order.
@@ -106,6 +108,7 @@ impl Columns {
             commune_code: require("commune_code")?,
             area: require("area")?,
             weight: find("weight"),
+            livelihood: find("livelihood"),
             members: require("members")?,
             income_per_capita: require("income_per_capita")?,
             deprivations,
@@ -125,6 +128,7 @@ impl Columns {
         let mut used = vec![self.area, self.members, self.income_per_capita];
         used.extend(&self.deprivations);
         used.extend(self.weight);
+        used.extend(self.livelihood);
         used.extend(self.group);
         used.extend(self.stratum);
         used.extend(self.psu);
@@ -235,6 +239,7 @@ pub struct Batch {
     pub income_per_capita: Vec<i64>,
     pub deprivations: Vec<DeprivationSet>,
     pub weight: Vec<f64>,
+    pub livelihood: Vec<Livelihood>,
     pub members: Vec<u32>,
     pub household_id: Texts,
     pub commune_code: Texts,
@@ -262,6 +267,7 @@ impl Batch {
         self.income_per_capita.clear();
         self.deprivations.clear();
         self.weight.clear();
+        self.livelihood.clear();
         self.members.clear();
         self.household_id.clear();
         self.commune_code.clear();
@@ -309,6 +315,10 @@ impl Batch {
         let weight = match columns.weight {
             None => 1.0,
             Some(c) => parse_weight(cell(c)).map_err(|p| bad(c, p))?,
+        };
+        let livelihood = match columns.livelihood {
+            None => Livelihood::Unknown,
+            Some(c) => parse_livelihood(cell(c)).map_err(|p| bad(c, p))?,
         };
         let mut set = DeprivationSet::EMPTY;
         for (i, &c) in columns.deprivations.iter().enumerate() {
@@ -372,8 +382,22 @@ impl Batch {
         self.income_per_capita.push(income);
         self.members.push(members as u32);
         self.weight.push(weight);
+        self.livelihood.push(livelihood);
         self.deprivations.push(set);
         Ok(())
+    }
+}
+
+/// A `livelihood` cell: farm, non_farm, or empty (not recorded).
+pub(crate) fn parse_livelihood(value: &[u8]) -> Result<Livelihood, String> {
+    match value {
+        b"" => Ok(Livelihood::Unknown),
+        b"farm" => Ok(Livelihood::Farm),
+        b"non_farm" => Ok(Livelihood::NonFarm),
+        other => Err(format!(
+            "\"{}\" không hợp lệ; ghi farm (nông, lâm, ngư, diêm nghiệp), non_farm (ngành nghề khác) hoặc để trống",
+            show(other)
+        )),
     }
 }
 

@@ -399,6 +399,19 @@ fn fill(
             batch.weight.extend_from_slice(&w);
         }
     }
+    match columns.livelihood {
+        None => batch.livelihood.resize(rows, standard::Livelihood::Unknown),
+        Some(c) => {
+            let (array, name) = column(rb, columns, c);
+            let mut values = Texts::default();
+            texts(path, name, array, first_row, &mut values)?;
+            for i in 0..rows {
+                let livelihood = crate::batch::parse_livelihood(values.get(i))
+                    .map_err(|p| cell_error(path, name, first_row + i as u64, p))?;
+                batch.livelihood.push(livelihood);
+            }
+        }
+    }
     let mut masks = vec![0u64; rows];
     for (bit, &c) in columns.deprivations.iter().enumerate() {
         let (array, name) = column(rb, columns, c);

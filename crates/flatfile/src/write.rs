@@ -510,10 +510,11 @@ impl Job for ClassifyJob<'_> {
         let s = self.standard;
         let results: Vec<_> = (0..batch.len())
             .map(|i| {
-                s.classify(
+                s.classify_household(
                     batch.area[i],
                     batch.income_per_capita[i],
                     batch.deprivations[i],
+                    batch.livelihood[i],
                 )
             })
             .collect();

@@ -503,3 +503,64 @@ fn read_classified(path: &Path) -> (Texts, Texts, Vec<f64>) {
     }
     (ids, statuses, scores)
 }
+
+/// An optional `livelihood` column: in the average-living band a non-farm
+/// household is not poor (Decree 07/2021); empty is not recorded (counted as
+/// farm); anything else is refused, naming the cell.
+#[test]
+fn a_livelihood_column_decides_the_average_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.csv");
+    let zeros = ",0".repeat(12);
+    let text = format!(
+        "{},livelihood\nf,c1,rural,1,2,1800000{zeros},farm\nn,c1,rural,1,2,1800000{zeros},non_farm\nu,c1,rural,1,2,1800000{zeros},\np,c1,rural,1,2,1000000,1,1,1{z9},non_farm\n",
+        header(),
+        z9 = ",0".repeat(9),
+    );
+    std::fs::write(&path, &text).unwrap();
+    let out = dir.path().join("out.csv");
+    let s = standard();
+    flatfile::classify_file(
+        &Input::open(&path).unwrap(),
+        &out,
+        s,
+        s.default_k(),
+        1,
+        &|_| {},
+    )
+    .unwrap();
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let rows: Vec<(String, String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[2].to_string(), r[7].to_string())
+        })
+        .collect();
+    let expected = [
+        ("f", "average", "income_average_band"),
+        ("n", "not_poor", "average_band_not_farm"),
+        ("u", "average", "income_average_band"),
+        ("p", "poor", "income_and_deprivations"),
+    ];
+    for ((id, status, reason), (eid, estatus, ereason)) in rows.iter().zip(expected) {
+        assert_eq!(
+            (id.as_str(), status.as_str(), reason.as_str()),
+            (eid, estatus, ereason)
+        );
+    }
+    std::fs::write(&path, text.replace("non_farm\nu", "fisher\nu")).unwrap();
+    let e = flatfile::classify_file(
+        &Input::open(&path).unwrap(),
+        &out,
+        s,
+        s.default_k(),
+        1,
+        &|_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&e, FileError::Cell { row: 3, column, .. } if column == "livelihood"),
+        "{e:?}"
+    );
+}

@@ -490,6 +490,8 @@ fn form_answers(
     let mut answers = SurveyAnswers {
         members,
         income_per_capita: income,
+        // Rural Hà Tĩnh: the demo's households live from the land and the sea.
+        livelihood: standard::Livelihood::Farm,
         durable_walls: !poor_house,
         durable_columns: true,
         durable_roof: !poor_house,

@@ -24,6 +24,7 @@ struct FlatRow {
     members: u32,
     income_per_capita: i64,
     deprivations: DeprivationSet,
+    livelihood: standard::Livelihood,
     merit: bool,
     social_protection: bool,
     /// A text column whose bytes are not UTF-8.
@@ -42,6 +43,7 @@ impl FlatRow {
             "source": file, "area": self.area.code(), "members": self.members,
             "income_per_capita": self.income_per_capita, "deprived": deprived,
             "merit": self.merit, "social_protection": self.social_protection,
+            "livelihood": self.livelihood.code(),
         })
     }
 }
@@ -78,6 +80,7 @@ impl Job for Collect {
                 members: b.members[i],
                 income_per_capita: b.income_per_capita[i],
                 deprivations: b.deprivations[i],
+                livelihood: b.livelihood[i],
                 merit: b.merit.get(i).copied().unwrap_or(false),
                 social_protection: b.social_protection.get(i).copied().unwrap_or(false),
                 not_utf8,
@@ -538,7 +541,12 @@ impl Registry {
             .iter()
             .map(|(_, r)| {
                 let answers = r.answers(file, standard);
-                let c = standard.classify(r.area, r.income_per_capita, r.deprivations);
+                let c = standard.classify_household(
+                    r.area,
+                    r.income_per_capita,
+                    r.deprivations,
+                    r.livelihood,
+                );
                 let codes: Vec<&str> = c.deprived_codes(standard).collect();
                 (answers, c, codes)
             })

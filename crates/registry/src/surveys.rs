@@ -110,7 +110,12 @@ impl Registry {
         )
         .await?;
         tx.commit().await?;
-        let c = standard.classify(area, answers.income_per_capita, deprivations);
+        let c = standard.classify_household(
+            area,
+            answers.income_per_capita,
+            deprivations,
+            answers.livelihood,
+        );
         Ok(AssessmentSummary {
             standard_id: standard.id.clone(),
             status: c.status,
@@ -152,7 +157,12 @@ impl Registry {
         let deprivations = answers
             .deprivations(standard, year as i32)
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
-        let c = standard.classify(area, answers.income_per_capita, deprivations);
+        let c = standard.classify_household(
+            area,
+            answers.income_per_capita,
+            deprivations,
+            answers.livelihood,
+        );
         let deprived: Vec<String> = c.deprived_codes(standard).map(String::from).collect();
         let mut tx = self.db.write().await?;
         sqlx::query("DELETE FROM assessments WHERE household_id = $1 AND year = $2 AND standard_id = $3 AND official = 0")

@@ -128,6 +128,7 @@ pub(crate) struct CompiledRules {
     bounds: Vec<[(i64, i64); 2]>,
     /// Inclusive range of the deprivation count (or score B) that satisfies a rule.
     counts: Vec<(u32, u32)>,
+    livelihoods: Vec<Option<LivelihoodCondition>>,
     statuses: Vec<Status>,
 }
 
@@ -156,12 +157,19 @@ impl CompiledRules {
                     Some(DeprivationCondition::BelowCutoff) => (0, cutoff - 1),
                 })
                 .collect(),
+            livelihoods: rules.iter().map(|r| r.livelihood).collect(),
             statuses: rules.iter().map(|r| r.status).collect(),
         }
     }
 
     #[inline]
-    fn decide(&self, area: Area, value: i64, count: u32) -> (Status, usize) {
+    fn decide(
+        &self,
+        area: Area,
+        value: i64,
+        count: u32,
+        livelihood: Livelihood,
+    ) -> (Status, usize) {
         let a = area as usize;
         for (i, (bounds, &(lo, hi))) in self.bounds.iter().zip(&self.counts).enumerate() {
             let (above, at_most) = bounds[a];
@@ -170,6 +178,7 @@ impl CompiledRules {
                 && value <= at_most
                 && count >= lo
                 && count <= hi
+                && self.livelihoods[i].is_none_or(|c| c.admits(livelihood))
             {
                 return (self.statuses[i], i);
             }
@@ -231,7 +240,7 @@ impl Standard {
     }
 
     /// Classifies a household by its area, its monthly income per person (VND)
-    /// and the indicators it is deprived in.
+    /// and the indicators it is deprived in, its livelihood not recorded.
     ///
     /// The set must only name indicators of this standard; see
     /// [`Standard::check_deprivations`] for sets that come from outside.
@@ -242,10 +251,23 @@ impl Standard {
         income_per_capita: i64,
         deprivations: DeprivationSet,
     ) -> Classification {
+        self.classify_household(area, income_per_capita, deprivations, Livelihood::Unknown)
+    }
+
+    /// Classifies a household whose livelihood is known: the average-living
+    /// status is for farm households only.
+    #[inline]
+    pub fn classify_household(
+        &self,
+        area: Area,
+        income_per_capita: i64,
+        deprivations: DeprivationSet,
+        livelihood: Livelihood,
+    ) -> Classification {
         let (status, rule) =
             self.compiled
                 .income
-                .decide(area, income_per_capita, deprivations.count());
+                .decide(area, income_per_capita, deprivations.count(), livelihood);
         Classification {
             status,
             rule,
@@ -279,7 +301,7 @@ impl Standard {
                 per: form.points_per_deprivation,
             });
         }
-        let (status, rule) = rules.decide(area, score_a, score_b);
+        let (status, rule) = rules.decide(area, score_a, score_b, Livelihood::Unknown);
         Ok(ScoreFormClassification { status, rule })
     }
 }

@@ -29,6 +29,21 @@ fn rule_text(
         Some(DeprivationCondition::BelowCutoff) => parts.push(format!("{count} < {cutoff}")),
         None => {}
     }
+    match (rule.livelihood, language) {
+        (Some(LivelihoodCondition::Farm), Language::Vi) => {
+            parts.push("hộ làm nông, lâm, ngư, diêm nghiệp".into())
+        }
+        (Some(LivelihoodCondition::Farm), Language::En) => {
+            parts.push("a farm, forestry, fishery or salt household".into())
+        }
+        (Some(LivelihoodCondition::NonFarm), Language::Vi) => {
+            parts.push("hộ làm ngành nghề khác".into())
+        }
+        (Some(LivelihoodCondition::NonFarm), Language::En) => {
+            parts.push("a household in another occupation".into())
+        }
+        (None, _) => {}
+    }
     let and = match language {
         Language::Vi => " và ",
         Language::En => " and ",

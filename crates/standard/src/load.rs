@@ -85,6 +85,7 @@ struct RawRule {
     above: Option<String>,
     at_most: Option<String>,
     deprivations: Option<DeprivationCondition>,
+    livelihood: Option<crate::model::LivelihoodCondition>,
     #[serde(default)]
     confidence: Confidence,
 }
@@ -267,7 +268,10 @@ impl Checker<'_> {
                 en: r.reason.en,
             };
             self.text(&format!("{at}.reason"), &text)?;
-            let unconditional = above.is_none() && at_most.is_none() && r.deprivations.is_none();
+            let unconditional = above.is_none()
+                && at_most.is_none()
+                && r.deprivations.is_none()
+                && r.livelihood.is_none();
             if unconditional && i + 1 != count {
                 return self.fail(at, "quy tắc không điều kiện phải đứng cuối cùng");
             }
@@ -286,6 +290,7 @@ impl Checker<'_> {
                 above,
                 at_most,
                 deprivations: r.deprivations,
+                livelihood: r.livelihood,
                 confidence: r.confidence,
             });
         }

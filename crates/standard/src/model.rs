@@ -213,6 +213,56 @@ pub enum DeprivationCondition {
     BelowCutoff,
 }
 
+/// What a household lives from, as far as the average-living status cares
+/// (Decree 07/2021: assessed only for households in agriculture, forestry,
+/// fishery or salt making).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Livelihood {
+    /// Agriculture, forestry, fishery or salt making.
+    Farm,
+    /// Any other occupation.
+    NonFarm,
+    /// Not recorded (a file without the column, a survey before it was
+    /// asked): counted as farm, as results were before it was recorded.
+    #[default]
+    Unknown,
+}
+
+impl Livelihood {
+    pub fn code(self) -> &'static str {
+        match self {
+            Livelihood::Farm => "farm",
+            Livelihood::NonFarm => "non_farm",
+            Livelihood::Unknown => "unknown",
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        *self == Livelihood::Unknown
+    }
+}
+
+/// The condition a rule puts on the household's livelihood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LivelihoodCondition {
+    /// Farm households (and those whose livelihood is not recorded).
+    Farm,
+    NonFarm,
+}
+
+impl LivelihoodCondition {
+    pub fn admits(self, livelihood: Livelihood) -> bool {
+        match self {
+            LivelihoodCondition::Farm => livelihood != Livelihood::NonFarm,
+            LivelihoodCondition::NonFarm => livelihood == Livelihood::NonFarm,
+        }
+    }
+}
+
 /// Why a household got its status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reason {
@@ -231,6 +281,7 @@ pub struct Rule {
     pub above: Option<usize>,
     pub at_most: Option<usize>,
     pub deprivations: Option<DeprivationCondition>,
+    pub livelihood: Option<LivelihoodCondition>,
     pub confidence: Confidence,
 }
 

@@ -8,7 +8,7 @@
 //! directly in `deprived`, which also lets a reviewer override a rule.
 
 use crate::classify::DeprivationSet;
-use crate::model::Standard;
+use crate::model::{Livelihood, Standard};
 use std::collections::BTreeMap;
 
 /// Work of one member.
@@ -171,6 +171,10 @@ pub struct SurveyAnswers {
     pub members: Vec<MemberAnswers>,
     /// Monthly income per person, VND.
     pub income_per_capita: i64,
+    /// What the household lives from: the average-living status is for
+    /// farm households only.
+    #[serde(skip_serializing_if = "Livelihood::is_unknown")]
+    pub livelihood: Livelihood,
     #[serde(skip_serializing_if = "is_false")]
     pub durable_walls: bool,
     #[serde(skip_serializing_if = "is_false")]

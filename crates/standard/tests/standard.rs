@@ -211,6 +211,57 @@ fn deprivations_and_exact_scores() {
     assert_eq!(full.points, full.denominator);
 }
 
+/// Decree 07/2021: the average-living status is for farm, forestry, fishery
+/// and salt households only; others in the band are not poor, with their own
+/// reason; below the poverty line the livelihood changes nothing (issue 10,
+/// point 5).
+#[test]
+fn average_living_is_for_farm_households_only() {
+    use standard::Livelihood::{Farm, NonFarm, Unknown};
+    let c = catalogue();
+    let s = c.get("vn-2022-2025").unwrap();
+    let at = |area, income, n, livelihood| {
+        let r = s.classify_household(area, income, set_of(n), livelihood);
+        (r.status, r.reason(s).code.as_str())
+    };
+    for (area, line, upper) in [
+        (Area::Rural, 1_500_000, 2_250_000),
+        (Area::Urban, 2_000_000, 3_000_000),
+    ] {
+        for n in [0, 3] {
+            for lv in [Farm, NonFarm, Unknown] {
+                let expected = if n >= 3 {
+                    Status::Poor
+                } else {
+                    Status::NearPoor
+                };
+                assert_eq!(at(area, line, n, lv).0, expected, "{area:?} {lv:?}");
+            }
+        }
+        for income in [line + 1, upper] {
+            assert_eq!(at(area, income, 0, Farm).0, Status::Average);
+            assert_eq!(at(area, income, 5, Unknown).0, Status::Average);
+            assert_eq!(
+                at(area, income, 0, NonFarm),
+                (Status::NotPoor, "average_band_not_farm"),
+                "{area:?} {income}"
+            );
+        }
+        for lv in [Farm, NonFarm, Unknown] {
+            assert_eq!(at(area, upper + 1, 0, lv), (Status::NotPoor, "above_lines"));
+        }
+    }
+    // classify() is the unknown livelihood.
+    assert_eq!(
+        s.classify(Area::Rural, 2_000_000, set_of(0)).status,
+        Status::Average
+    );
+    assert!(
+        s.describe(Language::Vi)
+            .contains("hộ làm nông, lâm, ngư, diêm nghiệp")
+    );
+}
+
 /// The default k of each standard is its file's, and says whether "score ≥ k"
 /// is the legal "deprived in 3 or more" (issue 10, point 12).
 #[test]
@@ -485,9 +536,9 @@ fn rules_need_a_final_catch_all() {
         "status = \"not_poor\"\nreason = { code = \"above_lines\"",
         "status = \"not_poor\"\nabove = \"average_upper\"\nreason = { code = \"above_lines\"",
     );
-    assert_eq!(field_of(&e), "rules[3]");
+    assert_eq!(field_of(&e), "rules[4]");
     let e = broken(
-        "status = \"average\"\nabove = \"poverty\"\nat_most = \"average_upper\"\n",
+        "status = \"average\"\nabove = \"poverty\"\nat_most = \"average_upper\"\nlivelihood = \"farm\"\n",
         "status = \"average\"\n",
     );
     assert_eq!(field_of(&e), "rules[2]");

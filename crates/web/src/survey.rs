@@ -17,7 +17,9 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use registry::{Actor, RegistryError};
 use registry::{HouseholdId, ReviewYear};
-use standard::{Diploma, Latrine, MemberAnswers, Sex, Standard, SurveyAnswers, WaterSource, Work};
+use standard::{
+    Diploma, Latrine, Livelihood, MemberAnswers, Sex, Standard, SurveyAnswers, WaterSource, Work,
+};
 use std::collections::HashMap;
 
 /// Rows for members in the form (existing members first).
@@ -41,6 +43,12 @@ const DIPLOMAS: &Choices<Diploma> = &[
     ),
     ("vocational", Diploma::Vocational, "diploma_vocational"),
     ("higher", Diploma::Higher, "diploma_higher"),
+];
+
+/// What the household lives from; empty when not recorded.
+const LIVELIHOODS: &Choices<Livelihood> = &[
+    ("farm", Livelihood::Farm, "livelihood_farm"),
+    ("non_farm", Livelihood::NonFarm, "livelihood_non_farm"),
 ];
 
 /// A member's sex; empty when not recorded.
@@ -319,12 +327,21 @@ pub fn answers_from(tr: Tr, form: &HashMap<String, String>) -> Result<SurveyAnsw
         Latrine::None,
         &mut problems,
     );
+    let livelihood = f.choice(
+        tr,
+        "livelihood",
+        tr.t("survey_livelihood"),
+        LIVELIHOODS,
+        Livelihood::Unknown,
+        &mut problems,
+    );
     if !problems.is_empty() {
         return Err(problems);
     }
     Ok(SurveyAnswers {
         members,
         income_per_capita: income,
+        livelihood,
         durable_walls: f.flag("durable_walls"),
         durable_columns: f.flag("durable_columns"),
         durable_roof: f.flag("durable_roof"),
@@ -359,7 +376,7 @@ pub fn classify(
     let set = answers
         .deprivations(standard, i32::from(year.get()))
         .map_err(|e| e.to_string())?;
-    let c = standard.classify(area, answers.income_per_capita, set);
+    let c = standard.classify_household(area, answers.income_per_capita, set, answers.livelihood);
     Ok(Outcome {
         status: tr.status(c.status.code()).to_string(),
         deprived: c
@@ -402,6 +419,7 @@ pub struct MemberRow {
 /// What the form shows in each field.
 pub struct Values {
     pub income: String,
+    pub livelihoods: Options,
     pub area_m2: String,
     pub durable_walls: bool,
     pub durable_columns: bool,
@@ -425,6 +443,7 @@ impl Values {
         let f = Fields(form);
         Values {
             income: f.text("income").to_string(),
+            livelihoods: options(tr, LIVELIHOODS, f.text("livelihood")),
             area_m2: f.text("area_m2").to_string(),
             durable_walls: f.flag("durable_walls"),
             durable_columns: f.flag("durable_columns"),
@@ -493,6 +512,7 @@ impl Values {
             format!("{}", a.living_area_m2).replace('.', ",")
         };
         Values {
+            livelihoods: options(tr, LIVELIHOODS, value_of(LIVELIHOODS, a.livelihood)),
             income: if answers.is_some() {
                 vntext::format_vnd(a.income_per_capita)
             } else {

@@ -727,6 +727,25 @@ async fn the_survey_form_classifies_live_and_on_submit() {
     better["internet"] = "1".into();
     let (_, _, body) = send(&f.app, classify(better)).await;
     assert!(body.contains("Hộ cận nghèo"), "{body}");
+    // In the average-living band only a farm household is "average"
+    // (Decree 07/2021); another is not poor; not recorded counts as farm.
+    for (livelihood, says) in [
+        ("farm", "Hộ có mức sống trung bình"),
+        ("", "Hộ có mức sống trung bình"),
+        ("non_farm", "Hộ không nghèo"),
+    ] {
+        let mut f2 = fields.clone();
+        f2["income"] = "1.800.000".into();
+        f2["livelihood"] = livelihood.into();
+        let (status, _, body) = send(&f.app, classify(f2)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains(says), "{livelihood}: {body}");
+    }
+    let mut f2 = fields.clone();
+    f2["livelihood"] = "fishing".into();
+    let (status, _, body) = send(&f.app, classify(f2)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("Nghề chính của hộ"), "{body}");
     // Working age ends at the Labour Code's retirement age by sex and birth
     // month: in 2025 a man retires at 61y3m, so one born 07/1964 is still of
     // working age in September and his unemployment counts; born 06/1964,

@@ -712,6 +712,7 @@ impl Registry {
                             area,
                             income,
                             deprivations,
+                            livelihood: standard::Livelihood::Farm,
                             survey_id: Some(survey_id),
                             inputs: &answers,
                         },

@@ -128,6 +128,8 @@ pub(crate) struct Facts<'a> {
     pub area: Area,
     pub income: i64,
     pub deprivations: DeprivationSet,
+    /// Decides the average-living status (farm households only).
+    pub livelihood: standard::Livelihood,
     pub survey_id: Option<i64>,
     pub inputs: &'a serde_json::Value,
 }
@@ -500,6 +502,7 @@ impl Registry {
                     area: r.area,
                     income: r.income_per_capita,
                     deprivations: r.deprivations,
+                    livelihood: r.livelihood,
                     survey_id: Some(survey_id),
                     inputs: &answers,
                 },
@@ -657,6 +660,7 @@ impl Registry {
             area,
             income,
             deprivations,
+            livelihood,
             survey_id,
             inputs,
         } = *facts;
@@ -673,7 +677,7 @@ impl Registry {
             return Err(locked_year(year));
         }
         let tallied = Tallied::before(tx, &[household_id]).await?;
-        let c = standard.classify(area, income, deprivations);
+        let c = standard.classify_household(area, income, deprivations, livelihood);
         let deprived: Vec<&str> = c.deprived_codes(standard).collect();
         let old: Option<String> = sqlx::query_scalar(
             "SELECT status FROM assessments WHERE household_id = $1 AND year = $2 AND official = 1",

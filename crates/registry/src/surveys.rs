@@ -104,6 +104,7 @@ impl Registry {
                 area,
                 income: answers.income_per_capita,
                 deprivations,
+                livelihood: answers.livelihood,
                 survey_id: Some(survey_id),
                 inputs: &answers_json,
             },

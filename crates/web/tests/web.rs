@@ -897,6 +897,17 @@ async fn the_survey_form_classifies_live_and_on_submit() {
     let (status, _, body) = send(&f.app, api_survey(numbers)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert!(body.contains("\"poor\""), "{body}");
+    // The recorded assessment follows the livelihood too: a non-farm
+    // household in the average-living band is not poor.
+    let mut band = fields.clone();
+    band["income"] = "1.800.000".into();
+    band["livelihood"] = "non_farm".into();
+    let (status, _, body) = send(&f.app, api_survey(band.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.contains("\"not_poor\""), "{body}");
+    band["livelihood"] = "farm".into();
+    let (_, _, body) = send(&f.app, api_survey(band)).await;
+    assert!(body.contains("\"average\""), "{body}");
     // Another commune's officer cannot survey it.
     let other = sign_in(&f.app, "xuanan").await;
     let (status, _, _) = send(

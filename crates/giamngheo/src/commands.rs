@@ -355,14 +355,27 @@ pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
             Ok(())
         });
     }
-    // A sheet's survey facts (deprivation marks, income) are not read yet:
-    // a year or a standard would be silently unused.
-    // (A file that is not there is reported by the import, naming it.)
-    if (args.year.is_some() || args.standard.is_some()) && args.files.iter().all(|f| f.exists()) {
-        bail!(
-            "--year và --standard dùng cho tệp hộ dạng phẳng (CSV hay Parquet có cột chỉ số); bảng hộ và bảng thành viên nạp hộ và nhân khẩu, chưa nạp phiếu khảo sát — bỏ hai tuỳ chọn này, hoặc dùng tệp hộ dạng phẳng"
-        );
-    }
+    // A list's income and deprivation marks are the survey of a year: with
+    // --year they are recorded and classified by that year's standard (or
+    // --standard); without it the import refuses those columns, naming them.
+    let standard = match (&args.year, &args.standard) {
+        (None, Some(_)) => bail!("--standard cần --year NĂM (năm rà soát của số liệu trong bảng)"),
+        (None, None) => None,
+        (Some(year), Some(id)) => Some((*year, crate::resolve(catalogue, id)?)),
+        (Some(year), None) => Some((
+            *year,
+            catalogue
+                .for_review_year(year.get())
+                .cloned()
+                .ok_or_else(|| anyhow!("không có chuẩn nào áp dụng cho năm rà soát {year}"))?,
+        )),
+    };
+    let survey = standard
+        .as_ref()
+        .map(|(year, standard)| registry::SheetSurvey {
+            year: *year,
+            standard,
+        });
     runtime()?.block_on(async {
         let r = open(&args.db).await?;
         let s = r
@@ -370,6 +383,7 @@ pub fn import(catalogue: &Catalogue, args: ImportArgs) -> Result<()> {
                 &Actor::command_line(),
                 &args.files,
                 args.commune.as_deref(),
+                survey.as_ref(),
                 args.dry_run,
             )
             .await?;

@@ -15,20 +15,20 @@ use std::path::Path;
 
 /// One row of the flat household file, as the registry imports it.
 #[derive(Debug, Clone, PartialEq)]
-struct FlatRow {
-    row: u64,
-    code: String,
-    commune: String,
-    village: String,
-    area: Area,
-    members: u32,
-    income_per_capita: i64,
-    deprivations: DeprivationSet,
-    livelihood: standard::Livelihood,
-    merit: bool,
-    social_protection: bool,
+pub(crate) struct FlatRow {
+    pub(crate) row: u64,
+    pub(crate) code: String,
+    pub(crate) commune: String,
+    pub(crate) village: String,
+    pub(crate) area: Area,
+    pub(crate) members: u32,
+    pub(crate) income_per_capita: i64,
+    pub(crate) deprivations: DeprivationSet,
+    pub(crate) livelihood: standard::Livelihood,
+    pub(crate) merit: bool,
+    pub(crate) social_protection: bool,
     /// A text column whose bytes are not UTF-8.
-    not_utf8: Option<&'static str>,
+    pub(crate) not_utf8: Option<&'static str>,
 }
 
 impl FlatRow {
@@ -477,37 +477,13 @@ impl Registry {
                 }
                 None => continue,
             };
-            let answers = r.answers(&file, standard);
-            let survey_id: i64 = sqlx::query_scalar(
-                "INSERT INTO surveys (household_id, year, answers, created_at, created_by, province_id) VALUES ($1, $2, $3, $4, $5, (SELECT province_id FROM households WHERE id = $1)) RETURNING id",
-            )
-            .bind(id)
-            .bind(year)
-            .bind(answers.to_string())
-            .bind(&now)
-            .bind(&actor.name)
-            .fetch_one(&mut *tx)
-            .await?;
-            self.record_assessment(
-                &mut tx,
-                actor,
-                &Assessed {
-                    id,
-                    code: &r.code,
-                    commune_id,
-                },
-                &Facts {
-                    year,
-                    standard,
-                    area: r.area,
-                    income: r.income_per_capita,
-                    deprivations: r.deprivations,
-                    livelihood: r.livelihood,
-                    survey_id: Some(survey_id),
-                    inputs: &answers,
-                },
-            )
-            .await?;
+            let household = Assessed {
+                id,
+                code: &r.code,
+                commune_id,
+            };
+            self.assess_from_file(&mut tx, actor, &file, standard, year, &now, &household, r)
+                .await?;
         }
         if dry_run {
             tx.rollback().await?;
@@ -518,11 +494,54 @@ impl Registry {
         Ok(summary)
     }
 
+    /// A file's facts for a household already on the registry: the year's
+    /// survey and official assessment, as a form's would be.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn assess_from_file(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Actor,
+        file: &str,
+        standard: &Standard,
+        year: i64,
+        now: &str,
+        household: &Assessed<'_>,
+        r: &FlatRow,
+    ) -> Result<(), RegistryError> {
+        let answers = r.answers(file, standard);
+        let survey_id: i64 = sqlx::query_scalar(
+            "INSERT INTO surveys (household_id, year, answers, created_at, created_by, province_id) VALUES ($1, $2, $3, $4, $5, (SELECT province_id FROM households WHERE id = $1)) RETURNING id",
+        )
+        .bind(household.id)
+        .bind(year)
+        .bind(answers.to_string())
+        .bind(now)
+        .bind(&actor.name)
+        .fetch_one(&mut **tx)
+        .await?;
+        self.record_assessment(
+            tx,
+            actor,
+            household,
+            &Facts {
+                year,
+                standard,
+                area: r.area,
+                income: r.income_per_capita,
+                deprivations: r.deprivations,
+                livelihood: r.livelihood,
+                survey_id: Some(survey_id),
+                inputs: &answers,
+            },
+        )
+        .await
+    }
+
     /// The surveys and official assessments of households created by this
     /// import (so none has an assessment of the year yet, nor a review
     /// case), with the kept counts and an audit row each, in bulk.
     #[allow(clippy::too_many_arguments)]
-    async fn assess_new_households(
+    pub(crate) async fn assess_new_households(
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         actor: &Actor,

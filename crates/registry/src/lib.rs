@@ -24,6 +24,7 @@ mod score_form;
 mod service;
 mod sessions;
 mod sheet_import;
+pub use sheet_import::SheetSurvey;
 pub mod sheets;
 mod surveys;
 mod tallies;

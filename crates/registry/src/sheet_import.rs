@@ -5,14 +5,16 @@
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::households::{
-    CheckedMember, HouseholdInsert, MemberInsert, NewHousehold, insert_households, insert_members,
+    Assessed, CheckedMember, FlatRow, HouseholdInsert, MemberInsert, NewHousehold,
+    insert_households, insert_members,
 };
 use crate::service::Registry;
 use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, OtherColumn, Table, find_table, read_grids};
 use crate::units::{ImportSummary, Level, Unit};
 use crate::values::IdNumber;
-use crate::values::{HouseholdId, UnitId};
+use crate::values::{HouseholdId, ReviewYear, UnitId};
 use chrono::Datelike;
+use standard::{DeprivationSet, Standard, Status};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 
@@ -37,6 +39,117 @@ struct HouseholdRow {
     new: NewHousehold,
     commune_id: UnitId,
     village_id: Option<UnitId>,
+    area: standard::Area,
+    /// The year's survey facts the list gives, when it is imported with them.
+    facts: Option<RowFacts>,
+}
+
+/// The year and the standard a list's survey facts (income, deprivation
+/// marks) are recorded for.
+pub struct SheetSurvey<'a> {
+    pub year: ReviewYear,
+    pub standard: &'a Standard,
+}
+
+/// One household's survey facts from a list.
+struct RowFacts {
+    at: String,
+    income: i64,
+    deprivations: DeprivationSet,
+    /// The classification the commune wrote, to compare with the standard's.
+    written: Option<Status>,
+}
+
+/// Where a household sheet keeps its survey facts.
+#[derive(Default)]
+struct FactColumns {
+    income: Option<usize>,
+    /// (column, indicator index in the standard).
+    indicators: Vec<(usize, usize)>,
+    /// A column with the written classification in words.
+    status_text: Option<usize>,
+    /// Columns marked x for one classification ("Hộ nghèo", "Hộ cận nghèo").
+    status_marks: Vec<(usize, Status)>,
+}
+
+impl FactColumns {
+    /// The columns of `others` (column, heading) that hold survey facts,
+    /// read against the standard when the import has one.
+    fn of(others: &[(usize, String)], standard: Option<&Standard>) -> FactColumns {
+        let mut found = FactColumns::default();
+        for (c, label) in others {
+            let key = vntext::search_key(label);
+            // Under a merged heading the label is "Group / Sub-label".
+            let leaf = label.rsplit(" / ").next().unwrap_or(label);
+            let indicator = standard.and_then(|s| {
+                s.indicators
+                    .iter()
+                    .position(|i| i.named_by(leaf) || i.named_by(label))
+            });
+            if let Some(i) = indicator {
+                found.indicators.push((*c, i));
+            } else if key.contains("thu nhap") {
+                found.income = Some(*c);
+            } else if [
+                "phan loai",
+                "phan loai ho",
+                "xep loai",
+                "ket qua",
+                "ket qua phan loai",
+                "ket qua ra soat",
+                "ket qua xep loai",
+            ]
+            .contains(&key.as_str())
+            {
+                found.status_text = Some(*c);
+            } else if let Some(status) = match key.as_str() {
+                "ho ngheo" => Some(Status::Poor),
+                "ho can ngheo" => Some(Status::NearPoor),
+                "ho co muc song trung binh" | "muc song trung binh" => Some(Status::Average),
+                _ => None,
+            } {
+                found.status_marks.push((*c, status));
+            }
+        }
+        found
+    }
+
+    fn takes(&self, column: usize) -> bool {
+        self.income == Some(column)
+            || self.indicators.iter().any(|(c, _)| *c == column)
+            || self.status_text == Some(column)
+            || self.status_marks.iter().any(|(c, _)| *c == column)
+    }
+
+    fn any_fact(&self) -> bool {
+        self.income.is_some() || !self.indicators.is_empty()
+    }
+}
+
+/// "hộ nghèo" → "Hộ nghèo", as a list heads it.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// A classification as a commune writes it: "Hộ nghèo", "cận nghèo", "HCN",
+/// "Thoát nghèo", "Mức sống trung bình".
+fn written_status(text: &str) -> Option<Option<Status>> {
+    let key = vntext::search_key(text);
+    let key = key.strip_prefix("ho ").unwrap_or(&key);
+    Some(match key {
+        "" => None,
+        "ngheo" | "hn" | "n" => Some(Status::Poor),
+        "can ngheo" | "hcn" | "cn" => Some(Status::NearPoor),
+        "co muc song trung binh" | "muc song trung binh" | "trung binh" | "tb" => {
+            Some(Status::Average)
+        }
+        "khong ngheo" | "thoat ngheo" | "thoat can ngheo" | "kn" => Some(Status::NotPoor),
+        _ => return None,
+    })
 }
 
 #[derive(sqlx::FromRow)]
@@ -106,12 +219,16 @@ struct MemberRow {
 impl Registry {
     /// Imports household and member sheets from one or more files (an xlsx
     /// workbook with both sheets, or CSV files). `commune_code` names the
-    /// commune when the household sheet has no commune column.
+    /// commune when the household sheet has no commune column. With
+    /// `survey`, a list's income and deprivation marks are recorded as that
+    /// year's survey and classified by its standard, and the classification
+    /// the commune wrote is compared with the standard's.
     pub async fn import_sheets(
         &self,
         actor: &Actor,
         files: &[PathBuf],
         commune_code: Option<&str>,
+        survey: Option<&SheetSurvey<'_>>,
         dry_run: bool,
     ) -> Result<ImportSummary, RegistryError> {
         let _turn = self.import_turn().await?;
@@ -148,19 +265,66 @@ impl Registry {
             .collect();
         let mut problems = Vec::new();
         let mut notes = Vec::new();
-        for (file, t) in household_tables.iter().chain(&member_tables) {
+        let standard = survey.map(|s| s.standard);
+        let fact_columns: Vec<FactColumns> = household_tables
+            .iter()
+            .map(|(_, t)| FactColumns::of(&t.others, standard))
+            .collect();
+        let no_facts = FactColumns::default();
+        for (i, (file, t)) in household_tables.iter().chain(&member_tables).enumerate() {
+            let facts = fact_columns.get(i).unwrap_or(&no_facts);
+            let letter = |c: usize| crate::sheets::column_letter(t.first_col + c);
+            if let Some(s) = survey {
+                if facts.any_fact() {
+                    let mut missing: Vec<&str> = s
+                        .standard
+                        .indicators
+                        .iter()
+                        .enumerate()
+                        .filter(|(n, _)| !facts.indicators.iter().any(|(_, i)| i == n))
+                        .map(|(_, ind)| ind.name.vi.as_str())
+                        .collect();
+                    if facts.income.is_none() {
+                        missing.insert(0, "thu nhập bình quân đầu người");
+                    }
+                    if !missing.is_empty() {
+                        problems.push(format!(
+                            "{file}, sheet \"{}\": xếp loại năm {} theo {} cần đủ thu nhập và {} chỉ số thiếu hụt; bảng thiếu cột: {}",
+                            t.sheet,
+                            s.year,
+                            s.standard.id,
+                            s.standard.indicators.len(),
+                            missing.join(", ")
+                        ));
+                    }
+                } else if i < household_tables.len() {
+                    problems.push(format!(
+                        "{file}, sheet \"{}\": --year {}: bảng hộ không có cột thu nhập hay chỉ số thiếu hụt để ghi kết quả khảo sát; bỏ --year và --standard",
+                        t.sheet, s.year
+                    ));
+                }
+            }
             let mut read_only = Vec::new();
             for (c, label) in &t.others {
-                let column = format!(
-                    "cột {} ({label})",
-                    crate::sheets::column_letter(t.first_col + c)
-                );
+                // Read as the year's survey facts.
+                if survey.is_some() && facts.takes(*c) {
+                    continue;
+                }
+                let column = format!("cột {} ({label})", letter(*c));
                 match OtherColumn::of(label) {
                     OtherColumn::Ordinal => {}
                     OtherColumn::Note | OtherColumn::Result => read_only.push(column),
-                    OtherColumn::SurveyFact => problems.push(format!(
-                        "{file}, sheet \"{}\", {column}: thu nhập và dấu thiếu hụt chưa nạp được từ bảng hộ — ghi phiếu khảo sát của hộ, hoặc nạp tệp hộ dạng phẳng (import --year); bỏ cột này khỏi bảng rồi nạp lại",
+                    OtherColumn::SurveyFact if survey.is_none() => problems.push(format!(
+                        "{file}, sheet \"{}\", {column}: thu nhập và dấu thiếu hụt là kết quả khảo sát của một năm — chạy với --year NĂM (và --standard nếu cần) để ghi và xếp loại, hoặc bỏ cột này khỏi bảng",
                         t.sheet
+                    )),
+                    OtherColumn::SurveyFact => problems.push(format!(
+                        "{file}, sheet \"{}\", {column}: không ứng với chỉ số nào của chuẩn {}; đổi tiêu đề thành tên chỉ số (ví dụ \"{}\")",
+                        t.sheet,
+                        standard.map_or("", |s| s.id.as_str()),
+                        standard
+                            .and_then(|s| s.indicators.first())
+                            .map_or("", |i| i.name.vi.as_str())
                     )),
                     OtherColumn::Unknown => problems.push(format!(
                         "{file}, sheet \"{}\", {column}: không biết cột này ghi gì, nên không nạp; đổi tiêu đề thành một tên đã biết (ví dụ \"Số CCCD\", \"Ngày sinh\", \"Dân tộc\", \"Số nhân khẩu\") hoặc bỏ cột khỏi bảng",
@@ -236,10 +400,84 @@ impl Registry {
         let mut households: Vec<HouseholdRow> = Vec::new();
         let mut member_counts: HashMap<String, (usize, String)> = HashMap::new();
         let mut codes: HashMap<String, String> = HashMap::new();
-        for (file, t) in &household_tables {
+        for ((file, t), facts) in household_tables.iter().zip(&fact_columns) {
+            let letter = |c: usize| crate::sheets::column_letter(t.first_col + c);
             for (row, cells) in &t.rows {
                 let code = t.cell(cells, "household_code").trim().to_string();
                 let head = t.cell(cells, "head_name").trim().to_string();
+                let here = |c: usize| {
+                    format!(
+                        "{file}, sheet \"{}\", dòng {row}, cột {}",
+                        t.sheet,
+                        letter(c)
+                    )
+                };
+                let text = |c: usize| cells.get(c).map_or("", |s| s.trim());
+                let row_facts = match survey {
+                    Some(_) if facts.any_fact() => {
+                        let mut deprivations = DeprivationSet::EMPTY;
+                        for &(c, i) in &facts.indicators {
+                            match yes(text(c)) {
+                                Some(true) => deprivations.insert(i),
+                                Some(false) => {}
+                                None => problems.push(format!(
+                                    "{}: \"{}\" không hợp lệ; đánh x (thiếu hụt) hoặc để trống",
+                                    here(c),
+                                    text(c)
+                                )),
+                            }
+                        }
+                        let income = match facts.income.map(|c| (c, text(c))) {
+                            Some((c, "")) => {
+                                problems.push(format!(
+                                    "{}: ô trống; ghi thu nhập bình quân đầu người/tháng (đồng)",
+                                    here(c)
+                                ));
+                                0
+                            }
+                            Some((c, t)) => match vntext::parse_whole(t) {
+                                Ok(v) if (0..=standard::INCOME_MAX).contains(&v) => v,
+                                _ => {
+                                    problems.push(format!(
+                                        "{}: \"{t}\" không phải thu nhập bình quân đầu người/tháng (số đồng, ví dụ 1.200.000)",
+                                        here(c)
+                                    ));
+                                    0
+                                }
+                            },
+                            None => 0,
+                        };
+                        let mut written = None;
+                        if let Some(c) = facts.status_text {
+                            match written_status(text(c)) {
+                                Some(w) => written = w,
+                                None => problems.push(format!(
+                                    "{}: \"{}\" không phải một phân loại; ghi Hộ nghèo, Hộ cận nghèo, Hộ có mức sống trung bình hoặc Hộ không nghèo",
+                                    here(c),
+                                    text(c)
+                                )),
+                            }
+                        }
+                        for &(c, status) in &facts.status_marks {
+                            match yes(text(c)) {
+                                Some(true) => written = Some(status),
+                                Some(false) => {}
+                                None => problems.push(format!(
+                                    "{}: \"{}\" không hợp lệ; đánh x hoặc để trống",
+                                    here(c),
+                                    text(c)
+                                )),
+                            }
+                        }
+                        Some(RowFacts {
+                            at: format!("{file}, sheet \"{}\", dòng {row}", t.sheet),
+                            income,
+                            deprivations,
+                            written,
+                        })
+                    }
+                    _ => None,
+                };
                 // A code the system was to assign and could not: the row's
                 // commune or head is missing, which the checks below say.
                 let unassigned = code.is_empty() && t.codes_assigned;
@@ -343,6 +581,12 @@ impl Registry {
                     },
                     commune_id: commune.id,
                     village_id: village.map(|v| v.id),
+                    area: if commune.area.as_deref() == Some("urban") {
+                        standard::Area::Urban
+                    } else {
+                        standard::Area::Rural
+                    },
+                    facts: row_facts,
                 });
             }
         }
@@ -571,6 +815,10 @@ impl Registry {
         for m in &members {
             *counted.entry(m.household_code.as_str()).or_default() += 1;
         }
+        let counted_members: HashMap<String, u32> = counted
+            .iter()
+            .map(|(code, n)| (code.to_string(), *n as u32))
+            .collect();
         let mut differ: Vec<String> = member_counts
             .iter()
             .filter(|(code, (n, _))| counted.get(code.as_str()).copied().unwrap_or(0) != *n)
@@ -671,6 +919,33 @@ impl Registry {
             });
         }
         insert_members(&mut tx, actor, &added).await?;
+        if let Some(survey) = survey {
+            let disagreements = self
+                .record_sheet_facts(
+                    &mut tx,
+                    actor,
+                    survey,
+                    &households,
+                    &ids,
+                    &counted_members,
+                    &existing,
+                )
+                .await?;
+            let assessed = households.iter().filter(|h| h.facts.is_some()).count();
+            summary.notes.push(format!(
+                "ghi khảo sát và xếp loại năm {} theo {} cho {assessed} hộ",
+                survey.year, survey.standard.id
+            ));
+            if !disagreements.is_empty() {
+                let total = disagreements.len();
+                let shown: Vec<&str> = disagreements.iter().take(10).map(String::as_str).collect();
+                summary.notes.push(format!(
+                    "{total} hộ có phân loại xã ghi khác kết quả theo chuẩn (kiểm tra lại phiếu): {}{}",
+                    shown.join("; "),
+                    if total > 10 { "; …" } else { "" }
+                ));
+            }
+        }
         if dry_run {
             tx.rollback().await?;
         } else {
@@ -678,6 +953,86 @@ impl Registry {
             self.db.optimize().await?;
         }
         Ok(summary)
+    }
+
+    /// A list's survey facts: for each household that has them, the year's
+    /// survey and official assessment (new households in bulk, those on the
+    /// registry one by one, as the flat import records them); returns where
+    /// the classification the commune wrote differs from the standard's.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_sheet_facts(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        actor: &Actor,
+        survey: &SheetSurvey<'_>,
+        households: &[HouseholdRow],
+        ids: &HashMap<String, (HouseholdId, UnitId)>,
+        members: &HashMap<String, u32>,
+        existing: &HashMap<String, Existing>,
+    ) -> Result<Vec<String>, RegistryError> {
+        let (year, standard) = (survey.year.as_i64(), survey.standard);
+        let now = crate::now();
+        let mut rows: Vec<(Assessed<'_>, FlatRow, bool)> = Vec::new();
+        let mut disagreements = Vec::new();
+        let mut sources: Vec<&str> = Vec::new();
+        for h in households {
+            let (Some(f), Some(&(id, commune_id))) = (&h.facts, ids.get(&h.new.code)) else {
+                continue;
+            };
+            let source = f.at.split(", sheet").next().unwrap_or("");
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
+            let row = FlatRow {
+                row: 0,
+                code: h.new.code.clone(),
+                commune: h.new.commune_code.clone(),
+                village: String::new(),
+                area: h.area,
+                members: members.get(&h.new.code).copied().unwrap_or(1).max(1),
+                income_per_capita: f.income,
+                deprivations: f.deprivations,
+                livelihood: standard::Livelihood::Unknown,
+                merit: false,
+                social_protection: false,
+                not_utf8: None,
+            };
+            if let Some(written) = f.written {
+                let c = standard.classify(h.area, f.income, f.deprivations);
+                if c.status != written {
+                    disagreements.push(format!(
+                        "hộ {} ({}): xã ghi \"{}\", theo chuẩn là \"{}\" (thu nhập {} đồng, {} chỉ số thiếu hụt)",
+                        h.new.code,
+                        f.at,
+                        capitalised(written.name(standard::Language::Vi)),
+                        capitalised(c.status.name(standard::Language::Vi)),
+                        vntext::format_vnd(f.income),
+                        c.deprivation_count()
+                    ));
+                }
+            }
+            let household = Assessed {
+                id,
+                code: h.new.code.as_str(),
+                commune_id,
+            };
+            rows.push((household, row, existing.contains_key(&h.new.code)));
+        }
+        let source = sources.join(", ");
+        let fresh: Vec<(Assessed<'_>, &FlatRow)> = rows
+            .iter()
+            .filter(|(_, _, known)| !known)
+            .map(|(h, r, _)| (*h, r))
+            .collect();
+        if !fresh.is_empty() {
+            self.assess_new_households(tx, actor, &source, standard, year, &now, &fresh)
+                .await?;
+        }
+        for (household, row, _) in rows.iter().filter(|(_, _, known)| *known) {
+            self.assess_from_file(tx, actor, &source, standard, year, &now, household, row)
+                .await?;
+        }
+        Ok(disagreements)
     }
 
     /// Codes for a list that has none (common: communes number their rows,

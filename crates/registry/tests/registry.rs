@@ -987,7 +987,13 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
             ],
         );
         let s = r
-            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&book),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!(s.created, 2, "{}", e.name);
@@ -998,7 +1004,13 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
         assert_eq!(found[0].address, "Xóm Đông");
         // Re-importing the same sheets changes nothing and duplicates no one.
         let again = r
-            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&book),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
@@ -1047,6 +1059,7 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
                 &officer(r, "18655").await,
                 std::slice::from_ref(&extra),
                 None,
+                None,
                 false,
             )
             .await
@@ -1058,7 +1071,7 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
         );
         assert_eq!(count(r, "members").await, 3);
         let added = r
-            .import_sheets(&officer(r, "18652").await, &[extra], None, false)
+            .import_sheets(&officer(r, "18652").await, &[extra], None, None, false)
             .await
             .unwrap();
         assert_eq!((added.created, added.unchanged), (0, 0));
@@ -1110,7 +1123,7 @@ async fn sheet_errors_are_listed_by_sheet_row_and_column_and_nothing_is_written(
             ],
         );
         let err = r
-            .import_sheets(&admin(), &[book], Some("18652"), false)
+            .import_sheets(&admin(), &[book], Some("18652"), None, false)
             .await
             .unwrap_err();
         let text = err.to_string();
@@ -2196,7 +2209,7 @@ async fn sheets_in_legacy_encodings_are_converted_or_refused_naming_the_file() {
         let m = dir.path().join("thanh-vien.csv");
         std::fs::write(&m, encode_1258(members)).unwrap();
         assert!(std::str::from_utf8(&std::fs::read(&m).unwrap()).is_err());
-        r.import_sheets(&admin(), &[h.clone(), m], Some("18652"), false)
+        r.import_sheets(&admin(), &[h.clone(), m], Some("18652"), None, false)
             .await
             .unwrap();
         let names: Vec<String> =
@@ -2228,7 +2241,7 @@ async fn sheets_in_legacy_encodings_are_converted_or_refused_naming_the_file() {
         )
         .unwrap();
         let err = r
-            .import_sheets(&admin(), &[latin1], Some("18652"), false)
+            .import_sheets(&admin(), &[latin1], Some("18652"), None, false)
             .await
             .unwrap_err()
             .to_string();
@@ -2239,7 +2252,7 @@ async fn sheets_in_legacy_encodings_are_converted_or_refused_naming_the_file() {
         let bytes = std::fs::read(&book).unwrap();
         std::fs::write(&book, &bytes[..bytes.len() / 2]).unwrap();
         let err = r
-            .import_sheets(&admin(), &[book], Some("18652"), false)
+            .import_sheets(&admin(), &[book], Some("18652"), None, false)
             .await
             .unwrap_err()
             .to_string();
@@ -2804,7 +2817,7 @@ async fn kept_tallies_follow_every_kind_of_write() {
             "tv.csv",
             "Mã hộ,Họ và tên,Giới tính,Ngày sinh\nT1,Lê Thị Hoa,Nữ,01/01/2015\n",
         );
-        r.import_sheets(&admin(), &[sheet], None, false)
+        r.import_sheets(&admin(), &[sheet], None, None, false)
             .await
             .unwrap();
         agree("a member sheet").await;
@@ -2825,7 +2838,7 @@ async fn kept_tallies_follow_every_kind_of_write() {
             "Mã hộ,Họ và tên chủ hộ,Mã xã\nT1,Lê Văn Tâm,18655\n",
         );
         let summary = r
-            .import_sheets(&admin(), &[moved], None, false)
+            .import_sheets(&admin(), &[moved], None, None, false)
             .await
             .unwrap();
         assert_eq!(summary.updated, 1, "{}", e.name);
@@ -2963,7 +2976,7 @@ async fn the_microdata_is_kept_by_province_and_moves_with_its_household() {
             "ho.csv",
             "Mã hộ,Họ và tên chủ hộ,Mã xã\nP1,Phạm Văn Nam,16891\n",
         );
-        r.import_sheets(&admin(), &[moved], None, false)
+        r.import_sheets(&admin(), &[moved], None, None, false)
             .await
             .unwrap();
         for table in ["households", "members", "surveys", "assessments"] {
@@ -3250,7 +3263,13 @@ async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_ca
             &[&["1", "XH-11", "Nguyễn Văn Tư", "Thôn 1", "x", "", "x"]],
         );
         let err = r
-            .import_sheets(&admin(), std::slice::from_ref(&marks), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&marks),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap_err()
             .to_string();
@@ -3263,7 +3282,7 @@ async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_ca
         {
             assert!(err.contains(column), "{column}: {err}");
         }
-        assert!(err.contains("dấu thiếu hụt chưa nạp"), "{err}");
+        assert!(err.contains("chạy với --year"), "{err}");
         assert_eq!(count(r, "households").await, 0);
 
         // The head's person columns under "Chủ hộ", a blank spacer row in
@@ -3292,6 +3311,7 @@ async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_ca
                 &admin(),
                 std::slice::from_ref(&unknown),
                 Some("18652"),
+                None,
                 false,
             )
             .await
@@ -3361,7 +3381,13 @@ async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_ca
             ],
         );
         let s = r
-            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&book),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!(s.created, 2, "{}", e.name);
@@ -3404,6 +3430,7 @@ async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_ca
                 &admin(),
                 std::slice::from_ref(&minority),
                 Some("18652"),
+                None,
                 true,
             )
             .await
@@ -3422,7 +3449,13 @@ async fn district_lists_with_merged_headers_import_the_head_or_name_what_they_ca
         );
         // Again: nobody is created twice.
         let again = r
-            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&book),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!((again.created, again.unchanged), (0, 2));
@@ -3451,9 +3484,15 @@ async fn tcvn3_lists_fold_capitals_and_name_their_sheets_in_unicode() {
                 &["XH-22", "NguyÔn V¨n £\u{d4}nh", ""],
             ],
         );
-        r.import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
-            .await
-            .unwrap();
+        r.import_sheets(
+            &admin(),
+            std::slice::from_ref(&book),
+            Some("18652"),
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         for name in ["Lê Thị Ánh", "Nguyễn Văn Ễnh"] {
             let sql = format!("households WHERE head_name = '{name}'");
             assert_eq!(count(r, &sql).await, 1, "{name} ({})", e.name);
@@ -3467,7 +3506,13 @@ async fn tcvn3_lists_fold_capitals_and_name_their_sheets_in_unicode() {
             &[&["XH-23", "", "Th«n 1"]],
         );
         let err = r
-            .import_sheets(&admin(), std::slice::from_ref(&bad), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&bad),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap_err()
             .to_string();
@@ -3495,7 +3540,13 @@ async fn lists_without_codes_get_codes_once_and_are_recognised_again() {
             ],
         );
         let s = r
-            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&book),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!(s.created, 2, "{}", e.name);
@@ -3526,7 +3577,13 @@ async fn lists_without_codes_get_codes_once_and_are_recognised_again() {
             ],
         );
         let again = r
-            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&book),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -3565,6 +3622,7 @@ async fn lists_without_codes_get_codes_once_and_are_recognised_again() {
                 &admin(),
                 std::slice::from_ref(&merged),
                 Some("18652"),
+                None,
                 false,
             )
             .await
@@ -3582,7 +3640,13 @@ async fn lists_without_codes_get_codes_once_and_are_recognised_again() {
             ],
         );
         let err = r
-            .import_sheets(&admin(), std::slice::from_ref(&book), Some("18652"), false)
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&book),
+                Some("18652"),
+                None,
+                false,
+            )
             .await
             .unwrap_err()
             .to_string();
@@ -3864,5 +3928,216 @@ async fn posting_lasts_three_working_days_and_complaints_come_during_and_after()
                 .is_err(),
             "no recognition while the list is posted"
         );
+    }
+}
+
+/// A district list with a two-row merged header, the head's CCCD and birth
+/// date, income, the number of members, twelve deprivation marks and the
+/// commune's own classification, in Unicode and in TCVN3: with a year, the
+/// marks and income become that year's survey, classified by its standard,
+/// and where the commune wrote otherwise it is said (issue 10, point 2).
+#[tokio::test]
+async fn a_district_list_with_survey_facts_is_classified_and_compared() {
+    let c = standard::Catalogue::builtin().unwrap();
+    let s22 = c.get("vn-2022-2025").unwrap();
+    let names: Vec<&str> = s22.indicators.iter().map(|i| i.name.vi.as_str()).collect();
+    let group = "Các chỉ số thiếu hụt dịch vụ xã hội cơ bản";
+    let mut top: Vec<&str> = vec![
+        "STT",
+        "Họ và tên chủ hộ",
+        "Số CCCD",
+        "Ngày sinh",
+        "Thôn",
+        "Số nhân khẩu",
+        "Thu nhập bình quân đầu người/tháng",
+        group,
+    ];
+    top.extend(std::iter::repeat_n("", names.len() - 1));
+    top.push("Phân loại");
+    let mut second: Vec<&str> = vec![""; 7];
+    // Short forms as lists write them for two of the twelve.
+    second.extend(names.iter().map(|n| match *n {
+        "Bảo hiểm y tế" => "BHYT",
+        "Trình độ giáo dục của người lớn" => "Giáo dục người lớn",
+        other => other,
+    }));
+    second.push("");
+    let marks =
+        |n: usize| -> Vec<&'static str> { (0..12).map(|i| if i < n { "x" } else { "" }).collect() };
+    let row = |stt: &'static str,
+               name: &'static str,
+               id: &'static str,
+               born: &'static str,
+               income: &'static str,
+               n: usize,
+               written: &'static str| {
+        let mut r = vec![stt, name, id, born, "Thôn 1", "1", income];
+        r.extend(marks(n));
+        r.push(written);
+        r
+    };
+    let rows = [
+        // Poor, as written.
+        row(
+            "1",
+            "Trần Văn Một",
+            "042070000101",
+            "01/01/1970",
+            "1.200.000",
+            3,
+            "Hộ nghèo",
+        ),
+        // Written poor, but one deprivation: near-poor by the standard.
+        row(
+            "2",
+            "Lê Thị Hai",
+            "042175000202",
+            "02/02/1975",
+            "1.400.000",
+            1,
+            "Hộ nghèo",
+        ),
+        // In the average band.
+        row(
+            "3",
+            "Phạm Văn Ba",
+            "",
+            "03/03/1980",
+            "2.000.000",
+            0,
+            "Hộ có mức sống trung bình",
+        ),
+    ];
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        for (tcvn3, file) in [(false, "unicode.xlsx"), (true, "tcvn3.xlsx")] {
+            let enc = |t: &str| {
+                if tcvn3 {
+                    vntext::legacy::to_tcvn3(t)
+                } else {
+                    t.to_string()
+                }
+            };
+            let header: Vec<Vec<String>> = [&top, &second]
+                .iter()
+                .map(|labels| labels.iter().map(|l| enc(l)).collect())
+                .collect();
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| r.iter().map(|c| enc(c)).collect())
+                .collect();
+            let header_refs: Vec<Vec<&str>> = header
+                .iter()
+                .map(|r| r.iter().map(String::as_str).collect())
+                .collect();
+            let header_slices: Vec<&[&str]> = header_refs.iter().map(Vec::as_slice).collect();
+            let body_refs: Vec<Vec<&str>> = body
+                .iter()
+                .map(|r| r.iter().map(String::as_str).collect())
+                .collect();
+            let body_slices: Vec<&[&str]> = body_refs.iter().map(Vec::as_slice).collect();
+            let book = dir.path().join(file);
+            list_workbook(&book, &enc("DS hộ nghèo"), &header_slices, &body_slices);
+
+            // Without a year the facts are refused by column, naming --year.
+            let err = r
+                .import_sheets(
+                    &admin(),
+                    std::slice::from_ref(&book),
+                    Some("18652"),
+                    None,
+                    false,
+                )
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("--year") && err.contains("Thu nhập"), "{err}");
+            assert_eq!(count(r, "households").await, if tcvn3 { 3 } else { 0 });
+
+            let survey = registry::SheetSurvey {
+                year: y(2024),
+                standard: s22,
+            };
+            let s = r
+                .import_sheets(
+                    &admin(),
+                    std::slice::from_ref(&book),
+                    Some("18652"),
+                    Some(&survey),
+                    false,
+                )
+                .await
+                .unwrap();
+            let notes = s.notes.join("\n");
+            assert!(
+                notes.contains("năm 2024 theo vn-2022-2025 cho 3 hộ"),
+                "{notes}"
+            );
+            assert!(
+                notes.contains("1 hộ có phân loại xã ghi khác")
+                    && notes.contains("xã ghi \"Hộ nghèo\", theo chuẩn là \"Hộ cận nghèo\"")
+                    && notes.contains("1 chỉ số thiếu hụt"),
+                "{notes}"
+            );
+            let status = |name: &'static str| async move {
+                let (status, count): (String, i64) = sqlx::query_as(
+                    "SELECT a.status, (SELECT COUNT(*) FROM surveys v WHERE v.household_id = h.id AND v.year = 2024) \
+                     FROM assessments a JOIN households h ON h.id = a.household_id \
+                     WHERE a.official = 1 AND a.year = 2024 AND h.head_name = $1",
+                )
+                .bind(name)
+                .fetch_one(r.db().pool())
+                .await
+                .unwrap();
+                (status, count)
+            };
+            // Each import records the year's survey (history), one official
+            // assessment replacing the other.
+            let surveys = if tcvn3 { 2 } else { 1 };
+            assert_eq!(
+                status("Trần Văn Một").await,
+                ("poor".to_string(), surveys),
+                "{}",
+                e.name
+            );
+            assert_eq!(status("Lê Thị Hai").await.0, "near_poor");
+            assert_eq!(status("Phạm Văn Ba").await.0, "average");
+            // Imported again (the TCVN3 copy of the same list, found by CCCD
+            // or name and birth date): the year's survey is recorded again,
+            // no household twice.
+            assert_eq!(count(r, "households").await, 3, "{}", e.name);
+        }
+        // A list that lacks indicators is refused with the missing ones.
+        let short = dir.path().join("short.xlsx");
+        list_workbook(
+            &short,
+            "DS",
+            &[&["Họ và tên chủ hộ", "Thôn", "Thu nhập", "Việc làm", "BHYT"]],
+            &[&["Võ Văn Bốn", "Thôn 1", "1.000.000", "x", ""]],
+        );
+        let survey = registry::SheetSurvey {
+            year: y(2024),
+            standard: s22,
+        };
+        let err = r
+            .import_sheets(
+                &admin(),
+                std::slice::from_ref(&short),
+                Some("18652"),
+                Some(&survey),
+                false,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cần đủ thu nhập và 12 chỉ số") && err.contains("Dinh dưỡng"),
+            "{err}"
+        );
+        assert!(!err.contains("thiếu cột: thu nhập"), "{err}");
     }
 }

@@ -118,6 +118,9 @@ struct RawIndicator {
     confidence: Confidence,
     #[serde(default)]
     survey: Option<crate::survey::SurveyRule>,
+    /// Other headings district lists give the indicator's column.
+    #[serde(default)]
+    aliases: Vec<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -426,6 +429,7 @@ pub fn parse(file: &str, text: &str) -> Result<Standard, LoadError> {
                 dimension: d,
                 confidence: ind.confidence,
                 survey: ind.survey,
+                aliases: ind.aliases,
             });
         }
         if within != weight {
@@ -465,6 +469,21 @@ pub fn parse(file: &str, text: &str) -> Result<Standard, LoadError> {
             (indicator.weight * Ratio::from_integer(denominator)).to_integer() as u32;
     }
 
+    // A sheet's heading must name one indicator at most.
+    let mut headings: std::collections::HashMap<String, &str> = Default::default();
+    for ind in &indicators {
+        for heading in std::iter::once(&ind.name.vi).chain(&ind.aliases) {
+            let key = vntext::search_key(heading);
+            if let Some(other) = headings.insert(key, &ind.code)
+                && other != ind.code
+            {
+                return check.fail(
+                    "dimensions.indicators.aliases",
+                    format!("\"{heading}\" gọi cả chỉ số {other} và {}", ind.code),
+                );
+            }
+        }
+    }
     let cutoff = raw.deprivation_cutoff.count;
     if cutoff == 0 || cutoff as usize > indicators.len() {
         return check.fail(

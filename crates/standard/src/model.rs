@@ -308,6 +308,19 @@ pub struct Indicator {
     /// How the survey form shows it (None: the standard is not surveyed
     /// with the form; deprivations are given).
     pub survey: Option<crate::survey::SurveyRule>,
+    /// Other headings a district list gives its column ("BHYT").
+    pub aliases: Vec<String>,
+}
+
+impl Indicator {
+    /// Whether a sheet's column heading names this indicator: its name or
+    /// one of its aliases, compared without case, tone marks or spacing.
+    pub fn named_by(&self, heading: &str) -> bool {
+        let key = vntext::search_key(heading);
+        std::iter::once(self.name.vi.as_str())
+            .chain(self.aliases.iter().map(String::as_str))
+            .any(|n| vntext::search_key(n) == key)
+    }
 }
 
 /// The score form of the review (B1/B2 in 2016–2020, A/B from 2022): score A

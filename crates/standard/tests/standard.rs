@@ -552,6 +552,9 @@ fn unknown_fields_and_bad_values_are_syntax_errors_with_the_file_name() {
     assert!(e.to_string().contains("colour"), "{e}");
     let e = broken("status = \"poor\"", "status = \"rich\"");
     assert!(e.to_string().contains("rich"), "{e}");
+    // A heading that would name two indicators.
+    let e = broken("aliases = [\"BHYT\"", "aliases = [\"Việc làm\"");
+    assert_eq!(field_of(&e), "dimensions.indicators.aliases", "{e}");
     for age in ["sixty", "60y13m", "60m3y"] {
         let e = broken("\"60y3m\"", &format!("\"{age}\""));
         assert!(e.to_string().contains(age), "{e}");

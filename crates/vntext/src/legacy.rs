@@ -148,6 +148,51 @@ fn tcvn3_to_unicode(text: &str) -> String {
     fold_capitals(text.chars().map(|c| tcvn3_letter(c).unwrap_or(c)))
 }
 
+/// Unicode text as a TCVN3 ("ABC" fonts) sheet writes it: each letter its
+/// byte; a capital with a tone, which TCVN3 lacks, as the capital base letter
+/// and then the lower-case toned letter ("Ánh" → "Aánh"), as old sheets do.
+/// Characters TCVN3 does not have are kept. For tests and for writing files
+/// that old tools read.
+pub fn to_tcvn3(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let byte_of = |c: char| {
+        TCVN3_PAIRS
+            .iter()
+            .find(|(_, letter)| *letter == c)
+            .map(|(b, _)| char::from(*b))
+    };
+    let mut out = String::new();
+    for c in text.nfc() {
+        if let Some(b) = byte_of(c) {
+            out.push(b);
+            continue;
+        }
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        if c.is_uppercase()
+            && lower != c
+            && let Some(b) = byte_of(lower)
+        {
+            // The capital base letter (Ă Â Ê Ô Ơ Ư keep their own), then the toned letter.
+            let base: String = c
+                .to_string()
+                .nfd()
+                .filter(|d| !matches!(d, '\u{300}' | '\u{301}' | '\u{303}' | '\u{309}' | '\u{323}'))
+                .collect::<String>()
+                .nfc()
+                .collect();
+            let mut bases = base.chars();
+            match (bases.next().and_then(byte_of), bases.next()) {
+                (Some(capital), None) => out.push(capital),
+                _ => out.push_str(&base),
+            }
+            out.push(b);
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// TCVN3 has no capital letter with a tone, so sheets write the capital
 /// base letter and then the lower-case toned letter: "Aánh" for "Ánh",
 /// "Êễnh" for "Ễnh". A capital vowel followed by the same vowel in lower
@@ -722,6 +767,14 @@ mod tests {
     }
 
     // ---- TCVN3 ----
+
+    #[test]
+    fn to_tcvn3_reads_back_and_writes_capitals_as_old_sheets_do() {
+        let text = "Lê Thị Ánh, Nguyễn Văn Ễnh: Việc làm, Bảo hiểm y tế, ĐẶNG";
+        assert_eq!(to_unicode(&to_tcvn3(text), Encoding::Tcvn3), text);
+        assert_eq!(to_tcvn3("Ánh"), "A\u{b8}nh");
+        assert_eq!(to_tcvn3("việc"), tcvn3_encode("việc"));
+    }
 
     #[test]
     fn tcvn3_table_has_every_letter_once() {

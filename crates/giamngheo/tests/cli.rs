@@ -1443,11 +1443,43 @@ fn a_year_or_a_standard_given_to_a_sheet_import_is_refused_not_ignored() {
     let (db, _) = registry_fixture(dir.path(), 10);
     let sheet = dir.path().join("ds.csv");
     std::fs::write(&sheet, "Mã hộ,Họ và tên chủ hộ\nH01,Nguyễn Văn An\n").unwrap();
-    for option in [["--year", "2024"], ["--standard", "vn-2022-2025"]] {
-        let e = fails(&["import", "--db", &db, option[0], option[1], s(&sheet)]);
-        assert!(
-            e.contains("--year và --standard dùng cho tệp hộ dạng phẳng"),
-            "{e}"
-        );
-    }
+    // A list without survey facts: a year has nothing to record.
+    let e = fails(&["import", "--db", &db, "--year", "2024", s(&sheet)]);
+    assert!(
+        e.contains("không có cột thu nhập hay chỉ số thiếu hụt"),
+        "{e}"
+    );
+    let e = fails(&[
+        "import",
+        "--db",
+        &db,
+        "--standard",
+        "vn-2022-2025",
+        s(&sheet),
+    ]);
+    assert!(e.contains("--standard cần --year"), "{e}");
+    // With income and the twelve marks, the year's survey is recorded.
+    let catalogue = standard::Catalogue::builtin().unwrap();
+    let s22 = catalogue.get("vn-2022-2025").unwrap();
+    let names: Vec<&str> = s22.indicators.iter().map(|i| i.name.vi.as_str()).collect();
+    let marks: Vec<&str> = (0..names.len())
+        .map(|i| if i < 3 { "x" } else { "" })
+        .collect();
+    let facts = dir.path().join("facts.csv");
+    std::fs::write(
+        &facts,
+        format!(
+            "Mã hộ,Họ và tên chủ hộ,Mã xã,Thu nhập bình quân,{}\nH900,Nguyễn Văn Chín,420001,1.200.000,{}\n",
+            names.join(","),
+            marks.join(",")
+        ),
+    )
+    .unwrap();
+    let out = giamngheo(&["import", "--db", &db, "--year", "2024", s(&facts)]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("ghi khảo sát và xếp loại năm 2024 theo vn-2022-2025 cho 1 hộ"),
+        "{said}"
+    );
 }

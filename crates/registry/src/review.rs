@@ -218,6 +218,9 @@ pub struct Case {
     /// Sent back to survey by the meeting: waiting for a new survey (1) or,
     /// surveyed again, for a new vote (2); 0 otherwise.
     pub resurvey: i64,
+    /// The form A criteria an applicant met (codes, `;`-separated): screened
+    /// out, not poor, not scored with form B.
+    pub screened_out: Option<String>,
     pub head_sort: String,
 }
 
@@ -244,7 +247,7 @@ impl Case {
 /// The columns of a [`Case`].
 const CASES: &str = "SELECT c.household_id, h.code, h.head_name, \
      CASE WHEN h.commune_id = r.commune_id THEN v.name ELSE v.name || ' (' || hc.name || ')' END AS village, \
-     hc.name AS commune, c.origin, c.proposed_status, c.agreeing, c.complaint, c.recheck_outcome, c.final_status, c.certificate, c.resurvey, h.head_sort \
+     hc.name AS commune, c.origin, c.proposed_status, c.agreeing, c.complaint, c.recheck_outcome, c.final_status, c.certificate, c.resurvey, c.screened_out, h.head_sort \
      FROM review_cases c JOIN review_rounds r ON r.id = c.round_id JOIN households h ON h.id = c.household_id \
      JOIN units hc ON hc.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
      WHERE c.round_id = $1";
@@ -758,6 +761,89 @@ impl Registry {
         }
     }
 
+    /// Form A for an applicant of the round (Circular 07/2021): the criteria
+    /// of `standard`'s screening it meets. Any met screens it out — not poor,
+    /// not scored with form B — with them recorded as the reason; none met
+    /// (or a correction) lets it go on to form B. Only at the survey step and
+    /// only for households that applied.
+    pub async fn screen_applicant(
+        &self,
+        actor: &Actor,
+        round_id: RoundId,
+        household_id: HouseholdId,
+        standard: &standard::Standard,
+        met: &[String],
+    ) -> Result<(), RegistryError> {
+        let (mut tx, round) = self.round_for_write(actor, round_id).await?;
+        Self::expect_step(&round, Step::Surveys)?;
+        let Some(screening) = &standard.screening else {
+            return Err(invalid(format!(
+                "chuẩn {} không có phiếu A để sàng lọc",
+                standard.id
+            )));
+        };
+        if let Some(unknown) = met
+            .iter()
+            .find(|m| !screening.criteria.iter().any(|c| &c.code == *m))
+        {
+            return Err(invalid(format!(
+                "tiêu chí phiếu A \"{unknown}\" không có trong chuẩn {}",
+                standard.id
+            )));
+        }
+        let case: Option<(String, String)> = sqlx::query_as(
+            "SELECT c.origin, h.code FROM review_cases c JOIN households h ON h.id = c.household_id WHERE c.round_id = $1 AND c.household_id = $2",
+        )
+        .bind(round.id)
+        .bind(household_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((origin, code)) = case else {
+            return Err(invalid(format!(
+                "hộ số {household_id} không có trong đợt rà soát này"
+            )));
+        };
+        if origin != "request" {
+            return Err(invalid(format!(
+                "hộ {code} có trong danh sách hộ nghèo, cận nghèo: rà soát bằng phiếu B, không sàng lọc bằng phiếu A (chỉ hộ nộp đơn mới sàng lọc)"
+            )));
+        }
+        // In the order of the form, whatever order they were ticked in.
+        let codes: Vec<&str> = screening
+            .criteria
+            .iter()
+            .filter(|c| met.contains(&c.code))
+            .map(|c| c.code.as_str())
+            .collect();
+        let stored = (!codes.is_empty()).then(|| codes.join(";"));
+        sqlx::query(
+            "UPDATE review_cases SET screened_out = $1 WHERE round_id = $2 AND household_id = $3",
+        )
+        .bind(&stored)
+        .bind(round.id)
+        .bind(household_id)
+        .execute(&mut *tx)
+        .await?;
+        let reasons: Vec<&str> = screening
+            .criteria
+            .iter()
+            .filter(|c| met.contains(&c.code))
+            .map(|c| c.vi.as_str())
+            .collect();
+        audit(
+            &mut tx,
+            actor,
+            Action::Screen,
+            Entity::Household,
+            &code,
+            Some(round.commune_id),
+            json!({"round": round.id, "screened_out": !reasons.is_empty(), "criteria": reasons}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Surveys done: every case has its official assessment of the year,
     /// which becomes the proposed status, and every case the meeting sent
     /// back has been surveyed again. Moves to the meeting.
@@ -771,7 +857,7 @@ impl Registry {
         let missing: Vec<(String, String)> = sqlx::query_as(
             "SELECT h.code, h.head_name FROM review_cases c JOIN households h ON h.id = c.household_id \
              LEFT JOIN assessments a ON a.household_id = c.household_id AND a.year = $2 AND a.official = 1 \
-             WHERE c.round_id = $1 AND a.id IS NULL ORDER BY h.code",
+             WHERE c.round_id = $1 AND a.id IS NULL AND c.screened_out IS NULL ORDER BY h.code",
         )
         .bind(round.id)
         .bind(round.year)
@@ -797,7 +883,8 @@ impl Registry {
             return Err(RegistryError::Invalid(problems));
         }
         sqlx::query(
-            "UPDATE review_cases SET proposed_status = (SELECT a.status FROM assessments a WHERE a.household_id = review_cases.household_id AND a.year = $2 AND a.official = 1) \
+            "UPDATE review_cases SET proposed_status = CASE WHEN screened_out IS NOT NULL THEN 'not_poor' \
+             ELSE (SELECT a.status FROM assessments a WHERE a.household_id = review_cases.household_id AND a.year = $2 AND a.official = 1) END \
              WHERE round_id = $1",
         )
         .bind(round.id)

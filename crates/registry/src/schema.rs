@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 13] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 14] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -17,6 +17,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 13] = [
     (11, "provinces", V11),
     (12, "province_roll_ups", V12),
     (13, "round_calendar", V13),
+    (14, "screening", V14),
 ];
 
 const V1: &str = r#"
@@ -328,4 +329,9 @@ const V12: &str = "";
 const V13: &str = r#"
 ALTER TABLE review_rounds ADD COLUMN month BIGINT;
 ALTER TABLE review_rounds ADD COLUMN outside_window_reason TEXT
+"#;
+
+/// The form A criteria an applicant met, when it was screened out.
+const V14: &str = r#"
+ALTER TABLE review_cases ADD COLUMN screened_out TEXT
 "#;

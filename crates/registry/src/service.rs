@@ -335,6 +335,8 @@ pub enum Action {
     /// Complaints recorded without moving the round (during the posting, or
     /// late, before the recognition).
     Complaint,
+    /// An applicant screened with form A.
+    Screen,
     Load,
     SignIn,
     ChangePassword,
@@ -342,7 +344,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 21] = [
+    const FIXED: [Action; 22] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -360,6 +362,7 @@ impl Action {
         Action::PastReview,
         Action::Minutes,
         Action::Complaint,
+        Action::Screen,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -388,6 +391,7 @@ impl Action {
             Action::PastReview => "past_review",
             Action::Minutes => "minutes",
             Action::Complaint => "complaint",
+            Action::Screen => "screen",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

@@ -4141,3 +4141,105 @@ async fn a_district_list_with_survey_facts_is_classified_and_compared() {
         assert!(!err.contains("thiếu cột: thu nhập"), "{err}");
     }
 }
+
+/// Applicants are screened with form A before form B: one criterion met
+/// screens a household out (not poor, no form B), the criteria recorded as
+/// the reason; households on the lists are not screened (issue 10, point 7).
+#[tokio::test]
+async fn applicants_are_screened_with_form_a_before_form_b() {
+    let c = standard::Catalogue::builtin().unwrap();
+    let s22 = c.get("vn-2022-2025").unwrap();
+    assert!(
+        s22.screening
+            .as_ref()
+            .is_some_and(|sc| sc.criteria.len() >= 5)
+    );
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", TWO_TIERS), false)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for code in ["L1", "A1", "A2"] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: "18652".into(),
+                        village_code: Some("1865201".into()),
+                        head_name: format!("Chủ hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        r.record_survey(&admin(), ids[0], y(2024), &two_adults(1_000_000, true), s22)
+            .await
+            .unwrap();
+        let clerk = officer(r, "18652").await;
+        for &applicant in &ids[1..] {
+            r.submit_request(&clerk, applicant, "01", "05/03/2025")
+                .await
+                .unwrap();
+        }
+        let round = r
+            .open_round(&clerk, "18652", y(2025), &periodic())
+            .await
+            .unwrap();
+        let clerk = &clerk;
+        let screen = |household, met: &[&str]| {
+            let met: Vec<String> = met.iter().map(|m| m.to_string()).collect();
+            async move { r.screen_applicant(clerk, round, household, s22, &met).await }
+        };
+        // A household on last year's list is scored with form B.
+        let err = screen(ids[0], &["car"]).await.unwrap_err().to_string();
+        assert!(err.contains("chỉ hộ nộp đơn"), "{err}");
+        let err = screen(ids[1], &["yacht"]).await.unwrap_err().to_string();
+        assert!(err.contains("\"yacht\""), "{err}");
+        // A1 has a car: screened out, the reason kept.
+        screen(ids[1], &["car"]).await.unwrap();
+        let (_, cases) = r.round(clerk, round).await.unwrap().unwrap();
+        let a1 = cases.iter().find(|c| c.household_id == ids[1]).unwrap();
+        assert_eq!(a1.screened_out.as_deref(), Some("car"));
+        // A2 meets none: it needs form B before the surveys are done.
+        screen(ids[2], &[]).await.unwrap();
+        let err = r
+            .finish_surveys(&clerk, round)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("A2") && !err.contains("A1"), "{err}");
+        for id in [ids[0], ids[2]] {
+            r.record_survey(&clerk, id, y(2025), &two_adults(1_000_000, true), s22)
+                .await
+                .unwrap();
+        }
+        r.finish_surveys(&clerk, round).await.unwrap();
+        let (_, cases) = r.round(&clerk, round).await.unwrap().unwrap();
+        let a1 = cases.iter().find(|c| c.household_id == ids[1]).unwrap();
+        assert_eq!(
+            a1.proposed_status,
+            Some(standard::Status::NotPoor),
+            "{}",
+            e.name
+        );
+        // Past the survey step, no more screening.
+        let err = screen(ids[2], &["car"]).await.unwrap_err().to_string();
+        assert!(err.contains("khảo sát"), "{err}");
+        let trail = r
+            .audit_trail(registry::Entity::Household, "A1")
+            .await
+            .unwrap();
+        assert!(
+            trail
+                .iter()
+                .any(|a| a.action.code() == "screen" && a.changes.contains("Có ô tô")),
+            "{}",
+            e.name
+        );
+    }
+}

@@ -34,6 +34,16 @@ struct RawStandard {
     rules: Vec<RawRule>,
     dimensions: Vec<RawDimension>,
     score_form: Option<RawScoreForm>,
+    screening: Option<RawScreening>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScreening {
+    form: Text,
+    #[serde(default)]
+    confidence: Confidence,
+    criteria: Vec<crate::model::ScreeningCriterion>,
 }
 
 #[derive(serde::Deserialize)]
@@ -535,6 +545,34 @@ pub fn parse(file: &str, text: &str) -> Result<Standard, LoadError> {
         }
     };
 
+    let screening = match raw.screening {
+        None => None,
+        Some(sc) => {
+            check.text("screening.form", &sc.form)?;
+            if sc.criteria.is_empty() {
+                return check.fail("screening.criteria", "cần ít nhất một tiêu chí");
+            }
+            for (i, c) in sc.criteria.iter().enumerate() {
+                if c.code.trim().is_empty() || c.vi.trim().is_empty() || c.en.trim().is_empty() {
+                    return check.fail(
+                        format!("screening.criteria[{i}]"),
+                        "mã, vi và en không được trống",
+                    );
+                }
+                if sc.criteria[..i].iter().any(|o| o.code == c.code) {
+                    return check.fail(
+                        format!("screening.criteria[{i}].code"),
+                        format!("mã \"{}\" trùng", c.code),
+                    );
+                }
+            }
+            Some(crate::model::Screening {
+                form: sc.form,
+                criteria: sc.criteria,
+                confidence: sc.confidence,
+            })
+        }
+    };
     let compiled = crate::classify::Compiled::new(
         &indicators,
         &rules,
@@ -559,6 +597,7 @@ pub fn parse(file: &str, text: &str) -> Result<Standard, LoadError> {
         deprivation_cutoff_confidence: raw.deprivation_cutoff.confidence,
         mpi_k,
         score_form,
+        screening,
         notes: raw.notes,
         points_denominator,
     })

@@ -323,6 +323,32 @@ impl Indicator {
     }
 }
 
+/// Form A: criteria that screen an applicant out before form B (Circular
+/// 07/2021): a household meeting any is not poor and is not scored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screening {
+    pub form: Text,
+    pub criteria: Vec<ScreeningCriterion>,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreeningCriterion {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+}
+
+impl ScreeningCriterion {
+    pub fn text(&self, language: Language) -> &str {
+        match language {
+            Language::Vi => &self.vi,
+            Language::En => &self.en,
+        }
+    }
+}
+
 /// The score form of the review (B1/B2 in 2016–2020, A/B from 2022): score A
 /// is an income proxy in points; score B is points per deprived indicator.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -359,6 +385,8 @@ pub struct Standard {
     /// The default Alkire–Foster k, from the file.
     pub mpi_k: Ratio<u64>,
     pub score_form: Option<ScoreForm>,
+    /// Form A's quick identification of applicants, when the standard has one.
+    pub screening: Option<Screening>,
     pub notes: Option<Text>,
     /// Common denominator of the indicator weights; see `Indicator::points`.
     pub points_denominator: u32,

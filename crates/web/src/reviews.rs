@@ -46,6 +46,10 @@ pub struct CaseRow {
     pub needs_vote: bool,
     /// The agreeing count already recorded, for the meeting form.
     pub agreeing_value: String,
+    /// An applicant, screened with form A before form B.
+    pub applicant: bool,
+    /// The form A criteria it met (screened out), in words.
+    pub screened_out: Vec<String>,
 }
 
 #[derive(Template)]
@@ -73,6 +77,8 @@ struct ReviewPage {
     minutes: Vec<(i64, String)>,
     /// Working days of posting, from the calendar file.
     posting_days: u32,
+    /// Form A of the year's standard: its name and (code, criterion).
+    screening: Option<(String, Vec<(String, String)>)>,
     /// "từ dd/mm/yyyy đến hết dd/mm/yyyy" once the posting has started.
     posting_period: Option<String>,
 }
@@ -276,6 +282,15 @@ async fn round_page(
         .may_approve(actor, &round)
         .await
         .unwrap_or(false);
+    let language = if tr.lang == crate::i18n::Lang::Vi {
+        standard::Language::Vi
+    } else {
+        standard::Language::En
+    };
+    let screening = state
+        .catalogue
+        .for_review_year(round.year as u16)
+        .and_then(|s| s.screening.as_ref());
     let approver = match state.registry.round_approver(&round).await {
         Ok(Some(unit)) => unit.name,
         _ => String::new(),
@@ -291,6 +306,15 @@ async fn round_page(
             step: step_name(tr, round.step),
             step_code: round.step.code().to_string(),
             posting_days: registry::calendar::Calendar::builtin().posting_days,
+            screening: screening.map(|sc| {
+                (
+                    sc.form.get(language).to_string(),
+                    sc.criteria
+                        .iter()
+                        .map(|c| (c.code.clone(), c.text(language).to_string()))
+                        .collect(),
+                )
+            }),
             posting_period: round.posting_end().map(|end| {
                 format!(
                     "{} {} {} {}",
@@ -329,6 +353,24 @@ async fn round_page(
                     } else {
                         String::new()
                     },
+                    applicant: c.origin == "request",
+                    screened_out: c
+                        .screened_out
+                        .as_deref()
+                        .map(|codes| {
+                            codes
+                                .split(';')
+                                .map(|code| {
+                                    screening
+                                        .and_then(|sc| sc.criteria.iter().find(|k| k.code == code))
+                                        .map_or_else(
+                                            || code.to_string(),
+                                            |k| k.text(language).to_string(),
+                                        )
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                 })
                 .collect(),
             statuses: standard::Status::ALL
@@ -452,6 +494,31 @@ pub async fn step(
         }
         // The days are the law's, from the calendar file.
         "posting" => r.start_posting(actor, id, &field("start"), None).await,
+        // Form A for one applicant: the criteria ticked, `criterion_<code>`.
+        "screening" => {
+            let household: Option<HouseholdId> = field("household").parse().ok();
+            let year = r
+                .round(actor, id)
+                .await
+                .ok()
+                .flatten()
+                .map(|(round, _)| round.year);
+            let standard = year.and_then(|y| state.catalogue.for_review_year(y as u16));
+            match (household, standard) {
+                (Some(household), Some(standard)) => {
+                    let met: Vec<String> = f
+                        .iter()
+                        .filter(|(_, v)| !v.trim().is_empty())
+                        .filter_map(|(k, _)| k.strip_prefix("criterion_").map(String::from))
+                        .collect();
+                    r.screen_applicant(actor, id, household, standard, &met)
+                        .await
+                }
+                _ => Err(RegistryError::Invalid(vec![
+                    tr.t("reviews_screening_bad").to_string(),
+                ])),
+            }
+        }
         "complaints" => {
             let texts: HashMap<HouseholdId, String> = per_case("complaint_").into_iter().collect();
             let complaints: Vec<Complaint> = per_case("recheck_")

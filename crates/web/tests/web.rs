@@ -1315,6 +1315,18 @@ async fn a_review_round_through_the_pages_to_recognition() {
             && page.contains("Nguyễn Văn An")
             && page.contains("Trần Thị Bình")
     );
+    // Form A screens applicants only: a household on the list is refused,
+    // with the reason on the round's page.
+    let (status, _, page) = send(
+        &f.app,
+        post(
+            format!("{round}/screening"),
+            format!("household={}&criterion_car=1", f.hoi_household),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("chỉ hộ nộp đơn"), "{page}");
     // The signed minutes, uploaded and read back.
     let body = "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bien-ban.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 bien ban\r\n--XYZ--\r\n";
     let upload = |body: &str| {

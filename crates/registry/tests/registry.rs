@@ -4000,7 +4000,7 @@ async fn a_district_list_with_survey_facts_is_classified_and_compared() {
         // In the average band.
         row(
             "3",
-            "Phạm Văn Ba",
+            "Phạm Văn Ánh",
             "",
             "03/03/1980",
             "2.000.000",
@@ -4105,7 +4105,23 @@ async fn a_district_list_with_survey_facts_is_classified_and_compared() {
                 e.name
             );
             assert_eq!(status("Lê Thị Hai").await.0, "near_poor");
-            assert_eq!(status("Phạm Văn Ba").await.0, "average");
+            // The head is the first member, with CCCD and birth date; a
+            // capital with a tone ("Ánh", "Aá" in TCVN3) reads back whole.
+            assert_eq!(
+                count(
+                    r,
+                    "members WHERE id_number = '042070000101' AND birth_date = '1970-01-01' AND full_name = 'Trần Văn Một'"
+                )
+                .await,
+                1,
+                "{} {file}",
+                e.name
+            );
+            assert_eq!(
+                count(r, "households WHERE head_name = 'Phạm Văn Ánh'").await,
+                1
+            );
+            assert_eq!(status("Phạm Văn Ánh").await.0, "average");
             // Imported again (the TCVN3 copy of the same list, found by CCCD
             // or name and birth date): the year's survey is recorded again,
             // no household twice.

@@ -322,9 +322,13 @@ pub enum SurveyRule {
     },
     /// A member needed care and did not get it.
     CareNotReceived,
-    /// A member in any of the bands lacks its diploma.
+    /// A member in any of the bands, not in school or training, lacks its
+    /// diploma; with `except_disabled`, a member disabled without working
+    /// capacity is not counted (the circular's exception).
     AdultsWithoutDiploma {
         bands: Vec<DiplomaBand>,
+        #[serde(default)]
+        except_disabled: bool,
     },
     /// A child aged `from` to under `below` is not in school.
     ChildrenNotInSchool {
@@ -499,8 +503,12 @@ impl SurveyRule {
                 .iter()
                 .any(|m| m.age >= *from && !m.health_insurance),
             SurveyRule::CareNotReceived => members.iter().any(|m| m.needed_care && !m.got_care),
-            SurveyRule::AdultsWithoutDiploma { bands } => members.iter().any(|m| {
+            SurveyRule::AdultsWithoutDiploma {
+                bands,
+                except_disabled,
+            } => members.iter().any(|m| {
                 !m.in_school
+                    && !(*except_disabled && m.disabled_without_working_capacity)
                     && bands.iter().any(|b| {
                         let born = m.birth_year.unwrap_or(year - m.age as i32);
                         m.age >= b.from

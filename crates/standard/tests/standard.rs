@@ -804,6 +804,29 @@ survey = { rule = "living_area_below", m2_per_person = 12 }
         assert_eq!(retirement.women.in_year(2019), 55 * 12);
     }
 
+    /// Adult education: a member in school or training is not deprived, nor
+    /// (2022–2025, the circular's exception) one disabled without working
+    /// capacity.
+    #[test]
+    fn adult_education_keeps_its_exceptions() {
+        let young = |in_school, disabled| {
+            with(move |a| {
+                a.members[1] = MemberAnswers {
+                    diploma: Diploma::LowerSecondary,
+                    in_school,
+                    disabled_without_working_capacity: disabled,
+                    ..adult(20)
+                };
+            })
+        };
+        let has =
+            |id: &str, a: &SurveyAnswers| deprived(id, a).contains(&"adult_education".to_string());
+        assert!(has("vn-2022-2025", &young(false, false)));
+        assert!(!has("vn-2022-2025", &young(true, false)));
+        assert!(!has("vn-2022-2025", &young(false, true)));
+        assert!(!has("vn-2027-2030", &young(false, true)));
+    }
+
     /// 2027–2030: the elderly and the disabled are dependents only with a
     /// monthly social allowance; 2022–2025 counts them all.
     #[test]

@@ -507,8 +507,9 @@ impl SurveyRule {
                 bands,
                 except_disabled,
             } => members.iter().any(|m| {
-                !m.in_school
-                    && !(*except_disabled && m.disabled_without_working_capacity)
+                // In school or training, or excepted: not counted.
+                let excepted = *except_disabled && m.disabled_without_working_capacity;
+                !(m.in_school || excepted)
                     && bands.iter().any(|b| {
                         let born = m.birth_year.unwrap_or(year - m.age as i32);
                         m.age >= b.from

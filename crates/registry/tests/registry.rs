@@ -4224,18 +4224,18 @@ async fn applicants_are_screened_with_form_a_before_form_b() {
         // A2 meets none: it needs form B before the surveys are done.
         screen(ids[2], &[]).await.unwrap();
         let err = r
-            .finish_surveys(&clerk, round)
+            .finish_surveys(clerk, round)
             .await
             .unwrap_err()
             .to_string();
         assert!(err.contains("A2") && !err.contains("A1"), "{err}");
         for id in [ids[0], ids[2]] {
-            r.record_survey(&clerk, id, y(2025), &two_adults(1_000_000, true), s22)
+            r.record_survey(clerk, id, y(2025), &two_adults(1_000_000, true), s22)
                 .await
                 .unwrap();
         }
-        r.finish_surveys(&clerk, round).await.unwrap();
-        let (_, cases) = r.round(&clerk, round).await.unwrap().unwrap();
+        r.finish_surveys(clerk, round).await.unwrap();
+        let (_, cases) = r.round(clerk, round).await.unwrap().unwrap();
         let a1 = cases.iter().find(|c| c.household_id == ids[1]).unwrap();
         assert_eq!(
             a1.proposed_status,

@@ -349,6 +349,7 @@ struct HouseholdPage {
     h: HouseholdView,
     /// (id, form, submitted, deadline, status, pending).
     requests: Vec<(i64, String, String, String, String, bool)>,
+    support: Option<crate::support_page::SupportView>,
 }
 
 #[derive(Deserialize, Default)]
@@ -494,6 +495,8 @@ pub async fn household(
             )
         })
         .collect();
+    let member_names: Vec<String> = h.members.iter().map(|m| m.0.clone()).collect();
+    let support = crate::support_page::view(&state, tr, actor, id, &member_names).await;
     render(HouseholdPage {
         tr,
         user: user_view(&ctx),
@@ -504,6 +507,7 @@ pub async fn household(
         may_see_ids: actor.may(Capability::SeeIdNumbers),
         h,
         requests,
+        support,
     })
 }
 

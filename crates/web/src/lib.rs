@@ -21,6 +21,7 @@ mod input;
 pub mod limits;
 mod pages;
 mod reviews;
+mod support_page;
 mod survey;
 
 use axum::Router;
@@ -46,6 +47,8 @@ pub const LANG_COOKIE: &str = "gn_lang";
 pub struct AppState {
     pub registry: Registry,
     pub catalogue: Arc<Catalogue>,
+    /// The programme's support policies.
+    pub policies: Arc<support::Catalogue>,
     /// Failed sign-ins, by client address and by username.
     limits: Arc<limits::SignInLimits>,
     /// Served over TLS (directly or behind a proxy): cookies get `Secure`.
@@ -61,6 +64,12 @@ impl AppState {
             registry,
             catalogue: Arc::new(
                 Catalogue::builtin().unwrap_or_else(|e| panic!("shipped standards: {e}")),
+            ),
+            policies: Arc::new(
+                Catalogue::builtin()
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| support::Catalogue::builtin(&c).map_err(|e| e.to_string()))
+                    .unwrap_or_else(|e| panic!("shipped policies: {e}")),
             ),
             limits: Arc::new(limits::SignInLimits::default()),
             secure,

@@ -2234,3 +2234,74 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("role=\"alert\""), "{page}");
 }
+
+/// The household page's support section: the policies the household is
+/// eligible for, whom in it they serve, and the shortest way out of poverty
+/// (issue 11), against hand-worked households.
+#[tokio::test]
+async fn the_household_page_shows_its_policies_and_way_out() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let path = format!("/households/{}", f.hoi_household);
+    let app = f.app.clone();
+    let page = || {
+        let (app, path, cookie) = (app.clone(), path.clone(), cookie.clone());
+        async move {
+            let (status, _, body) = send(&app, get(&path, Some(&cookie))).await;
+            assert_eq!(status, StatusCode::OK);
+            body
+        }
+    };
+    // 2024: near-poor (income 1,000,000, no deprivation): a card for its
+    // member, credit for the household; no way out to show, nor a risk (two
+    // more deprivations would be needed).
+    let body = page().await;
+    assert!(body.contains("id=\"support\""), "{body}");
+    assert!(
+        body.contains("<td>Thẻ bảo hiểm y tế</td><td>Bảo hiểm xã hội</td><td>Nguyễn Văn An</td>"),
+        "{body}"
+    );
+    assert!(body.contains("Tín dụng ưu đãi của Ngân hàng Chính sách xã hội</td><td>Ngân hàng Chính sách xã hội</td><td>Cả hộ</td>"), "{body}");
+    assert!(!body.contains("id=\"way-out\""), "{body}");
+    // Housing support is for the poor only.
+    assert!(!body.contains("Hỗ trợ nhà ở"), "{body}");
+    // Surveyed again: poor with water, latrine and telecom (3): losing one
+    // takes it out; each with the policies that address it.
+    let t = token(&f.app, "xuanhoi").await;
+    let survey = serde_json::json!({"income": "1.200.000", "m0_age": "44", "m0_insurance": "1",
+        "m0_diploma": "upper_secondary", "m0_work": "wage_contract", "durable_walls": "1", "durable_columns": "1",
+        "durable_roof": "1", "area_m2": "40", "water": "surface_water", "latrine": "open_pit", "tv": "1",
+        "waste_treated": "1"});
+    let (status, _, body) = send(
+        &f.app,
+        Request::post(format!(
+            "/api/v1/households/{}/surveys?year=2024",
+            f.hoi_household
+        ))
+        .header(header::AUTHORIZATION, format!("Bearer {t}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(survey.to_string()))
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let body = page().await;
+    assert!(
+        body.contains("Cần giảm 1 trong 3 chỉ số thiếu hụt để thoát nghèo"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>Nguồn nước sinh hoạt</td><td>Nước sạch và nhà tiêu hợp vệ sinh</td>"),
+        "{body}"
+    );
+    assert!(body.contains("Hỗ trợ nhà ở"), "{body}");
+    // Another commune's officer sees neither the page nor its support.
+    let other = sign_in(&f.app, "xuanan").await;
+    let (status, _, body) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&other)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains("id=\"support\""));
+}

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 14] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 15] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -18,6 +18,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 14] = [
     (12, "province_roll_ups", V12),
     (13, "round_calendar", V13),
     (14, "screening", V14),
+    (15, "deliveries", V15),
 ];
 
 const V1: &str = r#"
@@ -334,4 +335,23 @@ ALTER TABLE review_rounds ADD COLUMN outside_window_reason TEXT
 /// The form A criteria an applicant met, when it was screened out.
 const V14: &str = r#"
 ALTER TABLE review_cases ADD COLUMN screened_out TEXT
+"#;
+
+/// Support delivered (issue 11): a policy (its code in the catalogue file)
+/// to a household or a member, on a date, with the policy's record fields as
+/// JSON. Not partitioned yet (a province's deliveries are read by household).
+const V15: &str = r#"
+CREATE TABLE deliveries (
+    id {id},
+    household_id BIGINT NOT NULL,
+    member_id BIGINT,
+    policy TEXT NOT NULL,
+    year BIGINT NOT NULL,
+    delivered_on TEXT NOT NULL,
+    amount BIGINT,
+    details TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX deliveries_household ON deliveries (household_id, delivered_on)
 "#;

@@ -337,6 +337,8 @@ pub enum Action {
     Complaint,
     /// An applicant screened with form A.
     Screen,
+    /// Support delivered to a household or a member.
+    Deliver,
     Load,
     SignIn,
     ChangePassword,
@@ -344,7 +346,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 22] = [
+    const FIXED: [Action; 23] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -363,6 +365,7 @@ impl Action {
         Action::Minutes,
         Action::Complaint,
         Action::Screen,
+        Action::Deliver,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -392,6 +395,7 @@ impl Action {
             Action::Minutes => "minutes",
             Action::Complaint => "complaint",
             Action::Screen => "screen",
+            Action::Deliver => "deliver",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

@@ -4259,3 +4259,148 @@ async fn applicants_are_screened_with_form_a_before_form_b() {
         );
     }
 }
+
+/// Support delivered to a household or a member: recorded within scope with
+/// the policy's fields, every problem named, audited, read back newest first
+/// (issue 11).
+#[tokio::test]
+async fn deliveries_are_recorded_within_scope_and_named_when_wrong() {
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let id = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "D1".into(),
+                    commune_code: "18652".into(),
+                    head_name: "Hồ Văn Mười".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        let member = r
+            .add_member(
+                &admin(),
+                id,
+                &NewMember {
+                    full_name: "Hồ Văn Mười".into(),
+                    ..NewMember::default()
+                },
+            )
+            .await
+            .unwrap();
+        let clerk = officer(r, "18652").await;
+        let credit = registry::NewDelivery {
+            policy: "preferential_credit".into(),
+            delivered_on: "15/03/2025".into(),
+            amount: "50.000.000".into(),
+            details: [
+                ("programme".to_string(), "Cho vay hộ nghèo".to_string()),
+                ("term_months".to_string(), "36".to_string()),
+            ]
+            .into(),
+            ..registry::NewDelivery::default()
+        };
+        r.record_delivery(&clerk, id, &policies, &credit)
+            .await
+            .unwrap();
+        let card = registry::NewDelivery {
+            policy: "health_insurance_card".into(),
+            member_id: Some(member),
+            delivered_on: "02/01/2026".into(),
+            details: [("card_number".to_string(), "HN4424212345678".to_string())].into(),
+            ..registry::NewDelivery::default()
+        };
+        r.record_delivery(&clerk, id, &policies, &card)
+            .await
+            .unwrap();
+        let got = r.deliveries(&clerk, id).await.unwrap();
+        assert_eq!(got.len(), 2, "{}", e.name);
+        assert_eq!(
+            (got[0].year, got[0].policy.as_str()),
+            (2026, "health_insurance_card")
+        );
+        assert_eq!(got[0].member_name.as_deref(), Some("Hồ Văn Mười"));
+        assert_eq!((got[1].year, got[1].amount), (2025, Some(50_000_000)));
+        assert!(got[1].details.contains("Cho vay hộ nghèo"));
+        // Each problem named; nothing written.
+        for (bad, says) in [
+            (
+                registry::NewDelivery {
+                    policy: "yacht".into(),
+                    ..credit.clone()
+                },
+                "chính sách: \"yacht\"",
+            ),
+            (
+                registry::NewDelivery {
+                    delivered_on: "31/02/2025".into(),
+                    ..credit.clone()
+                },
+                "ngày hỗ trợ",
+            ),
+            (
+                registry::NewDelivery {
+                    amount: "năm triệu".into(),
+                    ..credit.clone()
+                },
+                "số tiền",
+            ),
+            (
+                registry::NewDelivery {
+                    member_id: None,
+                    ..card.clone()
+                },
+                "chọn người nhận",
+            ),
+            (
+                registry::NewDelivery {
+                    member_id: Some(member),
+                    ..credit.clone()
+                },
+                "hỗ trợ cả hộ",
+            ),
+            (
+                registry::NewDelivery {
+                    details: [("country".to_string(), "Nhật Bản".to_string())].into(),
+                    ..credit.clone()
+                },
+                "country",
+            ),
+        ] {
+            let err = r
+                .record_delivery(&clerk, id, &policies, &bad)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{says}: {err}");
+        }
+        assert_eq!(r.deliveries(&clerk, id).await.unwrap().len(), 2);
+        // Another commune's officer neither writes nor reads them.
+        let other = officer(r, "18655").await;
+        assert!(
+            r.record_delivery(&other, id, &policies, &credit)
+                .await
+                .is_err()
+        );
+        assert!(r.deliveries(&other, id).await.unwrap().is_empty());
+        let trail = r
+            .audit_trail(registry::Entity::Household, "D1")
+            .await
+            .unwrap();
+        assert_eq!(
+            trail
+                .iter()
+                .filter(|a| a.action.code() == "deliver")
+                .count(),
+            2
+        );
+    }
+}

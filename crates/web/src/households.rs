@@ -350,6 +350,7 @@ struct HouseholdPage {
     /// (id, form, submitted, deadline, status, pending).
     requests: Vec<(i64, String, String, String, String, bool)>,
     support: Option<crate::support_page::SupportView>,
+    delivered: crate::support_page::Delivered,
 }
 
 #[derive(Deserialize, Default)]
@@ -378,6 +379,7 @@ pub async fn household(
         Ok(None) => return message_for(&ctx, StatusCode::NOT_FOUND, "error_not_found"),
         Err(e) => return Failure::from(e).page(&ctx),
     };
+    let member_ids: Vec<i64> = detail.members.iter().map(|m| m.id.get()).collect();
     let sex = |s: &Option<String>| match s.as_deref() {
         Some("male") => tr.t("sex_male").to_string(),
         Some("female") => tr.t("sex_female").to_string(),
@@ -497,6 +499,18 @@ pub async fn household(
         .collect();
     let member_names: Vec<String> = h.members.iter().map(|m| m.0.clone()).collect();
     let support = crate::support_page::view(&state, tr, actor, id, &member_names).await;
+    let delivered = crate::support_page::delivered(
+        &state,
+        tr,
+        actor,
+        id,
+        member_ids
+            .iter()
+            .copied()
+            .zip(member_names.iter().cloned())
+            .collect(),
+    )
+    .await;
     render(HouseholdPage {
         tr,
         user: user_view(&ctx),
@@ -508,6 +522,7 @@ pub async fn household(
         h,
         requests,
         support,
+        delivered,
     })
 }
 

@@ -452,6 +452,12 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             post(households::decide_request),
         ),
         (
+            Method::POST,
+            "/households/{id}/deliveries",
+            Needs::Household(Capability::Write),
+            post(support_page::record_delivery),
+        ),
+        (
             Method::GET,
             "/households/{id}",
             Needs::Household(Capability::SeeNames),

@@ -4,10 +4,13 @@
 //! deprivation that would make it poor and the policies that prevent it.
 //! Worked out by the `support` crate from the registry's facts.
 
-use crate::AppState;
 use crate::i18n::{Lang, Tr};
-use registry::{Actor, HouseholdId, SupportFacts};
+use crate::{AppState, redirect};
+use axum::extract::{Form, Path, State};
+use axum::response::Response;
+use registry::{Actor, HouseholdId, RegistryError, SupportFacts};
 use standard::{DeprivationSet, Language, Status};
+use std::collections::HashMap;
 
 /// What the section shows, in the reader's language.
 pub struct SupportView {
@@ -18,6 +21,113 @@ pub struct SupportView {
     pub steps: Vec<(String, String)>,
     /// (policy, agency, whom: "cả hộ" or members' names, served first).
     pub eligible: Vec<(String, String, String, bool)>,
+}
+
+/// The support a household received, and the form to record more.
+pub struct Delivered {
+    /// (year, date, policy, member, amount, details) newest first.
+    pub rows: Vec<(i64, String, String, String, String, String)>,
+    /// (code, name, to members) of every policy, for the form.
+    pub policies: Vec<(String, String, bool)>,
+    /// (member id, name) for the form.
+    pub members: Vec<(i64, String)>,
+}
+
+/// The deliveries to a household, in the reader's language.
+pub async fn delivered(
+    state: &AppState,
+    tr: Tr,
+    actor: &Actor,
+    id: HouseholdId,
+    members: Vec<(i64, String)>,
+) -> Delivered {
+    let lang = language(tr);
+    let policies = &state.policies;
+    let name = |code: &str| {
+        policies
+            .policy(code)
+            .map_or_else(|| code.to_string(), |p| p.name.get(lang).to_string())
+    };
+    let rows = state
+        .registry
+        .deliveries(actor, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| {
+            let details: std::collections::BTreeMap<String, String> =
+                serde_json::from_str(&d.details).unwrap_or_default();
+            let details = details
+                .iter()
+                .map(|(k, v)| format!("{}: {v}", tr.t(&format!("record_{k}"))))
+                .collect::<Vec<_>>()
+                .join("; ");
+            (
+                d.year,
+                vntext::parse_date(&d.delivered_on)
+                    .map(vntext::format_date)
+                    .unwrap_or_default(),
+                name(&d.policy),
+                d.member_name.unwrap_or_default(),
+                d.amount.map(vntext::format_vnd).unwrap_or_default(),
+                details,
+            )
+        })
+        .collect();
+    Delivered {
+        rows,
+        policies: policies
+            .policies
+            .iter()
+            .map(|p| {
+                (
+                    p.code.clone(),
+                    p.name.get(lang).to_string(),
+                    p.to == support::Recipient::Member,
+                )
+            })
+            .collect(),
+        members,
+    }
+}
+
+/// Records a delivery from the household page's form: the policy, the
+/// member for a policy to members, the date, an amount and a note.
+pub async fn record_delivery(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Path(id): Path<HouseholdId>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let member_id = match field("member").as_str() {
+        "" => None,
+        m => m.parse().ok(),
+    };
+    let mut details = std::collections::BTreeMap::new();
+    if !field("note").is_empty() {
+        details.insert("note".to_string(), field("note"));
+    }
+    let new = registry::NewDelivery {
+        policy: field("policy"),
+        member_id,
+        delivered_on: field("delivered_on"),
+        amount: field("amount"),
+        details,
+    };
+    match state
+        .registry
+        .record_delivery(actor, id, &state.policies, &new)
+        .await
+    {
+        Ok(_) => redirect(&format!("/households/{id}#delivered")),
+        Err(RegistryError::Invalid(problems)) => crate::pages::problem_page(
+            &ctx,
+            axum::http::StatusCode::BAD_REQUEST,
+            &problems.join("; "),
+        ),
+        Err(e) => crate::failure::Failure::from(e).page(&ctx),
+    }
 }
 
 fn language(tr: Tr) -> Language {

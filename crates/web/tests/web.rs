@@ -1665,6 +1665,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 "POST",
                 "/households/{id}/requests"
                 | "/households/{id}/requests/{request}"
+                | "/households/{id}/deliveries"
                 | "/api/v1/households/{id}/members"
                 | "/api/v1/households/{id}/surveys",
             ) => Household(Write),
@@ -2235,6 +2236,27 @@ async fn a_province_s_unit_picker_searches_as_you_type_within_the_scope() {
     assert!(page.contains("role=\"alert\""), "{page}");
 }
 
+/// Every field a policy records has its words in both languages.
+#[test]
+fn every_record_field_of_the_policies_has_its_words() {
+    let standards = Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    for file in [
+        include_str!("../i18n/vi.toml"),
+        include_str!("../i18n/en.toml"),
+    ] {
+        for p in &policies.policies {
+            for field in p.records.iter().map(String::as_str).chain(["note"]) {
+                assert!(
+                    file.contains(&format!("\nrecord_{field} = ")),
+                    "record_{field} ({})",
+                    p.code
+                );
+            }
+        }
+    }
+}
+
 /// The household page's support section: the policies the household is
 /// eligible for, whom in it they serve, and the shortest way out of poverty
 /// (issue 11), against hand-worked households.
@@ -2264,7 +2286,7 @@ async fn the_household_page_shows_its_policies_and_way_out() {
     assert!(body.contains("Tín dụng ưu đãi của Ngân hàng Chính sách xã hội</td><td>Ngân hàng Chính sách xã hội</td><td>Cả hộ</td>"), "{body}");
     assert!(!body.contains("id=\"way-out\""), "{body}");
     // Housing support is for the poor only.
-    assert!(!body.contains("Hỗ trợ nhà ở"), "{body}");
+    assert!(!body.contains("<td>Hỗ trợ nhà ở"), "{body}");
     // Surveyed again: poor with water, latrine and telecom (3): losing one
     // takes it out; each with the policies that address it.
     let t = token(&f.app, "xuanhoi").await;
@@ -2294,7 +2316,38 @@ async fn the_household_page_shows_its_policies_and_way_out() {
         body.contains("<td>Nguồn nước sinh hoạt</td><td>Nước sạch và nhà tiêu hợp vệ sinh</td>"),
         "{body}"
     );
-    assert!(body.contains("Hỗ trợ nhà ở"), "{body}");
+    assert!(body.contains("<td>Hỗ trợ nhà ở"), "{body}");
+    // A delivery recorded from the page's form, then listed by year; a bad
+    // date is refused naming the field, nothing recorded.
+    let (status, _, body) = send(
+        &f.app,
+        form(
+            &format!("/households/{}/deliveries", f.hoi_household),
+            "policy=preferential_credit&member=&delivered_on=15%2F03%2F2024&amount=30.000.000&note=Nu%C3%B4i+b%C3%B2",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (status, _, body) = send(
+        &f.app,
+        form(
+            &format!("/households/{}/deliveries", f.hoi_household),
+            "policy=preferential_credit&member=&delivered_on=15%2F13%2F2024&amount=1",
+            Some(&cookie),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("ngày hỗ trợ"), "{body}");
+    let body = page().await;
+    assert!(
+        body.contains("<td>2024</td><td>15/03/2024</td><td>Tín dụng ưu đãi của Ngân hàng Chính sách xã hội</td><td></td><td class=\"num\">30.000.000</td><td>Ghi chú: Nuôi bò</td>"),
+        "{body}"
+    );
+    assert_eq!(body.matches("<td>15/03/2024</td>").count(), 1);
     // Another commune's officer sees neither the page nor its support.
     let other = sign_in(&f.app, "xuanan").await;
     let (status, _, body) = send(

@@ -30,7 +30,7 @@ pub use sheet_import::SheetSurvey;
 pub mod sheets;
 mod support_facts;
 mod surveys;
-pub use support_facts::SupportFacts;
+pub use support_facts::{HouseholdGaps, SupportFacts};
 mod tallies;
 mod units;
 mod users;

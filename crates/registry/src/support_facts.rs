@@ -41,6 +41,24 @@ fn support_group(g: Group) -> support::Group {
     }
 }
 
+/// A member's age in `year` from a stored birth date ("YYYY-MM-DD").
+fn age_in(birth_date: Option<&str>, year: i64) -> Option<u32> {
+    birth_date
+        .and_then(|b| b.get(..4)?.parse::<i64>().ok())
+        .and_then(|born| u32::try_from(year - born).ok())
+}
+
+/// The last year a household escaped poverty, from its official statuses
+/// (year, status code) in year order: poor one year, not the next.
+fn escaped_in<'a>(years: impl Iterator<Item = (i64, &'a str)>) -> Option<i64> {
+    let years: Vec<(i64, &str)> = years.collect();
+    years
+        .windows(2)
+        .filter(|w| w[0].0 + 1 == w[1].0 && w[0].1 == "poor" && w[1].1 != "poor")
+        .map(|w| w[1].0)
+        .next_back()
+}
+
 impl Registry {
     /// The facts the support of a household the actor may see is decided
     /// on; None when it is not visible or has no official assessment.
@@ -64,11 +82,7 @@ impl Registry {
         let Some(status) = Status::ALL.into_iter().find(|s| s.code() == status) else {
             return Ok(None);
         };
-        let escaped_in = years
-            .windows(2)
-            .filter(|w| w[0].0 + 1 == w[1].0 && w[0].2 == "poor" && w[1].2 != "poor")
-            .map(|w| w[1].0)
-            .next_back();
+        let escaped_in = escaped_in(years.iter().map(|y| (y.0, y.2.as_str())));
         let inputs: serde_json::Value = serde_json::from_str(&inputs).unwrap_or_default();
         let livelihood = match inputs["livelihood"].as_str() {
             Some("farm") => Livelihood::Farm,
@@ -83,12 +97,7 @@ impl Registry {
         .await?;
         let member_ages = members
             .iter()
-            .map(|m| {
-                m.birth_date
-                    .as_deref()
-                    .and_then(|b| b.get(..4)?.parse::<i64>().ok())
-                    .and_then(|born| u32::try_from(year - born).ok())
-            })
+            .map(|m| age_in(m.birth_date.as_deref(), year))
             .collect();
         Ok(Some(SupportFacts {
             year,
@@ -109,5 +118,165 @@ impl Registry {
             member_ages,
             escaped_in,
         }))
+    }
+}
+
+/// One household's gaps: the policies it should have had this year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdGaps {
+    pub id: HouseholdId,
+    pub code: String,
+    pub head_name: String,
+    pub village: Option<String>,
+    pub status: Status,
+    /// (policy code, indicator codes it addresses, members' names not
+    /// served — empty for a household policy).
+    pub gaps: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GapMember {
+    household_id: HouseholdId,
+    id: i64,
+    full_name: String,
+    #[sqlx(flatten)]
+    facts: MemberFacts,
+}
+
+impl Registry {
+    /// The gap finder for one commune (or village) and year: each household
+    /// eligible for a policy that addresses one of its deprivations of the
+    /// year's official assessment and not served by it that year. Within the
+    /// actor's scope; a unit above a commune is refused (an agency's work
+    /// list is a commune's).
+    pub async fn gaps(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: i64,
+        policies: &support::Catalogue,
+    ) -> Result<Vec<HouseholdGaps>, RegistryError> {
+        let unit = self
+            .unit_by_code(unit_code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        // Outside the scope it is not found, whatever its level.
+        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
+            .await?;
+        if !matches!(
+            unit.level,
+            crate::units::Level::Commune | crate::units::Level::Village
+        ) {
+            return Err(RegistryError::Invalid(vec![format!(
+                "đơn vị: {} — chọn một xã (danh sách việc cần làm lập theo xã)",
+                unit.name
+            )]));
+        }
+        let rows = self.household_list(actor, unit_code, year).await?;
+        let ids: Vec<HouseholdId> = rows
+            .iter()
+            .filter(|r| r.status.is_some())
+            .map(|r| r.id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids
+            .iter()
+            .map(|id| id.get().to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        // Only household ids (integers from the database) are formatted into the SQL.
+        let members: Vec<GapMember> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT household_id, id, full_name, birth_date, ethnicity, merit, social_protection, no_working_capacity \
+             FROM members WHERE removed_on IS NULL AND household_id IN ({list}) ORDER BY id"
+        )))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let history: Vec<(HouseholdId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT household_id, year, status FROM assessments WHERE official = 1 AND year >= $1 AND year <= $2 AND household_id IN ({list}) ORDER BY year"
+        )))
+        .bind(year - 4)
+        .bind(year)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let delivered: Vec<(HouseholdId, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(
+            format!("SELECT household_id, member_id, policy FROM deliveries WHERE year = $1 AND household_id IN ({list})"),
+        ))
+        .bind(year)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = Vec::new();
+        for row in rows {
+            let Some(status) = row.status else {
+                continue;
+            };
+            let mine: Vec<&GapMember> = members
+                .iter()
+                .filter(|m| m.household_id == row.id)
+                .collect();
+            let facts: Vec<MemberFacts> = mine.iter().map(|m| m.facts.clone()).collect();
+            let groups: Vec<support::Group> = groups_in(&facts, year)
+                .into_iter()
+                .map(support_group)
+                .collect();
+            // Unknown ages fall outside every age band.
+            let ages: Vec<u32> = facts
+                .iter()
+                .map(|m| age_in(m.birth_date.as_deref(), year).unwrap_or(u32::MAX))
+                .collect();
+            let escaped_in = escaped_in(
+                history
+                    .iter()
+                    .filter(|h| h.0 == row.id)
+                    .map(|h| (h.1, h.2.as_str())),
+            );
+            let served: Vec<(&str, Option<usize>)> = delivered
+                .iter()
+                .filter(|d| d.0 == row.id)
+                .map(|d| {
+                    let member = d.1.and_then(|m| mine.iter().position(|x| x.id == m));
+                    (d.2.as_str(), member)
+                })
+                .collect();
+            let deprived: Vec<String> = row
+                .deprived
+                .as_deref()
+                .unwrap_or("")
+                .split(';')
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect();
+            let household = support::Household {
+                year,
+                status: Some(status),
+                escaped_in,
+                groups: &groups,
+                member_ages: &ages,
+            };
+            let gaps: Vec<(String, Vec<String>, Vec<String>)> =
+                support::gaps(policies, &household, &deprived, &served)
+                    .into_iter()
+                    .map(|g| {
+                        let names = g
+                            .members
+                            .iter()
+                            .filter_map(|&i| mine.get(i).map(|m| m.full_name.clone()))
+                            .collect();
+                        (g.policy.code.clone(), g.indicators, names)
+                    })
+                    .collect();
+            if !gaps.is_empty() {
+                out.push(HouseholdGaps {
+                    id: row.id,
+                    code: row.code,
+                    head_name: row.head_name,
+                    village: row.village,
+                    status,
+                    gaps,
+                });
+            }
+        }
+        Ok(out)
     }
 }

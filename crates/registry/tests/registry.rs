@@ -4404,3 +4404,91 @@ async fn deliveries_are_recorded_within_scope_and_named_when_wrong() {
         );
     }
 }
+
+/// The gap finder by hand (issue 11): a poor household deprived in water,
+/// latrine and telecom, eligible for the water programme and information
+/// access and served by neither; once the water programme is delivered that
+/// year, only information access is left. A household without those
+/// deprivations has no gap; a province is refused.
+#[tokio::test]
+async fn the_gap_finder_lists_eligible_deprived_unserved_households() {
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    let s22 = standards.get("vn-2022-2025").unwrap();
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for (code, deprived) in [("G1", true), ("G2", false)] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: "18652".into(),
+                        head_name: format!("Chủ hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, deprived), s22)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let clerk = officer(r, "18652").await;
+        let list = |found: Vec<registry::HouseholdGaps>| -> Vec<(String, Vec<String>)> {
+            found
+                .into_iter()
+                .map(|h| (h.code, h.gaps.into_iter().map(|g| g.0).collect()))
+                .collect()
+        };
+        let found = r.gaps(&clerk, "18652", 2024, &policies).await.unwrap();
+        assert_eq!(found[0].gaps[0].1, ["water", "latrine"], "{}", e.name);
+        assert_eq!(
+            list(found),
+            [(
+                "G1".to_string(),
+                vec![
+                    "clean_water_sanitation".to_string(),
+                    "information_access".to_string()
+                ]
+            )]
+        );
+        let water = registry::NewDelivery {
+            policy: "clean_water_sanitation".into(),
+            delivered_on: "10/06/2024".into(),
+            amount: "4.000.000".into(),
+            ..registry::NewDelivery::default()
+        };
+        r.record_delivery(&clerk, ids[0], &policies, &water)
+            .await
+            .unwrap();
+        // A delivery of another year does not close this year's gap.
+        let later = registry::NewDelivery {
+            policy: "information_access".into(),
+            delivered_on: "10/06/2025".into(),
+            ..registry::NewDelivery::default()
+        };
+        r.record_delivery(&clerk, ids[0], &policies, &later)
+            .await
+            .unwrap();
+        assert_eq!(
+            list(r.gaps(&clerk, "18652", 2024, &policies).await.unwrap()),
+            [("G1".to_string(), vec!["information_access".to_string()])]
+        );
+        let err = r
+            .gaps(&admin(), "42", 2024, &policies)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("chọn một xã"), "{err}");
+        // Outside the scope: nothing.
+        let other = officer(r, "18655").await;
+        assert!(r.gaps(&other, "18652", 2024, &policies).await.is_err());
+    }
+}

@@ -3,9 +3,11 @@
 //! delivery records), a household's eligibility, and the shortest way out of
 //! poverty under the standard that applies. Pure: text in, values out.
 
+mod gaps;
 mod load;
 mod way_out;
 
+pub use gaps::{Gap, Served, gaps};
 pub use load::CatalogueError;
 pub use way_out::{RiskOfPoverty, WayOut, at_risk, way_out};
 

@@ -262,3 +262,40 @@ fn near_poor_one_deprivation_from_poverty() {
     assert_eq!(risk(1_500_001, 2), None);
     assert_eq!(risk(1_500_000, 3), None);
 }
+
+/// The gap finder by hand: a poor household of four deprived in health
+/// insurance and water, nobody served: the card for each member and the
+/// water programme; once the card reaches two members, only the other two.
+#[test]
+fn gaps_are_eligible_deprived_and_unserved() {
+    let c = catalogue();
+    let ages = [40, 38, 10, 2];
+    let h = household(Some(Status::Poor), None, &[], &ages);
+    let deprived = vec!["health_insurance".to_string(), "water".to_string()];
+    let found = support::gaps(&c, &h, &deprived, &[]);
+    let codes: Vec<(&str, Vec<usize>)> = found
+        .iter()
+        .map(|g| (g.policy.code.as_str(), g.members.clone()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("health_insurance_card", vec![0, 1, 2, 3]),
+            ("clean_water_sanitation", vec![])
+        ]
+    );
+    assert_eq!(found[0].indicators, ["health_insurance"]);
+    let served = [
+        ("health_insurance_card", Some(0)),
+        ("health_insurance_card", Some(2)),
+        ("clean_water_sanitation", None),
+    ];
+    let found = support::gaps(&c, &h, &deprived, &served);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].members, [1, 3]);
+    // Not deprived in anything a policy addresses: no gap, whatever it is
+    // eligible for. Not eligible (above the lines): no gap either.
+    assert!(support::gaps(&c, &h, &[], &[]).is_empty());
+    let rich = household(Some(Status::NotPoor), None, &[], &ages);
+    assert!(support::gaps(&c, &rich, &deprived, &[]).is_empty());
+}

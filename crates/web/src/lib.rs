@@ -343,6 +343,12 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
         ),
         (
             Method::GET,
+            "/support/gaps",
+            Needs::Can(Capability::SeeNames),
+            get(support_page::gaps_page),
+        ),
+        (
+            Method::GET,
             "/reviews",
             Needs::Can(Capability::SeeNames),
             get(reviews::list),

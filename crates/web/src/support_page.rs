@@ -255,3 +255,220 @@ pub async fn view(
         eligible,
     })
 }
+
+#[derive(serde::Deserialize, Default)]
+pub struct GapParams {
+    unit: Option<String>,
+    year: Option<String>,
+    /// One agency's work list (its code).
+    agency: Option<String>,
+    /// "xlsx": the work list as a workbook.
+    format: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "gaps.html")]
+struct GapsPage {
+    tr: Tr,
+    user: Option<crate::pages::UserView>,
+    unit: String,
+    year: i64,
+    agency: String,
+    /// (code, name) of the agencies, for the filter.
+    agencies: Vec<(String, String)>,
+    /// (households, tasks).
+    counts: Option<(usize, usize)>,
+    /// (agency heading, rows of (household id, code, head, village, status,
+    /// policy, deprivations, members)).
+    sections: Vec<(String, Vec<GapRow>)>,
+    error: Option<String>,
+}
+
+pub struct GapRow {
+    pub id: HouseholdId,
+    pub code: String,
+    pub head: String,
+    pub village: String,
+    pub status: String,
+    pub policy: String,
+    pub deprivations: String,
+    pub members: String,
+}
+
+/// The gap finder's page (issue 11): for a commune and year, the households
+/// eligible for a policy that addresses one of their deprivations and not
+/// served by it that year, by responsible agency; `format=xlsx` gives each
+/// agency's work list as a sheet.
+pub async fn gaps_page(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    axum::extract::Query(p): axum::extract::Query<GapParams>,
+) -> Response {
+    use axum::response::IntoResponse;
+    let tr = ctx.tr();
+    let lang = language(tr);
+    let policies = &state.policies;
+    let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        Some(y) => crate::input::review_year(tr, y, state.current_year() + 1).map(|y| y.as_i64()),
+        None => Ok(state.current_year()),
+    };
+    let unit = p.unit.clone().unwrap_or_default().trim().to_string();
+    let agency = p.agency.clone().unwrap_or_default();
+    let mut page = GapsPage {
+        tr,
+        user: crate::pages::user_view(&ctx),
+        unit: unit.clone(),
+        year: *year.as_ref().unwrap_or(&state.current_year()),
+        agency: agency.clone(),
+        agencies: policies
+            .agencies
+            .iter()
+            .map(|a| (a.code.clone(), a.name.get(lang).to_string()))
+            .collect(),
+        counts: None,
+        sections: Vec::new(),
+        error: None,
+    };
+    let year = match year {
+        Ok(y) => y,
+        Err(problem) => {
+            page.error = Some(problem);
+            return (
+                axum::http::StatusCode::BAD_REQUEST,
+                crate::pages::render(page),
+            )
+                .into_response();
+        }
+    };
+    if unit.is_empty() {
+        return crate::pages::render(page).into_response();
+    }
+    let found = match state.registry.gaps(actor, &unit, year, policies).await {
+        Ok(found) => found,
+        Err(RegistryError::Invalid(problems)) => {
+            page.error = Some(problems.join("; "));
+            return (
+                axum::http::StatusCode::BAD_REQUEST,
+                crate::pages::render(page),
+            )
+                .into_response();
+        }
+        Err(e) => return crate::failure::Failure::from(e).page(&ctx),
+    };
+    let standard = state.catalogue.for_review_year(year as u16);
+    let indicator = |code: &str| match standard {
+        Some(s) => tr.indicator(s, code),
+        None => code.to_string(),
+    };
+    let mut households = 0;
+    let mut tasks = 0;
+    for a in &policies.agencies {
+        if !agency.is_empty() && agency != a.code {
+            continue;
+        }
+        let mut rows = Vec::new();
+        for h in &found {
+            for (code, indicators, members) in &h.gaps {
+                let Some(policy) = policies.policy(code) else {
+                    continue;
+                };
+                if policy.agency != a.code {
+                    continue;
+                }
+                rows.push(GapRow {
+                    id: h.id,
+                    code: h.code.clone(),
+                    head: h.head_name.clone(),
+                    village: h.village.clone().unwrap_or_default(),
+                    status: tr.status(h.status.code()).to_string(),
+                    policy: policy.name.get(lang).to_string(),
+                    deprivations: indicators
+                        .iter()
+                        .map(|i| indicator(i))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    members: members.join(", "),
+                });
+            }
+        }
+        if !rows.is_empty() {
+            tasks += rows.len();
+            page.sections.push((a.name.get(lang).to_string(), rows));
+        }
+    }
+    households += found
+        .iter()
+        .filter(|h| {
+            h.gaps.iter().any(|(code, _, _)| {
+                agency.is_empty() || policies.policy(code).is_some_and(|p| p.agency == agency)
+            })
+        })
+        .count();
+    page.counts = Some((households, tasks));
+    if p.format.as_deref() == Some("xlsx") {
+        use report::{Cell, Column, Kind, Report, Section};
+        let columns = [
+            "households_code",
+            "households_head",
+            "households_village",
+            "households_status",
+            "support_policy",
+            "support_indicator",
+            "support_members_unserved",
+        ]
+        .iter()
+        .map(|k| Column::new(tr.t(k), Kind::Text))
+        .collect();
+        let report = Report {
+            title: tr.t("gaps_title").to_uppercase(),
+            subtitle: format!("{unit} — {year}"),
+            sheet: tr.t("gaps_sheet").to_string(),
+            columns,
+            sections: page
+                .sections
+                .iter()
+                .map(|(heading, rows)| Section {
+                    heading: Some(heading.clone()),
+                    rows: rows
+                        .iter()
+                        .map(|r| {
+                            [
+                                &r.code,
+                                &r.head,
+                                &r.village,
+                                &r.status,
+                                &r.policy,
+                                &r.deprivations,
+                                &r.members,
+                            ]
+                            .into_iter()
+                            .map(|c| Cell::text(c.as_str()))
+                            .collect()
+                        })
+                        .collect(),
+                    subtotal: None,
+                })
+                .collect(),
+            ..Report::default()
+        };
+        return match report::xlsx(std::slice::from_ref(&report)) {
+            Ok(bytes) => (
+                [
+                    (
+                        axum::http::header::CONTENT_TYPE,
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                            .to_string(),
+                    ),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        crate::reviews::attachment(&format!("viec-can-lam-{unit}-{year}.xlsx")),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+            Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        };
+    }
+    crate::pages::render(page).into_response()
+}

@@ -1653,7 +1653,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             }
             ("GET", "/households/new") => SignedIn(Some(Write)),
             ("GET" | "POST", "/admin/users") | ("POST", "/admin/users/role") => Admin,
-            ("GET", "/export") => Unit(SeeNames),
+            ("GET", "/export" | "/support/gaps") => Unit(SeeNames),
             ("POST", "/households/new" | "/reviews" | "/api/v1/households") => Unit(Write),
             // The survey form also classifies what-ifs for those who read.
             ("GET", "/households/{id}" | "/api/v1/households/{id}" | "/households/{id}/survey") => {
@@ -1848,6 +1848,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .replace("{code}", "vi");
         match (method.as_str(), filled.as_str()) {
             ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
+            ("GET", "/support/gaps") => format!("/support/gaps?unit={unit_code}&year=2024"),
             _ => filled,
         }
     }
@@ -2357,4 +2358,65 @@ async fn the_household_page_shows_its_policies_and_way_out() {
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!body.contains("id=\"support\""));
+}
+
+/// The gap finder's page (issue 11): the fixture's poor household of Xuân
+/// Hội (water, latrine, telecom; 2024) is eligible for the water programme
+/// and information access and served by neither: two tasks under two
+/// agencies, one when filtered, a workbook to download.
+#[tokio::test]
+async fn the_gap_page_lists_the_work_by_agency() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(
+        &f.app,
+        get("/support/gaps?unit=18652&year=2024", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("1 hộ, 2 việc chưa làm"), "{body}");
+    assert!(
+        body.contains("<h2>Phòng Nông nghiệp và Phát triển nông thôn</h2>")
+            && body.contains("<h2>Ủy ban nhân dân xã</h2>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<td>Trần Thị Bình</td><td></td><td>Hộ nghèo</td><td>Nước sạch và nhà tiêu hợp vệ sinh</td><td>Nguồn nước sinh hoạt, Nhà tiêu hợp vệ sinh</td>"),
+        "{body}"
+    );
+    let (_, _, body) = send(
+        &f.app,
+        get(
+            "/support/gaps?unit=18652&year=2024&agency=agriculture",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert!(body.contains("1 hộ, 1 việc chưa làm"), "{body}");
+    let (status, headers, _) = send(
+        &f.app,
+        get(
+            "/support/gaps?unit=18652&year=2024&format=xlsx",
+            Some(&cookie),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers
+            .get(header::CONTENT_DISPOSITION)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("viec-can-lam-18652-2024.xlsx")
+    );
+    // A district is refused in words: the list is a commune's.
+    let district = sign_in(&f.app, "huyen").await;
+    let (status, _, body) = send(
+        &f.app,
+        get("/support/gaps?unit=436&year=2024", Some(&district)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("chọn một xã"), "{body}");
 }

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 15] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 16] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -19,6 +19,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 15] = [
     (13, "round_calendar", V13),
     (14, "screening", V14),
     (15, "deliveries", V15),
+    (16, "household_profiles", V16),
 ];
 
 const V1: &str = r#"
@@ -354,4 +355,20 @@ CREATE TABLE deliveries (
     created_by TEXT NOT NULL
 );
 CREATE INDEX deliveries_household ON deliveries (household_id, delivered_on)
+"#;
+
+/// Causes, wishes (codes of the policy catalogue) and the plan's type of a
+/// household, by year; the type 3's reason.
+const V16: &str = r#"
+CREATE TABLE household_profiles (
+    household_id BIGINT NOT NULL,
+    year BIGINT NOT NULL,
+    causes TEXT NOT NULL,
+    wishes TEXT NOT NULL,
+    poverty_type BIGINT,
+    type_reason TEXT,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    PRIMARY KEY (household_id, year)
+)
 "#;

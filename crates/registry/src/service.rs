@@ -339,6 +339,8 @@ pub enum Action {
     Screen,
     /// Support delivered to a household or a member.
     Deliver,
+    /// Causes, wishes and the type of a household recorded.
+    Profile,
     Load,
     SignIn,
     ChangePassword,
@@ -346,7 +348,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 23] = [
+    const FIXED: [Action; 24] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -366,6 +368,7 @@ impl Action {
         Action::Complaint,
         Action::Screen,
         Action::Deliver,
+        Action::Profile,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -396,6 +399,7 @@ impl Action {
             Action::Complaint => "complaint",
             Action::Screen => "screen",
             Action::Deliver => "deliver",
+            Action::Profile => "profile",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

@@ -1194,6 +1194,12 @@ impl Registry {
                 entry.changes = mask_id_numbers_in(&entry.changes);
             }
         }
+        // A type 3 is seen by commune officers and approvers only.
+        if !self.sees_persuasion_type(actor).await? {
+            for entry in audit.iter_mut().filter(|e| e.action == Action::Profile) {
+                entry.changes = crate::profiles::hide_persuasion(&entry.changes);
+            }
+        }
         // Merged, and merged again: the last commune of the chain.
         let mut conn = self.db.pool.acquire().await?;
         let commune_now = crate::units::merged_into_chain(&mut conn, commune_id)

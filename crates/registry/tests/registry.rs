@@ -4492,3 +4492,139 @@ async fn the_gap_finder_lists_eligible_deprived_unserved_households() {
         assert!(r.gaps(&other, "18652", 2024, &policies).await.is_err());
     }
 }
+
+/// Causes, wishes and the plan's type (issue 11): codes from the catalogue,
+/// type 3 only with a reason, and seen — in the profile and in the history —
+/// by commune officers and approvers only.
+#[tokio::test]
+async fn a_type_three_household_is_seen_by_its_commune_and_approvers_only() {
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let id = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "T3".into(),
+                    commune_code: "18652".into(),
+                    head_name: "Lò Văn Ba".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        let clerk = officer(r, "18652").await;
+        let mut profile = registry::NewProfile {
+            causes: vec!["no_capital".into(), "grave_illness".into()],
+            wishes: vec!["credit".into()],
+            poverty_type: Some(3),
+            reason: String::new(),
+        };
+        let err = r
+            .record_profile(&clerk, id, 2025, &policies, &profile)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("phải ghi lý do"), "{err}");
+        for (bad, says) in [
+            (
+                registry::NewProfile {
+                    causes: vec!["bad_luck".into()],
+                    ..profile.clone()
+                },
+                "\"bad_luck\"",
+            ),
+            (
+                registry::NewProfile {
+                    poverty_type: Some(4),
+                    reason: "x".into(),
+                    ..profile.clone()
+                },
+                "chọn 1, 2 hoặc 3",
+            ),
+        ] {
+            let err = r
+                .record_profile(&clerk, id, 2025, &policies, &bad)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{err}");
+        }
+        profile.reason = "Có lao động nhưng không chịu làm".into();
+        r.record_profile(&clerk, id, 2025, &policies, &profile)
+            .await
+            .unwrap();
+        let seen = r.profile(&clerk, id).await.unwrap().unwrap();
+        assert_eq!(seen.poverty_type, Some(support::PovertyType::Persuasion));
+        assert_eq!(seen.causes, ["no_capital", "grave_illness"]);
+        let approver = Actor {
+            name: "pheduyet".into(),
+            role: Role::Approver,
+            unit_id: Some(r.unit_by_code("436").await.unwrap().unwrap().id),
+        };
+        assert!(
+            r.profile(&approver, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .poverty_type
+                .is_some()
+        );
+        // The district's officer sees the causes, not the type nor its reason,
+        // in the profile or in the history.
+        let district = officer(r, "436").await;
+        let hidden = r.profile(&district, id).await.unwrap().unwrap();
+        assert_eq!(
+            (hidden.poverty_type, hidden.reason),
+            (None, None),
+            "{}",
+            e.name
+        );
+        assert_eq!(hidden.wishes, ["credit"]);
+        let detail = r.household_detail(&district, id).await.unwrap().unwrap();
+        let entry = detail
+            .audit
+            .iter()
+            .find(|a| a.action.code() == "profile")
+            .unwrap();
+        assert!(
+            !entry.changes.contains("poverty_type") && !entry.changes.contains("không chịu làm"),
+            "{}",
+            entry.changes
+        );
+        let detail = r.household_detail(&clerk, id).await.unwrap().unwrap();
+        assert!(
+            detail
+                .audit
+                .iter()
+                .any(|a| a.action.code() == "profile" && a.changes.contains("không chịu làm"))
+        );
+        // Type 2 is no secret.
+        r.record_profile(
+            &clerk,
+            id,
+            2025,
+            &policies,
+            &registry::NewProfile {
+                poverty_type: Some(2),
+                reason: String::new(),
+                ..profile.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            r.profile(&district, id)
+                .await
+                .unwrap()
+                .unwrap()
+                .poverty_type,
+            Some(support::PovertyType::HelpToEscape)
+        );
+    }
+}

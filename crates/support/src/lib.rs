@@ -22,6 +22,70 @@ pub struct Catalogue {
     pub years: RangeInclusive<i64>,
     pub agencies: Vec<Agency>,
     pub policies: Vec<Policy>,
+    /// Causes of poverty as the review forms list them.
+    pub causes: Vec<Choice>,
+    /// What a household wishes for.
+    pub wishes: Vec<Choice>,
+}
+
+/// An item of a list the forms offer (a cause, a wish).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+}
+
+impl Choice {
+    pub fn text(&self, language: standard::Language) -> &str {
+        match language {
+            standard::Language::Vi => &self.vi,
+            standard::Language::En => &self.en,
+        }
+    }
+}
+
+/// The plan's three types of poor household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PovertyType {
+    /// 1: social assistance (nobody can work).
+    SocialAssistance,
+    /// 2: help to escape poverty.
+    HelpToEscape,
+    /// 3: persuasion and education. Sensitive: a written reason, seen only
+    /// by commune officers and their approvers.
+    Persuasion,
+}
+
+impl PovertyType {
+    pub const ALL: [PovertyType; 3] = [
+        PovertyType::SocialAssistance,
+        PovertyType::HelpToEscape,
+        PovertyType::Persuasion,
+    ];
+
+    pub fn number(self) -> i64 {
+        match self {
+            PovertyType::SocialAssistance => 1,
+            PovertyType::HelpToEscape => 2,
+            PovertyType::Persuasion => 3,
+        }
+    }
+
+    pub fn from_number(n: i64) -> Option<PovertyType> {
+        PovertyType::ALL.into_iter().find(|t| t.number() == n)
+    }
+
+    /// What the members suggest: nobody able to work → type 1, else type 2.
+    /// Type 3 is the officer's judgement, never suggested.
+    pub fn suggested(groups: &[Group]) -> PovertyType {
+        if groups.contains(&Group::NoWorkingCapacity) {
+            PovertyType::SocialAssistance
+        } else {
+            PovertyType::HelpToEscape
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

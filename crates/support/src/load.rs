@@ -26,6 +26,10 @@ struct RawCatalogue {
     years: RawYears,
     agencies: Vec<RawAgency>,
     policies: Vec<RawPolicy>,
+    #[serde(default)]
+    causes: Vec<crate::Choice>,
+    #[serde(default)]
+    wishes: Vec<crate::Choice>,
 }
 
 #[derive(serde::Deserialize)]
@@ -188,7 +192,19 @@ impl Catalogue {
                 confidence: p.confidence,
             });
         }
+        for (field, list) in [("causes", &raw.causes), ("wishes", &raw.wishes)] {
+            for (i, c) in list.iter().enumerate() {
+                if c.code.trim().is_empty() || list[..i].iter().any(|o| o.code == c.code) {
+                    return Err(fail(
+                        format!("{field}[{i}].code"),
+                        format!("mã \"{}\" trống hoặc trùng", c.code),
+                    ));
+                }
+            }
+        }
         Ok(Catalogue {
+            causes: raw.causes,
+            wishes: raw.wishes,
             id: raw.id,
             name: raw.name,
             years: raw.years.from..=raw.years.to,

@@ -299,3 +299,22 @@ fn gaps_are_eligible_deprived_and_unserved() {
     let rich = household(Some(Status::NotPoor), None, &[], &ages);
     assert!(support::gaps(&c, &rich, &deprived, &[]).is_empty());
 }
+
+/// Causes and wishes are the catalogue's lists; the type suggested from the
+/// members: nobody able to work, type 1; else type 2; type 3 never.
+#[test]
+fn causes_wishes_and_the_suggested_type() {
+    use support::PovertyType;
+    let c = catalogue();
+    for code in ["grave_illness", "sudden_accident", "no_capital"] {
+        assert!(c.causes.iter().any(|x| x.code == code), "{code}");
+    }
+    assert!(c.wishes.iter().any(|x| x.code == "credit"));
+    assert_eq!(
+        PovertyType::suggested(&[Group::NoWorkingCapacity, Group::Merit]),
+        PovertyType::SocialAssistance
+    );
+    assert_eq!(PovertyType::suggested(&[]), PovertyType::HelpToEscape);
+    assert_eq!(PovertyType::from_number(3), Some(PovertyType::Persuasion));
+    assert_eq!(PovertyType::from_number(4), None);
+}

@@ -351,6 +351,7 @@ struct HouseholdPage {
     requests: Vec<(i64, String, String, String, String, bool)>,
     support: Option<crate::support_page::SupportView>,
     delivered: crate::support_page::Delivered,
+    profile: crate::support_page::ProfileView,
 }
 
 #[derive(Deserialize, Default)]
@@ -499,6 +500,7 @@ pub async fn household(
         .collect();
     let member_names: Vec<String> = h.members.iter().map(|m| m.0.clone()).collect();
     let support = crate::support_page::view(&state, tr, actor, id, &member_names).await;
+    let profile = crate::support_page::profile_view(&state, tr, actor, id).await;
     let delivered = crate::support_page::delivered(
         &state,
         tr,
@@ -523,6 +525,7 @@ pub async fn household(
         requests,
         support,
         delivered,
+        profile,
     })
 }
 

@@ -464,6 +464,12 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             post(support_page::record_delivery),
         ),
         (
+            Method::POST,
+            "/households/{id}/profile",
+            Needs::Household(Capability::Write),
+            post(support_page::record_profile),
+        ),
+        (
             Method::GET,
             "/households/{id}",
             Needs::Household(Capability::SeeNames),

@@ -23,6 +23,125 @@ pub struct SupportView {
     pub eligible: Vec<(String, String, String, bool)>,
 }
 
+/// Causes, wishes and the type of a household, and the form to record them.
+pub struct ProfileView {
+    pub year: i64,
+    /// (code, words, ticked).
+    pub causes: Vec<(String, String, bool)>,
+    pub wishes: Vec<(String, String, bool)>,
+    /// (number, words, selected).
+    pub types: Vec<(i64, String, bool)>,
+    /// The type the members suggest, in words.
+    pub suggested: String,
+    pub reason: String,
+    /// The type recorded, in words (empty when none, or hidden).
+    pub shown: String,
+}
+
+fn type_words(tr: Tr, t: support::PovertyType) -> String {
+    tr.t(&format!("poverty_type_{}", t.number())).to_string()
+}
+
+/// The profile section of a household the actor may see.
+pub async fn profile_view(state: &AppState, tr: Tr, actor: &Actor, id: HouseholdId) -> ProfileView {
+    let lang = language(tr);
+    let policies = &state.policies;
+    let facts = state.registry.support_facts(actor, id).await.ok().flatten();
+    let profile = state.registry.profile(actor, id).await.ok().flatten();
+    let sees_three = state
+        .registry
+        .sees_persuasion_type(actor)
+        .await
+        .unwrap_or(false);
+    let suggested = support::PovertyType::suggested(facts.as_ref().map_or(&[][..], |f| &f.groups));
+    let ticked = |list: &[support::Choice], chosen: &[String]| {
+        list.iter()
+            .map(|c| {
+                (
+                    c.code.clone(),
+                    c.text(lang).to_string(),
+                    chosen.contains(&c.code),
+                )
+            })
+            .collect()
+    };
+    let chosen = profile.as_ref().and_then(|p| p.poverty_type);
+    ProfileView {
+        year: facts
+            .as_ref()
+            .map_or_else(|| state.current_year(), |f| f.year),
+        causes: ticked(
+            &policies.causes,
+            profile.as_ref().map_or(&[][..], |p| &p.causes),
+        ),
+        wishes: ticked(
+            &policies.wishes,
+            profile.as_ref().map_or(&[][..], |p| &p.wishes),
+        ),
+        types: support::PovertyType::ALL
+            .into_iter()
+            .filter(|t| *t != support::PovertyType::Persuasion || sees_three)
+            .map(|t| (t.number(), type_words(tr, t), chosen == Some(t)))
+            .collect(),
+        suggested: type_words(tr, suggested),
+        reason: profile
+            .as_ref()
+            .and_then(|p| p.reason.clone())
+            .unwrap_or_default(),
+        shown: chosen.map(|t| type_words(tr, t)).unwrap_or_default(),
+    }
+}
+
+/// Records causes, wishes and the type from the household page's form.
+pub async fn record_profile(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Path(id): Path<HouseholdId>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let tr = ctx.tr();
+    let picked = |prefix: &str| -> Vec<String> {
+        let mut codes: Vec<String> = f
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .filter_map(|(k, _)| k.strip_prefix(prefix).map(String::from))
+            .collect();
+        codes.sort();
+        codes
+    };
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let year = match crate::input::review_year(tr, &field("year"), state.current_year() + 1) {
+        Ok(y) => y.as_i64(),
+        Err(p) => return crate::pages::problem_page(&ctx, axum::http::StatusCode::BAD_REQUEST, &p),
+    };
+    let poverty_type = match field("poverty_type").as_str() {
+        "" => None,
+        t => match t.parse::<i64>() {
+            Ok(n) => Some(n),
+            Err(_) => Some(0),
+        },
+    };
+    let new = registry::NewProfile {
+        causes: picked("cause_"),
+        wishes: picked("wish_"),
+        poverty_type,
+        reason: field("reason"),
+    };
+    match state
+        .registry
+        .record_profile(actor, id, year, &state.policies, &new)
+        .await
+    {
+        Ok(()) => redirect(&format!("/households/{id}#profile")),
+        Err(RegistryError::Invalid(problems)) => crate::pages::problem_page(
+            &ctx,
+            axum::http::StatusCode::BAD_REQUEST,
+            &problems.join("; "),
+        ),
+        Err(e) => crate::failure::Failure::from(e).page(&ctx),
+    }
+}
+
 /// The support a household received, and the form to record more.
 pub struct Delivered {
     /// (year, date, policy, member, amount, details) newest first.

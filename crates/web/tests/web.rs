@@ -1666,6 +1666,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 "/households/{id}/requests"
                 | "/households/{id}/requests/{request}"
                 | "/households/{id}/deliveries"
+                | "/households/{id}/profile"
                 | "/api/v1/households/{id}/members"
                 | "/api/v1/households/{id}/surveys",
             ) => Household(Write),
@@ -2419,4 +2420,48 @@ async fn the_gap_page_lists_the_work_by_agency() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("chọn một xã"), "{body}");
+}
+
+/// Causes, wishes and the type from the household page (issue 11): type 3
+/// needs a reason and is seen by the commune's officer, not the district's.
+#[tokio::test]
+async fn a_type_three_is_recorded_with_a_reason_and_shown_to_the_commune_only() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let path = format!("/households/{}/profile", f.hoi_household);
+    let post = |body: &str| form(&path, body, Some(&cookie), Some("http://localhost"));
+    let (status, _, body) = send(
+        &f.app,
+        post("year=2024&cause_no_capital=1&wish_credit=1&poverty_type=3&reason="),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("phải ghi lý do"), "{body}");
+    let (status, _, _) = send(
+        &f.app,
+        post("year=2024&cause_no_capital=1&wish_credit=1&poverty_type=3&reason=Kh%C3%B4ng+ch%E1%BB%8Bu+l%C3%A0m"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let page = format!("/households/{}", f.hoi_household);
+    let (_, _, body) = send(&f.app, get(&page, Some(&cookie))).await;
+    assert!(
+        body.contains("id=\"poverty-type\">Loại 3: tuyên truyền, vận động</strong>")
+            && body.contains("Lý do: Không chịu làm")
+            && body.contains("Nguyên nhân: Thiếu vốn sản xuất, kinh doanh;"),
+        "{body}"
+    );
+    // The district's officer: the causes, not the type nor the reason,
+    // neither on the page nor in the history.
+    let district = sign_in(&f.app, "huyen").await;
+    let (_, _, body) = send(&f.app, get(&page, Some(&district))).await;
+    assert!(
+        body.contains("id=\"poverty-type\">chưa phân loại</strong>"),
+        "{body}"
+    );
+    assert!(body.contains("Thiếu vốn sản xuất"), "{body}");
+    assert!(
+        !body.contains("Không chịu làm") && !body.contains("Loại 3:"),
+        "{body}"
+    );
 }

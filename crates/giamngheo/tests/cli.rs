@@ -1241,6 +1241,27 @@ mod browser {
         browser.screenshot("household-phone");
         browser.resize(1200, 900);
 
+        // Poor now: the page shows its way out; support is recorded from the
+        // page's form and listed by year; the commune's work list opens.
+        assert!(
+            browser.source().contains("id=\"way-out\""),
+            "a poor household's way out"
+        );
+        browser.click("select[name=policy] option[value=clean_water_sanitation]");
+        browser.type_into("input[name=delivered_on]", &format!("02/01/{survey_year}"));
+        browser.type_into("#delivery-form input[name=amount]", "4.000.000");
+        browser.click("#delivery-form button[type=submit]");
+        browser.wait_for_text("<td class=\"num\">4.000.000</td>");
+        browser.go(&format!(
+            "{base}/support/gaps?unit=90001&year={survey_year}"
+        ));
+        let gaps = browser.wait_for_text("id=\"gap-counts\"");
+        assert!(gaps.contains("việc chưa làm"), "the work list");
+        browser.resize(360, 800);
+        assert!(browser.fits_width(), "the work list is wider than a phone");
+        browser.screenshot("gaps-phone");
+        browser.resize(1200, 900);
+
         // The year's review round, to recognition, with a re-check that
         // changes one household's result.
         browser.go(&format!("{base}/reviews"));

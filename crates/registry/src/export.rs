@@ -68,7 +68,7 @@ pub const LIST_HEADERS: [&str; 8] = [
 ];
 
 /// A status as a list cell writes it: "Hộ nghèo".
-fn status_name(code: &str) -> String {
+pub(crate) fn status_name(code: &str) -> String {
     let name = standard::Status::ALL
         .into_iter()
         .find(|s| s.code() == code)

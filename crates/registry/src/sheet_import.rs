@@ -126,15 +126,6 @@ impl FactColumns {
     }
 }
 
-/// "hộ nghèo" → "Hộ nghèo", as a list heads it.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 /// A classification as a commune writes it: "Hộ nghèo", "cận nghèo", "HCN",
 /// "Thoát nghèo", "Mức sống trung bình".
 fn written_status(text: &str) -> Option<Option<Status>> {
@@ -1004,8 +995,8 @@ impl Registry {
                         "hộ {} ({}): xã ghi \"{}\", theo chuẩn là \"{}\" (thu nhập {} đồng, {} chỉ số thiếu hụt)",
                         h.new.code,
                         f.at,
-                        capitalised(written.name(standard::Language::Vi)),
-                        capitalised(c.status.name(standard::Language::Vi)),
+                        crate::export::status_name(written.code()),
+                        crate::export::status_name(c.status.code()),
                         vntext::format_vnd(f.income),
                         c.deprivation_count()
                     ));

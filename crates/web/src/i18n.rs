@@ -54,6 +54,14 @@ pub struct Tr {
 }
 
 impl Tr {
+    /// The reader's language as the standards and policies name things.
+    pub fn language(&self) -> standard::Language {
+        match self.lang {
+            Lang::Vi => standard::Language::Vi,
+            Lang::En => standard::Language::En,
+        }
+    }
+
     /// The text of `key`; the key itself if a translation is missing (a test
     /// checks that none is).
     pub fn t<'a>(&self, key: &'a str) -> &'a str {

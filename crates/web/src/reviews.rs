@@ -282,11 +282,7 @@ async fn round_page(
         .may_approve(actor, &round)
         .await
         .unwrap_or(false);
-    let language = if tr.lang == crate::i18n::Lang::Vi {
-        standard::Language::Vi
-    } else {
-        standard::Language::En
-    };
+    let language = tr.language();
     let screening = state
         .catalogue
         .for_review_year(round.year as u16)

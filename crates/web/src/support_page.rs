@@ -4,12 +4,12 @@
 //! deprivation that would make it poor and the policies that prevent it.
 //! Worked out by the `support` crate from the registry's facts.
 
-use crate::i18n::{Lang, Tr};
+use crate::i18n::Tr;
 use crate::{AppState, redirect};
 use axum::extract::{Form, Path, State};
 use axum::response::Response;
 use registry::{Actor, HouseholdId, RegistryError, SupportFacts};
-use standard::{DeprivationSet, Language, Status};
+use standard::{DeprivationSet, Status};
 use std::collections::HashMap;
 
 /// What the section shows, in the reader's language.
@@ -44,7 +44,7 @@ fn type_words(tr: Tr, t: support::PovertyType) -> String {
 
 /// The profile section of a household the actor may see.
 pub async fn profile_view(state: &AppState, tr: Tr, actor: &Actor, id: HouseholdId) -> ProfileView {
-    let lang = language(tr);
+    let lang = tr.language();
     let policies = &state.policies;
     let facts = state.registry.support_facts(actor, id).await.ok().flatten();
     let profile = state.registry.profile(actor, id).await.ok().flatten();
@@ -160,7 +160,7 @@ pub async fn delivered(
     id: HouseholdId,
     members: Vec<(i64, String)>,
 ) -> Delivered {
-    let lang = language(tr);
+    let lang = tr.language();
     let policies = &state.policies;
     let name = |code: &str| {
         policies
@@ -249,14 +249,6 @@ pub async fn record_delivery(
     }
 }
 
-fn language(tr: Tr) -> Language {
-    if tr.lang == Lang::Vi {
-        Language::Vi
-    } else {
-        Language::En
-    }
-}
-
 /// The section for a household the actor may see; None without an official
 /// assessment.
 pub async fn view(
@@ -274,7 +266,7 @@ pub async fn view(
         .flatten()?;
     let standard = state.catalogue.get(&facts.standard_id)?;
     let policies = &state.policies;
-    let lang = language(tr);
+    let lang = tr.language();
     // Unknown ages fall outside every age band, inside policies without one.
     let ages: Vec<u32> = facts
         .member_ages
@@ -425,7 +417,7 @@ pub async fn gaps_page(
 ) -> Response {
     use axum::response::IntoResponse;
     let tr = ctx.tr();
-    let lang = language(tr);
+    let lang = tr.language();
     let policies = &state.policies;
     let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
         Some(y) => crate::input::review_year(tr, y, state.current_year() + 1).map(|y| y.as_i64()),

@@ -706,14 +706,7 @@ async fn render_form(
         id,
         head_name: detail.head_name,
         year,
-        standard: standard
-            .name
-            .get(if tr.lang == crate::i18n::Lang::Vi {
-                standard::Language::Vi
-            } else {
-                standard::Language::En
-            })
-            .to_string(),
+        standard: standard.name.get(tr.language()).to_string(),
         area: area.code().to_string(),
         source,
         asks_care: has("health_access"),

@@ -223,6 +223,9 @@ pub enum UserCommand {
         /// Mã đơn vị của tài khoản.
         #[arg(long)]
         unit: Option<String>,
+        /// Cơ quan của cán bộ cơ quan (mã trong danh mục chính sách, ví dụ policy_bank).
+        #[arg(long)]
+        agency: Option<String>,
     },
 }
 
@@ -508,6 +511,7 @@ pub fn user(command: UserCommand) -> Result<()> {
         password_stdin,
         role,
         unit,
+        agency,
     } = command;
     let role = Role::parse(&role).ok_or_else(|| {
         anyhow!(
@@ -535,6 +539,12 @@ pub fn user(command: UserCommand) -> Result<()> {
             unit.as_deref(),
         )
         .await?;
+        if let Some(agency) = &agency {
+            let standards = standard::Catalogue::builtin()?;
+            let policies = support::Catalogue::builtin(&standards)?;
+            r.assign_agency(&Actor::command_line(), &username, agency, &policies)
+                .await?;
+        }
         eprintln!("Đã tạo tài khoản {username} ({}).", role.code());
         Ok(())
     })
@@ -567,6 +577,10 @@ pub struct DemoArgs {
     /// Chỉ tạo dữ liệu, không chạy trang web.
     #[arg(long)]
     no_serve: bool,
+    /// Thư mục ghi danh sách mẫu của các cơ quan (vay vốn, thẻ BHYT) để
+    /// cán bộ cơ quan nhập thử; mặc định cạnh tệp cơ sở dữ liệu.
+    #[arg(long)]
+    lists: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -678,6 +692,23 @@ pub fn demo(catalogue: &Catalogue, args: DemoArgs) -> Result<()> {
                 role.code(),
                 unit.unwrap_or("toàn bộ")
             );
+        }
+        let lists = args.lists.clone().unwrap_or_else(|| {
+            let beside = args
+                .db
+                .strip_prefix("sqlite:")
+                .and_then(|p| std::path::Path::new(p).parent().map(|d| d.to_path_buf()))
+                .unwrap_or_default();
+            beside.join("danh-sach-co-quan")
+        });
+        std::fs::create_dir_all(&lists)
+            .with_context(|| format!("không tạo được thư mục {}", lists.display()))?;
+        out!("Danh sách mẫu của các cơ quan (đăng nhập nhcsxh hoặc bhxh, mục \"Nhập danh sách\"):");
+        for (name, bytes) in r.demo_agency_lists().await? {
+            let path = lists.join(name);
+            std::fs::write(&path, bytes)
+                .with_context(|| format!("không ghi được {}", path.display()))?;
+            out!("  {}", path.display());
         }
         if args.no_serve {
             // Closing checkpoints SQLite's log into the file: a copy of the

@@ -104,6 +104,7 @@ async fn main() {
             name: "cb".into(),
             role: Role::Officer,
             unit_id: Some(unit.id),
+            agency: None,
         }
     };
     for (who, actor) in [

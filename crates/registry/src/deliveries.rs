@@ -52,15 +52,17 @@ impl Registry {
         policies: &support::Catalogue,
         new: &NewDelivery,
     ) -> Result<i64, RegistryError> {
-        let household = self.writable_household(actor, household_id).await?;
-        let mut problems = Vec::new();
-        let policy = policies.policy(&new.policy);
-        if policy.is_none() {
-            problems.push(format!(
+        let policy = policies.policy(&new.policy).ok_or_else(|| {
+            invalid(format!(
                 "chính sách: \"{}\" không có trong danh mục",
                 new.policy
-            ));
-        }
+            ))
+        })?;
+        let household = self
+            .supportable_household(actor, household_id, policy)
+            .await?;
+        let policy = Some(policy);
+        let mut problems = Vec::new();
         let day = vntext::parse_date(&new.delivered_on);
         match day {
             None => problems.push(format!(

@@ -246,7 +246,7 @@ pub const DEMO_PASSWORD: &str = "giamngheo-demo";
 
 /// The demo accounts: username, role, unit code. The district officer's
 /// account is history: its district ended on 30/06/2025.
-pub const DEMO_USERS: [(&str, Role, Option<&str>); 10] = [
+pub const DEMO_USERS: [(&str, Role, Option<&str>); 11] = [
     ("quantri", Role::Admin, None),
     ("tinh.hatinh", Role::Officer, Some("42")),
     ("pheduyet.tinh", Role::Approver, Some("42")),
@@ -255,6 +255,7 @@ pub const DEMO_USERS: [(&str, Role, Option<&str>); 10] = [
     ("xa.tiendien", Role::Officer, Some("90002")),
     ("xa.danhai", Role::Officer, Some("90003")),
     ("nhcsxh", Role::AgencyOfficer, Some("42")),
+    ("bhxh", Role::AgencyOfficer, Some("42")),
     ("lanhdao", Role::Leader, Some("42")),
     ("thongke", Role::Statistics, Some("42")),
 ];
@@ -591,6 +592,7 @@ impl Registry {
             name: "demo".into(),
             role: Role::Admin,
             unit_id: None,
+            agency: None,
         };
         let standard_of = |year: i64| -> Result<&Standard, RegistryError> {
             catalogue.for_review_year(year as u16).ok_or_else(|| {
@@ -749,6 +751,9 @@ impl Registry {
             self.add_user(&actor, username, DEMO_PASSWORD, role, unit)
                 .await?;
         }
+        let policies = support::Catalogue::builtin(catalogue)
+            .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
+        self.assign_demo_agencies(&actor, &policies).await?;
         self.db.optimize().await
     }
 

@@ -45,6 +45,15 @@ pub enum Capability {
     Approve,
     /// Accounts, the unit table, the score form's tables.
     Administer,
+    /// Support: the gap finder's work lists (names of the households they
+    /// concern), recording deliveries and importing an agency's list. An
+    /// agency officer holds it for its own agency's policies only
+    /// ([`Actor::works_on`]).
+    Support,
+    /// The gap finder's work lists, with the names of the households in
+    /// them: the readers of names, and the agency officers for their
+    /// agency's policies.
+    SeeWorkLists,
 }
 
 impl Role {
@@ -95,6 +104,8 @@ impl Role {
             SeeIdNumbers | Write => matches!(self, Admin | Officer),
             Approve => matches!(self, Admin | Officer | Approver),
             Administer => self == Admin,
+            Support => matches!(self, Admin | Officer | AgencyOfficer),
+            SeeWorkLists => self != Statistics,
         }
     }
 
@@ -124,6 +135,8 @@ impl Role {
             ),
             Capability::Approve => "vai trò này không phê duyệt kết quả rà soát".into(),
             Capability::Administer => "chỉ quản trị viên được làm việc này".into(),
+            Capability::Support => "vai trò này không ghi nhận hỗ trợ".into(),
+            Capability::SeeWorkLists => "vai trò này chỉ xem số liệu tổng hợp".into(),
         })
     }
 }
@@ -136,6 +149,8 @@ pub struct Actor {
     pub role: Role,
     /// The unit the actor belongs to; None for an administrator.
     pub unit_id: Option<UnitId>,
+    /// An agency officer's agency (a code of the policy catalogue).
+    pub agency: Option<String>,
 }
 
 impl Actor {
@@ -146,6 +161,26 @@ impl Actor {
             name: format!("cli:{user}"),
             role: Role::Admin,
             unit_id: None,
+            agency: None,
+        }
+    }
+
+    /// Whether the actor's support work covers `policy`: an officer's and
+    /// an administrator's covers every policy, an agency officer's its own
+    /// agency's; other roles record no support.
+    pub fn works_on(&self, policy: &support::Policy) -> bool {
+        match self.role {
+            Role::Admin | Role::Officer => true,
+            Role::AgencyOfficer => self.agency.as_deref() == Some(policy.agency.as_str()),
+            _ => false,
+        }
+    }
+
+    /// The agency an agency officer's work lists are restricted to.
+    pub fn own_agency(&self) -> Option<&str> {
+        match self.role {
+            Role::AgencyOfficer => Some(self.agency.as_deref().unwrap_or("")),
+            _ => None,
         }
     }
 
@@ -285,6 +320,17 @@ impl Registry {
         id: HouseholdId,
     ) -> Result<WritableHousehold, RegistryError> {
         actor.require(Capability::Write)?;
+        self.household_in_scope(actor, id).await
+    }
+
+    /// The household `id` when it is in the actor's scope; else not found.
+    /// Only the two makers of a [`WritableHousehold`] call it, after their
+    /// capability.
+    async fn household_in_scope(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+    ) -> Result<WritableHousehold, RegistryError> {
         let row: Option<(String, UnitId, Option<String>)> = sqlx::query_as(
             "SELECT h.code, h.commune_id, u.area FROM households h JOIN units u ON u.id = h.commune_id WHERE h.id = $1",
         )
@@ -305,6 +351,32 @@ impl Registry {
                 standard::Area::Rural
             },
         })
+    }
+
+    /// The actor's scope for support work (deliveries, agency lists),
+    /// refused when its role records no support.
+    pub(crate) async fn support_scope(&self, actor: &Actor) -> Result<Scope, RegistryError> {
+        actor.require(Capability::Support)?;
+        self.scope(actor).await
+    }
+
+    /// The household `id`, for a delivery of `policy` by the actor: the
+    /// support capability, the policy within its work (an agency officer:
+    /// its agency's), and the household in its scope (else not found).
+    pub(crate) async fn supportable_household(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        policy: &support::Policy,
+    ) -> Result<WritableHousehold, RegistryError> {
+        actor.require(Capability::Support)?;
+        if !actor.works_on(policy) {
+            return Err(RegistryError::Forbidden(format!(
+                "{} không thuộc việc của cơ quan mình",
+                policy.name.vi
+            )));
+        }
+        self.household_in_scope(actor, id).await
     }
 
     /// Refuses unless the actor may change data of `unit_id`.
@@ -452,15 +524,36 @@ mod tests {
     fn capabilities_of_each_role() {
         use Capability::*;
         let table = [
-            (Role::Admin, [true, true, true, true, true]),
-            (Role::Officer, [true, true, true, true, false]),
-            (Role::Approver, [true, false, false, true, false]),
-            (Role::Leader, [true, false, false, false, false]),
-            (Role::AgencyOfficer, [false, false, false, false, false]),
-            (Role::Statistics, [false, false, false, false, false]),
+            (Role::Admin, [true, true, true, true, true, true, true]),
+            (Role::Officer, [true, true, true, true, false, true, true]),
+            (
+                Role::Approver,
+                [true, false, false, true, false, false, true],
+            ),
+            (
+                Role::Leader,
+                [true, false, false, false, false, false, true],
+            ),
+            (
+                Role::AgencyOfficer,
+                [false, false, false, false, false, true, true],
+            ),
+            (
+                Role::Statistics,
+                [false, false, false, false, false, false, false],
+            ),
         ];
         for (role, expected) in table {
-            let got = [SeeNames, SeeIdNumbers, Write, Approve, Administer].map(|c| role.may(c));
+            let got = [
+                SeeNames,
+                SeeIdNumbers,
+                Write,
+                Approve,
+                Administer,
+                Support,
+                SeeWorkLists,
+            ]
+            .map(|c| role.may(c));
             assert_eq!(got, expected, "{role:?}");
         }
     }

@@ -5,13 +5,17 @@
 //! Nothing outside [`Registry`] writes to the database: every write checks
 //! the actor's scope and records an audit row in the same transaction.
 
+mod agency_lists;
+pub use agency_lists::{AGENCY_LIST_FIELDS, MatchKey, MatchReport, ReportRow, RowOutcome};
 mod bulk;
 pub mod calendar;
 mod counts;
 mod db;
 mod deliveries;
 mod demo;
+mod demo_support;
 pub use deliveries::{Delivery, NewDelivery};
+pub use demo_support::DEMO_AGENCIES;
 mod error;
 mod export;
 mod gate;

@@ -221,6 +221,7 @@ impl Registry {
             name: "demo".into(),
             role: Role::Admin,
             unit_id: None,
+            agency: None,
         };
         let years: Vec<(i64, Standard)> = years
             .iter()

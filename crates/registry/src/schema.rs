@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 16] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 17] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -20,6 +20,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 16] = [
     (14, "screening", V14),
     (15, "deliveries", V15),
     (16, "household_profiles", V16),
+    (17, "agency_lists", V17),
 ];
 
 const V1: &str = r#"
@@ -371,4 +372,21 @@ CREATE TABLE household_profiles (
     updated_by TEXT NOT NULL,
     PRIMARY KEY (household_id, year)
 )
+"#;
+
+/// An agency officer's agency (a code of the policy catalogue), and an
+/// agency's list as matched, kept until the officer confirms it (or a day
+/// passes): the rows to write and the match report, as JSON.
+const V17: &str = r#"
+ALTER TABLE users ADD COLUMN agency TEXT;
+CREATE TABLE agency_list_drafts (
+    token TEXT PRIMARY KEY,
+    username TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    deliveries TEXT NOT NULL,
+    report TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX deliveries_policy ON deliveries (policy, year, household_id)
 "#;

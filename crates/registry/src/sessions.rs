@@ -21,7 +21,7 @@ fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn new_token() -> String {
+pub(crate) fn new_token() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -161,9 +161,10 @@ impl Registry {
             unit_id: Option<UnitId>,
             disabled: i64,
             unit_name: Option<String>,
+            agency: Option<String>,
         }
         let row: Option<Live> = sqlx::query_as(
-            "SELECT u.username, u.role, u.unit_id, u.disabled, n.name AS unit_name FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN units n ON n.id = u.unit_id WHERE s.token_hash = $1 AND s.expires_at > $2",
+            "SELECT u.username, u.role, u.unit_id, u.disabled, n.name AS unit_name, u.agency FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN units n ON n.id = u.unit_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash(token))
         .bind(crate::now())
@@ -176,6 +177,7 @@ impl Registry {
                     name: live.username,
                     role: Role::parse(&live.role)?,
                     unit_id: live.unit_id,
+                    agency: live.agency,
                 },
                 live.unit_name,
             ))

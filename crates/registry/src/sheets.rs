@@ -609,9 +609,17 @@ fn header_height(grid: &Grid, r: usize, fields: &'static [Field]) -> usize {
         // no digit at all and names a field with the labels above it ("Họ
         // và tên" under "Chủ hộ" in a list without codes, where the name
         // is the key).
-        let has_key = !row.get(k).is_none_or(|c| c.trim().is_empty());
-        let names_a_field = found.iter().any(|m| m.3)
-            && !row.iter().any(|c| c.chars().any(|ch| ch.is_ascii_digit()));
+        let filled = |c: usize| !row.get(c).is_none_or(|cell| cell.trim().is_empty());
+        let has_digit = row.iter().any(|c| c.chars().any(|ch| ch.is_ascii_digit()));
+        // A row whose code is blank is data too when a required field is
+        // filled beside numbers (an agency's list, keyed by name, where
+        // only some rows carry the household code).
+        let required_filled = found
+            .iter()
+            .filter(|m| fields.iter().any(|f| f.key == m.0 && f.required))
+            .any(|m| filled(m.1));
+        let has_key = filled(k) || (required_filled && has_digit);
+        let names_a_field = found.iter().any(|m| m.3) && !has_digit;
         if has_key && !names_a_field {
             break;
         }
@@ -840,21 +848,36 @@ fn foreign_letters(text: &str) -> usize {
 /// Every sheet of a workbook (xlsx, xls, ods), or the one sheet of a CSV file.
 pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
     let file = path.display().to_string();
-    let io = |e: String| RegistryError::Io {
+    let bytes = std::fs::read(path).map_err(|e| RegistryError::Io {
         file: file.clone(),
+        source: e,
+    })?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("csv")
+        .to_string();
+    grids_of(&file, &stem, bytes)
+}
+
+/// Every sheet of an uploaded workbook or CSV file, named `file` (its
+/// extension says which).
+pub fn read_uploaded_grids(file: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, RegistryError> {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s).to_string();
+    grids_of(file, &stem, bytes)
+}
+
+fn grids_of(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, RegistryError> {
+    let io = |e: String| RegistryError::Io {
+        file: file.to_string(),
         source: std::io::Error::other(e),
     };
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
+    let extension = file
+        .rsplit_once('.')
+        .map_or("", |(_, e)| e)
         .to_ascii_lowercase();
     if extension == "csv" {
-        let bytes = std::fs::read(path).map_err(|e| RegistryError::Io {
-            file: file.clone(),
-            source: e,
-        })?;
-        let text = decode_csv(&file, &bytes)?;
+        let text = decode_csv(file, &bytes)?;
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -864,13 +887,8 @@ pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
             let record = record.map_err(|e| io(e.to_string()))?;
             rows.push(record.iter().map(String::from).collect());
         }
-        let name = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("csv")
-            .to_string();
         return Ok(vec![normalise(Grid {
-            name,
+            name: stem.to_string(),
             first_row: 1,
             first_col: 0,
             rows,
@@ -884,7 +902,8 @@ pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
             "{file}: không mở được bảng tính: tệp bị hỏng, bị cắt cụt (chép chưa hết?) hoặc không phải tệp Excel (xlsx, xls) hay ods; mở lại bằng Excel và lưu lại"
         )])
     };
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|_| damaged())?;
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|_| damaged())?;
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
         let range = workbook.worksheet_range(&name).map_err(|_| damaged())?;

@@ -10,6 +10,7 @@ use crate::service::Registry;
 use crate::tallies::{Group, MemberFacts, groups_in};
 use crate::values::HouseholdId;
 use standard::{Area, Livelihood, Status};
+use std::collections::HashMap;
 
 /// A household as its support is decided.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +149,8 @@ impl Registry {
     /// eligible for a policy that addresses one of its deprivations of the
     /// year's official assessment and not served by it that year. Within the
     /// actor's scope; a unit above a commune is refused (an agency's work
-    /// list is a commune's).
+    /// list is a commune's). An agency officer's holds its agency's
+    /// policies only.
     pub async fn gaps(
         &self,
         actor: &Actor,
@@ -156,6 +158,7 @@ impl Registry {
         year: i64,
         policies: &support::Catalogue,
     ) -> Result<Vec<HouseholdGaps>, RegistryError> {
+        actor.require(crate::gate::Capability::SeeWorkLists)?;
         let unit = self
             .unit_by_code(unit_code)
             .await?
@@ -206,15 +209,28 @@ impl Registry {
         .bind(year)
         .fetch_all(&self.db.pool)
         .await?;
+        // By household, so a commune of thousands is read once, not once per household.
+        let mut members_of: HashMap<HouseholdId, Vec<&GapMember>> = HashMap::new();
+        for m in &members {
+            members_of.entry(m.household_id).or_default().push(m);
+        }
+        let mut history_of: HashMap<HouseholdId, Vec<(i64, &str)>> = HashMap::new();
+        for h in &history {
+            history_of.entry(h.0).or_default().push((h.1, h.2.as_str()));
+        }
+        let mut delivered_to: HashMap<HouseholdId, Vec<(Option<i64>, &str)>> = HashMap::new();
+        for d in &delivered {
+            delivered_to
+                .entry(d.0)
+                .or_default()
+                .push((d.1, d.2.as_str()));
+        }
         let mut out = Vec::new();
         for row in rows {
             let Some(status) = row.status else {
                 continue;
             };
-            let mine: Vec<&GapMember> = members
-                .iter()
-                .filter(|m| m.household_id == row.id)
-                .collect();
+            let mine: Vec<&GapMember> = members_of.remove(&row.id).unwrap_or_default();
             let facts: Vec<MemberFacts> = mine.iter().map(|m| m.facts.clone()).collect();
             let groups: Vec<support::Group> = groups_in(&facts, year)
                 .into_iter()
@@ -225,18 +241,14 @@ impl Registry {
                 .iter()
                 .map(|m| age_in(m.birth_date.as_deref(), year).unwrap_or(u32::MAX))
                 .collect();
-            let escaped_in = escaped_in(
-                history
-                    .iter()
-                    .filter(|h| h.0 == row.id)
-                    .map(|h| (h.1, h.2.as_str())),
-            );
-            let served: Vec<(&str, Option<usize>)> = delivered
-                .iter()
-                .filter(|d| d.0 == row.id)
-                .map(|d| {
-                    let member = d.1.and_then(|m| mine.iter().position(|x| x.id == m));
-                    (d.2.as_str(), member)
+            let escaped_in = escaped_in(history_of.remove(&row.id).unwrap_or_default().into_iter());
+            let served: Vec<(&str, Option<usize>)> = delivered_to
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(member, policy)| {
+                    let member = member.and_then(|m| mine.iter().position(|x| x.id == m));
+                    (policy, member)
                 })
                 .collect();
             let deprived: Vec<String> = row
@@ -257,6 +269,7 @@ impl Registry {
             let gaps: Vec<(String, Vec<String>, Vec<String>)> =
                 support::gaps(policies, &household, &deprived, &served)
                     .into_iter()
+                    .filter(|g| actor.own_agency().is_none_or(|a| g.policy.agency == a))
                     .map(|g| {
                         let names = g
                             .members

@@ -135,6 +135,66 @@ impl Registry {
         Ok(id)
     }
 
+    /// Sets the agency of an agency officer's account (a code of the policy
+    /// catalogue): what its work lists, deliveries and imports cover.
+    pub async fn assign_agency(
+        &self,
+        actor: &Actor,
+        username: &str,
+        agency: &str,
+        policies: &support::Catalogue,
+    ) -> Result<(), RegistryError> {
+        actor.require(Capability::Administer)?;
+        let username = vntext::nfc(username);
+        let role: Option<(String, Option<UnitId>)> =
+            sqlx::query_as("SELECT role, unit_id FROM users WHERE username = $1")
+                .bind(&username)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let Some((role, unit_id)) = role else {
+            return Err(RegistryError::NotFound(format!("tài khoản \"{username}\"")));
+        };
+        let mut problems = Vec::new();
+        if Role::parse(&role) != Some(Role::AgencyOfficer) {
+            problems.push(format!(
+                "cơ quan: chỉ tài khoản cán bộ cơ quan (agency_officer) thuộc một cơ quan; \"{username}\" là {role}"
+            ));
+        }
+        let Some(named) = policies.agency(agency) else {
+            problems.push(format!(
+                "cơ quan: \"{agency}\" không có trong danh mục (có: {})",
+                policies
+                    .agencies
+                    .iter()
+                    .map(|a| a.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            return Err(RegistryError::Invalid(problems));
+        };
+        if !problems.is_empty() {
+            return Err(RegistryError::Invalid(problems));
+        }
+        let mut tx = self.db.write().await?;
+        sqlx::query("UPDATE users SET agency = $1 WHERE username = $2")
+            .bind(&named.code)
+            .bind(&username)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            Action::Update,
+            Entity::User,
+            &username,
+            unit_id,
+            json!({"agency": named.name.vi}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The actor for a username and password, or None.
     pub async fn authenticate(
         &self,
@@ -157,8 +217,10 @@ impl Registry {
     ) -> Result<Result<(i64, Actor), crate::sessions::SignInFailure>, RegistryError> {
         use crate::sessions::SignInFailure;
         let username = vntext::nfc(username);
-        let row: Option<(i64, String, String, Option<UnitId>, i64)> = sqlx::query_as(
-            "SELECT id, password_hash, role, unit_id, disabled FROM users WHERE username = $1",
+        /// (id, password hash, role, unit, disabled, agency).
+        type Account = (i64, String, String, Option<UnitId>, i64, Option<String>);
+        let row: Option<Account> = sqlx::query_as(
+            "SELECT id, password_hash, role, unit_id, disabled, agency FROM users WHERE username = $1",
         )
         .bind(&username)
         .fetch_optional(&self.db.pool)
@@ -174,7 +236,7 @@ impl Registry {
             })
         })
         .await?;
-        let Some((id, _, role, unit_id, disabled)) = row else {
+        let Some((id, _, role, unit_id, disabled, agency)) = row else {
             return Ok(Err(SignInFailure::UnknownUser));
         };
         if !matches {
@@ -192,6 +254,7 @@ impl Registry {
                 name: username,
                 role,
                 unit_id,
+                agency,
             },
         )))
     }

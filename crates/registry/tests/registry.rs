@@ -179,6 +179,7 @@ async fn officer(r: &Registry, commune: &str) -> Actor {
         name: format!("cb-{commune}"),
         role: Role::Officer,
         unit_id: Some(unit.id),
+        agency: None,
     }
 }
 
@@ -1585,6 +1586,7 @@ async fn a_review_round_goes_from_listing_to_recognition_and_locks() {
             name: "huyen".into(),
             role: Role::Officer,
             unit_id: district_id,
+            agency: None,
         };
         r.approve_round(&district, round).await.unwrap();
         assert!(matches!(
@@ -2345,6 +2347,7 @@ async fn the_level_above_on_the_reviews_date_approves_it_and_may_reopen_it() {
                 name: format!("{role:?}@{code}"),
                 role,
                 unit_id: Some(unit(code).await.id),
+                agency: None,
             }
         };
         let xuanhoi = officer(r, "18652").await;
@@ -3699,6 +3702,7 @@ async fn a_rounds_list_is_this_years_and_certificates_run_on_across_its_rounds()
             name: "tinh".into(),
             role: Role::Officer,
             unit_id: Some(r.unit_by_code("42").await.unwrap().unwrap().id),
+            agency: None,
         };
         let reader = &xuanhoi;
         let certificates = |round: RoundId| async move {
@@ -4566,6 +4570,7 @@ async fn a_type_three_household_is_seen_by_its_commune_and_approvers_only() {
             name: "pheduyet".into(),
             role: Role::Approver,
             unit_id: Some(r.unit_by_code("436").await.unwrap().unwrap().id),
+            agency: None,
         };
         assert!(
             r.profile(&approver, id)
@@ -4626,5 +4631,275 @@ async fn a_type_three_household_is_seen_by_its_commune_and_approvers_only() {
                 .poverty_type,
             Some(support::PovertyType::HelpToEscape)
         );
+    }
+}
+
+/// An agency's list matched to the registry (issue 11): by CCCD (an
+/// 11-digit one as Excel leaves it), by household code and name, by name
+/// and birth date; ambiguous, not found, outside the scope, wrong cells,
+/// twice in the list; nothing written before the confirmation, all matched
+/// rows after it, and a second import finds them recorded.
+#[tokio::test]
+async fn an_agency_list_is_matched_reported_and_written_only_when_confirmed() {
+    use registry::{MatchKey, RowOutcome};
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let household = |code: &str, commune: &str, head: &str| NewHousehold {
+            code: code.into(),
+            commune_code: commune.into(),
+            head_name: head.into(),
+            ..NewHousehold::default()
+        };
+        let person = |name: &str, birth: &str, id: Option<&str>| NewMember {
+            full_name: name.into(),
+            birth_date: Some(birth.into()),
+            id_number: id.map(String::from),
+            ..NewMember::default()
+        };
+        let mut ids = Vec::new();
+        for (code, commune, name, birth, id) in [
+            (
+                "H1",
+                "18652",
+                "Hồ Văn Mười",
+                "12/05/1980",
+                Some("042080123456"),
+            ),
+            ("H2", "18652", "Nguyễn Văn An", "01/01/1970", None),
+            ("H3", "18655", "Nguyễn Văn An", "01/01/1970", None),
+            (
+                "H4",
+                "18655",
+                "Lê Thị Hoa",
+                "02/02/1990",
+                Some("042190000777"),
+            ),
+        ] {
+            let h = r
+                .create_household(&admin(), &household(code, commune, name))
+                .await
+                .unwrap();
+            r.add_member(&admin(), h, &person(name, birth, id))
+                .await
+                .unwrap();
+            ids.push(h);
+        }
+        let lan = r
+            .add_member(&admin(), ids[0], &person("Hồ Thị Lan", "03/04/1985", None))
+            .await
+            .unwrap();
+        let clerk = officer(r, "18652").await;
+        let header = "STT,Họ và tên người vay,Ngày sinh,Số CCCD,Mã hộ,Số tiền vay,Ngày giải ngân,Chương trình,Dư nợ,Nợ quá hạn,Tổ chức hội nhận ủy thác\n";
+        let good = [
+            "1,Hồ Văn Mười,12/05/1980,42080123456,,50.000.000,05/03/2025,Cho vay hộ nghèo,45.000.000,0,Hội Nông dân",
+            "2,Hồ Thị Lan,03/04/1985,,H1,50.000.000,05/03/2025,Cho vay hộ nghèo,45.000.000,0,Hội Nông dân",
+            "3,Nguyễn Văn An,01/01/1970,,,30000000,06/03/2025,Cho vay hộ nghèo,30000000,0,Hội Phụ nữ",
+            "4,Lê Thị Hoa,02/02/1990,042190000777,,20.000.000,07/03/2025,Cho vay hộ cận nghèo,20.000.000,0,Hội Phụ nữ",
+            "5,Trần Không Có,01/01/1960,,,10.000.000,08/03/2025,Cho vay hộ nghèo,10.000.000,0,Hội Nông dân",
+        ];
+        let bad = "6,Hồ Văn Mười,12/05/1980,042080123456,,năm triệu,31/02/2025,Cho vay hộ nghèo,0,0,Hội Nông dân";
+        let csv = |rows: &[&str]| format!("{header}{}\n", rows.join("\n")).into_bytes();
+        let mut with_bad = good.to_vec();
+        with_bad.push(bad);
+        let report = r
+            .match_agency_list(
+                &clerk,
+                &policies,
+                "preferential_credit",
+                "vay.csv",
+                csv(&with_bad),
+                None,
+            )
+            .await
+            .unwrap();
+        let outcomes: Vec<&RowOutcome> = report.rows.iter().map(|row| &row.outcome).collect();
+        assert_eq!(
+            outcomes[0],
+            &RowOutcome::Matched {
+                by: MatchKey::IdNumber,
+                household_code: "H1".into()
+            },
+            "{}",
+            e.name
+        );
+        // The same household on the same day, for a household's policy.
+        assert_eq!(
+            outcomes[1],
+            &RowOutcome::AlreadyRecorded {
+                household_code: "H1".into()
+            }
+        );
+        assert_eq!(outcomes[2], &RowOutcome::Ambiguous(2));
+        assert_eq!(outcomes[3], &RowOutcome::OutsideScope);
+        assert_eq!(outcomes[4], &RowOutcome::NotFound);
+        let RowOutcome::Invalid(problems) = outcomes[5] else {
+            panic!("{:?}", outcomes[5]);
+        };
+        let problems = problems.join("; ");
+        assert!(
+            problems.contains("G (Ngày giải ngân)") && problems.contains("F (Số tiền vay)"),
+            "{problems}"
+        );
+        assert_eq!(report.rows[5].row, 7, "spreadsheet row numbers");
+        assert!(!report.confirmable());
+        assert_eq!(count(r, "deliveries").await, 0, "nothing before confirming");
+        let err = r
+            .confirm_agency_list(&clerk, &policies, &report.token)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("vay.csv, dòng 7"), "{err}");
+        assert_eq!(count(r, "deliveries").await, 0);
+
+        // Without the wrong row: confirmed, by its maker only.
+        let report = r
+            .match_agency_list(
+                &clerk,
+                &policies,
+                "preferential_credit",
+                "vay.csv",
+                csv(&good),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(report.confirmable());
+        let stranger = officer(r, "18655").await;
+        assert!(matches!(
+            r.confirm_agency_list(&stranger, &policies, &report.token)
+                .await,
+            Err(RegistryError::NotFound(_))
+        ));
+        assert_eq!(
+            r.confirm_agency_list(&clerk, &policies, &report.token)
+                .await
+                .unwrap(),
+            1,
+            "{}",
+            e.name
+        );
+        let got = r.deliveries(&clerk, ids[0]).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].year, got[0].amount), (2025, Some(50_000_000)));
+        assert!(
+            got[0].details.contains("\"outstanding\":\"45000000\"")
+                && got[0].details.contains("Hội Nông dân"),
+            "{}",
+            got[0].details
+        );
+        assert!(
+            r.audit_trail(registry::Entity::Household, "H1")
+                .await
+                .unwrap()
+                .iter()
+                .any(|a| a.action.code() == "deliver" && a.changes.contains("vay.csv"))
+        );
+        // The draft is gone; a second import finds the loan recorded.
+        assert!(
+            r.confirm_agency_list(&clerk, &policies, &report.token)
+                .await
+                .is_err()
+        );
+        let again = r
+            .match_agency_list(
+                &clerk,
+                &policies,
+                "preferential_credit",
+                "vay.csv",
+                csv(&good[..1]),
+                None,
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            again.rows[0].outcome,
+            RowOutcome::AlreadyRecorded { .. }
+        ));
+
+        // The bank's officer at the province: H4 is in scope; the social
+        // insurance office's officer may not import loans.
+        let province = r.unit_by_code("42").await.unwrap().unwrap();
+        let agency = |code: &str| Actor {
+            name: format!("agency-{code}"),
+            role: Role::AgencyOfficer,
+            unit_id: Some(province.id),
+            agency: Some(code.into()),
+        };
+        let bank = r
+            .match_agency_list(
+                &agency("policy_bank"),
+                &policies,
+                "preferential_credit",
+                "vay.csv",
+                csv(&good[3..4]),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            bank.rows[0].outcome,
+            RowOutcome::Matched {
+                by: MatchKey::IdNumber,
+                household_code: "H4".into()
+            }
+        );
+        assert!(matches!(
+            r.match_agency_list(
+                &agency("social_insurance"),
+                &policies,
+                "preferential_credit",
+                "vay.csv",
+                csv(&good),
+                None
+            )
+            .await,
+            Err(RegistryError::Forbidden(_))
+        ));
+
+        // A member's policy: the card goes to the person named within the
+        // household; no date column needs the default date.
+        let cards = "Họ và tên,Mã hộ,Mã thẻ BHYT,Nguồn đóng\nHồ Thị Lan,H1,HN4424200000001,Ngân sách nhà nước\n".as_bytes().to_vec();
+        let err = r
+            .match_agency_list(
+                &clerk,
+                &policies,
+                "health_insurance_card",
+                "the.csv",
+                cards.clone(),
+                None,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ngày mặc định"), "{err}");
+        let report = r
+            .match_agency_list(
+                &clerk,
+                &policies,
+                "health_insurance_card",
+                "the.csv",
+                cards,
+                Some("01/01/2025"),
+            )
+            .await
+            .unwrap();
+        r.confirm_agency_list(&clerk, &policies, &report.token)
+            .await
+            .unwrap();
+        let card: (Option<i64>, String) = sqlx::query_as(
+            "SELECT member_id, details FROM deliveries WHERE policy = 'health_insurance_card'",
+        )
+        .fetch_one(r.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(card.0, Some(lan.get()));
+        assert!(card.1.contains("HN4424200000001"), "{}", card.1);
+        e.cleanup().await;
     }
 }

@@ -18,6 +18,8 @@ struct UsersPage {
     users: Vec<(String, String, String)>,
     roles: Vec<(String, String)>,
     units: Vec<(String, String)>,
+    /// (code, name) of the policy catalogue's agencies.
+    agencies: Vec<(String, String)>,
     /// The latest failed sign-ins: (when, username, address, why).
     failures: Vec<(String, String, String, String)>,
     error: Option<String>,
@@ -73,6 +75,12 @@ async fn page(
             .map(|r| (r.code().to_string(), tr.role(*r).to_string()))
             .collect(),
         failures,
+        agencies: state
+            .policies
+            .agencies
+            .iter()
+            .map(|a| (a.code.clone(), a.name.get(tr.language()).to_string()))
+            .collect(),
         units: units
             .into_iter()
             .filter(|u| u.level != registry::Level::Village)
@@ -102,6 +110,9 @@ pub struct NewUser {
     role: String,
     #[serde(default)]
     unit: String,
+    /// An agency officer's agency.
+    #[serde(default)]
+    agency: String,
 }
 
 fn message(e: RegistryError) -> String {
@@ -120,12 +131,42 @@ pub async fn create(
         return page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(f.role)).await;
     };
     let unit = Some(f.unit.as_str()).filter(|u| !u.is_empty());
-    match state
+    let agency = f.agency.trim();
+    if (role == Role::AgencyOfficer) == agency.is_empty() {
+        let problem = if agency.is_empty() {
+            "cơ quan: chọn cơ quan của cán bộ cơ quan"
+        } else {
+            "cơ quan: chỉ tài khoản cán bộ cơ quan thuộc một cơ quan"
+        };
+        return page(
+            &state,
+            &ctx,
+            actor,
+            StatusCode::BAD_REQUEST,
+            Some(problem.into()),
+        )
+        .await;
+    }
+    if !agency.is_empty() && state.policies.agency(agency).is_none() {
+        let problem = format!("cơ quan: \"{agency}\" không có trong danh mục");
+        return page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(problem)).await;
+    }
+    let added = state
         .registry
         .add_user(actor, &f.username, &f.password, role, unit)
-        .await
-    {
-        Ok(_) => redirect("/admin/users"),
+        .await;
+    let added = match (added, agency) {
+        (Ok(_), "") => Ok(()),
+        (Ok(_), agency) => {
+            state
+                .registry
+                .assign_agency(actor, &f.username, agency, &state.policies)
+                .await
+        }
+        (Err(e), _) => Err(e),
+    };
+    match added {
+        Ok(()) => redirect("/admin/users"),
         Err(e) => refused(&state, &ctx, actor, e).await,
     }
 }

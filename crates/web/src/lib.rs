@@ -7,6 +7,7 @@
 
 mod account;
 mod admin;
+mod agency_lists_page;
 mod api;
 mod auth;
 mod dashboard;
@@ -284,6 +285,8 @@ async fn guard(
 fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
     let minutes_limit =
         axum::extract::DefaultBodyLimit::max(registry::MINUTES_MAX_BYTES + (64 << 10));
+    // An agency's list: a workbook of some thousand rows, with the framing.
+    let list_limit = axum::extract::DefaultBodyLimit::max((10 << 20) + (64 << 10));
     let mut table = vec![
         (Method::GET, "/", Needs::Session, get(dashboard::dashboard)),
         (
@@ -344,8 +347,26 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
         (
             Method::GET,
             "/support/gaps",
-            Needs::Can(Capability::SeeNames),
+            Needs::Can(Capability::SeeWorkLists),
             get(support_page::gaps_page),
+        ),
+        (
+            Method::GET,
+            "/support/lists",
+            Needs::Can(Capability::Support),
+            get(agency_lists_page::form),
+        ),
+        (
+            Method::POST,
+            "/support/lists",
+            Needs::Can(Capability::Support),
+            post(agency_lists_page::upload).layer(list_limit),
+        ),
+        (
+            Method::POST,
+            "/support/lists/{token}/confirm",
+            Needs::Can(Capability::Support),
+            post(agency_lists_page::confirm),
         ),
         (
             Method::GET,

@@ -16,6 +16,9 @@ pub struct UserView {
     pub name: String,
     pub role: String,
     pub sees_names: bool,
+    pub sees_work_lists: bool,
+    /// Records support (deliveries, agencies' lists).
+    pub supports: bool,
     pub admin: bool,
 }
 
@@ -27,6 +30,8 @@ pub(crate) fn user_view(ctx: &Ctx) -> Option<UserView> {
             None => ctx.tr().role(a.role).to_string(),
         },
         sees_names: a.may(Capability::SeeNames),
+        sees_work_lists: a.may(Capability::SeeWorkLists),
+        supports: a.may(Capability::Support),
         admin: a.may(Capability::Administer),
     })
 }

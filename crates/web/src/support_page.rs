@@ -387,6 +387,8 @@ struct GapsPage {
     agency: String,
     /// (code, name) of the agencies, for the filter.
     agencies: Vec<(String, String)>,
+    /// Whether the codes open the household pages (not for an agency officer).
+    links: bool,
     /// (households, tasks).
     counts: Option<(usize, usize)>,
     /// (agency heading, rows of (household id, code, head, village, status,
@@ -424,7 +426,11 @@ pub async fn gaps_page(
         None => Ok(state.current_year()),
     };
     let unit = p.unit.clone().unwrap_or_default().trim().to_string();
-    let agency = p.agency.clone().unwrap_or_default();
+    // An agency officer's work list is its agency's.
+    let agency = match actor.own_agency() {
+        Some(own) => own.to_string(),
+        None => p.agency.clone().unwrap_or_default(),
+    };
     let mut page = GapsPage {
         tr,
         user: crate::pages::user_view(&ctx),
@@ -434,8 +440,10 @@ pub async fn gaps_page(
         agencies: policies
             .agencies
             .iter()
+            .filter(|a| actor.own_agency().is_none_or(|own| own == a.code))
             .map(|a| (a.code.clone(), a.name.get(lang).to_string()))
             .collect(),
+        links: actor.may(registry::Capability::SeeNames),
         counts: None,
         sections: Vec::new(),
         error: None,

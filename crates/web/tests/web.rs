@@ -1653,7 +1653,11 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             }
             ("GET", "/households/new") => SignedIn(Some(Write)),
             ("GET" | "POST", "/admin/users") | ("POST", "/admin/users/role") => Admin,
-            ("GET", "/export" | "/support/gaps") => Unit(SeeNames),
+            ("GET", "/export") => Unit(SeeNames),
+            ("GET", "/support/gaps") => Unit(SeeWorkLists),
+            ("GET" | "POST", "/support/lists") | ("POST", "/support/lists/{token}/confirm") => {
+                SignedIn(Some(Support))
+            }
             ("POST", "/households/new" | "/reviews" | "/api/v1/households") => Unit(Write),
             // The survey form also classifies what-ifs for those who read.
             ("GET", "/households/{id}" | "/api/v1/households/{id}" | "/households/{id}/survey") => {
@@ -1846,7 +1850,8 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     "meeting"
                 },
             )
-            .replace("{code}", "vi");
+            .replace("{code}", "vi")
+            .replace("{token}", "0123abcd");
         match (method.as_str(), filled.as_str()) {
             ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
             ("GET", "/support/gaps") => format!("/support/gaps?unit={unit_code}&year=2024"),

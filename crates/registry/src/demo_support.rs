@@ -57,18 +57,11 @@ impl Registry {
     pub async fn demo_agency_lists(&self) -> Result<Vec<(String, Vec<u8>)>, RegistryError> {
         let mut people: Vec<ListPerson> = Vec::new();
         for code in LIST_COMMUNES {
-            let Some(commune) = self.unit_by_code(code).await? else {
+            if self.unit_by_code(code).await?.is_none() {
                 continue;
-            };
+            }
             // The commune and the communes merged into it.
-            let officer = Actor {
-                name: "demo".into(),
-                role: crate::gate::Role::Officer,
-                unit_id: Some(commune.id),
-                agency: None,
-            };
-            let scope = self.scope(&officer).await?;
-            for merged in scope.communes().into_iter().flatten() {
+            for merged in self.communes_within(&Actor::command_line(), code).await? {
                 let mut found: Vec<ListPerson> = sqlx::query_as(
                     "SELECT h.code AS household_code, m.full_name, m.birth_date, m.id_number, m.relation, a.status \
                      FROM households h JOIN members m ON m.household_id = h.id AND m.removed_on IS NULL \
@@ -76,7 +69,7 @@ impl Registry {
                      WHERE h.commune_id = $1 AND h.removed_on IS NULL AND a.status IN ('poor', 'near_poor') \
                      ORDER BY h.code, m.id",
                 )
-                .bind(*merged)
+                .bind(merged)
                 .bind(LIST_YEAR)
                 .fetch_all(&self.db.pool)
                 .await?;

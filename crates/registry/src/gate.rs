@@ -306,6 +306,27 @@ impl Registry {
         Ok(scope)
     }
 
+    /// The communes of a unit in the actor's scope (a commune: itself and
+    /// the communes merged into it); not found outside the scope.
+    pub(crate) async fn communes_within(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+    ) -> Result<Vec<UnitId>, RegistryError> {
+        let unit = self
+            .unit_by_code(unit_code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
+            .await?;
+        Ok(self
+            .unit_scope(unit.id)
+            .await?
+            .communes()
+            .map(|c| c.iter().copied().collect())
+            .unwrap_or_default())
+    }
+
     /// The actor's scope for writing, refused when its role only reads.
     pub async fn write_scope(&self, actor: &Actor) -> Result<WriteScope, RegistryError> {
         actor.require(Capability::Write)?;

@@ -17,6 +17,8 @@ mod demo_support;
 pub use deliveries::{Delivery, NewDelivery};
 pub use demo_support::DEMO_AGENCIES;
 mod error;
+mod escape;
+pub use escape::{EscapeOutcome, EscapePlan, EscapeTally, NewEscapePlan, SteeringMember, by_cadre};
 mod export;
 mod gate;
 mod households;

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 17] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 18] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -21,6 +21,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 17] = [
     (15, "deliveries", V15),
     (16, "household_profiles", V16),
     (17, "agency_lists", V17),
+    (18, "escape_plans", V18),
 ];
 
 const V1: &str = r#"
@@ -389,4 +390,61 @@ CREATE TABLE agency_list_drafts (
     created_at TEXT NOT NULL
 );
 CREATE INDEX deliveries_policy ON deliveries (policy, year, household_id)
+"#;
+
+/// The expected-escape list: a household the commune expects out of
+/// poverty in a year, the cadre responsible for it (a person, not an
+/// account), the policies planned and by when, follow-up notes; the
+/// steering committee's members assigned to communes, and their visits; a
+/// loan's use checks.
+const V18: &str = r#"
+CREATE TABLE escape_plans (
+    id {id},
+    household_id BIGINT NOT NULL,
+    commune_id BIGINT NOT NULL,
+    year BIGINT NOT NULL,
+    cadre_name TEXT NOT NULL,
+    cadre_role TEXT NOT NULL,
+    policies TEXT NOT NULL,
+    due_on TEXT,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    UNIQUE (household_id, year)
+);
+CREATE INDEX escape_plans_commune ON escape_plans (commune_id, year);
+CREATE TABLE escape_notes (
+    id {id},
+    plan_id BIGINT NOT NULL REFERENCES escape_plans (id),
+    noted_on TEXT NOT NULL,
+    note TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX escape_notes_plan ON escape_notes (plan_id);
+CREATE TABLE steering_members (
+    id {id},
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    year BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    position TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX steering_members_commune ON steering_members (commune_id, year);
+CREATE TABLE steering_visits (
+    id {id},
+    member_id BIGINT NOT NULL REFERENCES steering_members (id),
+    visited_on TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX steering_visits_member ON steering_visits (member_id);
+CREATE TABLE delivery_checks (
+    id {id},
+    delivery_id BIGINT NOT NULL REFERENCES deliveries (id),
+    checked_on TEXT NOT NULL,
+    used_as_planned BIGINT NOT NULL CHECK (used_as_planned IN (0, 1)),
+    note TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX delivery_checks_delivery ON delivery_checks (delivery_id, checked_on)
 "#;

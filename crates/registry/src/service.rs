@@ -341,6 +341,16 @@ pub enum Action {
     Deliver,
     /// Causes, wishes and the type of a household recorded.
     Profile,
+    /// A household put on the year's expected-escape list, with its cadre.
+    PlanEscape,
+    /// A follow-up note on an expected escape.
+    FollowUp,
+    /// A steering committee member assigned to a commune.
+    Steering,
+    /// A steering committee member's visit, with its findings.
+    Visit,
+    /// A loan's use checked against its purpose.
+    CheckUse,
     Load,
     SignIn,
     ChangePassword,
@@ -348,7 +358,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 24] = [
+    const FIXED: [Action; 29] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -369,6 +379,11 @@ impl Action {
         Action::Screen,
         Action::Deliver,
         Action::Profile,
+        Action::PlanEscape,
+        Action::FollowUp,
+        Action::Steering,
+        Action::Visit,
+        Action::CheckUse,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -400,6 +415,11 @@ impl Action {
             Action::Screen => "screen",
             Action::Deliver => "deliver",
             Action::Profile => "profile",
+            Action::PlanEscape => "plan_escape",
+            Action::FollowUp => "follow_up",
+            Action::Steering => "steering",
+            Action::Visit => "visit",
+            Action::CheckUse => "check_use",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

@@ -4903,3 +4903,185 @@ async fn an_agency_list_is_matched_reported_and_written_only_when_confirmed() {
         e.cleanup().await;
     }
 }
+
+/// The expected-escape list (issue 11): only poor households, a named cadre
+/// each, policies of the catalogue, a due date within the year; one entry
+/// per household and year; follow-up notes; the year's outcome from the
+/// official result, tallied by cadre and by commune (a merged commune's
+/// households under the commune they merged into at the district). The
+/// steering committee's members watch communes and record visits.
+#[tokio::test]
+async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
+    use registry::{EscapeOutcome, NewEscapePlan};
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    let s22 = standards.get("vn-2022-2025").unwrap();
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        // (code, commune, 2024 deprived, 2025 income and deprived or none)
+        let mut ids = Vec::new();
+        for (code, commune, poor, after) in [
+            ("E1", "18652", true, Some((3_000_000, false))),
+            ("E2", "18652", true, Some((1_000_000, true))),
+            ("E3", "18652", true, None),
+            ("E4", "18658", true, Some((3_000_000, false))),
+            ("E5", "18652", false, Some((1_000_000, false))),
+        ] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: commune.into(),
+                        head_name: format!("Chủ hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, poor), s22)
+                .await
+                .unwrap();
+            if let Some((income, deprived)) = after {
+                r.record_survey(&admin(), id, y(2025), &two_adults(income, deprived), s22)
+                    .await
+                    .unwrap();
+            }
+            ids.push(id);
+        }
+        let clerk = officer(r, "18652").await;
+        let plan = |code: &str, cadre: &str, role: &str| NewEscapePlan {
+            household_code: code.into(),
+            cadre_name: cadre.into(),
+            cadre_role: role.into(),
+            policies: vec!["preferential_credit".into(), "vocational_training".into()],
+            due_on: "30/09/2025".into(),
+        };
+        r.plan_escape(&clerk, y(2025), &plan("E1", "Nguyễn Văn Tạm", ""), &policies)
+            .await
+            .unwrap();
+        // A second entry for the same household and year replaces the first.
+        let e1 = r
+            .plan_escape(&clerk, y(2025), &plan("E1", "Nguyễn Thị Hoa", "Trưởng thôn"), &policies)
+            .await
+            .unwrap();
+        r.plan_escape(&clerk, y(2025), &plan("E2", "Nguyễn Thị Hoa", "Trưởng thôn"), &policies)
+            .await
+            .unwrap();
+        for code in ["E3", "E4"] {
+            r.plan_escape(&clerk, y(2025), &plan(code, "Lê Văn Nam", "Hội Nông dân"), &policies)
+                .await
+                .unwrap();
+        }
+        let err = r
+            .plan_escape(&clerk, y(2025), &plan("E5", "Lê Văn Nam", ""), &policies)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("không phải hộ nghèo"), "{err}");
+        let mut wrong = plan("E2", "", "");
+        wrong.policies.push("no_such_policy".into());
+        wrong.due_on = "15/01/2026".into();
+        let err = r
+            .plan_escape(&clerk, y(2025), &wrong, &policies)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("cán bộ phụ trách: trống")
+                && err.contains("no_such_policy")
+                && err.contains("phải trong năm 2025"),
+            "{err}"
+        );
+        let other = officer(r, "18655").await;
+        assert!(matches!(
+            r.plan_escape(&other, y(2025), &plan("E1", "X", ""), &policies).await,
+            Err(RegistryError::NotFound(_))
+        ));
+        assert!(r.escape_list(&other, "18652", 2025).await.is_err());
+        r.note_escape(&clerk, e1, "Đã giải ngân 50 triệu, mua 2 con bò")
+            .await
+            .unwrap();
+        assert!(r.note_escape(&clerk, e1, "  ").await.is_err());
+
+        let list = r.escape_list(&clerk, "18652", 2025).await.unwrap();
+        let outcomes: Vec<(&str, EscapeOutcome)> = list
+            .iter()
+            .map(|p| (p.household_code.as_str(), p.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("E3", EscapeOutcome::Pending),
+                ("E4", EscapeOutcome::Escaped),
+                ("E1", EscapeOutcome::Escaped),
+                ("E2", EscapeOutcome::StillPoor),
+            ],
+            "{}",
+            e.name
+        );
+        let e1_row = list.iter().find(|p| p.household_code == "E1").unwrap();
+        assert_eq!(e1_row.cadre_name, "Nguyễn Thị Hoa");
+        assert_eq!(e1_row.notes.len(), 1);
+        assert_eq!(e1_row.due_on.as_deref(), Some("2025-09-30"));
+        let tally: Vec<(String, usize, usize, usize, usize)> = registry::by_cadre(&list)
+            .into_iter()
+            .map(|t| (t.name, t.planned, t.escaped, t.still_poor, t.pending))
+            .collect();
+        assert_eq!(
+            tally,
+            [
+                ("Lê Văn Nam (Hội Nông dân)".to_string(), 2, 1, 0, 1),
+                ("Nguyễn Thị Hoa (Trưởng thôn)".to_string(), 2, 1, 1, 0),
+            ]
+        );
+        let by_commune: Vec<(String, usize, usize, usize, usize)> = r
+            .escape_by_commune(&admin(), "436", 2025)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.name, t.planned, t.escaped, t.still_poor, t.pending))
+            .collect();
+        assert_eq!(
+            by_commune,
+            [
+                ("Xã Xuân Hội".to_string(), 3, 1, 1, 1),
+                ("Xã Xuân Phổ".to_string(), 1, 1, 0, 0),
+            ]
+        );
+
+        // The steering committee.
+        let member = r
+            .assign_steering_member(&admin(), "18652", y(2025), "Trần Văn Chỉ", "Phó Chủ tịch UBND huyện")
+            .await
+            .unwrap();
+        let err = r
+            .assign_steering_member(&admin(), "436", y(2025), "Trần Văn Chỉ", "Phó Chủ tịch")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("chọn một xã"), "{err}");
+        r.record_visit(&admin(), member, "12/05/2025", "Hộ E2 chưa dùng vốn đúng mục đích")
+            .await
+            .unwrap();
+        assert!(r
+            .record_visit(&admin(), member, "12/05/2099", "x")
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("ở tương lai"));
+        assert!(matches!(
+            r.record_visit(&other, member, "12/05/2025", "x").await,
+            Err(RegistryError::NotFound(_))
+        ));
+        let steering = r.steering(&clerk, "18652", 2025).await.unwrap();
+        assert_eq!(steering.len(), 1);
+        assert_eq!(steering[0].visits[0].0, "2025-05-12");
+        assert!(r.steering(&clerk, "18652", 2024).await.unwrap().is_empty());
+        e.cleanup().await;
+    }
+}

@@ -14,6 +14,7 @@ mod dashboard;
 mod dto;
 mod edge;
 mod edit;
+mod escape_page;
 mod failure;
 mod history;
 mod households;
@@ -349,6 +350,36 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             "/support/gaps",
             Needs::Can(Capability::SeeWorkLists),
             get(support_page::gaps_page),
+        ),
+        (
+            Method::GET,
+            "/support/escape",
+            Needs::Can(Capability::SeeNames),
+            get(escape_page::escape_page),
+        ),
+        (
+            Method::POST,
+            "/support/escape",
+            Needs::Can(Capability::Write),
+            post(escape_page::plan),
+        ),
+        (
+            Method::POST,
+            "/support/escape/{plan}/notes",
+            Needs::Can(Capability::Write),
+            post(escape_page::note),
+        ),
+        (
+            Method::POST,
+            "/support/steering",
+            Needs::Can(Capability::Write),
+            post(escape_page::assign_member),
+        ),
+        (
+            Method::POST,
+            "/support/steering/{member}/visits",
+            Needs::Can(Capability::Write),
+            post(escape_page::visit),
         ),
         (
             Method::GET,

@@ -1658,6 +1658,16 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET" | "POST", "/support/lists") | ("POST", "/support/lists/{token}/confirm") => {
                 SignedIn(Some(Support))
             }
+            ("GET", "/support/escape") => Unit(SeeNames),
+            // The commune, household or member is in the form: the
+            // registry's tests hold the scope.
+            (
+                "POST",
+                "/support/escape"
+                | "/support/escape/{plan}/notes"
+                | "/support/steering"
+                | "/support/steering/{member}/visits",
+            ) => SignedIn(Some(Write)),
             ("POST", "/households/new" | "/reviews" | "/api/v1/households") => Unit(Write),
             // The survey form also classifies what-ifs for those who read.
             ("GET", "/households/{id}" | "/api/v1/households/{id}" | "/households/{id}/survey") => {
@@ -1851,10 +1861,13 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 },
             )
             .replace("{code}", "vi")
-            .replace("{token}", "0123abcd");
+            .replace("{token}", "0123abcd")
+            .replace("{plan}", "1")
+            .replace("{member}", "1");
         match (method.as_str(), filled.as_str()) {
             ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
             ("GET", "/support/gaps") => format!("/support/gaps?unit={unit_code}&year=2024"),
+            ("GET", "/support/escape") => format!("/support/escape?unit={unit_code}&year=2024"),
             _ => filled,
         }
     }

@@ -754,6 +754,7 @@ impl Registry {
         let policies = support::Catalogue::builtin(catalogue)
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
         self.assign_demo_agencies(&actor, &policies).await?;
+        self.seed_demo_support(&policies).await?;
         self.db.optimize().await
     }
 

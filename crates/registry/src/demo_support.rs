@@ -53,6 +53,143 @@ impl Registry {
         Ok(())
     }
 
+    /// The support work of Xã Nghi Xuân in 2026, as its officer would have
+    /// it: causes, wishes and types of its poor households, some support
+    /// delivered, the expected-escape list with a cadre per household and
+    /// follow-up notes, two steering committee members and their visits.
+    pub(crate) async fn seed_demo_support(
+        &self,
+        policies: &support::Catalogue,
+    ) -> Result<(), RegistryError> {
+        let commune = "90001";
+        let Some(unit) = self.unit_by_code(commune).await? else {
+            return Ok(());
+        };
+        let officer = Actor {
+            name: "xa.nghixuan".into(),
+            role: crate::gate::Role::Officer,
+            unit_id: Some(unit.id),
+            agency: None,
+        };
+        let year = crate::values::ReviewYear::new(LIST_YEAR).map_err(invalid)?;
+        let mut poor: Vec<(crate::values::HouseholdId, String, i64)> = Vec::new();
+        for merged in self.communes_within(&officer, commune).await? {
+            let mut found: Vec<(crate::values::HouseholdId, String, i64)> = sqlx::query_as(
+                "SELECT h.id, h.code, (SELECT COUNT(*) FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL AND m.no_working_capacity = 1) \
+                 FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 AND a.year = $2 \
+                 WHERE h.commune_id = $1 AND h.removed_on IS NULL AND a.status = 'poor' ORDER BY h.code",
+            )
+            .bind(merged)
+            .bind(LIST_YEAR - 1)
+            .fetch_all(&self.db.pool)
+            .await?;
+            poor.append(&mut found);
+        }
+        let causes = [
+            vec!["no_capital", "no_skills"],
+            vec!["grave_illness"],
+            vec!["no_land", "no_job"],
+            vec!["no_labour"],
+        ];
+        let wishes = [
+            vec!["credit", "training"],
+            vec!["health", "allowance"],
+            vec!["means", "know_how"],
+            vec!["housing"],
+        ];
+        let cadres = [
+            ("Nguyễn Thị Hoa", "Trưởng thôn"),
+            ("Lê Văn Nam", "Hội Nông dân"),
+            ("Trần Thị Mai", "Hội Liên hiệp Phụ nữ"),
+            ("Phạm Văn Đức", "Hội Cựu chiến binh"),
+        ];
+        for (i, (id, code, unable)) in poor.iter().enumerate().take(60) {
+            let kind = if i == 7 {
+                3
+            } else if *unable > 0 {
+                1
+            } else {
+                2
+            };
+            self.record_profile(
+                &officer,
+                *id,
+                LIST_YEAR,
+                policies,
+                &crate::profiles::NewProfile {
+                    causes: causes[i % causes.len()].iter().map(|c| c.to_string()).collect(),
+                    wishes: wishes[i % wishes.len()].iter().map(|c| c.to_string()).collect(),
+                    poverty_type: Some(kind),
+                    reason: if kind == 3 {
+                        "Có sức lao động nhưng không chịu làm ăn, đã được thôn vận động nhiều lần".into()
+                    } else {
+                        String::new()
+                    },
+                },
+            )
+            .await?;
+            if kind == 2 && i % 2 == 0 {
+                let (cadre, role) = cadres[(i / 2) % cadres.len()];
+                let plan = self
+                    .plan_escape(
+                        &officer,
+                        year,
+                        &crate::escape::NewEscapePlan {
+                            household_code: code.clone(),
+                            cadre_name: cadre.into(),
+                            cadre_role: role.into(),
+                            policies: vec!["preferential_credit".into(), "production_support".into()],
+                            due_on: format!("30/{:02}/{LIST_YEAR}", 6 + i % 4),
+                        },
+                        policies,
+                    )
+                    .await?;
+                if i % 4 == 0 {
+                    self.note_escape(&officer, plan, "Đã thăm hộ, hộ đăng ký vay vốn chăn nuôi bò")
+                        .await?;
+                }
+            }
+            if i % 3 == 0 {
+                self.record_delivery(
+                    &officer,
+                    *id,
+                    policies,
+                    &crate::deliveries::NewDelivery {
+                        policy: "production_support".into(),
+                        delivered_on: format!("{:02}/04/{LIST_YEAR}", 1 + i % 28),
+                        amount: "3.000.000".into(),
+                        details: [("programme".to_string(), "Hỗ trợ giống lúa, phân bón".to_string())].into(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+        }
+        for (name, position, visits) in [
+            (
+                "Đặng Văn Lợi",
+                "Phó Chủ tịch UBND xã, Phó Trưởng ban",
+                vec![("15/03/2026", "Thôn 2 còn 3 hộ chưa tiếp cận vốn vay; đề nghị Hội Nông dân hướng dẫn hồ sơ")],
+            ),
+            (
+                "Hồ Thị Thu",
+                "Chủ tịch Hội Liên hiệp Phụ nữ xã",
+                vec![
+                    ("20/04/2026", "Kiểm tra sử dụng vốn vay tại 5 hộ: đúng mục đích"),
+                    ("10/08/2026", "2 hộ dự kiến thoát nghèo chưa có việc làm ổn định"),
+                ],
+            ),
+        ] {
+            let member = self
+                .assign_steering_member(&officer, commune, year, name, position)
+                .await?;
+            for (day, findings) in visits {
+                self.record_visit(&officer, member, day, findings).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// The demo's loan list and card list: (file name, xlsx bytes).
     pub async fn demo_agency_lists(&self) -> Result<Vec<(String, Vec<u8>)>, RegistryError> {
         let mut people: Vec<ListPerson> = Vec::new();

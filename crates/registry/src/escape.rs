@@ -336,15 +336,9 @@ impl Registry {
         year: i64,
     ) -> Result<Vec<EscapePlan>, RegistryError> {
         actor.require(Capability::SeeNames)?;
-        let communes = self.communes_within(actor, unit_code).await?;
-        if communes.is_empty() {
+        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
             return Ok(Vec::new());
-        }
-        let list = communes
-            .iter()
-            .map(|c| c.get().to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        };
         // Only commune ids (integers from the database) are formatted into the SQL.
         let rows: Vec<PlanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT p.id, p.household_id, h.code AS household_code, h.head_name, v.name AS village, p.cadre_name, p.cadre_role, p.policies, p.due_on, a.status \
@@ -398,22 +392,21 @@ impl Registry {
         year: i64,
     ) -> Result<Vec<EscapeTally>, RegistryError> {
         actor.require(Capability::SeeWorkLists)?;
-        let communes = self.communes_within(actor, unit_code).await?;
-        if communes.is_empty() {
+        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
             return Ok(Vec::new());
-        }
-        let list = communes
-            .iter()
-            .map(|c| c.get().to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        };
         // Only commune ids (integers from the database) are formatted into the SQL.
+        // A commune merged before the year's end counts under the commune
+        // it merged into.
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT u.code, u.name, a.status FROM escape_plans p JOIN units u ON u.id = p.commune_id \
+            "SELECT CASE WHEN m.id IS NOT NULL AND u.valid_to < $2 THEN m.code ELSE u.code END AS code, \
+                    CASE WHEN m.id IS NOT NULL AND u.valid_to < $2 THEN m.name ELSE u.name END AS name, a.status \
+             FROM escape_plans p JOIN units u ON u.id = p.commune_id LEFT JOIN units m ON m.id = u.merged_into_id \
              LEFT JOIN assessments a ON a.household_id = p.household_id AND a.year = p.year AND a.official = 1 \
-             WHERE p.year = $1 AND p.commune_id IN ({list}) ORDER BY u.code"
+             WHERE p.year = $1 AND p.commune_id IN ({list}) ORDER BY 1"
         )))
         .bind(year)
+        .bind(format!("{year}-12-31"))
         .fetch_all(&self.db.pool)
         .await?;
         let mut out: Vec<EscapeTally> = Vec::new();
@@ -553,15 +546,9 @@ impl Registry {
         year: i64,
     ) -> Result<Vec<SteeringMember>, RegistryError> {
         actor.require(Capability::SeeWorkLists)?;
-        let communes = self.communes_within(actor, unit_code).await?;
-        if communes.is_empty() {
+        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
             return Ok(Vec::new());
-        }
-        let list = communes
-            .iter()
-            .map(|c| c.get().to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        };
         // Only commune ids (integers from the database) are formatted into the SQL.
         let members: Vec<(i64, String, String, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT s.id, s.name, s.position, u.name, s.year FROM steering_members s JOIN units u ON u.id = s.commune_id \

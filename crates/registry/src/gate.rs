@@ -306,6 +306,21 @@ impl Registry {
         Ok(scope)
     }
 
+    /// The communes of a unit in the actor's scope, as a SQL list ("1,2,3"),
+    /// None when it has none; not found outside the scope.
+    pub(crate) async fn commune_list_within(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+    ) -> Result<Option<String>, RegistryError> {
+        let communes: BTreeSet<UnitId> = self
+            .communes_within(actor, unit_code)
+            .await?
+            .into_iter()
+            .collect();
+        Ok((!communes.is_empty()).then(|| id_list(&communes)))
+    }
+
     /// The communes of a unit in the actor's scope (a commune: itself and
     /// the communes merged into it); not found outside the scope.
     pub(crate) async fn communes_within(

@@ -56,6 +56,9 @@ struct DashboardPage {
     /// Who the poor are and how the lists moved, in one year, from the
     /// kept tallies.
     analysis: Option<Analysis>,
+    /// A commune's work list in its latest year: (unit code, year,
+    /// households, tasks).
+    gaps: Option<(String, i64, usize, usize)>,
 }
 
 /// The analysis of one year of the dashboard.
@@ -228,7 +231,7 @@ pub async fn dashboard(
             .join(", "),
         None => String::new(),
     };
-    let unit_note = unit.and_then(|u| u.note).unwrap_or_default();
+    let unit_note = unit.as_ref().and_then(|u| u.note.clone()).unwrap_or_default();
     let finals: Vec<&registry::YearCounts> = counts.iter().filter(|c| c.closed()).collect();
     let change = match finals.as_slice() {
         [.., a, b] => change_between(tr, a, b),
@@ -270,7 +273,27 @@ pub async fn dashboard(
         Vec::new()
     };
     let analysis = analysis(&state, tr, actor, &counts).await;
+    // A commune's work list: eligible, deprived households nobody served
+    // this year (the gap finder is a commune's; above it, the page).
+    let latest = counts.iter().rev().find(|c| c.assessed > 0).map(|c| c.year);
+    let gaps = match (&unit, latest) {
+        (Some(u), Some(year))
+            if u.level == registry::Level::Commune && actor.may(Capability::SeeWorkLists) =>
+        {
+            state
+                .registry
+                .gaps(actor, &u.code, year, &state.policies)
+                .await
+                .ok()
+                .map(|found| {
+                    let tasks = found.iter().map(|h| h.gaps.len()).sum();
+                    (u.code.clone(), year, found.len(), tasks)
+                })
+        }
+        _ => None,
+    };
     render(DashboardPage {
+        gaps,
         analysis,
         tr,
         user: user_view(&ctx),

@@ -117,11 +117,18 @@ impl Registry {
                 LIST_YEAR,
                 policies,
                 &crate::profiles::NewProfile {
-                    causes: causes[i % causes.len()].iter().map(|c| c.to_string()).collect(),
-                    wishes: wishes[i % wishes.len()].iter().map(|c| c.to_string()).collect(),
+                    causes: causes[i % causes.len()]
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect(),
+                    wishes: wishes[i % wishes.len()]
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect(),
                     poverty_type: Some(kind),
                     reason: if kind == 3 {
-                        "Có sức lao động nhưng không chịu làm ăn, đã được thôn vận động nhiều lần".into()
+                        "Có sức lao động nhưng không chịu làm ăn, đã được thôn vận động nhiều lần"
+                            .into()
                     } else {
                         String::new()
                     },
@@ -138,15 +145,22 @@ impl Registry {
                             household_code: code.clone(),
                             cadre_name: cadre.into(),
                             cadre_role: role.into(),
-                            policies: vec!["preferential_credit".into(), "production_support".into()],
+                            policies: vec![
+                                "preferential_credit".into(),
+                                "production_support".into(),
+                            ],
                             due_on: format!("30/{:02}/{LIST_YEAR}", 6 + i % 4),
                         },
                         policies,
                     )
                     .await?;
                 if i % 4 == 0 {
-                    self.note_escape(&officer, plan, "Đã thăm hộ, hộ đăng ký vay vốn chăn nuôi bò")
-                        .await?;
+                    self.note_escape(
+                        &officer,
+                        plan,
+                        "Đã thăm hộ, hộ đăng ký vay vốn chăn nuôi bò",
+                    )
+                    .await?;
                 }
             }
             if i % 3 == 0 {
@@ -158,25 +172,55 @@ impl Registry {
                         policy: "production_support".into(),
                         delivered_on: format!("{:02}/04/{LIST_YEAR}", 1 + i % 28),
                         amount: "3.000.000".into(),
-                        details: [("programme".to_string(), "Hỗ trợ giống lúa, phân bón".to_string())].into(),
+                        details: [(
+                            "programme".to_string(),
+                            "Hỗ trợ giống lúa, phân bón".to_string(),
+                        )]
+                        .into(),
                         ..Default::default()
                     },
                 )
                 .await?;
             }
         }
+        let model = self
+            .add_model(
+                &officer,
+                &crate::models::NewModel {
+                    commune_code: commune.into(),
+                    name: "Nuôi bò sinh sản theo tổ hợp tác".into(),
+                    sector: "Chăn nuôi".into(),
+                    started_on: format!("01/03/{}", LIST_YEAR - 1),
+                    funding: "240.000.000".into(),
+                    funding_source: "Chương trình MTQG giảm nghèo bền vững".into(),
+                },
+            )
+            .await?;
+        for (_, code, _) in poor.iter().skip(1).step_by(3).take(8) {
+            self.join_model(&officer, model, code, &format!("15/03/{}", LIST_YEAR - 1))
+                .await?;
+        }
         for (name, position, visits) in [
             (
                 "Đặng Văn Lợi",
                 "Phó Chủ tịch UBND xã, Phó Trưởng ban",
-                vec![("15/03/2026", "Thôn 2 còn 3 hộ chưa tiếp cận vốn vay; đề nghị Hội Nông dân hướng dẫn hồ sơ")],
+                vec![(
+                    "15/03/2026",
+                    "Thôn 2 còn 3 hộ chưa tiếp cận vốn vay; đề nghị Hội Nông dân hướng dẫn hồ sơ",
+                )],
             ),
             (
                 "Hồ Thị Thu",
                 "Chủ tịch Hội Liên hiệp Phụ nữ xã",
                 vec![
-                    ("20/04/2026", "Kiểm tra sử dụng vốn vay tại 5 hộ: đúng mục đích"),
-                    ("10/08/2026", "2 hộ dự kiến thoát nghèo chưa có việc làm ổn định"),
+                    (
+                        "20/04/2026",
+                        "Kiểm tra sử dụng vốn vay tại 5 hộ: đúng mục đích",
+                    ),
+                    (
+                        "10/08/2026",
+                        "2 hộ dự kiến thoát nghèo chưa có việc làm ổn định",
+                    ),
                 ],
             ),
         ] {

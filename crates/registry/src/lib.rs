@@ -10,6 +10,10 @@ pub use agency_lists::{AGENCY_LIST_FIELDS, MatchKey, MatchReport, ReportRow, Row
 mod bulk;
 pub mod calendar;
 mod counts;
+mod credit;
+pub use credit::{
+    CHECK_EVERY_MONTHS, CreditTally, FIRST_CHECK_MONTHS, Loan, credit_tally, needs_check,
+};
 mod db;
 mod deliveries;
 mod demo;
@@ -23,6 +27,8 @@ mod export;
 mod gate;
 mod households;
 pub mod limits;
+mod models;
+pub use models::{LivelihoodModel, NewModel};
 mod movements;
 mod profiles;
 mod province;

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 18] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 19] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -22,6 +22,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 18] = [
     (16, "household_profiles", V16),
     (17, "agency_lists", V17),
     (18, "escape_plans", V18),
+    (19, "livelihood_models", V19),
 ];
 
 const V1: &str = r#"
@@ -447,4 +448,27 @@ CREATE TABLE delivery_checks (
     created_by TEXT NOT NULL
 );
 CREATE INDEX delivery_checks_delivery ON delivery_checks (delivery_id, checked_on)
+"#;
+
+/// Livelihood models ("mô hình giảm nghèo"): a commune's model, its sector,
+/// start and funding, and the households taking part.
+const V19: &str = r#"
+CREATE TABLE livelihood_models (
+    id {id},
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    name TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    started_on TEXT NOT NULL,
+    funding BIGINT,
+    funding_source TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX livelihood_models_commune ON livelihood_models (commune_id);
+CREATE TABLE model_households (
+    model_id BIGINT NOT NULL REFERENCES livelihood_models (id),
+    household_id BIGINT NOT NULL,
+    joined_on TEXT NOT NULL,
+    PRIMARY KEY (model_id, household_id)
+)
 "#;

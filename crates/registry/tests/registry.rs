@@ -4961,21 +4961,41 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
             policies: vec!["preferential_credit".into(), "vocational_training".into()],
             due_on: "30/09/2025".into(),
         };
-        r.plan_escape(&clerk, y(2025), &plan("E1", "Nguyễn Văn Tạm", ""), &policies)
-            .await
-            .unwrap();
+        r.plan_escape(
+            &clerk,
+            y(2025),
+            &plan("E1", "Nguyễn Văn Tạm", ""),
+            &policies,
+        )
+        .await
+        .unwrap();
         // A second entry for the same household and year replaces the first.
         let e1 = r
-            .plan_escape(&clerk, y(2025), &plan("E1", "Nguyễn Thị Hoa", "Trưởng thôn"), &policies)
+            .plan_escape(
+                &clerk,
+                y(2025),
+                &plan("E1", "Nguyễn Thị Hoa", "Trưởng thôn"),
+                &policies,
+            )
             .await
             .unwrap();
-        r.plan_escape(&clerk, y(2025), &plan("E2", "Nguyễn Thị Hoa", "Trưởng thôn"), &policies)
-            .await
-            .unwrap();
+        r.plan_escape(
+            &clerk,
+            y(2025),
+            &plan("E2", "Nguyễn Thị Hoa", "Trưởng thôn"),
+            &policies,
+        )
+        .await
+        .unwrap();
         for code in ["E3", "E4"] {
-            r.plan_escape(&clerk, y(2025), &plan(code, "Lê Văn Nam", "Hội Nông dân"), &policies)
-                .await
-                .unwrap();
+            r.plan_escape(
+                &clerk,
+                y(2025),
+                &plan(code, "Lê Văn Nam", "Hội Nông dân"),
+                &policies,
+            )
+            .await
+            .unwrap();
         }
         let err = r
             .plan_escape(&clerk, y(2025), &plan("E5", "Lê Văn Nam", ""), &policies)
@@ -4999,7 +5019,8 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
         );
         let other = officer(r, "18655").await;
         assert!(matches!(
-            r.plan_escape(&other, y(2025), &plan("E1", "X", ""), &policies).await,
+            r.plan_escape(&other, y(2025), &plan("E1", "X", ""), &policies)
+                .await,
             Err(RegistryError::NotFound(_))
         ));
         assert!(r.escape_list(&other, "18652", 2025).await.is_err());
@@ -5052,7 +5073,13 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
 
         // The steering committee.
         let member = r
-            .assign_steering_member(&admin(), "18652", y(2025), "Trần Văn Chỉ", "Phó Chủ tịch UBND huyện")
+            .assign_steering_member(
+                &admin(),
+                "18652",
+                y(2025),
+                "Trần Văn Chỉ",
+                "Phó Chủ tịch UBND huyện",
+            )
             .await
             .unwrap();
         let err = r
@@ -5061,15 +5088,21 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
             .unwrap_err()
             .to_string();
         assert!(err.contains("chọn một xã"), "{err}");
-        r.record_visit(&admin(), member, "12/05/2025", "Hộ E2 chưa dùng vốn đúng mục đích")
-            .await
-            .unwrap();
-        assert!(r
-            .record_visit(&admin(), member, "12/05/2099", "x")
-            .await
-            .unwrap_err()
-            .to_string()
-            .contains("ở tương lai"));
+        r.record_visit(
+            &admin(),
+            member,
+            "12/05/2025",
+            "Hộ E2 chưa dùng vốn đúng mục đích",
+        )
+        .await
+        .unwrap();
+        assert!(
+            r.record_visit(&admin(), member, "12/05/2099", "x")
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("ở tương lai")
+        );
         assert!(matches!(
             r.record_visit(&other, member, "12/05/2025", "x").await,
             Err(RegistryError::NotFound(_))
@@ -5078,6 +5111,188 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
         assert_eq!(steering.len(), 1);
         assert_eq!(steering[0].visits[0].0, "2025-05-12");
         assert!(r.steering(&clerk, "18652", 2024).await.unwrap().is_empty());
+        e.cleanup().await;
+    }
+}
+
+/// A loan is due a use check 3 months after its disbursement when never
+/// checked, and 12 months after its last check (both limits included).
+#[test]
+fn a_loan_is_due_a_check_at_its_limits() {
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let today = d("2026-06-06");
+    assert!(registry::needs_check(d("2026-03-06"), None, today));
+    assert!(!registry::needs_check(d("2026-03-07"), None, today));
+    assert!(registry::needs_check(d("2020-01-01"), Some(d("2025-06-06")), today));
+    assert!(!registry::needs_check(d("2020-01-01"), Some(d("2025-06-07")), today));
+}
+
+/// Credit follow-up (issue 11): loans with their overdue amounts and use
+/// checks, tallied by organisation and commune; checks by those who record
+/// credit, within scope, never before the disbursement. Livelihood models:
+/// households of the model's commune, once each, their status year by year
+/// from the year before the start.
+#[tokio::test]
+async fn loans_are_followed_up_and_models_show_who_escaped() {
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    let s22 = standards.get("vn-2022-2025").unwrap();
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for (code, commune, after) in [
+            ("L1", "18652", (3_000_000, false)),
+            ("L2", "18652", (1_000_000, true)),
+            ("L3", "18655", (1_000_000, true)),
+        ] {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.into(),
+                        commune_code: commune.into(),
+                        head_name: format!("Chủ hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, true), s22)
+                .await
+                .unwrap();
+            r.record_survey(&admin(), id, y(2025), &two_adults(after.0, after.1), s22)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        let clerk = officer(r, "18652").await;
+        let loan = |day: &str, overdue: &str, org: &str| registry::NewDelivery {
+            policy: "preferential_credit".into(),
+            delivered_on: day.into(),
+            amount: "50.000.000".into(),
+            details: [
+                ("outstanding".to_string(), "40000000".to_string()),
+                ("overdue".to_string(), overdue.to_string()),
+                ("entrusted_to".to_string(), org.to_string()),
+            ]
+            .into(),
+            ..registry::NewDelivery::default()
+        };
+        let first = r
+            .record_delivery(&clerk, ids[0], &policies, &loan("10/01/2025", "0", "Hội Nông dân"))
+            .await
+            .unwrap();
+        r.record_delivery(&clerk, ids[1], &policies, &loan("10/02/2025", "5000000", "Hội Nông dân"))
+            .await
+            .unwrap();
+        r.record_delivery(&clerk, ids[1], &policies, &loan("10/03/2025", "0", "Hội Phụ nữ"))
+            .await
+            .unwrap();
+        let today = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+        r.check_loan_use(&clerk, &policies, first, "01/06/2025", true, "Đã mua bò")
+            .await
+            .unwrap();
+        let err = r
+            .check_loan_use(&clerk, &policies, first, "01/01/2025", true, "")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("trước ngày giải ngân"), "{err}");
+        let province = r.unit_by_code("42").await.unwrap().unwrap();
+        let agency = |code: &str| Actor {
+            name: format!("agency-{code}"),
+            role: Role::AgencyOfficer,
+            unit_id: Some(province.id),
+            agency: Some(code.into()),
+        };
+        assert!(matches!(
+            r.check_loan_use(&agency("social_insurance"), &policies, first, "01/07/2025", true, "")
+                .await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        r.check_loan_use(&agency("policy_bank"), &policies, first, "01/07/2025", false, "Dùng trả nợ cũ")
+            .await
+            .unwrap();
+        let loans = r.loans(&clerk, "18652", &policies, today).await.unwrap();
+        assert_eq!(loans.len(), 3, "{}", e.name);
+        // The first was checked in July; the others never, and more than
+        // three months ago.
+        let due: Vec<bool> = loans.iter().map(|l| l.needs_check).collect();
+        assert_eq!(due, [false, true, true]);
+        assert_eq!(loans[0].last_check.as_ref().map(|c| c.1), Some(false));
+        let tally: Vec<(String, usize, i64, usize, i64, usize)> = registry::credit_tally(&loans)
+            .into_iter()
+            .map(|t| (t.organisation, t.loans, t.outstanding, t.overdue_loans, t.overdue, t.needs_check))
+            .collect();
+        assert_eq!(
+            tally,
+            [
+                ("Hội Nông dân".to_string(), 2, 80_000_000, 1, 5_000_000, 1),
+                ("Hội Phụ nữ".to_string(), 1, 40_000_000, 0, 0, 1),
+            ]
+        );
+        assert!(r
+            .loans(&agency("social_insurance"), "18652", &policies, today)
+            .await
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            r.loans(&agency("policy_bank"), "436", &policies, today)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+
+        // A model of Xuân Hội begun in 2025.
+        let model = r
+            .add_model(
+                &clerk,
+                &registry::NewModel {
+                    commune_code: "18652".into(),
+                    name: "Nuôi bò sinh sản".into(),
+                    sector: "Chăn nuôi".into(),
+                    started_on: "01/03/2025".into(),
+                    funding: "200.000.000".into(),
+                    funding_source: "Chương trình MTQG".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let err = r
+            .add_model(
+                &clerk,
+                &registry::NewModel {
+                    commune_code: "18652".into(),
+                    started_on: "31/02/2025".into(),
+                    funding: "hai trăm".into(),
+                    ..registry::NewModel::default()
+                },
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("tên mô hình: trống") && err.contains("ngày bắt đầu") && err.contains("kinh phí"),
+            "{err}"
+        );
+        for code in ["L1", "L2"] {
+            r.join_model(&clerk, model, code, "15/03/2025").await.unwrap();
+        }
+        assert!(matches!(
+            r.join_model(&clerk, model, "L1", "15/03/2025").await,
+            Err(RegistryError::Conflict(_))
+        ));
+        assert!(r.join_model(&admin(), model, "L3", "15/03/2025").await.is_err());
+        let models = r.models(&clerk, "18652").await.unwrap();
+        assert_eq!(models.len(), 1);
+        assert_eq!(models[0].years, [2024, 2025]);
+        assert_eq!(models[0].funding, Some(200_000_000));
+        assert_eq!(models[0].escaped(), (2, 1), "{}", e.name);
         e.cleanup().await;
     }
 }

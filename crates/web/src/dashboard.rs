@@ -231,7 +231,10 @@ pub async fn dashboard(
             .join(", "),
         None => String::new(),
     };
-    let unit_note = unit.as_ref().and_then(|u| u.note.clone()).unwrap_or_default();
+    let unit_note = unit
+        .as_ref()
+        .and_then(|u| u.note.clone())
+        .unwrap_or_default();
     let finals: Vec<&registry::YearCounts> = counts.iter().filter(|c| c.closed()).collect();
     let change = match finals.as_slice() {
         [.., a, b] => change_between(tr, a, b),

@@ -16,6 +16,7 @@ mod edge;
 mod edit;
 mod escape_page;
 mod failure;
+mod followup_page;
 mod history;
 mod households;
 pub mod i18n;
@@ -380,6 +381,36 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             "/support/steering/{member}/visits",
             Needs::Can(Capability::Write),
             post(escape_page::visit),
+        ),
+        (
+            Method::GET,
+            "/support/credit",
+            Needs::Can(Capability::SeeWorkLists),
+            get(followup_page::credit_page),
+        ),
+        (
+            Method::POST,
+            "/support/credit/{loan}/checks",
+            Needs::Can(Capability::Support),
+            post(followup_page::check_use),
+        ),
+        (
+            Method::GET,
+            "/support/models",
+            Needs::Can(Capability::SeeNames),
+            get(followup_page::models_page),
+        ),
+        (
+            Method::POST,
+            "/support/models",
+            Needs::Can(Capability::Write),
+            post(followup_page::add_model),
+        ),
+        (
+            Method::POST,
+            "/support/models/{model}/households",
+            Needs::Can(Capability::Write),
+            post(followup_page::join_model),
         ),
         (
             Method::GET,

@@ -1658,7 +1658,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET" | "POST", "/support/lists") | ("POST", "/support/lists/{token}/confirm") => {
                 SignedIn(Some(Support))
             }
-            ("GET", "/support/escape") => Unit(SeeNames),
+            ("GET", "/support/escape" | "/support/models") => Unit(SeeNames),
+            ("GET", "/support/credit") => Unit(SeeWorkLists),
+            ("POST", "/support/credit/{loan}/checks") => SignedIn(Some(Support)),
             // The commune, household or member is in the form: the
             // registry's tests hold the scope.
             (
@@ -1666,8 +1668,10 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 "/support/escape"
                 | "/support/escape/{plan}/notes"
                 | "/support/steering"
-                | "/support/steering/{member}/visits",
+                | "/support/steering/{member}/visits"
+                | "/support/models/{model}/households",
             ) => SignedIn(Some(Write)),
+            ("POST", "/support/models") => Unit(Write),
             ("POST", "/households/new" | "/reviews" | "/api/v1/households") => Unit(Write),
             // The survey form also classifies what-ifs for those who read.
             ("GET", "/households/{id}" | "/api/v1/households/{id}" | "/households/{id}/survey") => {
@@ -1863,11 +1867,14 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .replace("{code}", "vi")
             .replace("{token}", "0123abcd")
             .replace("{plan}", "1")
-            .replace("{member}", "1");
+            .replace("{member}", "1")
+            .replace("{loan}", "1")
+            .replace("{model}", "1");
         match (method.as_str(), filled.as_str()) {
             ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
             ("GET", "/support/gaps") => format!("/support/gaps?unit={unit_code}&year=2024"),
             ("GET", "/support/escape") => format!("/support/escape?unit={unit_code}&year=2024"),
+            ("GET", "/support/credit" | "/support/models") => format!("{filled}?unit={unit_code}"),
             _ => filled,
         }
     }
@@ -1883,6 +1890,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     .to_string(),
             ),
             "/reviews" => Some(format!("commune={unit_code}&year=2025&kind=periodic&reason=Ki%E1%BB%83m+tra")),
+            "/support/models" => Some(format!(
+                "unit={unit_code}&name=Nu%C3%B4i+b%C3%B2&sector=Ch%C4%83n+nu%C3%B4i&started_on=01%2F03%2F2024"
+            )),
             _ => None,
         }
     }

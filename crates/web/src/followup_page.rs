@@ -1,0 +1,369 @@
+//! Following support up (issue 11): the credit follow-up — loans overdue or
+//! due a use check, by mass organisation and commune, with the check's form
+//! — and the livelihood models with their households' status year by year.
+
+use crate::i18n::Tr;
+use crate::pages::number;
+use crate::{AppState, SignedIn, redirect};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use registry::RegistryError;
+use std::collections::HashMap;
+
+#[derive(serde::Deserialize)]
+pub struct Params {
+    unit: Option<String>,
+}
+
+/// A unit code as an address carries it: letters and digits only.
+fn unit_param(unit: &str) -> String {
+    unit.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+#[derive(askama::Template)]
+#[template(path = "credit.html")]
+struct CreditPage {
+    tr: Tr,
+    user: Option<crate::pages::UserView>,
+    unit: String,
+    /// Whether the account records checks.
+    can_check: bool,
+    /// Whether the codes open the household pages (not for an agency officer).
+    links: bool,
+    tally: Vec<TallyView>,
+    /// The loans overdue or due a check.
+    loans: Vec<LoanRow>,
+    error: Option<String>,
+    first_check_months: u32,
+    check_every_months: u32,
+}
+
+/// A row of the tally, its amounts in the Vietnamese form.
+struct TallyView {
+    organisation: String,
+    commune: String,
+    loans: usize,
+    outstanding: String,
+    overdue_loans: usize,
+    overdue: String,
+    needs_check: usize,
+}
+
+struct LoanRow {
+    id: i64,
+    household_id: i64,
+    code: String,
+    head: String,
+    commune: String,
+    programme: String,
+    amount: String,
+    delivered_on: String,
+    outstanding: String,
+    overdue: String,
+    entrusted_to: String,
+    last_check: String,
+    needs_check: bool,
+}
+
+async fn credit(
+    state: &AppState,
+    ctx: &crate::Ctx,
+    actor: &registry::Actor,
+    unit: String,
+    error: Option<String>,
+) -> Response {
+    let tr = ctx.tr();
+    let mut page = CreditPage {
+        tr,
+        user: crate::pages::user_view(ctx),
+        unit: unit.clone(),
+        can_check: actor.may(registry::Capability::Support)
+            && state
+                .policies
+                .policies
+                .iter()
+                .any(|p| p.records.iter().any(|r| r == "outstanding") && actor.works_on(p)),
+        links: actor.may(registry::Capability::SeeNames),
+        tally: Vec::new(),
+        loans: Vec::new(),
+        error,
+        first_check_months: registry::FIRST_CHECK_MONTHS,
+        check_every_months: registry::CHECK_EVERY_MONTHS,
+    };
+    if !unit.is_empty() {
+        let today = chrono::Utc::now().date_naive();
+        let loans = match state
+            .registry
+            .loans(actor, &unit, &state.policies, today)
+            .await
+        {
+            Ok(loans) => loans,
+            Err(e) => return crate::failure::Failure::from(e).page(ctx),
+        };
+        page.tally = registry::credit_tally(&loans)
+            .into_iter()
+            .map(|t| TallyView {
+                organisation: t.organisation,
+                commune: t.commune,
+                loans: t.loans,
+                outstanding: number(tr, t.outstanding),
+                overdue_loans: t.overdue_loans,
+                overdue: number(tr, t.overdue),
+                needs_check: t.needs_check,
+            })
+            .collect();
+        let vnd = |v: Option<i64>| v.map(|v| number(tr, v)).unwrap_or_default();
+        page.loans = loans
+            .into_iter()
+            .filter(|l| l.overdue > 0 || l.needs_check)
+            .take(500)
+            .map(|l| LoanRow {
+                id: l.delivery_id,
+                household_id: l.household_id,
+                code: l.household_code,
+                head: l.head_name,
+                commune: l.commune,
+                programme: l.programme,
+                amount: vnd(l.amount),
+                delivered_on: vntext::format_date(l.delivered_on),
+                outstanding: vnd(l.outstanding),
+                overdue: if l.overdue > 0 {
+                    number(tr, l.overdue)
+                } else {
+                    String::new()
+                },
+                entrusted_to: l.entrusted_to,
+                last_check: match l.last_check {
+                    Some((day, used, note)) => format!(
+                        "{} · {}{}",
+                        vntext::format_date(day),
+                        tr.t(if used {
+                            "credit_used_ok"
+                        } else {
+                            "credit_used_wrong"
+                        }),
+                        if note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" · {note}")
+                        }
+                    ),
+                    None => tr.t("credit_never_checked").to_string(),
+                },
+                needs_check: l.needs_check,
+            })
+            .collect();
+    }
+    let status = if page.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, crate::pages::render(page)).into_response()
+}
+
+/// The credit follow-up of a unit.
+pub async fn credit_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Query(p): Query<Params>,
+) -> Response {
+    let unit = p.unit.unwrap_or_default().trim().to_string();
+    credit(&state, &ctx, actor, unit, None).await
+}
+
+/// Records a loan's use check (form: unit, checked_on, used = yes|no, note).
+pub async fn check_use(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Path(loan): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let unit = field("unit");
+    let result = state
+        .registry
+        .check_loan_use(
+            actor,
+            &state.policies,
+            loan,
+            &field("checked_on"),
+            field("used") != "no",
+            &field("note"),
+        )
+        .await;
+    match result {
+        Ok(()) => redirect(&format!("/support/credit?unit={}", unit_param(&unit))),
+        Err(RegistryError::Invalid(problems)) => {
+            credit(&state, &ctx, actor, unit, Some(problems.join("; "))).await
+        }
+        Err(e) => crate::failure::Failure::from(e).page(&ctx),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "models.html")]
+struct ModelsPage {
+    tr: Tr,
+    user: Option<crate::pages::UserView>,
+    unit: String,
+    can_write: bool,
+    models: Vec<ModelView>,
+    error: Option<String>,
+}
+
+struct ModelView {
+    id: i64,
+    commune: String,
+    name: String,
+    sector: String,
+    started_on: String,
+    funding: String,
+    years: Vec<i64>,
+    /// (household id, code, head, statuses in words).
+    households: Vec<(i64, String, String, Vec<String>)>,
+    /// "3 of 5 poor households out of poverty".
+    escaped: String,
+}
+
+async fn models(
+    state: &AppState,
+    ctx: &crate::Ctx,
+    actor: &registry::Actor,
+    unit: String,
+    error: Option<String>,
+) -> Response {
+    let tr = ctx.tr();
+    let mut page = ModelsPage {
+        tr,
+        user: crate::pages::user_view(ctx),
+        unit: unit.clone(),
+        can_write: false,
+        models: Vec::new(),
+        error,
+    };
+    if !unit.is_empty() {
+        let found = match state.registry.models(actor, &unit).await {
+            Ok(found) => found,
+            Err(e) => return crate::failure::Failure::from(e).page(ctx),
+        };
+        if let Ok(Some(u)) = state.registry.unit_by_code(&unit).await {
+            page.can_write = u.level == registry::Level::Commune
+                && state.registry.may_write(actor, u.id).await.unwrap_or(false);
+        }
+        page.models = found
+            .into_iter()
+            .map(|m| {
+                let (poor, out) = m.escaped();
+                ModelView {
+                    escaped: tr
+                        .t("models_escaped")
+                        .replace("{out}", &out.to_string())
+                        .replace("{poor}", &poor.to_string()),
+                    id: m.id,
+                    commune: m.commune,
+                    name: m.name,
+                    sector: m.sector,
+                    started_on: chrono::NaiveDate::parse_from_str(&m.started_on, "%Y-%m-%d")
+                        .map(vntext::format_date)
+                        .unwrap_or_default(),
+                    funding: m
+                        .funding
+                        .map(|f| format!("{} {}", number(tr, f), m.funding_source))
+                        .unwrap_or(m.funding_source),
+                    years: m.years,
+                    households: m
+                        .households
+                        .into_iter()
+                        .map(|(id, code, head, statuses)| {
+                            (
+                                id.get(),
+                                code,
+                                head,
+                                statuses
+                                    .into_iter()
+                                    .map(|s| {
+                                        s.map_or("–".to_string(), |s| {
+                                            tr.status(s.code()).to_string()
+                                        })
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+    }
+    let status = if page.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, crate::pages::render(page)).into_response()
+}
+
+/// The livelihood models of a unit.
+pub async fn models_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Query(p): Query<Params>,
+) -> Response {
+    let unit = p.unit.unwrap_or_default().trim().to_string();
+    models(&state, &ctx, actor, unit, None).await
+}
+
+/// After a change to the models: back to the page, or the page with the problems.
+async fn after_models(
+    state: &AppState,
+    ctx: &crate::Ctx,
+    actor: &registry::Actor,
+    unit: String,
+    result: Result<(), RegistryError>,
+) -> Response {
+    match result {
+        Ok(()) => redirect(&format!("/support/models?unit={}", unit_param(&unit))),
+        Err(RegistryError::Invalid(problems)) => {
+            models(state, ctx, actor, unit, Some(problems.join("; "))).await
+        }
+        Err(RegistryError::Conflict(problem)) => {
+            models(state, ctx, actor, unit, Some(problem)).await
+        }
+        Err(e) => crate::failure::Failure::from(e).page(ctx),
+    }
+}
+
+/// Registers a model (form: unit, name, sector, started_on, funding, funding_source).
+pub async fn add_model(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let new = registry::NewModel {
+        commune_code: field("unit"),
+        name: field("name"),
+        sector: field("sector"),
+        started_on: field("started_on"),
+        funding: field("funding"),
+        funding_source: field("funding_source"),
+    };
+    let result = state.registry.add_model(actor, &new).await.map(|_| ());
+    after_models(&state, &ctx, actor, field("unit"), result).await
+}
+
+/// Adds a household to a model (form: unit, household_code, joined_on).
+pub async fn join_model(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Path(model): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let result = state
+        .registry
+        .join_model(actor, model, &field("household_code"), &field("joined_on"))
+        .await;
+    after_models(&state, &ctx, actor, field("unit"), result).await
+}

@@ -1445,6 +1445,112 @@ mod browser {
         );
         assert_eq!(status, 200, "its own officer sees it");
 
+        // The expected-escape list: a poor household of 2025 gets a cadre,
+        // planned policies and a follow-up note, on a phone.
+        let (_, poor) = http(
+            port,
+            "GET",
+            &format!(
+                "/api/v1/households?unit=90001&status=poor&year={}&per_page=1",
+                survey_year.parse::<i64>().unwrap() - 1
+            ),
+            None,
+            &[("Authorization", &format!("Bearer {xuanhoi}"))],
+        );
+        let poor: serde_json::Value = serde_json::from_str(&poor).unwrap();
+        let poor_code = poor["households"][0]["code"].as_str().unwrap().to_string();
+        let (_, well_off) = http(
+            port,
+            "GET",
+            &format!(
+                "/api/v1/households?unit=90001&status=not_poor&year={}&per_page=1",
+                survey_year.parse::<i64>().unwrap() - 1
+            ),
+            None,
+            &[("Authorization", &format!("Bearer {xuanhoi}"))],
+        );
+        let well_off: serde_json::Value = serde_json::from_str(&well_off).unwrap();
+        let well_off = well_off["households"][0]["code"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        browser.resize(360, 800);
+        browser.go(&format!(
+            "{base}/support/escape?unit=90001&year={survey_year}"
+        ));
+        browser.wait_for_text("Danh sách dự kiến hộ thoát nghèo");
+        browser.script("document.querySelector('#escape-add').open = true; return 1;");
+        browser.type_into("#escape-form input[name=household_code]", &poor_code);
+        browser.type_into("#escape-form input[name=cadre_name]", "Nguyễn Thị Bích");
+        browser.type_into(
+            "#escape-form input[name=cadre_role]",
+            "Hội Liên hiệp Phụ nữ",
+        );
+        browser.click("#escape-form input[name=policy_vocational_training]");
+        browser.type_into(
+            "#escape-form input[name=due_on]",
+            &format!("30/11/{survey_year}"),
+        );
+        browser.click("#escape-form button[type=submit]");
+        let escape = browser.wait_for_text("Nguyễn Thị Bích (Hội Liên hiệp Phụ nữ)");
+        assert!(escape.contains(&poor_code) && escape.contains("Đào tạo nghề"));
+        assert!(
+            browser.fits_width(),
+            "the escape list is wider than a phone"
+        );
+        browser.screenshot("escape-phone");
+        // A household that is not poor is refused, in words.
+        browser.script("document.querySelector('#escape-add').open = true; return 1;");
+        browser.type_into("#escape-form input[name=household_code]", &well_off);
+        browser.type_into("#escape-form input[name=cadre_name]", "Lê Văn Nam");
+        browser.click("#escape-form button[type=submit]");
+        let refused = browser.wait_for_text("id=\"escape-error\"");
+        assert!(refused.contains("không phải hộ nghèo"), "{refused}");
+        browser.resize(1200, 900);
+
+        // The bank's officer imports the demo's loan list: the match report,
+        // then the confirmation, then the bank's work list.
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("nhcsxh");
+        browser.go(&format!("{base}/support/lists"));
+        browser.wait_for_text("Nhập danh sách của cơ quan");
+        let loans = std::fs::read_dir(dir.path().join("danh-sach-co-quan"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("nhcsxh"))
+            })
+            .expect("the demo writes the bank's list");
+        browser.type_into("input[name=file]", loans.to_str().unwrap());
+        browser.click("#lists-form button[type=submit]");
+        let report = browser.wait_for_text("id=\"match-report\"");
+        assert!(
+            report.contains("Không tìm thấy trong sổ hộ") && report.contains("theo số CCCD"),
+            "the match report names how each row matched, and the unknown borrower"
+        );
+        browser.screenshot("agency-list-report");
+        browser.click("#confirm-form button[type=submit]");
+        browser.wait_for_text("id=\"lists-written\"");
+        browser.go(&format!(
+            "{base}/support/gaps?unit=90001&year={survey_year}"
+        ));
+        let work = browser.wait_for_text("id=\"gap-counts\"");
+        assert!(
+            !work.contains("Phòng Giáo dục") && !work.contains("href=\"/households/"),
+            "the bank's own work list, without links to pages it may not open"
+        );
+        browser.go(&format!("{base}/support/credit?unit=90001"));
+        browser.wait_for_text("Theo dõi vốn vay ưu đãi");
+        browser.resize(360, 800);
+        assert!(
+            browser.fits_width(),
+            "the credit follow-up is wider than a phone"
+        );
+        browser.screenshot("credit-phone");
+        browser.resize(1200, 900);
+
         // Sign out.
         browser.click("header form button");
         browser.wait_for_text("Tên đăng nhập");

@@ -5123,8 +5123,16 @@ fn a_loan_is_due_a_check_at_its_limits() {
     let today = d("2026-06-06");
     assert!(registry::needs_check(d("2026-03-06"), None, today));
     assert!(!registry::needs_check(d("2026-03-07"), None, today));
-    assert!(registry::needs_check(d("2020-01-01"), Some(d("2025-06-06")), today));
-    assert!(!registry::needs_check(d("2020-01-01"), Some(d("2025-06-07")), today));
+    assert!(registry::needs_check(
+        d("2020-01-01"),
+        Some(d("2025-06-06")),
+        today
+    ));
+    assert!(!registry::needs_check(
+        d("2020-01-01"),
+        Some(d("2025-06-07")),
+        today
+    ));
 }
 
 /// Credit follow-up (issue 11): loans with their overdue amounts and use
@@ -5183,15 +5191,30 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
             ..registry::NewDelivery::default()
         };
         let first = r
-            .record_delivery(&clerk, ids[0], &policies, &loan("10/01/2025", "0", "Hội Nông dân"))
+            .record_delivery(
+                &clerk,
+                ids[0],
+                &policies,
+                &loan("10/01/2025", "0", "Hội Nông dân"),
+            )
             .await
             .unwrap();
-        r.record_delivery(&clerk, ids[1], &policies, &loan("10/02/2025", "5000000", "Hội Nông dân"))
-            .await
-            .unwrap();
-        r.record_delivery(&clerk, ids[1], &policies, &loan("10/03/2025", "0", "Hội Phụ nữ"))
-            .await
-            .unwrap();
+        r.record_delivery(
+            &clerk,
+            ids[1],
+            &policies,
+            &loan("10/02/2025", "5000000", "Hội Nông dân"),
+        )
+        .await
+        .unwrap();
+        r.record_delivery(
+            &clerk,
+            ids[1],
+            &policies,
+            &loan("10/03/2025", "0", "Hội Phụ nữ"),
+        )
+        .await
+        .unwrap();
         let today = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
         r.check_loan_use(&clerk, &policies, first, "01/06/2025", true, "Đã mua bò")
             .await
@@ -5210,13 +5233,27 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
             agency: Some(code.into()),
         };
         assert!(matches!(
-            r.check_loan_use(&agency("social_insurance"), &policies, first, "01/07/2025", true, "")
-                .await,
+            r.check_loan_use(
+                &agency("social_insurance"),
+                &policies,
+                first,
+                "01/07/2025",
+                true,
+                ""
+            )
+            .await,
             Err(RegistryError::Forbidden(_))
         ));
-        r.check_loan_use(&agency("policy_bank"), &policies, first, "01/07/2025", false, "Dùng trả nợ cũ")
-            .await
-            .unwrap();
+        r.check_loan_use(
+            &agency("policy_bank"),
+            &policies,
+            first,
+            "01/07/2025",
+            false,
+            "Dùng trả nợ cũ",
+        )
+        .await
+        .unwrap();
         let loans = r.loans(&clerk, "18652", &policies, today).await.unwrap();
         assert_eq!(loans.len(), 3, "{}", e.name);
         // The first was checked in July; the others never, and more than
@@ -5226,7 +5263,16 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         assert_eq!(loans[0].last_check.as_ref().map(|c| c.1), Some(false));
         let tally: Vec<(String, usize, i64, usize, i64, usize)> = registry::credit_tally(&loans)
             .into_iter()
-            .map(|t| (t.organisation, t.loans, t.outstanding, t.overdue_loans, t.overdue, t.needs_check))
+            .map(|t| {
+                (
+                    t.organisation,
+                    t.loans,
+                    t.outstanding,
+                    t.overdue_loans,
+                    t.overdue,
+                    t.needs_check,
+                )
+            })
             .collect();
         assert_eq!(
             tally,
@@ -5235,11 +5281,12 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
                 ("Hội Phụ nữ".to_string(), 1, 40_000_000, 0, 0, 1),
             ]
         );
-        assert!(r
-            .loans(&agency("social_insurance"), "18652", &policies, today)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            r.loans(&agency("social_insurance"), "18652", &policies, today)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             r.loans(&agency("policy_bank"), "436", &policies, today)
                 .await
@@ -5277,17 +5324,25 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("tên mô hình: trống") && err.contains("ngày bắt đầu") && err.contains("kinh phí"),
+            err.contains("tên mô hình: trống")
+                && err.contains("ngày bắt đầu")
+                && err.contains("kinh phí"),
             "{err}"
         );
         for code in ["L1", "L2"] {
-            r.join_model(&clerk, model, code, "15/03/2025").await.unwrap();
+            r.join_model(&clerk, model, code, "15/03/2025")
+                .await
+                .unwrap();
         }
         assert!(matches!(
             r.join_model(&clerk, model, "L1", "15/03/2025").await,
             Err(RegistryError::Conflict(_))
         ));
-        assert!(r.join_model(&admin(), model, "L3", "15/03/2025").await.is_err());
+        assert!(
+            r.join_model(&admin(), model, "L3", "15/03/2025")
+                .await
+                .is_err()
+        );
         let models = r.models(&clerk, "18652").await.unwrap();
         assert_eq!(models.len(), 1);
         assert_eq!(models[0].years, [2024, 2025]);

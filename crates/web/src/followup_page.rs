@@ -367,3 +367,65 @@ pub async fn join_model(
         .await;
     after_models(&state, &ctx, actor, field("unit"), result).await
 }
+
+#[derive(askama::Template)]
+#[template(path = "support.html")]
+struct SupportHub {
+    tr: Tr,
+    user: Option<crate::pages::UserView>,
+    /// (address, name, what it is for).
+    links: Vec<(String, String, String)>,
+}
+
+/// The support pages the account may open, one line each; for a commune's
+/// account, opened on its commune.
+pub async fn hub(State(state): State<AppState>, SignedIn { ctx, ref actor }: SignedIn) -> Response {
+    use registry::Capability::{SeeNames, SeeWorkLists, Support};
+    let tr = ctx.tr();
+    let pages = [
+        ("/support/gaps", "nav_gaps", "hub_gaps", SeeWorkLists),
+        ("/support/escape", "escape_title", "hub_escape", SeeNames),
+        (
+            "/support/credit",
+            "credit_title",
+            "hub_credit",
+            SeeWorkLists,
+        ),
+        ("/support/models", "models_title", "hub_models", SeeNames),
+        ("/support/lists", "lists_title", "hub_lists", Support),
+    ];
+    let commune = match actor.unit_id {
+        Some(id) => state
+            .registry
+            .unit(id)
+            .await
+            .ok()
+            .flatten()
+            .filter(|u| u.level == registry::Level::Commune)
+            .map(|u| format!("?unit={}", unit_param(&u.code))),
+        None => None,
+    }
+    .unwrap_or_default();
+    crate::pages::render(SupportHub {
+        tr,
+        user: crate::pages::user_view(&ctx),
+        links: pages
+            .into_iter()
+            .filter(|p| actor.may(p.3))
+            .map(|(path, name, what, _)| {
+                // The list import is not by unit.
+                let query = if path == "/support/lists" {
+                    ""
+                } else {
+                    commune.as_str()
+                };
+                (
+                    format!("{path}{query}"),
+                    tr.t(name).to_string(),
+                    tr.t(what).to_string(),
+                )
+            })
+            .collect(),
+    })
+    .into_response()
+}

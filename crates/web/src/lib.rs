@@ -348,6 +348,12 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
         ),
         (
             Method::GET,
+            "/support",
+            Needs::Can(Capability::SeeWorkLists),
+            get(followup_page::hub),
+        ),
+        (
+            Method::GET,
             "/support/gaps",
             Needs::Can(Capability::SeeWorkLists),
             get(support_page::gaps_page),

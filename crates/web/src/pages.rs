@@ -17,8 +17,6 @@ pub struct UserView {
     pub role: String,
     pub sees_names: bool,
     pub sees_work_lists: bool,
-    /// Records support (deliveries, agencies' lists).
-    pub supports: bool,
     pub admin: bool,
 }
 
@@ -31,7 +29,6 @@ pub(crate) fn user_view(ctx: &Ctx) -> Option<UserView> {
         },
         sees_names: a.may(Capability::SeeNames),
         sees_work_lists: a.may(Capability::SeeWorkLists),
-        supports: a.may(Capability::Support),
         admin: a.may(Capability::Administer),
     })
 }

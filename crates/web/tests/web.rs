@@ -1660,6 +1660,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             }
             ("GET", "/support/escape" | "/support/models") => Unit(SeeNames),
             ("GET", "/support/credit") => Unit(SeeWorkLists),
+            ("GET", "/support") => SignedIn(Some(SeeWorkLists)),
             ("POST", "/support/credit/{loan}/checks") => SignedIn(Some(Support)),
             // The commune, household or member is in the form: the
             // registry's tests hold the scope.

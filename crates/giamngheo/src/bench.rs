@@ -55,6 +55,9 @@ const ROUTES: &[&str] = &[
     "/api/v1/households/{id}",
     "/api/v1/units?q=xa",
     "/export?unit={unit}",
+    "/support/gaps?unit={unit}",
+    "/support/escape?unit={unit}",
+    "/support/credit?unit={unit}",
 ];
 
 /// One user signed in on one server, with the places their routes name.

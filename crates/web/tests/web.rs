@@ -2405,6 +2405,12 @@ async fn the_gap_page_lists_the_work_by_agency() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("1 hộ, 2 việc chưa làm"), "{body}");
+    // The commune's dashboard counts the same work.
+    let (_, _, dashboard) = send(&f.app, get("/", Some(&cookie))).await;
+    assert!(
+        dashboard.contains("id=\"dashboard-gaps\"") && dashboard.contains("1 hộ, 2 việc chưa làm"),
+        "{dashboard}"
+    );
     assert!(
         body.contains("<h2>Phòng Nông nghiệp và Phát triển nông thôn</h2>")
             && body.contains("<h2>Ủy ban nhân dân xã</h2>"),

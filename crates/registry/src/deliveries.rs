@@ -181,3 +181,61 @@ impl Registry {
         .await?)
     }
 }
+
+/// A delivery in a unit's list of support delivered.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Served {
+    pub household_id: i64,
+    pub household_code: String,
+    pub head_name: String,
+    pub commune: String,
+    pub member_name: Option<String>,
+    pub policy: String,
+    /// yyyy-mm-dd.
+    pub delivered_on: String,
+    pub amount: Option<i64>,
+    /// JSON object of the record fields.
+    pub details: String,
+}
+
+impl Registry {
+    /// The support delivered in a unit's communes in a year, by policy (the
+    /// policies the actor's work covers: an agency officer's, its agency's),
+    /// at most `limit` rows, in commune, household and date order.
+    pub async fn served(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: i64,
+        policies: &support::Catalogue,
+        limit: i64,
+    ) -> Result<Vec<Served>, RegistryError> {
+        actor.require(crate::gate::Capability::SeeWorkLists)?;
+        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<Served> = Vec::new();
+        for policy in policies
+            .policies
+            .iter()
+            .filter(|p| actor.own_agency().is_none_or(|a| p.agency == a))
+        {
+            // Only commune ids (integers from the database) are formatted into the SQL.
+            let found: Vec<Served> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT d.household_id, h.code AS household_code, h.head_name, u.name AS commune, m.full_name AS member_name, d.policy, d.delivered_on, d.amount, d.details \
+                 FROM deliveries d JOIN households h ON h.id = d.household_id JOIN units u ON u.id = h.commune_id \
+                 LEFT JOIN members m ON m.id = d.member_id \
+                 WHERE d.policy = $1 AND d.year = $2 AND h.commune_id IN ({list}) \
+                 ORDER BY u.code, h.code, d.delivered_on LIMIT $3"
+            )))
+            .bind(&policy.code)
+            .bind(year)
+            .bind(limit)
+            .fetch_all(&self.db.pool)
+            .await?;
+            out.extend(found);
+        }
+        out.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(out)
+    }
+}

@@ -18,7 +18,7 @@ mod db;
 mod deliveries;
 mod demo;
 mod demo_support;
-pub use deliveries::{Delivery, NewDelivery};
+pub use deliveries::{Delivery, NewDelivery, Served};
 pub use demo_support::DEMO_AGENCIES;
 mod error;
 mod escape;

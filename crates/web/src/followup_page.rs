@@ -429,3 +429,104 @@ pub async fn hub(State(state): State<AppState>, SignedIn { ctx, ref actor }: Sig
     })
     .into_response()
 }
+
+#[derive(serde::Deserialize)]
+pub struct ServedParams {
+    unit: Option<String>,
+    year: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "served.html")]
+struct ServedPage {
+    tr: Tr,
+    user: Option<crate::pages::UserView>,
+    unit: String,
+    year: i64,
+    links: bool,
+    /// (household id, code, head, commune, member, policy, date, amount, details).
+    rows: Vec<ServedRow>,
+    /// Whether the list stops at its cap.
+    capped: bool,
+    error: Option<String>,
+}
+
+struct ServedRow {
+    household_id: i64,
+    code: String,
+    head: String,
+    commune: String,
+    member: String,
+    policy: String,
+    delivered_on: String,
+    amount: String,
+    details: String,
+}
+
+/// At most this many deliveries on the page.
+const SERVED_CAP: i64 = 1_000;
+
+/// The support delivered in a unit and year: for an agency officer, its
+/// agency's — the households its work concerns, served.
+pub async fn served_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Query(p): Query<ServedParams>,
+) -> Response {
+    let tr = ctx.tr();
+    let lang = tr.language();
+    let unit = p.unit.unwrap_or_default().trim().to_string();
+    let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        Some(y) => crate::input::review_year(tr, y, state.current_year() + 1).map(|y| y.as_i64()),
+        None => Ok(state.current_year()),
+    };
+    let mut page = ServedPage {
+        tr,
+        user: crate::pages::user_view(&ctx),
+        unit: unit.clone(),
+        year: *year.as_ref().unwrap_or(&state.current_year()),
+        links: actor.may(registry::Capability::SeeNames),
+        rows: Vec::new(),
+        capped: false,
+        error: None,
+    };
+    let year = match year {
+        Ok(y) => y,
+        Err(problem) => {
+            page.error = Some(problem);
+            return (StatusCode::BAD_REQUEST, crate::pages::render(page)).into_response();
+        }
+    };
+    if !unit.is_empty() {
+        let found = match state
+            .registry
+            .served(actor, &unit, year, &state.policies, SERVED_CAP + 1)
+            .await
+        {
+            Ok(found) => found,
+            Err(e) => return crate::failure::Failure::from(e).page(&ctx),
+        };
+        page.capped = found.len() as i64 > SERVED_CAP;
+        page.rows = found
+            .into_iter()
+            .take(SERVED_CAP as usize)
+            .map(|d| ServedRow {
+                household_id: d.household_id,
+                code: d.household_code,
+                head: d.head_name,
+                commune: d.commune,
+                member: d.member_name.unwrap_or_default(),
+                policy: state
+                    .policies
+                    .policy(&d.policy)
+                    .map_or(d.policy.clone(), |p| p.name.get(lang).to_string()),
+                delivered_on: chrono::NaiveDate::parse_from_str(&d.delivered_on, "%Y-%m-%d")
+                    .map(vntext::format_date)
+                    .unwrap_or_default(),
+                amount: d.amount.map(|a| number(tr, a)).unwrap_or_default(),
+                details: crate::support_page::details_in_words(tr, &d.details),
+            })
+            .collect();
+    }
+    crate::pages::render(page).into_response()
+}

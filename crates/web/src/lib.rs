@@ -390,6 +390,12 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
         ),
         (
             Method::GET,
+            "/support/served",
+            Needs::Can(Capability::SeeWorkLists),
+            get(followup_page::served_page),
+        ),
+        (
+            Method::GET,
             "/support/credit",
             Needs::Can(Capability::SeeWorkLists),
             get(followup_page::credit_page),

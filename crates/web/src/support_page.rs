@@ -174,13 +174,7 @@ pub async fn delivered(
         .unwrap_or_default()
         .into_iter()
         .map(|d| {
-            let details: std::collections::BTreeMap<String, String> =
-                serde_json::from_str(&d.details).unwrap_or_default();
-            let details = details
-                .iter()
-                .map(|(k, v)| format!("{}: {v}", tr.t(&format!("record_{k}"))))
-                .collect::<Vec<_>>()
-                .join("; ");
+            let details = details_in_words(tr, &d.details);
             (
                 d.year,
                 vntext::parse_date(&d.delivered_on)
@@ -247,6 +241,24 @@ pub async fn record_delivery(
         ),
         Err(e) => crate::failure::Failure::from(e).page(&ctx),
     }
+}
+
+/// A delivery's record fields in words ("Số thẻ: …; Dư nợ: 40.000.000"),
+/// amounts in the Vietnamese form.
+pub(crate) fn details_in_words(tr: Tr, json: &str) -> String {
+    let details: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(json).unwrap_or_default();
+    details
+        .iter()
+        .map(|(k, v)| {
+            let value = match (k.as_str(), v.parse::<i64>()) {
+                ("outstanding" | "overdue", Ok(n)) => vntext::format_vnd(n),
+                _ => v.clone(),
+            };
+            format!("{}: {value}", tr.t(&format!("record_{k}")))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The section for a household the actor may see; None without an official

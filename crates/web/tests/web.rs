@@ -149,9 +149,14 @@ async fn fixture() -> Fixture {
             ("xuanan", Role::Officer, Some("18655")),
             ("lanhdao", Role::Leader, Some("436")),
             ("thongke", Role::Statistics, Some("436")),
+            ("nongnghiep", Role::AgencyOfficer, Some("436")),
         ],
     )
     .await;
+    let policies = support::Catalogue::builtin(&catalogue).unwrap();
+    r.assign_agency(&admin, "nongnghiep", "agriculture", &policies)
+        .await
+        .unwrap();
     let app = web::app(web::AppState::new(r, false));
     Fixture {
         app,
@@ -1659,7 +1664,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 SignedIn(Some(Support))
             }
             ("GET", "/support/escape" | "/support/models") => Unit(SeeNames),
-            ("GET", "/support/credit") => Unit(SeeWorkLists),
+            ("GET", "/support/credit" | "/support/served") => Unit(SeeWorkLists),
             ("GET", "/support") => SignedIn(Some(SeeWorkLists)),
             ("POST", "/support/credit/{loan}/checks") => SignedIn(Some(Support)),
             // The commune, household or member is in the form: the
@@ -1875,7 +1880,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
             ("GET", "/support/gaps") => format!("/support/gaps?unit={unit_code}&year=2024"),
             ("GET", "/support/escape") => format!("/support/escape?unit={unit_code}&year=2024"),
-            ("GET", "/support/credit" | "/support/models") => format!("{filled}?unit={unit_code}"),
+            ("GET", "/support/credit" | "/support/models" | "/support/served") => {
+                format!("{filled}?unit={unit_code}")
+            }
             _ => filled,
         }
     }
@@ -2499,4 +2506,84 @@ async fn a_type_three_is_recorded_with_a_reason_and_shown_to_the_commune_only() 
         !body.contains("Không chịu làm") && !body.contains("Loại 3:"),
         "{body}"
     );
+}
+
+/// An agency officer (issue 11): its agency's work list and the support
+/// its agency delivered, with names (its work needs them) but no link to
+/// household pages it may not open; other agencies' work is not there.
+#[tokio::test]
+async fn an_agency_officer_sees_its_own_agency_s_work() {
+    let f = fixture().await;
+    let agency = sign_in(&f.app, "nongnghiep").await;
+    let (status, _, body) = send(
+        &f.app,
+        get("/support/gaps?unit=18652&year=2024", Some(&agency)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("1 hộ, 1 việc chưa làm"), "{body}");
+    assert!(
+        body.contains("<h2>Phòng Nông nghiệp và Phát triển nông thôn</h2>")
+            && !body.contains("<h2>Ủy ban nhân dân xã</h2>")
+            && body.contains("<td>Trần Thị Bình</td>")
+            && !body.contains("href=\"/households/"),
+        "{body}"
+    );
+    // Asking for another agency's list still gives its own.
+    let (_, _, body) = send(
+        &f.app,
+        get(
+            "/support/gaps?unit=18652&year=2024&agency=commune",
+            Some(&agency),
+        ),
+    )
+    .await;
+    assert!(!body.contains("<h2>Ủy ban nhân dân xã</h2>"), "{body}");
+    let (status, _, _) = send(
+        &f.app,
+        get(&format!("/households/{}", f.hoi_household), Some(&agency)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The commune records the water programme's support; the agency sees it served.
+    let commune = sign_in(&f.app, "xuanhoi").await;
+    let (_, _, list) = send(
+        &f.app,
+        get("/support/gaps?unit=18652&year=2024", Some(&commune)),
+    )
+    .await;
+    let binh = list
+        .split("href=\"/households/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let (status, _, _) = send(
+        &f.app,
+        form(
+            &format!("/households/{binh}/deliveries"),
+            "policy=clean_water_sanitation&delivered_on=10%2F06%2F2024&amount=4.000.000",
+            Some(&commune),
+            Some("http://localhost"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, served) = send(
+        &f.app,
+        get("/support/served?unit=18652&year=2024", Some(&agency)),
+    )
+    .await;
+    assert!(
+        served.contains("1 lượt hỗ trợ")
+            && served.contains("Trần Thị Bình")
+            && served.contains("4.000.000"),
+        "{served}"
+    );
+    let (_, _, work) = send(
+        &f.app,
+        get("/support/gaps?unit=18652&year=2024", Some(&agency)),
+    )
+    .await;
+    assert!(work.contains("0 hộ, 0 việc chưa làm"), "{work}");
 }

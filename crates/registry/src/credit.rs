@@ -7,6 +7,7 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::units::{SUCCESSOR_JOIN, successor};
 use chrono::NaiveDate;
 use serde_json::json;
 
@@ -108,12 +109,16 @@ impl Registry {
         let mut checks: Vec<(i64, String, i64, String)> = Vec::new();
         for policy in credit {
             // Only commune ids (integers from the database) are formatted into the SQL.
+            // A merged commune's loans count under the commune it merged into.
             let found: Vec<LoanRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT u.code AS commune_code, d.id, d.household_id, h.code, h.head_name, u.name AS commune, d.policy, d.amount, d.delivered_on, d.details \
-                 FROM deliveries d JOIN households h ON h.id = d.household_id JOIN units u ON u.id = h.commune_id \
-                 WHERE d.policy = $1 AND h.commune_id IN ({list})"
+                "SELECT {} AS commune_code, d.id, d.household_id, h.code, h.head_name, {} AS commune, d.policy, d.amount, d.delivered_on, d.details \
+                 FROM deliveries d JOIN households h ON h.id = d.household_id JOIN units u ON u.id = h.commune_id {SUCCESSOR_JOIN} \
+                 WHERE d.policy = $1 AND h.commune_id IN ({list})",
+                successor("code", "$2"),
+                successor("name", "$2"),
             )))
             .bind(&policy.code)
+            .bind(today.format("%Y-%m-%d").to_string())
             .fetch_all(&self.db.pool)
             .await?;
             rows.extend(found);

@@ -6,6 +6,7 @@
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::{Action, Entity, Registry, audit};
+use crate::units::SUCCESSOR_JOIN;
 use crate::values::{HouseholdId, MemberId};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -221,16 +222,21 @@ impl Registry {
             .filter(|p| actor.own_agency().is_none_or(|a| p.agency == a))
         {
             // Only commune ids (integers from the database) are formatted into the SQL.
+            // A merged commune's households count under the commune it
+            // merged into by the year's end.
             let found: Vec<Served> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "SELECT d.household_id, h.code AS household_code, h.head_name, u.name AS commune, m.full_name AS member_name, d.policy, d.delivered_on, d.amount, d.details \
-                 FROM deliveries d JOIN households h ON h.id = d.household_id JOIN units u ON u.id = h.commune_id \
-                 LEFT JOIN members m ON m.id = d.member_id \
+                "SELECT d.household_id, h.code AS household_code, h.head_name, {} AS commune, p.full_name AS member_name, d.policy, d.delivered_on, d.amount, d.details \
+                 FROM deliveries d JOIN households h ON h.id = d.household_id JOIN units u ON u.id = h.commune_id {SUCCESSOR_JOIN} \
+                 LEFT JOIN members p ON p.id = d.member_id \
                  WHERE d.policy = $1 AND d.year = $2 AND h.commune_id IN ({list}) \
-                 ORDER BY u.code, h.code, d.delivered_on LIMIT $3"
+                 ORDER BY {}, h.code, d.delivered_on LIMIT $3",
+                crate::units::successor("name", "$4"),
+                crate::units::successor("code", "$4"),
             )))
             .bind(&policy.code)
             .bind(year)
             .bind(limit)
+            .bind(format!("{year}-12-31"))
             .fetch_all(&self.db.pool)
             .await?;
             out.extend(found);

@@ -11,6 +11,7 @@ use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::limits::{LONG_TEXT, NAME};
 use crate::service::{Action, Entity, Registry, audit};
+use crate::units::{SUCCESSOR_JOIN, successor};
 use crate::values::{HouseholdId, UnitId};
 use serde_json::json;
 use standard::Status;
@@ -399,11 +400,12 @@ impl Registry {
         // A commune merged before the year's end counts under the commune
         // it merged into.
         let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT CASE WHEN m.id IS NOT NULL AND u.valid_to < $2 THEN m.code ELSE u.code END AS code, \
-                    CASE WHEN m.id IS NOT NULL AND u.valid_to < $2 THEN m.name ELSE u.name END AS name, a.status \
-             FROM escape_plans p JOIN units u ON u.id = p.commune_id LEFT JOIN units m ON m.id = u.merged_into_id \
+            "SELECT {} AS code, {} AS name, a.status \
+             FROM escape_plans p JOIN units u ON u.id = p.commune_id {SUCCESSOR_JOIN} \
              LEFT JOIN assessments a ON a.household_id = p.household_id AND a.year = p.year AND a.official = 1 \
-             WHERE p.year = $1 AND p.commune_id IN ({list}) ORDER BY 1"
+             WHERE p.year = $1 AND p.commune_id IN ({list}) ORDER BY 1",
+            successor("code", "$2"),
+            successor("name", "$2"),
         )))
         .bind(year)
         .bind(format!("{year}-12-31"))

@@ -595,3 +595,14 @@ impl Registry {
         .await?)
     }
 }
+
+/// In a query over units `u`, the commune a unit counts under on a day (the
+/// bound parameter `day`, yyyy-mm-dd): the one it merged into, if it had
+/// ended by then, else itself. `column` is `name` or `code`; join
+/// [`SUCCESSOR_JOIN`].
+pub(crate) fn successor(column: &str, day: &str) -> String {
+    format!("CASE WHEN m.id IS NOT NULL AND u.valid_to < {day} THEN m.{column} ELSE u.{column} END")
+}
+
+/// The join [`successor`] reads.
+pub(crate) const SUCCESSOR_JOIN: &str = "LEFT JOIN units m ON m.id = u.merged_into_id";

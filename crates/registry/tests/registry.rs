@@ -5215,6 +5215,27 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         )
         .await
         .unwrap();
+        // Xuân Phổ merged into Xuân Hội on 1 July 2025: its loan counts there.
+        let pho = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "L4".into(),
+                    commune_code: "18658".into(),
+                    head_name: "Chủ hộ L4".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        r.record_delivery(
+            &clerk,
+            pho,
+            &policies,
+            &loan("10/09/2025", "0", "Hội Cựu chiến binh"),
+        )
+        .await
+        .unwrap();
         let today = chrono::NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
         r.check_loan_use(&clerk, &policies, first, "01/06/2025", true, "Đã mua bò")
             .await
@@ -5255,11 +5276,12 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         .await
         .unwrap();
         let loans = r.loans(&clerk, "18652", &policies, today).await.unwrap();
-        assert_eq!(loans.len(), 3, "{}", e.name);
-        // The first was checked in July; the others never, and more than
-        // three months ago.
+        assert_eq!(loans.len(), 4, "{}", e.name);
+        // The first was checked in July; the next two never, and more than
+        // three months ago; Xuân Phổ's was lent less than three months ago.
         let due: Vec<bool> = loans.iter().map(|l| l.needs_check).collect();
-        assert_eq!(due, [false, true, true]);
+        assert_eq!(due, [false, true, true, false]);
+        assert!(loans.iter().all(|l| l.commune == "Xã Xuân Hội"));
         assert_eq!(loans[0].last_check.as_ref().map(|c| c.1), Some(false));
         let tally: Vec<(String, usize, i64, usize, i64, usize)> = registry::credit_tally(&loans)
             .into_iter()
@@ -5277,6 +5299,7 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         assert_eq!(
             tally,
             [
+                ("Hội Cựu chiến binh".to_string(), 1, 40_000_000, 0, 0, 0),
                 ("Hội Nông dân".to_string(), 2, 80_000_000, 1, 5_000_000, 1),
                 ("Hội Phụ nữ".to_string(), 1, 40_000_000, 0, 0, 1),
             ]
@@ -5292,7 +5315,7 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
                 .await
                 .unwrap()
                 .len(),
-            3
+            4
         );
 
         // A model of Xuân Hội begun in 2025.

@@ -175,32 +175,67 @@ impl Registry {
                 unit.name
             )]));
         }
-        let rows = self.household_list(actor, unit_code, year).await?;
-        let ids: Vec<HouseholdId> = rows
-            .iter()
-            .filter(|r| r.status.is_some())
-            .map(|r| r.id)
+        let deprived_in = |row: &crate::export::ListRow| -> Vec<String> {
+            row.deprived
+                .as_deref()
+                .unwrap_or("")
+                .split(';')
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect()
+        };
+        // A household without a deprivation has no gap: only the others'
+        // histories are read.
+        let rows: Vec<crate::export::ListRow> = self
+            .household_list(actor, unit_code, year)
+            .await?
+            .into_iter()
+            .filter(|r| r.status.is_some() && !deprived_in(r).is_empty())
             .collect();
-        if ids.is_empty() {
+        if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let list = ids
-            .iter()
-            .map(|id| id.get().to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let sql_list = |ids: &mut dyn Iterator<Item = HouseholdId>| {
+            ids.map(|id| id.get().to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let list = sql_list(&mut rows.iter().map(|r| r.id));
         // Only household ids (integers from the database) are formatted into the SQL.
+        // By household, then year: the households' index; "by year" alone
+        // made SQLite walk every assessment of the registry in year order.
+        let history: Vec<(HouseholdId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT household_id, year, status FROM assessments WHERE official = 1 AND year >= $1 AND year <= $2 AND household_id IN ({list}) ORDER BY household_id, year"
+        )))
+        .bind(year - 4)
+        .bind(year)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut history_of: HashMap<HouseholdId, Vec<(i64, &str)>> = HashMap::new();
+        for h in &history {
+            history_of.entry(h.0).or_default().push((h.1, h.2.as_str()));
+        }
+        // Then only those whose standing some policy addressing their
+        // deprivations admits (most of a commune is neither poor, near
+        // poor nor lately escaped): their members and deliveries.
+        let rows: Vec<(crate::export::ListRow, Vec<String>, Option<i64>)> = rows
+            .into_iter()
+            .filter_map(|row| {
+                let deprived = deprived_in(&row);
+                let escaped_in =
+                    escaped_in(history_of.remove(&row.id).unwrap_or_default().into_iter());
+                support::may_have_gaps(policies, year, row.status, escaped_in, &deprived)
+                    .then_some((row, deprived, escaped_in))
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = sql_list(&mut rows.iter().map(|r| r.0.id));
         let members: Vec<GapMember> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT household_id, id, full_name, birth_date, ethnicity, merit, social_protection, no_working_capacity \
              FROM members WHERE removed_on IS NULL AND household_id IN ({list}) ORDER BY id"
         )))
-        .fetch_all(&self.db.pool)
-        .await?;
-        let history: Vec<(HouseholdId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT household_id, year, status FROM assessments WHERE official = 1 AND year >= $1 AND year <= $2 AND household_id IN ({list}) ORDER BY year"
-        )))
-        .bind(year - 4)
-        .bind(year)
         .fetch_all(&self.db.pool)
         .await?;
         let delivered: Vec<(HouseholdId, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(
@@ -214,10 +249,6 @@ impl Registry {
         for m in &members {
             members_of.entry(m.household_id).or_default().push(m);
         }
-        let mut history_of: HashMap<HouseholdId, Vec<(i64, &str)>> = HashMap::new();
-        for h in &history {
-            history_of.entry(h.0).or_default().push((h.1, h.2.as_str()));
-        }
         let mut delivered_to: HashMap<HouseholdId, Vec<(Option<i64>, &str)>> = HashMap::new();
         for d in &delivered {
             delivered_to
@@ -226,7 +257,7 @@ impl Registry {
                 .push((d.1, d.2.as_str()));
         }
         let mut out = Vec::new();
-        for row in rows {
+        for (row, deprived, escaped_in) in rows {
             let Some(status) = row.status else {
                 continue;
             };
@@ -241,7 +272,6 @@ impl Registry {
                 .iter()
                 .map(|m| age_in(m.birth_date.as_deref(), year).unwrap_or(u32::MAX))
                 .collect();
-            let escaped_in = escaped_in(history_of.remove(&row.id).unwrap_or_default().into_iter());
             let served: Vec<(&str, Option<usize>)> = delivered_to
                 .remove(&row.id)
                 .unwrap_or_default()
@@ -250,14 +280,6 @@ impl Registry {
                     let member = member.and_then(|m| mine.iter().position(|x| x.id == m));
                     (policy, member)
                 })
-                .collect();
-            let deprived: Vec<String> = row
-                .deprived
-                .as_deref()
-                .unwrap_or("")
-                .split(';')
-                .filter(|c| !c.is_empty())
-                .map(String::from)
                 .collect();
             let household = support::Household {
                 year,

@@ -19,6 +19,32 @@ pub struct Gap<'a> {
 /// index for a delivery to a member).
 pub type Served<'s> = &'s [(&'s str, Option<usize>)];
 
+/// Whether a household of this standing (its status of `year`, the last
+/// year it escaped poverty) and these deprivations could have a gap at
+/// all, before its members and groups are read: some policy addressing
+/// one of the deprivations has a clause admitting the standing. Groups and
+/// ages only narrow a clause further, so no household [`gaps`] lists is
+/// left out.
+pub fn may_have_gaps(
+    catalogue: &Catalogue,
+    year: i64,
+    status: Option<standard::Status>,
+    escaped_in: Option<i64>,
+    deprived: &[String],
+) -> bool {
+    let household = Household {
+        year,
+        status,
+        escaped_in,
+        groups: &[],
+        member_ages: &[],
+    };
+    catalogue.policies.iter().any(|p| {
+        deprived.iter().any(|d| p.addresses(d))
+            && p.eligible.iter().any(|c| c.admits_standing(&household))
+    })
+}
+
 /// The gaps of one household deprived in `deprived` (indicator codes).
 pub fn gaps<'a>(
     catalogue: &'a Catalogue,

@@ -7,7 +7,7 @@ mod gaps;
 mod load;
 mod way_out;
 
-pub use gaps::{Gap, Served, gaps};
+pub use gaps::{Gap, Served, gaps, may_have_gaps};
 pub use load::CatalogueError;
 pub use way_out::{RiskOfPoverty, WayOut, at_risk, way_out};
 
@@ -180,7 +180,14 @@ pub struct Eligibility {
 
 impl Clause {
     fn admits(&self, h: &Household<'_>) -> bool {
-        let standing = self.standings.is_empty()
+        let group = self.groups.is_empty() || self.groups.iter().any(|g| h.groups.contains(g));
+        self.admits_standing(h) && group
+    }
+
+    /// Whether the household's standing (its status, its escape) is one the
+    /// clause admits, whatever its groups and members.
+    fn admits_standing(&self, h: &Household<'_>) -> bool {
+        self.standings.is_empty()
             || self.standings.iter().any(|s| match s {
                 Standing::Escaped => h.escaped_in.is_some_and(|y| {
                     (0..=i64::from(self.escaped_within.unwrap_or(0))).contains(&(h.year - y))
@@ -189,9 +196,7 @@ impl Clause {
                 Standing::NearPoor => h.status == Some(Status::NearPoor),
                 Standing::Average => h.status == Some(Status::Average),
                 Standing::NotPoor => h.status == Some(Status::NotPoor),
-            });
-        let group = self.groups.is_empty() || self.groups.iter().any(|g| h.groups.contains(g));
-        standing && group
+            })
     }
 
     fn members(&self, h: &Household<'_>) -> Vec<usize> {

@@ -318,3 +318,90 @@ fn causes_wishes_and_the_suggested_type() {
     assert_eq!(PovertyType::from_number(3), Some(PovertyType::Persuasion));
     assert_eq!(PovertyType::from_number(4), None);
 }
+
+/// The gap finder's first cut: only a standing some policy addressing the
+/// deprivations admits can have a gap; it never drops one `gaps` would list.
+#[test]
+fn only_a_standing_some_policy_admits_may_have_gaps() {
+    use standard::Status;
+    let c = catalogue();
+    let employment = ["employment".to_string()];
+    let water = ["water".to_string()];
+    // Not poor, never escaped: no policy with a deprivation admits it.
+    assert!(!support::may_have_gaps(
+        &c,
+        2025,
+        Some(Status::NotPoor),
+        None,
+        &employment
+    ));
+    // Escaped three years ago: production support and credit still admit it;
+    // four years ago, not.
+    assert!(support::may_have_gaps(
+        &c,
+        2025,
+        Some(Status::NotPoor),
+        Some(2022),
+        &employment
+    ));
+    assert!(!support::may_have_gaps(
+        &c,
+        2025,
+        Some(Status::NotPoor),
+        Some(2021),
+        &employment
+    ));
+    // Clean water serves the poor and near-poor, not the escaped.
+    assert!(support::may_have_gaps(
+        &c,
+        2025,
+        Some(Status::NearPoor),
+        None,
+        &water
+    ));
+    assert!(!support::may_have_gaps(
+        &c,
+        2025,
+        Some(Status::NotPoor),
+        Some(2024),
+        &water
+    ));
+    // No deprivation, no gap.
+    assert!(!support::may_have_gaps(
+        &c,
+        2025,
+        Some(Status::Poor),
+        None,
+        &[]
+    ));
+    // Whatever `gaps` lists, the first cut keeps.
+    let groups = [];
+    let ages = [40, 12];
+    for status in [
+        Status::Poor,
+        Status::NearPoor,
+        Status::Average,
+        Status::NotPoor,
+    ] {
+        for escaped_in in [None, Some(2023), Some(2020)] {
+            for deprived in [&employment[..], &water[..]] {
+                let h = support::Household {
+                    year: 2025,
+                    status: Some(status),
+                    escaped_in,
+                    groups: &groups,
+                    member_ages: &ages,
+                };
+                if !support::gaps(&c, &h, deprived, &[]).is_empty() {
+                    assert!(support::may_have_gaps(
+                        &c,
+                        2025,
+                        Some(status),
+                        escaped_in,
+                        deprived
+                    ));
+                }
+            }
+        }
+    }
+}

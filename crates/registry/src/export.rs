@@ -88,6 +88,18 @@ impl Registry {
         unit_code: &str,
         year: i64,
     ) -> Result<Vec<ListRow>, RegistryError> {
+        self.household_rows(actor, unit_code, year, false).await
+    }
+
+    /// The list's rows; with `only_deprived`, only households deprived in
+    /// something that year (what the gap finder reads).
+    pub(crate) async fn household_rows(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: i64,
+        only_deprived: bool,
+    ) -> Result<Vec<ListRow>, RegistryError> {
         let unit = self
             .unit_by_code(unit_code)
             .await?
@@ -104,8 +116,13 @@ impl Registry {
             "SELECT h.id, h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id \
              FROM households h LEFT JOIN units v ON v.id = h.village_id \
              LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
-             WHERE h.removed_on IS NULL{} ORDER BY h.head_sort, h.code",
-            units.households_clause()
+             WHERE h.removed_on IS NULL{}{} ORDER BY h.head_sort, h.code",
+            units.households_clause(),
+            if only_deprived {
+                " AND a.deprivation_count > 0"
+            } else {
+                ""
+            }
         );
         // Only unit ids (integers from the database) are formatted into the SQL.
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))

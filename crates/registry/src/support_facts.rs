@@ -187,7 +187,7 @@ impl Registry {
         // A household without a deprivation has no gap: only the others'
         // histories are read.
         let rows: Vec<crate::export::ListRow> = self
-            .household_list(actor, unit_code, year)
+            .household_rows(actor, unit_code, year, true)
             .await?
             .into_iter()
             .filter(|r| r.status.is_some() && !deprived_in(r).is_empty())

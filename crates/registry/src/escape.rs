@@ -606,3 +606,53 @@ pub fn by_cadre(plans: &[EscapePlan]) -> Vec<EscapeTally> {
     }
     out
 }
+
+impl Registry {
+    /// A household's places on expected-escape lists and in livelihood
+    /// models, for its page: (year, cadre and role, due yyyy-mm-dd) newest
+    /// first, and (model, joined yyyy-mm-dd).
+    pub async fn household_plans(
+        &self,
+        actor: &Actor,
+        household_id: HouseholdId,
+    ) -> Result<HouseholdPlans, RegistryError> {
+        if !self.household_visible(actor, household_id).await? {
+            return Ok(HouseholdPlans::default());
+        }
+        let escapes: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT year, cadre_name, cadre_role, due_on FROM escape_plans WHERE household_id = $1 ORDER BY year DESC",
+        )
+        .bind(household_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let models: Vec<(String, String)> = sqlx::query_as(
+            "SELECT m.name, p.joined_on FROM model_households p JOIN livelihood_models m ON m.id = p.model_id WHERE p.household_id = $1 ORDER BY p.joined_on",
+        )
+        .bind(household_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(HouseholdPlans {
+            escapes: escapes
+                .into_iter()
+                .map(|(year, name, role, due)| {
+                    let cadre = if role.is_empty() {
+                        name
+                    } else {
+                        format!("{name} ({role})")
+                    };
+                    (year, cadre, due)
+                })
+                .collect(),
+            models,
+        })
+    }
+}
+
+/// See [`Registry::household_plans`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdPlans {
+    /// (year, cadre, due yyyy-mm-dd).
+    pub escapes: Vec<(i64, String, Option<String>)>,
+    /// (model, joined yyyy-mm-dd).
+    pub models: Vec<(String, String)>,
+}

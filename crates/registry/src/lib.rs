@@ -22,7 +22,9 @@ pub use deliveries::{Delivery, NewDelivery, Served};
 pub use demo_support::DEMO_AGENCIES;
 mod error;
 mod escape;
-pub use escape::{EscapeOutcome, EscapePlan, EscapeTally, NewEscapePlan, SteeringMember, by_cadre};
+pub use escape::{
+    EscapeOutcome, EscapePlan, EscapeTally, HouseholdPlans, NewEscapePlan, SteeringMember, by_cadre,
+};
 mod export;
 mod gate;
 mod households;

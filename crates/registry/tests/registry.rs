@@ -5045,6 +5045,22 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
             "{}",
             e.name
         );
+        let plans = r.household_plans(&clerk, ids[0]).await.unwrap();
+        assert_eq!(
+            plans.escapes,
+            [(
+                2025,
+                "Nguyễn Thị Hoa (Trưởng thôn)".to_string(),
+                Some("2025-09-30".to_string())
+            )]
+        );
+        assert!(
+            r.household_plans(&other, ids[0])
+                .await
+                .unwrap()
+                .escapes
+                .is_empty()
+        );
         let e1_row = list.iter().find(|p| p.household_code == "E1").unwrap();
         assert_eq!(e1_row.cadre_name, "Nguyễn Thị Hoa");
         assert_eq!(e1_row.notes.len(), 1);
@@ -5365,6 +5381,10 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
             r.join_model(&admin(), model, "L3", "15/03/2025")
                 .await
                 .is_err()
+        );
+        assert_eq!(
+            r.household_plans(&clerk, ids[0]).await.unwrap().models,
+            [("Nuôi bò sinh sản".to_string(), "2025-03-15".to_string())]
         );
         let models = r.models(&clerk, "18652").await.unwrap();
         assert_eq!(models.len(), 1);

@@ -36,6 +36,10 @@ pub struct ProfileView {
     pub reason: String,
     /// The type recorded, in words (empty when none, or hidden).
     pub shown: String,
+    /// "2026: Nguyễn Thị Hoa (Trưởng thôn), hạn 30/06/2026", newest first.
+    pub escapes: Vec<String>,
+    /// "Nuôi bò sinh sản (từ 15/03/2025)".
+    pub models: Vec<String>,
 }
 
 fn type_words(tr: Tr, t: support::PovertyType) -> String {
@@ -66,7 +70,40 @@ pub async fn profile_view(state: &AppState, tr: Tr, actor: &Actor, id: Household
             .collect()
     };
     let chosen = profile.as_ref().and_then(|p| p.poverty_type);
+    let plans = state
+        .registry
+        .household_plans(actor, id)
+        .await
+        .unwrap_or_default();
+    let day = |iso: &str| {
+        chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+            .map(vntext::format_date)
+            .unwrap_or_default()
+    };
     ProfileView {
+        escapes: plans
+            .escapes
+            .iter()
+            .map(|(year, cadre, due)| match due {
+                Some(d) => format!(
+                    "{year}: {cadre}, {} {}",
+                    tr.t("escape_due").to_lowercase(),
+                    day(d)
+                ),
+                None => format!("{year}: {cadre}"),
+            })
+            .collect(),
+        models: plans
+            .models
+            .iter()
+            .map(|(name, joined)| {
+                format!(
+                    "{name} ({} {})",
+                    tr.t("models_joined_on").to_lowercase(),
+                    day(joined)
+                )
+            })
+            .collect(),
         year: facts
             .as_ref()
             .map_or_else(|| state.current_year(), |f| f.year),

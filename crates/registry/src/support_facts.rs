@@ -49,6 +49,18 @@ fn age_in(birth_date: Option<&str>, year: i64) -> Option<u32> {
         .and_then(|born| u32::try_from(year - born).ok())
 }
 
+/// The income per person and the livelihood an assessment was made on,
+/// from its recorded inputs (JSON).
+fn income_and_livelihood(inputs: &str) -> (Option<i64>, Livelihood) {
+    let inputs: serde_json::Value = serde_json::from_str(inputs).unwrap_or_default();
+    let livelihood = match inputs["livelihood"].as_str() {
+        Some("farm") => Livelihood::Farm,
+        Some("non_farm") => Livelihood::NonFarm,
+        _ => Livelihood::Unknown,
+    };
+    (inputs["income_per_capita"].as_i64(), livelihood)
+}
+
 /// The last year a household escaped poverty, from its official statuses
 /// (year, status code) in year order: poor one year, not the next.
 fn escaped_in<'a>(years: impl Iterator<Item = (i64, &'a str)>) -> Option<i64> {
@@ -84,12 +96,7 @@ impl Registry {
             return Ok(None);
         };
         let escaped_in = escaped_in(years.iter().map(|y| (y.0, y.2.as_str())));
-        let inputs: serde_json::Value = serde_json::from_str(&inputs).unwrap_or_default();
-        let livelihood = match inputs["livelihood"].as_str() {
-            Some("farm") => Livelihood::Farm,
-            Some("non_farm") => Livelihood::NonFarm,
-            _ => Livelihood::Unknown,
-        };
+        let (income, livelihood) = income_and_livelihood(&inputs);
         let members: Vec<MemberFacts> = sqlx::query_as(
             "SELECT household_id, birth_date, ethnicity, merit, social_protection, no_working_capacity FROM members WHERE household_id = $1 AND removed_on IS NULL ORDER BY id",
         )
@@ -105,7 +112,7 @@ impl Registry {
             standard_id,
             status,
             area: self.household_area(household_id).await?,
-            income: inputs["income_per_capita"].as_i64(),
+            income,
             deprived: deprived
                 .split(';')
                 .filter(|c| !c.is_empty())
@@ -313,5 +320,88 @@ impl Registry {
             }
         }
         Ok(out)
+    }
+}
+
+/// A poor household of a commune as its way out is worked out (the page
+/// ranks them by how few deprivations separate them from escaping).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoorHousehold {
+    pub id: HouseholdId,
+    pub code: String,
+    pub head_name: String,
+    pub village: Option<String>,
+    pub standard_id: String,
+    pub area: Area,
+    pub income: Option<i64>,
+    pub deprived: Vec<String>,
+    pub livelihood: Livelihood,
+}
+
+/// At most this many poor households are read for the ranking (a commune
+/// has a few hundred at most).
+const POOR_RANKED: i64 = 5_000;
+
+impl Registry {
+    /// The poor households of a unit's communes in a year's official
+    /// result, with what their way out is worked out from.
+    pub async fn poor_households(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: i64,
+    ) -> Result<Vec<PoorHousehold>, RegistryError> {
+        actor.require(crate::gate::Capability::SeeNames)?;
+        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
+            return Ok(Vec::new());
+        };
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: HouseholdId,
+            code: String,
+            head_name: String,
+            village: Option<String>,
+            standard_id: String,
+            area: Option<String>,
+            inputs: String,
+            deprived: String,
+        }
+        // Only commune ids (integers from the database) are formatted into the SQL.
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT h.id, h.code, h.head_name, v.name AS village, a.standard_id, u.area, a.inputs, a.deprived \
+             FROM households h JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 AND a.status = 'poor' \
+             JOIN units u ON u.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
+             WHERE h.removed_on IS NULL AND h.commune_id IN ({list}) ORDER BY h.head_sort, h.code LIMIT $2"
+        )))
+        .bind(year)
+        .bind(POOR_RANKED)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let (income, livelihood) = income_and_livelihood(&r.inputs);
+                PoorHousehold {
+                    id: r.id,
+                    code: r.code,
+                    head_name: r.head_name,
+                    village: r.village,
+                    standard_id: r.standard_id,
+                    area: if r.area.as_deref() == Some("urban") {
+                        Area::Urban
+                    } else {
+                        Area::Rural
+                    },
+                    income,
+                    deprived: r
+                        .deprived
+                        .split(';')
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    livelihood,
+                }
+            })
+            .collect())
     }
 }

@@ -27,6 +27,8 @@ struct EscapePage {
     by_commune: Vec<TallyRow>,
     /// The members, their visits' dates as dd/mm/yyyy.
     steering: Vec<registry::SteeringMember>,
+    /// The poor households of the year before, closest to escaping first.
+    ranking: Vec<RankRow>,
     error: Option<String>,
 }
 
@@ -43,6 +45,18 @@ struct EscapeRow {
     outcome_class: &'static str,
     /// (date, note, by).
     notes: Vec<(String, String, String)>,
+}
+
+/// A poor household in the ranking of the shortest ways out.
+struct RankRow {
+    household_id: i64,
+    code: String,
+    head: String,
+    village: String,
+    /// "1", "2"… or "thu nhập".
+    distance: String,
+    /// "Bảo hiểm y tế (Thẻ bảo hiểm y tế); Nước sạch (…)".
+    deprivations: String,
 }
 
 struct TallyRow {
@@ -103,6 +117,7 @@ async fn page(
         by_cadre: Vec::new(),
         by_commune: Vec::new(),
         steering: Vec::new(),
+        ranking: Vec::new(),
         error,
     };
     let year = match year {
@@ -176,6 +191,7 @@ async fn page(
             }
         })
         .collect();
+    page.ranking = ranking(state, tr, actor, &unit, year - 1).await;
     page.steering = state
         .registry
         .steering(actor, &unit, year)
@@ -195,6 +211,83 @@ async fn page(
         StatusCode::OK
     };
     (status, crate::pages::render(page)).into_response()
+}
+
+/// The unit's poor households of `year`, ranked by how few deprivations
+/// separate them from escaping under the standard that applies (those poor
+/// by income alone, or whose income is not recorded, last).
+async fn ranking(
+    state: &AppState,
+    tr: Tr,
+    actor: &registry::Actor,
+    unit: &str,
+    year: i64,
+) -> Vec<RankRow> {
+    let lang = tr.language();
+    let poor = state
+        .registry
+        .poor_households(actor, unit, year)
+        .await
+        .unwrap_or_default();
+    let mut ranked: Vec<(u32, RankRow)> = poor
+        .into_iter()
+        .filter_map(|h| {
+            let standard = state.catalogue.get(&h.standard_id)?;
+            let set = standard::DeprivationSet::from_codes(
+                standard,
+                h.deprived.iter().map(String::as_str),
+            )
+            .ok()?;
+            let way = match h.income {
+                Some(income) => {
+                    support::way_out(standard, &state.policies, h.area, income, set, h.livelihood)
+                }
+                None => support::WayOut::Income,
+            };
+            let distance = way.distance();
+            if distance == 0 {
+                return None;
+            }
+            let deprivations = match &way {
+                support::WayOut::Deprivations { indicators, .. } => indicators
+                    .iter()
+                    .map(|(i, codes)| {
+                        let policies = codes
+                            .iter()
+                            .filter_map(|c| state.policies.policy(c))
+                            .map(|p| p.name.get(lang).to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let name = tr.indicator(standard, &standard.indicators[*i].code);
+                        if policies.is_empty() {
+                            name
+                        } else {
+                            format!("{name} ({policies})")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                _ => String::new(),
+            };
+            Some((
+                distance,
+                RankRow {
+                    household_id: h.id.get(),
+                    code: h.code,
+                    head: h.head_name,
+                    village: h.village.unwrap_or_default(),
+                    distance: if distance == u32::MAX {
+                        tr.t("escape_by_income").to_string()
+                    } else {
+                        distance.to_string()
+                    },
+                    deprivations,
+                },
+            ))
+        })
+        .collect();
+    ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.code.cmp(&b.1.code)));
+    ranked.into_iter().map(|(_, row)| row).collect()
 }
 
 fn year_of(state: &AppState, tr: Tr, text: Option<&str>) -> Result<i64, String> {

@@ -2587,3 +2587,34 @@ async fn an_agency_officer_sees_its_own_agency_s_work() {
     .await;
     assert!(work.contains("0 hộ, 0 việc chưa làm"), "{work}");
 }
+
+/// The shortest ways out, ranked (issue 11): last year's poor households by
+/// how many deprivations separate them from escaping. Trần Thị Bình, poor in
+/// 2024 with an income under the line and three deprivations (water,
+/// latrine, internet), leaves poverty under 2022–2025 by losing any one.
+#[tokio::test]
+async fn the_escape_page_ranks_poor_households_by_their_way_out() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, body) = send(
+        &f.app,
+        get("/support/escape?unit=18652&year=2025", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ranking = body
+        .split("id=\"escape-ranking\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        ranking.contains("<td>1</td>") && ranking.contains("<td>Trần Thị Bình</td>"),
+        "{ranking}"
+    );
+    assert!(
+        ranking.contains("Nguồn nước sinh hoạt (Nước sạch và nhà tiêu hợp vệ sinh)"),
+        "{ranking}"
+    );
+    // Nguyễn Văn An was not poor in 2024: not ranked.
+    assert!(!ranking.contains("Nguyễn Văn An"), "{ranking}");
+}

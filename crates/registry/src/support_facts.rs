@@ -336,6 +336,11 @@ pub struct PoorHousehold {
     pub income: Option<i64>,
     pub deprived: Vec<String>,
     pub livelihood: Livelihood,
+    /// The plan's type recorded for the profile year (a type 3 only for
+    /// those who may see it).
+    pub poverty_type: Option<support::PovertyType>,
+    /// Causes of poverty recorded for the profile year (catalogue codes).
+    pub causes: Vec<String>,
 }
 
 /// At most this many poor households are read for the ranking (a commune
@@ -344,12 +349,14 @@ const POOR_RANKED: i64 = 5_000;
 
 impl Registry {
     /// The poor households of a unit's communes in a year's official
-    /// result, with what their way out is worked out from.
+    /// result, with what their way out is worked out from, and their type
+    /// and causes as recorded for `profile_year`.
     pub async fn poor_households(
         &self,
         actor: &Actor,
         unit_code: &str,
         year: i64,
+        profile_year: i64,
     ) -> Result<Vec<PoorHousehold>, RegistryError> {
         actor.require(crate::gate::Capability::SeeNames)?;
         let Some(list) = self.commune_list_within(actor, unit_code).await? else {
@@ -365,16 +372,21 @@ impl Registry {
             area: Option<String>,
             inputs: String,
             deprived: String,
+            poverty_type: Option<i64>,
+            causes: Option<String>,
         }
+        let sees_three = self.sees_persuasion_type(actor).await?;
         // Only commune ids (integers from the database) are formatted into the SQL.
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT h.id, h.code, h.head_name, v.name AS village, a.standard_id, u.area, a.inputs, a.deprived \
+            "SELECT h.id, h.code, h.head_name, v.name AS village, a.standard_id, u.area, a.inputs, a.deprived, p.poverty_type, p.causes \
              FROM households h JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 AND a.status = 'poor' \
              JOIN units u ON u.id = h.commune_id LEFT JOIN units v ON v.id = h.village_id \
+             LEFT JOIN household_profiles p ON p.household_id = h.id AND p.year = $3 \
              WHERE h.removed_on IS NULL AND h.commune_id IN ({list}) ORDER BY h.head_sort, h.code LIMIT $2"
         )))
         .bind(year)
         .bind(POOR_RANKED)
+        .bind(profile_year)
         .fetch_all(&self.db.pool)
         .await?;
         Ok(rows
@@ -400,6 +412,17 @@ impl Registry {
                         .map(String::from)
                         .collect(),
                     livelihood,
+                    poverty_type: r
+                        .poverty_type
+                        .and_then(support::PovertyType::from_number)
+                        .filter(|t| sees_three || *t != support::PovertyType::Persuasion),
+                    causes: r
+                        .causes
+                        .unwrap_or_default()
+                        .split(';')
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect(),
                 }
             })
             .collect())

@@ -57,6 +57,10 @@ struct RankRow {
     distance: String,
     /// "Bảo hiểm y tế (Thẻ bảo hiểm y tế); Nước sạch (…)".
     deprivations: String,
+    /// The plan's type in words (empty when not recorded, or hidden).
+    poverty_type: String,
+    /// The causes recorded, in words.
+    causes: String,
 }
 
 struct TallyRow {
@@ -191,7 +195,7 @@ async fn page(
             }
         })
         .collect();
-    page.ranking = ranking(state, tr, actor, &unit, year - 1).await;
+    page.ranking = ranking(state, tr, actor, &unit, year).await;
     page.steering = state
         .registry
         .steering(actor, &unit, year)
@@ -213,9 +217,11 @@ async fn page(
     (status, crate::pages::render(page)).into_response()
 }
 
-/// The unit's poor households of `year`, ranked by how few deprivations
-/// separate them from escaping under the standard that applies (those poor
-/// by income alone, or whose income is not recorded, last).
+/// The unit's poor households of the year before `year` (those the year's
+/// list chooses from), ranked by how few deprivations separate them from
+/// escaping under the standard that applies (those poor by income alone, or
+/// whose income is not recorded, last), with their type and causes as
+/// recorded for `year`.
 async fn ranking(
     state: &AppState,
     tr: Tr,
@@ -226,7 +232,7 @@ async fn ranking(
     let lang = tr.language();
     let poor = state
         .registry
-        .poor_households(actor, unit, year)
+        .poor_households(actor, unit, year - 1, year)
         .await
         .unwrap_or_default();
     let mut ranked: Vec<(u32, RankRow)> = poor
@@ -282,6 +288,17 @@ async fn ranking(
                         distance.to_string()
                     },
                     deprivations,
+                    poverty_type: h
+                        .poverty_type
+                        .map(|t| tr.t(&format!("poverty_type_{}", t.number())).to_string())
+                        .unwrap_or_default(),
+                    causes: h
+                        .causes
+                        .iter()
+                        .filter_map(|c| state.policies.causes.iter().find(|x| &x.code == c))
+                        .map(|c| c.text(lang).to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 },
             ))
         })

@@ -2617,4 +2617,49 @@ async fn the_escape_page_ranks_poor_households_by_their_way_out() {
     );
     // Nguyễn Văn An was not poor in 2024: not ranked.
     assert!(!ranking.contains("Nguyễn Văn An"), "{ranking}");
+    // Her type and causes for 2025, once recorded; a type 3 only for the
+    // commune, not for the district's leader.
+    let binh = ranking
+        .split("href=\"/households/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let record = |kind: &'static str, reason: &'static str| {
+        form(
+            &format!("/households/{binh}/profile"),
+            &format!("year=2025&cause_no_capital=1&poverty_type={kind}&reason={reason}"),
+            Some(&cookie),
+            Some("http://localhost"),
+        )
+    };
+    let (status, _, _) = send(&f.app, record("2", "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(
+        &f.app,
+        get("/support/escape?unit=18652&year=2025", Some(&cookie)),
+    )
+    .await;
+    assert!(
+        body.contains("<td>Loại 2: hỗ trợ thoát nghèo</td><td>Thiếu vốn sản xuất, kinh doanh</td>"),
+        "{body}"
+    );
+    let (status, _, _) = send(&f.app, record("3", "Kh%C3%B4ng+ch%E1%BB%8Bu+l%C3%A0m")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(
+        &f.app,
+        get("/support/escape?unit=18652&year=2025", Some(&cookie)),
+    )
+    .await;
+    assert!(body.contains("Loại 3: tuyên truyền, vận động"), "{body}");
+    let leader = sign_in(&f.app, "lanhdao").await;
+    let (_, _, body) = send(
+        &f.app,
+        get("/support/escape?unit=18652&year=2025", Some(&leader)),
+    )
+    .await;
+    assert!(
+        body.contains("Trần Thị Bình") && !body.contains("Loại 3"),
+        "{body}"
+    );
 }

@@ -46,7 +46,7 @@ pub use sheet_import::SheetSurvey;
 pub mod sheets;
 mod support_facts;
 mod surveys;
-pub use support_facts::{HouseholdGaps, PoorHousehold, SupportFacts};
+pub use support_facts::{HouseholdGaps, PolicyGap, PoorHousehold, SupportFacts};
 mod tallies;
 mod units;
 mod users;

@@ -137,9 +137,18 @@ pub struct HouseholdGaps {
     pub head_name: String,
     pub village: Option<String>,
     pub status: Status,
-    /// (policy code, indicator codes it addresses, members' names not
-    /// served — empty for a household policy).
-    pub gaps: Vec<(String, Vec<String>, Vec<String>)>,
+    pub gaps: Vec<PolicyGap>,
+}
+
+/// A policy a household should have had this year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyGap {
+    /// The policy's code.
+    pub policy: String,
+    /// The indicator codes of the household's deprivations it addresses.
+    pub indicators: Vec<String>,
+    /// For a policy to members: those eligible and not served (id, name).
+    pub members: Vec<(crate::values::MemberId, String)>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -295,19 +304,22 @@ impl Registry {
                 groups: &groups,
                 member_ages: &ages,
             };
-            let gaps: Vec<(String, Vec<String>, Vec<String>)> =
-                support::gaps(policies, &household, &deprived, &served)
-                    .into_iter()
-                    .filter(|g| actor.own_agency().is_none_or(|a| g.policy.agency == a))
-                    .map(|g| {
-                        let names = g
-                            .members
-                            .iter()
-                            .filter_map(|&i| mine.get(i).map(|m| m.full_name.clone()))
-                            .collect();
-                        (g.policy.code.clone(), g.indicators, names)
-                    })
-                    .collect();
+            let gaps: Vec<PolicyGap> = support::gaps(policies, &household, &deprived, &served)
+                .into_iter()
+                .filter(|g| actor.own_agency().is_none_or(|a| g.policy.agency == a))
+                .map(|g| PolicyGap {
+                    policy: g.policy.code.clone(),
+                    members: g
+                        .members
+                        .iter()
+                        .filter_map(|&i| {
+                            mine.get(i)
+                                .map(|m| (crate::values::MemberId::new(m.id), m.full_name.clone()))
+                        })
+                        .collect(),
+                    indicators: g.indicators,
+                })
+                .collect();
             if !gaps.is_empty() {
                 out.push(HouseholdGaps {
                     id: row.id,

@@ -4448,11 +4448,16 @@ async fn the_gap_finder_lists_eligible_deprived_unserved_households() {
         let list = |found: Vec<registry::HouseholdGaps>| -> Vec<(String, Vec<String>)> {
             found
                 .into_iter()
-                .map(|h| (h.code, h.gaps.into_iter().map(|g| g.0).collect()))
+                .map(|h| (h.code, h.gaps.into_iter().map(|g| g.policy).collect()))
                 .collect()
         };
         let found = r.gaps(&clerk, "18652", 2024, &policies).await.unwrap();
-        assert_eq!(found[0].gaps[0].1, ["water", "latrine"], "{}", e.name);
+        assert_eq!(
+            found[0].gaps[0].indicators,
+            ["water", "latrine"],
+            "{}",
+            e.name
+        );
         assert_eq!(
             list(found),
             [(

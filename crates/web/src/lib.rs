@@ -389,6 +389,12 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             post(escape_page::visit),
         ),
         (
+            Method::POST,
+            "/support/deliveries",
+            Needs::Can(Capability::Support),
+            post(support_page::record_from_work_list),
+        ),
+        (
             Method::GET,
             "/support/served",
             Needs::Can(Capability::SeeWorkLists),

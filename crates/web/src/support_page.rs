@@ -438,6 +438,9 @@ struct GapsPage {
     agencies: Vec<(String, String)>,
     /// Whether the codes open the household pages (not for an agency officer).
     links: bool,
+    /// Whether each row offers to record the delivery there (an agency
+    /// officer, who has no household page to record it on).
+    record_here: bool,
     /// (households, tasks).
     counts: Option<(usize, usize)>,
     /// (agency heading, rows of (household id, code, head, village, status,
@@ -447,6 +450,9 @@ struct GapsPage {
 }
 
 pub struct GapRow {
+    pub policy_code: String,
+    /// For a policy to members: who may receive it (id, name).
+    pub to_members: Vec<(i64, String)>,
     pub id: HouseholdId,
     pub code: String,
     pub head: String,
@@ -493,6 +499,7 @@ pub async fn gaps_page(
             .map(|a| (a.code.clone(), a.name.get(lang).to_string()))
             .collect(),
         links: actor.may(registry::Capability::SeeNames),
+        record_here: actor.own_agency().is_some() && actor.may(registry::Capability::Support),
         counts: None,
         sections: Vec::new(),
         error: None,
@@ -536,8 +543,8 @@ pub async fn gaps_page(
         }
         let mut rows = Vec::new();
         for h in &found {
-            for (code, indicators, members) in &h.gaps {
-                let Some(policy) = policies.policy(code) else {
+            for g in &h.gaps {
+                let Some(policy) = policies.policy(&g.policy) else {
                     continue;
                 };
                 if policy.agency != a.code {
@@ -550,12 +557,24 @@ pub async fn gaps_page(
                     village: h.village.clone().unwrap_or_default(),
                     status: tr.status(h.status.code()).to_string(),
                     policy: policy.name.get(lang).to_string(),
-                    deprivations: indicators
+                    deprivations: g
+                        .indicators
                         .iter()
                         .map(|i| indicator(i))
                         .collect::<Vec<_>>()
                         .join(", "),
-                    members: members.join(", "),
+                    members: g
+                        .members
+                        .iter()
+                        .map(|(_, name)| name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    policy_code: policy.code.clone(),
+                    to_members: g
+                        .members
+                        .iter()
+                        .map(|(id, name)| (id.get(), name.clone()))
+                        .collect(),
                 });
             }
         }
@@ -567,8 +586,11 @@ pub async fn gaps_page(
     households += found
         .iter()
         .filter(|h| {
-            h.gaps.iter().any(|(code, _, _)| {
-                agency.is_empty() || policies.policy(code).is_some_and(|p| p.agency == agency)
+            h.gaps.iter().any(|g| {
+                agency.is_empty()
+                    || policies
+                        .policy(&g.policy)
+                        .is_some_and(|p| p.agency == agency)
             })
         })
         .count();
@@ -639,4 +661,54 @@ pub async fn gaps_page(
         };
     }
     crate::pages::render(page).into_response()
+}
+
+/// A delivery recorded from a work list's row (an agency officer's; form:
+/// household, policy, member, delivered_on, amount, note, unit, year). Back
+/// to the work list, or the page naming the problem.
+pub async fn record_from_work_list(
+    State(state): State<AppState>,
+    crate::SignedIn { ctx, ref actor }: crate::SignedIn,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let Ok(household) = field("household").parse::<HouseholdId>() else {
+        return crate::pages::problem_page(
+            &ctx,
+            axum::http::StatusCode::BAD_REQUEST,
+            "hộ: không rõ hộ nào",
+        );
+    };
+    let mut details = std::collections::BTreeMap::new();
+    if !field("note").is_empty() {
+        details.insert("note".to_string(), field("note"));
+    }
+    let new = registry::NewDelivery {
+        policy: field("policy"),
+        member_id: field("member").parse().ok(),
+        delivered_on: field("delivered_on"),
+        amount: field("amount"),
+        details,
+    };
+    match state
+        .registry
+        .record_delivery(actor, household, &state.policies, &new)
+        .await
+    {
+        Ok(_) => {
+            let keep =
+                |t: String| -> String { t.chars().filter(char::is_ascii_alphanumeric).collect() };
+            redirect(&format!(
+                "/support/gaps?unit={}&year={}",
+                keep(field("unit")),
+                keep(field("year"))
+            ))
+        }
+        Err(RegistryError::Invalid(problems)) => crate::pages::problem_page(
+            &ctx,
+            axum::http::StatusCode::BAD_REQUEST,
+            &problems.join("; "),
+        ),
+        Err(e) => crate::failure::Failure::from(e).page(&ctx),
+    }
 }

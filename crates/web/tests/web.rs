@@ -1666,7 +1666,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET", "/support/escape" | "/support/models") => Unit(SeeNames),
             ("GET", "/support/credit" | "/support/served") => Unit(SeeWorkLists),
             ("GET", "/support") => SignedIn(Some(SeeWorkLists)),
-            ("POST", "/support/credit/{loan}/checks") => SignedIn(Some(Support)),
+            ("POST", "/support/credit/{loan}/checks" | "/support/deliveries") => {
+                SignedIn(Some(Support))
+            }
             // The commune, household or member is in the form: the
             // registry's tests hold the scope.
             (
@@ -2545,30 +2547,37 @@ async fn an_agency_officer_sees_its_own_agency_s_work() {
     )
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    // The commune records the water programme's support; the agency sees it served.
-    let commune = sign_in(&f.app, "xuanhoi").await;
+    // The agency records the water programme's support from its work list's
+    // row (it has no household page); another agency's policy is refused.
     let (_, _, list) = send(
         &f.app,
-        get("/support/gaps?unit=18652&year=2024", Some(&commune)),
+        get("/support/gaps?unit=18652&year=2024", Some(&agency)),
     )
     .await;
     let binh = list
-        .split("href=\"/households/")
+        .split("name=\"household\" value=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
-        .unwrap()
+        .unwrap_or_else(|| panic!("{list}"))
         .to_string();
-    let (status, _, _) = send(
-        &f.app,
+    let record = |policy: &str| {
         form(
-            &format!("/households/{binh}/deliveries"),
-            "policy=clean_water_sanitation&delivered_on=10%2F06%2F2024&amount=4.000.000",
-            Some(&commune),
+            "/support/deliveries",
+            &format!(
+                "household={binh}&policy={policy}&delivered_on=10%2F06%2F2024&amount=4.000.000&unit=18652&year=2024"
+            ),
+            Some(&agency),
             Some("http://localhost"),
-        ),
-    )
-    .await;
+        )
+    };
+    let (status, _, _) = send(&f.app, record("information_access")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, headers, _) = send(&f.app, record("clean_water_sanitation")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        headers.get(header::LOCATION).unwrap(),
+        "/support/gaps?unit=18652&year=2024"
+    );
     let (_, _, served) = send(
         &f.app,
         get("/support/served?unit=18652&year=2024", Some(&agency)),

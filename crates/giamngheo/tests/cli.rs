@@ -1541,6 +1541,13 @@ mod browser {
             !work.contains("Phòng Giáo dục") && !work.contains("href=\"/households/"),
             "the bank's own work list, without links to pages it may not open"
         );
+        browser.resize(360, 800);
+        assert!(
+            browser.fits_width(),
+            "the bank's work list, with its forms, is wider than a phone"
+        );
+        browser.screenshot("agency-work-list-phone");
+        browser.resize(1200, 900);
         browser.go(&format!("{base}/support/credit?unit=90001"));
         browser.wait_for_text("Theo dõi vốn vay ưu đãi");
         browser.resize(360, 800);

@@ -237,6 +237,11 @@ pub enum RowOutcome {
     AlreadyRecorded {
         household_code: String,
     },
+    /// Recorded before with other record fields (a loan's outstanding and
+    /// overdue amounts in the bank's next list): they are updated.
+    Updated {
+        household_code: String,
+    },
     /// Several people (or households) fit: the count.
     Ambiguous(usize),
     NotFound,
@@ -274,16 +279,21 @@ impl MatchReport {
         self.rows.iter().filter(|r| wanted(&r.outcome)).count()
     }
 
-    /// Whether the list can be confirmed: no unreadable cell.
+    /// Whether the list can be confirmed: no unreadable cell, and something
+    /// to write.
     pub fn confirmable(&self) -> bool {
         self.count(|o| matches!(o, RowOutcome::Invalid(_))) == 0
-            && self.count(|o| matches!(o, RowOutcome::Matched { .. })) > 0
+            && self.count(|o| matches!(o, RowOutcome::Matched { .. } | RowOutcome::Updated { .. }))
+                > 0
     }
 }
 
 /// A delivery the draft will write.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct DraftDelivery {
+    /// The delivery recorded before whose record fields this row updates.
+    #[serde(default)]
+    updates: Option<i64>,
     row: usize,
     household_id: i64,
     household_code: String,
@@ -307,7 +317,8 @@ fn invalid(text: impl Into<String>) -> RegistryError {
 /// eleven digits are the twelve with that zero.
 fn id_number_of(text: &str) -> Result<Option<IdNumber>, String> {
     let digits = text.trim().replace([' ', '.'], "");
-    if digits.len() == 11 && digits.bytes().all(|b| b.is_ascii_digit()) {
+    // …and of a 9-digit CMND of a province coded 01–09.
+    if matches!(digits.len(), 8 | 11) && digits.bytes().all(|b| b.is_ascii_digit()) {
         return IdNumber::parse(&format!("0{digits}"));
     }
     IdNumber::parse(&digits)
@@ -408,6 +419,13 @@ impl Registry {
         let mut drafts: Vec<DraftDelivery> = Vec::new();
         for (row, cells) in &table.rows {
             let name = vntext::nfc(table.cell(cells, "full_name").trim());
+            // A row naming nobody (a total, a note under the table) is not a delivery.
+            if ["full_name", "id_number", "household_code", "birth_date"]
+                .iter()
+                .all(|k| table.cell(cells, k).trim().is_empty())
+            {
+                continue;
+            }
             let (found, problems) = self.match_row(&table, cells, policy, default_date).await?;
             let outcome = match (problems.is_empty(), found) {
                 (false, _) => RowOutcome::Invalid(problems),
@@ -424,21 +442,33 @@ impl Registry {
                                 && d.member_id == member_id
                                 && d.delivered_on == delivered_on
                         });
-                        if twice
-                            || self
-                                .delivery_recorded(
-                                    &policy.code,
-                                    household_id,
-                                    member_id,
-                                    &delivered_on,
-                                )
-                                .await?
-                        {
+                        let recorded = if twice {
+                            None
+                        } else {
+                            self.delivery_recorded(
+                                &policy.code,
+                                household_id,
+                                member_id,
+                                &delivered_on,
+                            )
+                            .await?
+                        };
+                        let updates = match &recorded {
+                            // Other record fields than those kept: an update.
+                            Some((id, kept))
+                                if details.iter().any(|(k, v)| kept.get(k) != Some(v)) =>
+                            {
+                                Some(*id)
+                            }
+                            _ => None,
+                        };
+                        if twice || (recorded.is_some() && updates.is_none()) {
                             RowOutcome::AlreadyRecorded {
                                 household_code: code,
                             }
                         } else {
                             drafts.push(DraftDelivery {
+                                updates,
                                 row: *row,
                                 household_id,
                                 household_code: code.clone(),
@@ -448,9 +478,15 @@ impl Registry {
                                 amount,
                                 details,
                             });
-                            RowOutcome::Matched {
-                                by,
-                                household_code: code,
+                            if updates.is_some() {
+                                RowOutcome::Updated {
+                                    household_code: code,
+                                }
+                            } else {
+                                RowOutcome::Matched {
+                                    by,
+                                    household_code: code,
+                                }
                             }
                         }
                     }
@@ -473,11 +509,8 @@ impl Registry {
         };
         let mut tx = self.db.write().await?;
         // Drafts nobody confirmed within a day are dropped.
-        let day_ago = (chrono::Utc::now() - chrono::Duration::days(1))
-            .format("%Y-%m-%dT%H:%M:%S")
-            .to_string();
         sqlx::query("DELETE FROM agency_list_drafts WHERE created_at < $1")
-            .bind(&day_ago)
+            .bind(day_ago())
             .execute(&mut *tx)
             .await?;
         sqlx::query(
@@ -522,17 +555,21 @@ impl Registry {
         token: &str,
     ) -> Result<usize, RegistryError> {
         actor.require(Capability::Support)?;
+        let gone = || {
+            RegistryError::NotFound(
+                "danh sách chờ xác nhận (đã ghi, hoặc quá một ngày: tải lên lại)".into(),
+            )
+        };
         let draft: Option<(String, String, String, String)> = sqlx::query_as(
-            "SELECT policy, file_name, deliveries, report FROM agency_list_drafts WHERE token = $1 AND username = $2",
+            "SELECT policy, file_name, deliveries, report FROM agency_list_drafts WHERE token = $1 AND username = $2 AND created_at >= $3",
         )
         .bind(token)
         .bind(&actor.name)
+        .bind(day_ago())
         .fetch_optional(&self.db.pool)
         .await?;
         let Some((policy_code, file_name, deliveries, report)) = draft else {
-            return Err(RegistryError::NotFound(
-                "danh sách chờ xác nhận (đã ghi, hoặc quá một ngày: tải lên lại)".into(),
-            ));
+            return Err(gone());
         };
         let policy = policies.policy(&policy_code).ok_or_else(|| {
             invalid(format!(
@@ -566,12 +603,20 @@ impl Registry {
         let scope = self.support_scope(actor).await?;
         let mut problems = Vec::new();
         for d in &deliveries {
-            if !scope.contains(crate::values::UnitId::new(d.commune_id)) {
-                problems.push(format!("{file_name}, dòng {}: ngoài phạm vi", d.row));
-            } else if self
+            // The household's commune now (it may have moved since the match).
+            let commune: Option<crate::values::UnitId> = sqlx::query_scalar(
+                "SELECT commune_id FROM households WHERE id = $1 AND removed_on IS NULL",
+            )
+            .bind(d.household_id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+            let recorded = self
                 .delivery_recorded(&policy.code, d.household_id, d.member_id, &d.delivered_on)
                 .await?
-            {
+                .map(|(id, _)| id);
+            if !commune.is_some_and(|c| scope.contains(c)) {
+                problems.push(format!("{file_name}, dòng {}: ngoài phạm vi", d.row));
+            } else if recorded != d.updates {
                 problems.push(format!(
                     "{file_name}, dòng {}: hộ {} đã được ghi nhận từ lúc đối chiếu; tải lên lại",
                     d.row, d.household_code
@@ -583,25 +628,53 @@ impl Registry {
         }
         use chrono::Datelike;
         let mut tx = self.db.write().await?;
+        // The draft goes first: a second confirmation of the same list (a
+        // double click, a form sent again) finds it gone and writes nothing.
+        let taken =
+            sqlx::query("DELETE FROM agency_list_drafts WHERE token = $1 AND username = $2")
+                .bind(token)
+                .bind(&actor.name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if taken != 1 {
+            return Err(gone());
+        }
         for d in &deliveries {
             let day = chrono::NaiveDate::parse_from_str(&d.delivered_on, "%Y-%m-%d")
                 .map_err(|e| invalid(e.to_string()))?;
             let details = serde_json::to_string(&d.details).map_err(|e| invalid(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO deliveries (household_id, member_id, policy, year, delivered_on, amount, details, created_at, created_by) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(d.household_id)
-            .bind(d.member_id)
-            .bind(&policy.code)
-            .bind(i64::from(day.year()))
-            .bind(&d.delivered_on)
-            .bind(d.amount)
-            .bind(&details)
-            .bind(crate::now())
-            .bind(&actor.name)
-            .execute(&mut *tx)
-            .await?;
+            let change = match d.updates {
+                Some(id) => {
+                    sqlx::query(
+                        "UPDATE deliveries SET details = $1, amount = COALESCE($2, amount) WHERE id = $3",
+                    )
+                    .bind(&details)
+                    .bind(d.amount)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    json!({"policy": policy.name.vi, "delivered_on": vntext::format_date(day), "updated": d.details, "list": file_name, "row": d.row})
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO deliveries (household_id, member_id, policy, year, delivered_on, amount, details, created_at, created_by) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(d.household_id)
+                    .bind(d.member_id)
+                    .bind(&policy.code)
+                    .bind(i64::from(day.year()))
+                    .bind(&d.delivered_on)
+                    .bind(d.amount)
+                    .bind(&details)
+                    .bind(crate::now())
+                    .bind(&actor.name)
+                    .execute(&mut *tx)
+                    .await?;
+                    json!({"policy": policy.name.vi, "delivered_on": vntext::format_date(day), "amount": d.amount, "member": d.member_id, "list": file_name, "row": d.row})
+                }
+            };
             audit(
                 &mut tx,
                 actor,
@@ -609,28 +682,25 @@ impl Registry {
                 Entity::Household,
                 &d.household_code,
                 Some(crate::values::UnitId::new(d.commune_id)),
-                json!({"policy": policy.name.vi, "delivered_on": vntext::format_date(day), "amount": d.amount, "member": d.member_id, "list": file_name, "row": d.row}),
+                change,
             )
             .await?;
         }
-        sqlx::query("DELETE FROM agency_list_drafts WHERE token = $1")
-            .bind(token)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(deliveries.len())
     }
 
-    /// Whether the policy is recorded for that person (or household) on that day.
+    /// The delivery of the policy recorded for that person (or household)
+    /// on that day, if any: its id and record fields.
     async fn delivery_recorded(
         &self,
         policy: &str,
         household_id: i64,
         member_id: Option<i64>,
         delivered_on: &str,
-    ) -> Result<bool, RegistryError> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM deliveries WHERE policy = $1 AND household_id = $2 AND delivered_on = $3 AND (member_id = $4 OR (member_id IS NULL AND $4 IS NULL)) LIMIT 1",
+    ) -> Result<Option<(i64, BTreeMap<String, String>)>, RegistryError> {
+        let found: Option<(i64, String)> = sqlx::query_as(
+            "SELECT id, details FROM deliveries WHERE policy = $1 AND household_id = $2 AND delivered_on = $3 AND (member_id = $4 OR (member_id IS NULL AND $4 IS NULL)) ORDER BY id LIMIT 1",
         )
         .bind(policy)
         .bind(household_id)
@@ -638,7 +708,7 @@ impl Registry {
         .bind(member_id)
         .fetch_optional(&self.db.pool)
         .await?;
-        Ok(found.is_some())
+        Ok(found.map(|(id, details)| (id, serde_json::from_str(&details).unwrap_or_default())))
     }
 
     /// Reads one row's cells and finds its person: by identity number,
@@ -845,6 +915,12 @@ impl Found {
             n => Found::Many(n),
         }
     }
+}
+
+/// A day before now, as `created_at` is written: a draft older is expired.
+fn day_ago() -> String {
+    (chrono::Utc::now() - chrono::Duration::days(1))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// JSON of a draft's parts.

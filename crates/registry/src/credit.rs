@@ -25,6 +25,8 @@ pub struct Loan {
     pub household_code: String,
     pub head_name: String,
     pub commune: String,
+    /// The commune's code (two communes may share a name).
+    pub commune_code: String,
     pub policy: String,
     pub programme: String,
     pub amount: Option<i64>,
@@ -157,8 +159,12 @@ impl Registry {
                 let field = |k: &str| details[k].as_str().unwrap_or("").to_string();
                 let whole = |k: &str| field(k).parse::<i64>().ok();
                 let last_check = latest.remove(&r.id);
+                let outstanding = whole("outstanding");
                 Some(Loan {
-                    needs_check: needs_check(delivered_on, last_check.as_ref().map(|c| c.0), today),
+                    // A loan repaid needs no more checks.
+                    needs_check: outstanding != Some(0)
+                        && needs_check(delivered_on, last_check.as_ref().map(|c| c.0), today),
+                    commune_code: r.commune_code.clone(),
                     delivery_id: r.id,
                     household_id: r.household_id,
                     household_code: r.code,
@@ -168,7 +174,7 @@ impl Registry {
                     programme: field("programme"),
                     amount: r.amount,
                     delivered_on,
-                    outstanding: whole("outstanding"),
+                    outstanding,
                     overdue: whole("overdue").unwrap_or(0),
                     entrusted_to: field("entrusted_to"),
                     last_check,
@@ -264,7 +270,7 @@ pub fn credit_tally(loans: &[Loan]) -> Vec<CreditTally> {
     let mut out: std::collections::BTreeMap<(String, String), CreditTally> = Default::default();
     for loan in loans {
         let t = out
-            .entry((loan.entrusted_to.clone(), loan.commune.clone()))
+            .entry((loan.entrusted_to.clone(), loan.commune_code.clone()))
             .or_insert_with(|| CreditTally {
                 organisation: loan.entrusted_to.clone(),
                 commune: loan.commune.clone(),

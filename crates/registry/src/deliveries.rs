@@ -241,6 +241,14 @@ impl Registry {
             .await?;
             out.extend(found);
         }
+        // Each policy's first `limit`, then the first `limit` of them all.
+        out.sort_by(|a, b| {
+            (&a.commune, &a.household_code, &a.delivered_on).cmp(&(
+                &b.commune,
+                &b.household_code,
+                &b.delivered_on,
+            ))
+        });
         out.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(out)
     }

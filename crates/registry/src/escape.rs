@@ -222,46 +222,26 @@ impl Registry {
         let chosen = plan.policies.join(";");
         let due = due_on.map(|d| d.format("%Y-%m-%d").to_string());
         let mut tx = self.db.write().await?;
-        let existing: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM escape_plans WHERE household_id = $1 AND year = $2")
-                .bind(id)
-                .bind(year)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let plan_id = match existing {
-            Some(plan_id) => {
-                sqlx::query(
-                    "UPDATE escape_plans SET cadre_name = $1, cadre_role = $2, policies = $3, due_on = $4, updated_at = $5, updated_by = $6 WHERE id = $7",
-                )
-                .bind(&cadre_name)
-                .bind(&cadre_role)
-                .bind(&chosen)
-                .bind(&due)
-                .bind(crate::now())
-                .bind(&actor.name)
-                .bind(plan_id)
-                .execute(&mut *tx)
-                .await?;
-                plan_id
-            }
-            None => {
-                sqlx::query_scalar(
-                    "INSERT INTO escape_plans (household_id, commune_id, year, cadre_name, cadre_role, policies, due_on, updated_at, updated_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-                )
-                .bind(id)
-                .bind(household.commune_id)
-                .bind(year)
-                .bind(&cadre_name)
-                .bind(&cadre_role)
-                .bind(&chosen)
-                .bind(&due)
-                .bind(crate::now())
-                .bind(&actor.name)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
+        // One entry per household and year: a second save (or two at once)
+        // changes it.
+        let plan_id: i64 = sqlx::query_scalar(
+            "INSERT INTO escape_plans (household_id, commune_id, year, cadre_name, cadre_role, policies, due_on, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (household_id, year) DO UPDATE SET cadre_name = excluded.cadre_name, cadre_role = excluded.cadre_role, \
+             policies = excluded.policies, due_on = excluded.due_on, updated_at = excluded.updated_at, updated_by = excluded.updated_by \
+             RETURNING id",
+        )
+        .bind(id)
+        .bind(household.commune_id)
+        .bind(year)
+        .bind(&cadre_name)
+        .bind(&cadre_role)
+        .bind(&chosen)
+        .bind(&due)
+        .bind(crate::now())
+        .bind(&actor.name)
+        .fetch_one(&mut *tx)
+        .await?;
         audit(
             &mut tx,
             actor,
@@ -411,20 +391,24 @@ impl Registry {
         .bind(format!("{year}-12-31"))
         .fetch_all(&self.db.pool)
         .await?;
-        let mut out: Vec<EscapeTally> = Vec::new();
-        for (_, name, status) in rows {
+        // Grouped by code: two communes may share a name.
+        let mut out: Vec<(String, EscapeTally)> = Vec::new();
+        for (code, name, status) in rows {
             let status = status.and_then(|s| Status::ALL.into_iter().find(|x| x.code() == s));
-            if out.last().is_none_or(|t| t.name != name) {
-                out.push(EscapeTally {
-                    name,
-                    ..EscapeTally::default()
-                });
+            if out.last().is_none_or(|t| t.0 != code) {
+                out.push((
+                    code,
+                    EscapeTally {
+                        name,
+                        ..EscapeTally::default()
+                    },
+                ));
             }
             if let Some(last) = out.last_mut() {
-                last.add(EscapeOutcome::of(status));
+                last.1.add(EscapeOutcome::of(status));
             }
         }
-        Ok(out)
+        Ok(out.into_iter().map(|(_, t)| t).collect())
     }
 
     /// Assigns a steering committee member to watch a commune from `year`.

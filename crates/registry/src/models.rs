@@ -46,7 +46,7 @@ pub struct LivelihoodModel {
 
 impl LivelihoodModel {
     /// Of the households poor the year before the model began: how many,
-    /// and how many are not poor in the latest year.
+    /// and how many are not poor in their latest official result.
     pub fn escaped(&self) -> (usize, usize) {
         let poor_before: Vec<&Vec<Option<Status>>> = self
             .households
@@ -56,7 +56,7 @@ impl LivelihoodModel {
             .collect();
         let out = poor_before
             .iter()
-            .filter(|s| matches!(s.last(), Some(Some(st)) if *st != Status::Poor))
+            .filter(|s| matches!(s.iter().rev().flatten().next(), Some(st) if *st != Status::Poor))
             .count();
         (poor_before.len(), out)
     }

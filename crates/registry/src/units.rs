@@ -597,12 +597,19 @@ impl Registry {
 }
 
 /// In a query over units `u`, the commune a unit counts under on a day (the
-/// bound parameter `day`, yyyy-mm-dd): the one it merged into, if it had
+/// bound parameter `day`, yyyy-mm-dd): following its mergers (up to three,
+/// as 2019's communes merged in 2020 and again in 2025) while each had
 /// ended by then, else itself. `column` is `name` or `code`; join
 /// [`SUCCESSOR_JOIN`].
 pub(crate) fn successor(column: &str, day: &str) -> String {
-    format!("CASE WHEN m.id IS NOT NULL AND u.valid_to < {day} THEN m.{column} ELSE u.{column} END")
+    format!(
+        "CASE WHEN u.merged_into_id IS NULL OR NOT u.valid_to < {day} THEN u.{column} \
+              WHEN m1.merged_into_id IS NULL OR NOT m1.valid_to < {day} THEN m1.{column} \
+              WHEN m2.merged_into_id IS NULL OR NOT m2.valid_to < {day} THEN m2.{column} \
+              ELSE m3.{column} END"
+    )
 }
 
-/// The join [`successor`] reads.
-pub(crate) const SUCCESSOR_JOIN: &str = "LEFT JOIN units m ON m.id = u.merged_into_id";
+/// The joins [`successor`] reads.
+pub(crate) const SUCCESSOR_JOIN: &str = "LEFT JOIN units m1 ON m1.id = u.merged_into_id \
+     LEFT JOIN units m2 ON m2.id = m1.merged_into_id LEFT JOIN units m3 ON m3.id = m2.merged_into_id";

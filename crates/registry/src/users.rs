@@ -302,7 +302,10 @@ impl Registry {
             .map_err(|e| RegistryError::Invalid(vec![e]))?;
         let unit_id = unit.map(|u| u.id);
         let mut tx = self.db.write().await?;
-        let changed = sqlx::query("UPDATE users SET role = $1, unit_id = $2 WHERE username = $3")
+        // An agency goes with the agency officer's role; another role has none.
+        let changed = sqlx::query(
+            "UPDATE users SET role = $1, unit_id = $2, agency = CASE WHEN $1 = 'agency_officer' THEN agency ELSE NULL END WHERE username = $3",
+        )
             .bind(role.code())
             .bind(unit_id)
             .bind(username)

@@ -4805,12 +4805,14 @@ async fn an_agency_list_is_matched_reported_and_written_only_when_confirmed() {
                 .iter()
                 .any(|a| a.action.code() == "deliver" && a.changes.contains("vay.csv"))
         );
-        // The draft is gone; a second import finds the loan recorded.
-        assert!(
+        // The draft is gone: a second confirmation (a double click) writes
+        // nothing more; a second import finds the loan recorded.
+        assert!(matches!(
             r.confirm_agency_list(&clerk, &policies, &report.token)
-                .await
-                .is_err()
-        );
+                .await,
+            Err(RegistryError::NotFound(_))
+        ));
+        assert_eq!(count(r, "deliveries").await, 1);
         let again = r
             .match_agency_list(
                 &clerk,
@@ -4826,6 +4828,54 @@ async fn an_agency_list_is_matched_reported_and_written_only_when_confirmed() {
             again.rows[0].outcome,
             RowOutcome::AlreadyRecorded { .. }
         ));
+        // The bank's next list: the same loan, its outstanding amount down
+        // and now overdue — an update of the loan recorded, not a second one.
+        let next = "1,Hồ Văn Mười,12/05/1980,42080123456,,50.000.000,05/03/2025,Cho vay hộ nghèo,30.000.000,2.000.000,Hội Nông dân";
+        let update = r
+            .match_agency_list(
+                &clerk,
+                &policies,
+                "preferential_credit",
+                "vay-thang-6.csv",
+                csv(&[next]),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            update.rows[0].outcome,
+            RowOutcome::Updated {
+                household_code: "H1".into()
+            }
+        );
+        assert_eq!(
+            r.confirm_agency_list(&clerk, &policies, &update.token)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(count(r, "deliveries").await, 1);
+        let got = r.deliveries(&clerk, ids[0]).await.unwrap();
+        assert!(
+            got[0].details.contains("\"outstanding\":\"30000000\"")
+                && got[0].details.contains("\"overdue\":\"2000000\""),
+            "{}",
+            got[0].details
+        );
+        // A total row under the table names nobody: not a delivery, not an error.
+        let with_total = format!("{header}{}\n,,,,,50.000.000,,,,,\n", good[4]).into_bytes();
+        let total = r
+            .match_agency_list(
+                &clerk,
+                &policies,
+                "preferential_credit",
+                "vay.csv",
+                with_total,
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(total.rows.len(), 1);
 
         // The bank's officer at the province: H4 is in scope; the social
         // insurance office's officer may not import loans.
@@ -5236,6 +5286,32 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         )
         .await
         .unwrap();
+        // A commune merged into Xuân Phổ in 2020, itself merged into Xuân
+        // Hội in 2025: both mergers are followed.
+        let older = "code,name,level,parent_code,area,valid_from,merged_into,valid_to\n18659,Xã Xuân Cổ,commune,436,,,18658,31/12/2019\n";
+        r.import_units(&admin(), &write(dir.path(), "u2.csv", older), false)
+            .await
+            .unwrap();
+        let co = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "L5".into(),
+                    commune_code: "18659".into(),
+                    head_name: "Chủ hộ L5".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        r.record_delivery(
+            &clerk,
+            co,
+            &policies,
+            &loan("11/09/2025", "0", "Hội Cựu chiến binh"),
+        )
+        .await
+        .unwrap();
         // Xuân Phổ merged into Xuân Hội on 1 July 2025: its loan counts there.
         let pho = r
             .create_household(
@@ -5297,11 +5373,12 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         .await
         .unwrap();
         let loans = r.loans(&clerk, "18652", &policies, today).await.unwrap();
-        assert_eq!(loans.len(), 4, "{}", e.name);
+        assert_eq!(loans.len(), 5, "{}", e.name);
         // The first was checked in July; the next two never, and more than
-        // three months ago; Xuân Phổ's was lent less than three months ago.
+        // three months ago; Xuân Phổ's and Xuân Cổ's were lent less than
+        // three months ago.
         let due: Vec<bool> = loans.iter().map(|l| l.needs_check).collect();
-        assert_eq!(due, [false, true, true, false]);
+        assert_eq!(due, [false, true, true, false, false]);
         assert!(loans.iter().all(|l| l.commune == "Xã Xuân Hội"));
         assert_eq!(loans[0].last_check.as_ref().map(|c| c.1), Some(false));
         let tally: Vec<(String, usize, i64, usize, i64, usize)> = registry::credit_tally(&loans)
@@ -5320,7 +5397,7 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         assert_eq!(
             tally,
             [
-                ("Hội Cựu chiến binh".to_string(), 1, 40_000_000, 0, 0, 0),
+                ("Hội Cựu chiến binh".to_string(), 2, 80_000_000, 0, 0, 0),
                 ("Hội Nông dân".to_string(), 2, 80_000_000, 1, 5_000_000, 1),
                 ("Hội Phụ nữ".to_string(), 1, 40_000_000, 0, 0, 1),
             ]
@@ -5336,7 +5413,7 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
                 .await
                 .unwrap()
                 .len(),
-            4
+            5
         );
 
         // A model of Xuân Hội begun in 2025.

@@ -180,14 +180,41 @@ pub async fn assign(
         return page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(f.role)).await;
     };
     let unit = Some(f.unit.as_str()).filter(|u| !u.is_empty());
-    match state
+    if let Some(problem) = agency_problem(&state, role, f.agency.trim()) {
+        return page(&state, &ctx, actor, StatusCode::BAD_REQUEST, Some(problem)).await;
+    }
+    let changed = state
         .registry
         .set_role(actor, &f.username, role, unit)
-        .await
-    {
+        .await;
+    let changed = match (changed, f.agency.trim()) {
+        (Ok(()), "") => Ok(()),
+        (Ok(()), agency) => {
+            state
+                .registry
+                .assign_agency(actor, &f.username, agency, &state.policies)
+                .await
+        }
+        (Err(e), _) => Err(e),
+    };
+    match changed {
         Ok(()) => redirect("/admin/users"),
         Err(e) => refused(&state, &ctx, actor, e).await,
     }
+}
+
+/// Why a role and an agency do not go together: an agency officer needs
+/// one of the catalogue's agencies, other roles none.
+fn agency_problem(state: &AppState, role: Role, agency: &str) -> Option<String> {
+    if (role == Role::AgencyOfficer) == agency.is_empty() {
+        return Some(if agency.is_empty() {
+            "cơ quan: chọn cơ quan của cán bộ cơ quan".into()
+        } else {
+            "cơ quan: chỉ tài khoản cán bộ cơ quan thuộc một cơ quan".into()
+        });
+    }
+    (!agency.is_empty() && state.policies.agency(agency).is_none())
+        .then(|| format!("cơ quan: \"{agency}\" không có trong danh mục"))
 }
 
 /// The accounts page again with why a change was refused (or forbidden).

@@ -55,6 +55,10 @@ fn report_view(tr: Tr, policies: &support::Catalogue, report: &MatchReport) -> R
                     ),
                 "ok",
             ),
+            RowOutcome::Updated { household_code } => (
+                tr.t("lists_updated").replace("{code}", household_code),
+                "ok",
+            ),
             RowOutcome::AlreadyRecorded { household_code } => (
                 tr.t("lists_already").replace("{code}", household_code),
                 "muted",
@@ -214,6 +218,10 @@ pub async fn upload(
         }
         Err(RegistryError::Invalid(problems)) => {
             page.error = Some(problems.join("; "));
+            (StatusCode::BAD_REQUEST, crate::pages::render(page)).into_response()
+        }
+        Err(RegistryError::Io { file, .. }) => {
+            page.error = Some(tr.t("lists_unreadable_file").replace("{file}", &file));
             (StatusCode::BAD_REQUEST, crate::pages::render(page)).into_response()
         }
         Err(e) => crate::failure::Failure::from(e).page(&ctx),

@@ -386,6 +386,12 @@ pub async fn hub(State(state): State<AppState>, SignedIn { ctx, ref actor }: Sig
         ("/support/gaps", "nav_gaps", "hub_gaps", SeeWorkLists),
         ("/support/escape", "escape_title", "hub_escape", SeeNames),
         (
+            "/support/served",
+            "served_title",
+            "hub_served",
+            SeeWorkLists,
+        ),
+        (
             "/support/credit",
             "credit_title",
             "hub_credit",

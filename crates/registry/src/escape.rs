@@ -420,13 +420,7 @@ impl Registry {
         name: &str,
         position: &str,
     ) -> Result<i64, RegistryError> {
-        let unit = self
-            .unit_by_code(commune_code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{commune_code}\"")))?;
-        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{commune_code}\""))
-            .await?;
-        self.check_write(actor, unit.id).await?;
+        let unit = self.writable_unit(actor, commune_code).await?;
         let mut problems = Vec::new();
         if unit.level != crate::units::Level::Commune {
             problems.push(format!("địa bàn: {} — chọn một xã", unit.name));

@@ -169,9 +169,15 @@ impl Actor {
     /// an administrator's covers every policy, an agency officer's its own
     /// agency's; other roles record no support.
     pub fn works_on(&self, policy: &support::Policy) -> bool {
+        self.works_for(&policy.agency)
+    }
+
+    /// Whether the actor reports on a task of `agency`: an officer or an
+    /// administrator for any agency, an agency officer for its own.
+    pub fn works_for(&self, agency: &str) -> bool {
         match self.role {
             Role::Admin | Role::Officer => true,
-            Role::AgencyOfficer => self.agency.as_deref() == Some(policy.agency.as_str()),
+            Role::AgencyOfficer => self.agency.as_deref() == Some(agency),
             _ => false,
         }
     }
@@ -306,6 +312,27 @@ impl Registry {
         Ok(scope)
     }
 
+    /// Every unit of a unit's family in the actor's scope (itself, those
+    /// under it and those merged into them), as a SQL list; not found
+    /// outside the scope.
+    pub(crate) async fn unit_list_within(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+    ) -> Result<String, RegistryError> {
+        let unit = self
+            .unit_by_code(unit_code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
+            .await?;
+        let scope = self.unit_scope(unit.id).await?;
+        Ok(scope
+            .units()
+            .map(id_list)
+            .unwrap_or_else(|| unit.id.to_string()))
+    }
+
     /// The communes of a unit in the actor's scope, as a SQL list ("1,2,3"),
     /// None when it has none; not found outside the scope.
     pub(crate) async fn commune_list_within(
@@ -413,6 +440,23 @@ impl Registry {
             )));
         }
         self.household_in_scope(actor, id).await
+    }
+
+    /// The unit `code`, for a change by the actor: not found outside the
+    /// scope, forbidden without the write capability there.
+    pub(crate) async fn writable_unit(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<crate::units::Unit, RegistryError> {
+        let unit = self
+            .unit_by_code(code)
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{code}\"")))?;
+        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{code}\""))
+            .await?;
+        self.check_write(actor, unit.id).await?;
+        Ok(unit)
     }
 
     /// Refuses unless the actor may change data of `unit_id`.

@@ -48,6 +48,8 @@ mod support_facts;
 mod surveys;
 pub use support_facts::{HouseholdGaps, PolicyGap, PoorHousehold, SupportFacts};
 mod tallies;
+mod tasks;
+pub use tasks::{NewTask, Task, TaskStatus, overdue};
 mod units;
 mod users;
 pub mod values;

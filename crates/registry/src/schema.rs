@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 19] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 20] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -23,6 +23,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 19] = [
     (17, "agency_lists", V17),
     (18, "escape_plans", V18),
     (19, "livelihood_models", V19),
+    (20, "tasks", V20),
 ];
 
 const V1: &str = r#"
@@ -471,4 +472,31 @@ CREATE TABLE model_households (
     joined_on TEXT NOT NULL,
     PRIMARY KEY (model_id, household_id)
 )
+"#;
+
+/// The plan's tasks (issue 12): a unit's task for an agency (a code of the
+/// policy catalogue), the agencies cooperating, the due date, its status,
+/// and the agency's progress reports.
+const V20: &str = r#"
+CREATE TABLE tasks (
+    id {id},
+    unit_id BIGINT NOT NULL REFERENCES units (id),
+    title TEXT NOT NULL,
+    agency TEXT NOT NULL,
+    cooperating TEXT NOT NULL,
+    due_on TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'done')),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX tasks_unit ON tasks (unit_id, due_on);
+CREATE TABLE task_reports (
+    id {id},
+    task_id BIGINT NOT NULL REFERENCES tasks (id),
+    reported_on TEXT NOT NULL,
+    progress BIGINT NOT NULL CHECK (progress BETWEEN 0 AND 100),
+    note TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX task_reports_task ON task_reports (task_id, id)
 "#;

@@ -351,6 +351,10 @@ pub enum Action {
     Visit,
     /// A loan's use checked against its purpose.
     CheckUse,
+    /// A task set for an agency.
+    Task,
+    /// An agency's progress report on a task.
+    TaskReport,
     Load,
     SignIn,
     ChangePassword,
@@ -358,7 +362,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 29] = [
+    const FIXED: [Action; 31] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -384,6 +388,8 @@ impl Action {
         Action::Steering,
         Action::Visit,
         Action::CheckUse,
+        Action::Task,
+        Action::TaskReport,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -420,6 +426,8 @@ impl Action {
             Action::Steering => "steering",
             Action::Visit => "visit",
             Action::CheckUse => "check_use",
+            Action::Task => "task",
+            Action::TaskReport => "task_report",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

@@ -5476,3 +5476,157 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
         e.cleanup().await;
     }
 }
+
+/// The plan's tasks (issue 12): set for an agency of the catalogue with
+/// its cooperating agencies and a due date; reported on by the responsible
+/// agency only (50 % in progress, 100 % done); overdue the day after its
+/// date unless done; an agency officer sees the tasks its agency leads or
+/// cooperates on, and no other.
+#[tokio::test]
+async fn tasks_are_set_reported_by_their_agency_and_overdue_after_their_date() {
+    use registry::{NewTask, TaskStatus};
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert!(!registry::overdue(
+        d("2025-06-30"),
+        TaskStatus::Open,
+        d("2025-06-30")
+    ));
+    assert!(registry::overdue(
+        d("2025-06-30"),
+        TaskStatus::InProgress,
+        d("2025-07-01")
+    ));
+    assert!(!registry::overdue(
+        d("2025-06-30"),
+        TaskStatus::Done,
+        d("2025-07-01")
+    ));
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let district = r.unit_by_code("436").await.unwrap().unwrap();
+        let district_officer = Actor {
+            name: "huyen".into(),
+            role: Role::Officer,
+            unit_id: Some(district.id),
+            agency: None,
+        };
+        let task = |title: &str, agency: &str, cooperating: &[&str], due: &str| NewTask {
+            unit_code: "436".into(),
+            title: title.into(),
+            agency: agency.into(),
+            cooperating: cooperating.iter().map(|c| c.to_string()).collect(),
+            due_on: due.into(),
+        };
+        let credit = r
+            .add_task(
+                &district_officer,
+                &task(
+                    "Giải ngân vốn vay cho hộ nghèo",
+                    "policy_bank",
+                    &["fatherland_front"],
+                    "30/06/2025",
+                ),
+                &policies,
+            )
+            .await
+            .unwrap();
+        r.add_task(
+            &district_officer,
+            &task("Cấp thẻ BHYT", "social_insurance", &[], "31/03/2025"),
+            &policies,
+        )
+        .await
+        .unwrap();
+        let err = r
+            .add_task(
+                &district_officer,
+                &task("", "no_such", &["no_such"], "31/02/2025"),
+                &policies,
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("nhiệm vụ: trống")
+                && err.contains("\"no_such\" không có")
+                && err.contains("không gồm cơ quan chủ trì")
+                && err.contains("hạn hoàn thành"),
+            "{err}"
+        );
+        // A commune writes no task for its district.
+        let clerk = officer(r, "18652").await;
+        assert!(
+            r.add_task(&clerk, &task("X", "labour", &[], "01/01/2025"), &policies)
+                .await
+                .is_err()
+        );
+        let province = r.unit_by_code("42").await.unwrap().unwrap();
+        let agency = |code: &str| Actor {
+            name: format!("agency-{code}"),
+            role: Role::AgencyOfficer,
+            unit_id: Some(province.id),
+            agency: Some(code.into()),
+        };
+        // The cooperating agency sees it and may not report; the bank reports.
+        assert!(matches!(
+            r.report_task(&agency("fatherland_front"), credit, "50", "")
+                .await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        let err = r
+            .report_task(&agency("policy_bank"), credit, "120", "")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("0 đến 100"), "{err}");
+        r.report_task(&agency("policy_bank"), credit, "50 %", "Đã giải ngân 20 hộ")
+            .await
+            .unwrap();
+        let today = d("2025-07-15");
+        let all = r.tasks(&district_officer, "436", today).await.unwrap();
+        let got: Vec<(&str, TaskStatus, bool)> = all
+            .iter()
+            .map(|t| (t.title.as_str(), t.status, t.overdue))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Cấp thẻ BHYT", TaskStatus::Open, true),
+                (
+                    "Giải ngân vốn vay cho hộ nghèo",
+                    TaskStatus::InProgress,
+                    true
+                ),
+            ],
+            "{}",
+            e.name
+        );
+        assert_eq!(all[1].reports[0].1, 50);
+        r.report_task(&agency("policy_bank"), credit, "100", "Xong")
+            .await
+            .unwrap();
+        let front = r
+            .tasks(&agency("fatherland_front"), "436", today)
+            .await
+            .unwrap();
+        assert_eq!(front.len(), 1);
+        assert_eq!(
+            (front[0].status, front[0].overdue),
+            (TaskStatus::Done, false)
+        );
+        assert!(
+            r.tasks(&agency("health"), "436", today)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(r.tasks(&clerk, "436", today).await.is_err());
+        e.cleanup().await;
+    }
+}

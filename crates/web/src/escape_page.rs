@@ -209,12 +209,8 @@ async fn page(
             m
         })
         .collect();
-    let status = if page.error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (status, crate::pages::render(page)).into_response()
+    let problems = page.error.is_some();
+    crate::pages::render_answer(page, problems)
 }
 
 /// The unit's poor households of the year before `year` (those the year's
@@ -335,11 +331,10 @@ async fn after(
     result: Result<(), RegistryError>,
 ) -> Response {
     match result {
-        Ok(()) => {
-            // A unit code is letters and digits; anything else is left out of the address.
-            let unit: String = unit.chars().filter(char::is_ascii_alphanumeric).collect();
-            redirect(&format!("/support/escape?unit={unit}&year={year}"))
-        }
+        Ok(()) => redirect(&format!(
+            "/support/escape?unit={}&year={year}",
+            crate::pages::unit_param(unit)
+        )),
         Err(RegistryError::Invalid(problems)) => {
             page(
                 state,

@@ -16,11 +16,6 @@ pub struct Params {
     unit: Option<String>,
 }
 
-/// A unit code as an address carries it: letters and digits only.
-fn unit_param(unit: &str) -> String {
-    unit.chars().filter(char::is_ascii_alphanumeric).collect()
-}
-
 #[derive(askama::Template)]
 #[template(path = "credit.html")]
 struct CreditPage {
@@ -155,12 +150,8 @@ async fn credit(
             })
             .collect();
     }
-    let status = if page.error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (status, crate::pages::render(page)).into_response()
+    let problems = page.error.is_some();
+    crate::pages::render_answer(page, problems)
 }
 
 /// The credit follow-up of a unit.
@@ -194,7 +185,10 @@ pub async fn check_use(
         )
         .await;
     match result {
-        Ok(()) => redirect(&format!("/support/credit?unit={}", unit_param(&unit))),
+        Ok(()) => redirect(&format!(
+            "/support/credit?unit={}",
+            crate::pages::unit_param(&unit)
+        )),
         Err(RegistryError::Invalid(problems)) => {
             credit(&state, &ctx, actor, unit, Some(problems.join("; "))).await
         }
@@ -296,12 +290,8 @@ async fn models(
             })
             .collect();
     }
-    let status = if page.error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (status, crate::pages::render(page)).into_response()
+    let problems = page.error.is_some();
+    crate::pages::render_answer(page, problems)
 }
 
 /// The livelihood models of a unit.
@@ -323,7 +313,10 @@ async fn after_models(
     result: Result<(), RegistryError>,
 ) -> Response {
     match result {
-        Ok(()) => redirect(&format!("/support/models?unit={}", unit_param(&unit))),
+        Ok(()) => redirect(&format!(
+            "/support/models?unit={}",
+            crate::pages::unit_param(&unit)
+        )),
         Err(RegistryError::Invalid(problems)) => {
             models(state, ctx, actor, unit, Some(problems.join("; "))).await
         }
@@ -398,6 +391,7 @@ pub async fn hub(State(state): State<AppState>, SignedIn { ctx, ref actor }: Sig
             SeeWorkLists,
         ),
         ("/support/models", "models_title", "hub_models", SeeNames),
+        ("/plans/tasks", "tasks_title", "hub_tasks", SeeWorkLists),
         ("/support/lists", "lists_title", "hub_lists", Support),
     ];
     let commune = match actor.unit_id {
@@ -408,7 +402,7 @@ pub async fn hub(State(state): State<AppState>, SignedIn { ctx, ref actor }: Sig
             .ok()
             .flatten()
             .filter(|u| u.level == registry::Level::Commune)
-            .map(|u| format!("?unit={}", unit_param(&u.code))),
+            .map(|u| format!("?unit={}", crate::pages::unit_param(&u.code))),
         None => None,
     }
     .unwrap_or_default();

@@ -26,6 +26,7 @@ mod pages;
 mod reviews;
 mod support_page;
 mod survey;
+mod tasks_page;
 
 use axum::Router;
 use axum::body::Body;
@@ -351,6 +352,24 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             "/support",
             Needs::Can(Capability::SeeWorkLists),
             get(followup_page::hub),
+        ),
+        (
+            Method::GET,
+            "/plans/tasks",
+            Needs::Can(Capability::SeeWorkLists),
+            get(tasks_page::tasks_page),
+        ),
+        (
+            Method::POST,
+            "/plans/tasks",
+            Needs::Can(Capability::Write),
+            post(tasks_page::add),
+        ),
+        (
+            Method::POST,
+            "/plans/tasks/{task}/reports",
+            Needs::Can(Capability::Support),
+            post(tasks_page::report),
         ),
         (
             Method::GET,

@@ -177,3 +177,18 @@ pub(crate) fn date(iso: &Option<String>) -> String {
         .map(vntext::format_date)
         .unwrap_or_default()
 }
+
+/// A page with a form's problems is a 400, else a 200.
+pub(crate) fn render_answer<T: Template>(page: T, problems: bool) -> Response {
+    let status = if problems {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, render(page)).into_response()
+}
+
+/// A unit code as an address carries it: letters and digits only.
+pub(crate) fn unit_param(unit: &str) -> String {
+    unit.chars().filter(char::is_ascii_alphanumeric).collect()
+}

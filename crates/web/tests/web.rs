@@ -1666,6 +1666,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET", "/support/escape" | "/support/models") => Unit(SeeNames),
             ("GET", "/support/credit" | "/support/served") => Unit(SeeWorkLists),
             ("GET", "/support") => SignedIn(Some(SeeWorkLists)),
+            ("GET", "/plans/tasks") => Unit(SeeWorkLists),
+            ("POST", "/plans/tasks") => Unit(Write),
+            ("POST", "/plans/tasks/{task}/reports") => SignedIn(Some(Support)),
             ("POST", "/support/credit/{loan}/checks" | "/support/deliveries") => {
                 SignedIn(Some(Support))
             }
@@ -1877,12 +1880,13 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .replace("{plan}", "1")
             .replace("{member}", "1")
             .replace("{loan}", "1")
-            .replace("{model}", "1");
+            .replace("{model}", "1")
+            .replace("{task}", "1");
         match (method.as_str(), filled.as_str()) {
             ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
             ("GET", "/support/gaps") => format!("/support/gaps?unit={unit_code}&year=2024"),
             ("GET", "/support/escape") => format!("/support/escape?unit={unit_code}&year=2024"),
-            ("GET", "/support/credit" | "/support/models" | "/support/served") => {
+            ("GET", "/support/credit" | "/support/models" | "/support/served" | "/plans/tasks") => {
                 format!("{filled}?unit={unit_code}")
             }
             _ => filled,
@@ -1900,6 +1904,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     .to_string(),
             ),
             "/reviews" => Some(format!("commune={unit_code}&year=2025&kind=periodic&reason=Ki%E1%BB%83m+tra")),
+            "/plans/tasks" => Some(format!(
+                "unit={unit_code}&title=Nhi%E1%BB%87m+v%E1%BB%A5&agency=labour&due_on=31%2F12%2F2025"
+            )),
             "/support/models" => Some(format!(
                 "unit={unit_code}&name=Nu%C3%B4i+b%C3%B2&sector=Ch%C4%83n+nu%C3%B4i&started_on=01%2F03%2F2024"
             )),
@@ -2670,5 +2677,73 @@ async fn the_escape_page_ranks_poor_households_by_their_way_out() {
     assert!(
         body.contains("Trần Thị Bình") && !body.contains("Loại 3"),
         "{body}"
+    );
+}
+
+/// The agencies' tasks (issue 12): the district sets one for Agriculture,
+/// past its date it stands out as overdue; Agriculture's officer reports it
+/// done; a commune sets none for its district.
+#[tokio::test]
+async fn a_task_is_set_stands_out_overdue_and_is_reported_done_by_its_agency() {
+    let f = fixture().await;
+    let district = sign_in(&f.app, "huyen").await;
+    let post = |cookie: &str, path: &str, body: &str| {
+        form(path, body, Some(cookie), Some("http://localhost"))
+    };
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &district,
+            "/plans/tasks",
+            "unit=436&title=H%E1%BB%97+tr%E1%BB%A3+gi%E1%BB%91ng+l%C3%BAa&agency=agriculture&cooperating_labour=1&due_on=01%2F01%2F2020",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(&f.app, get("/plans/tasks?unit=436", Some(&district))).await;
+    assert!(
+        body.contains("1 nhiệm vụ, 1 quá hạn")
+            && body.contains("class=\"overdue\"")
+            && body.contains("Hỗ trợ giống lúa")
+            && body
+                .contains("<td>Phòng Lao động – Thương binh và Xã hội (cơ quan thường trực)</td>"),
+        "{body}"
+    );
+    let agency = sign_in(&f.app, "nongnghiep").await;
+    let (_, _, body) = send(&f.app, get("/plans/tasks?unit=436", Some(&agency))).await;
+    let task = body
+        .split("action=\"/plans/tasks/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &agency,
+            &format!("/plans/tasks/{task}/reports"),
+            "unit=436&progress=100&note=Xong",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(&f.app, get("/plans/tasks?unit=436", Some(&district))).await;
+    assert!(
+        body.contains("1 nhiệm vụ, 0 quá hạn") && body.contains("Hoàn thành"),
+        "{body}"
+    );
+    let commune = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &commune,
+            "/plans/tasks",
+            "unit=436&title=X&agency=labour&due_on=01%2F01%2F2030",
+        ),
+    )
+    .await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+        "{status}"
     );
 }

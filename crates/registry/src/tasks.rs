@@ -1,0 +1,290 @@
+//! The plan's tasks (issue 12, first part): a unit sets a task for one of
+//! the plan's agencies (with the agencies cooperating and a due date); the
+//! agency reports its progress; a task past its date and not done is
+//! overdue. An agency officer sees the tasks its agency is responsible for
+//! or cooperates on, and reports only on its own.
+
+use crate::error::RegistryError;
+use crate::gate::{Actor, Capability};
+use crate::limits::{LINE, LONG_TEXT};
+use crate::service::{Action, Entity, Registry, audit};
+use chrono::NaiveDate;
+use serde_json::json;
+
+/// Where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskStatus {
+    Open,
+    InProgress,
+    Done,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 3] = [TaskStatus::Open, TaskStatus::InProgress, TaskStatus::Done];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Done => "done",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<TaskStatus> {
+        TaskStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// A task as a unit's officer sets it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewTask {
+    pub unit_code: String,
+    pub title: String,
+    /// The responsible agency's code.
+    pub agency: String,
+    pub cooperating: Vec<String>,
+    /// dd/mm/yyyy.
+    pub due_on: String,
+}
+
+/// A task with its latest report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    pub id: i64,
+    pub unit: String,
+    pub title: String,
+    pub agency: String,
+    pub cooperating: Vec<String>,
+    pub due_on: NaiveDate,
+    pub status: TaskStatus,
+    /// Past its date and not done, on the day asked.
+    pub overdue: bool,
+    /// (day, progress %, note, by) of each report, newest first.
+    pub reports: Vec<(NaiveDate, i64, String, String)>,
+}
+
+/// Whether a task due on `due_on` is overdue on `today`.
+pub fn overdue(due_on: NaiveDate, status: TaskStatus, today: NaiveDate) -> bool {
+    status != TaskStatus::Done && due_on < today
+}
+
+fn day(iso: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(iso, "%Y-%m-%d").ok()
+}
+
+impl Registry {
+    /// Sets a task for an agency of the catalogue, in a unit the actor
+    /// writes in.
+    pub async fn add_task(
+        &self,
+        actor: &Actor,
+        new: &NewTask,
+        policies: &support::Catalogue,
+    ) -> Result<i64, RegistryError> {
+        let unit = self.writable_unit(actor, new.unit_code.trim()).await?;
+        let mut problems = Vec::new();
+        let title = vntext::nfc(new.title.trim());
+        if title.is_empty() {
+            problems.push("nhiệm vụ: trống".to_string());
+        }
+        if title.chars().count() > LINE || title.chars().any(char::is_control) {
+            problems.push(format!("nhiệm vụ: tối đa {LINE} ký tự"));
+        }
+        for agency in std::iter::once(&new.agency).chain(&new.cooperating) {
+            if policies.agency(agency).is_none() {
+                problems.push(format!("cơ quan: \"{agency}\" không có trong danh mục"));
+            }
+        }
+        if new.cooperating.contains(&new.agency) {
+            problems.push("cơ quan phối hợp: không gồm cơ quan chủ trì".to_string());
+        }
+        let due = vntext::parse_date(&new.due_on);
+        if due.is_none() {
+            problems.push(format!(
+                "hạn hoàn thành: \"{}\" không đúng dạng dd/mm/yyyy",
+                new.due_on
+            ));
+        }
+        let (Some(due), true) = (due, problems.is_empty()) else {
+            return Err(RegistryError::Invalid(problems));
+        };
+        let cooperating = new.cooperating.join(";");
+        let mut tx = self.db.write().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO tasks (unit_id, title, agency, cooperating, due_on, status, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
+        )
+        .bind(unit.id)
+        .bind(&title)
+        .bind(&new.agency)
+        .bind(&cooperating)
+        .bind(due.format("%Y-%m-%d").to_string())
+        .bind(crate::now())
+        .bind(&actor.name)
+        .fetch_one(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            Action::Task,
+            Entity::Unit,
+            &unit.code,
+            Some(unit.id),
+            json!({"task": title, "agency": new.agency, "cooperating": cooperating, "due_on": vntext::format_date(due)}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The responsible agency reports its progress (0–100 %, a note); 100 %
+    /// marks the task done, anything less in progress. An officer of the
+    /// unit may report for it too.
+    pub async fn report_task(
+        &self,
+        actor: &Actor,
+        task_id: i64,
+        progress: &str,
+        note: &str,
+    ) -> Result<(), RegistryError> {
+        actor.require(Capability::Support)?;
+        let mut problems = Vec::new();
+        let progress = match vntext::parse_whole(progress.trim().trim_end_matches('%').trim()) {
+            Ok(p) if (0..=100).contains(&p) => Some(p),
+            _ => {
+                problems.push(format!(
+                    "tiến độ: \"{progress}\" phải là số phần trăm từ 0 đến 100"
+                ));
+                None
+            }
+        };
+        let note = vntext::nfc(note.trim());
+        if note.chars().count() > LONG_TEXT || note.chars().any(|c| c.is_control() && c != '\n') {
+            problems.push(format!("nội dung báo cáo: tối đa {LONG_TEXT} ký tự"));
+        }
+        let (Some(progress), true) = (progress, problems.is_empty()) else {
+            return Err(RegistryError::Invalid(problems));
+        };
+        let task: Option<(crate::values::UnitId, String, String, String)> = sqlx::query_as(
+            "SELECT t.unit_id, u.code, t.agency, t.title FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.id = $1",
+        )
+        .bind(task_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let not_found = || RegistryError::NotFound(format!("nhiệm vụ số {task_id}"));
+        let (unit_id, unit_code, agency, title) = task.ok_or_else(not_found)?;
+        self.require_in_scope(actor, unit_id, || format!("nhiệm vụ số {task_id}"))
+            .await?;
+        if !actor.works_for(&agency) {
+            return Err(RegistryError::Forbidden(
+                "chỉ cơ quan chủ trì báo cáo tiến độ nhiệm vụ này".into(),
+            ));
+        }
+        let status = if progress == 100 {
+            TaskStatus::Done
+        } else {
+            TaskStatus::InProgress
+        };
+        let today = chrono::Utc::now()
+            .date_naive()
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut tx = self.db.write().await?;
+        sqlx::query(
+            "INSERT INTO task_reports (task_id, reported_on, progress, note, created_by) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(task_id)
+        .bind(&today)
+        .bind(progress)
+        .bind(&note)
+        .bind(&actor.name)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE tasks SET status = $1 WHERE id = $2")
+            .bind(status.code())
+            .bind(task_id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            Action::TaskReport,
+            Entity::Unit,
+            &unit_code,
+            Some(unit_id),
+            json!({"task": title, "progress": progress, "note": note}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The tasks set by a unit and the units under it, oldest due first;
+    /// an agency officer's, those its agency leads or cooperates on.
+    pub async fn tasks(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        today: NaiveDate,
+    ) -> Result<Vec<Task>, RegistryError> {
+        actor.require(Capability::SeeWorkLists)?;
+        let family = self.unit_list_within(actor, unit_code).await?;
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: i64,
+            unit: String,
+            title: String,
+            agency: String,
+            cooperating: String,
+            due_on: String,
+            status: String,
+        }
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT t.id, u.name AS unit, t.title, t.agency, t.cooperating, t.due_on, t.status \
+             FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.unit_id IN ({family}) ORDER BY t.due_on, t.id"
+        )))
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let cooperating: Vec<String> = r
+                .cooperating
+                .split(';')
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect();
+            if let Some(own) = actor.own_agency()
+                && r.agency != own
+                && !cooperating.iter().any(|c| c == own)
+            {
+                continue;
+            }
+            let (Some(due_on), Some(status)) = (day(&r.due_on), TaskStatus::parse(&r.status))
+            else {
+                continue;
+            };
+            let reports: Vec<(String, i64, String, String)> = sqlx::query_as(
+                "SELECT reported_on, progress, note, created_by FROM task_reports WHERE task_id = $1 ORDER BY id DESC",
+            )
+            .bind(r.id)
+            .fetch_all(&self.db.pool)
+            .await?;
+            out.push(Task {
+                id: r.id,
+                unit: r.unit,
+                title: r.title,
+                agency: r.agency,
+                cooperating,
+                due_on,
+                status,
+                overdue: overdue(due_on, status, today),
+                reports: reports
+                    .into_iter()
+                    .filter_map(|(d, p, n, by)| Some((day(&d)?, p, n, by)))
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,194 @@
+//! The plan's tasks (issue 12, first part): a unit's tasks for the plan's
+//! agencies, overdue ones marked, the form to set one and each responsible
+//! agency's progress report.
+
+use crate::i18n::Tr;
+use crate::{AppState, SignedIn, redirect};
+use axum::extract::{Form, Path, Query, State};
+use axum::response::Response;
+use registry::RegistryError;
+use std::collections::HashMap;
+
+#[derive(serde::Deserialize)]
+pub struct Params {
+    unit: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "tasks.html")]
+struct TasksPage {
+    tr: Tr,
+    user: Option<crate::pages::UserView>,
+    unit: String,
+    can_write: bool,
+    /// (code, name) of the catalogue's agencies.
+    agencies: Vec<(String, String)>,
+    tasks: Vec<TaskRow>,
+    overdue: usize,
+    error: Option<String>,
+}
+
+struct TaskRow {
+    id: i64,
+    unit: String,
+    title: String,
+    agency: String,
+    cooperating: String,
+    due_on: String,
+    status: String,
+    overdue: bool,
+    /// "12/05/2025 · 50 % · note (by)", newest first.
+    reports: Vec<String>,
+    /// Whether the account reports on it.
+    may_report: bool,
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &crate::Ctx,
+    actor: &registry::Actor,
+    unit: String,
+    error: Option<String>,
+) -> Response {
+    let tr = ctx.tr();
+    let lang = tr.language();
+    let agency_name = |code: &str| {
+        state
+            .policies
+            .agency(code)
+            .map_or(code.to_string(), |a| a.name.get(lang).to_string())
+    };
+    let mut page = TasksPage {
+        tr,
+        user: crate::pages::user_view(ctx),
+        unit: unit.clone(),
+        can_write: false,
+        agencies: state
+            .policies
+            .agencies
+            .iter()
+            .map(|a| (a.code.clone(), a.name.get(lang).to_string()))
+            .collect(),
+        tasks: Vec::new(),
+        overdue: 0,
+        error,
+    };
+    if !unit.is_empty() {
+        let today = chrono::Utc::now().date_naive();
+        let tasks = match state.registry.tasks(actor, &unit, today).await {
+            Ok(tasks) => tasks,
+            Err(e) => return crate::failure::Failure::from(e).page(ctx),
+        };
+        if let Ok(Some(u)) = state.registry.unit_by_code(&unit).await {
+            page.can_write = state.registry.may_write(actor, u.id).await.unwrap_or(false);
+        }
+        page.overdue = tasks.iter().filter(|t| t.overdue).count();
+        page.tasks = tasks
+            .into_iter()
+            .map(|t| TaskRow {
+                may_report: actor.may(registry::Capability::Support) && actor.works_for(&t.agency),
+                id: t.id,
+                unit: t.unit,
+                title: t.title,
+                agency: agency_name(&t.agency),
+                cooperating: t
+                    .cooperating
+                    .iter()
+                    .map(|c| agency_name(c))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                due_on: vntext::format_date(t.due_on),
+                status: tr
+                    .t(&format!("task_status_{}", t.status.code()))
+                    .to_string(),
+                overdue: t.overdue,
+                reports: t
+                    .reports
+                    .iter()
+                    .map(|(day, progress, note, by)| {
+                        let note = if note.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" · {note}")
+                        };
+                        format!("{} · {progress} %{note} ({by})", vntext::format_date(*day))
+                    })
+                    .collect(),
+            })
+            .collect();
+    }
+    let problems = page.error.is_some();
+    crate::pages::render_answer(page, problems)
+}
+
+/// The tasks of a unit.
+pub async fn tasks_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Query(p): Query<Params>,
+) -> Response {
+    let unit = p.unit.unwrap_or_default().trim().to_string();
+    page(&state, &ctx, actor, unit, None).await
+}
+
+async fn after(
+    state: &AppState,
+    ctx: &crate::Ctx,
+    actor: &registry::Actor,
+    unit: String,
+    result: Result<(), RegistryError>,
+) -> Response {
+    match result {
+        Ok(()) => redirect(&format!(
+            "/plans/tasks?unit={}",
+            crate::pages::unit_param(&unit)
+        )),
+        Err(RegistryError::Invalid(problems)) => {
+            page(state, ctx, actor, unit, Some(problems.join("; "))).await
+        }
+        Err(e) => crate::failure::Failure::from(e).page(ctx),
+    }
+}
+
+/// Sets a task (form: unit, title, agency, cooperating_<code>, due_on).
+pub async fn add(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let new = registry::NewTask {
+        unit_code: field("unit"),
+        title: field("title"),
+        agency: field("agency"),
+        cooperating: state
+            .policies
+            .agencies
+            .iter()
+            .filter(|a| f.contains_key(&format!("cooperating_{}", a.code)))
+            .map(|a| a.code.clone())
+            .collect(),
+        due_on: field("due_on"),
+    };
+    let result = state
+        .registry
+        .add_task(actor, &new, &state.policies)
+        .await
+        .map(|_| ());
+    after(&state, &ctx, actor, field("unit"), result).await
+}
+
+/// The responsible agency's progress report (form: unit, progress, note).
+pub async fn report(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Path(task): Path<i64>,
+    Form(f): Form<HashMap<String, String>>,
+) -> Response {
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let result = state
+        .registry
+        .report_task(actor, task, &field("progress"), &field("note"))
+        .await;
+    after(&state, &ctx, actor, field("unit"), result).await
+}

@@ -55,8 +55,19 @@ struct RawHolidays {
 
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawReporting {
+    monthly_day: u32,
+    annual: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    confidence: Confidence,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawCalendar {
     posting: RawPosting,
+    reporting: RawReporting,
     request_answer: TimeLimit,
     holidays: RawHolidays,
 }
@@ -73,6 +84,10 @@ pub enum CalendarError {
 pub struct Calendar {
     /// Working days the list stays posted.
     pub posting_days: u32,
+    /// The day of the next month a monthly report is due.
+    pub monthly_report_day: u32,
+    /// Month and day of its year the annual report is due.
+    pub annual_report: (u32, u32),
     pub request_answer: TimeLimit,
     /// Month and day of the holidays of every year.
     every_year: Vec<(u32, u32)>,
@@ -98,6 +113,21 @@ impl Calendar {
         if !(1..=90).contains(&raw.request_answer.days) {
             return Err(fail("request_answer.days: từ 1 đến 90".into()));
         }
+        if !(1..=28).contains(&raw.reporting.monthly_day) {
+            return Err(fail("reporting.monthly_day: từ 1 đến 28".into()));
+        }
+        let annual_report = raw
+            .reporting
+            .annual
+            .split_once('-')
+            .and_then(|(m, d)| Some((m.parse::<u32>().ok()?, d.parse::<u32>().ok()?)))
+            .filter(|(m, d)| NaiveDate::from_ymd_opt(2023, *m, *d).is_some())
+            .ok_or_else(|| {
+                fail(format!(
+                    "reporting.annual: \"{}\" không phải tháng-ngày (MM-DD)",
+                    raw.reporting.annual
+                ))
+            })?;
         let mut every_year = Vec::new();
         for md in &raw.holidays.every_year {
             let parsed = md
@@ -154,12 +184,30 @@ impl Calendar {
         }
         Ok(Calendar {
             posting_days: raw.posting.working_days,
+            monthly_report_day: raw.reporting.monthly_day,
+            annual_report,
             request_answer: raw.request_answer,
             every_year,
             days_off,
             working_weekend_days,
             listed_years,
         })
+    }
+
+    /// The day a report of `year` (and `month`, for a monthly one) is due:
+    /// the set day of the next month, or the set day of the year.
+    pub fn report_due(&self, year: i32, month: Option<u32>) -> Option<NaiveDate> {
+        match month {
+            Some(m) => {
+                let (y, next) = if m == 12 {
+                    (year + 1, 1)
+                } else {
+                    (year, m + 1)
+                };
+                NaiveDate::from_ymd_opt(y, next, self.monthly_report_day)
+            }
+            None => NaiveDate::from_ymd_opt(year, self.annual_report.0, self.annual_report.1),
+        }
     }
 
     /// The calendar shipped with the binary.

@@ -320,12 +320,7 @@ impl Registry {
         actor: &Actor,
         unit_code: &str,
     ) -> Result<String, RegistryError> {
-        let unit = self
-            .unit_by_code(unit_code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
-        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
-            .await?;
+        let unit = self.unit_in_scope(actor, unit_code).await?;
         let scope = self.unit_scope(unit.id).await?;
         Ok(scope
             .units()
@@ -355,12 +350,7 @@ impl Registry {
         actor: &Actor,
         unit_code: &str,
     ) -> Result<Vec<UnitId>, RegistryError> {
-        let unit = self
-            .unit_by_code(unit_code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
-        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
-            .await?;
+        let unit = self.unit_in_scope(actor, unit_code).await?;
         Ok(self
             .unit_scope(unit.id)
             .await?
@@ -442,9 +432,8 @@ impl Registry {
         self.household_in_scope(actor, id).await
     }
 
-    /// The unit `code`, for a change by the actor: not found outside the
-    /// scope, forbidden without the write capability there.
-    pub(crate) async fn writable_unit(
+    /// The unit `code` when it is in the actor's scope; else not found.
+    pub(crate) async fn unit_in_scope(
         &self,
         actor: &Actor,
         code: &str,
@@ -455,6 +444,17 @@ impl Registry {
             .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{code}\"")))?;
         self.require_in_scope(actor, unit.id, || format!("đơn vị \"{code}\""))
             .await?;
+        Ok(unit)
+    }
+
+    /// The unit `code`, for a change by the actor: not found outside the
+    /// scope, forbidden without the write capability there.
+    pub(crate) async fn writable_unit(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<crate::units::Unit, RegistryError> {
+        let unit = self.unit_in_scope(actor, code).await?;
         self.check_write(actor, unit.id).await?;
         Ok(unit)
     }

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 20] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 21] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -24,6 +24,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 20] = [
     (18, "escape_plans", V18),
     (19, "livelihood_models", V19),
     (20, "tasks", V20),
+    (21, "report_signoffs", V21),
 ];
 
 const V1: &str = r#"
@@ -499,4 +500,21 @@ CREATE TABLE task_reports (
     created_by TEXT NOT NULL
 );
 CREATE INDEX task_reports_task ON task_reports (task_id, id)
+"#;
+
+/// A unit's report of a period (a year "2025", a month "2025-03") on its
+/// way up: submitted (on time or late against the reporting calendar),
+/// returned with a comment, or accepted and locked.
+const V21: &str = r#"
+CREATE TABLE report_signoffs (
+    id {id},
+    unit_id BIGINT NOT NULL REFERENCES units (id),
+    period TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('submitted', 'returned', 'accepted')),
+    submitted_on TEXT NOT NULL,
+    on_time BIGINT NOT NULL CHECK (on_time IN (0, 1)),
+    decided_by TEXT,
+    comment TEXT,
+    UNIQUE (unit_id, period)
+)
 "#;

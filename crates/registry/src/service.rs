@@ -355,6 +355,11 @@ pub enum Action {
     Task,
     /// An agency's progress report on a task.
     TaskReport,
+    /// A unit's report of a period submitted to the level above.
+    SubmitReport,
+    /// The level above accepts it (locked) or returns it with a comment.
+    AcceptReport,
+    ReturnReport,
     Load,
     SignIn,
     ChangePassword,
@@ -362,7 +367,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 31] = [
+    const FIXED: [Action; 34] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -390,6 +395,9 @@ impl Action {
         Action::CheckUse,
         Action::Task,
         Action::TaskReport,
+        Action::SubmitReport,
+        Action::AcceptReport,
+        Action::ReturnReport,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -428,6 +436,9 @@ impl Action {
             Action::CheckUse => "check_use",
             Action::Task => "task",
             Action::TaskReport => "task_report",
+            Action::SubmitReport => "submit_report",
+            Action::AcceptReport => "accept_report",
+            Action::ReturnReport => "return_report",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

@@ -175,13 +175,8 @@ impl Registry {
         policies: &support::Catalogue,
     ) -> Result<Vec<HouseholdGaps>, RegistryError> {
         actor.require(crate::gate::Capability::SeeWorkLists)?;
-        let unit = self
-            .unit_by_code(unit_code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
         // Outside the scope it is not found, whatever its level.
-        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
-            .await?;
+        let unit = self.unit_in_scope(actor, unit_code).await?;
         if !matches!(
             unit.level,
             crate::units::Level::Commune | crate::units::Level::Village

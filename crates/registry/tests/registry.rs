@@ -5630,3 +5630,166 @@ async fn tasks_are_set_reported_by_their_agency_and_overdue_after_their_date() {
         e.cleanup().await;
     }
 }
+
+/// Sign-off of reports (issue 12): a period's report goes up the hierarchy
+/// of its last day; each transition, and each refusal: submitting twice,
+/// returning without a reason, accepting from below or before every unit
+/// under has been accepted, submitting once locked; on time or late
+/// against the reporting calendar (the year's by 15 December, a month's by
+/// the 5th of the next).
+#[tokio::test]
+async fn reports_are_signed_off_bottom_up_and_locked_once_accepted() {
+    use registry::{ReportPeriod, SignOffState};
+    assert_eq!(
+        ReportPeriod::parse("03/2025"),
+        Ok(ReportPeriod::Month(2025, 3))
+    );
+    assert_eq!(
+        ReportPeriod::parse("2025-12"),
+        Ok(ReportPeriod::Month(2025, 12))
+    );
+    assert!(ReportPeriod::parse("2025-13").is_err());
+    let calendar = registry::calendar::Calendar::builtin();
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        ReportPeriod::Month(2025, 12).due(calendar),
+        Some(d("2026-01-05"))
+    );
+    assert_eq!(
+        ReportPeriod::Year(2024).due(calendar),
+        Some(d("2024-12-15"))
+    );
+    assert_eq!(ReportPeriod::Month(2025, 2).last_day(), "2025-02-28");
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let year = ReportPeriod::Year(2024);
+        let clerk = officer(r, "18652").await;
+        let unit_actor = |code: &str, role: Role| {
+            let r = r.clone();
+            let code = code.to_string();
+            async move {
+                let unit = r.unit_by_code(&code).await.unwrap().unwrap();
+                Actor {
+                    name: format!("{}-{code}", role.code()),
+                    role,
+                    unit_id: Some(unit.id),
+                    agency: None,
+                }
+            }
+        };
+        let district = unit_actor("436", Role::Officer).await;
+        let province = unit_actor("42", Role::Approver).await;
+        r.submit_report(&clerk, "18652", year, d("2024-12-10"))
+            .await
+            .unwrap();
+        let err = r
+            .submit_report(&clerk, "18652", year, d("2024-12-11"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("đang chờ cấp trên"), "{err}");
+        // The commune does not decide its own report.
+        assert!(matches!(
+            r.decide_report(&clerk, "18652", year, true, "").await,
+            Err(RegistryError::Forbidden(_))
+        ));
+        let err = r
+            .decide_report(&district, "18652", year, false, " ")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cần ghi lý do"), "{err}");
+        r.decide_report(&district, "18652", year, false, "Thiếu số liệu thôn 2")
+            .await
+            .unwrap();
+        // Submitted again after the 15th: late.
+        r.submit_report(&clerk, "18652", year, d("2024-12-20"))
+            .await
+            .unwrap();
+        r.decide_report(&district, "18652", year, true, "")
+            .await
+            .unwrap();
+        // The district's own report waits for every commune under it.
+        r.submit_report(&district, "436", year, d("2024-12-14"))
+            .await
+            .unwrap();
+        let err = r
+            .decide_report(&province, "436", year, true, "")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("Thị trấn Xuân An")
+                && err.contains("Xã Xuân Phổ")
+                && !err.contains("Xã Xuân Hội"),
+            "{err}"
+        );
+        for code in ["18655", "18658"] {
+            r.submit_report(&admin(), code, year, d("2024-12-15"))
+                .await
+                .unwrap();
+            r.decide_report(&district, code, year, true, "")
+                .await
+                .unwrap();
+        }
+        r.decide_report(&province, "436", year, true, "")
+            .await
+            .unwrap();
+        let err = r
+            .submit_report(&district, "436", year, d("2024-12-30"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("khoá"), "{err}");
+        let err = r
+            .decide_report(&admin(), "42", year, true, "")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("không có cấp trên"), "{err}");
+        let states: Vec<(String, Option<SignOffState>, Option<bool>)> = r
+            .signoffs(&district, "436", year)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.unit_code, s.state, s.on_time))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                ("436".to_string(), Some(SignOffState::Accepted), Some(true)),
+                (
+                    "18652".to_string(),
+                    Some(SignOffState::Accepted),
+                    Some(false)
+                ),
+                (
+                    "18655".to_string(),
+                    Some(SignOffState::Accepted),
+                    Some(true)
+                ),
+                (
+                    "18658".to_string(),
+                    Some(SignOffState::Accepted),
+                    Some(true)
+                ),
+            ],
+            "{}",
+            e.name
+        );
+        // A month of 2026: Xuân Phổ no longer exists and does not report.
+        let units: Vec<String> = r
+            .signoffs(&district, "436", ReportPeriod::Month(2026, 1))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| s.unit_code)
+            .collect();
+        assert_eq!(units, ["436", "18652", "18655"]);
+        e.cleanup().await;
+    }
+}

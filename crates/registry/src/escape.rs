@@ -113,25 +113,6 @@ fn invalid(problems: Vec<String>) -> RegistryError {
     RegistryError::Invalid(problems)
 }
 
-fn text(
-    field: &str,
-    value: &str,
-    max: usize,
-    required: bool,
-    problems: &mut Vec<String>,
-) -> String {
-    let value = vntext::nfc(value.trim());
-    if required && value.is_empty() {
-        problems.push(format!("{field}: trống"));
-    }
-    if value.chars().count() > max || value.chars().any(char::is_control) {
-        problems.push(format!(
-            "{field}: tối đa {max} ký tự, không có ký tự điều khiển"
-        ));
-    }
-    value
-}
-
 #[derive(sqlx::FromRow)]
 struct PlanRow {
     id: i64,
@@ -181,14 +162,14 @@ impl Registry {
                 "hộ {code}: không phải hộ nghèo theo kết quả rà soát trước năm {year}; danh sách dự kiến thoát nghèo chỉ gồm hộ nghèo"
             ));
         }
-        let cadre_name = text(
+        let cadre_name = crate::limits::checked_into(
             "cán bộ phụ trách",
             &plan.cadre_name,
             NAME,
             true,
             &mut problems,
         );
-        let cadre_role = text(
+        let cadre_role = crate::limits::checked_into(
             "chức danh, tổ chức",
             &plan.cadre_role,
             NAME,
@@ -265,7 +246,8 @@ impl Registry {
     ) -> Result<(), RegistryError> {
         // The note first: an empty one needs no lookup.
         let mut problems = Vec::new();
-        let note = text("ghi chú theo dõi", note, LONG_TEXT, true, &mut problems);
+        let note =
+            crate::limits::checked_into("ghi chú theo dõi", note, LONG_TEXT, true, &mut problems);
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
@@ -352,12 +334,7 @@ impl Registry {
                 village: r.village,
                 cadre_name: r.cadre_name,
                 cadre_role: r.cadre_role,
-                policies: r
-                    .policies
-                    .split(';')
-                    .filter(|p| !p.is_empty())
-                    .map(String::from)
-                    .collect(),
+                policies: crate::values::codes(&r.policies),
                 due_on: r.due_on,
                 outcome: EscapeOutcome::of(r.status),
             })
@@ -425,8 +402,9 @@ impl Registry {
         if unit.level != crate::units::Level::Commune {
             problems.push(format!("địa bàn: {} — chọn một xã", unit.name));
         }
-        let name = text("họ và tên thành viên", name, NAME, true, &mut problems);
-        let position = text("chức vụ", position, NAME, true, &mut problems);
+        let name =
+            crate::limits::checked_into("họ và tên thành viên", name, NAME, true, &mut problems);
+        let position = crate::limits::checked_into("chức vụ", position, NAME, true, &mut problems);
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
@@ -477,7 +455,13 @@ impl Registry {
             )),
             Some(_) => {}
         }
-        let findings = text("kết quả kiểm tra", findings, LONG_TEXT, true, &mut problems);
+        let findings = crate::limits::checked_into(
+            "kết quả kiểm tra",
+            findings,
+            LONG_TEXT,
+            true,
+            &mut problems,
+        );
         let (Some(day), true) = (day, problems.is_empty()) else {
             return Err(invalid(problems));
         };

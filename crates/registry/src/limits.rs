@@ -38,6 +38,27 @@ pub fn required(label: &str, value: &str, max: usize) -> Result<String, String> 
     Ok(value)
 }
 
+/// [`required`] (or [`text`] when `needed` is false) of a trimmed value,
+/// its problem added to `problems` (then an empty text).
+pub(crate) fn checked_into(
+    label: &str,
+    value: &str,
+    max: usize,
+    needed: bool,
+    problems: &mut Vec<String>,
+) -> String {
+    let value = value.trim();
+    let checked = if needed {
+        required(label, value, max)
+    } else {
+        text(label, value, max)
+    };
+    checked.unwrap_or_else(|p| {
+        problems.push(p);
+        String::new()
+    })
+}
+
 /// Problems gathered while checking a form, so that all are reported at
 /// once.
 #[derive(Debug, Default)]

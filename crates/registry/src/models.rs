@@ -62,40 +62,24 @@ impl LivelihoodModel {
     }
 }
 
-fn text(field: &str, value: &str, max: usize, problems: &mut Vec<String>) -> String {
-    let value = vntext::nfc(value.trim());
-    if value.is_empty() {
-        problems.push(format!("{field}: trống"));
-    }
-    if value.chars().count() > max || value.chars().any(char::is_control) {
-        problems.push(format!(
-            "{field}: tối đa {max} ký tự, không có ký tự điều khiển"
-        ));
-    }
-    value
-}
-
 impl Registry {
     /// Registers a model of a commune the actor writes in.
     pub async fn add_model(&self, actor: &Actor, new: &NewModel) -> Result<i64, RegistryError> {
-        let code = new.commune_code.trim();
-        let unit = self
-            .unit_by_code(code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{code}\"")))?;
-        self.require_in_scope(actor, unit.id, || format!("đơn vị \"{code}\""))
-            .await?;
-        self.check_write(actor, unit.id).await?;
+        let unit = self.writable_unit(actor, new.commune_code.trim()).await?;
         let mut problems = Vec::new();
         if unit.level != crate::units::Level::Commune {
             problems.push(format!("xã: {} — mô hình thuộc một xã", unit.name));
         }
-        let name = text("tên mô hình", &new.name, LINE, &mut problems);
-        let sector = text("lĩnh vực", &new.sector, NAME, &mut problems);
-        let source = vntext::nfc(new.funding_source.trim());
-        if source.chars().count() > LINE {
-            problems.push(format!("nguồn vốn: tối đa {LINE} ký tự"));
-        }
+        let name = crate::limits::checked_into("tên mô hình", &new.name, LINE, true, &mut problems);
+        let sector =
+            crate::limits::checked_into("lĩnh vực", &new.sector, NAME, true, &mut problems);
+        let source = crate::limits::checked_into(
+            "nguồn vốn",
+            &new.funding_source,
+            LINE,
+            false,
+            &mut problems,
+        );
         let started = vntext::parse_date(&new.started_on);
         if started.is_none() {
             problems.push(format!(

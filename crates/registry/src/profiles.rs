@@ -42,12 +42,7 @@ struct ProfileRow {
     type_reason: Option<String>,
 }
 
-fn codes(text: &str) -> Vec<String> {
-    text.split(';')
-        .filter(|c| !c.is_empty())
-        .map(String::from)
-        .collect()
-}
+use crate::values::codes;
 
 impl Registry {
     /// Whether the actor may see a type 3: the administrator, approvers, and

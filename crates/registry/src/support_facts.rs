@@ -113,11 +113,7 @@ impl Registry {
             status,
             area: self.household_area(household_id).await?,
             income,
-            deprived: deprived
-                .split(';')
-                .filter(|c| !c.is_empty())
-                .map(String::from)
-                .collect(),
+            deprived: crate::values::codes(&deprived),
             livelihood,
             groups: groups_in(&members, year)
                 .into_iter()
@@ -186,14 +182,8 @@ impl Registry {
                 unit.name
             )]));
         }
-        let deprived_in = |row: &crate::export::ListRow| -> Vec<String> {
-            row.deprived
-                .as_deref()
-                .unwrap_or("")
-                .split(';')
-                .filter(|c| !c.is_empty())
-                .map(String::from)
-                .collect()
+        let deprived_in = |row: &crate::export::ListRow| {
+            crate::values::codes(row.deprived.as_deref().unwrap_or(""))
         };
         // A household without a deprivation has no gap: only the others'
         // histories are read.
@@ -412,24 +402,13 @@ impl Registry {
                         Area::Rural
                     },
                     income,
-                    deprived: r
-                        .deprived
-                        .split(';')
-                        .filter(|c| !c.is_empty())
-                        .map(String::from)
-                        .collect(),
+                    deprived: crate::values::codes(&r.deprived),
                     livelihood,
                     poverty_type: r
                         .poverty_type
                         .and_then(support::PovertyType::from_number)
                         .filter(|t| sees_three || *t != support::PovertyType::Persuasion),
-                    causes: r
-                        .causes
-                        .unwrap_or_default()
-                        .split(';')
-                        .filter(|c| !c.is_empty())
-                        .map(String::from)
-                        .collect(),
+                    causes: crate::values::codes(&r.causes.unwrap_or_default()),
                 }
             })
             .collect())

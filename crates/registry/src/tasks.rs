@@ -83,13 +83,7 @@ impl Registry {
     ) -> Result<i64, RegistryError> {
         let unit = self.writable_unit(actor, new.unit_code.trim()).await?;
         let mut problems = Vec::new();
-        let title = vntext::nfc(new.title.trim());
-        if title.is_empty() {
-            problems.push("nhiệm vụ: trống".to_string());
-        }
-        if title.chars().count() > LINE || title.chars().any(char::is_control) {
-            problems.push(format!("nhiệm vụ: tối đa {LINE} ký tự"));
-        }
+        let title = crate::limits::checked_into("nhiệm vụ", &new.title, LINE, true, &mut problems);
         for agency in std::iter::once(&new.agency).chain(&new.cooperating) {
             if policies.agency(agency).is_none() {
                 problems.push(format!("cơ quan: \"{agency}\" không có trong danh mục"));
@@ -158,10 +152,8 @@ impl Registry {
                 None
             }
         };
-        let note = vntext::nfc(note.trim());
-        if note.chars().count() > LONG_TEXT || note.chars().any(|c| c.is_control() && c != '\n') {
-            problems.push(format!("nội dung báo cáo: tối đa {LONG_TEXT} ký tự"));
-        }
+        let note =
+            crate::limits::checked_into("nội dung báo cáo", note, LONG_TEXT, false, &mut problems);
         let (Some(progress), true) = (progress, problems.is_empty()) else {
             return Err(RegistryError::Invalid(problems));
         };
@@ -248,12 +240,7 @@ impl Registry {
         .await?;
         let mut out = Vec::new();
         for r in rows {
-            let cooperating: Vec<String> = r
-                .cooperating
-                .split(';')
-                .filter(|c| !c.is_empty())
-                .map(String::from)
-                .collect();
+            let cooperating = crate::values::codes(&r.cooperating);
             if let Some(own) = actor.own_agency()
                 && r.agency != own
                 && !cooperating.iter().any(|c| c == own)

@@ -327,3 +327,12 @@ mod tests {
         assert_eq!(ok("  ", None, None), Ok(None));
     }
 }
+
+/// The codes of a `;`-joined column (deprivations, causes, policies,
+/// agencies), empty ones left out.
+pub(crate) fn codes(text: &str) -> Vec<String> {
+    text.split(';')
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
+}

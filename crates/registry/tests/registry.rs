@@ -5067,7 +5067,7 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("cán bộ phụ trách: trống")
+            err.contains("cán bộ phụ trách: không được để trống")
                 && err.contains("no_such_policy")
                 && err.contains("phải trong năm 2025"),
             "{err}"
@@ -5445,7 +5445,7 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("tên mô hình: trống")
+            err.contains("tên mô hình: không được để trống")
                 && err.contains("ngày bắt đầu")
                 && err.contains("kinh phí"),
             "{err}"
@@ -5553,7 +5553,7 @@ async fn tasks_are_set_reported_by_their_agency_and_overdue_after_their_date() {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("nhiệm vụ: trống")
+            err.contains("nhiệm vụ: không được để trống")
                 && err.contains("\"no_such\" không có")
                 && err.contains("không gồm cơ quan chủ trì")
                 && err.contains("hạn hoàn thành"),

@@ -5,6 +5,7 @@
 //! members watching the communes, with their visits.
 
 use crate::i18n::Tr;
+use crate::pages::shown_date as day;
 use crate::{AppState, SignedIn, redirect};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
@@ -87,12 +88,6 @@ impl From<EscapeTally> for TallyRow {
 pub struct Params {
     unit: Option<String>,
     year: Option<String>,
-}
-
-fn day(iso: &str) -> String {
-    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(vntext::format_date)
-        .unwrap_or_default()
 }
 
 async fn page(

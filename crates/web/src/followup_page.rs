@@ -259,9 +259,7 @@ async fn models(
                     commune: m.commune,
                     name: m.name,
                     sector: m.sector,
-                    started_on: chrono::NaiveDate::parse_from_str(&m.started_on, "%Y-%m-%d")
-                        .map(vntext::format_date)
-                        .unwrap_or_default(),
+                    started_on: crate::pages::shown_date(&m.started_on),
                     funding: m
                         .funding
                         .map(|f| format!("{} {}", number(tr, f), m.funding_source))
@@ -520,9 +518,7 @@ pub async fn served_page(
                     .policies
                     .policy(&d.policy)
                     .map_or(d.policy.clone(), |p| p.name.get(lang).to_string()),
-                delivered_on: chrono::NaiveDate::parse_from_str(&d.delivered_on, "%Y-%m-%d")
-                    .map(vntext::format_date)
-                    .unwrap_or_default(),
+                delivered_on: crate::pages::shown_date(&d.delivered_on),
                 amount: d.amount.map(|a| number(tr, a)).unwrap_or_default(),
                 details: crate::support_page::details_in_words(tr, &d.details),
             })

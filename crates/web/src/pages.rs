@@ -192,3 +192,11 @@ pub(crate) fn render_answer<T: Template>(page: T, problems: bool) -> Response {
 pub(crate) fn unit_param(unit: &str) -> String {
     unit.chars().filter(char::is_ascii_alphanumeric).collect()
 }
+
+/// A stored day (yyyy-mm-dd) as pages show it (dd/mm/yyyy); empty when
+/// there is none.
+pub(crate) fn shown_date(iso: &str) -> String {
+    vntext::parse_date(iso)
+        .map(vntext::format_date)
+        .unwrap_or_default()
+}

@@ -75,11 +75,7 @@ pub async fn profile_view(state: &AppState, tr: Tr, actor: &Actor, id: Household
         .household_plans(actor, id)
         .await
         .unwrap_or_default();
-    let day = |iso: &str| {
-        chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-            .map(vntext::format_date)
-            .unwrap_or_default()
-    };
+    let day = crate::pages::shown_date;
     ProfileView {
         escapes: plans
             .escapes
@@ -214,9 +210,7 @@ pub async fn delivered(
             let details = details_in_words(tr, &d.details);
             (
                 d.year,
-                vntext::parse_date(&d.delivered_on)
-                    .map(vntext::format_date)
-                    .unwrap_or_default(),
+                crate::pages::shown_date(&d.delivered_on),
                 name(&d.policy),
                 d.member_name.unwrap_or_default(),
                 d.amount.map(vntext::format_vnd).unwrap_or_default(),

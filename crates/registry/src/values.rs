@@ -276,6 +276,15 @@ impl TryFrom<StatusText> for Option<standard::Status> {
     }
 }
 
+/// The codes of a `;`-joined column (deprivations, causes, policies,
+/// agencies), empty ones left out.
+pub(crate) fn codes(text: &str) -> Vec<String> {
+    text.split(';')
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,13 +335,4 @@ mod tests {
         assert!(ok("04209000123A", None, None).is_err());
         assert_eq!(ok("  ", None, None), Ok(None));
     }
-}
-
-/// The codes of a `;`-joined column (deprivations, causes, policies,
-/// agencies), empty ones left out.
-pub(crate) fn codes(text: &str) -> Vec<String> {
-    text.split(';')
-        .filter(|c| !c.is_empty())
-        .map(String::from)
-        .collect()
 }

@@ -36,6 +36,11 @@ mod profiles;
 mod province;
 pub use profiles::{NewProfile, Profile};
 mod provinces;
+mod report_set;
+pub use report_set::{
+    Area, CommuneFigures, Delivered, ReportFigures, ReportKind, causes_report, deprivations_report,
+    groups_report, movements_report, report_of, results_report, support_report,
+};
 mod review;
 mod schema;
 mod score_form;

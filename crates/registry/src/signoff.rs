@@ -175,6 +175,16 @@ impl Registry {
                 "đơn vị báo cáo là xã, huyện hoặc tỉnh, không phải thôn",
             ));
         }
+        if self
+            .approving_unit(unit.id, &period.last_day())
+            .await?
+            .is_none()
+        {
+            return Err(invalid(format!(
+                "{} không có cấp trên nhận báo cáo trong hệ thống",
+                unit.name
+            )));
+        }
         match self.signoff_state(&unit, period).await? {
             Some(SignOffState::Submitted) => {
                 return Err(invalid(format!(

@@ -1348,20 +1348,7 @@ impl Registry {
         let mut out = Vec::new();
         for year in years {
             let end = format!("{year}-12-31");
-            // On the registry by the year's end and not removed before it;
-            // or removed, but assessed that year.
-            let mut households: std::collections::BTreeMap<UnitId, i64> =
-                std::collections::BTreeMap::new();
-            for (commune, first, removed_on, n) in &spans {
-                if *first <= year && removed_on.as_deref().is_none_or(|r| r > end.as_str()) {
-                    *households.entry(*commune).or_default() += n;
-                }
-            }
-            for (commune, assessed, removed_on) in &removed {
-                if *assessed == year && removed_on.as_str() <= end.as_str() {
-                    *households.entry(*commune).or_default() += 1;
-                }
-            }
+            let households = crate::report_set::on_registry(&spans, &removed, year);
             let closed: std::collections::HashSet<UnitId> = closed_rounds
                 .iter()
                 .filter(|(y, _)| *y == year)
@@ -1387,20 +1374,9 @@ impl Registry {
             let of_year = assessed.iter().filter(|r| r.0 == year);
             let on_registry: i64 = match &totals {
                 None => households.values().sum(),
-                Some(kept) => {
-                    kept.iter()
-                        .filter(|(_, first, removed_on, _)| {
-                            *first <= year && removed_on.as_deref().is_none_or(|r| r > end.as_str())
-                        })
-                        .map(|(_, _, _, n)| n)
-                        .sum::<i64>()
-                        + removed
-                            .iter()
-                            .filter(|(_, assessed, removed_on)| {
-                                *assessed == year && removed_on.as_str() <= end.as_str()
-                            })
-                            .count() as i64
-                }
+                Some(kept) => crate::report_set::on_registry(kept, &removed, year)
+                    .values()
+                    .sum(),
             };
             out.push(YearCounts {
                 year,

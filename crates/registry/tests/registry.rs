@@ -5751,6 +5751,12 @@ async fn reports_are_signed_off_bottom_up_and_locked_once_accepted() {
             .unwrap_err()
             .to_string();
         assert!(err.contains("không có cấp trên"), "{err}");
+        let err = r
+            .submit_report(&admin(), "42", year, d("2024-12-10"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("không có cấp trên"), "{err}");
         let states: Vec<(String, Option<SignOffState>, Option<bool>)> = r
             .signoffs(&district, "436", year)
             .await
@@ -5790,6 +5796,272 @@ async fn reports_are_signed_off_bottom_up_and_locked_once_accepted() {
             .map(|s| s.unit_code)
             .collect();
         assert_eq!(units, ["436", "18652", "18655"]);
+        e.cleanup().await;
+    }
+}
+
+/// The report set (issue 12) against a small case computed by hand.
+/// 2024, three communes (Xuân Phổ merges into Xuân Hội only in 2025):
+///
+/// | household | commune       | 2023      | 2024      |
+/// |-----------|---------------|-----------|-----------|
+/// | H1        | Xuân Hội (R)  | poor      | near-poor |
+/// | H2        | Xuân Hội (R)  | poor      | poor      |
+/// | H3        | Xuân Hội (R)  | not poor  | poor      |
+/// | H4        | Xuân Hội (R)  | near-poor | not poor  |
+/// | H5        | Xuân Hội (R)  | —         | average   |
+/// | P1        | Xuân Phổ (R)  | poor      | poor      |
+/// | A1        | Xuân An (U)   | poor      | poor      |
+/// | A2        | Xuân An (U)   | not poor  | not poor  |
+///
+/// Results 2024: urban 2 households, 1 poor (50 %); rural 6, 3 poor
+/// (50 %), 1 near-poor and 1 average (16,67 % each); total 8, 4 poor
+/// (50 %), 1 near-poor and 1 average (12,5 %). Movements of Xuân Hội:
+/// poor 2 − 1 escaped + 1 newly = 2; near-poor 1 − 1 escaped + 1 new
+/// (from poor) = 1. In 2025 P1 counts under Xuân Hội.
+#[tokio::test]
+async fn the_report_set_matches_a_case_computed_by_hand() {
+    use registry::{Area, ReportKind, report_of};
+    use report::Cell;
+    use standard::Language;
+    const AREAS: &str = "\
+code,name,level,parent_code,area,valid_from,merged_into,valid_to
+42,Tỉnh Hà Tĩnh,province,,,,,
+436,Huyện Nghi Xuân,district,42,,,,
+18652,Xã Xuân Hội,commune,436,rural,,,
+18655,Thị trấn Xuân An,commune,436,urban,,,
+18658,Xã Xuân Phổ,commune,436,rural,,18652,30/06/2025
+";
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    let (poor, near, average, not_poor) = (
+        two_adults(1_000_000, true),
+        two_adults(1_000_000, false),
+        two_adults(1_800_000, false),
+        two_adults(5_000_000, false),
+    );
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", AREAS), false)
+            .await
+            .unwrap();
+        let cases: [(&str, &str, Vec<(i64, &standard::SurveyAnswers)>); 8] = [
+            ("H1", "18652", vec![(2023, &poor), (2024, &near)]),
+            ("H2", "18652", vec![(2023, &poor), (2024, &poor)]),
+            ("H3", "18652", vec![(2023, &not_poor), (2024, &poor)]),
+            ("H4", "18652", vec![(2023, &near), (2024, &not_poor)]),
+            ("H5", "18652", vec![(2024, &average)]),
+            (
+                "P1",
+                "18658",
+                vec![(2023, &poor), (2024, &poor), (2025, &poor)],
+            ),
+            ("A1", "18655", vec![(2023, &poor), (2024, &poor)]),
+            ("A2", "18655", vec![(2023, &not_poor), (2024, &not_poor)]),
+        ];
+        let mut ids = std::collections::BTreeMap::new();
+        for (code, commune, years) in &cases {
+            let id = r
+                .create_household(
+                    &admin(),
+                    &NewHousehold {
+                        code: code.to_string(),
+                        commune_code: commune.to_string(),
+                        head_name: format!("Hộ {code}"),
+                        ..NewHousehold::default()
+                    },
+                )
+                .await
+                .unwrap();
+            for (year, answers) in years {
+                r.record_survey(&admin(), id, y(*year), answers, standard())
+                    .await
+                    .unwrap();
+            }
+            ids.insert(*code, id);
+        }
+        for (code, causes, kind) in [
+            ("H2", vec!["no_capital", "grave_illness"], 2),
+            ("H3", vec!["no_capital"], 1),
+        ] {
+            let profile = registry::NewProfile {
+                causes: causes.into_iter().map(String::from).collect(),
+                wishes: Vec::new(),
+                poverty_type: Some(kind),
+                reason: String::new(),
+            };
+            r.record_profile(&admin(), ids[code], 2024, &policies, &profile)
+                .await
+                .unwrap();
+        }
+        for (code, amount) in [("H2", "5.000.000"), ("H3", "3.000.000")] {
+            let delivery = registry::NewDelivery {
+                policy: "production_support".into(),
+                delivered_on: "10/05/2024".into(),
+                amount: amount.into(),
+                ..registry::NewDelivery::default()
+            };
+            r.record_delivery(&admin(), ids[code], &policies, &delivery)
+                .await
+                .unwrap();
+        }
+        let f = r.report_figures(&admin(), "436", y(2024)).await.unwrap();
+        let rows: Vec<(&str, Area, i64)> = f
+            .communes
+            .iter()
+            .map(|c| (c.name.as_str(), c.area, c.households))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("Xã Xuân Hội", Area::Rural, 5),
+                ("Thị trấn Xuân An", Area::Urban, 2),
+                ("Xã Xuân Phổ", Area::Rural, 1),
+            ],
+            "{}",
+            e.name
+        );
+        assert_eq!((f.communes_reviewing, f.communes_closed), (3, 0));
+        let pct = |p: f64| Cell::Percent(p);
+        let results = registry::results_report(&f, Language::Vi);
+        let n = Cell::Number;
+        let t = |s: &str| Cell::text(s);
+        assert_eq!(results.sections.len(), 2);
+        assert_eq!(results.sections[0].heading.as_deref(), Some("Thành thị"));
+        assert_eq!(
+            results.sections[0].rows,
+            [vec![
+                t("Thị trấn Xuân An"),
+                n(2),
+                n(1),
+                pct(50.0),
+                n(0),
+                pct(0.0),
+                n(0),
+                pct(0.0)
+            ]]
+        );
+        let third = 100.0 / 6.0;
+        assert_eq!(
+            results.sections[1].subtotal,
+            Some(vec![
+                t("Cộng Nông thôn"),
+                n(6),
+                n(3),
+                pct(50.0),
+                n(1),
+                pct(third),
+                n(1),
+                pct(third)
+            ])
+        );
+        assert_eq!(
+            results.total,
+            Some(vec![
+                t("Tổng cộng"),
+                n(8),
+                n(4),
+                pct(50.0),
+                n(1),
+                pct(12.5),
+                n(1),
+                pct(12.5)
+            ])
+        );
+        assert!(
+            results.notes[0].contains("đang rà soát (0/3 xã"),
+            "{:?}",
+            results.notes
+        );
+
+        let movements = registry::movements_report(&f, Language::Vi);
+        let hoi = &movements.sections[1].rows[0];
+        assert_eq!(hoi[0], t("Xã Xuân Hội"));
+        // Poor: start, escaped, left, newly, again, from near-poor, end, check.
+        assert_eq!(
+            hoi[1..9],
+            [n(2), n(1), n(0), n(1), n(0), n(0), n(2), t("Khớp")]
+        );
+        // Near-poor: start, escaped, became poor, left, newly, again, from poor, end, check.
+        assert_eq!(
+            hoi[9..],
+            [n(1), n(1), n(0), n(0), n(1), n(0), n(1), n(1), t("Khớp")]
+        );
+
+        let deprivations = report_of(
+            ReportKind::Deprivations,
+            &f,
+            Some(standard()),
+            &policies,
+            Language::Vi,
+        )
+        .unwrap();
+        let water = deprivations
+            .sections
+            .iter()
+            .flat_map(|s| &s.rows)
+            .find(|row| row[0] == t("Nguồn nước sinh hoạt"))
+            .unwrap();
+        assert_eq!(water[1..], [n(4), pct(100.0), n(0), pct(0.0)]);
+
+        let groups = registry::groups_report(&f, Language::Vi);
+        assert_eq!(
+            groups.sections[1].rows,
+            [
+                vec![t("Nhóm 1"), n(1), pct(25.0), n(0), pct(0.0)],
+                vec![t("Nhóm 2"), n(1), pct(25.0), n(0), pct(0.0)],
+                vec![t("Nhóm 3"), n(0), pct(0.0), n(0), pct(0.0)],
+            ]
+        );
+        let causes = registry::causes_report(&f, &policies.causes, Language::Vi);
+        let capital = causes.sections[0]
+            .rows
+            .iter()
+            .find(|row| row[0] == t("Thiếu vốn sản xuất, kinh doanh"))
+            .unwrap();
+        assert_eq!(capital[1..3], [n(2), pct(50.0)]);
+
+        let support = registry::support_report(&f, &policies, Language::Vi);
+        let production = support
+            .sections
+            .iter()
+            .flat_map(|s| &s.rows)
+            .find(|row| row[0] == t("Hỗ trợ phát triển sản xuất, khuyến nông"))
+            .unwrap();
+        assert_eq!(production[1..], [n(2), n(2), n(8_000_000)]);
+        for kind in ReportKind::ALL {
+            let report = report_of(kind, &f, Some(standard()), &policies, Language::Vi).unwrap();
+            report.check().unwrap();
+            report::xlsx(&[report]).unwrap();
+        }
+
+        // Closed in one commune of three.
+        let clerk = officer(r, "18652").await;
+        r.record_past_review(&clerk, "18652", y(2024), "35/QĐ-UBND", "12/12/2024")
+            .await
+            .unwrap();
+        let f = r.report_figures(&admin(), "436", y(2024)).await.unwrap();
+        assert_eq!((f.communes_reviewing, f.communes_closed), (3, 1));
+        // 2025: Xuân Phổ's household counts under Xuân Hội.
+        let f = r.report_figures(&admin(), "436", y(2025)).await.unwrap();
+        let rows: Vec<(&str, i64)> = f
+            .communes
+            .iter()
+            .map(|c| (c.name.as_str(), c.households))
+            .collect();
+        assert_eq!(
+            rows,
+            [("Xã Xuân Hội", 6), ("Thị trấn Xuân An", 2)],
+            "{}",
+            e.name
+        );
+        // Outside the scope: not found.
+        let other = officer(r, "18655").await;
+        assert!(matches!(
+            r.report_figures(&other, "18652", y(2024)).await,
+            Err(RegistryError::NotFound(_))
+        ));
         e.cleanup().await;
     }
 }

@@ -3,24 +3,12 @@
 use crate::AppState;
 use crate::failure::Failure;
 use crate::i18n::{Lang, Tr};
-use crate::pages::{UserView, number, render, user_view};
+use crate::pages::{UserView, number, percent, render, user_view};
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use registry::Capability;
 use registry::RoundId;
-
-/// "4,03 %" in Vietnamese, "4.03%" in English.
-fn percent(tr: Tr, part: i64, whole: i64) -> String {
-    if whole == 0 {
-        return "–".into();
-    }
-    let value = format!("{:.2}", 100.0 * part as f64 / whole as f64);
-    match tr.lang {
-        Lang::Vi => format!("{} %", value.replace('.', ",")),
-        Lang::En => format!("{value}%"),
-    }
-}
 
 /// A year of the dashboard: final (with rates) or in progress (its own
 /// counts only).

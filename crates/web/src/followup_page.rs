@@ -390,6 +390,12 @@ pub async fn hub(State(state): State<AppState>, SignedIn { ctx, ref actor }: Sig
         ),
         ("/support/models", "models_title", "hub_models", SeeNames),
         ("/plans/tasks", "tasks_title", "hub_tasks", SeeWorkLists),
+        (
+            "/plans/reports",
+            "reports_title",
+            "hub_reports",
+            SeeWorkLists,
+        ),
         ("/support/lists", "lists_title", "hub_lists", Support),
     ];
     let commune = match actor.unit_id {

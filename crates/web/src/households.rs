@@ -6,8 +6,8 @@ use crate::pages::{UserView, date, invalid_page, message_for, number, render, us
 use crate::{AppState, redirect};
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use registry::HouseholdId;
 use registry::{Capability, HouseholdQuery};
 use serde::Deserialize;
@@ -597,40 +597,16 @@ pub async fn export(
     Query(p): Query<ExportParams>,
 ) -> Response {
     let tr = ctx.tr();
-    let year = match p.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        Some(y) => crate::input::review_year(tr, y, state.current_year() + 1),
-        // A year the registry holds, or this one: within range, so the
-        // error below is only ever for a typed year.
-        None => registry::ReviewYear::new(
-            state
-                .registry
-                .default_list_year(actor)
-                .await
-                .ok()
-                .flatten()
-                .unwrap_or_else(|| state.current_year()),
-        ),
-    };
+    let year = crate::pages::year_or_default(&state, tr, actor, p.year.as_deref()).await;
     let year = match year {
         Ok(y) => y,
         Err(problem) => return invalid_page(&ctx, vec![problem]),
     };
     let full = p.id_numbers.as_deref() == Some("full");
     match state.registry.export_list(actor, &p.unit, year, full).await {
-        Ok((bytes, _)) => (
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    crate::reviews::attachment(&format!("danh-sach-{}-{year}.xlsx", p.unit)),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((bytes, _)) => {
+            crate::pages::xlsx_response(bytes, &format!("danh-sach-{}-{year}.xlsx", p.unit))
+        }
         Err(e) => Failure::from(e).page(&ctx),
     }
 }

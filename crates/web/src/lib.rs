@@ -23,6 +23,7 @@ pub mod i18n;
 mod input;
 pub mod limits;
 mod pages;
+mod reports_page;
 mod reviews;
 mod support_page;
 mod survey;
@@ -370,6 +371,30 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             "/plans/tasks/{task}/reports",
             Needs::Can(Capability::Support),
             post(tasks_page::report),
+        ),
+        (
+            Method::GET,
+            "/plans/reports",
+            Needs::Session,
+            get(reports_page::reports_page),
+        ),
+        (
+            Method::POST,
+            "/plans/reports/submit",
+            Needs::Can(Capability::Write),
+            post(reports_page::submit),
+        ),
+        (
+            Method::POST,
+            "/plans/reports/decide",
+            Needs::Can(Capability::Approve),
+            post(reports_page::decide),
+        ),
+        (
+            Method::GET,
+            "/plans/reports/{kind}",
+            Needs::Session,
+            get(reports_page::report),
         ),
         (
             Method::GET,

@@ -200,3 +200,56 @@ pub(crate) fn shown_date(iso: &str) -> String {
         .map(vntext::format_date)
         .unwrap_or_default()
 }
+
+/// "4,03 %" in Vietnamese, "4.03%" in English; "–" of nothing.
+pub(crate) fn percent(tr: Tr, part: i64, whole: i64) -> String {
+    if whole == 0 {
+        return "–".into();
+    }
+    let value = format!("{:.2}", 100.0 * part as f64 / whole as f64);
+    match tr.lang {
+        Lang::Vi => format!("{} %", value.replace('.', ",")),
+        Lang::En => format!("{value}%"),
+    }
+}
+
+/// A workbook to download, named `name`.
+pub(crate) fn xlsx_response(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                crate::reviews::attachment(name),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The year a form asks for, else the latest with results in the actor's
+/// scope, else this year (within range, so an error is only ever for a
+/// typed year).
+pub(crate) async fn year_or_default(
+    state: &crate::AppState,
+    tr: Tr,
+    actor: &registry::Actor,
+    text: Option<&str>,
+) -> Result<registry::ReviewYear, String> {
+    match text.map(str::trim).filter(|y| !y.is_empty()) {
+        Some(y) => crate::input::review_year(tr, y, state.current_year() + 1),
+        None => registry::ReviewYear::new(
+            state
+                .registry
+                .default_list_year(actor)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| state.current_year()),
+        ),
+    }
+}

@@ -636,21 +636,9 @@ pub async fn gaps_page(
             ..Report::default()
         };
         return match report::xlsx(std::slice::from_ref(&report)) {
-            Ok(bytes) => (
-                [
-                    (
-                        axum::http::header::CONTENT_TYPE,
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                            .to_string(),
-                    ),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        crate::reviews::attachment(&format!("viec-can-lam-{unit}-{year}.xlsx")),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response(),
+            Ok(bytes) => {
+                crate::pages::xlsx_response(bytes, &format!("viec-can-lam-{unit}-{year}.xlsx"))
+            }
             Err(_) => axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         };
     }

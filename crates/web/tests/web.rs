@@ -1642,6 +1642,8 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         Approval,
         /// A unit given by code (an export, a commune to write in).
         Unit(Capability),
+        /// A unit given by code, read by every role (the report set).
+        UnitAny,
     }
 
     /// The matrix's rows: a route missing here fails the test.
@@ -1667,6 +1669,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET", "/support/credit" | "/support/served") => Unit(SeeWorkLists),
             ("GET", "/support") => SignedIn(Some(SeeWorkLists)),
             ("GET", "/plans/tasks") => Unit(SeeWorkLists),
+            ("GET", "/plans/reports" | "/plans/reports/{kind}") => UnitAny,
+            ("POST", "/plans/reports/submit") => Unit(Write),
+            ("POST", "/plans/reports/decide") => Approval,
             ("POST", "/plans/tasks") => Unit(Write),
             ("POST", "/plans/tasks/{task}/reports") => SignedIn(Some(Support)),
             ("POST", "/support/credit/{loan}/checks" | "/support/deliveries") => {
@@ -1881,10 +1886,14 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .replace("{member}", "1")
             .replace("{loan}", "1")
             .replace("{model}", "1")
-            .replace("{task}", "1");
+            .replace("{task}", "1")
+            .replace("{kind}", "results");
         match (method.as_str(), filled.as_str()) {
             ("GET", "/export") => format!("/export?unit={unit_code}&year=2024"),
             ("GET", "/support/gaps") => format!("/support/gaps?unit={unit_code}&year=2024"),
+            ("GET", "/plans/reports" | "/plans/reports/results") => {
+                format!("{filled}?unit={unit_code}&year=2024")
+            }
             ("GET", "/support/escape") => format!("/support/escape?unit={unit_code}&year=2024"),
             ("GET", "/support/credit" | "/support/models" | "/support/served" | "/plans/tasks") => {
                 format!("{filled}?unit={unit_code}")
@@ -1904,6 +1913,12 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     .to_string(),
             ),
             "/reviews" => Some(format!("commune={unit_code}&year=2025&kind=periodic&reason=Ki%E1%BB%83m+tra")),
+            "/plans/reports/submit" => Some(format!(
+                "unit={unit_code}&page_unit={unit_code}&year=2024&period=2024"
+            )),
+            "/plans/reports/decide" => Some(format!(
+                "unit={unit_code}&page_unit={unit_code}&year=2024&period=2024&decision=accept"
+            )),
             "/plans/tasks" => Some(format!(
                 "unit={unit_code}&title=Nhi%E1%BB%87m+v%E1%BB%A5&agency=labour&due_on=31%2F12%2F2025"
             )),
@@ -1989,7 +2004,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     Guard::Unit(Capability::Write) => {
                         &[Relation::Own, Relation::Merged, Relation::Sibling]
                     }
-                    Guard::Unit(_) => &[
+                    Guard::Unit(_) | Guard::UnitAny => &[
                         Relation::Own,
                         Relation::Merged,
                         Relation::Sibling,
@@ -2010,7 +2025,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                         Guard::Admin => Some(Capability::Administer),
                         Guard::Household(c) | Guard::Round(c) | Guard::Unit(c) => Some(c),
                         Guard::Approval => Some(Capability::Approve),
-                        Guard::Public => None,
+                        Guard::Public | Guard::UnitAny => None,
                     };
                     // Approving is for the level above: never the commune's own.
                     let allowed = capability.is_none_or(|c| role.may(c))
@@ -2745,5 +2760,165 @@ async fn a_task_is_set_stands_out_overdue_and_is_reported_done_by_its_agency() {
     assert!(
         status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
         "{status}"
+    );
+}
+
+/// The report set and its sign-off (issue 12): the district opens the
+/// year's set, downloads every report as xlsx and prints one; a commune
+/// submits its report, the district returns it with a reason, the commune
+/// submits again and the district accepts it, which locks it; the
+/// statistics officer reads the set but takes no part in the sign-off.
+#[tokio::test]
+async fn the_report_set_downloads_and_a_communes_report_is_signed_off() {
+    let f = fixture().await;
+    let district = sign_in(&f.app, "huyen").await;
+    let (status, _, body) = send(
+        &f.app,
+        get("/plans/reports?unit=436&year=2024", Some(&district)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body.contains("id=\"rate-chart\"")
+            && body.contains("Năm 2024 đang rà soát (0/2 xã đã kết thúc)")
+            && body.contains("id=\"signoffs\""),
+        "{body}"
+    );
+    for kind in [
+        "results",
+        "movements",
+        "deprivations",
+        "groups",
+        "causes",
+        "support",
+        "all",
+    ] {
+        let (status, headers, body) = send(
+            &f.app,
+            get(
+                &format!("/plans/reports/{kind}?unit=436&year=2024&format=xlsx"),
+                Some(&district),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind}");
+        assert!(
+            headers[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .contains("spreadsheetml")
+                && body.starts_with("PK"),
+            "{kind}"
+        );
+    }
+    // 2024: Xuân Hội has 2 households, 1 poor (XH2) and 1 near-poor (XH1).
+    let (_, _, body) = send(
+        &f.app,
+        get("/plans/reports/results?unit=436&year=2024", Some(&district)),
+    )
+    .await;
+    assert!(
+        body.contains("KẾT QUẢ RÀ SOÁT HỘ NGHÈO, HỘ CẬN NGHÈO NĂM 2024")
+            && body.contains("A4 landscape")
+            && body.contains("50,00 %"),
+        "{body}"
+    );
+    let (status, _, _) = send(
+        &f.app,
+        get(
+            "/plans/reports/nonsense?unit=436&year=2024",
+            Some(&district),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let post = |cookie: &str, path: &str, body: &str| {
+        form(path, body, Some(cookie), Some("http://localhost"))
+    };
+    let commune = sign_in(&f.app, "xuanhoi").await;
+    let submit = "unit=18652&page_unit=18652&year=2024&period=2024";
+    let (status, _, _) = send(&f.app, post(&commune, "/plans/reports/submit", submit)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, body) = send(&f.app, post(&commune, "/plans/reports/submit", submit)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("đang chờ cấp trên"), "{body}");
+    // The commune does not decide on its own report.
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &commune,
+            "/plans/reports/decide",
+            "unit=18652&page_unit=18652&year=2024&period=2024&decision=accept",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let decide = |decision: &str, comment: &str| {
+        format!(
+            "unit=18652&page_unit=436&year=2024&period=2024&decision={decision}&comment={comment}"
+        )
+    };
+    let (status, _, body) = send(
+        &f.app,
+        post(&district, "/plans/reports/decide", &decide("return", "")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("cần ghi lý do"), "{body}");
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &district,
+            "/plans/reports/decide",
+            &decide("return", "Thi%E1%BA%BFu+bi%E1%BB%83u+3"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(
+        &f.app,
+        get("/plans/reports?unit=18652&year=2024", Some(&commune)),
+    )
+    .await;
+    assert!(
+        body.contains("Bị trả lại")
+            && body.contains("Thiếu biểu 3")
+            && body.contains("Nộp lên cấp trên"),
+        "{body}"
+    );
+    let (status, _, _) = send(&f.app, post(&commune, "/plans/reports/submit", submit)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(
+        &f.app,
+        post(&district, "/plans/reports/decide", &decide("accept", "")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(
+        &f.app,
+        get("/plans/reports?unit=436&year=2024", Some(&district)),
+    )
+    .await;
+    assert!(
+        body.contains("class=\"signoff-accepted\" data-unit=\"18652\"")
+            && body.contains("Đã chấp nhận (khoá)"),
+        "{body}"
+    );
+    let (status, _, body) = send(&f.app, post(&commune, "/plans/reports/submit", submit)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("khoá"), "{body}");
+    let statistics = sign_in(&f.app, "thongke").await;
+    let (status, _, body) = send(
+        &f.app,
+        get("/plans/reports?unit=436&year=2024", Some(&statistics)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("id=\"report-set\"")
+            && !body.contains("id=\"signoffs\"")
+            && !body.contains("id=\"report-list\""),
+        "{body}"
     );
 }

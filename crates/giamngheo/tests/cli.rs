@@ -1558,6 +1558,110 @@ mod browser {
         browser.screenshot("credit-phone");
         browser.resize(1200, 900);
 
+        // The district's 2019 plan: each target's progress and status, by
+        // commune, and the agencies' overdue tasks.
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("huyen.nghixuan");
+        browser.go(&format!("{base}/plans"));
+        browser.wait_for_text(registry::DEMO_PLAN_2019);
+        browser.click("#plans a");
+        let plan = browser.wait_for_text("id=\"targets\"");
+        assert!(
+            plan.contains("Không đạt")
+                && plan.contains("điểm %/năm")
+                && plan.contains("class=\"target-missed\""),
+            "the rate's fall in points a year; the jobs were not all created"
+        );
+        assert!(plan.contains("id=\"overdue-tasks\"") && plan.contains("Phòng Kinh tế – Hạ tầng"));
+        browser.script("document.querySelectorAll('details.by-commune').forEach(d => d.open = true); return 1;");
+        browser.screenshot("plan-2019-desktop");
+        browser.resize(360, 800);
+        assert!(
+            browser.fits_width(),
+            "the plan's page is wider than a phone"
+        );
+        browser.screenshot("plan-2019-phone");
+        browser.resize(1200, 900);
+
+        // The commune's 2026 plan and the sign-off of its year's report.
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("xa.nghixuan");
+        browser.go(&format!("{base}/plans"));
+        browser.wait_for_text("08/KH-UBND");
+        browser.click("#plans a");
+        let plan = browser.wait_for_text("id=\"targets\"");
+        assert!(
+            plan.contains("Tỷ lệ hộ nghèo dưới 3 %") && plan.contains("class=\"target-"),
+            "the commune's own plan, with its targets assessed"
+        );
+        browser.go(&format!(
+            "{base}/plans/reports?unit=90001&year={survey_year}"
+        ));
+        browser.wait_for_text("id=\"signoffs\"");
+        browser.click("tr[data-unit='90001'] .submit-form button");
+        browser.wait_for_text("class=\"signoff-submitted\"");
+        let sign_off = |decision: &str, comment: &str| {
+            browser.go(&format!("{base}/plans/reports?unit=42&year={survey_year}"));
+            browser.wait_for_text("id=\"signoffs\"");
+            if !comment.is_empty() {
+                browser.type_into("tr[data-unit='90001'] input[name=comment]", comment);
+            }
+            browser.click(&format!("tr[data-unit='90001'] button[value={decision}]"));
+        };
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("tinh.hatinh");
+        sign_off("return", "Thiếu biểu nguyên nhân nghèo");
+        browser.wait_for_text("Thiếu biểu nguyên nhân nghèo");
+        // Every report of the set downloads as a workbook; one prints.
+        let fetched = browser.call(
+            "POST",
+            "/execute/async",
+            serde_json::json!({ "script": format!(
+                "const done = arguments[0]; Promise.all(['results','movements','deprivations','groups','causes','support','all'].map(k => fetch('/plans/reports/' + k + '?unit=42&year={survey_year}&format=xlsx').then(r => r.status + ' ' + r.headers.get('content-type')))).then(x => done(x.join('|')));"
+            ), "args": [] }),
+        );
+        let fetched = fetched.as_str().unwrap_or("").to_string();
+        assert_eq!(
+            fetched
+                .matches("200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .count(),
+            7,
+            "{fetched}"
+        );
+        browser.go(&format!(
+            "{base}/plans/reports/results?unit=42&year={survey_year}"
+        ));
+        let printed = browser.wait_for_text("KẾT QUẢ RÀ SOÁT");
+        assert!(printed.contains("A4 landscape") && printed.contains("Tổng cộng"));
+        browser.screenshot("report-results-print");
+        browser.go(&format!("{base}/plans"));
+        browser.wait_for_text("Kế hoạch và chỉ tiêu");
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("xa.nghixuan");
+        browser.go(&format!(
+            "{base}/plans/reports?unit=90001&year={survey_year}"
+        ));
+        browser.wait_for_text("Bị trả lại");
+        browser.click("tr[data-unit='90001'] .submit-form button");
+        browser.wait_for_text("class=\"signoff-submitted\"");
+        browser.click("header form button");
+        browser.wait_for_text("Tên đăng nhập");
+        sign_in("tinh.hatinh");
+        sign_off("accept", "");
+        let accepted = browser.wait_for_text("class=\"signoff-accepted\" data-unit=\"90001\"");
+        assert!(accepted.contains("Đã chấp nhận (khoá)"));
+        browser.resize(360, 800);
+        assert!(
+            browser.fits_width(),
+            "the report page is wider than a phone"
+        );
+        browser.screenshot("reports-phone");
+        browser.resize(1200, 900);
+
         // Sign out.
         browser.click("header form button");
         browser.wait_for_text("Tên đăng nhập");

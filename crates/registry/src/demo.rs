@@ -755,6 +755,7 @@ impl Registry {
             .map_err(|e| RegistryError::Invalid(vec![e.to_string()]))?;
         self.assign_demo_agencies(&actor, &policies).await?;
         self.seed_demo_support(&policies).await?;
+        self.seed_demo_plans(&policies).await?;
         self.db.optimize().await
     }
 

@@ -447,6 +447,35 @@ impl Registry {
         Ok(unit)
     }
 
+    /// Who reads the aggregates of a unit for an actor who may read what
+    /// it issued (a plan's progress by commune): a leader of that unit,
+    /// who sees figures, never a household.
+    pub(crate) fn aggregates_reader(actor: &Actor, unit: UnitId) -> Actor {
+        Actor {
+            name: actor.name.clone(),
+            role: Role::Leader,
+            unit_id: Some(unit),
+            agency: None,
+        }
+    }
+
+    /// Whether the actor reads what `unit` issued for the units under it
+    /// (a plan): within its scope, or its own unit lies under `unit` (a
+    /// commune reads its district's plan).
+    pub(crate) async fn reads_issued_by(
+        &self,
+        actor: &Actor,
+        unit: UnitId,
+    ) -> Result<bool, RegistryError> {
+        if self.scope(actor).await?.contains(unit) {
+            return Ok(true);
+        }
+        Ok(match actor.unit_id {
+            Some(own) => self.unit_scope(unit).await?.contains(own),
+            None => true,
+        })
+    }
+
     /// The unit `code`, for a change by the actor: not found outside the
     /// scope, forbidden without the write capability there.
     pub(crate) async fn writable_unit(

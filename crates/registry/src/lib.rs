@@ -17,6 +17,8 @@ pub use credit::{
 mod db;
 mod deliveries;
 mod demo;
+mod demo_plans;
+pub use demo_plans::DEMO_PLAN_2019;
 mod demo_support;
 pub use deliveries::{Delivery, NewDelivery, Served};
 pub use demo_support::DEMO_AGENCIES;
@@ -35,6 +37,11 @@ mod movements;
 mod profiles;
 mod province;
 pub use profiles::{NewProfile, Profile};
+mod plans;
+pub use plans::{
+    CommuneProgress, NewPlan, NewTarget, Plan, TARGET_SHAPES, Target, TargetFacts, TargetProgress,
+    TargetShape, TargetStatus, progress,
+};
 mod provinces;
 mod report_set;
 pub use report_set::{

@@ -757,6 +757,19 @@ impl Registry {
         unit_code: &str,
         year: ReviewYear,
     ) -> Result<ReportFigures, RegistryError> {
+        self.figures_as_of(actor, unit_code, year, year).await
+    }
+
+    /// The figures of `year` grouped by the communes as they stood at the
+    /// end of `as_of` (a year's figures compared with a later year's, a
+    /// merged commune's history under the commune it joined).
+    pub(crate) async fn figures_as_of(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: ReviewYear,
+        as_of: ReviewYear,
+    ) -> Result<ReportFigures, RegistryError> {
         let unit: Unit = self.unit_in_scope(actor, unit_code).await?;
         let ids: BTreeSet<UnitId> = self
             .communes_within(actor, unit_code)
@@ -779,7 +792,7 @@ impl Registry {
         }
         let list = id_list(&ids);
         // Each commune and the one that reviews it at the year's end.
-        let day = format!("'{y}-12-31'");
+        let day = format!("'{}-12-31'", as_of.as_i64());
         let sql = format!(
             "SELECT u.id, {}, {}, {} FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
             successor("code", &day),

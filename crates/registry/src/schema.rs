@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 21] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 22] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -25,6 +25,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 21] = [
     (19, "livelihood_models", V19),
     (20, "tasks", V20),
     (21, "report_signoffs", V21),
+    (22, "plans", V22),
 ];
 
 const V1: &str = r#"
@@ -517,4 +518,37 @@ CREATE TABLE report_signoffs (
     comment TEXT,
     UNIQUE (unit_id, period)
 )
+"#;
+
+/// A plan of a unit (number, date, years, legal bases) and its targets:
+/// each a shape of measure over the registry (`registry::plans`) with its
+/// value in hundredths (a rate, points a year, a share) or a count, the
+/// policies and standings it reads, a commune; tasks may serve a target.
+const V22: &str = r#"
+CREATE TABLE plans (
+    id {id},
+    unit_id BIGINT NOT NULL REFERENCES units (id),
+    number TEXT NOT NULL,
+    issued_on TEXT NOT NULL,
+    title TEXT NOT NULL,
+    from_year BIGINT NOT NULL,
+    to_year BIGINT NOT NULL,
+    legal_bases TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX plans_unit ON plans (unit_id, from_year);
+CREATE TABLE plan_targets (
+    id {id},
+    plan_id BIGINT NOT NULL REFERENCES plans (id),
+    title TEXT NOT NULL,
+    shape TEXT NOT NULL CHECK (shape IN ('poor_rate_drop', 'poor_rate_below', 'no_poor', 'served', 'share_served')),
+    value BIGINT NOT NULL,
+    policies TEXT NOT NULL DEFAULT '',
+    standings TEXT NOT NULL DEFAULT '',
+    commune_id BIGINT REFERENCES units (id),
+    excluding BIGINT NOT NULL DEFAULT 0 CHECK (excluding IN (0, 1))
+);
+CREATE INDEX plan_targets_plan ON plan_targets (plan_id, id);
+ALTER TABLE tasks ADD COLUMN target_id BIGINT REFERENCES plan_targets (id)
 "#;

@@ -360,6 +360,8 @@ pub enum Action {
     /// The level above accepts it (locked) or returns it with a comment.
     AcceptReport,
     ReturnReport,
+    Plan,
+    PlanTarget,
     Load,
     SignIn,
     ChangePassword,
@@ -367,7 +369,7 @@ pub enum Action {
 }
 
 impl Action {
-    const FIXED: [Action; 34] = [
+    const FIXED: [Action; 36] = [
         Action::Create,
         Action::Update,
         Action::Remove,
@@ -398,6 +400,8 @@ impl Action {
         Action::SubmitReport,
         Action::AcceptReport,
         Action::ReturnReport,
+        Action::Plan,
+        Action::PlanTarget,
         Action::Load,
         Action::SignIn,
         Action::ChangePassword,
@@ -439,6 +443,8 @@ impl Action {
             Action::SubmitReport => "submit_report",
             Action::AcceptReport => "accept_report",
             Action::ReturnReport => "return_report",
+            Action::Plan => "plan",
+            Action::PlanTarget => "plan_target",
             Action::Load => "load",
             Action::SignIn => "sign_in",
             Action::ChangePassword => "change_password",

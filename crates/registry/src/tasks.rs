@@ -45,6 +45,9 @@ pub struct NewTask {
     pub cooperating: Vec<String>,
     /// dd/mm/yyyy.
     pub due_on: String,
+    /// The plan's target it serves (a target of a plan in the actor's
+    /// scope).
+    pub target: Option<i64>,
 }
 
 /// A task with its latest report.
@@ -57,6 +60,8 @@ pub struct Task {
     pub cooperating: Vec<String>,
     pub due_on: NaiveDate,
     pub status: TaskStatus,
+    /// The title of the target it serves.
+    pub target: Option<String>,
     /// Past its date and not done, on the day asked.
     pub overdue: bool,
     /// (day, progress %, note, by) of each report, newest first.
@@ -99,14 +104,29 @@ impl Registry {
                 new.due_on
             ));
         }
+        if let Some(target) = new.target {
+            let plan_unit: Option<crate::values::UnitId> = sqlx::query_scalar(
+                "SELECT p.unit_id FROM plan_targets t JOIN plans p ON p.id = t.plan_id WHERE t.id = $1",
+            )
+            .bind(target)
+            .fetch_optional(&self.db.pool)
+            .await?;
+            let in_scope = match plan_unit {
+                Some(u) => self.reads_issued_by(actor, u).await?,
+                None => false,
+            };
+            if !in_scope {
+                problems.push(format!("chỉ tiêu: không có chỉ tiêu số {target}"));
+            }
+        }
         let (Some(due), true) = (due, problems.is_empty()) else {
             return Err(RegistryError::Invalid(problems));
         };
         let cooperating = new.cooperating.join(";");
         let mut tx = self.db.write().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tasks (unit_id, title, agency, cooperating, due_on, status, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7) RETURNING id",
+            "INSERT INTO tasks (unit_id, title, agency, cooperating, due_on, status, created_at, created_by, target_id) \
+             VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8) RETURNING id",
         )
         .bind(unit.id)
         .bind(&title)
@@ -115,6 +135,7 @@ impl Registry {
         .bind(due.format("%Y-%m-%d").to_string())
         .bind(crate::now())
         .bind(&actor.name)
+        .bind(new.target)
         .fetch_one(&mut *tx)
         .await?;
         audit(
@@ -230,11 +251,12 @@ impl Registry {
             cooperating: String,
             due_on: String,
             status: String,
+            target: Option<String>,
         }
         // Only unit ids (integers from the database) are formatted into the SQL.
         let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT t.id, u.name AS unit, t.title, t.agency, t.cooperating, t.due_on, t.status \
-             FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.unit_id IN ({family}) ORDER BY t.due_on, t.id"
+            "SELECT t.id, u.name AS unit, t.title, t.agency, t.cooperating, t.due_on, t.status, g.title AS target \
+             FROM tasks t JOIN units u ON u.id = t.unit_id LEFT JOIN plan_targets g ON g.id = t.target_id WHERE t.unit_id IN ({family}) ORDER BY t.due_on, t.id"
         )))
         .fetch_all(&self.db.pool)
         .await?;
@@ -265,6 +287,7 @@ impl Registry {
                 cooperating,
                 due_on,
                 status,
+                target: r.target,
                 overdue: overdue(due_on, status, today),
                 reports: reports
                     .into_iter()

@@ -5522,6 +5522,7 @@ async fn tasks_are_set_reported_by_their_agency_and_overdue_after_their_date() {
             agency: agency.into(),
             cooperating: cooperating.iter().map(|c| c.to_string()).collect(),
             due_on: due.into(),
+            target: None,
         };
         let credit = r
             .add_task(
@@ -6062,6 +6063,362 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             r.report_figures(&other, "18652", y(2024)).await,
             Err(RegistryError::NotFound(_))
         ));
+        e.cleanup().await;
+    }
+}
+
+/// A target's progress and status (issue 12) against cases computed by
+/// hand. Two communes, base year 2019 and year measured 2021:
+///
+/// | commune | households | poor 2019 | poor 2021 | left out | served | eligible |
+/// |---------|-----------:|----------:|----------:|---------:|-------:|---------:|
+/// | A       | 100        | 10        | 8         | 3        | 30 / 9 | 10       |
+/// | B       | 50         | 2         | 2         | 0        | 10 / 5 | 5        |
+///
+/// The rate falls from 12/150 = 8 % to 10/150 = 6,67 %: 0,67 points a
+/// year (A 1, B 0). Without those left out, A is at 5 %, B at 4 %.
+#[test]
+fn a_targets_progress_and_status_follow_the_plans_time() {
+    use registry::{
+        Area, CommuneFigures, ReportFigures, Target, TargetFacts, TargetShape, TargetStatus,
+        progress,
+    };
+    use standard::Status;
+    let figures = |year: i64, poor: [i64; 2]| ReportFigures {
+        unit_name: "Huyện".into(),
+        year: y(year),
+        communes: [("A", 100, poor[0]), ("B", 50, poor[1])]
+            .into_iter()
+            .map(|(code, households, poor)| {
+                let mut c = CommuneFigures::new(code, &format!("Xã {code}"), Area::Rural);
+                c.households = households;
+                c.statuses.insert(Status::Poor, poor);
+                c
+            })
+            .collect(),
+        communes_closed: 2,
+        communes_reviewing: 2,
+        causes: Default::default(),
+        types: Default::default(),
+        delivered: Default::default(),
+    };
+    let (base, now) = (figures(2019, [10, 2]), figures(2021, [8, 2]));
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let target = |shape: TargetShape, value: i64| Target {
+        id: 1,
+        title: "t".into(),
+        shape,
+        value,
+    };
+    let by = |pairs: &[(&str, i64)]| pairs.iter().map(|(c, n)| (c.to_string(), *n)).collect();
+    let facts = TargetFacts {
+        excluded: by(&[("A", 3)]),
+        served: by(&[("A", 30), ("B", 10)]),
+        eligible: by(&[("A", 10), ("B", 5)]),
+    };
+    let run = |t: &Target, facts: &TargetFacts, today: &str| {
+        progress(t, 2021, 2020, Some(&now), Some(&base), facts, d(today))
+    };
+    let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-9;
+
+    let drop = target(TargetShape::PoorRateDrop, 50);
+    let p = run(&drop, &facts, "2022-01-10");
+    assert!(
+        close(p.measure, (8.0 - 20.0 / 3.0) / 2.0),
+        "{:?}",
+        p.measure
+    );
+    assert_eq!(p.base_year, Some(2019));
+    assert_eq!(p.status, TargetStatus::Achieved);
+    assert!(close(p.communes[0].measure, 1.0) && p.communes[0].meets == Some(true));
+    assert!(close(p.communes[1].measure, 0.0) && p.communes[1].meets == Some(false));
+    assert_eq!(
+        run(&drop, &facts, "2021-06-01").status,
+        TargetStatus::OnTrack
+    );
+    let steep = target(TargetShape::PoorRateDrop, 100);
+    assert_eq!(
+        run(&steep, &facts, "2021-06-01").status,
+        TargetStatus::AtRisk
+    );
+    assert_eq!(
+        run(&steep, &facts, "2022-01-01").status,
+        TargetStatus::Missed
+    );
+
+    let below = target(TargetShape::PoorRateBelow { excluding: true }, 450);
+    let p = run(&below, &facts, "2022-01-10");
+    assert!(close(p.measure, 5.0), "the worst commune: {:?}", p.measure);
+    assert_eq!(p.status, TargetStatus::Missed);
+    assert_eq!(
+        p.communes.iter().map(|c| c.meets).collect::<Vec<_>>(),
+        [Some(false), Some(true)]
+    );
+    let counted = target(TargetShape::PoorRateBelow { excluding: false }, 600);
+    // Without leaving anyone out A is at 8 %.
+    assert!(close(run(&counted, &facts, "2022-01-10").measure, 8.0));
+    let lenient = target(TargetShape::PoorRateBelow { excluding: true }, 510);
+    assert_eq!(
+        run(&lenient, &facts, "2021-03-01").status,
+        TargetStatus::OnTrack
+    );
+
+    let served = target(
+        TargetShape::Served {
+            policies: vec!["job_placement".into()],
+        },
+        100,
+    );
+    // 40 of 100 with half the plan's two years gone: behind.
+    assert!(close(run(&served, &facts, "2021-01-01").measure, 40.0));
+    assert_eq!(
+        run(&served, &facts, "2021-01-01").status,
+        TargetStatus::AtRisk
+    );
+    // A quarter gone: on the way.
+    assert_eq!(
+        run(&served, &facts, "2020-04-01").status,
+        TargetStatus::OnTrack
+    );
+    let reached = target(
+        TargetShape::Served {
+            policies: vec!["job_placement".into()],
+        },
+        40,
+    );
+    assert_eq!(
+        run(&reached, &facts, "2020-04-01").status,
+        TargetStatus::Achieved
+    );
+
+    let share = target(
+        TargetShape::ShareServed {
+            policy: "preferential_credit".into(),
+            standings: vec![support::Standing::Poor],
+        },
+        10_000,
+    );
+    let shares = TargetFacts {
+        served: by(&[("A", 9), ("B", 5)]),
+        ..facts.clone()
+    };
+    let p = run(&share, &shares, "2022-01-10");
+    assert!(close(p.measure, 1400.0 / 15.0), "{:?}", p.measure);
+    assert_eq!(p.status, TargetStatus::Missed);
+    assert!(close(p.communes[1].measure, 100.0) && p.communes[1].meets == Some(true));
+
+    let model = target(
+        TargetShape::NoPoor {
+            commune: "B".into(),
+        },
+        0,
+    );
+    let p = run(&model, &facts, "2022-01-10");
+    assert_eq!((p.measure, p.status), (Some(2.0), TargetStatus::Missed));
+    let none = progress(&drop, 2021, 2020, None, None, &facts, d("2021-01-01"));
+    assert_eq!(none.status, TargetStatus::NoData);
+}
+
+/// Plans are issued and read within the hierarchy (issue 12): a commune
+/// reads its district's plan, a sibling district does not; a target's
+/// form names its problems; the health-insurance share is over the poor
+/// households' members.
+#[tokio::test]
+async fn plans_are_issued_read_from_below_and_their_targets_checked() {
+    let standards = standard::Catalogue::builtin().unwrap();
+    let policies = support::Catalogue::builtin(&standards).unwrap();
+    const TWO_DISTRICTS: &str = "\
+code,name,level,parent_code,area,valid_from,merged_into,valid_to
+42,Tỉnh Hà Tĩnh,province,,,,,
+436,Huyện Nghi Xuân,district,42,,,,
+437,Huyện Can Lộc,district,42,,,,
+18652,Xã Xuân Hội,commune,436,rural,,,
+18700,Xã Thiên Lộc,commune,437,rural,,,
+";
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", TWO_DISTRICTS), false)
+            .await
+            .unwrap();
+        let unit_officer = |code: &'static str| {
+            let r = r.clone();
+            async move { officer(&r, code).await }
+        };
+        let district = unit_officer("436").await;
+        let plan = |from: &str, to: &str, day: &str| registry::NewPlan {
+            unit_code: "436".into(),
+            number: "35/KH-UBND".into(),
+            issued_on: day.into(),
+            title: "Kế hoạch giảm nghèo".into(),
+            from_year: from.into(),
+            to_year: to.into(),
+            legal_bases: String::new(),
+        };
+        let err = r
+            .add_plan(&district, &plan("2025", "2024", "21/03/2024"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("không trước năm bắt đầu"), "{err}");
+        let err = r
+            .add_plan(&district, &plan("2024", "2025", "31/02/2024"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ngày ban hành"), "{err}");
+        let id = r
+            .add_plan(&district, &plan("2024", "2025", "21/03/2024"))
+            .await
+            .unwrap();
+        let target =
+            |shape: &str, value: &str, policies: &[&str], standings: &[&str], commune: &str| {
+                registry::NewTarget {
+                    title: "Chỉ tiêu".into(),
+                    shape: shape.into(),
+                    value: value.into(),
+                    policies: policies.iter().map(|p| p.to_string()).collect(),
+                    standings: standings.iter().map(|s| s.to_string()).collect(),
+                    commune: commune.into(),
+                    excluding: false,
+                }
+            };
+        for (bad, says) in [
+            (
+                target("poor_rate_below", "hai", &[], &[], ""),
+                "không phải số",
+            ),
+            (
+                target("poor_rate_below", "120", &[], &[], ""),
+                "ngoài khoảng",
+            ),
+            (target("served", "10", &["fortune"], &[], ""), "\"fortune\""),
+            (
+                target("share_served", "100", &["preferential_credit"], &[], ""),
+                "đối tượng",
+            ),
+            (
+                target("no_poor", "", &[], &[], "18700"),
+                "không phải một xã của Huyện Nghi Xuân",
+            ),
+            (target("magic", "1", &[], &[], ""), "\"magic\""),
+        ] {
+            let err = r
+                .add_target(&district, id, &bad, &policies)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{says}: {err}");
+        }
+        r.add_target(
+            &district,
+            id,
+            &target(
+                "share_served",
+                "100",
+                &["health_insurance_card"],
+                &["poor"],
+                "",
+            ),
+            &policies,
+        )
+        .await
+        .unwrap();
+        r.add_target(
+            &district,
+            id,
+            &target("no_poor", "", &[], &[], "18652"),
+            &policies,
+        )
+        .await
+        .unwrap();
+        // A poor household of two; one has a card.
+        let h = r
+            .create_household(
+                &admin(),
+                &NewHousehold {
+                    code: "P1".into(),
+                    commune_code: "18652".into(),
+                    head_name: "Hộ nghèo".into(),
+                    ..NewHousehold::default()
+                },
+            )
+            .await
+            .unwrap();
+        let mut members = Vec::new();
+        for name in ["Võ Văn Một", "Võ Thị Hai"] {
+            members.push(
+                r.add_member(
+                    &admin(),
+                    h,
+                    &NewMember {
+                        full_name: name.into(),
+                        ..NewMember::default()
+                    },
+                )
+                .await
+                .unwrap(),
+            );
+        }
+        r.record_survey(
+            &admin(),
+            h,
+            y(2024),
+            &two_adults(1_000_000, true),
+            standard(),
+        )
+        .await
+        .unwrap();
+        r.record_delivery(
+            &admin(),
+            h,
+            &policies,
+            &registry::NewDelivery {
+                policy: "health_insurance_card".into(),
+                member_id: Some(members[0]),
+                delivered_on: "02/01/2024".into(),
+                ..registry::NewDelivery::default()
+            },
+        )
+        .await
+        .unwrap();
+        let commune = unit_officer("18652").await;
+        let today = chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+        let (seen, progress) = r
+            .plan_progress(&commune, id, today, &policies)
+            .await
+            .unwrap();
+        assert_eq!(seen.number, "35/KH-UBND");
+        assert_eq!(progress.len(), 2);
+        assert_eq!(
+            progress[0].measure,
+            Some(50.0),
+            "{}: one of two members",
+            e.name
+        );
+        assert_eq!(progress[0].year, Some(2024));
+        assert_eq!(progress[1].measure, Some(1.0));
+        assert_eq!(
+            r.plans(&commune, "18652").await.unwrap().len(),
+            1,
+            "a commune reads its district's plans"
+        );
+        let other = unit_officer("18700").await;
+        assert!(matches!(
+            r.plan_progress(&other, id, today, &policies).await,
+            Err(RegistryError::NotFound(_))
+        ));
+        // Only the district adds targets to its plan.
+        assert!(
+            r.add_target(
+                &commune,
+                id,
+                &target("poor_rate_drop", "1", &[], &[], ""),
+                &policies
+            )
+            .await
+            .is_err()
+        );
         e.cleanup().await;
     }
 }

@@ -92,6 +92,8 @@ impl PovertyType {
 pub struct Agency {
     pub code: String,
     pub name: Text,
+    /// What the plan asks of it, as written.
+    pub duties: Option<Text>,
 }
 
 /// Whom a delivery goes to.

@@ -44,6 +44,8 @@ struct RawYears {
 struct RawAgency {
     code: String,
     name: Text,
+    #[serde(default)]
+    duties: Option<Text>,
 }
 
 #[derive(serde::Deserialize)]
@@ -110,6 +112,7 @@ impl Catalogue {
             agencies.push(Agency {
                 code: a.code,
                 name: a.name,
+                duties: a.duties,
             });
         }
         let mut policies: Vec<Policy> = Vec::new();

@@ -389,6 +389,7 @@ pub async fn hub(State(state): State<AppState>, SignedIn { ctx, ref actor }: Sig
             SeeWorkLists,
         ),
         ("/support/models", "models_title", "hub_models", SeeNames),
+        ("/plans", "plans_title", "hub_plans", SeeWorkLists),
         ("/plans/tasks", "tasks_title", "hub_tasks", SeeWorkLists),
         (
             "/plans/reports",

@@ -220,3 +220,24 @@ mod tests {
         assert!(problems[2].starts_with("Biến động: ") && problems[2].contains("\"up\""));
     }
 }
+
+/// A form's field, trimmed; empty when absent.
+pub(crate) fn field(form: &std::collections::HashMap<String, String>, key: &str) -> String {
+    form.get(key)
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The codes whose box `<prefix><code>` the form ticked, in the order
+/// given.
+pub(crate) fn ticked<'a>(
+    form: &std::collections::HashMap<String, String>,
+    prefix: &str,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    codes
+        .into_iter()
+        .filter(|c| form.contains_key(&format!("{prefix}{c}")))
+        .map(String::from)
+        .collect()
+}

@@ -23,6 +23,7 @@ pub mod i18n;
 mod input;
 pub mod limits;
 mod pages;
+mod plans_page;
 mod reports_page;
 mod reviews;
 mod support_page;
@@ -371,6 +372,30 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             "/plans/tasks/{task}/reports",
             Needs::Can(Capability::Support),
             post(tasks_page::report),
+        ),
+        (
+            Method::GET,
+            "/plans",
+            Needs::Session,
+            get(plans_page::plans_page),
+        ),
+        (
+            Method::POST,
+            "/plans",
+            Needs::Can(Capability::Write),
+            post(plans_page::add_plan),
+        ),
+        (
+            Method::GET,
+            "/plans/{plan}",
+            Needs::Session,
+            get(plans_page::plan),
+        ),
+        (
+            Method::POST,
+            "/plans/{plan}/targets",
+            Needs::Can(Capability::Write),
+            post(plans_page::add_target),
         ),
         (
             Method::GET,

@@ -253,3 +253,41 @@ pub(crate) async fn year_or_default(
         ),
     }
 }
+
+/// The unit a page asks for, else the account's own unit (empty for an
+/// administrator without one).
+pub(crate) async fn unit_or_own(
+    state: &crate::AppState,
+    actor: &registry::Actor,
+    asked: Option<String>,
+) -> String {
+    let asked = asked.unwrap_or_default().trim().to_string();
+    if !asked.is_empty() {
+        return asked;
+    }
+    match actor.unit_id {
+        Some(id) => state
+            .registry
+            .unit(id)
+            .await
+            .ok()
+            .flatten()
+            .map(|u| u.code)
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+/// Whether the account writes in the unit `code` (false when there is no
+/// such unit): what decides a page's forms; the registry decides again on
+/// the write.
+pub(crate) async fn may_write_unit(
+    state: &crate::AppState,
+    actor: &registry::Actor,
+    code: &str,
+) -> bool {
+    match state.registry.unit_by_code(code).await {
+        Ok(Some(u)) => state.registry.may_write(actor, u.id).await.unwrap_or(false),
+        _ => false,
+    }
+}

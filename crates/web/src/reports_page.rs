@@ -228,7 +228,7 @@ pub async fn reports_page(
     SignedIn { ctx, ref actor }: SignedIn,
     Query(p): Query<Params>,
 ) -> Response {
-    let unit = p.unit.unwrap_or_default().trim().to_string();
+    let unit = crate::pages::unit_or_own(&state, actor, p.unit).await;
     page(&state, &ctx, actor, unit, p.year, p.period, None).await
 }
 
@@ -316,7 +316,7 @@ async fn after(
     f: &HashMap<String, String>,
     result: Result<(), RegistryError>,
 ) -> Response {
-    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let field = |k: &str| crate::input::field(f, k);
     let unit = field("page_unit");
     match result {
         Ok(()) => redirect(&format!(
@@ -383,7 +383,7 @@ pub async fn decide(
 ) -> Response {
     let result = match period_field(&mut f) {
         Ok(period) => {
-            let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+            let field = |k: &str| crate::input::field(&f, k);
             let accept = match field("decision").as_str() {
                 "accept" => Some(true),
                 "return" => Some(false),

@@ -23,6 +23,8 @@ struct TasksPage {
     can_write: bool,
     /// (code, name) of the catalogue's agencies.
     agencies: Vec<(String, String)>,
+    /// (id, "plan number — target") of the targets a task may serve.
+    targets: Vec<(i64, String)>,
     tasks: Vec<TaskRow>,
     overdue: usize,
     error: Option<String>,
@@ -32,6 +34,8 @@ struct TaskRow {
     id: i64,
     unit: String,
     title: String,
+    /// The target it serves.
+    target: String,
     agency: String,
     cooperating: String,
     due_on: String,
@@ -69,6 +73,7 @@ async fn page(
             .iter()
             .map(|a| (a.code.clone(), a.name.get(lang).to_string()))
             .collect(),
+        targets: Vec::new(),
         tasks: Vec::new(),
         overdue: 0,
         error,
@@ -79,8 +84,20 @@ async fn page(
             Ok(tasks) => tasks,
             Err(e) => return crate::failure::Failure::from(e).page(ctx),
         };
-        if let Ok(Some(u)) = state.registry.unit_by_code(&unit).await {
-            page.can_write = state.registry.may_write(actor, u.id).await.unwrap_or(false);
+        page.can_write = crate::pages::may_write_unit(state, actor, &unit).await;
+        if page.can_write {
+            page.targets = state
+                .registry
+                .plans(actor, &unit)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .flat_map(|p| {
+                    p.targets
+                        .into_iter()
+                        .map(move |t| (t.id, format!("{} — {}", p.number, t.title)))
+                })
+                .collect();
         }
         page.overdue = tasks.iter().filter(|t| t.overdue).count();
         page.tasks = tasks
@@ -90,6 +107,7 @@ async fn page(
                 id: t.id,
                 unit: t.unit,
                 title: t.title,
+                target: t.target.unwrap_or_default(),
                 agency: agency_name(&t.agency),
                 cooperating: t
                     .cooperating
@@ -156,19 +174,18 @@ pub async fn add(
     SignedIn { ctx, ref actor }: SignedIn,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let field = |k: &str| crate::input::field(&f, k);
     let new = registry::NewTask {
         unit_code: field("unit"),
         title: field("title"),
         agency: field("agency"),
-        cooperating: state
-            .policies
-            .agencies
-            .iter()
-            .filter(|a| f.contains_key(&format!("cooperating_{}", a.code)))
-            .map(|a| a.code.clone())
-            .collect(),
+        cooperating: crate::input::ticked(
+            &f,
+            "cooperating_",
+            state.policies.agencies.iter().map(|a| a.code.as_str()),
+        ),
         due_on: field("due_on"),
+        target: field("target").parse().ok(),
     };
     let result = state
         .registry
@@ -185,7 +202,7 @@ pub async fn report(
     Path(task): Path<i64>,
     Form(f): Form<HashMap<String, String>>,
 ) -> Response {
-    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let field = |k: &str| crate::input::field(&f, k);
     let result = state
         .registry
         .report_task(actor, task, &field("progress"), &field("note"))

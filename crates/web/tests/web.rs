@@ -1669,7 +1669,12 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET", "/support/credit" | "/support/served") => Unit(SeeWorkLists),
             ("GET", "/support") => SignedIn(Some(SeeWorkLists)),
             ("GET", "/plans/tasks") => Unit(SeeWorkLists),
-            ("GET", "/plans/reports" | "/plans/reports/{kind}") => UnitAny,
+            ("GET", "/plans/reports" | "/plans/reports/{kind}" | "/plans") => UnitAny,
+            ("POST", "/plans") => Unit(Write),
+            // A plan of the commune's district: read from above and below,
+            // written by the district (the registry's tests hold the rest).
+            ("GET", "/plans/{plan}") => SignedIn(None),
+            ("POST", "/plans/{plan}/targets") => SignedIn(Some(Write)),
             ("POST", "/plans/reports/submit") => Unit(Write),
             ("POST", "/plans/reports/decide") => Approval,
             ("POST", "/plans/tasks") => Unit(Write),
@@ -1798,6 +1803,21 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             });
         }
         add_accounts(&r, &ACCOUNTS).await;
+        // Plan 1, of the first commune.
+        r.add_plan(
+            &admin,
+            &registry::NewPlan {
+                unit_code: "18652".into(),
+                number: "1/KH-UBND".into(),
+                issued_on: "10/01/2024".into(),
+                title: "Kế hoạch giảm nghèo năm 2024".into(),
+                from_year: "2024".into(),
+                to_year: "2024".into(),
+                legal_bases: String::new(),
+            },
+        )
+        .await
+        .unwrap();
         World {
             app: web::app(web::AppState::new(r, false)),
             places,
@@ -1894,6 +1914,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET", "/plans/reports" | "/plans/reports/results") => {
                 format!("{filled}?unit={unit_code}&year=2024")
             }
+            ("GET", "/plans") => format!("/plans?unit={unit_code}"),
             ("GET", "/support/escape") => format!("/support/escape?unit={unit_code}&year=2024"),
             ("GET", "/support/credit" | "/support/models" | "/support/served" | "/plans/tasks") => {
                 format!("{filled}?unit={unit_code}")
@@ -1913,6 +1934,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     .to_string(),
             ),
             "/reviews" => Some(format!("commune={unit_code}&year=2025&kind=periodic&reason=Ki%E1%BB%83m+tra")),
+            "/plans" => Some(format!(
+                "unit={unit_code}&number=1%2FKH&issued_on=01%2F02%2F2024&title=K%E1%BA%BF+ho%E1%BA%A1ch&from_year=2024&to_year=2025"
+            )),
             "/plans/reports/submit" => Some(format!(
                 "unit={unit_code}&page_unit={unit_code}&year=2024&period=2024"
             )),
@@ -2920,5 +2944,91 @@ async fn the_report_set_downloads_and_a_communes_report_is_signed_off() {
             && !body.contains("id=\"signoffs\"")
             && !body.contains("id=\"report-list\""),
         "{body}"
+    );
+}
+
+/// Plans and targets (issue 12): the district issues a plan and adds a
+/// target through the forms; a wrong value is named; the target's
+/// progress shows with its status; the statistics officer reads it; a
+/// commune reads its district's plan but adds nothing to it.
+#[tokio::test]
+async fn a_plan_is_issued_its_targets_added_and_their_progress_shown() {
+    let f = fixture().await;
+    let district = sign_in(&f.app, "huyen").await;
+    let post = |cookie: &str, path: &str, body: &str| {
+        form(path, body, Some(cookie), Some("http://localhost"))
+    };
+    let (status, _, body) = send(
+        &f.app,
+        post(
+            &district,
+            "/plans",
+            "unit=436&number=35%2FKH-UBND&issued_on=21%2F03%2F2023&title=K%E1%BA%BF+ho%E1%BA%A1ch&from_year=2023&to_year=2024",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let (_, _, body) = send(&f.app, get("/plans?unit=436", Some(&district))).await;
+    let plan = body
+        .split("href=\"/plans/")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|id| id.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let (status, _, body) = send(
+        &f.app,
+        post(
+            &district,
+            &format!("/plans/{plan}/targets"),
+            "title=T%E1%BB%B7+l%E1%BB%87&shape=poor_rate_below&value=hai",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("giá trị chỉ tiêu: &#34;hai&#34; không phải số"),
+        "{body}"
+    );
+    // 2024: Xuân Hội 1 poor of 2 households (50 %), Xuân An 0 of 1; the
+    // plan ended in 2024: missed.
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &district,
+            &format!("/plans/{plan}/targets"),
+            "title=T%E1%BB%B7+l%E1%BB%87+ngh%C3%A8o&shape=poor_rate_below&value=10",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    for user in ["huyen", "thongke", "xuanhoi"] {
+        let cookie = sign_in(&f.app, user).await;
+        let (status, _, body) = send(&f.app, get(&format!("/plans/{plan}"), Some(&cookie))).await;
+        assert_eq!(status, StatusCode::OK, "{user}");
+        assert!(
+            body.contains("50,00 %")
+                && body.contains("class=\"status-missed\"")
+                && body.contains("Tỷ lệ nghèo"),
+            "{user}: {body}"
+        );
+        assert_eq!(
+            body.contains("id=\"target-form\""),
+            user == "huyen",
+            "{user}"
+        );
+    }
+    let commune = sign_in(&f.app, "xuanhoi").await;
+    let (status, _, _) = send(
+        &f.app,
+        post(
+            &commune,
+            &format!("/plans/{plan}/targets"),
+            "title=X&shape=poor_rate_drop&value=1",
+        ),
+    )
+    .await;
+    assert!(
+        status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+        "{status}"
     );
 }

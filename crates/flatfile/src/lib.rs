@@ -195,6 +195,13 @@ pub fn measure_file(
         total.merge(part);
         Ok(())
     })?;
+    let lonely = total.single_psu_strata();
+    if !lonely.is_empty() {
+        return Err(FileError::SinglePsu {
+            file: input.path().to_path_buf(),
+            strata: lonely.join(", "),
+        });
+    }
     Ok(total.finish())
 }
 

@@ -564,3 +564,27 @@ fn a_livelihood_column_decides_the_average_band() {
         "{e:?}"
     );
 }
+
+/// A stratum with a single PSU gives no variance within it: the file is
+/// refused, naming the stratum.
+#[test]
+fn a_stratum_with_one_psu_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hs = households(2_000, true);
+    if let Some(last) = hs.last_mut() {
+        last.stratum = Some("Xuan-Hoi-le".into());
+        last.psu = Some("P-le".into());
+    }
+    let csv = write(dir.path(), "s.csv", &hs);
+    let err = measure_file(
+        &Input::open(&csv).unwrap(),
+        standard(),
+        Config::for_standard(standard()),
+        &ReadOptions::default(),
+        2,
+        &|_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, FileError::SinglePsu { .. }), "{err}");
+    assert!(err.to_string().contains("Xuan-Hoi-le"), "{err}");
+}

@@ -178,6 +178,15 @@ impl Psus {
         self.names.is_empty()
     }
 
+    /// The strata with a single PSU, by name.
+    fn lonely(&self) -> Vec<String> {
+        variance::strata(self)
+            .into_iter()
+            .filter(|s| s.len() == 1)
+            .map(|s| String::from_utf8_lossy(&self.names[s[0]].0).into_owned())
+            .collect()
+    }
+
     fn slot(&mut self, stratum: &[u8], psu: &[u8]) -> usize {
         let key = (stratum.to_vec(), psu.to_vec());
         if let Some(&i) = self.index.get(&key) {
@@ -254,6 +263,14 @@ impl<'s> Accumulator<'s> {
         };
         acc.group_index(b"");
         acc
+    }
+
+    /// The strata of the design with a single primary sampling unit: no
+    /// variance can be estimated within them, so a caller with design
+    /// columns refuses the file naming them (they are left out of the
+    /// standard errors otherwise). Empty without a design.
+    pub fn single_psu_strata(&self) -> Vec<String> {
+        self.psus.lonely()
     }
 
     pub fn standard(&self) -> &'s Standard {
@@ -485,7 +502,7 @@ impl<'s> Accumulator<'s> {
                     .map(|(w, c)| (m0 > 0.0).then(|| w * c / m0))
                     .collect();
                 let analytic = if self.psus.is_empty() {
-                    variance::srs(t, denominator)
+                    variance::srs(t, denominator, self.totals[TOTAL as usize].rows)
                 } else {
                     design.standard_errors(g as u32, denominator)
                 };
@@ -565,4 +582,39 @@ pub struct GroupMeasures {
     pub uncensored: Vec<f64>,
     /// weight × censored / M0; None when M0 = 0.
     pub contribution: Vec<Option<f64>>,
+}
+
+/// A change of an estimate between two years, with delta-method standard
+/// errors for independent samples: absolute (b − a), relative (b / a − 1)
+/// and annualised ((b / a)^(1/t) − 1 over t years).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Change {
+    pub absolute: f64,
+    pub relative: Option<f64>,
+    pub annualised: Option<f64>,
+    pub se_absolute: Option<f64>,
+    pub se_relative: Option<f64>,
+    pub se_annualised: Option<f64>,
+}
+
+/// The change from `a` (with its standard error) to `b`, `years` apart.
+pub fn change(a: (f64, Option<f64>), b: (f64, Option<f64>), years: u32) -> Change {
+    let ((a, sa), (b, sb)) = (a, b);
+    let t = f64::from(years.max(1));
+    let both = sa.zip(sb);
+    let ratio = (a > 0.0).then(|| b / a);
+    // d(b/a) = db/a − b da/a²; d(r^(1/t)) = (1/t) r^(1/t − 1) dr.
+    let se_ratio = ratio
+        .zip(both)
+        .map(|(r, (sa, sb))| ((sb / a).powi(2) + (r * sa / a).powi(2)).sqrt());
+    Change {
+        absolute: b - a,
+        relative: ratio.map(|r| r - 1.0),
+        annualised: ratio.map(|r| r.powf(1.0 / t) - 1.0),
+        se_absolute: both.map(|(sa, sb)| (sa * sa + sb * sb).sqrt()),
+        se_relative: se_ratio,
+        se_annualised: ratio
+            .zip(se_ratio)
+            .map(|(r, s)| (1.0 / t) * r.powf(1.0 / t - 1.0) * s),
+    }
 }

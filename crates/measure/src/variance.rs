@@ -15,10 +15,13 @@ fn root(variance: f64) -> f64 {
 }
 
 /// Under simple random sampling of households (each row its own PSU, one
-/// stratum), from the running sums of squares alone. For a group, the group's
-/// rows are taken as the sample.
-pub(crate) fn srs(t: &Totals, denominator: f64) -> StandardErrors {
-    let n = t.rows as f64;
+/// stratum), from the running sums of squares alone. A group is a domain of
+/// the whole sample of `sample_rows` rows: its z is 0 outside it, so the
+/// variance is n/(n − 1) Σ z² over its rows with n the whole sample's size
+/// — what the design formula gives with every row its own PSU in one
+/// stratum.
+pub(crate) fn srs(t: &Totals, denominator: f64, sample_rows: u64) -> StandardErrors {
+    let n = sample_rows.max(t.rows) as f64;
     if t.rows < 2 || t.w <= 0.0 {
         return StandardErrors::default();
     }

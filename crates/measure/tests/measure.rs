@@ -441,3 +441,65 @@ proptest! {
         }
     }
 }
+
+/// A group is a domain of the whole sample: under simple random sampling
+/// its standard errors are those of the design formula with every row its
+/// own PSU in one stratum.
+#[test]
+fn a_groups_srs_errors_are_the_designs_with_one_row_per_psu() {
+    let s = s22();
+    let mut inputs: Vec<Input> = design_inputs()
+        .into_iter()
+        .filter(|i| i.stratum != 9)
+        .take(200)
+        .collect();
+    for (i, input) in inputs.iter_mut().enumerate() {
+        input.stratum = 0;
+        input.psu = i as u8;
+    }
+    // PSU names are one byte: at most 256 rows.
+    assert!(inputs.len() <= 256);
+    let plain = run(s, Config::for_standard(s), &inputs, true, false);
+    let designed = run(s, Config::for_standard(s), &inputs, true, true);
+    for (a, b) in plain.iter().zip(&designed) {
+        for (x, y) in [(a.se.h, b.se.h), (a.se.m0, b.se.m0), (a.se.a, b.se.a)] {
+            assert!(
+                (x.unwrap() - y.unwrap()).abs() < 1e-12,
+                "{}: {x:?} vs {y:?}",
+                a.group
+            );
+        }
+    }
+}
+
+#[test]
+fn a_stratum_with_a_single_psu_is_named() {
+    let s = s22();
+    let mut acc = Accumulator::new(s, Config::for_standard(s));
+    for r in design_inputs() {
+        let (st, p) = ([b'0' + r.stratum], [r.psu]);
+        acc.add(None, &r.row, Some(Design { stratum: &st, psu: &p }));
+    }
+    assert_eq!(acc.single_psu_strata(), ["9"]);
+}
+
+/// Changes between two years, against numbers worked by hand: M0 from
+/// 0,10 (SE 0,01) to 0,08 (SE 0,01) over 2 years.
+#[test]
+fn changes_between_years_carry_delta_method_errors() {
+    let c = measure::change((0.10, Some(0.01)), (0.08, Some(0.01)), 2);
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(c.absolute, -0.02));
+    assert!(close(c.se_absolute.unwrap(), 0.0002f64.sqrt()));
+    assert!(close(c.relative.unwrap(), -0.2));
+    // sqrt((0.01/0.1)² + (0.8 × 0.01/0.1)²) = sqrt(0.01 + 0.0064)
+    assert!(close(c.se_relative.unwrap(), 0.0164f64.sqrt()));
+    assert!(close(c.annualised.unwrap(), 0.8f64.sqrt() - 1.0));
+    // (1/2) × 0.8^(−1/2) × sqrt(0.0164)
+    assert!(close(
+        c.se_annualised.unwrap(),
+        0.5 / 0.8f64.sqrt() * 0.0164f64.sqrt()
+    ));
+    let from_zero = measure::change((0.0, Some(0.0)), (0.01, Some(0.001)), 1);
+    assert_eq!((from_zero.relative, from_zero.se_relative), (None, None));
+}

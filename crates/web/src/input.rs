@@ -166,6 +166,27 @@ pub fn query(tr: Tr, text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+/// A form's field, trimmed; empty when absent.
+pub(crate) fn field(form: &std::collections::HashMap<String, String>, key: &str) -> String {
+    form.get(key)
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The codes whose box `<prefix><code>` the form ticked, in the order
+/// given.
+pub(crate) fn ticked<'a>(
+    form: &std::collections::HashMap<String, String>,
+    prefix: &str,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    codes
+        .into_iter()
+        .filter(|c| form.contains_key(&format!("{prefix}{c}")))
+        .map(String::from)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,25 +240,4 @@ mod tests {
         assert!(problems[1].starts_with("Nhóm: ") && problems[1].contains("\"vip\""));
         assert!(problems[2].starts_with("Biến động: ") && problems[2].contains("\"up\""));
     }
-}
-
-/// A form's field, trimmed; empty when absent.
-pub(crate) fn field(form: &std::collections::HashMap<String, String>, key: &str) -> String {
-    form.get(key)
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default()
-}
-
-/// The codes whose box `<prefix><code>` the form ticked, in the order
-/// given.
-pub(crate) fn ticked<'a>(
-    form: &std::collections::HashMap<String, String>,
-    prefix: &str,
-    codes: impl IntoIterator<Item = &'a str>,
-) -> Vec<String> {
-    codes
-        .into_iter()
-        .filter(|c| form.contains_key(&format!("{prefix}{c}")))
-        .map(String::from)
-        .collect()
 }

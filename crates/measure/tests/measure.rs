@@ -478,7 +478,14 @@ fn a_stratum_with_a_single_psu_is_named() {
     let mut acc = Accumulator::new(s, Config::for_standard(s));
     for r in design_inputs() {
         let (st, p) = ([b'0' + r.stratum], [r.psu]);
-        acc.add(None, &r.row, Some(Design { stratum: &st, psu: &p }));
+        acc.add(
+            None,
+            &r.row,
+            Some(Design {
+                stratum: &st,
+                psu: &p,
+            }),
+        );
     }
     assert_eq!(acc.single_psu_strata(), ["9"]);
 }

@@ -26,6 +26,7 @@ mod pages;
 mod plans_page;
 mod reports_page;
 mod reviews;
+mod statistics_page;
 mod support_page;
 mod survey;
 mod tasks_page;
@@ -396,6 +397,12 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             "/plans/{plan}/targets",
             Needs::Can(Capability::Write),
             post(plans_page::add_target),
+        ),
+        (
+            Method::GET,
+            "/statistics",
+            Needs::Session,
+            get(statistics_page::statistics_page),
         ),
         (
             Method::GET,

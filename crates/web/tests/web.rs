@@ -1669,7 +1669,9 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("GET", "/support/credit" | "/support/served") => Unit(SeeWorkLists),
             ("GET", "/support") => SignedIn(Some(SeeWorkLists)),
             ("GET", "/plans/tasks") => Unit(SeeWorkLists),
-            ("GET", "/plans/reports" | "/plans/reports/{kind}" | "/plans") => UnitAny,
+            ("GET", "/plans/reports" | "/plans/reports/{kind}" | "/plans" | "/statistics") => {
+                UnitAny
+            }
             ("POST", "/plans") => Unit(Write),
             // A plan of the commune's district: read from above and below,
             // written by the district (the registry's tests hold the rest).
@@ -1915,6 +1917,7 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 format!("{filled}?unit={unit_code}&year=2024")
             }
             ("GET", "/plans") => format!("/plans?unit={unit_code}"),
+            ("GET", "/statistics") => format!("/statistics?unit={unit_code}&year=2024"),
             ("GET", "/support/escape") => format!("/support/escape?unit={unit_code}&year=2024"),
             ("GET", "/support/credit" | "/support/models" | "/support/served" | "/plans/tasks") => {
                 format!("{filled}?unit={unit_code}")
@@ -3031,4 +3034,43 @@ async fn a_plan_is_issued_its_targets_added_and_their_progress_shown() {
         status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
         "{status}"
     );
+}
+
+/// The statistics officer's page (issue 12), against the fixture worked
+/// by hand. 2024: of three households one is MPI-poor (deprived in 3 of 12
+/// indicators of weight 1/12): H = 33,33 %, A = 25 %, M0 = 8,33 %, and
+/// SE(H) = √(H(1 − H)/(n − 1)) = 33,33 points. 2023: two of three, so H
+/// fell by 33,33 points.
+#[tokio::test]
+async fn the_statistics_officer_reads_the_mpi_and_its_change() {
+    let f = fixture().await;
+    let cookie = sign_in(&f.app, "thongke").await;
+    let (status, _, body) =
+        send(&f.app, get("/statistics?unit=436&year=2024", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::OK);
+    let mpi = body
+        .split("id=\"mpi\"")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        mpi.contains("<td>33,33 % (± 33,33)</td><td>25,00 % (± 0,00)</td><td>8,33 % (± 8,33)</td>"),
+        "{mpi}"
+    );
+    let changes = body
+        .split("id=\"changes\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        changes.contains(
+            "<td>66,67 % (± 33,33)</td><td>33,33 % (± 33,33)</td><td>-33,33 % (± 47,14)</td>"
+        ),
+        "{changes}"
+    );
+    assert!(
+        body.contains("id=\"statistics-provisional\""),
+        "2024 is under way"
+    );
+    let (status, _, _) = send(&f.app, get("/statistics?unit=437&year=2024", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "outside the scope");
 }

@@ -1,0 +1,242 @@
+//! The statistics office's page (issue 12): the year's poor and near-poor
+//! rates, the access to each basic social service and the multidimensional
+//! poverty index (H, A, M0 with standard errors) for the unit, by area and
+//! by commune, each indicator's contribution, and the change from the year
+//! before with delta-method standard errors.
+
+use crate::i18n::Tr;
+use crate::{AppState, SignedIn};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use measure::GroupMeasures;
+
+#[derive(serde::Deserialize)]
+pub struct Params {
+    unit: Option<String>,
+    year: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "statistics.html")]
+struct StatisticsPage {
+    tr: Tr,
+    user: Option<crate::pages::UserView>,
+    unit: String,
+    year: String,
+    standard: String,
+    provisional: bool,
+    /// (label, households, poor rate, near-poor rate, H, A, M0), each
+    /// measure with its standard error.
+    overall: Vec<[String; 7]>,
+    /// (commune, households, H, A, M0, contribution to M0).
+    communes: Vec<[String; 6]>,
+    /// (indicator, access, uncensored, censored, contribution).
+    indicators: Vec<[String; 5]>,
+    /// (measure, last year, this year, absolute, relative, annualised).
+    changes: Vec<[String; 6]>,
+    change_note: Option<String>,
+    empty: bool,
+    error: Option<String>,
+}
+
+/// A fraction as a percentage, the page's way.
+fn pct(tr: Tr, f: f64) -> String {
+    if f.is_nan() {
+        return "–".into();
+    }
+    let text = format!("{:.2} %", 100.0 * f);
+    match tr.language() {
+        standard::Language::Vi => text.replace('.', ","),
+        standard::Language::En => text,
+    }
+}
+
+/// "12,34 % (± 0,56)": an estimate with its standard error.
+fn with_se(tr: Tr, f: Option<f64>, se: Option<f64>) -> String {
+    match (f, se) {
+        (Some(f), Some(se)) => format!("{} (± {})", pct(tr, f), pct(tr, se).replace(" %", "")),
+        (Some(f), None) => pct(tr, f),
+        _ => "–".into(),
+    }
+}
+
+fn overall_row(tr: Tr, label: String, g: &GroupMeasures) -> [String; 7] {
+    [
+        label,
+        crate::pages::number(tr, g.households as i64),
+        pct(tr, g.poor_rate),
+        pct(tr, g.near_poor_rate),
+        with_se(tr, Some(g.h), g.se.h),
+        with_se(tr, g.a, g.se.a),
+        with_se(tr, Some(g.m0), g.se.m0),
+    ]
+}
+
+/// The statistics of a unit and year.
+pub async fn statistics_page(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Query(p): Query<Params>,
+) -> Response {
+    let tr = ctx.tr();
+    let lang = tr.language();
+    let unit = crate::pages::unit_or_own(&state, actor, p.unit).await;
+    let mut page = StatisticsPage {
+        tr,
+        user: crate::pages::user_view(&ctx),
+        unit: unit.clone(),
+        year: p.year.clone().unwrap_or_default(),
+        standard: String::new(),
+        provisional: false,
+        overall: Vec::new(),
+        communes: Vec::new(),
+        indicators: Vec::new(),
+        changes: Vec::new(),
+        change_note: None,
+        empty: true,
+        error: None,
+    };
+    if unit.is_empty() {
+        return crate::pages::render_answer(page, false);
+    }
+    let year = match crate::pages::year_or_default(&state, tr, actor, p.year.as_deref()).await {
+        Ok(y) => y,
+        Err(problem) => {
+            page.error = Some(problem);
+            return crate::pages::render_answer(page, true);
+        }
+    };
+    page.year = year.to_string();
+    let Some(standard) = state.catalogue.for_review_year(year.get()) else {
+        return crate::pages::render_answer(page, false);
+    };
+    page.standard = standard.name.get(lang).to_string();
+    let now = match state
+        .registry
+        .statistics(actor, &unit, year, standard)
+        .await
+    {
+        Ok(Some(s)) => s,
+        Ok(None) => return crate::pages::render_answer(page, false),
+        Err(e) => return crate::failure::Failure::from(e).page(&ctx),
+    };
+    page.empty = false;
+    page.provisional = !now.closed;
+    page.overall.push(overall_row(
+        tr,
+        tr.t("statistics_whole").to_string(),
+        &now.total,
+    ));
+    for g in &now.by_area {
+        let area = if g.group == "urban" {
+            standard::Area::Urban
+        } else {
+            standard::Area::Rural
+        };
+        let name = area.name(lang);
+        // "nông thôn" as a row's label: "Nông thôn".
+        let mut chars = name.chars();
+        let label: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        page.overall.push(overall_row(tr, label, g));
+    }
+    let total_weight = now.total.weight_sum;
+    page.communes = now
+        .by_commune
+        .iter()
+        .map(|g| {
+            let contribution = if now.total.m0 > 0.0 && total_weight > 0.0 {
+                g.weight_sum / total_weight * g.m0 / now.total.m0
+            } else {
+                f64::NAN
+            };
+            [
+                g.group.clone(),
+                crate::pages::number(tr, g.households as i64),
+                with_se(tr, Some(g.h), g.se.h),
+                with_se(tr, g.a, g.se.a),
+                with_se(tr, Some(g.m0), g.se.m0),
+                pct(tr, contribution),
+            ]
+        })
+        .collect();
+    page.indicators = standard
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(i, ind)| {
+            let uncensored = now.total.uncensored.get(i).copied().unwrap_or(f64::NAN);
+            [
+                ind.name.get(lang).to_string(),
+                pct(tr, 1.0 - uncensored),
+                pct(tr, uncensored),
+                pct(tr, now.total.censored.get(i).copied().unwrap_or(f64::NAN)),
+                now.total
+                    .contribution
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .map_or_else(|| "–".into(), |c| pct(tr, c)),
+            ]
+        })
+        .collect();
+    // The change from the year before, under the same standard only.
+    let before = registry::ReviewYear::new(year.as_i64() - 1).ok();
+    let previous = match before {
+        Some(b)
+            if state.catalogue.for_review_year(b.get()).map(|s| &s.id) == Some(&standard.id) =>
+        {
+            state
+                .registry
+                .statistics(actor, &unit, b, standard)
+                .await
+                .ok()
+                .flatten()
+        }
+        Some(_) => {
+            page.change_note = Some(tr.t("statistics_other_standard").to_string());
+            None
+        }
+        None => None,
+    };
+    if let Some(prev) = previous {
+        let signed = |f: f64, se: Option<f64>| {
+            let sign = if f > 0.0 { "+" } else { "" };
+            format!("{sign}{}", with_se(tr, Some(f), se))
+        };
+        for (label, a, sa, b, sb) in [
+            (
+                "H",
+                prev.total.h,
+                prev.total.se.h,
+                now.total.h,
+                now.total.se.h,
+            ),
+            (
+                "M0",
+                prev.total.m0,
+                prev.total.se.m0,
+                now.total.m0,
+                now.total.se.m0,
+            ),
+        ] {
+            let c = measure::change((a, sa), (b, sb), 1);
+            page.changes.push([
+                label.to_string(),
+                with_se(tr, Some(a), sa),
+                with_se(tr, Some(b), sb),
+                signed(c.absolute, c.se_absolute),
+                c.relative
+                    .map_or_else(|| "–".into(), |r| signed(r, c.se_relative)),
+                c.annualised
+                    .map_or_else(|| "–".into(), |r| signed(r, c.se_annualised)),
+            ]);
+        }
+        if !prev.closed {
+            page.change_note = Some(tr.t("statistics_previous_open").to_string());
+        }
+    }
+    crate::pages::render_answer(page, false)
+}

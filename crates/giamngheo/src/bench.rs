@@ -35,7 +35,8 @@ pub struct BenchArgs {
 }
 
 /// The routes, with `{id}` (a household), `{unit}` (a commune), `{round}`
-/// (a review round) filled in for each user and database.
+/// (a review round) filled in for each user and database; `{province}` is
+/// the province of `province-demo` (elsewhere those routes are not found).
 const ROUTES: &[&str] = &[
     "/",
     "/households",
@@ -58,6 +59,16 @@ const ROUTES: &[&str] = &[
     "/support/gaps?unit={unit}",
     "/support/escape?unit={unit}",
     "/support/credit?unit={unit}",
+    "/plans/reports?unit={province}",
+    "/plans/reports/results?unit={province}&format=xlsx",
+    "/plans/reports/movements?unit={province}&format=xlsx",
+    "/plans/reports/deprivations?unit={province}&format=xlsx",
+    "/plans/reports/groups?unit={province}&format=xlsx",
+    "/plans/reports/causes?unit={province}&format=xlsx",
+    "/plans/reports/support?unit={province}&format=xlsx",
+    "/plans/reports/all?unit={province}&format=xlsx",
+    "/plans/reports/results?unit={province}",
+    "/statistics?unit={province}",
 ];
 
 /// One user signed in on one server, with the places their routes name.
@@ -113,6 +124,7 @@ impl Visitor {
             route
                 .replace("{id}", &self.household.to_string())
                 .replace("{unit}", &self.unit)
+                .replace("{province}", registry::PROVINCE_CODE)
                 .replace("{round}", &self.round.unwrap_or_default().to_string()),
         )
     }

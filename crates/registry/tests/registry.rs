@@ -5847,7 +5847,8 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         r.import_units(&admin(), &write(dir.path(), "u.csv", AREAS), false)
             .await
             .unwrap();
-        let cases: [(&str, &str, Vec<(i64, &standard::SurveyAnswers)>); 8] = [
+        type Case<'a> = (&'a str, &'a str, Vec<(i64, &'a standard::SurveyAnswers)>);
+        let cases: [Case; 8] = [
             ("H1", "18652", vec![(2023, &poor), (2024, &near)]),
             ("H2", "18652", vec![(2023, &poor), (2024, &poor)]),
             ("H3", "18652", vec![(2023, &not_poor), (2024, &poor)]),

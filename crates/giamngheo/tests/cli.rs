@@ -1113,6 +1113,10 @@ mod browser {
             dashboard.contains("Xã Xuân Hội (đến 30/06/2025)") && dashboard.contains("Minh họa"),
             "and says which they were"
         );
+        assert!(
+            dashboard.contains("id=\"trend\""),
+            "the closed years' rates are drawn"
+        );
         browser.screenshot("dashboard-desktop");
 
         // Find a household by typing its head's name without diacritics.

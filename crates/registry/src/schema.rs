@@ -524,6 +524,7 @@ CREATE TABLE report_signoffs (
 /// each a shape of measure over the registry (`registry::plans`) with its
 /// value in hundredths (a rate, points a year, a share) or a count, the
 /// policies and standings it reads, a commune; tasks may serve a target.
+/// The report set reads a year's profiles and deliveries by year.
 const V22: &str = r#"
 CREATE TABLE plans (
     id {id},
@@ -550,5 +551,7 @@ CREATE TABLE plan_targets (
     excluding BIGINT NOT NULL DEFAULT 0 CHECK (excluding IN (0, 1))
 );
 CREATE INDEX plan_targets_plan ON plan_targets (plan_id, id);
-ALTER TABLE tasks ADD COLUMN target_id BIGINT REFERENCES plan_targets (id)
+ALTER TABLE tasks ADD COLUMN target_id BIGINT REFERENCES plan_targets (id);
+CREATE INDEX household_profiles_year ON household_profiles (year, household_id);
+CREATE INDEX deliveries_year ON deliveries (year, policy, household_id)
 "#;

@@ -325,24 +325,42 @@ impl Registry {
         let unit = self.unit_in_scope(actor, unit_code).await?;
         let mut units = vec![unit.clone()];
         units.extend(self.reporting_units(&unit, period).await?);
-        let mut out = Vec::new();
-        for u in units {
-            let row: Option<(String, String, i64, Option<String>)> = sqlx::query_as(
-                "SELECT state, submitted_on, on_time, comment FROM report_signoffs WHERE unit_id = $1 AND period = $2",
-            )
-            .bind(u.id)
-            .bind(period.code())
-            .fetch_optional(&self.db.pool)
-            .await?;
-            out.push(SignOff {
-                unit_code: u.code,
-                unit_name: u.name,
-                state: row.as_ref().and_then(|r| SignOffState::parse(&r.0)),
-                submitted_on: row.as_ref().map(|r| r.1.clone()),
-                on_time: row.as_ref().map(|r| r.2 == 1),
-                comment: row.and_then(|r| r.3),
-            });
-        }
-        Ok(out)
+        // One read for the unit and every unit under it.
+        let ids: std::collections::BTreeSet<crate::values::UnitId> =
+            units.iter().map(|u| u.id).collect();
+        let sql = format!(
+            "SELECT unit_id, state, submitted_on, on_time, comment FROM report_signoffs WHERE period = $1 AND unit_id IN ({})",
+            crate::gate::id_list(&ids)
+        );
+        type Row = (
+            crate::values::UnitId,
+            String,
+            String,
+            i64,
+            Option<String>,
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let mut rows: std::collections::HashMap<crate::values::UnitId, Row> =
+            sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))
+                .bind(period.code())
+                .fetch_all(&self.db.pool)
+                .await?
+                .into_iter()
+                .map(|r| (r.0, r))
+                .collect();
+        Ok(units
+            .into_iter()
+            .map(|u| {
+                let row = rows.remove(&u.id);
+                SignOff {
+                    unit_code: u.code,
+                    unit_name: u.name,
+                    state: row.as_ref().and_then(|r| SignOffState::parse(&r.1)),
+                    submitted_on: row.as_ref().map(|r| r.2.clone()),
+                    on_time: row.as_ref().map(|r| r.3 == 1),
+                    comment: row.and_then(|r| r.4),
+                }
+            })
+            .collect())
     }
 }

@@ -13,6 +13,7 @@ use crate::units::{SUCCESSOR_JOIN, successor};
 use crate::values::{ReviewYear, UnitId};
 use measure::{Accumulator, Config, GroupMeasures, Row};
 use standard::{Area, DeprivationSet, Standard};
+use futures_util::TryStreamExt;
 use std::collections::BTreeSet;
 
 /// A unit's measures in a year.
@@ -60,28 +61,37 @@ impl Registry {
         }
         let y = year.as_i64();
         let day = format!("'{y}-12-31'");
+        let list = id_list(&communes);
+        // Each commune's name as the commune that reviews it at the year's
+        // end (a few hundred rows), then the households by commune id.
         let sql = format!(
-            "SELECT h.id, {}, a.inputs FROM assessments a JOIN households h ON h.id = a.household_id \
-             JOIN units u ON u.id = h.commune_id {SUCCESSOR_JOIN} \
-             WHERE a.year = $1 AND a.official = 1 AND a.standard_id = $2 AND h.commune_id IN ({})",
-            successor("name", &day),
-            id_list(&communes)
+            "SELECT u.id, {} FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
+            successor("name", &day)
         );
         // Only unit ids (integers from the database) and the year are
         // formatted into the SQL.
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(y)
-            .bind(&standard.id)
-            .fetch_all(self.db.reports())
-            .await?;
-        if rows.is_empty() {
-            return Ok(None);
-        }
+        let names: std::collections::HashMap<UnitId, String> =
+            sqlx::query_as::<_, (UnitId, String)>(sqlx::AssertSqlSafe(sql))
+                .fetch_all(self.db.reports())
+                .await?
+                .into_iter()
+                .collect();
+        let sql = format!(
+            "SELECT h.id, h.commune_id, a.inputs FROM assessments a JOIN households h ON h.id = a.household_id \
+             WHERE a.year = $1 AND a.official = 1 AND a.standard_id = $2 AND h.commune_id IN ({list})"
+        );
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());
         let mut by_area = Accumulator::new(standard, config);
-        for (id, commune, inputs) in &rows {
-            let Ok(inputs) = serde_json::from_str::<Inputs>(inputs) else {
+        let mut rows = sqlx::query_as::<_, (i64, UnitId, String)>(sqlx::AssertSqlSafe(sql))
+            .bind(y)
+            .bind(&standard.id)
+            .fetch(self.db.reports());
+        let mut seen = false;
+        while let Some((id, commune_id, inputs)) = rows.try_next().await? {
+            seen = true;
+            let commune = names.get(&commune_id).map_or("", String::as_str);
+            let Ok(inputs) = serde_json::from_str::<Inputs>(&inputs) else {
                 continue;
             };
             let area = if inputs.area == "urban" {
@@ -105,6 +115,10 @@ impl Registry {
             };
             by_commune.add(Some(commune.as_bytes()), &row, None);
             by_area.add(Some(area.code().as_bytes()), &row, None);
+        }
+        drop(rows);
+        if !seen {
+            return Ok(None);
         }
         let mut by_commune = by_commune.finish();
         let mut by_area = by_area.finish();

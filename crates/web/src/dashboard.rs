@@ -47,6 +47,10 @@ struct DashboardPage {
     /// A commune's work list in its latest year: (unit code, year,
     /// households, tasks).
     gaps: Option<(String, i64, usize, usize)>,
+    /// The poor rate of each closed year (a merged commune's years include
+    /// the communes it absorbed), as an SVG chart; a year under review is
+    /// left out, never drawn as its rate.
+    trend: String,
 }
 
 /// The analysis of one year of the dashboard.
@@ -228,6 +232,20 @@ pub async fn dashboard(
         [.., a, b] => change_between(tr, a, b),
         _ => None,
     };
+    let trend_bars: Vec<report::Bar> = finals
+        .iter()
+        .filter(|c| c.households > 0)
+        .map(|c| report::Bar {
+            label: c.year.to_string(),
+            value: 100.0 * c.poor as f64 / c.households as f64,
+            shown: percent(tr, c.poor, c.households),
+        })
+        .collect();
+    let trend = if trend_bars.len() > 1 {
+        report::svg_bars(tr.t("dashboard_trend"), &trend_bars)
+    } else {
+        String::new()
+    };
     let years = counts
         .iter()
         .rev()
@@ -284,6 +302,7 @@ pub async fn dashboard(
         _ => None,
     };
     render(DashboardPage {
+        trend,
         gaps,
         analysis,
         tr,

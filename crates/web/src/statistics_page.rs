@@ -111,11 +111,25 @@ pub async fn statistics_page(
         return crate::pages::render_answer(page, false);
     };
     page.standard = standard.name.get(lang).to_string();
-    let now = match state
-        .registry
-        .statistics(actor, &unit, year, standard)
-        .await
-    {
+    // This year and the year before, at once (two readers).
+    let before = registry::ReviewYear::new(year.as_i64() - 1)
+        .ok()
+        .filter(|b| state.catalogue.for_review_year(b.get()).map(|s| &s.id) == Some(&standard.id));
+    let (now, previous) = tokio::join!(
+        state.registry.statistics(actor, &unit, year, standard),
+        async {
+            match before {
+                Some(b) => state
+                    .registry
+                    .statistics(actor, &unit, b, standard)
+                    .await
+                    .ok()
+                    .flatten(),
+                None => None,
+            }
+        }
+    );
+    let now = match now {
         Ok(Some(s)) => s,
         Ok(None) => return crate::pages::render_answer(page, false),
         Err(e) => return crate::failure::Failure::from(e).page(&ctx),
@@ -183,24 +197,9 @@ pub async fn statistics_page(
         })
         .collect();
     // The change from the year before, under the same standard only.
-    let before = registry::ReviewYear::new(year.as_i64() - 1).ok();
-    let previous = match before {
-        Some(b)
-            if state.catalogue.for_review_year(b.get()).map(|s| &s.id) == Some(&standard.id) =>
-        {
-            state
-                .registry
-                .statistics(actor, &unit, b, standard)
-                .await
-                .ok()
-                .flatten()
-        }
-        Some(_) => {
-            page.change_note = Some(tr.t("statistics_other_standard").to_string());
-            None
-        }
-        None => None,
-    };
+    if before.is_none() && year.as_i64() > i64::from(registry::ReviewYear::FIRST) {
+        page.change_note = Some(tr.t("statistics_other_standard").to_string());
+    }
     if let Some(prev) = previous {
         let signed = |f: f64, se: Option<f64>| {
             let sign = if f > 0.0 { "+" } else { "" };

@@ -25,7 +25,7 @@ pub enum FileError {
     #[error("{file}: tệp trống, không có dòng tiêu đề.")]
     Empty { file: PathBuf },
     #[error(
-        "{file}: tầng (stratum) {strata} chỉ có một đơn vị mẫu (PSU): không ước lượng được sai số trong tầng này. Gộp tầng đó với một tầng gần nó rồi chạy lại."
+        "{file}: tầng mẫu {strata} (cột stratum) chỉ có một đơn vị mẫu cấp 1 (cột psu): không ước lượng được sai số trong tầng này. Gộp tầng đó với một tầng gần nó rồi chạy lại."
     )]
     SinglePsu { file: PathBuf, strata: String },
     #[error("{file}, dòng {row}, cột \"{column}\": {problem}")]

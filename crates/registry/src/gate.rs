@@ -459,6 +459,13 @@ impl Registry {
         }
     }
 
+    /// Whether the actor acts in the name of `unit` itself (its own
+    /// officers; the administrator for any): who submits a unit's report,
+    /// who decides on the reports sent to it.
+    pub fn speaks_for(actor: &Actor, unit: UnitId) -> bool {
+        actor.role == Role::Admin || actor.unit_id == Some(unit)
+    }
+
     /// Whether the actor reads what `unit` issued for the units under it
     /// (a plan): within its scope, or its own unit lies under `unit` (a
     /// commune reads its district's plan).
@@ -472,7 +479,7 @@ impl Registry {
         }
         Ok(match actor.unit_id {
             Some(own) => self.unit_scope(unit).await?.contains(own),
-            None => true,
+            None => actor.role == Role::Admin,
         })
     }
 

@@ -248,18 +248,45 @@ pub fn progress(
         status: TargetStatus::NoData,
         communes: Vec::new(),
     };
-    let Some(now) = now.filter(|f| !f.communes.is_empty()) else {
-        return out;
-    };
-    let year = now.year.as_i64();
     let ended = today > NaiveDate::from_ymd_opt(plan_to_year as i32, 12, 31).unwrap_or(today);
-    // The share of the plan's time gone by (for cumulative targets).
-    let elapsed = {
+    let elapsed_share = {
         let start = NaiveDate::from_ymd_opt(plan_from_year as i32, 1, 1).unwrap_or(today);
         let end = NaiveDate::from_ymd_opt(plan_to_year as i32, 12, 31).unwrap_or(today);
         let whole = (end - start).num_days().max(1) as f64;
         ((today - start).num_days() as f64 / whole).clamp(0.0, 1.0)
     };
+    // Deliveries count whether or not a review year has results.
+    if let TargetShape::Served { .. } = &target.shape {
+        let n: i64 = facts.served.values().sum();
+        out.measure = Some(n as f64);
+        out.communes = now
+            .map(|f| {
+                f.communes
+                    .iter()
+                    .map(|c| CommuneProgress {
+                        code: c.code.clone(),
+                        name: c.name.clone(),
+                        measure: Some(facts.served.get(&c.code).copied().unwrap_or(0) as f64),
+                        meets: None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.status = if n as f64 >= value {
+            TargetStatus::Achieved
+        } else if ended {
+            TargetStatus::Missed
+        } else if n as f64 >= value * elapsed_share {
+            TargetStatus::OnTrack
+        } else {
+            TargetStatus::AtRisk
+        };
+        return out;
+    }
+    let Some(now) = now.filter(|f| !f.communes.is_empty()) else {
+        return out;
+    };
+    let year = now.year.as_i64();
     let total_of = |f: &ReportFigures| {
         f.communes
             .iter()
@@ -331,19 +358,7 @@ pub fn progress(
             out.measure = out.communes.first().and_then(|c| c.measure);
             (out.measure == Some(0.0), false)
         }
-        TargetShape::Served { .. } => {
-            out.communes = now
-                .communes
-                .iter()
-                .map(|c| {
-                    let n = facts.served.get(&c.code).copied().unwrap_or(0);
-                    commune(c, Some(n as f64), None)
-                })
-                .collect();
-            let n: i64 = facts.served.values().sum();
-            out.measure = Some(n as f64);
-            (n as f64 >= value, true)
-        }
+        TargetShape::Served { .. } => unreachable!("counted above"),
         TargetShape::ShareServed { .. } => {
             let share = |served: i64, eligible: i64| {
                 (eligible > 0).then(|| 100.0 * served as f64 / eligible as f64)
@@ -363,14 +378,15 @@ pub fn progress(
             (out.measure.is_some_and(|m| m >= value), true)
         }
     };
-    out.status = match (met, ended) {
+    out.status = match (met, ended && out.closed) {
         (true, true) => TargetStatus::Achieved,
-        // A count or a share reached stays reached.
-        (true, false) if cumulative => TargetStatus::Achieved,
+        // A share reached in a closed year stays reached.
+        (true, false) if cumulative && out.closed => TargetStatus::Achieved,
+        // Met so far, or in a year still under review: not yet the result.
         (true, false) => TargetStatus::OnTrack,
         (false, true) => TargetStatus::Missed,
         (false, false) => match (cumulative, out.measure) {
-            (true, Some(m)) if m >= value * elapsed => TargetStatus::OnTrack,
+            (true, Some(m)) if m >= value * elapsed_share => TargetStatus::OnTrack,
             _ => TargetStatus::AtRisk,
         },
     };
@@ -747,43 +763,36 @@ impl Registry {
             .filter(|y| *y < plan.from_year)
             .max()
             .or_else(|| years.iter().copied().filter(|y| *y >= plan.from_year).min());
-        let Some(year) = year.and_then(|y| ReviewYear::new(y).ok()) else {
-            let out = plan
-                .targets
-                .iter()
-                .map(|t| {
-                    progress(
-                        t,
-                        plan.to_year,
-                        plan.from_year,
-                        None,
-                        None,
-                        &TargetFacts::default(),
-                        today,
-                    )
-                })
-                .collect();
-            return Ok((plan, out));
-        };
-        let now = self.figures_as_of(&reader, &unit.code, year, year).await?;
-        let base = match base_year.and_then(|y| ReviewYear::new(y).ok()) {
-            Some(b) if b < year => Some(self.figures_as_of(&reader, &unit.code, b, year).await?),
-            _ => None,
-        };
         let communes: BTreeSet<UnitId> = self
             .communes_within(&reader, &unit.code)
             .await?
             .into_iter()
             .collect();
+        // Deliveries count up to today's year within the plan, whatever
+        // year the review has reached.
+        let served_to = plan.to_year.min(i64::from(chrono::Datelike::year(&today)));
+        // The figures of the year measured (and its base), if any.
+        let now = match year.and_then(|y| ReviewYear::new(y).ok()) {
+            Some(y) => Some(self.figures_as_of(&reader, &unit.code, y, y).await?),
+            None => None,
+        };
+        let base = match (
+            base_year.and_then(|y| ReviewYear::new(y).ok()),
+            now.as_ref().map(|n| n.year),
+        ) {
+            (Some(b), Some(y)) if b < y => {
+                Some(self.figures_as_of(&reader, &unit.code, b, y).await?)
+            }
+            _ => None,
+        };
         let mut out = Vec::new();
         for t in &plan.targets {
             let facts = self
                 .target_facts(
                     t,
                     &communes,
-                    plan.from_year,
-                    year,
-                    &now,
+                    (plan.from_year, served_to),
+                    now.as_ref(),
                     policies_member(t, catalogue),
                 )
                 .await?;
@@ -791,7 +800,7 @@ impl Registry {
                 t,
                 plan.to_year,
                 plan.from_year,
-                Some(&now),
+                now.as_ref(),
                 base.as_ref(),
                 &facts,
                 today,
@@ -806,9 +815,8 @@ impl Registry {
         &self,
         target: &Target,
         communes: &BTreeSet<UnitId>,
-        from_year: i64,
-        year: ReviewYear,
-        now: &ReportFigures,
+        (from_year, served_to): (i64, i64),
+        now: Option<&ReportFigures>,
         member_policy: Option<bool>,
     ) -> Result<TargetFacts, RegistryError> {
         let mut facts = TargetFacts::default();
@@ -816,7 +824,9 @@ impl Registry {
             return Ok(facts);
         }
         let list = id_list(communes);
-        let y = year.as_i64();
+        // The year measured, else (deliveries only) the last year counted.
+        let y = now.map_or(served_to, |n| n.year.as_i64());
+
         let day = format!("'{y}-12-31'");
         let reviewer = format!(
             "(SELECT {} FROM units u {} WHERE u.id = h.commune_id)",
@@ -827,6 +837,26 @@ impl Registry {
             for (code, n) in rows {
                 *map.entry(code).or_default() += n;
             }
+        };
+        if let TargetShape::Served { policies } = &target.shape {
+            let list_of = policy_list(policies);
+            let sql = format!(
+                "SELECT {reviewer}, COUNT(DISTINCT CASE WHEN d.member_id IS NULL THEN -d.household_id ELSE d.member_id END) \
+                 FROM deliveries d JOIN households h ON h.id = d.household_id \
+                 WHERE d.policy IN ({list_of}) AND d.year BETWEEN $1 AND $2 AND h.commune_id IN ({list}) GROUP BY 1"
+            );
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(from_year)
+                .bind(served_to);
+            for p in policies {
+                q = q.bind(p.clone());
+            }
+            let rows: Vec<(String, i64)> = q.fetch_all(self.db.reports()).await?;
+            add(&mut facts.served, rows);
+            return Ok(facts);
+        }
+        let Some(now) = now else {
+            return Ok(facts);
         };
         match &target.shape {
             TargetShape::PoorRateBelow { excluding: true } => {
@@ -863,22 +893,6 @@ impl Registry {
                     .map(|(code, _)| (code, 1))
                     .collect();
                 add(&mut facts.excluded, accident);
-            }
-            TargetShape::Served { policies } => {
-                let list_of = policy_list(policies);
-                let sql = format!(
-                    "SELECT {reviewer}, COUNT(DISTINCT CASE WHEN d.member_id IS NULL THEN -d.household_id ELSE d.member_id END) \
-                     FROM deliveries d JOIN households h ON h.id = d.household_id \
-                     WHERE d.policy IN ({list_of}) AND d.year BETWEEN $1 AND $2 AND h.commune_id IN ({list}) GROUP BY 1"
-                );
-                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(from_year)
-                    .bind(y);
-                for p in policies {
-                    q = q.bind(p.clone());
-                }
-                let rows: Vec<(String, i64)> = q.fetch_all(self.db.reports()).await?;
-                add(&mut facts.served, rows);
             }
             TargetShape::ShareServed { policy, standings } => {
                 // The households of the standings in `year`: poor and

@@ -166,6 +166,8 @@ pub struct ReportFigures {
     pub types: BTreeMap<(Status, i64), i64>,
     /// By policy code.
     pub delivered: BTreeMap<String, Delivered>,
+    /// Households served by any policy (each once).
+    pub households_served: i64,
 }
 
 impl ReportFigures {
@@ -640,7 +642,8 @@ pub fn support_report(
 ) -> Report {
     let w = words(language);
     let mut sections = Vec::new();
-    let mut all = (0, 0, 0);
+    // Deliveries and amount; households from `households_served`.
+    let mut all = (0, 0);
     for agency in &catalogue.agencies {
         let rows: Vec<Vec<Cell>> = catalogue
             .policies
@@ -649,8 +652,7 @@ pub fn support_report(
             .map(|p| {
                 let d = f.delivered.get(&p.code).cloned().unwrap_or_default();
                 all.0 += d.deliveries;
-                all.1 += d.households;
-                all.2 += d.amount.unwrap_or(0);
+                all.1 += d.amount.unwrap_or(0);
                 vec![
                     Cell::text(p.name.get(language)),
                     count(d.deliveries),
@@ -685,12 +687,12 @@ pub fn support_report(
         total: Some(vec![
             Cell::text(w("Tổng cộng", "Total")),
             count(all.0),
-            count(all.1),
-            Cell::Number(all.2),
+            count(f.households_served),
+            Cell::Number(all.1),
         ]),
         notes: vec![w(
-            "Số hộ được hỗ trợ: mỗi hộ tính một lần cho mỗi chính sách. Danh sách hộ còn thiếu hỗ trợ: trang Việc cần làm của từng xã.",
-            "Households reached: each household once per policy. Households still missing support: each commune's work list.",
+            "Số hộ được hỗ trợ: mỗi hộ tính một lần cho mỗi chính sách, và một lần ở dòng tổng cộng. Danh sách hộ còn thiếu hỗ trợ: trang Việc cần làm của từng xã.",
+            "Households reached: each household once per policy, and once in the total. Households still missing support: each commune's work list.",
         ).to_string()],
         ..Report::default()
     }
@@ -786,6 +788,7 @@ impl Registry {
             causes: BTreeMap::new(),
             types: BTreeMap::new(),
             delivered: BTreeMap::new(),
+            households_served: 0,
         };
         if ids.is_empty() {
             return Ok(figures);
@@ -889,7 +892,7 @@ impl Registry {
         };
         figures.communes = by_code
             .into_values()
-            .filter(|c| c.households > 0 || !c.statuses.is_empty())
+            .filter(|c| c.households > 0 || !c.statuses.is_empty() || !c.statuses_before.is_empty())
             .collect();
         figures.communes_reviewing = figures.communes.len() as i64;
         figures.communes_closed = figures
@@ -930,6 +933,14 @@ impl Registry {
                 .bind(y)
                 .fetch_all(self.db.reports())
                 .await?;
+        let sql = format!(
+            "SELECT COUNT(DISTINCT d.household_id) FROM deliveries d \
+             JOIN households h ON h.id = d.household_id WHERE d.year = $1 AND h.commune_id IN ({list})"
+        );
+        figures.households_served = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(y)
+            .fetch_one(self.db.reports())
+            .await?;
         figures.delivered = delivered
             .into_iter()
             .map(|(policy, deliveries, households, amount)| {

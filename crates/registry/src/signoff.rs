@@ -170,6 +170,12 @@ impl Registry {
         today: NaiveDate,
     ) -> Result<(), RegistryError> {
         let unit = self.writable_unit(actor, unit_code).await?;
+        if !Registry::speaks_for(actor, unit.id) {
+            return Err(RegistryError::Forbidden(format!(
+                "báo cáo của {} do cán bộ của {} nộp",
+                unit.name, unit.name
+            )));
+        }
         if unit.level == Level::Village {
             return Err(invalid(
                 "đơn vị báo cáo là xã, huyện hoặc tỉnh, không phải thôn",
@@ -247,7 +253,7 @@ impl Registry {
             .approving_unit(unit.id, &period.last_day())
             .await?
             .ok_or_else(|| invalid(format!("{} không có cấp trên nhận báo cáo", unit.name)))?;
-        if !self.scope(actor).await?.contains(above.id) {
+        if !Registry::speaks_for(actor, above.id) {
             return Err(RegistryError::Forbidden(format!(
                 "báo cáo của {} do {} nhận",
                 unit.name, above.name
@@ -332,13 +338,7 @@ impl Registry {
             "SELECT unit_id, state, submitted_on, on_time, comment FROM report_signoffs WHERE period = $1 AND unit_id IN ({})",
             crate::gate::id_list(&ids)
         );
-        type Row = (
-            crate::values::UnitId,
-            String,
-            String,
-            i64,
-            Option<String>,
-        );
+        type Row = (crate::values::UnitId, String, String, i64, Option<String>);
         // Only unit ids (integers from the database) are formatted into the SQL.
         let mut rows: std::collections::HashMap<crate::values::UnitId, Row> =
             sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql))

@@ -11,9 +11,9 @@ use crate::gate::{Actor, id_list};
 use crate::service::Registry;
 use crate::units::{SUCCESSOR_JOIN, successor};
 use crate::values::{ReviewYear, UnitId};
+use futures_util::TryStreamExt;
 use measure::{Accumulator, Config, GroupMeasures, Row};
 use standard::{Area, DeprivationSet, Standard};
-use futures_util::TryStreamExt;
 use std::collections::BTreeSet;
 
 /// A unit's measures in a year.
@@ -27,8 +27,10 @@ pub struct Statistics {
     pub total: GroupMeasures,
     /// "urban", "rural".
     pub by_area: Vec<GroupMeasures>,
-    /// By commune name (as at the year's end).
+    /// By commune code (as at the year's end; its name in `names`).
     pub by_commune: Vec<GroupMeasures>,
+    /// Each commune's name by code.
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 /// What an assessment recorded of its inputs.
@@ -65,17 +67,23 @@ impl Registry {
         // Each commune's name as the commune that reviews it at the year's
         // end (a few hundred rows), then the households by commune id.
         let sql = format!(
-            "SELECT u.id, {} FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
+            "SELECT u.id, {}, {} FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
+            successor("code", &day),
             successor("name", &day)
         );
         // Only unit ids (integers from the database) and the year are
         // formatted into the SQL.
-        let names: std::collections::HashMap<UnitId, String> =
-            sqlx::query_as::<_, (UnitId, String)>(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.db.reports())
-                .await?
-                .into_iter()
-                .collect();
+        let reviewers: Vec<(UnitId, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.db.reports())
+            .await?;
+        let codes: std::collections::HashMap<UnitId, String> = reviewers
+            .iter()
+            .map(|(id, code, _)| (*id, code.clone()))
+            .collect();
+        let names: std::collections::BTreeMap<String, String> = reviewers
+            .into_iter()
+            .map(|(_, code, name)| (code, name))
+            .collect();
         let sql = format!(
             "SELECT h.id, h.commune_id, a.inputs FROM assessments a JOIN households h ON h.id = a.household_id \
              WHERE a.year = $1 AND a.official = 1 AND a.standard_id = $2 AND h.commune_id IN ({list})"
@@ -90,7 +98,7 @@ impl Registry {
         let mut seen = false;
         while let Some((id, commune_id, inputs)) = rows.try_next().await? {
             seen = true;
-            let commune = names.get(&commune_id).map_or("", String::as_str);
+            let commune = codes.get(&commune_id).map_or("", String::as_str);
             let Ok(inputs) = serde_json::from_str::<Inputs>(&inputs) else {
                 continue;
             };
@@ -139,6 +147,7 @@ impl Registry {
             total,
             by_area,
             by_commune,
+            names,
         }))
     }
 }

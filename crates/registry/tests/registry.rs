@@ -6102,6 +6102,7 @@ fn a_targets_progress_and_status_follow_the_plans_time() {
         causes: Default::default(),
         types: Default::default(),
         delivered: Default::default(),
+        households_served: 0,
     };
     let (base, now) = (figures(2019, [10, 2]), figures(2021, [8, 2]));
     let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();

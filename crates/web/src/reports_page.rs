@@ -171,12 +171,16 @@ async fn page(
             Ok(rows) => rows,
             Err(e) => return crate::failure::Failure::from(e).page(ctx),
         };
-        // A unit with a level above (a province reports outside the system).
-        let may_write_own = match state.registry.unit_by_code(&unit).await {
-            Ok(Some(u)) if u.parent_id.is_some() => {
-                state.registry.may_write(actor, u.id).await.unwrap_or(false)
-            }
-            _ => false,
+        // Its own officers submit a unit's report (a province reports
+        // outside the system) and decide on those sent to it.
+        let (may_write_own, decides) = match state.registry.unit_by_code(&unit).await {
+            Ok(Some(u)) => (
+                u.parent_id.is_some()
+                    && registry::Registry::speaks_for(actor, u.id)
+                    && state.registry.may_write(actor, u.id).await.unwrap_or(false),
+                registry::Registry::speaks_for(actor, u.id),
+            ),
+            _ => (false, false),
         };
         page.signoffs = rows
             .into_iter()
@@ -188,6 +192,7 @@ async fn page(
                         && may_write_own
                         && matches!(s.state, None | Some(SignOffState::Returned)),
                     may_decide: i > 0
+                        && decides
                         && actor.may(Capability::Approve)
                         && s.state == Some(SignOffState::Submitted),
                     state: tr

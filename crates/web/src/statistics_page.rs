@@ -167,7 +167,10 @@ pub async fn statistics_page(
                 f64::NAN
             };
             [
-                g.group.clone(),
+                now.names
+                    .get(&g.group)
+                    .cloned()
+                    .unwrap_or_else(|| g.group.clone()),
                 crate::pages::number(tr, g.households as i64),
                 with_se(tr, Some(g.h), g.se.h),
                 with_se(tr, g.a, g.se.a),

@@ -1664,6 +1664,16 @@ mod browser {
             "the report page is wider than a phone"
         );
         browser.screenshot("reports-phone");
+        // The year's multidimensional poverty index with its errors and
+        // its change from the year before.
+        browser.go(&format!("{base}/statistics?unit=42"));
+        let statistics = browser.wait_for_text("id=\"mpi\"");
+        assert!(statistics.contains("id=\"changes\"") && statistics.contains("(± "));
+        assert!(
+            browser.fits_width(),
+            "the statistics page is wider than a phone"
+        );
+        browser.screenshot("statistics-phone");
         browser.resize(1200, 900);
 
         // Sign out.

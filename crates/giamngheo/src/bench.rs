@@ -65,6 +65,7 @@ const ROUTES: &[&str] = &[
     "/plans/reports/deprivations?unit={province}&format=xlsx",
     "/plans/reports/groups?unit={province}&format=xlsx",
     "/plans/reports/causes?unit={province}&format=xlsx",
+    "/plans/reports/children?unit={province}&format=xlsx",
     "/plans/reports/support?unit={province}&format=xlsx",
     "/plans/reports/all?unit={province}&format=xlsx",
     "/plans/reports/results?unit={province}",

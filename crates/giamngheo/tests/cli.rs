@@ -1624,7 +1624,7 @@ mod browser {
             "POST",
             "/execute/async",
             serde_json::json!({ "script": format!(
-                "const done = arguments[0]; Promise.all(['results','movements','deprivations','groups','causes','support','all'].map(k => fetch('/plans/reports/' + k + '?unit=42&year={survey_year}&format=xlsx').then(r => r.status + ' ' + r.headers.get('content-type')))).then(x => done(x.join('|')));"
+                "const done = arguments[0]; Promise.all(['results','movements','deprivations','groups','causes','children','support','all'].map(k => fetch('/plans/reports/' + k + '?unit=42&year={survey_year}&format=xlsx').then(r => r.status + ' ' + r.headers.get('content-type')))).then(x => done(x.join('|')));"
             ), "args": [] }),
         );
         let fetched = fetched.as_str().unwrap_or("").to_string();
@@ -1632,7 +1632,7 @@ mod browser {
             fetched
                 .matches("200 application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
                 .count(),
-            7,
+            8,
             "{fetched}"
         );
         browser.go(&format!(

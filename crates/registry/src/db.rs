@@ -302,7 +302,7 @@ impl Db {
                 // The migrations are constants of this crate.
                 tx.execute(sqlx::AssertSqlSafe(statement)).await?;
             }
-            if name == "unit_tallies" {
+            if name == "unit_tallies" || name == "child_tallies" {
                 // Tallies are computed by the same code that keeps them.
                 crate::tallies::rebuild(&mut tx).await?;
             }

@@ -33,17 +33,20 @@ pub enum ReportKind {
     Groups,
     /// Poor and near-poor households by cause of poverty.
     Causes,
+    /// Deprivations of poor and near-poor households with children.
+    Children,
     /// Support delivered, by policy and agency.
     Support,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 6] = [
+    pub const ALL: [ReportKind; 7] = [
         ReportKind::Results,
         ReportKind::Movements,
         ReportKind::Deprivations,
         ReportKind::Groups,
         ReportKind::Causes,
+        ReportKind::Children,
         ReportKind::Support,
     ];
 
@@ -54,6 +57,7 @@ impl ReportKind {
             ReportKind::Deprivations => "deprivations",
             ReportKind::Groups => "groups",
             ReportKind::Causes => "causes",
+            ReportKind::Children => "children",
             ReportKind::Support => "support",
         }
     }
@@ -515,6 +519,64 @@ pub fn deprivations_report(f: &ReportFigures, standard: &Standard, language: Lan
     }
 }
 
+/// Poor and near-poor households with children (a member under 16 that
+/// year) deprived in each indicator, with their shares of the poor and
+/// near-poor households with children.
+pub fn children_report(f: &ReportFigures, standard: &Standard, language: Language) -> Report {
+    let w = words(language);
+    let total = f.total();
+    let poor = total.tally(&Measure::WithChildren(Status::Poor));
+    let near = total.tally(&Measure::WithChildren(Status::NearPoor));
+    let sections = standard
+        .dimensions
+        .iter()
+        .map(|d| Section {
+            heading: Some(d.name.get(language).to_string()),
+            rows: standard.indicators[d.indicators.clone()]
+                .iter()
+                .map(|i| {
+                    let p = total.tally(&Measure::ChildDeprived(i.code.clone(), Status::Poor));
+                    let n = total.tally(&Measure::ChildDeprived(i.code.clone(), Status::NearPoor));
+                    poor_and_near_row(i.name.get(language), p, poor, n, near)
+                })
+                .collect(),
+            subtotal: None,
+        })
+        .collect();
+    let poor_group = w("Hộ nghèo có trẻ em", "Poor households with children");
+    let near_group = w(
+        "Hộ cận nghèo có trẻ em",
+        "Near-poor households with children",
+    );
+    let mut notes = provisional(f, language);
+    notes.push(match language {
+        Language::Vi => format!(
+            "Trẻ em: thành viên dưới 16 tuổi trong năm. Tỷ lệ: trên {poor} hộ nghèo và {near} hộ cận nghèo có trẻ em."
+        ),
+        Language::En => format!(
+            "Children: members under 16 that year. Shares: of {poor} poor and {near} near-poor households with children."
+        ),
+    });
+    Report {
+        title: match language {
+            Language::Vi => format!(
+                "THIẾU HỤT CỦA HỘ NGHÈO, HỘ CẬN NGHÈO CÓ TRẺ EM NĂM {}",
+                f.year
+            ),
+            Language::En => format!(
+                "DEPRIVATIONS OF POOR AND NEAR-POOR HOUSEHOLDS WITH CHILDREN, {}",
+                f.year
+            ),
+        },
+        subtitle: subtitle(f, language),
+        sheet: w("Trẻ em", "Children").to_string(),
+        columns: poor_and_near_columns(w("Chỉ số", "Indicator"), poor_group, near_group, language),
+        sections,
+        notes,
+        ..Report::default()
+    }
+}
+
 /// Poor and near-poor households by group (no working capacity,
 /// meritorious people, social protection, ethnic minority) and by the
 /// plan's type 1, 2, 3.
@@ -713,6 +775,7 @@ pub fn report_of(
         ReportKind::Deprivations => deprivations_report(f, standard?, language),
         ReportKind::Groups => groups_report(f, language),
         ReportKind::Causes => causes_report(f, &catalogue.causes, language),
+        ReportKind::Children => children_report(f, standard?, language),
         ReportKind::Support => support_report(f, catalogue, language),
     })
 }

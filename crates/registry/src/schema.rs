@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 22] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 23] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -26,6 +26,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 22] = [
     (20, "tasks", V20),
     (21, "report_signoffs", V21),
     (22, "plans", V22),
+    (23, "child_tallies", V23),
 ];
 
 const V1: &str = r#"
@@ -554,4 +555,12 @@ CREATE INDEX plan_targets_plan ON plan_targets (plan_id, id);
 ALTER TABLE tasks ADD COLUMN target_id BIGINT REFERENCES plan_targets (id);
 CREATE INDEX household_profiles_year ON household_profiles (year, household_id);
 CREATE INDEX deliveries_year ON deliveries (year, policy, household_id)
+"#;
+
+/// The tallies gain households with children by status and their
+/// deprivations (`tallies::Measure::WithChildren`, `ChildDeprived`): the
+/// kept tallies are emptied here and computed again by the code that keeps
+/// them (`Db::migrate_until`).
+const V23: &str = r#"
+DELETE FROM unit_tallies
 "#;

@@ -121,6 +121,17 @@ pub(crate) fn groups_in(members: &[MemberFacts], year: i64) -> Vec<Group> {
     groups
 }
 
+/// Whether a member is a child (under 16) in `year`; an unknown birth is
+/// not counted as a child.
+pub(crate) fn has_child_in(members: &[MemberFacts], year: i64) -> bool {
+    members.iter().any(|m| {
+        m.birth_date
+            .as_deref()
+            .and_then(|b| b.get(..4)?.parse::<i64>().ok())
+            .is_some_and(|born| (0..16).contains(&(year - born)))
+    })
+}
+
 /// What a tally counts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Measure {
@@ -130,6 +141,10 @@ pub enum Measure {
     Deprived(String, Status),
     /// Households that moved this way into the year.
     Movement(Movement),
+    /// Households of a status with a child (a member under 16 that year).
+    WithChildren(Status),
+    /// Households of a status with a child, deprived in an indicator.
+    ChildDeprived(String, Status),
 }
 
 impl Measure {
@@ -140,6 +155,8 @@ impl Measure {
             Measure::Group(g, s) => format!("group/{}/{}", g.code(), s.code()),
             Measure::Deprived(i, s) => format!("deprived/{i}/{}", s.code()),
             Measure::Movement(m) => format!("movement/{}", m.code()),
+            Measure::WithChildren(s) => format!("children/{}", s.code()),
+            Measure::ChildDeprived(i, s) => format!("child_deprived/{i}/{}", s.code()),
         }
     }
 
@@ -151,6 +168,10 @@ impl Measure {
                 Measure::Deprived(i.to_string(), Status::parse(s)?)
             }
             ("movement", m, None) => Measure::Movement(Movement::parse(m)?),
+            ("children", s, None) => Measure::WithChildren(Status::parse(s)?),
+            ("child_deprived", i, Some(s)) if !i.is_empty() => {
+                Measure::ChildDeprived(i.to_string(), Status::parse(s)?)
+            }
             _ => return None,
         };
         parts.next().is_none().then_some(measure)
@@ -181,6 +202,12 @@ pub(crate) fn tallies(history: &History, out: &mut BTreeMap<TallyKey, i64>) {
         }
         for indicator in deprived {
             add(*year, Measure::Deprived(indicator.clone(), *status));
+        }
+        if has_child_in(&history.members, *year) {
+            add(*year, Measure::WithChildren(*status));
+            for indicator in deprived {
+                add(*year, Measure::ChildDeprived(indicator.clone(), *status));
+            }
         }
     }
     // Movements into every year assessed and the year after the last (a
@@ -524,11 +551,24 @@ mod tests {
     }
 
     #[test]
+    fn a_child_is_under_sixteen_in_the_year() {
+        let born_2010 = [member(Some("2010-12-31"), "Kinh", (0, 0, 0))];
+        // 15 in 2025, 16 in 2026; not yet born in 2009; born in 2010.
+        assert!(has_child_in(&born_2010, 2025));
+        assert!(!has_child_in(&born_2010, 2026));
+        assert!(!has_child_in(&born_2010, 2009));
+        assert!(has_child_in(&born_2010, 2010));
+        assert!(!has_child_in(&[member(None, "Kinh", (0, 0, 0))], 2025));
+    }
+
+    #[test]
     fn measures_are_stored_as_codes_and_read_back() {
         for m in [
             Measure::Group(Group::NoWorkingCapacity, Status::NearPoor),
             Measure::Deprived("health_insurance".into(), Status::Poor),
             Measure::Movement(Movement::RePoor),
+            Measure::WithChildren(Status::Poor),
+            Measure::ChildDeprived("child_schooling".into(), Status::NearPoor),
         ] {
             assert_eq!(Measure::parse(&m.code()), Some(m));
         }

@@ -5876,6 +5876,22 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                 )
                 .await
                 .unwrap();
+            // H2 has a child (10 in 2024); H1 a grown-up son (24).
+            for (who, born) in [("H2", "01/06/2014"), ("H1", "01/01/2000")] {
+                if *code == who {
+                    r.add_member(
+                        &admin(),
+                        id,
+                        &NewMember {
+                            full_name: format!("Con hộ {code}"),
+                            birth_date: Some(born.into()),
+                            ..NewMember::default()
+                        },
+                    )
+                    .await
+                    .unwrap();
+                }
+            }
             for (year, answers) in years {
                 r.record_survey(&admin(), id, y(*year), answers, standard())
                     .await
@@ -6007,6 +6023,22 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .unwrap();
         assert_eq!(water[1..], [n(4), pct(100.0), n(0), pct(0.0)]);
 
+        // Children: one poor household with a child (H2), deprived in
+        // water; no near-poor household with a child.
+        let children = registry::children_report(&f, standard(), Language::Vi);
+        let water = children
+            .sections
+            .iter()
+            .flat_map(|s| &s.rows)
+            .find(|row| row[0] == t("Nguồn nước sinh hoạt"))
+            .unwrap();
+        assert_eq!(water[1..], [n(1), pct(100.0), n(0), Cell::Empty]);
+        assert!(
+            children
+                .notes
+                .iter()
+                .any(|n| n.contains("trên 1 hộ nghèo và 0 hộ cận nghèo"))
+        );
         let groups = registry::groups_report(&f, Language::Vi);
         assert_eq!(
             groups.sections[1].rows,

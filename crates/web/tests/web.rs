@@ -2838,6 +2838,7 @@ async fn the_report_set_downloads_and_a_communes_report_is_signed_off() {
         "deprivations",
         "groups",
         "causes",
+        "children",
         "support",
         "all",
     ] {

@@ -162,6 +162,7 @@ impl Registry {
                     task,
                     &progress.to_string(),
                     "Báo cáo của cơ quan",
+                    None,
                 )
                 .await?;
             }

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 23] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 24] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -27,6 +27,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 23] = [
     (21, "report_signoffs", V21),
     (22, "plans", V22),
     (23, "child_tallies", V23),
+    (24, "task_report_files", V24),
 ];
 
 const V1: &str = r#"
@@ -563,4 +564,17 @@ CREATE INDEX deliveries_year ON deliveries (year, policy, household_id)
 /// them (`Db::migrate_until`).
 const V23: &str = r#"
 DELETE FROM unit_tallies
+"#;
+
+/// A file attached to a task's progress report (a PDF or a photo of the
+/// signed report).
+const V24: &str = r#"
+CREATE TABLE task_report_files (
+    id {id},
+    report_id BIGINT NOT NULL REFERENCES task_reports (id),
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data {blob} NOT NULL
+);
+CREATE INDEX task_report_files_report ON task_report_files (report_id)
 "#;

@@ -66,6 +66,8 @@ pub struct Task {
     pub overdue: bool,
     /// (day, progress %, note, by) of each report, newest first.
     pub reports: Vec<(NaiveDate, i64, String, String)>,
+    /// The files attached to its reports: (file id, name), oldest first.
+    pub files: Vec<(i64, String)>,
 }
 
 /// Whether a task due on `due_on` is overdue on `today`.
@@ -161,9 +163,32 @@ impl Registry {
         task_id: i64,
         progress: &str,
         note: &str,
+        attachment: Option<(&str, &[u8])>,
     ) -> Result<(), RegistryError> {
         actor.require(Capability::Support)?;
         let mut problems = Vec::new();
+        // A file: a PDF, a JPEG or a PNG of at most 10 MB, as review minutes.
+        let file = match attachment.filter(|(_, data)| !data.is_empty()) {
+            None => None,
+            Some((_, data)) if data.len() > crate::review::MINUTES_MAX_BYTES => {
+                problems.push(format!(
+                    "tệp đính kèm quá lớn ({} MB); tối đa 10 MB",
+                    data.len().div_ceil(1 << 20)
+                ));
+                None
+            }
+            Some((name, data)) => match crate::review::sniff_minutes(data) {
+                Some((content_type, extension)) => Some((
+                    crate::review::safe_file_name(name, extension),
+                    content_type,
+                    data,
+                )),
+                None => {
+                    problems.push("tệp đính kèm phải là PDF, JPEG hoặc PNG".into());
+                    None
+                }
+            },
+        };
         let progress = match vntext::parse_whole(progress.trim().trim_end_matches('%').trim()) {
             Ok(p) if (0..=100).contains(&p) => Some(p),
             _ => {
@@ -203,16 +228,27 @@ impl Registry {
             .format("%Y-%m-%d")
             .to_string();
         let mut tx = self.db.write().await?;
-        sqlx::query(
-            "INSERT INTO task_reports (task_id, reported_on, progress, note, created_by) VALUES ($1, $2, $3, $4, $5)",
+        let report: i64 = sqlx::query_scalar(
+            "INSERT INTO task_reports (task_id, reported_on, progress, note, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(task_id)
         .bind(&today)
         .bind(progress)
         .bind(&note)
         .bind(&actor.name)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        if let Some((name, content_type, data)) = &file {
+            sqlx::query(
+                "INSERT INTO task_report_files (report_id, file_name, content_type, data) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(report)
+            .bind(name)
+            .bind(*content_type)
+            .bind(data.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        }
         sqlx::query("UPDATE tasks SET status = $1 WHERE id = $2")
             .bind(status.code())
             .bind(task_id)
@@ -225,7 +261,7 @@ impl Registry {
             Entity::Unit,
             &unit_code,
             Some(unit_id),
-            json!({"task": title, "progress": progress, "note": note}),
+            json!({"task": title, "progress": progress, "note": note, "file": file.as_ref().map(|f| f.0.clone())}),
         )
         .await?;
         tx.commit().await?;
@@ -279,7 +315,14 @@ impl Registry {
             .bind(r.id)
             .fetch_all(&self.db.pool)
             .await?;
+            let files: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT f.id, f.file_name FROM task_report_files f JOIN task_reports r ON r.id = f.report_id WHERE r.task_id = $1 ORDER BY f.id",
+            )
+            .bind(r.id)
+            .fetch_all(&self.db.pool)
+            .await?;
             out.push(Task {
+                files,
                 id: r.id,
                 unit: r.unit,
                 title: r.title,
@@ -296,5 +339,42 @@ impl Registry {
             });
         }
         Ok(out)
+    }
+
+    /// A file attached to a report of the task, for those who see the task
+    /// (its unit in scope; an agency officer, its agency's tasks): (name,
+    /// content type, bytes); None otherwise.
+    pub async fn task_file(
+        &self,
+        actor: &Actor,
+        task_id: i64,
+        file_id: i64,
+    ) -> Result<Option<(String, String, Vec<u8>)>, RegistryError> {
+        actor.require(Capability::SeeWorkLists)?;
+        let task: Option<(crate::values::UnitId, String, String)> =
+            sqlx::query_as("SELECT unit_id, agency, cooperating FROM tasks WHERE id = $1")
+                .bind(task_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        let Some((unit_id, agency, cooperating)) = task else {
+            return Ok(None);
+        };
+        if !self.scope(actor).await?.contains(unit_id) {
+            return Ok(None);
+        }
+        if let Some(own) = actor.own_agency()
+            && agency != own
+            && !crate::values::codes(&cooperating).iter().any(|c| c == own)
+        {
+            return Ok(None);
+        }
+        Ok(sqlx::query_as(
+            "SELECT f.file_name, f.content_type, f.data FROM task_report_files f JOIN task_reports r ON r.id = f.report_id \
+             WHERE r.task_id = $1 AND f.id = $2",
+        )
+        .bind(task_id)
+        .bind(file_id)
+        .fetch_optional(&self.db.pool)
+        .await?)
     }
 }

@@ -5576,19 +5576,25 @@ async fn tasks_are_set_reported_by_their_agency_and_overdue_after_their_date() {
         };
         // The cooperating agency sees it and may not report; the bank reports.
         assert!(matches!(
-            r.report_task(&agency("fatherland_front"), credit, "50", "")
+            r.report_task(&agency("fatherland_front"), credit, "50", "", None)
                 .await,
             Err(RegistryError::Forbidden(_))
         ));
         let err = r
-            .report_task(&agency("policy_bank"), credit, "120", "")
+            .report_task(&agency("policy_bank"), credit, "120", "", None)
             .await
             .unwrap_err()
             .to_string();
         assert!(err.contains("0 đến 100"), "{err}");
-        r.report_task(&agency("policy_bank"), credit, "50 %", "Đã giải ngân 20 hộ")
-            .await
-            .unwrap();
+        r.report_task(
+            &agency("policy_bank"),
+            credit,
+            "50 %",
+            "Đã giải ngân 20 hộ",
+            Some(("bien-ban giai ngan.pdf", b"%PDF-1.4\n%%EOF\n")),
+        )
+        .await
+        .unwrap();
         let today = d("2025-07-15");
         let all = r.tasks(&district_officer, "436", today).await.unwrap();
         let got: Vec<(&str, TaskStatus, bool)> = all
@@ -5609,7 +5615,44 @@ async fn tasks_are_set_reported_by_their_agency_and_overdue_after_their_date() {
             e.name
         );
         assert_eq!(all[1].reports[0].1, 50);
-        r.report_task(&agency("policy_bank"), credit, "100", "Xong")
+        // A file of another kind is refused, naming what it must be.
+        let err = r
+            .report_task(
+                &agency("policy_bank"),
+                credit,
+                "100",
+                "Xong",
+                Some(("bang.xlsx", b"PK\x03\x04")),
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PDF, JPEG hoặc PNG"), "{err}");
+        let tasks = r.tasks(&agency("policy_bank"), "436", today).await.unwrap();
+        let files = &tasks
+            .iter()
+            .find(|t| t.id == credit)
+            .expect("the bank's task")
+            .files;
+        assert_eq!(files.len(), 1, "{}", e.name);
+        let (name, kind, data) = r
+            .task_file(&agency("policy_bank"), credit, files[0].0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (name.as_str(), kind.as_str()),
+            ("bien-ban giai ngan.pdf", "application/pdf")
+        );
+        assert!(data.starts_with(b"%PDF"));
+        assert!(
+            r.task_file(&agency("health"), credit, files[0].0)
+                .await
+                .unwrap()
+                .is_none(),
+            "another agency does not see it"
+        );
+        r.report_task(&agency("policy_bank"), credit, "100", "Xong", None)
             .await
             .unwrap();
         let front = r

@@ -372,7 +372,13 @@ fn route_table() -> Vec<(Method, &'static str, Needs, MethodRouter<AppState>)> {
             Method::POST,
             "/plans/tasks/{task}/reports",
             Needs::Can(Capability::Support),
-            post(tasks_page::report),
+            post(tasks_page::report).layer(minutes_limit),
+        ),
+        (
+            Method::GET,
+            "/plans/tasks/{task}/files/{file}",
+            Needs::Can(Capability::SeeWorkLists),
+            get(tasks_page::file),
         ),
         (
             Method::GET,

@@ -613,6 +613,20 @@ pub async fn upload_minutes(
     .await
 }
 
+/// A stored file (minutes, a task report's attachment) to download, its
+/// type read from its first bytes, never from what was stored with it.
+pub(crate) fn file_response(name: &str, data: Vec<u8>) -> Response {
+    let kind = registry::sniff_minutes(&data).map_or("application/octet-stream", |k| k.0);
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, attachment(name)),
+        ],
+        data,
+    )
+        .into_response()
+}
+
 /// `Content-Disposition` for a download: an ASCII fallback name and the
 /// real name in UTF-8 (RFC 6266 / RFC 5987).
 pub(crate) fn attachment(name: &str) -> String {
@@ -646,17 +660,7 @@ pub async fn minutes(
     Path((id, file)): Path<(RoundId, i64)>,
 ) -> Response {
     match state.registry.minutes_file(actor, id, file).await {
-        Ok(Some((name, _, data))) => {
-            let kind = registry::sniff_minutes(&data).map_or("application/octet-stream", |k| k.0);
-            (
-                [
-                    (axum::http::header::CONTENT_TYPE, kind.to_string()),
-                    (axum::http::header::CONTENT_DISPOSITION, attachment(&name)),
-                ],
-                data,
-            )
-                .into_response()
-        }
+        Ok(Some((name, _, data))) => file_response(&name, data),
         _ => crate::pages::not_found(Extension(ctx.clone())).await,
     }
 }

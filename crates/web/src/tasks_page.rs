@@ -43,6 +43,8 @@ struct TaskRow {
     overdue: bool,
     /// "12/05/2025 · 50 % · note (by)", newest first.
     reports: Vec<String>,
+    /// (file id, name) of the files attached to its reports.
+    files: Vec<(i64, String)>,
     /// Whether the account reports on it.
     may_report: bool,
 }
@@ -104,6 +106,7 @@ async fn page(
             .into_iter()
             .map(|t| TaskRow {
                 may_report: actor.may(registry::Capability::Support) && actor.works_for(&t.agency),
+                files: t.files.clone(),
                 id: t.id,
                 unit: t.unit,
                 title: t.title,
@@ -195,17 +198,64 @@ pub async fn add(
     after(&state, &ctx, actor, field("unit"), result).await
 }
 
-/// The responsible agency's progress report (form: unit, progress, note).
+/// The responsible agency's progress report (multipart form: unit,
+/// progress, note, and a file, a PDF or a photo, if any).
 pub async fn report(
     State(state): State<AppState>,
     SignedIn { ctx, ref actor }: SignedIn,
     Path(task): Path<i64>,
-    Form(f): Form<HashMap<String, String>>,
+    mut multipart: axum::extract::Multipart,
 ) -> Response {
-    let field = |k: &str| crate::input::field(&f, k);
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                let problem = ctx.tr().t("tasks_unreadable").to_string();
+                return page(&state, &ctx, actor, String::new(), Some(problem)).await;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or("bao-cao").to_string();
+            match field.bytes().await {
+                Ok(bytes) => file = Some((file_name, bytes.to_vec())),
+                Err(_) => {
+                    let problem = ctx.tr().t("tasks_unreadable").to_string();
+                    return page(&state, &ctx, actor, String::new(), Some(problem)).await;
+                }
+            }
+        } else if let Ok(text) = field.text().await {
+            fields.insert(name, text);
+        }
+    }
+    let field = |k: &str| crate::input::field(&fields, k);
     let result = state
         .registry
-        .report_task(actor, task, &field("progress"), &field("note"))
+        .report_task(
+            actor,
+            task,
+            &field("progress"),
+            &field("note"),
+            file.as_ref().map(|(n, d)| (n.as_str(), d.as_slice())),
+        )
         .await;
     after(&state, &ctx, actor, field("unit"), result).await
+}
+
+/// A file attached to a task's report.
+pub async fn file(
+    State(state): State<AppState>,
+    SignedIn { ctx, ref actor }: SignedIn,
+    Path((task, file)): Path<(i64, i64)>,
+) -> Response {
+    match state.registry.task_file(actor, task, file).await {
+        Ok(Some((name, _, data))) => crate::reviews::file_response(&name, data),
+        Ok(None) => {
+            crate::pages::message_for(&ctx, axum::http::StatusCode::NOT_FOUND, "error_not_found")
+        }
+        Err(e) => crate::failure::Failure::from(e).page(&ctx),
+    }
 }

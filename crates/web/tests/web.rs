@@ -1688,6 +1688,8 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             ("POST", "/plans/reports/decide") => AboveUnit,
             ("POST", "/plans/tasks") => Unit(Write),
             ("POST", "/plans/tasks/{task}/reports") => SignedIn(Some(Support)),
+            // Task 1 of the first commune has a file (the world's).
+            ("GET", "/plans/tasks/{task}/files/{file}") => SignedIn(Some(SeeWorkLists)),
             ("POST", "/support/credit/{loan}/checks" | "/support/deliveries") => {
                 SignedIn(Some(Support))
             }
@@ -1827,6 +1829,27 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         )
         .await
         .unwrap();
+        // Task 1 of the first commune, with file 1 on its report.
+        let policies =
+            support::Catalogue::builtin(&standard::Catalogue::builtin().unwrap()).unwrap();
+        let task = r
+            .add_task(
+                &admin,
+                &registry::NewTask {
+                    unit_code: "18652".into(),
+                    title: "Rà soát hộ nghèo".into(),
+                    agency: "labour".into(),
+                    cooperating: Vec::new(),
+                    due_on: "31/12/2024".into(),
+                    target: None,
+                },
+                &policies,
+            )
+            .await
+            .unwrap();
+        r.report_task(&admin, task, "50", "", Some(("bao-cao.pdf", b"%PDF-1.4\n")))
+            .await
+            .unwrap();
         World {
             app: web::app(web::AppState::new(r, false)),
             places,
@@ -2086,7 +2109,13 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
                     // whatever the target, which reveals nothing of it; a
                     // unit named in a form is public (the unit list), so
                     // writing outside the scope may be either.
-                    let ok = if (scoped && !in_scope && !allowed)
+                    // The world's task is the Labour office's; its agency
+                    // officer has no agency and sees none of its files.
+                    let agency_blind =
+                        *path == "/plans/tasks/{task}/files/{file}" && role == Role::AgencyOfficer;
+                    let ok = if agency_blind {
+                        status == StatusCode::NOT_FOUND
+                    } else if (scoped && !in_scope && !allowed)
                         || (matches!(g, Guard::Unit(Capability::Write)) && !in_scope)
                         || (allowed && !speaks)
                     {
@@ -2780,21 +2809,47 @@ async fn a_task_is_set_stands_out_overdue_and_is_reported_done_by_its_agency() {
         .and_then(|rest| rest.split('/').next())
         .unwrap_or_else(|| panic!("{body}"))
         .to_string();
-    let (status, _, _) = send(
+    // The report, with the signed minutes of the handover as a PDF.
+    let part = |name: &str, value: &str| {
+        format!("--XYZ\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+    };
+    let body = format!(
+        "{}{}{}--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bien-ban-ban-giao.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 ban giao\r\n--XYZ--\r\n",
+        part("unit", "436"),
+        part("progress", "100"),
+        part("note", "Xong")
+    );
+    let (status, _, page) = send(
         &f.app,
-        post(
-            &agency,
-            &format!("/plans/tasks/{task}/reports"),
-            "unit=436&progress=100&note=Xong",
-        ),
+        Request::post(format!("/plans/tasks/{task}/reports"))
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::COOKIE, &agency)
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XYZ")
+            .body(Body::from(body))
+            .unwrap(),
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     let (_, _, body) = send(&f.app, get("/plans/tasks?unit=436", Some(&district))).await;
     assert!(
         body.contains("1 nhiệm vụ, 0 quá hạn") && body.contains("Hoàn thành"),
         "{body}"
     );
+    let link = body
+        .split("href=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.contains("/files/"))
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let (status, headers, file) = send(&f.app, get(&link, Some(&district))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(file.starts_with("%PDF-1.4 ban giao"));
+    // The statistics officer sees no work lists, nor their files.
+    let statistics = sign_in(&f.app, "thongke").await;
+    let (status, _, _) = send(&f.app, get(&link, Some(&statistics))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     let commune = sign_in(&f.app, "xuanhoi").await;
     let (status, _, _) = send(
         &f.app,

@@ -31,6 +31,10 @@ pub struct Statistics {
     pub by_commune: Vec<GroupMeasures>,
     /// Each commune's name by code.
     pub names: std::collections::BTreeMap<String, String>,
+    /// With incomes deflated by the CPI factor asked for (the lines
+    /// updated for prices), for statistical reporting beside the legal
+    /// rates: (factor, measures of the whole unit).
+    pub cpi: Option<(f64, GroupMeasures)>,
 }
 
 /// What an assessment recorded of its inputs.
@@ -51,6 +55,7 @@ impl Registry {
         unit_code: &str,
         year: ReviewYear,
         standard: &Standard,
+        cpi_factor: Option<f64>,
     ) -> Result<Option<Statistics>, RegistryError> {
         self.unit_in_scope(actor, unit_code).await?;
         let communes: BTreeSet<UnitId> = self
@@ -90,7 +95,8 @@ impl Registry {
         );
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());
-        let mut by_area = Accumulator::new(standard, config);
+        let mut by_area = Accumulator::new(standard, config.clone());
+        let mut deflated = Accumulator::new(standard, config);
         let mut rows = sqlx::query_as::<_, (i64, UnitId, String)>(sqlx::AssertSqlSafe(sql))
             .bind(y)
             .bind(&standard.id)
@@ -123,6 +129,15 @@ impl Registry {
             };
             by_commune.add(Some(commune.as_bytes()), &row, None);
             by_area.add(Some(area.code().as_bytes()), &row, None);
+            if let Some(factor) = cpi_factor {
+                // Income in the line's prices: the same as the line raised
+                // by the factor.
+                let real = Row {
+                    income_per_capita: (row.income_per_capita as f64 / factor).round() as i64,
+                    ..row
+                };
+                deflated.add(None, &real, None);
+            }
         }
         drop(rows);
         if !seen {
@@ -148,6 +163,7 @@ impl Registry {
             by_area,
             by_commune,
             names,
+            cpi: cpi_factor.and_then(|f| deflated.finish().pop().map(|m| (f, m))),
         }))
     }
 }

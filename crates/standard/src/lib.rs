@@ -9,6 +9,7 @@
 
 mod catalogue;
 mod classify;
+pub mod cpi;
 mod describe;
 mod load;
 mod model;

@@ -1069,3 +1069,21 @@ survey = { rule = "living_area_below", m2_per_person = 12 }
         );
     }
 }
+
+/// The CPI series (data): a factor is the product of the years' changes
+/// after the base year, worked by hand; a missing year gives none; a bad
+/// year is named.
+#[test]
+fn the_cpi_factor_compounds_the_years_after_the_base() {
+    use standard::cpi::Cpi;
+    let cpi = Cpi::builtin();
+    let f = cpi.factor(2021, 2023).unwrap();
+    assert!((f - 1.0315 * 1.0325).abs() < 1e-12, "{f}");
+    assert!((cpi.factor(2021, 2024).unwrap() - 1.10368411).abs() < 1e-6);
+    assert_eq!(cpi.factor(2021, 2021), None);
+    assert_eq!(cpi.factor(2024, 2031), None, "years not in the series");
+    let err = Cpi::parse("x.toml", "[years]\nnăm = 3.0\n").unwrap_err();
+    assert!(err.contains("x.toml") && err.contains("năm"), "{err}");
+    let err = Cpi::parse("x.toml", "[years]\n2024 = 300.0\n").unwrap_err();
+    assert!(err.contains("2024"), "{err}");
+}

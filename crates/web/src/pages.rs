@@ -291,3 +291,12 @@ pub(crate) async fn may_write_unit(
         _ => false,
     }
 }
+
+/// A decimal the page's way, with `places` digits after the point.
+pub(crate) fn decimal(tr: Tr, value: f64, places: usize) -> String {
+    let text = format!("{value:.places$}");
+    match tr.lang {
+        Lang::Vi => text.replace('.', ","),
+        Lang::En => text,
+    }
+}

@@ -35,6 +35,8 @@ struct StatisticsPage {
     /// (measure, last year, this year, absolute, relative, annualised).
     changes: Vec<[String; 6]>,
     change_note: Option<String>,
+    /// What the CPI row is, when there is one.
+    cpi_note: Option<String>,
     empty: bool,
     error: Option<String>,
 }
@@ -93,6 +95,7 @@ pub async fn statistics_page(
         indicators: Vec::new(),
         changes: Vec::new(),
         change_note: None,
+        cpi_note: None,
         empty: true,
         error: None,
     };
@@ -115,13 +118,21 @@ pub async fn statistics_page(
     let before = registry::ReviewYear::new(year.as_i64() - 1)
         .ok()
         .filter(|b| state.catalogue.for_review_year(b.get()).map(|s| &s.id) == Some(&standard.id));
+    // The lines updated by the CPI from the year before the standard's
+    // first review year, for statistics only.
+    static CPI: std::sync::OnceLock<standard::cpi::Cpi> = std::sync::OnceLock::new();
+    let cpi = CPI.get_or_init(standard::cpi::Cpi::builtin);
+    let base = i64::from(*standard.review_years.start()) - 1;
+    let factor = cpi.factor(base, year.as_i64());
     let (now, previous) = tokio::join!(
-        state.registry.statistics(actor, &unit, year, standard),
+        state
+            .registry
+            .statistics(actor, &unit, year, standard, factor),
         async {
             match before {
                 Some(b) => state
                     .registry
-                    .statistics(actor, &unit, b, standard)
+                    .statistics(actor, &unit, b, standard, None)
                     .await
                     .ok()
                     .flatten(),
@@ -155,6 +166,22 @@ pub async fn statistics_page(
             .map(|c| c.to_uppercase().chain(chars).collect())
             .unwrap_or_default();
         page.overall.push(overall_row(tr, label, g));
+    }
+    if let Some((factor, g)) = &now.cpi {
+        let label = tr
+            .t("statistics_cpi_row")
+            .replace("{factor}", &crate::pages::decimal(tr, *factor, 4))
+            .replace("{base}", &base.to_string());
+        page.overall.push([
+            label,
+            crate::pages::number(tr, g.households as i64),
+            pct(tr, g.poor_rate),
+            pct(tr, g.near_poor_rate),
+            "–".into(),
+            "–".into(),
+            "–".into(),
+        ]);
+        page.cpi_note = Some(tr.t("statistics_cpi_note").to_string());
     }
     let total_weight = now.total.weight_sum;
     page.communes = now

@@ -3149,6 +3149,15 @@ async fn the_statistics_officer_reads_the_mpi_and_its_change() {
         body.contains("id=\"statistics-provisional\""),
         "2024 is under way"
     );
+    // Beside the legal rates, the lines updated by the CPI since 2021
+    // (1,0315 × 1,0325 × 1,0363): no household here is near a line, so
+    // the same rates.
+    assert!(
+        mpi.contains(
+            "<td>Chuẩn thu nhập cập nhật CPI (× 1,1037 so với năm 2021)</td><td>3</td><td>33,33 %</td>"
+        ),
+        "{mpi}"
+    );
     let (status, _, _) = send(&f.app, get("/statistics?unit=437&year=2024", Some(&cookie))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "outside the scope");
 }

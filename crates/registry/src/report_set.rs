@@ -463,14 +463,16 @@ pub fn movements_report(f: &ReportFigures, language: Language) -> Report {
     }
 }
 
-/// Poor and near-poor households deprived in each indicator of the year's
-/// standard, by dimension, with their shares of the poor and the near-poor.
-pub fn deprivations_report(f: &ReportFigures, standard: &Standard, language: Language) -> Report {
-    let w = words(language);
-    let total = f.total();
-    let poor = total.status(Status::Poor);
-    let near = total.status(Status::NearPoor);
-    let sections = standard
+/// A section per dimension of the standard, a row per indicator: the poor
+/// and near-poor households `deprived(code, status)` counts, with their
+/// shares of `(poor, near)`.
+fn by_indicator(
+    standard: &Standard,
+    language: Language,
+    (poor, near): (i64, i64),
+    deprived: impl Fn(&str, Status) -> i64,
+) -> Vec<Section> {
+    standard
         .dimensions
         .iter()
         .map(|d| Section {
@@ -478,14 +480,26 @@ pub fn deprivations_report(f: &ReportFigures, standard: &Standard, language: Lan
             rows: standard.indicators[d.indicators.clone()]
                 .iter()
                 .map(|i| {
-                    let p = total.tally(&Measure::Deprived(i.code.clone(), Status::Poor));
-                    let n = total.tally(&Measure::Deprived(i.code.clone(), Status::NearPoor));
+                    let p = deprived(&i.code, Status::Poor);
+                    let n = deprived(&i.code, Status::NearPoor);
                     poor_and_near_row(i.name.get(language), p, poor, n, near)
                 })
                 .collect(),
             subtotal: None,
         })
-        .collect();
+        .collect()
+}
+
+/// Poor and near-poor households deprived in each indicator of the year's
+/// standard, by dimension, with their shares of the poor and the near-poor.
+pub fn deprivations_report(f: &ReportFigures, standard: &Standard, language: Language) -> Report {
+    let w = words(language);
+    let total = f.total();
+    let poor = total.status(Status::Poor);
+    let near = total.status(Status::NearPoor);
+    let sections = by_indicator(standard, language, (poor, near), |code, status| {
+        total.tally(&Measure::Deprived(code.to_string(), status))
+    });
     let poor_group = w("Hộ nghèo thiếu hụt", "Poor households deprived");
     let near_group = w("Hộ cận nghèo thiếu hụt", "Near-poor households deprived");
     let mut notes = provisional(f, language);
@@ -527,22 +541,9 @@ pub fn children_report(f: &ReportFigures, standard: &Standard, language: Languag
     let total = f.total();
     let poor = total.tally(&Measure::WithChildren(Status::Poor));
     let near = total.tally(&Measure::WithChildren(Status::NearPoor));
-    let sections = standard
-        .dimensions
-        .iter()
-        .map(|d| Section {
-            heading: Some(d.name.get(language).to_string()),
-            rows: standard.indicators[d.indicators.clone()]
-                .iter()
-                .map(|i| {
-                    let p = total.tally(&Measure::ChildDeprived(i.code.clone(), Status::Poor));
-                    let n = total.tally(&Measure::ChildDeprived(i.code.clone(), Status::NearPoor));
-                    poor_and_near_row(i.name.get(language), p, poor, n, near)
-                })
-                .collect(),
-            subtotal: None,
-        })
-        .collect();
+    let sections = by_indicator(standard, language, (poor, near), |code, status| {
+        total.tally(&Measure::ChildDeprived(code.to_string(), status))
+    });
     let poor_group = w("Hộ nghèo có trẻ em", "Poor households with children");
     let near_group = w(
         "Hộ cận nghèo có trẻ em",

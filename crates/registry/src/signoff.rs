@@ -122,6 +122,24 @@ fn invalid(text: impl Into<String>) -> RegistryError {
     RegistryError::Invalid(vec![text.into()])
 }
 
+/// A submission of a report that waits for the level above.
+fn already_submitted(unit: &Unit, period: ReportPeriod) -> RegistryError {
+    invalid(format!(
+        "báo cáo kỳ {} của {} đã nộp, đang chờ cấp trên",
+        period.code(),
+        unit.name
+    ))
+}
+
+/// A decision on a report that is not waiting for one.
+fn not_waiting(unit: &Unit, period: ReportPeriod) -> RegistryError {
+    invalid(format!(
+        "báo cáo kỳ {} của {} chưa nộp (hoặc đã xử lý)",
+        period.code(),
+        unit.name
+    ))
+}
+
 impl Registry {
     /// The report's state of a unit and period.
     async fn signoff_state(
@@ -193,11 +211,7 @@ impl Registry {
         }
         match self.signoff_state(&unit, period).await? {
             Some(SignOffState::Submitted) => {
-                return Err(invalid(format!(
-                    "báo cáo kỳ {} của {} đã nộp, đang chờ cấp trên",
-                    period.code(),
-                    unit.name
-                )));
+                return Err(already_submitted(&unit, period));
             }
             Some(SignOffState::Accepted) => {
                 return Err(invalid(format!(
@@ -211,9 +225,10 @@ impl Registry {
         let due = period.due(crate::calendar::Calendar::builtin());
         let on_time = due.is_none_or(|d| today <= d);
         let mut tx = self.db.write().await?;
-        sqlx::query(
+        let written = sqlx::query(
             "INSERT INTO report_signoffs (unit_id, period, state, submitted_on, on_time) VALUES ($1, $2, 'submitted', $3, $4) \
-             ON CONFLICT (unit_id, period) DO UPDATE SET state = 'submitted', submitted_on = excluded.submitted_on, on_time = excluded.on_time",
+             ON CONFLICT (unit_id, period) DO UPDATE SET state = 'submitted', submitted_on = excluded.submitted_on, on_time = excluded.on_time \
+             WHERE report_signoffs.state = 'returned'",
         )
         .bind(unit.id)
         .bind(period.code())
@@ -221,6 +236,11 @@ impl Registry {
         .bind(i64::from(on_time))
         .execute(&mut *tx)
         .await?;
+        // Checked above, and again here inside the write: a submission that
+        // raced this one changes nothing and leaves no audit row.
+        if written.rows_affected() != 1 {
+            return Err(already_submitted(&unit, period));
+        }
         audit(
             &mut tx,
             actor,
@@ -260,11 +280,7 @@ impl Registry {
             )));
         }
         if self.signoff_state(&unit, period).await? != Some(SignOffState::Submitted) {
-            return Err(invalid(format!(
-                "báo cáo kỳ {} của {} chưa nộp (hoặc đã xử lý)",
-                period.code(),
-                unit.name
-            )));
+            return Err(not_waiting(&unit, period));
         }
         let comment = vntext::nfc(comment.trim());
         if comment.chars().count() > crate::limits::LONG_TEXT {
@@ -296,7 +312,7 @@ impl Registry {
             (SignOffState::Returned, Action::ReturnReport)
         };
         let mut tx = self.db.write().await?;
-        sqlx::query(
+        let written = sqlx::query(
             "UPDATE report_signoffs SET state = $1, decided_by = $2, comment = $3 WHERE unit_id = $4 AND period = $5 AND state = 'submitted'",
         )
         .bind(state.code())
@@ -306,6 +322,11 @@ impl Registry {
         .bind(period.code())
         .execute(&mut *tx)
         .await?;
+        // A decision that raced this one has already taken the report out of
+        // "submitted": this one changes nothing and leaves no audit row.
+        if written.rows_affected() != 1 {
+            return Err(not_waiting(&unit, period));
+        }
         audit(
             &mut tx,
             actor,

@@ -5750,13 +5750,45 @@ async fn reports_are_signed_off_bottom_up_and_locked_once_accepted() {
         r.decide_report(&district, "18652", year, false, "Thiếu số liệu thôn 2")
             .await
             .unwrap();
-        // Submitted again after the 15th: late.
-        r.submit_report(&clerk, "18652", year, d("2024-12-20"))
-            .await
-            .unwrap();
-        r.decide_report(&district, "18652", year, true, "")
-            .await
-            .unwrap();
+        // Submitted again after the 15th (late), twice at once: one
+        // submission is taken, the other refused, one audit row.
+        let (a, b) = tokio::join!(
+            r.submit_report(&clerk, "18652", year, d("2024-12-20")),
+            r.submit_report(&clerk, "18652", year, d("2024-12-20")),
+        );
+        assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+        // Two officers of the district decide at once, one to accept, one
+        // to return: only one decision is taken and audited.
+        let (a, b) = tokio::join!(
+            r.decide_report(&district, "18652", year, true, ""),
+            r.decide_report(&district, "18652", year, false, "Trả lại"),
+        );
+        assert!(a.is_ok() != b.is_ok(), "{a:?} {b:?}");
+        if b.is_ok() {
+            r.submit_report(&clerk, "18652", year, d("2024-12-20"))
+                .await
+                .unwrap();
+            r.decide_report(&district, "18652", year, true, "")
+                .await
+                .unwrap();
+        }
+        let audited = |action: &'static str| {
+            let pool = r.db().pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND entity_id = '18652'",
+                )
+                .bind(action)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+            }
+        };
+        let decisions = audited("accept_report").await + audited("return_report").await;
+        assert_eq!(
+            (audited("submit_report").await, decisions),
+            (if b.is_ok() { 3 } else { 2 }, if b.is_ok() { 3 } else { 2 })
+        );
         // The district's own report waits for every commune under it.
         r.submit_report(&district, "436", year, d("2024-12-14"))
             .await

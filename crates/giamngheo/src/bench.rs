@@ -70,6 +70,7 @@ const ROUTES: &[&str] = &[
     "/plans/reports/all?unit={province}&format=xlsx",
     "/plans/reports/results?unit={province}",
     "/statistics?unit={province}",
+    "/statistics?unit={province}&cpi=1",
 ];
 
 /// One user signed in on one server, with the places their routes name.

@@ -96,7 +96,62 @@ struct Totals {
     uncensored: Vec<f64>,
 }
 
+/// Rows counted alike (same status, score and deprivations): how many, Σw
+/// and Σw².
+#[derive(Debug, Clone, Copy)]
+struct Alike {
+    rows: u64,
+    w: f64,
+    w2: f64,
+}
+
 impl Totals {
+    /// Adds rows of one status whose score is `points`, with what the score
+    /// means (MPI-poor, vulnerable, severe).
+    fn add(
+        &mut self,
+        n: Alike,
+        status: Status,
+        (mpi, vulnerable, severe): (bool, bool, bool),
+        points: f64,
+    ) {
+        self.rows += n.rows;
+        self.w += n.w;
+        self.w2 += n.w2;
+        match status {
+            Status::Poor => {
+                self.poor_rows += n.rows;
+                self.w_poor += n.w;
+            }
+            Status::NearPoor => {
+                self.near_poor_rows += n.rows;
+                self.w_near_poor += n.w;
+            }
+            _ => {}
+        }
+        if vulnerable {
+            self.w_vulnerable += n.w;
+        }
+        if severe {
+            self.w_severe += n.w;
+        }
+        if mpi {
+            self.w_mpi += n.w;
+            self.w_points += n.w * points;
+            self.w2_mpi += n.w2;
+            self.w2_points += n.w2 * points;
+            self.w2_points2 += n.w2 * points * points;
+        }
+    }
+
+    /// Adds that rows already added were deprived in indicator `i`.
+    fn add_deprived(&mut self, n: Alike, i: usize, mpi: bool) {
+        self.uncensored[i] += n.w;
+        if mpi {
+            self.censored[i] += n.w;
+        }
+    }
+
     fn new(indicators: usize) -> Totals {
         Totals {
             censored: vec![0.0; indicators],
@@ -350,38 +405,14 @@ impl<'s> Accumulator<'s> {
 
         {
             let t = &mut self.totals[group as usize];
-            t.rows += 1;
-            t.w += w;
-            t.w2 += w * w;
-            match status {
-                Status::Poor => {
-                    t.poor_rows += 1;
-                    t.w_poor += w;
-                }
-                Status::NearPoor => {
-                    t.near_poor_rows += 1;
-                    t.w_near_poor += w;
-                }
-                _ => {}
-            }
-            if vulnerable {
-                t.w_vulnerable += w;
-            }
-            if severe {
-                t.w_severe += w;
-            }
+            let alike = Alike {
+                rows: 1,
+                w,
+                w2: w * w,
+            };
+            t.add(alike, status, (mpi, vulnerable, severe), points);
             for i in deprivations.iter() {
-                t.uncensored[i] += w;
-            }
-            if mpi {
-                t.w_mpi += w;
-                t.w_points += w * points;
-                t.w2_mpi += w * w;
-                t.w2_points += w * w * points;
-                t.w2_points2 += w * w * points * points;
-                for i in deprivations.iter() {
-                    t.censored[i] += w;
-                }
+                t.add_deprived(alike, i, mpi);
             }
         }
 
@@ -409,6 +440,57 @@ impl<'s> Accumulator<'s> {
             }
         }
         status
+    }
+
+    /// Adds `households` households counted alike, as a registry keeps
+    /// them (a census of unweighted households, one row each, without a
+    /// design or bootstrap draws): of `status`, with a score of `points`
+    /// (over the standard's denominator). Their deprivations are added
+    /// with [`Accumulator::add_counted_deprived`]. A score beyond the
+    /// denominator is refused (None): it was not made under this standard.
+    pub fn add_counted(
+        &mut self,
+        group: GroupId,
+        status: Status,
+        points: u32,
+        households: u64,
+    ) -> Option<()> {
+        let meaning = *self.thresholds.by_points.get(points as usize)?;
+        let n = households as f64;
+        let alike = Alike {
+            rows: households,
+            w: n,
+            w2: n,
+        };
+        self.totals[group.0 as usize].add(alike, status, meaning, f64::from(points));
+        Some(())
+    }
+
+    /// Adds that `households` of those counted with a score of `points`
+    /// were deprived in indicator `indicator` (its index in the standard).
+    pub fn add_counted_deprived(
+        &mut self,
+        group: GroupId,
+        indicator: usize,
+        points: u32,
+        households: u64,
+    ) -> Option<()> {
+        let (mpi, _, _) = *self.thresholds.by_points.get(points as usize)?;
+        let t = &mut self.totals[group.0 as usize];
+        if indicator >= t.uncensored.len() {
+            return None;
+        }
+        let n = households as f64;
+        t.add_deprived(
+            Alike {
+                rows: 0,
+                w: n,
+                w2: n,
+            },
+            indicator,
+            mpi,
+        );
+        Some(())
     }
 
     /// Adds the sums of another accumulator over other rows of the same batch.

@@ -442,6 +442,73 @@ proptest! {
     }
 }
 
+proptest! {
+    /// What a registry keeps — households counted by group, status and
+    /// score, and by the indicators they are deprived in — gives the same
+    /// measures as the households added one by one (unweighted, no design),
+    /// at any cut-off.
+    #[test]
+    fn households_counted_alike_measure_as_the_rows(inputs in arb_inputs(), j in 1u64..=12) {
+        let s = s22();
+        let mut config = Config::for_standard(s);
+        config.k = Ratio::new(j, 12);
+        let unweighted: Vec<Input> = inputs
+            .into_iter()
+            .map(|mut i| {
+                i.row.weight = 1.0;
+                i
+            })
+            .collect();
+        let rows = run(s, config.clone(), &unweighted, true, false);
+        let mut scored = std::collections::BTreeMap::new();
+        let mut deprived = std::collections::BTreeMap::new();
+        for i in &unweighted {
+            let c = s.classify(i.row.area, i.row.income_per_capita, i.row.deprivations);
+            *scored.entry((i.group, c.status.code(), c.score.points)).or_insert(0u64) += 1;
+            for d in i.row.deprivations.iter() {
+                *deprived.entry((i.group, d, c.score.points)).or_insert(0u64) += 1;
+            }
+        }
+        let mut acc = Accumulator::new(s, config);
+        for ((g, status, points), n) in scored {
+            let group = acc.group(&[b'g', b'0' + g]);
+            let status = standard::Status::parse(status).unwrap();
+            prop_assert!(acc.add_counted(group, status, points, n).is_some());
+        }
+        for ((g, d, points), n) in deprived {
+            let group = acc.group(&[b'g', b'0' + g]);
+            prop_assert!(acc.add_counted_deprived(group, d, points, n).is_some());
+        }
+        let counted = acc.finish();
+        prop_assert_eq!(rows.len(), counted.len());
+        for (x, y) in rows.iter().zip(&counted) {
+            prop_assert!(same(x, y), "{:?}\n{:?}", x, y);
+            prop_assert!(x.se.a.zip(y.se.a).is_none_or(|(a, b)| close(a, b)));
+            prop_assert!(close(x.vulnerable, y.vulnerable) && close(x.severe, y.severe));
+            prop_assert!(close(x.poor_rate, y.poor_rate));
+        }
+    }
+}
+
+/// A score beyond the standard's denominator was not made under it: refused.
+#[test]
+fn a_count_beyond_the_standards_denominator_is_refused() {
+    let s = s22();
+    let mut acc = Accumulator::new(s, Config::for_standard(s));
+    let g = acc.group(b"x");
+    let d = s.points_denominator;
+    assert!(acc.add_counted(g, standard::Status::Poor, d, 1).is_some());
+    assert!(
+        acc.add_counted(g, standard::Status::Poor, d + 1, 1)
+            .is_none()
+    );
+    assert!(acc.add_counted_deprived(g, 0, d + 1, 1).is_none());
+    assert!(
+        acc.add_counted_deprived(g, s.indicators.len(), 0, 1)
+            .is_none()
+    );
+}
+
 /// A group is a domain of the whole sample: under simple random sampling
 /// its standard errors are those of the design formula with every row its
 /// own PSU in one stratum.

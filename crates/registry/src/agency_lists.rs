@@ -640,6 +640,14 @@ impl Registry {
         if taken != 1 {
             return Err(gone());
         }
+        // What the households still miss changes with the list (kept tallies).
+        let households: Vec<crate::values::HouseholdId> = deliveries
+            .iter()
+            .map(|d| crate::values::HouseholdId::new(d.household_id))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let tallied = crate::tallies::Tallied::before(&mut tx, &households).await?;
         for d in &deliveries {
             let day = chrono::NaiveDate::parse_from_str(&d.delivered_on, "%Y-%m-%d")
                 .map_err(|e| invalid(e.to_string()))?;
@@ -686,6 +694,7 @@ impl Registry {
             )
             .await?;
         }
+        tallied.changed(&mut tx).await?;
         tx.commit().await?;
         Ok(deliveries.len())
     }

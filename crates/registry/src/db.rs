@@ -302,7 +302,7 @@ impl Db {
                 // The migrations are constants of this crate.
                 tx.execute(sqlx::AssertSqlSafe(statement)).await?;
             }
-            if name == "unit_tallies" || name == "child_tallies" {
+            if matches!(name, "unit_tallies" | "child_tallies" | "score_gap_tallies") {
                 // Tallies are computed by the same code that keeps them.
                 crate::tallies::rebuild(&mut tx).await?;
             }

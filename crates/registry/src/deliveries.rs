@@ -134,6 +134,8 @@ impl Registry {
         let details = serde_json::to_string(&details).map_err(|e| invalid(e.to_string()))?;
         use chrono::Datelike;
         let mut tx = self.db.write().await?;
+        // What the household still misses changes with it (kept tallies).
+        let tallied = crate::tallies::Tallied::before(&mut tx, &[household_id]).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO deliveries (household_id, member_id, policy, year, delivered_on, amount, details, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -159,6 +161,7 @@ impl Registry {
             json!({"policy": policy.name.vi, "delivered_on": vntext::format_date(day), "amount": amount, "member": new.member_id}),
         )
         .await?;
+        tallied.changed(&mut tx).await?;
         tx.commit().await?;
         Ok(id)
     }

@@ -636,14 +636,23 @@ impl Registry {
         crate::counts::officials_added(tx, year, &counts).await?;
         // Created by this import: no members and no other year yet.
         let mut tallies = BTreeMap::new();
-        for ((h, _), (_, c, deprived)) in households.iter().zip(&facts) {
+        for ((h, r), (_, c, deprived)) in households.iter().zip(&facts) {
             let history = crate::tallies::History {
                 commune_id: h.commune_id,
                 years: BTreeMap::from([(
                     year,
-                    (c.status, deprived.iter().map(|d| d.to_string()).collect()),
+                    crate::tallies::Official {
+                        status: c.status,
+                        deprived: deprived.iter().map(|d| d.to_string()).collect(),
+                        score: Some(crate::tallies::Scored {
+                            standard: standard.id.clone(),
+                            area: r.area,
+                            points: c.score.points,
+                        }),
+                    },
                 )]),
                 members: Vec::new(),
+                deliveries: Vec::new(),
             };
             crate::tallies::tallies(&history, &mut tallies);
         }

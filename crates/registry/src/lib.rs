@@ -63,7 +63,7 @@ mod statistics;
 mod support_facts;
 pub use statistics::Statistics;
 mod surveys;
-pub use support_facts::{HouseholdGaps, PolicyGap, PoorHousehold, SupportFacts};
+pub use support_facts::{HouseholdGaps, Missing, PolicyGap, PoorHousehold, SupportFacts};
 mod tallies;
 mod tasks;
 pub use tasks::{NewTask, Task, TaskStatus, overdue};

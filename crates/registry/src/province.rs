@@ -68,7 +68,8 @@ struct AssessmentValues {
     standard_id: String,
     status: &'static str,
     deprived: Vec<String>,
-    points: i64,
+    area: standard::Area,
+    points: u32,
     denominator: i64,
     reason: String,
     inputs: String,
@@ -177,11 +178,12 @@ fn draw_commune(
                 year: *year,
                 standard_id: standard.id.clone(),
                 status: c.status.code(),
+                area,
                 inputs:
                     json!({"area": area.code(), "income_per_capita": income, "deprived": deprived})
                         .to_string(),
                 deprived,
-                points: i64::from(c.score.points),
+                points: c.score.points,
                 denominator: i64::from(c.score.denominator),
                 reason: c.reason(standard).code.clone(),
             });
@@ -487,7 +489,7 @@ fn prepare_commune(
                 .bind(a.status)
                 .bind(a.deprived.len() as i64)
                 .bind(a.deprived.join(";"))
-                .bind(a.points)
+                .bind(i64::from(a.points))
                 .bind(a.denominator)
                 .bind(&a.reason)
                 .bind(&a.inputs)
@@ -542,6 +544,8 @@ fn commune_tallies(rows: &CommuneRows, out: &mut BTreeMap<crate::tallies::TallyK
                     commune_id: rows.commune_id,
                     years: BTreeMap::new(),
                     members: Vec::new(),
+                    // The synthetic province records no support.
+                    deliveries: Vec::new(),
                 },
             )
         })
@@ -557,7 +561,18 @@ fn commune_tallies(rows: &CommuneRows, out: &mut BTreeMap<crate::tallies::TallyK
             histories.get_mut(&a.household_id),
             standard::Status::parse(a.status),
         ) {
-            h.years.insert(a.year, (status, a.deprived.clone()));
+            h.years.insert(
+                a.year,
+                crate::tallies::Official {
+                    status,
+                    deprived: a.deprived.clone(),
+                    score: Some(crate::tallies::Scored {
+                        standard: a.standard_id.clone(),
+                        area: a.area,
+                        points: a.points,
+                    }),
+                },
+            );
         }
     }
     for history in histories.values() {

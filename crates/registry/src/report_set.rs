@@ -172,6 +172,9 @@ pub struct ReportFigures {
     pub delivered: BTreeMap<String, Delivered>,
     /// Households served by any policy (each once).
     pub households_served: i64,
+    /// Those still missing each policy's support, by policy code (the gap
+    /// finder's counts, `Registry::gap_counts`); None when not counted.
+    pub missing: Option<BTreeMap<String, crate::support_facts::Missing>>,
 }
 
 impl ReportFigures {
@@ -697,7 +700,10 @@ pub fn causes_report(f: &ReportFigures, causes: &[support::Choice], language: La
 }
 
 /// Support delivered in the year by agency and policy: deliveries,
-/// households reached and amounts.
+/// households reached and amounts, and, when counted, the gaps: the
+/// households eligible for a policy that addresses one of their
+/// deprivations and not served by it in the year (members, for a policy
+/// to members).
 pub fn support_report(
     f: &ReportFigures,
     catalogue: &support::Catalogue,
@@ -707,6 +713,19 @@ pub fn support_report(
     let mut sections = Vec::new();
     // Deliveries and amount; households from `households_served`.
     let mut all = (0, 0);
+    let gap_cells = |code: &str, to: support::Recipient| -> Vec<Cell> {
+        let Some(missing) = &f.missing else {
+            return Vec::new();
+        };
+        let m = missing.get(code).copied().unwrap_or_default();
+        vec![
+            count(m.households),
+            match to {
+                support::Recipient::Member => count(m.members),
+                support::Recipient::Household => Cell::Empty,
+            },
+        ]
+    };
     for agency in &catalogue.agencies {
         let rows: Vec<Vec<Cell>> = catalogue
             .policies
@@ -716,12 +735,14 @@ pub fn support_report(
                 let d = f.delivered.get(&p.code).cloned().unwrap_or_default();
                 all.0 += d.deliveries;
                 all.1 += d.amount.unwrap_or(0);
-                vec![
+                let mut row = vec![
                     Cell::text(p.name.get(language)),
                     count(d.deliveries),
                     count(d.households),
                     d.amount.map_or(Cell::Empty, Cell::Number),
-                ]
+                ];
+                row.extend(gap_cells(&p.code, p.to));
+                row
             })
             .collect();
         if rows.is_empty() {
@@ -733,6 +754,47 @@ pub fn support_report(
             subtotal: None,
         });
     }
+    let mut columns = vec![
+        Column::new(w("Chính sách", "Policy"), Kind::Text),
+        Column::new(w("Lượt hỗ trợ", "Deliveries"), Kind::Count),
+        Column::new(w("Số hộ được hỗ trợ", "Households reached"), Kind::Count),
+        Column::new(w("Số tiền (đồng)", "Amount (đồng)"), Kind::Vnd),
+    ];
+    let mut total = vec![
+        Cell::text(w("Tổng cộng", "Total")),
+        count(all.0),
+        count(f.households_served),
+        Cell::Number(all.1),
+    ];
+    let mut notes = vec![w(
+        "Số hộ được hỗ trợ: mỗi hộ tính một lần cho mỗi chính sách, và một lần ở dòng tổng cộng.",
+        "Households reached: each household once per policy, and once in the total.",
+    )
+    .to_string()];
+    if f.missing.is_some() {
+        columns.push(Column::new(
+            w("Số hộ còn thiếu hỗ trợ", "Households still missing it"),
+            Kind::Count,
+        ));
+        columns.push(Column::new(
+            w("Số người còn thiếu", "People still missing it"),
+            Kind::Count,
+        ));
+        // A household missing two policies is in two rows: no total.
+        total.extend([Cell::Empty, Cell::Empty]);
+        notes.push(w(
+            "Còn thiếu hỗ trợ: hộ đủ điều kiện của chính sách, thiếu hụt chỉ số mà chính sách giải quyết, chưa được hỗ trợ trong năm (chính sách cho thành viên: số người). Một hộ có thể thiếu nhiều chính sách nên không cộng dồn. Danh sách từng hộ: trang Việc cần làm của từng xã.",
+            "Still missing it: households eligible for the policy, deprived in what it addresses and not served in the year (for a policy to members, the people). A household can miss several policies, so there is no total. Each household: the commune's work list.",
+        ).to_string());
+    } else {
+        notes.push(
+            w(
+                "Danh sách hộ còn thiếu hỗ trợ: trang Việc cần làm của từng xã.",
+                "Households still missing support: each commune's work list.",
+            )
+            .to_string(),
+        );
+    }
     Report {
         title: match language {
             Language::Vi => format!("KẾT QUẢ THỰC HIỆN CHÍNH SÁCH HỖ TRỢ NĂM {}", f.year),
@@ -740,23 +802,10 @@ pub fn support_report(
         },
         subtitle: subtitle(f, language),
         sheet: w("Hỗ trợ", "Support").to_string(),
-        columns: vec![
-            Column::new(w("Chính sách", "Policy"), Kind::Text),
-            Column::new(w("Lượt hỗ trợ", "Deliveries"), Kind::Count),
-            Column::new(w("Số hộ được hỗ trợ", "Households reached"), Kind::Count),
-            Column::new(w("Số tiền (đồng)", "Amount (đồng)"), Kind::Vnd),
-        ],
+        columns,
         sections,
-        total: Some(vec![
-            Cell::text(w("Tổng cộng", "Total")),
-            count(all.0),
-            count(f.households_served),
-            Cell::Number(all.1),
-        ]),
-        notes: vec![w(
-            "Số hộ được hỗ trợ: mỗi hộ tính một lần cho mỗi chính sách, và một lần ở dòng tổng cộng. Danh sách hộ còn thiếu hỗ trợ: trang Việc cần làm của từng xã.",
-            "Households reached: each household once per policy, and once in the total. Households still missing support: each commune's work list.",
-        ).to_string()],
+        total: Some(total),
+        notes,
         ..Report::default()
     }
 }
@@ -853,6 +902,7 @@ impl Registry {
             types: BTreeMap::new(),
             delivered: BTreeMap::new(),
             households_served: 0,
+            missing: None,
         };
         if ids.is_empty() {
             return Ok(figures);
@@ -926,7 +976,8 @@ impl Registry {
         }
 
         let sql = format!(
-            "SELECT commune_id, measure, households FROM unit_tallies WHERE year = $1 AND households <> 0 AND commune_id IN ({list})"
+            // The score tallies are the statistics' (`registry::statistics`).
+            "SELECT commune_id, measure, households FROM unit_tallies WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure NOT LIKE 'score%'"
         );
         let tallies: Vec<(UnitId, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(y)

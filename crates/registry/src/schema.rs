@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 24] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 25] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -28,6 +28,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 24] = [
     (22, "plans", V22),
     (23, "child_tallies", V23),
     (24, "task_report_files", V24),
+    (25, "score_gap_tallies", V25),
 ];
 
 const V1: &str = r#"
@@ -577,4 +578,15 @@ CREATE TABLE task_report_files (
     data {blob} NOT NULL
 );
 CREATE INDEX task_report_files_report ON task_report_files (report_id)
+"#;
+
+/// The tallies gain the households by standard, area, status and score,
+/// and by score and deprivation (`tallies::Measure::Scored`,
+/// `ScoredDeprived`), so the statistics read a few rows per commune; and,
+/// by policy, the households (and members) still missing its support in
+/// the year (`Measure::Missing`, `MissingMembers`), so the support report
+/// counts the gaps of a province: the kept tallies are emptied here and
+/// computed again (`Db::migrate_until`).
+const V25: &str = r#"
+DELETE FROM unit_tallies
 "#;

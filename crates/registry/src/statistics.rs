@@ -1,20 +1,22 @@
 //! The statistics office's figures (issue 12): the Alkire–Foster measures
-//! of a unit and year from the official assessments (each household's
-//! area, income and deprivations, as the assessment recorded them), for
-//! the whole unit, by area and by commune, with standard errors, and the
-//! change from another year. The registry is a census of the households on
+//! of a unit and year from the official assessments, for the whole unit,
+//! by area and by commune, with standard errors. They are read from the
+//! kept score tallies (households by standard, area, status and score, and
+//! by score and deprivation, kept with every write), so a province reads a
+//! few dozen rows per commune; only the rates at updated prices read each
+//! household's recorded income. The registry is a census of the households on
 //! it; the standard errors are those of a simple random sample of
 //! households, each group a domain of the whole (`measure`).
 
 use crate::error::RegistryError;
-use crate::gate::{Actor, id_list};
+use crate::gate::Actor;
 use crate::service::Registry;
+use crate::tallies::Measure;
 use crate::units::{SUCCESSOR_JOIN, successor};
 use crate::values::{ReviewYear, UnitId};
 use futures_util::TryStreamExt;
 use measure::{Accumulator, Config, GroupMeasures, Row};
 use standard::{Area, DeprivationSet, Standard};
-use std::collections::BTreeSet;
 
 /// A unit's measures in a year.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,10 +33,6 @@ pub struct Statistics {
     pub by_commune: Vec<GroupMeasures>,
     /// Each commune's name by code.
     pub names: std::collections::BTreeMap<String, String>,
-    /// With incomes deflated by the CPI factor asked for (the lines
-    /// updated for prices), for statistical reporting beside the legal
-    /// rates: (factor, measures of the whole unit).
-    pub cpi: Option<(f64, GroupMeasures)>,
 }
 
 /// What an assessment recorded of its inputs.
@@ -55,20 +53,12 @@ impl Registry {
         unit_code: &str,
         year: ReviewYear,
         standard: &Standard,
-        cpi_factor: Option<f64>,
     ) -> Result<Option<Statistics>, RegistryError> {
-        self.unit_in_scope(actor, unit_code).await?;
-        let communes: BTreeSet<UnitId> = self
-            .communes_within(actor, unit_code)
-            .await?
-            .into_iter()
-            .collect();
-        if communes.is_empty() {
+        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
             return Ok(None);
-        }
+        };
         let y = year.as_i64();
         let day = format!("'{y}-12-31'");
-        let list = id_list(&communes);
         // Each commune's name as the commune that reviews it at the year's
         // end (a few hundred rows), then the households by commune id.
         let sql = format!(
@@ -89,57 +79,60 @@ impl Registry {
             .into_iter()
             .map(|(_, code, name)| (code, name))
             .collect();
+        // The kept score tallies: a few dozen rows per commune, whatever
+        // its size (`tallies::Measure::Scored`, `ScoredDeprived`).
         let sql = format!(
-            "SELECT h.id, h.commune_id, a.inputs FROM assessments a JOIN households h ON h.id = a.household_id \
-             WHERE a.year = $1 AND a.official = 1 AND a.standard_id = $2 AND h.commune_id IN ({list})"
+            "SELECT commune_id, measure, households FROM unit_tallies \
+             WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure LIKE 'score%'"
         );
+        let rows: Vec<(UnitId, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(y)
+            .fetch_all(self.db.reports())
+            .await?;
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());
-        let mut by_area = Accumulator::new(standard, config.clone());
-        let mut deflated = Accumulator::new(standard, config);
-        let mut rows = sqlx::query_as::<_, (i64, UnitId, String)>(sqlx::AssertSqlSafe(sql))
-            .bind(y)
-            .bind(&standard.id)
-            .fetch(self.db.reports());
+        let mut by_area = Accumulator::new(standard, config);
         let mut seen = false;
-        while let Some((id, commune_id, inputs)) = rows.try_next().await? {
-            seen = true;
+        for (commune_id, measure, n) in rows {
             let commune = codes.get(&commune_id).map_or("", String::as_str);
-            let Ok(inputs) = serde_json::from_str::<Inputs>(&inputs) else {
-                continue;
+            let n = u64::try_from(n).map_err(|_| misfit(&measure))?;
+            // Households of a status, or of those the ones deprived in an
+            // indicator, with their score, by area.
+            let (area, status, indicator, points) = match Measure::parse(&measure) {
+                Some(Measure::Scored {
+                    standard: id,
+                    area,
+                    status,
+                    points,
+                }) if id == standard.id => (area, Some(status), None, points),
+                Some(Measure::ScoredDeprived {
+                    standard: id,
+                    area,
+                    indicator,
+                    points,
+                }) if id == standard.id => (area, None, Some(indicator), points),
+                _ => continue,
             };
-            let area = if inputs.area == "urban" {
-                Area::Urban
-            } else {
-                Area::Rural
-            };
-            let mut deprivations = DeprivationSet::EMPTY;
-            for code in &inputs.deprived {
-                if let Some(i) = standard.indicator_index(code) {
-                    deprivations.insert(i);
+            let (c, a) = (
+                by_commune.group(commune.as_bytes()),
+                by_area.group(area.code().as_bytes()),
+            );
+            let added = match (status, indicator) {
+                (Some(status), _) => {
+                    seen = true;
+                    by_commune
+                        .add_counted(c, status, points, n)
+                        .and(by_area.add_counted(a, status, points, n))
                 }
-            }
-            let row = Row {
-                area,
-                income_per_capita: inputs.income_per_capita,
-                deprivations,
-                weight: 1.0,
-                members: 1,
-                key: flatfile::hash_id(id.to_string().as_bytes()),
+                (None, Some(indicator)) => standard.indicator_index(&indicator).and_then(|i| {
+                    by_commune
+                        .add_counted_deprived(c, i, points, n)
+                        .and(by_area.add_counted_deprived(a, i, points, n))
+                }),
+                (None, None) => None,
             };
-            by_commune.add(Some(commune.as_bytes()), &row, None);
-            by_area.add(Some(area.code().as_bytes()), &row, None);
-            if let Some(factor) = cpi_factor {
-                // Income in the line's prices: the same as the line raised
-                // by the factor.
-                let real = Row {
-                    income_per_capita: (row.income_per_capita as f64 / factor).round() as i64,
-                    ..row
-                };
-                deflated.add(None, &real, None);
-            }
+            added.ok_or_else(|| misfit(&measure))?;
         }
-        drop(rows);
         if !seen {
             return Ok(None);
         }
@@ -163,7 +156,69 @@ impl Registry {
             by_area,
             by_commune,
             names,
-            cpi: cpi_factor.and_then(|f| deflated.finish().pop().map(|m| (f, m))),
         }))
     }
+
+    /// The poor and near-poor rates of `unit_code` in `year` with incomes
+    /// brought to the prices of the standard's lines by `factor` (the same
+    /// as the lines raised by it): for statistical reporting beside the
+    /// legal rates. Reads every household's recorded income, so it is
+    /// asked for apart.
+    pub async fn statistics_at_prices(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: ReviewYear,
+        standard: &Standard,
+        factor: f64,
+    ) -> Result<Option<GroupMeasures>, RegistryError> {
+        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
+            return Ok(None);
+        };
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let sql = format!(
+            "SELECT h.id, a.inputs FROM assessments a JOIN households h ON h.id = a.household_id \
+             WHERE a.year = $1 AND a.official = 1 AND a.standard_id = $2 AND h.commune_id IN ({list})"
+        );
+        let mut deflated = Accumulator::new(standard, Config::for_standard(standard));
+        let mut rows = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql))
+            .bind(year.as_i64())
+            .bind(&standard.id)
+            .fetch(self.db.reports());
+        while let Some((id, inputs)) = rows.try_next().await? {
+            let Ok(inputs) = serde_json::from_str::<Inputs>(&inputs) else {
+                continue;
+            };
+            let Some(area) = Area::parse_bytes(inputs.area.as_bytes()) else {
+                continue;
+            };
+            let mut deprivations = DeprivationSet::EMPTY;
+            for code in &inputs.deprived {
+                if let Some(i) = standard.indicator_index(code) {
+                    deprivations.insert(i);
+                }
+            }
+            let row = Row {
+                area,
+                // Income in the line's prices: the same as the line raised
+                // by the factor.
+                income_per_capita: (inputs.income_per_capita as f64 / factor).round() as i64,
+                deprivations,
+                weight: 1.0,
+                members: 1,
+                key: flatfile::hash_id(id.to_string().as_bytes()),
+            };
+            deflated.add(None, &row, None);
+        }
+        Ok(deflated.finish().pop().filter(|g| g.households > 0))
+    }
+}
+
+/// A kept score tally that does not fit the standard it names (a score
+/// beyond its denominator, an indicator it does not have): the tallies
+/// need `db check`.
+fn misfit(measure: &str) -> RegistryError {
+    RegistryError::Invalid(vec![format!(
+        "số liệu tổng hợp \"{measure}\" không khớp chuẩn nghèo; chạy \"giamngheo db check\""
+    )])
 }

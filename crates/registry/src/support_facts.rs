@@ -7,10 +7,10 @@
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::Registry;
-use crate::tallies::{Group, MemberFacts, groups_in};
+use crate::tallies::{Group, Measure, MemberFacts, groups_in};
 use crate::values::HouseholdId;
 use standard::{Area, Livelihood, Status};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A household as its support is decided.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +49,44 @@ fn age_in(birth_date: Option<&str>, year: i64) -> Option<u32> {
         .and_then(|born| u32::try_from(year - born).ok())
 }
 
+/// The gaps of one household in `year`: the policies it should have had
+/// and was not served (`served`: policy code and member index of each
+/// delivery of the year). The one rule behind the gap finder's page and
+/// the kept gap tallies. `escaped_in` is read from the years `year − 4`
+/// to `year`, as [`escaped_in`] is given them.
+pub(crate) fn household_gaps<'p>(
+    policies: &'p support::Catalogue,
+    year: i64,
+    status: Status,
+    escaped_in: Option<i64>,
+    deprived: &[String],
+    members: &[MemberFacts],
+    served: &[(&str, Option<usize>)],
+) -> Vec<support::Gap<'p>> {
+    if deprived.is_empty()
+        || !support::may_have_gaps(policies, year, Some(status), escaped_in, deprived)
+    {
+        return Vec::new();
+    }
+    let groups: Vec<support::Group> = groups_in(members, year)
+        .into_iter()
+        .map(support_group)
+        .collect();
+    // Unknown ages fall outside every age band.
+    let ages: Vec<u32> = members
+        .iter()
+        .map(|m| age_in(m.birth_date.as_deref(), year).unwrap_or(u32::MAX))
+        .collect();
+    let household = support::Household {
+        year,
+        status: Some(status),
+        escaped_in,
+        groups: &groups,
+        member_ages: &ages,
+    };
+    support::gaps(policies, &household, deprived, served)
+}
+
 /// The income per person and the livelihood an assessment was made on,
 /// from its recorded inputs (JSON).
 fn income_and_livelihood(inputs: &str) -> (Option<i64>, Livelihood) {
@@ -63,7 +101,7 @@ fn income_and_livelihood(inputs: &str) -> (Option<i64>, Livelihood) {
 
 /// The last year a household escaped poverty, from its official statuses
 /// (year, status code) in year order: poor one year, not the next.
-fn escaped_in<'a>(years: impl Iterator<Item = (i64, &'a str)>) -> Option<i64> {
+pub(crate) fn escaped_in<'a>(years: impl Iterator<Item = (i64, &'a str)>) -> Option<i64> {
     let years: Vec<(i64, &str)> = years.collect();
     years
         .windows(2)
@@ -136,6 +174,14 @@ pub struct HouseholdGaps {
     pub gaps: Vec<PolicyGap>,
 }
 
+/// Those still missing a policy's support in a year.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Missing {
+    pub households: i64,
+    /// For a policy to members: the members eligible and not served.
+    pub members: i64,
+}
+
 /// A policy a household should have had this year.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyGap {
@@ -182,14 +228,69 @@ impl Registry {
                 unit.name
             )]));
         }
+        // A household without a deprivation has no gap: only the others'
+        // histories are read.
+        let rows = self.household_rows(actor, unit_code, year, true).await?;
+        self.gaps_of(actor, rows, year, policies).await
+    }
+
+    /// How many households (and members, for a policy to members) still
+    /// miss each policy's support in `year` in `unit_code`, by policy code,
+    /// from the kept tallies (the gap finder's rule, kept with every write:
+    /// a few rows per commune). Within the actor's scope; an agency
+    /// officer's counts hold its agency's policies only. Households removed
+    /// from the registry since count in the years they were on it.
+    pub async fn gap_counts(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: crate::values::ReviewYear,
+        policies: &support::Catalogue,
+    ) -> Result<BTreeMap<String, Missing>, RegistryError> {
+        // Outside the scope it is not found.
+        self.unit_in_scope(actor, unit_code).await?;
+        let measures: Vec<Measure> = policies
+            .policies
+            .iter()
+            .filter(|p| actor.own_agency().is_none_or(|a| p.agency == a))
+            .flat_map(|p| {
+                [
+                    Measure::Missing(p.code.clone()),
+                    Measure::MissingMembers(p.code.clone()),
+                ]
+            })
+            .collect();
+        let Some(tallies) = self
+            .tallies(actor, Some(unit_code), year, &measures)
+            .await?
+        else {
+            return Err(RegistryError::Invalid(vec![
+                "đơn vị: chọn xã, huyện hoặc tỉnh (số liệu tổng hợp giữ theo xã)".into(),
+            ]));
+        };
+        let mut out: BTreeMap<String, Missing> = BTreeMap::new();
+        for (measure, n) in tallies.0 {
+            match measure {
+                Measure::Missing(p) => out.entry(p).or_default().households += n,
+                Measure::MissingMembers(p) => out.entry(p).or_default().members += n,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    /// The gaps of these households (their official assessment of `year`).
+    async fn gaps_of(
+        &self,
+        actor: &Actor,
+        rows: Vec<crate::export::ListRow>,
+        year: i64,
+        policies: &support::Catalogue,
+    ) -> Result<Vec<HouseholdGaps>, RegistryError> {
         let deprived_in = |row: &crate::export::ListRow| {
             crate::values::codes(row.deprived.as_deref().unwrap_or(""))
         };
-        // A household without a deprivation has no gap: only the others'
-        // histories are read.
-        let rows: Vec<crate::export::ListRow> = self
-            .household_rows(actor, unit_code, year, true)
-            .await?
+        let rows: Vec<crate::export::ListRow> = rows
             .into_iter()
             .filter(|r| r.status.is_some() && !deprived_in(r).is_empty())
             .collect();
@@ -264,15 +365,6 @@ impl Registry {
             };
             let mine: Vec<&GapMember> = members_of.remove(&row.id).unwrap_or_default();
             let facts: Vec<MemberFacts> = mine.iter().map(|m| m.facts.clone()).collect();
-            let groups: Vec<support::Group> = groups_in(&facts, year)
-                .into_iter()
-                .map(support_group)
-                .collect();
-            // Unknown ages fall outside every age band.
-            let ages: Vec<u32> = facts
-                .iter()
-                .map(|m| age_in(m.birth_date.as_deref(), year).unwrap_or(u32::MAX))
-                .collect();
             let served: Vec<(&str, Option<usize>)> = delivered_to
                 .remove(&row.id)
                 .unwrap_or_default()
@@ -282,29 +374,24 @@ impl Registry {
                     (policy, member)
                 })
                 .collect();
-            let household = support::Household {
-                year,
-                status: Some(status),
-                escaped_in,
-                groups: &groups,
-                member_ages: &ages,
-            };
-            let gaps: Vec<PolicyGap> = support::gaps(policies, &household, &deprived, &served)
-                .into_iter()
-                .filter(|g| actor.own_agency().is_none_or(|a| g.policy.agency == a))
-                .map(|g| PolicyGap {
-                    policy: g.policy.code.clone(),
-                    members: g
-                        .members
-                        .iter()
-                        .filter_map(|&i| {
-                            mine.get(i)
-                                .map(|m| (crate::values::MemberId::new(m.id), m.full_name.clone()))
-                        })
-                        .collect(),
-                    indicators: g.indicators,
-                })
-                .collect();
+            let gaps: Vec<PolicyGap> = household_gaps(
+                policies, year, status, escaped_in, &deprived, &facts, &served,
+            )
+            .into_iter()
+            .filter(|g| actor.own_agency().is_none_or(|a| g.policy.agency == a))
+            .map(|g| PolicyGap {
+                policy: g.policy.code.clone(),
+                members: g
+                    .members
+                    .iter()
+                    .filter_map(|&i| {
+                        mine.get(i)
+                            .map(|m| (crate::values::MemberId::new(m.id), m.full_name.clone()))
+                    })
+                    .collect(),
+                indicators: g.indicators,
+            })
+            .collect();
             if !gaps.is_empty() {
                 out.push(HouseholdGaps {
                     id: row.id,

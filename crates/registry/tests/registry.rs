@@ -2796,6 +2796,27 @@ async fn kept_tallies_follow_every_kind_of_write() {
             tally("18652", 2024, Measure::Group(Group::Merit, Poor)).await,
             1
         );
+        // Poor and deprived in water: missing the water programme until it
+        // is delivered that year.
+        let water = || Measure::Missing("clean_water_sanitation".into());
+        assert_eq!(tally("18652", 2024, water()).await, 1);
+        let policies =
+            support::Catalogue::builtin(&standard::Catalogue::builtin().unwrap()).unwrap();
+        r.record_delivery(
+            &admin(),
+            id,
+            &policies,
+            &registry::NewDelivery {
+                policy: "clean_water_sanitation".into(),
+                delivered_on: "10/06/2024".into(),
+                ..registry::NewDelivery::default()
+            },
+        )
+        .await
+        .unwrap();
+        agree("a delivery").await;
+        assert_eq!(tally("18652", 2024, water()).await, 0);
+        assert_eq!(tally("42", 2024, water()).await, 0);
         r.remove_member(&admin(), added, "01/06/2024", "Mất")
             .await
             .unwrap();
@@ -4468,6 +4489,24 @@ async fn the_gap_finder_lists_eligible_deprived_unserved_households() {
                 ]
             )]
         );
+        // Counted for the report set, from the commune up to the province.
+        let counts = |found: std::collections::BTreeMap<String, registry::Missing>| {
+            found
+                .into_iter()
+                .map(|(p, m)| (p, m.households, m.members))
+                .collect::<Vec<_>>()
+        };
+        let both = vec![
+            ("clean_water_sanitation".to_string(), 1, 0),
+            ("information_access".to_string(), 1, 0),
+        ];
+        for (who, unit) in [(&clerk, "18652"), (&admin(), "436"), (&admin(), "42")] {
+            assert_eq!(
+                counts(r.gap_counts(who, unit, y(2024), &policies).await.unwrap()),
+                both,
+                "{unit}"
+            );
+        }
         let water = registry::NewDelivery {
             policy: "clean_water_sanitation".into(),
             delivered_on: "10/06/2024".into(),
@@ -4490,6 +4529,15 @@ async fn the_gap_finder_lists_eligible_deprived_unserved_households() {
             list(r.gaps(&clerk, "18652", 2024, &policies).await.unwrap()),
             [("G1".to_string(), vec!["information_access".to_string()])]
         );
+        assert_eq!(
+            counts(
+                r.gap_counts(&admin(), "42", y(2024), &policies)
+                    .await
+                    .unwrap()
+            ),
+            [("information_access".to_string(), 1, 0)]
+        );
+        assert_eq!(r.count_drift().await.unwrap(), Vec::new(), "{}", e.name);
         let err = r
             .gaps(&admin(), "42", 2024, &policies)
             .await
@@ -4499,6 +4547,17 @@ async fn the_gap_finder_lists_eligible_deprived_unserved_households() {
         // Outside the scope: nothing.
         let other = officer(r, "18655").await;
         assert!(r.gaps(&other, "18652", 2024, &policies).await.is_err());
+        assert!(
+            r.gap_counts(&other, "18652", y(2024), &policies)
+                .await
+                .is_err()
+        );
+        assert!(
+            r.gap_counts(&other, "18655", y(2024), &policies)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }
 
@@ -4855,6 +4914,8 @@ async fn an_agency_list_is_matched_reported_and_written_only_when_confirmed() {
             1
         );
         assert_eq!(count(r, "deliveries").await, 1);
+        // The gap tallies followed the list's deliveries.
+        assert_eq!(r.count_drift().await.unwrap(), Vec::new(), "{}", e.name);
         let got = r.deliveries(&clerk, ids[0]).await.unwrap();
         assert!(
             got[0].details.contains("\"outstanding\":\"30000000\"")
@@ -6139,6 +6200,46 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .find(|row| row[0] == t("Hỗ trợ phát triển sản xuất, khuyến nông"))
             .unwrap();
         assert_eq!(production[1..], [n(2), n(2), n(8_000_000)]);
+        // With the gap finder's counts: households still missing each
+        // policy, and for a policy to members the people.
+        let mut with_gaps = f.clone();
+        with_gaps.missing = Some(std::collections::BTreeMap::from([
+            (
+                "production_support".to_string(),
+                registry::Missing {
+                    households: 3,
+                    members: 0,
+                },
+            ),
+            (
+                "health_insurance_card".to_string(),
+                registry::Missing {
+                    households: 2,
+                    members: 5,
+                },
+            ),
+        ]));
+        let support = registry::support_report(&with_gaps, &policies, Language::Vi);
+        let row = |name: &str| {
+            support
+                .sections
+                .iter()
+                .flat_map(|s| &s.rows)
+                .find(|row| row[0] == t(name))
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            row("Hỗ trợ phát triển sản xuất, khuyến nông")[1..],
+            [n(2), n(2), n(8_000_000), n(3), Cell::Empty]
+        );
+        assert_eq!(row("Thẻ bảo hiểm y tế")[4..], [n(2), n(5)]);
+        assert_eq!(
+            row("Miễn, giảm học phí và hỗ trợ chi phí học tập")[4..],
+            [n(0), n(0)]
+        );
+        assert_eq!(support.columns.len(), 6);
+        support.check().unwrap();
         for kind in ReportKind::ALL {
             let report = report_of(kind, &f, Some(standard()), &policies, Language::Vi).unwrap();
             report.check().unwrap();
@@ -6210,6 +6311,7 @@ fn a_targets_progress_and_status_follow_the_plans_time() {
         types: Default::default(),
         delivered: Default::default(),
         households_served: 0,
+        missing: None,
     };
     let (base, now) = (figures(2019, [10, 2]), figures(2021, [8, 2]));
     let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();

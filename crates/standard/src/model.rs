@@ -68,7 +68,7 @@ impl Confidence {
 }
 
 /// Which set of income lines applies to a household.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Area {
     Rural,
     Urban,

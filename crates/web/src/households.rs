@@ -94,7 +94,8 @@ fn page_link(p: &ListParams, page: i64) -> String {
     format!("/households?{}", parts.join("&"))
 }
 
-fn encode(v: &str) -> String {
+/// A value for a query string, percent-encoded.
+pub(crate) fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -258,10 +258,20 @@ pub async fn report(
         Ok(y) => y,
         Err(problem) => return crate::pages::invalid_page(&ctx, vec![problem]),
     };
-    let figures = match state.registry.report_figures(actor, &unit, year).await {
+    let mut figures = match state.registry.report_figures(actor, &unit, year).await {
         Ok(f) => f,
         Err(e) => return crate::failure::Failure::from(e).page(&ctx),
     };
+    if kinds.contains(&ReportKind::Support) {
+        match state
+            .registry
+            .gap_counts(actor, &unit, year, &state.policies)
+            .await
+        {
+            Ok(missing) => figures.missing = Some(missing),
+            Err(e) => return crate::failure::Failure::from(e).page(&ctx),
+        }
+    }
     let standard = state.catalogue.for_review_year(year.get());
     let language = tr.language();
     let today = chrono::Utc::now().date_naive();

@@ -14,6 +14,9 @@ use measure::GroupMeasures;
 pub struct Params {
     unit: Option<String>,
     year: Option<String>,
+    /// "1": add the rates at prices updated by the CPI (reads every
+    /// household's income, so only when asked).
+    cpi: Option<String>,
 }
 
 #[derive(askama::Template)]
@@ -37,6 +40,8 @@ struct StatisticsPage {
     change_note: Option<String>,
     /// What the CPI row is, when there is one.
     cpi_note: Option<String>,
+    /// The link that adds the CPI row, when it is not there.
+    cpi_link: Option<String>,
     empty: bool,
     error: Option<String>,
 }
@@ -96,6 +101,7 @@ pub async fn statistics_page(
         changes: Vec::new(),
         change_note: None,
         cpi_note: None,
+        cpi_link: None,
         empty: true,
         error: None,
     };
@@ -124,22 +130,35 @@ pub async fn statistics_page(
     let cpi = CPI.get_or_init(standard::cpi::Cpi::builtin);
     let base = i64::from(*standard.review_years.start()) - 1;
     let factor = cpi.factor(base, year.as_i64());
-    let (now, previous) = tokio::join!(
-        state
-            .registry
-            .statistics(actor, &unit, year, standard, factor),
+    let at_prices = factor.filter(|_| p.cpi.as_deref() == Some("1"));
+    let (now, previous, deflated) = tokio::join!(
+        state.registry.statistics(actor, &unit, year, standard),
         async {
             match before {
                 Some(b) => state
                     .registry
-                    .statistics(actor, &unit, b, standard, None)
+                    .statistics(actor, &unit, b, standard)
                     .await
                     .ok()
                     .flatten(),
                 None => None,
             }
+        },
+        async {
+            match at_prices {
+                Some(f) => state
+                    .registry
+                    .statistics_at_prices(actor, &unit, year, standard, f)
+                    .await
+                    .map(|g| g.map(|g| (f, g))),
+                None => Ok(None),
+            }
         }
     );
+    let deflated = match deflated {
+        Ok(d) => d,
+        Err(e) => return crate::failure::Failure::from(e).page(&ctx),
+    };
     let now = match now {
         Ok(Some(s)) => s,
         Ok(None) => return crate::pages::render_answer(page, false),
@@ -167,7 +186,13 @@ pub async fn statistics_page(
             .unwrap_or_default();
         page.overall.push(overall_row(tr, label, g));
     }
-    if let Some((factor, g)) = &now.cpi {
+    if factor.is_some() && at_prices.is_none() {
+        page.cpi_link = Some(format!(
+            "/statistics?unit={}&year={year}&cpi=1",
+            crate::households::encode(&unit)
+        ));
+    }
+    if let Some((factor, g)) = &deflated {
         let label = tr
             .t("statistics_cpi_row")
             .replace("{factor}", &crate::pages::decimal(tr, *factor, 4))

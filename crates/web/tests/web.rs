@@ -3123,14 +3123,22 @@ async fn a_plan_is_issued_its_targets_added_and_their_progress_shown() {
 async fn the_statistics_officer_reads_the_mpi_and_its_change() {
     let f = fixture().await;
     let cookie = sign_in(&f.app, "thongke").await;
-    let (status, _, body) =
-        send(&f.app, get("/statistics?unit=436&year=2024", Some(&cookie))).await;
-    assert_eq!(status, StatusCode::OK);
-    let mpi = body
-        .split("id=\"mpi\"")
-        .nth(1)
-        .and_then(|t| t.split("</table>").next())
-        .unwrap_or_else(|| panic!("{body}"));
+    // The page and its table of measures.
+    let read = |url: &'static str| {
+        let (app, cookie) = (f.app.clone(), cookie.clone());
+        async move {
+            let (status, _, body) = send(&app, get(url, Some(&cookie))).await;
+            assert_eq!(status, StatusCode::OK);
+            let mpi = body
+                .split("id=\"mpi\"")
+                .nth(1)
+                .and_then(|t| t.split("</table>").next())
+                .unwrap_or_else(|| panic!("{body}"))
+                .to_string();
+            (body, mpi)
+        }
+    };
+    let (body, mpi) = read("/statistics?unit=436&year=2024").await;
     assert!(
         mpi.contains("<td>33,33 % (± 33,33)</td><td>25,00 % (± 0,00)</td><td>8,33 % (± 8,33)</td>"),
         "{mpi}"
@@ -3149,6 +3157,14 @@ async fn the_statistics_officer_reads_the_mpi_and_its_change() {
         body.contains("id=\"statistics-provisional\""),
         "2024 is under way"
     );
+    assert!(body.contains("id=\"statistics-change-independent\""));
+    // The rates at updated prices read every household's income: only
+    // when asked, by the link.
+    assert!(
+        !mpi.contains("CPI") && body.contains("/statistics?unit=436&#38;year=2024&#38;cpi=1"),
+        "{body}"
+    );
+    let (_, mpi) = read("/statistics?unit=436&year=2024&cpi=1").await;
     // Beside the legal rates, the lines updated by the CPI since 2021
     // (1,0315 × 1,0325 × 1,0363): no household here is near a line, so
     // the same rates.

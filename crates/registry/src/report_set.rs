@@ -976,8 +976,10 @@ impl Registry {
         }
 
         let sql = format!(
-            // The score tallies are the statistics' (`registry::statistics`).
-            "SELECT commune_id, measure, households FROM unit_tallies WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure NOT LIKE 'score%'"
+            // The score tallies are the statistics' (`registry::statistics`):
+            // they sort last, so the key's range stops before them.
+            "SELECT commune_id, measure, households FROM unit_tallies WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure < '{}'",
+            crate::tallies::SCORES_FROM
         );
         let tallies: Vec<(UnitId, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(y)

@@ -83,7 +83,9 @@ impl Registry {
         // its size (`tallies::Measure::Scored`, `ScoredDeprived`).
         let sql = format!(
             "SELECT commune_id, measure, households FROM unit_tallies \
-             WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure LIKE 'score%'"
+             WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure >= '{}' AND measure < '{}'",
+            crate::tallies::SCORES_FROM,
+            crate::tallies::SCORES_UNTIL
         );
         let rows: Vec<(UnitId, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(y)

@@ -255,6 +255,12 @@ impl Measure {
     }
 }
 
+/// The codes of the score tallies (`Measure::Scored`, `ScoredDeprived`)
+/// sort from `SCORES_FROM` until `SCORES_UNTIL`, after every other
+/// measure's: a reader of the others or of them reads a range of the key.
+pub(crate) const SCORES_FROM: &str = "score";
+pub(crate) const SCORES_UNTIL: &str = "scorf";
+
 /// What a household's tallies are computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct History {
@@ -832,7 +838,15 @@ mod tests {
                 points: 12,
             },
         ] {
-            assert_eq!(Measure::parse(&m.code()), Some(m));
+            assert_eq!(Measure::parse(&m.code()), Some(m.clone()));
+            let code = m.code();
+            let scored = matches!(m, Measure::Scored { .. } | Measure::ScoredDeprived { .. });
+            assert_eq!(
+                (SCORES_FROM..SCORES_UNTIL).contains(&code.as_str()),
+                scored,
+                "{code}"
+            );
+            assert!(scored || code.as_str() < SCORES_FROM, "{code}");
         }
         for bad in [
             "",

@@ -62,6 +62,10 @@ pub struct Analysis {
     pub groups: Vec<(String, String, String)>,
     /// Poor households deprived in each indicator, as an SVG bar chart.
     pub deprivations: String,
+    /// The gap finder's counts: households still missing each policy's
+    /// support in the year (and the people, for a policy to members), as
+    /// an SVG bar chart; empty when nobody misses any.
+    pub missing: String,
 }
 
 /// The analysis of `year` (the latest final year, else the latest) from
@@ -88,6 +92,17 @@ async fn analysis(
                 .iter()
                 .map(|i| Measure::Deprived(i.code.clone(), Status::Poor)),
         );
+    }
+    // An agency officer's work is its agency's policies.
+    let policies: Vec<&support::Policy> = state
+        .policies
+        .policies
+        .iter()
+        .filter(|p| actor.own_agency().is_none_or(|a| p.agency == a))
+        .collect();
+    for p in &policies {
+        measures.push(Measure::Missing(p.code.clone()));
+        measures.push(Measure::MissingMembers(p.code.clone()));
     }
     let tallies = state
         .registry
@@ -152,11 +167,43 @@ async fn analysis(
             &bars,
         )
     };
+    let missing: Vec<report::Bar> = policies
+        .iter()
+        .filter_map(|p| {
+            let households = tallies.get(&Measure::Missing(p.code.clone()));
+            let members = tallies.get(&Measure::MissingMembers(p.code.clone()));
+            (households > 0).then(|| report::Bar {
+                label: p.name.get(tr.language()).to_string(),
+                value: households as f64,
+                shown: match p.to {
+                    support::Recipient::Household => {
+                        format!("{} {}", number(tr, households), tr.t("households_total"))
+                    }
+                    support::Recipient::Member => format!(
+                        "{} {}, {} {}",
+                        number(tr, households),
+                        tr.t("households_total"),
+                        number(tr, members),
+                        tr.t("dashboard_people")
+                    ),
+                },
+            })
+        })
+        .collect();
+    let missing = if missing.is_empty() {
+        String::new()
+    } else {
+        report::svg_bars(
+            &format!("{} {}", tr.t("dashboard_missing"), row.year),
+            &missing,
+        )
+    };
     Some(Analysis {
         year: row.year,
         movements,
         groups,
         deprivations,
+        missing,
     })
 }
 

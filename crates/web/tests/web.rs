@@ -2519,6 +2519,27 @@ async fn the_gap_page_lists_the_work_by_agency() {
         dashboard.contains("id=\"dashboard-gaps\"") && dashboard.contains("1 hộ, 2 việc chưa làm"),
         "{dashboard}"
     );
+    // Its analysis (of 2023, the latest closed year) charts the year's gaps
+    // by policy from the kept tallies: the two households the gap page
+    // lists for 2023, each missing both policies.
+    let (_, _, gaps_2023) = send(
+        &f.app,
+        get("/support/gaps?unit=18652&year=2023", Some(&cookie)),
+    )
+    .await;
+    assert!(gaps_2023.contains("2 hộ, 4 việc chưa làm"), "{gaps_2023}");
+    let chart = dashboard
+        .split("id=\"missing\"")
+        .nth(1)
+        .and_then(|t| t.split("</figure>").next())
+        .unwrap_or_else(|| panic!("{dashboard}"));
+    assert!(
+        chart.contains("năm 2023")
+            && chart.contains("Nước sạch và nhà tiêu hợp vệ sinh</text>")
+            && chart.contains("Hỗ trợ tiếp cận thông tin, dịch vụ viễn thông</text>")
+            && chart.matches(">2 hộ</text>").count() == 2,
+        "{chart}"
+    );
     assert!(
         body.contains("<h2>Phòng Nông nghiệp và Phát triển nông thôn</h2>")
             && body.contains("<h2>Ủy ban nhân dân xã</h2>"),

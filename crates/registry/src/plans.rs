@@ -16,7 +16,7 @@ use crate::values::{ReviewYear, UnitId};
 use chrono::NaiveDate;
 use serde_json::json;
 use standard::Status;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use support::Standing;
 
 /// What a target measures. Values are in hundredths for rates, points and
@@ -827,15 +827,27 @@ impl Registry {
         // The year measured, else (deliveries only) the last year counted.
         let y = now.map_or(served_to, |n| n.year.as_i64());
 
+        // Each commune's code as the commune that reviews it at the year's
+        // end: read once, so the counts below group by the commune's id
+        // (a subquery per row cost seconds at a million households).
         let day = format!("'{y}-12-31'");
-        let reviewer = format!(
-            "(SELECT {} FROM units u {} WHERE u.id = h.commune_id)",
+        let sql = format!(
+            "SELECT u.id, {} FROM units u {} WHERE u.id IN ({list})",
             crate::units::successor("code", &day),
             crate::units::SUCCESSOR_JOIN
         );
-        let add = |map: &mut BTreeMap<String, i64>, rows: Vec<(String, i64)>| {
-            for (code, n) in rows {
-                *map.entry(code).or_default() += n;
+        // Only unit ids (integers from the database) and the year are formatted into the SQL.
+        let reviewer_of: HashMap<UnitId, String> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(self.db.reports())
+            .await?
+            .into_iter()
+            .collect();
+        let reviewer = "h.commune_id";
+        let add = |map: &mut BTreeMap<String, i64>, rows: Vec<(UnitId, i64)>| {
+            for (commune, n) in rows {
+                if let Some(code) = reviewer_of.get(&commune) {
+                    *map.entry(code.clone()).or_default() += n;
+                }
             }
         };
         if let TargetShape::Served { policies } = &target.shape {
@@ -851,7 +863,7 @@ impl Registry {
             for p in policies {
                 q = q.bind(p.clone());
             }
-            let rows: Vec<(String, i64)> = q.fetch_all(self.db.reports()).await?;
+            let rows: Vec<(UnitId, i64)> = q.fetch_all(self.db.reports()).await?;
             add(&mut facts.served, rows);
             return Ok(facts);
         }
@@ -879,11 +891,11 @@ impl Registry {
                      AND NOT EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL AND m.social_protection = 1)"
                 );
                 // Only unit ids and the year are formatted into the SQL.
-                let rows: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                let rows: Vec<(UnitId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(y)
                     .fetch_all(self.db.reports())
                     .await?;
-                let accident: Vec<(String, i64)> = rows
+                let accident: Vec<(UnitId, i64)> = rows
                     .into_iter()
                     .filter(|(_, causes)| {
                         crate::values::codes(causes)
@@ -897,24 +909,11 @@ impl Registry {
             TargetShape::ShareServed { policy, standings } => {
                 // The households of the standings in `year`: poor and
                 // near-poor by their status; escaped: poor in a year of
-                // the plan (or the one before) and neither since.
-                let mut wanted = Vec::new();
-                for s in standings {
-                    match s {
-                        Standing::Poor => wanted.push("a.status = 'poor'".to_string()),
-                        Standing::NearPoor => wanted.push("a.status = 'near_poor'".to_string()),
-                        Standing::Escaped => wanted.push(format!(
-                            "(a.status NOT IN ('poor', 'near_poor') AND EXISTS (SELECT 1 FROM assessments b WHERE b.household_id = a.household_id AND b.official = 1 AND b.status = 'poor' AND b.year BETWEEN {} AND {}))",
-                            from_year - 1,
-                            y - 1
-                        )),
-                        _ => {}
-                    }
-                }
-                if wanted.is_empty() {
-                    return Ok(facts);
-                }
-                let who = wanted.join(" OR ");
+                // the plan (or the one before) and neither since. The
+                // standings are apart (no household is in two), so each is
+                // counted on its own and added: an escaped household is
+                // found from the poor of the years before (an index range),
+                // not by looking at every household of the year.
                 let members = member_policy == Some(true);
                 let (count, join, served_join) = if members {
                     (
@@ -929,28 +928,54 @@ impl Registry {
                         "JOIN deliveries d ON d.household_id = h.id",
                     )
                 };
-                let base =
-                    format!("FROM assessments a JOIN households h ON h.id = a.household_id {join}");
-                let filter = format!(
-                    "WHERE a.year = $1 AND a.official = 1 AND ({who}) AND h.commune_id IN ({list})"
-                );
-                let sql = format!("SELECT {reviewer}, {count} {base} {filter} GROUP BY 1");
-                // Only unit ids, years and fixed words are formatted into the SQL.
-                let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(y)
-                    .fetch_all(self.db.reports())
-                    .await?;
-                add(&mut facts.eligible, rows);
-                let sql = format!(
-                    "SELECT {reviewer}, {count} {base} {served_join} AND d.policy = $2 AND d.year BETWEEN $3 AND $1 {filter} GROUP BY 1"
-                );
-                let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(y)
-                    .bind(policy.clone())
-                    .bind(from_year)
-                    .fetch_all(self.db.reports())
-                    .await?;
-                add(&mut facts.served, rows);
+                for s in standings {
+                    let (from, who) = match s {
+                        Standing::Poor => ("FROM assessments a", "a.status = 'poor'".to_string()),
+                        Standing::NearPoor => {
+                            ("FROM assessments a", "a.status = 'near_poor'".to_string())
+                        }
+                        Standing::Escaped => {
+                            let years: Vec<String> =
+                                (from_year - 1..y).map(|y| y.to_string()).collect();
+                            if years.is_empty() {
+                                continue;
+                            }
+                            // From the poor of those years (the index by
+                            // year and status), then their year measured:
+                            // CROSS JOIN keeps SQLite to that order.
+                            (
+                                "FROM assessments b CROSS JOIN assessments a",
+                                format!(
+                                    "a.household_id = b.household_id AND a.status NOT IN ('poor', 'near_poor') \
+                                     AND b.official = 1 AND b.status = 'poor' AND b.year IN ({})",
+                                    years.join(", ")
+                                ),
+                            )
+                        }
+                        _ => continue,
+                    };
+                    let base = format!("{from} CROSS JOIN households h {join}");
+                    let filter = format!(
+                        "WHERE h.id = a.household_id AND a.year = $1 AND a.official = 1 AND {who} AND h.commune_id IN ({list})"
+                    );
+                    let sql = format!("SELECT {reviewer}, {count} {base} {filter} GROUP BY 1");
+                    // Only unit ids, years and fixed words are formatted into the SQL.
+                    let rows: Vec<(UnitId, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(y)
+                        .fetch_all(self.db.reports())
+                        .await?;
+                    add(&mut facts.eligible, rows);
+                    let sql = format!(
+                        "SELECT {reviewer}, {count} {base} {served_join} AND d.policy = $2 AND d.year BETWEEN $3 AND $1 {filter} GROUP BY 1"
+                    );
+                    let rows: Vec<(UnitId, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                        .bind(y)
+                        .bind(policy.clone())
+                        .bind(from_year)
+                        .fetch_all(self.db.reports())
+                        .await?;
+                    add(&mut facts.served, rows);
+                }
             }
             _ => {}
         }

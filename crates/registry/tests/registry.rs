@@ -128,6 +128,21 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
 
 /// Two working adults; with `deprived`, no clean water, no latrine, no internet
 /// (three deprivations under 2022–2025).
+/// A new household of `commune`, its head named after its code.
+async fn household_of(r: &Registry, code: &str, commune: &str) -> registry::HouseholdId {
+    r.create_household(
+        &admin(),
+        &NewHousehold {
+            code: code.into(),
+            commune_code: commune.into(),
+            head_name: format!("Chủ hộ {code}"),
+            ..NewHousehold::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
 fn two_adults(income: i64, deprived: bool) -> standard::SurveyAnswers {
     use standard::{Diploma, Latrine, MemberAnswers, SurveyAnswers, WaterSource, Work};
     SurveyAnswers {
@@ -4448,18 +4463,7 @@ async fn the_gap_finder_lists_eligible_deprived_unserved_households() {
             .unwrap();
         let mut ids = Vec::new();
         for (code, deprived) in [("G1", true), ("G2", false)] {
-            let id = r
-                .create_household(
-                    &admin(),
-                    &NewHousehold {
-                        code: code.into(),
-                        commune_code: "18652".into(),
-                        head_name: format!("Chủ hộ {code}"),
-                        ..NewHousehold::default()
-                    },
-                )
-                .await
-                .unwrap();
+            let id = household_of(r, code, "18652").await;
             r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, deprived), s22)
                 .await
                 .unwrap();
@@ -5047,18 +5051,7 @@ async fn the_expected_escape_list_tallies_plans_against_the_official_result() {
             ("E4", "18658", true, Some((3_000_000, false))),
             ("E5", "18652", false, Some((1_000_000, false))),
         ] {
-            let id = r
-                .create_household(
-                    &admin(),
-                    &NewHousehold {
-                        code: code.into(),
-                        commune_code: commune.into(),
-                        head_name: format!("Chủ hộ {code}"),
-                        ..NewHousehold::default()
-                    },
-                )
-                .await
-                .unwrap();
+            let id = household_of(r, code, commune).await;
             r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, poor), s22)
                 .await
                 .unwrap();
@@ -5289,18 +5282,7 @@ async fn loans_are_followed_up_and_models_show_who_escaped() {
             ("L2", "18652", (1_000_000, true)),
             ("L3", "18655", (1_000_000, true)),
         ] {
-            let id = r
-                .create_household(
-                    &admin(),
-                    &NewHousehold {
-                        code: code.into(),
-                        commune_code: commune.into(),
-                        head_name: format!("Chủ hộ {code}"),
-                        ..NewHousehold::default()
-                    },
-                )
-                .await
-                .unwrap();
+            let id = household_of(r, code, commune).await;
             r.record_survey(&admin(), id, y(2024), &two_adults(1_000_000, true), s22)
                 .await
                 .unwrap();
@@ -6593,6 +6575,57 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         )
         .await
         .unwrap();
+        // Production support for the poor and the just escaped: P1 (poor,
+        // not served) and E1 (poor in 2023, the year before the plan, above
+        // the near-poor line in 2024, served in 2024); N1 was never poor.
+        r.add_target(
+            &district,
+            id,
+            &target(
+                "share_served",
+                "100",
+                &["production_support"],
+                &["poor", "escaped"],
+                "",
+            ),
+            &policies,
+        )
+        .await
+        .unwrap();
+        for (code, poor_in_2023) in [("E1", true), ("N1", false)] {
+            let hh = household_of(r, code, "18652").await;
+            let income_2023 = if poor_in_2023 { 1_000_000 } else { 5_000_000 };
+            r.record_survey(
+                &admin(),
+                hh,
+                y(2023),
+                &two_adults(income_2023, poor_in_2023),
+                standard(),
+            )
+            .await
+            .unwrap();
+            r.record_survey(
+                &admin(),
+                hh,
+                y(2024),
+                &two_adults(5_000_000, false),
+                standard(),
+            )
+            .await
+            .unwrap();
+            r.record_delivery(
+                &admin(),
+                hh,
+                &policies,
+                &registry::NewDelivery {
+                    policy: "production_support".into(),
+                    delivered_on: "02/03/2024".into(),
+                    ..registry::NewDelivery::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
         let commune = unit_officer("18652").await;
         let today = chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
         let (seen, progress) = r
@@ -6600,7 +6633,13 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .await
             .unwrap();
         assert_eq!(seen.number, "35/KH-UBND");
-        assert_eq!(progress.len(), 2);
+        assert_eq!(progress.len(), 3);
+        assert_eq!(
+            progress[2].measure,
+            Some(50.0),
+            "{}: E1 of P1 and E1 (N1 was never poor)",
+            e.name
+        );
         assert_eq!(
             progress[0].measure,
             Some(50.0),

@@ -11,12 +11,13 @@
 use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::Registry;
-use crate::tallies::Measure;
+use crate::tallies::{Group, Measure};
 use crate::units::{SUCCESSOR_JOIN, successor};
 use crate::values::{ReviewYear, UnitId};
 use futures_util::TryStreamExt;
 use measure::{Accumulator, Config, GroupMeasures, Row};
-use standard::{Area, DeprivationSet, Standard};
+use standard::{Area, DeprivationSet, Standard, Status};
+use std::collections::BTreeMap;
 
 /// A unit's measures in a year.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +32,10 @@ pub struct Statistics {
     pub by_area: Vec<GroupMeasures>,
     /// By commune code (as at the year's end; its name in `names`).
     pub by_commune: Vec<GroupMeasures>,
+    /// By group of households (`tallies::Group` codes): H, A, M0 and their
+    /// errors, each group a domain of the whole; a household can be in
+    /// several groups, and the indicators are not kept by group.
+    pub by_group: Vec<GroupMeasures>,
     /// Each commune's name by code.
     pub names: std::collections::BTreeMap<String, String>,
 }
@@ -93,14 +98,27 @@ impl Registry {
             .await?;
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());
-        let mut by_area = Accumulator::new(standard, config);
+        let mut by_area = Accumulator::new(standard, config.clone());
+        // Households by status and score, in all and in each group: a
+        // group's errors are those of a domain of the whole sample.
+        let mut scored: BTreeMap<(Status, u32), u64> = BTreeMap::new();
+        let mut grouped: BTreeMap<(Group, Status, u32), u64> = BTreeMap::new();
         let mut seen = false;
         for (commune_id, measure, n) in rows {
             let commune = codes.get(&commune_id).map_or("", String::as_str);
             let n = u64::try_from(n).map_err(|_| misfit(&measure))?;
             // Households of a status, or of those the ones deprived in an
-            // indicator, with their score, by area.
+            // indicator, with their score, by area; and by group.
             let (area, status, indicator, points) = match Measure::parse(&measure) {
+                Some(Measure::GroupScored {
+                    standard: id,
+                    group,
+                    status,
+                    points,
+                }) if id == standard.id => {
+                    *grouped.entry((group, status, points)).or_default() += n;
+                    continue;
+                }
                 Some(Measure::Scored {
                     standard: id,
                     area,
@@ -122,6 +140,7 @@ impl Registry {
             let added = match (status, indicator) {
                 (Some(status), _) => {
                     seen = true;
+                    *scored.entry((status, points)).or_default() += n;
                     by_commune
                         .add_counted(c, status, points, n)
                         .and(by_area.add_counted(a, status, points, n))
@@ -144,6 +163,8 @@ impl Registry {
             return Ok(None);
         };
         by_area.pop();
+        let by_group = group_measures(standard, &config, &scored, &grouped)
+            .ok_or_else(|| misfit("score_group"))?;
         let closed = self
             .year_counts(actor, Some(unit_code))
             .await?
@@ -157,6 +178,7 @@ impl Registry {
             total,
             by_area,
             by_commune,
+            by_group,
             names,
         }))
     }
@@ -214,6 +236,34 @@ impl Registry {
         }
         Ok(deflated.finish().pop().filter(|g| g.households > 0))
     }
+}
+
+/// The measures of each group present: the group and the rest of the
+/// households measured together, so that the group is a domain of the
+/// whole sample (groups overlap: one accumulator each). None when a count
+/// does not fit the standard.
+fn group_measures(
+    standard: &Standard,
+    config: &Config,
+    scored: &BTreeMap<(Status, u32), u64>,
+    grouped: &BTreeMap<(Group, Status, u32), u64>,
+) -> Option<Vec<GroupMeasures>> {
+    let mut out = Vec::new();
+    for group in Group::ALL {
+        let mut acc = Accumulator::new(standard, config.clone());
+        let (mine, rest) = (acc.group(group.code().as_bytes()), acc.group(b"\0rest"));
+        let mut any = false;
+        for (&(status, points), &all) in scored {
+            let n = grouped.get(&(group, status, points)).copied().unwrap_or(0);
+            any |= n > 0;
+            acc.add_counted(mine, status, points, n)?;
+            acc.add_counted(rest, status, points, all.checked_sub(n)?)?;
+        }
+        if any {
+            out.extend(acc.finish().into_iter().filter(|g| g.group == group.code()));
+        }
+    }
+    Some(out)
 }
 
 /// A kept score tally that does not fit the standard it names (a score

@@ -163,6 +163,15 @@ pub enum Measure {
         indicator: String,
         points: u32,
     },
+    /// Households of a group assessed under a standard, of a status, whose
+    /// score is `points`: the measures by group (a household can be in
+    /// several groups).
+    GroupScored {
+        standard: String,
+        group: Group,
+        status: Status,
+        points: u32,
+    },
     /// Households still missing a policy's support in the year (its code):
     /// eligible, deprived in what it addresses, not served that year — the
     /// gap finder's rule (`support_facts::household_gaps`).
@@ -201,6 +210,16 @@ impl Measure {
                 "score_deprived/{standard}/{}/{indicator}/{points}",
                 area.code()
             ),
+            Measure::GroupScored {
+                standard,
+                group,
+                status,
+                points,
+            } => format!(
+                "score_group/{standard}/{}/{}/{points}",
+                group.code(),
+                status.code()
+            ),
             Measure::Missing(policy) => format!("missing/{policy}"),
             Measure::MissingMembers(policy) => format!("missing_members/{policy}"),
         }
@@ -235,19 +254,26 @@ impl Measure {
         let mut parts = rest.rsplitn(4, '/');
         let points: u32 = parts.next()?.parse().ok()?;
         let last = parts.next()?;
-        let area = Area::parse_bytes(parts.next()?.as_bytes())?;
+        let third = parts.next()?;
         let standard = parts.next().filter(|s| !s.is_empty())?.to_string();
+        let area = || Area::parse_bytes(third.as_bytes());
         match kind {
             "score" => Some(Measure::Scored {
                 standard,
-                area,
+                area: area()?,
                 status: Status::parse(last)?,
                 points,
             }),
             "score_deprived" if !last.is_empty() => Some(Measure::ScoredDeprived {
                 standard,
-                area,
+                area: area()?,
                 indicator: last.to_string(),
+                points,
+            }),
+            "score_group" => Some(Measure::GroupScored {
+                standard,
+                group: Group::parse(third)?,
+                status: Status::parse(last)?,
                 points,
             }),
             _ => None,
@@ -255,7 +281,7 @@ impl Measure {
     }
 }
 
-/// The codes of the score tallies (`Measure::Scored`, `ScoredDeprived`)
+/// The codes of the score tallies (`Measure::Scored`, `ScoredDeprived`, `GroupScored`)
 /// sort from `SCORES_FROM` until `SCORES_UNTIL`, after every other
 /// measure's: a reader of the others or of them reads a range of the key.
 pub(crate) const SCORES_FROM: &str = "score";
@@ -347,6 +373,14 @@ pub(crate) fn tallies(history: &History, out: &mut BTreeMap<TallyKey, i64>) {
                     standard: standard.clone(),
                     area: *area,
                     indicator: indicator.clone(),
+                    points: *points,
+                });
+            }
+            for group in groups_in(&history.members, year) {
+                add(Measure::GroupScored {
+                    standard: standard.clone(),
+                    group,
+                    status,
                     points: *points,
                 });
             }
@@ -829,6 +863,12 @@ mod tests {
                 points: 3,
             },
             // A user's standard whose id has a slash is still read back.
+            Measure::GroupScored {
+                standard: "vn-2022-2025".into(),
+                group: Group::NoWorkingCapacity,
+                status: Status::Poor,
+                points: 4,
+            },
             Measure::Missing("preferential_credit".into()),
             Measure::MissingMembers("health_insurance_card".into()),
             Measure::ScoredDeprived {
@@ -840,7 +880,12 @@ mod tests {
         ] {
             assert_eq!(Measure::parse(&m.code()), Some(m.clone()));
             let code = m.code();
-            let scored = matches!(m, Measure::Scored { .. } | Measure::ScoredDeprived { .. });
+            let scored = matches!(
+                m,
+                Measure::Scored { .. }
+                    | Measure::ScoredDeprived { .. }
+                    | Measure::GroupScored { .. }
+            );
             assert_eq!(
                 (SCORES_FROM..SCORES_UNTIL).contains(&code.as_str()),
                 scored,
@@ -980,10 +1025,23 @@ mod tests {
         // of the water programme; served in 2024.
         let missing = |year| get(year, Measure::Missing("clean_water_sanitation".into()));
         assert_eq!((missing(2022), missing(2024)), (Some(1), None));
+        // And each group's score: meritorious and unable to work.
+        assert_eq!(
+            get(
+                2024,
+                Measure::GroupScored {
+                    standard: "vn-2022-2025".into(),
+                    group: Group::Merit,
+                    status: Status::Poor,
+                    points: 4,
+                }
+            ),
+            Some(1)
+        );
         // 3 years × 2 groups + 3 deprivations + 6 movements + 2 scores and
-        // the 2 deprivations of 2024 by score (2022 recorded no area) + 1
-        // gap.
-        assert_eq!(out.values().sum::<i64>(), 3 * 2 + 3 + 6 + 2 + 2 + 1);
+        // the 2 deprivations of 2024 by score (2022 recorded no area) + 2
+        // years × 2 groups by score + 1 gap.
+        assert_eq!(out.values().sum::<i64>(), 3 * 2 + 3 + 6 + 2 + 2 + 4 + 1);
     }
 
     /// A policy to members counts the members still missing it: of three

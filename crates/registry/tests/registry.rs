@@ -6672,3 +6672,62 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         e.cleanup().await;
     }
 }
+
+/// The statistics by group, by hand (issue 12): of three households of a
+/// commune in 2024, A and B have a meritorious member; A and C are poor and
+/// deprived in 3 of 12 indicators (c = 1/4 = k, MPI-poor), B is neither.
+/// The merit group: 2 households (2/3 of all), H = 1/2, A = 1/4,
+/// M0 = 1/8, poor rate 1/2. The whole: H = 2/3, M0 = 1/6. A group's
+/// errors are a domain's: not those of the group measured alone.
+#[tokio::test]
+async fn the_statistics_by_group_are_domains_of_the_whole() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        for (code, merit, poor) in [("A", true, true), ("B", true, false), ("C", false, true)] {
+            let id = household_of(r, code, "18652").await;
+            if merit {
+                r.add_member(
+                    &admin(),
+                    id,
+                    &NewMember {
+                        full_name: format!("Thành viên {code}"),
+                        birth_date: Some("01/01/1980".into()),
+                        merit: true,
+                        ..NewMember::default()
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            let income = if poor { 1_000_000 } else { 5_000_000 };
+            r.record_survey(&admin(), id, y(2024), &two_adults(income, poor), standard())
+                .await
+                .unwrap();
+        }
+        let s = r
+            .statistics(&admin(), "18652", y(2024), standard())
+            .await
+            .unwrap()
+            .unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert_eq!(s.total.households, 3, "{}", e.name);
+        assert!(close(s.total.h, 2.0 / 3.0) && close(s.total.m0, 1.0 / 6.0));
+        assert_eq!(s.by_group.len(), 1, "{:?}", s.by_group);
+        let merit = &s.by_group[0];
+        assert_eq!((merit.group.as_str(), merit.households), ("merit", 2));
+        assert!(close(merit.h, 0.5) && close(merit.a.unwrap(), 0.25));
+        assert!(close(merit.m0, 0.125) && close(merit.poor_rate, 0.5));
+        assert!(close(merit.weight_sum / s.total.weight_sum, 2.0 / 3.0));
+        // As a domain of three households, not a sample of two (alone it
+        // would be √(½·½/(2 − 1)) = 0,5): with z = (y − H·x)/X of each
+        // household — A (1 − ½)/2 = ¼, B (0 − ½)/2 = −¼, C 0 —
+        // Var = n/(n − 1)·Σz² = 3/2 · (1/16 + 1/16) = 0,1875.
+        let se = merit.se.h.unwrap();
+        assert!(close(se, 0.1875f64.sqrt()), "{se}");
+        assert_eq!(r.count_drift().await.unwrap(), Vec::new());
+    }
+}

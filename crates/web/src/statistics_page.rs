@@ -31,8 +31,11 @@ struct StatisticsPage {
     /// (label, households, poor rate, near-poor rate, H, A, M0), each
     /// measure with its standard error.
     overall: Vec<[String; 7]>,
-    /// (commune, households, H, A, M0, contribution to M0).
-    communes: Vec<[String; 6]>,
+    /// (commune, households, share of the households, H, A, M0,
+    /// contribution to M0).
+    communes: Vec<[String; 7]>,
+    /// (group, households, share of the households, poor rate, H, A, M0).
+    groups: Vec<[String; 7]>,
     /// (indicator, access, uncensored, censored, contribution).
     indicators: Vec<[String; 5]>,
     /// (measure, last year, this year, absolute, relative, annualised).
@@ -97,6 +100,7 @@ pub async fn statistics_page(
         provisional: false,
         overall: Vec::new(),
         communes: Vec::new(),
+        groups: Vec::new(),
         indicators: Vec::new(),
         changes: Vec::new(),
         change_note: None,
@@ -224,10 +228,26 @@ pub async fn statistics_page(
                     .cloned()
                     .unwrap_or_else(|| g.group.clone()),
                 crate::pages::number(tr, g.households as i64),
+                pct(tr, g.weight_sum / total_weight),
                 with_se(tr, Some(g.h), g.se.h),
                 with_se(tr, g.a, g.se.a),
                 with_se(tr, Some(g.m0), g.se.m0),
                 pct(tr, contribution),
+            ]
+        })
+        .collect();
+    page.groups = now
+        .by_group
+        .iter()
+        .map(|g| {
+            [
+                tr.t(&format!("group_{}", g.group)).to_string(),
+                crate::pages::number(tr, g.households as i64),
+                pct(tr, g.weight_sum / total_weight),
+                pct(tr, g.poor_rate),
+                with_se(tr, Some(g.h), g.se.h),
+                with_se(tr, g.a, g.se.a),
+                with_se(tr, Some(g.m0), g.se.m0),
             ]
         })
         .collect();

@@ -3179,6 +3179,9 @@ async fn the_statistics_officer_reads_the_mpi_and_its_change() {
         "2024 is under way"
     );
     assert!(body.contains("id=\"statistics-change-independent\""));
+    // Nobody here is in a group (one member, born 1980, of no group): no
+    // table by group.
+    assert!(!body.contains("id=\"mpi-groups\""));
     // The rates at updated prices read every household's income: only
     // when asked, by the link.
     assert!(

@@ -32,12 +32,13 @@ struct StatisticsPage {
     /// measure with its standard error.
     overall: Vec<[String; 7]>,
     /// (commune, households, share of the households, H, A, M0,
-    /// contribution to M0).
-    communes: Vec<[String; 7]>,
+    /// contribution to M0 in points, and as a share of it).
+    communes: Vec<[String; 8]>,
     /// (group, households, share of the households, poor rate, H, A, M0).
     groups: Vec<[String; 7]>,
-    /// (indicator, access, uncensored, censored, contribution).
-    indicators: Vec<[String; 5]>,
+    /// (indicator, access, uncensored, censored, contribution to M0 in
+    /// points, and as a share of it).
+    indicators: Vec<[String; 6]>,
     /// (measure, last year, this year, absolute, relative, annualised).
     changes: Vec<[String; 6]>,
     change_note: Option<String>,
@@ -59,6 +60,11 @@ fn pct(tr: Tr, f: f64) -> String {
         standard::Language::Vi => text.replace('.', ","),
         standard::Language::En => text,
     }
+}
+
+/// A part of M0 in percentage points: "1,23".
+fn points(tr: Tr, f: f64) -> String {
+    pct(tr, f).replace(" %", "")
 }
 
 /// "12,34 % (± 0,56)": an estimate with its standard error.
@@ -217,8 +223,15 @@ pub async fn statistics_page(
         .by_commune
         .iter()
         .map(|g| {
-            let contribution = if now.total.m0 > 0.0 && total_weight > 0.0 {
-                g.weight_sum / total_weight * g.m0 / now.total.m0
+            // Absolute: the commune's population share times its M0 (they
+            // add up to the unit's M0); relative: that as a share of it.
+            let absolute = if total_weight > 0.0 {
+                g.weight_sum / total_weight * g.m0
+            } else {
+                f64::NAN
+            };
+            let contribution = if now.total.m0 > 0.0 {
+                absolute / now.total.m0
             } else {
                 f64::NAN
             };
@@ -232,6 +245,7 @@ pub async fn statistics_page(
                 with_se(tr, Some(g.h), g.se.h),
                 with_se(tr, g.a, g.se.a),
                 with_se(tr, Some(g.m0), g.se.m0),
+                points(tr, absolute),
                 pct(tr, contribution),
             ]
         })
@@ -257,17 +271,16 @@ pub async fn statistics_page(
         .enumerate()
         .map(|(i, ind)| {
             let uncensored = now.total.uncensored.get(i).copied().unwrap_or(f64::NAN);
+            let relative = now.total.contribution.get(i).copied().flatten();
             [
                 ind.name.get(lang).to_string(),
                 pct(tr, 1.0 - uncensored),
                 pct(tr, uncensored),
                 pct(tr, now.total.censored.get(i).copied().unwrap_or(f64::NAN)),
-                now.total
-                    .contribution
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .map_or_else(|| "–".into(), |c| pct(tr, c)),
+                // Absolute: the indicator's weight times its censored
+                // headcount, the same as its share of M0 times M0.
+                relative.map_or_else(|| "–".into(), |c| points(tr, c * now.total.m0)),
+                relative.map_or_else(|| "–".into(), |c| pct(tr, c)),
             ]
         })
         .collect();

@@ -3179,6 +3179,24 @@ async fn the_statistics_officer_reads_the_mpi_and_its_change() {
         "2024 is under way"
     );
     assert!(body.contains("id=\"statistics-change-independent\""));
+    // Water: Xuân Hội's XH2 alone is deprived (1 of 3, and MPI-poor), of
+    // weight 1/12: 1/36 of M0 = 2,78 points, a third of M0 = 1/12.
+    assert!(
+        body.contains("<td>Nguồn nước sinh hoạt</td><td>66,67 %</td><td>33,33 %</td><td>33,33 %</td><td>2,78</td><td>33,33 %</td>"),
+        "{body}"
+    );
+    // Xuân Hội: 2 of 3 households, M0 = ½ · ¼ = 1/8, so 2/3 · 1/8 = 1/12 =
+    // 8,33 points, all of M0.
+    let communes = body
+        .split("id=\"mpi-communes\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        communes.contains("<td>2</td><td>66,67 %</td>")
+            && communes.contains("<td>12,50 % (± ")
+            && communes.contains("<td>8,33</td><td>100,00 %</td>"),
+        "{communes}"
+    );
     // Nobody here is in a group (one member, born 1980, of no group): no
     // table by group.
     assert!(!body.contains("id=\"mpi-groups\""));

@@ -163,38 +163,24 @@ pub async fn form(
 pub async fn upload(
     State(state): State<AppState>,
     SignedIn { ctx, ref actor }: SignedIn,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let tr = ctx.tr();
     let mut page = lists_page(&state, &ctx, actor);
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                page.error = Some(tr.t("lists_unreadable").to_string());
-                return (StatusCode::BAD_REQUEST, crate::pages::render(page)).into_response();
-            }
-        };
-        match field.name() {
-            Some("policy") => page.chosen = field.text().await.unwrap_or_default(),
-            Some("default_date") => page.default_date = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("danh-sach.xlsx").to_string();
-                match field.bytes().await {
-                    Ok(bytes) if !bytes.is_empty() => file = Some((name, bytes.to_vec())),
-                    Ok(_) => {}
-                    Err(_) => {
-                        page.error = Some(tr.t("lists_unreadable").to_string());
-                        return (StatusCode::BAD_REQUEST, crate::pages::render(page))
-                            .into_response();
-                    }
-                }
-            }
-            _ => {}
-        }
+    let Some(crate::input::Upload { mut fields, file }) =
+        crate::input::upload(multipart, "danh-sach.xlsx").await
+    else {
+        page.error = Some(tr.t("lists_unreadable").to_string());
+        return (StatusCode::BAD_REQUEST, crate::pages::render(page)).into_response();
+    };
+    if let Some(policy) = fields.remove("policy") {
+        page.chosen = policy;
     }
+    if let Some(day) = fields.remove("default_date") {
+        page.default_date = day;
+    }
+    // No file chosen: the browser sends an empty part.
+    let file = file.filter(|(_, bytes)| !bytes.is_empty());
     let Some((name, bytes)) = file else {
         page.error = Some(tr.t("lists_choose_file").to_string());
         return (StatusCode::BAD_REQUEST, crate::pages::render(page)).into_response();

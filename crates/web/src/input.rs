@@ -187,6 +187,34 @@ pub(crate) fn ticked<'a>(
         .collect()
 }
 
+/// An upload form read whole: its text fields, and the part named `file`
+/// (its file name, or `default_name` without one, and its bytes as sent,
+/// empty when no file was chosen).
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+/// Reads an upload form; None when its body cannot be read (broken, or
+/// over the route's size limit). A text field that cannot be read is left
+/// out.
+pub async fn upload(mut multipart: axum::extract::Multipart, default_name: &str) -> Option<Upload> {
+    let mut upload = Upload {
+        fields: std::collections::HashMap::new(),
+        file: None,
+    };
+    while let Some(field) = multipart.next_field().await.ok()? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or(default_name).to_string();
+            upload.file = Some((file_name, field.bytes().await.ok()?.to_vec()));
+        } else if let Ok(text) = field.text().await {
+            upload.fields.insert(name, text);
+        }
+    }
+    Some(upload)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -567,7 +567,7 @@ pub async fn upload_minutes(
     State(state): State<AppState>,
     crate::SignedIn { ctx, ref actor }: crate::SignedIn,
     Path(id): Path<RoundId>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let unreadable = || {
         round_page(
@@ -582,19 +582,10 @@ pub async fn upload_minutes(
             ),
         )
     };
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => return unreadable().await,
-        };
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("bien-ban").to_string();
-        let Ok(bytes) = field.bytes().await else {
-            return unreadable().await;
-        };
+    let Some(upload) = crate::input::upload(multipart, "bien-ban").await else {
+        return unreadable().await;
+    };
+    if let Some((name, bytes)) = upload.file {
         let result = state
             .registry
             .upload_minutes(actor, id, &name, &bytes)

@@ -204,33 +204,14 @@ pub async fn report(
     State(state): State<AppState>,
     SignedIn { ctx, ref actor }: SignedIn,
     Path(task): Path<i64>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(_) => {
-                let problem = ctx.tr().t("tasks_unreadable").to_string();
-                return page(&state, &ctx, actor, String::new(), Some(problem)).await;
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or("bao-cao").to_string();
-            match field.bytes().await {
-                Ok(bytes) => file = Some((file_name, bytes.to_vec())),
-                Err(_) => {
-                    let problem = ctx.tr().t("tasks_unreadable").to_string();
-                    return page(&state, &ctx, actor, String::new(), Some(problem)).await;
-                }
-            }
-        } else if let Ok(text) = field.text().await {
-            fields.insert(name, text);
-        }
-    }
+    let Some(crate::input::Upload { fields, file }) =
+        crate::input::upload(multipart, "bao-cao").await
+    else {
+        let problem = ctx.tr().t("tasks_unreadable").to_string();
+        return page(&state, &ctx, actor, String::new(), Some(problem)).await;
+    };
     let field = |k: &str| crate::input::field(&fields, k);
     let result = state
         .registry

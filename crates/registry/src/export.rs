@@ -2,10 +2,12 @@
 //! assessment of a year, as an xlsx sheet with Vietnamese headers. Every
 //! export is checked against the actor's scope and recorded in the audit log.
 
+use crate::db::Backend;
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
 use crate::values::{HouseholdId, ReviewYear};
+use futures_util::TryStreamExt;
 use serde_json::json;
 use std::path::Path;
 
@@ -34,14 +36,6 @@ pub struct MemberListRow {
     pub id_number: Option<String>,
     pub relation: String,
     pub ethnicity: String,
-}
-
-/// A member read with its household's id.
-#[derive(sqlx::FromRow)]
-struct MemberOf {
-    household_id: HouseholdId,
-    #[sqlx(flatten)]
-    member: MemberListRow,
 }
 
 /// The headers of the member sheet, which the import reads back.
@@ -100,16 +94,34 @@ impl Registry {
         year: i64,
         only_deprived: bool,
     ) -> Result<Vec<ListRow>, RegistryError> {
-        let unit = self
-            .unit_by_code(unit_code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+        let (_, units) = self.list_scope(actor, unit_code).await?;
+        self.rows_of(&units, year, only_deprived).await
+    }
+
+    /// The unit of a list and what it covers, in the actor's scope (a unit
+    /// outside it is not found).
+    async fn list_scope(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+    ) -> Result<(crate::units::Unit, crate::views::ListUnits), RegistryError> {
+        let not_found = || RegistryError::NotFound(format!("đơn vị \"{unit_code}\""));
+        let unit = self.unit_by_code(unit_code).await?.ok_or_else(not_found)?;
         self.require_in_scope(actor, unit.id, || format!("đơn vị \"{unit_code}\""))
             .await?;
         let units = self
             .list_units(actor, Some(unit_code))
             .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
+            .ok_or_else(not_found)?;
+        Ok((unit, units))
+    }
+
+    async fn rows_of(
+        &self,
+        units: &crate::views::ListUnits,
+        year: i64,
+        only_deprived: bool,
+    ) -> Result<Vec<ListRow>, RegistryError> {
         // The unit's households by its communes (or villages), in the
         // official order: a commune's are read in order from its index.
         let sql = format!(
@@ -150,51 +162,81 @@ impl Registry {
                 "vai trò này chỉ xuất được số định danh đã che".into(),
             ));
         }
-        let rows = self.household_list(actor, unit_code, year).await?;
-        let unit = self
-            .unit_by_code(unit_code)
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(format!("đơn vị \"{unit_code}\"")))?;
-        // The members of those households, by household (found by the
-        // members' index), put in the households' order here.
-        let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-        let mut by_household: std::collections::HashMap<HouseholdId, Vec<MemberListRow>> =
-            std::collections::HashMap::new();
-        for chunk in ids.chunks(500) {
-            // Only household ids (integers from the database) are formatted into the SQL.
-            let found: Vec<(HouseholdId, MemberListRow)> = sqlx::query_as::<_, MemberOf>(
-                sqlx::AssertSqlSafe(format!(
-                    "SELECT m.household_id, '' AS household_code, m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity \
-                     FROM members m WHERE m.household_id IN ({}) AND m.removed_on IS NULL ORDER BY m.household_id, m.id",
-                    chunk.join(",")
-                )),
-            )
-            .fetch_all(self.db.reports())
-            .await?
-            .into_iter()
-            .map(|m| (m.household_id, m.member))
-            .collect();
-            for (household, member) in found {
-                by_household.entry(household).or_default().push(member);
+        let (unit, units) = self.list_scope(actor, unit_code).await?;
+        // Each household comes with its members as one JSON array (a
+        // thousandth of the rows a member per row would be), and is written
+        // to the workbook on another thread while the next are read.
+        let members = match self.db.backend() {
+            Backend::Sqlite => {
+                "(SELECT json_group_array(json_array(m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity) ORDER BY m.id) \
+                 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL)"
             }
-        }
-        let mut members: Vec<MemberListRow> = Vec::new();
-        for row in &rows {
-            for mut member in by_household.remove(&row.id).unwrap_or_default() {
-                member.household_code = row.code.clone();
-                members.push(member);
+            Backend::Postgres => {
+                "(SELECT json_agg(json_build_array(m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity) ORDER BY m.id)::text \
+                 FROM members m WHERE m.household_id = h.id AND m.province_id = h.province_id AND m.removed_on IS NULL)"
             }
-        }
-        if !full_id_numbers {
-            for m in &mut members {
-                m.id_number = m.id_number.as_deref().map(crate::views::mask_id_number);
+        };
+        let sql = format!(
+            "SELECT h.id, h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id, {members} AS members \
+             FROM households h LEFT JOIN units v ON v.id = h.village_id \
+             LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
+             WHERE h.removed_on IS NULL{} ORDER BY h.head_sort, h.code",
+            units.households_clause(),
+        );
+        let title = format!("Danh sách hộ – {} – năm {year}", unit.name);
+        // Households go to the writer a batch at a time: one wake-up of its
+        // thread per batch, not per household.
+        type Batch = Vec<(ListRow, Vec<MemberListRow>)>;
+        const BATCH: usize = 64;
+        let (send, mut received) = tokio::sync::mpsc::channel::<Batch>(8);
+        let writer = tokio::task::spawn_blocking(move || {
+            let mut book = ListBook::new(&title)?;
+            while let Some(batch) = received.blocking_recv() {
+                for (row, members) in &batch {
+                    book.household(row, members)?;
+                }
             }
+            book.finish()
+        });
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let mut rows = sqlx::query_as::<_, WithMembers>(sqlx::AssertSqlSafe(sql))
+            .bind(year)
+            .fetch(self.db.reports());
+        let mut batch: Batch = Vec::with_capacity(BATCH);
+        loop {
+            let next = rows.try_next().await?;
+            let full = batch.len() == BATCH;
+            if (next.is_none() || full) && !batch.is_empty() {
+                let sent = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if send.send(sent).await.is_err() {
+                    // The writer stopped on an error, which its result holds.
+                    break;
+                }
+            }
+            let Some(WithMembers { row, members }) = next else {
+                break;
+            };
+            let mut members: Vec<MemberListRow> = match members.as_deref() {
+                Some(json) => serde_json::from_str::<Vec<MemberCells>>(json)
+                    .map_err(|e| RegistryError::Database(sqlx::Error::Decode(Box::new(e))))?
+                    .into_iter()
+                    .map(|m| m.of(&row.code))
+                    .collect(),
+                None => Vec::new(),
+            };
+            if !full_id_numbers {
+                for m in &mut members {
+                    m.id_number = m.id_number.as_deref().map(crate::views::mask_id_number);
+                }
+            }
+            batch.push((row, members));
         }
-        let bytes = list_workbook(
-            &format!("Danh sách hộ – {} – năm {year}", unit.name),
-            &rows,
-            &members,
-        )?;
+        drop(rows);
+        drop(send);
+        let (bytes, count) = writer.await.map_err(|e| RegistryError::Io {
+            file: "danh-sach.xlsx".into(),
+            source: std::io::Error::other(e.to_string()),
+        })??;
         let mut tx = self.db.write().await?;
         audit(
             &mut tx,
@@ -203,11 +245,46 @@ impl Registry {
             Entity::Unit,
             unit_code,
             Some(unit.id),
-            json!({"year": year, "rows": rows.len(), "id_numbers": if full_id_numbers { "full" } else { "masked" }}),
+            json!({"year": year, "rows": count, "id_numbers": if full_id_numbers { "full" } else { "masked" }}),
         )
         .await?;
         tx.commit().await?;
-        Ok((bytes, rows.len()))
+        Ok((bytes, count))
+    }
+}
+
+/// A household of an exported list with its members as a JSON array.
+#[derive(sqlx::FromRow)]
+struct WithMembers {
+    #[sqlx(flatten)]
+    row: ListRow,
+    members: Option<String>,
+}
+
+/// A member as the list's query gives it: name, sex, birth date, identity
+/// number, relation to the head, ethnicity.
+#[derive(serde::Deserialize)]
+struct MemberCells(
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+impl MemberCells {
+    fn of(self, household_code: &str) -> MemberListRow {
+        let MemberCells(full_name, sex, birth_date, id_number, relation, ethnicity) = self;
+        MemberListRow {
+            household_code: household_code.to_string(),
+            full_name,
+            sex,
+            birth_date,
+            id_number,
+            relation,
+            ethnicity,
+        }
     }
 }
 
@@ -254,94 +331,110 @@ pub fn write_file(out: &Path, bytes: &[u8]) -> Result<(), RegistryError> {
 }
 
 /// A household sheet (a title, the headers, the rows) and a member sheet,
-/// as xlsx bytes (`report::xlsx`). The import reads both back.
-pub fn list_workbook(
-    title: &str,
-    rows: &[ListRow],
-    members: &[MemberListRow],
-) -> Result<Vec<u8>, RegistryError> {
-    use report::{Cell, Column, Kind, Report, Section};
-    let text = |s: &str| Cell::text(s);
-    let households = Report {
-        title: title.to_string(),
-        sheet: "Hộ".into(),
-        columns: LIST_HEADERS
-            .iter()
-            .map(|h| {
-                let kind = if *h == "Số chỉ số thiếu hụt" {
-                    Kind::Count
-                } else {
-                    Kind::Text
-                };
-                Column::new(*h, kind)
-            })
-            .collect(),
-        sections: vec![Section {
-            rows: rows
+/// written household by household (`report::StreamedBook`). The import
+/// reads both back.
+pub struct ListBook {
+    book: report::StreamedBook,
+    households: usize,
+}
+
+impl ListBook {
+    pub fn new(title: &str) -> Result<ListBook, RegistryError> {
+        use report::{Column, Kind, Report};
+        let households = Report {
+            title: title.to_string(),
+            sheet: "Hộ".into(),
+            columns: LIST_HEADERS
                 .iter()
-                .map(|r| {
-                    vec![
-                        text(&r.code),
-                        text(&r.head_name),
-                        text(r.village.as_deref().unwrap_or("")),
-                        text(&r.address),
-                        Cell::Text(
-                            r.status
-                                .map(|s| status_name(s.code()))
-                                .unwrap_or_else(|| "Chưa rà soát".into()),
-                        ),
-                        r.deprivation_count.map_or(Cell::Empty, Cell::Number),
-                        Cell::Text(indicator_names(
-                            r.standard_id.as_deref(),
-                            r.deprived.as_deref().unwrap_or(""),
-                        )),
-                        text(r.standard_id.as_deref().unwrap_or("")),
-                    ]
-                })
-                .collect(),
-            ..Section::default()
-        }],
-        ..Report::default()
-    };
-    let members = Report {
-        title: format!("Thành viên – {title}"),
-        sheet: "Thành viên".into(),
-        columns: MEMBER_HEADERS
-            .iter()
-            .map(|h| Column::new(*h, Kind::Text))
-            .collect(),
-        sections: vec![Section {
-            rows: members
-                .iter()
-                .map(|m| {
-                    let sex = match m.sex.as_deref() {
-                        Some("male") => "Nam",
-                        Some("female") => "Nữ",
-                        _ => "",
+                .map(|h| {
+                    let kind = if *h == "Số chỉ số thiếu hụt" {
+                        Kind::Count
+                    } else {
+                        Kind::Text
                     };
-                    let birth = m
-                        .birth_date
-                        .as_deref()
-                        .and_then(vntext::parse_date)
-                        .map(vntext::format_date)
-                        .unwrap_or_default();
-                    vec![
-                        text(&m.household_code),
-                        text(&m.full_name),
-                        text(sex),
-                        Cell::Text(birth),
-                        text(m.id_number.as_deref().unwrap_or("")),
-                        text(&m.relation),
-                        text(&m.ethnicity),
-                    ]
+                    Column::new(*h, kind)
                 })
                 .collect(),
-            ..Section::default()
-        }],
-        ..Report::default()
-    };
-    report::xlsx(&[households, members]).map_err(|e| RegistryError::Io {
+            ..Report::default()
+        };
+        let members = Report {
+            title: format!("Thành viên – {title}"),
+            sheet: "Thành viên".into(),
+            columns: MEMBER_HEADERS
+                .iter()
+                .map(|h| Column::new(*h, Kind::Text))
+                .collect(),
+            ..Report::default()
+        };
+        let book = report::StreamedBook::new(vec![households, members]).map_err(workbook_error)?;
+        Ok(ListBook {
+            book,
+            households: 0,
+        })
+    }
+
+    /// A household's row, and its members' rows on the member sheet.
+    pub fn household(
+        &mut self,
+        r: &ListRow,
+        members: &[MemberListRow],
+    ) -> Result<(), RegistryError> {
+        use report::Cell;
+        let text = |s: &str| Cell::text(s);
+        let cells = [
+            text(&r.code),
+            text(&r.head_name),
+            text(r.village.as_deref().unwrap_or("")),
+            text(&r.address),
+            Cell::Text(
+                r.status
+                    .map(|s| status_name(s.code()))
+                    .unwrap_or_else(|| "Chưa rà soát".into()),
+            ),
+            r.deprivation_count.map_or(Cell::Empty, Cell::Number),
+            Cell::Text(indicator_names(
+                r.standard_id.as_deref(),
+                r.deprived.as_deref().unwrap_or(""),
+            )),
+            text(r.standard_id.as_deref().unwrap_or("")),
+        ];
+        self.book.row(0, &cells).map_err(workbook_error)?;
+        for m in members {
+            let sex = match m.sex.as_deref() {
+                Some("male") => "Nam",
+                Some("female") => "Nữ",
+                _ => "",
+            };
+            let birth = m
+                .birth_date
+                .as_deref()
+                .and_then(vntext::parse_date)
+                .map(vntext::format_date)
+                .unwrap_or_default();
+            let cells = [
+                text(&m.household_code),
+                text(&m.full_name),
+                text(sex),
+                Cell::Text(birth),
+                text(m.id_number.as_deref().unwrap_or("")),
+                text(&m.relation),
+                text(&m.ethnicity),
+            ];
+            self.book.row(1, &cells).map_err(workbook_error)?;
+        }
+        self.households += 1;
+        Ok(())
+    }
+
+    /// The workbook's bytes and its number of households.
+    pub fn finish(self) -> Result<(Vec<u8>, usize), RegistryError> {
+        Ok((self.book.finish().map_err(workbook_error)?, self.households))
+    }
+}
+
+fn workbook_error(e: report::ReportError) -> RegistryError {
+    RegistryError::Io {
         file: "danh-sach.xlsx".into(),
         source: std::io::Error::other(e.to_string()),
-    })
+    }
 }

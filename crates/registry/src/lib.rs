@@ -76,7 +76,7 @@ pub use counts::Drift;
 pub use db::{Backend, Db, restore_sqlite};
 pub use demo::{DEMO_PASSWORD, DEMO_REPORTED, DEMO_USERS, DEMO_YEARS};
 pub use error::RegistryError;
-pub use export::{LIST_HEADERS, ListRow, MEMBER_HEADERS, MemberListRow, list_workbook, write_file};
+pub use export::{LIST_HEADERS, ListBook, ListRow, MEMBER_HEADERS, MemberListRow, write_file};
 pub use gate::{Actor, Capability, Role, Scope, WriteScope};
 pub use households::{HouseholdSummary, NewHousehold, NewMember};
 pub use movements::{Movement, MovementFilter, Movements, movements};

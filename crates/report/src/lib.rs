@@ -17,12 +17,14 @@ mod xlsx;
 
 pub use chart::{Bar, svg_bars};
 pub use html::html;
-pub use xlsx::xlsx;
+pub use xlsx::{StreamedBook, xlsx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("không tạo được tệp xlsx: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("bảng tính không có trang thứ {}", .0 + 1)]
+    NoSheet(usize),
     #[error("không tạo được tệp CSV: {0}")]
     Csv(#[from] csv::Error),
     #[error("không tạo được trang in: {0}")]

@@ -12,20 +12,119 @@ const A4: u8 = 9;
 
 /// The workbook of `reports`, as bytes.
 pub fn xlsx(reports: &[Report]) -> Result<Vec<u8>, ReportError> {
-    let mut book = Workbook::new();
-    // The fastest deflate: a commune's list is written while the officer
-    // waits, and level 1 is a few percent larger than the default 6.
-    book.set_zip_compression_level(1);
+    let mut book = new_book();
     for report in reports {
         report.check()?;
         let sheet = book.add_worksheet();
-        write_sheet(sheet, report)?;
+        let formats = Formats::new();
+        let row = write_head(sheet, &formats, report)?;
+        write_tail(sheet, &formats, report, row)?;
     }
     Ok(book.save_to_buffer()?)
 }
 
+fn new_book() -> Workbook {
+    let mut book = Workbook::new();
+    // The fastest deflate: a commune's list is written while the officer
+    // waits, and level 1 is a few percent larger than the default 6.
+    book.set_zip_compression_level(1);
+    book
+}
+
+/// A workbook written as its rows come: each sheet's title and header
+/// first, then rows appended one by one ([`StreamedBook::row`]), to any of
+/// its sheets in turn, then its totals, notes and signatures at
+/// [`StreamedBook::finish`]. Rows go to disk as each is complete, not into
+/// a table of cells, so a list of tens of thousands of rows is written
+/// while it is read, in a fraction of the time and memory. The appended
+/// rows are a list's plain cells: the sheet prints with its grid lines and
+/// filters from its header.
+pub struct StreamedBook {
+    book: Workbook,
+    formats: Formats,
+    sheets: Vec<Streamed>,
+}
+
+struct Streamed {
+    report: Report,
+    /// The header's last row.
+    header: u32,
+    /// Where the next row goes.
+    row: u32,
+}
+
+impl StreamedBook {
+    /// A sheet for each report, with its title, header and own sections.
+    pub fn new(reports: Vec<Report>) -> Result<StreamedBook, ReportError> {
+        let mut book = new_book();
+        let formats = Formats::new();
+        let mut sheets = Vec::with_capacity(reports.len());
+        for report in reports {
+            report.check()?;
+            let sheet = book.add_worksheet_with_constant_memory()?;
+            sheet.set_print_gridlines(true);
+            let row = write_head(sheet, &formats, &report)?;
+            let header = if report.grouped() { 4 } else { 3 };
+            sheets.push(Streamed {
+                report,
+                header,
+                row,
+            });
+        }
+        Ok(StreamedBook {
+            book,
+            formats,
+            sheets,
+        })
+    }
+
+    /// Appends a row of cells to sheet `sheet` (0 for the first report).
+    pub fn row(&mut self, sheet: usize, cells: &[Cell]) -> Result<(), ReportError> {
+        let Some(Streamed { report, row, .. }) = self.sheets.get_mut(sheet) else {
+            return Err(ReportError::NoSheet(sheet));
+        };
+        if cells.len() != report.columns.len() {
+            return Err(ReportError::Shape {
+                title: report.title.clone(),
+                row: *row as usize + 1,
+                cells: cells.len(),
+                columns: report.columns.len(),
+            });
+        }
+        let worksheet = self.book.worksheet_from_index(sheet)?;
+        write_row(worksheet, &self.formats, report, *row, cells, Style::Plain)?;
+        *row += 1;
+        Ok(())
+    }
+
+    /// The workbook as bytes, each sheet ended by its report's total,
+    /// notes, place and date, and signatures.
+    pub fn finish(mut self) -> Result<Vec<u8>, ReportError> {
+        for (i, sheet) in self.sheets.iter().enumerate() {
+            let worksheet = self.book.worksheet_from_index(i)?;
+            if sheet.row > sheet.header + 1 {
+                let last = sheet.report.columns.len().saturating_sub(1) as u16;
+                worksheet.autofilter(sheet.header, 0, sheet.row - 1, last)?;
+            }
+            write_tail(worksheet, &self.formats, &sheet.report, sheet.row)?;
+        }
+        Ok(self.book.save_to_buffer()?)
+    }
+}
+
+/// How a row's cells look: a list's plain cells, a report's bordered
+/// cells, or a report's bold subtotal and total.
+#[derive(Clone, Copy)]
+enum Style {
+    Plain,
+    Body,
+    Bold,
+}
+
 struct Formats {
     title: Format,
+    plain_count: Format,
+    plain_percent: Format,
     header: Format,
     text: Format,
     count: Format,
@@ -41,6 +140,8 @@ impl Formats {
         let count = cell.clone().set_num_format("#,##0");
         let percent = cell.clone().set_num_format("0.00%");
         Formats {
+            plain_count: Format::new().set_num_format("#,##0"),
+            plain_percent: Format::new().set_num_format("0.00%"),
             title: Format::new()
                 .set_bold()
                 .set_font_size(13)
@@ -60,15 +161,20 @@ impl Formats {
         }
     }
 
-    fn of(&self, kind: Kind, bold: bool) -> &Format {
-        match (kind, bold) {
-            (Kind::Text, false) => &self.text,
-            (Kind::Text, true) => &self.bold_text,
-            (Kind::Count | Kind::Vnd, false) => &self.count,
-            (Kind::Count | Kind::Vnd, true) => &self.bold_count,
-            (Kind::Percent, false) => &self.percent,
-            (Kind::Percent, true) => &self.bold_percent,
-        }
+    /// The cell format of a column's kind in a style; none for a list's
+    /// text (looking a format up costs more than writing the cell).
+    fn of(&self, kind: Kind, style: Style) -> Option<&Format> {
+        Some(match (kind, style) {
+            (Kind::Text, Style::Plain) => return None,
+            (Kind::Count | Kind::Vnd, Style::Plain) => &self.plain_count,
+            (Kind::Percent, Style::Plain) => &self.plain_percent,
+            (Kind::Text, Style::Body) => &self.text,
+            (Kind::Text, Style::Bold) => &self.bold_text,
+            (Kind::Count | Kind::Vnd, Style::Body) => &self.count,
+            (Kind::Count | Kind::Vnd, Style::Bold) => &self.bold_count,
+            (Kind::Percent, Style::Body) => &self.percent,
+            (Kind::Percent, Style::Bold) => &self.bold_percent,
+        })
     }
 }
 
@@ -95,34 +201,59 @@ fn write_row(
     report: &Report,
     row: u32,
     cells: &[Cell],
-    bold: bool,
+    style: Style,
 ) -> Result<(), ReportError> {
     for (c, (cell, column)) in cells.iter().zip(&report.columns).enumerate() {
         let col = c as u16;
-        let format = formats.of(column.kind, bold);
-        match cell {
-            Cell::Text(s) => {
+        let format = formats.of(column.kind, style);
+        match (cell, format) {
+            (Cell::Text(s), Some(format)) => {
                 sheet.write_string_with_format(row, col, s, format)?;
             }
-            Cell::Number(n) => {
+            (Cell::Text(s), None) => {
+                sheet.write_string(row, col, s)?;
+            }
+            (Cell::Number(n), Some(format)) => {
                 sheet.write_number_with_format(row, col, *n as f64, format)?;
             }
-            Cell::Percent(p) => {
+            (Cell::Number(n), None) => {
+                sheet.write_number(row, col, *n as f64)?;
+            }
+            (Cell::Percent(p), Some(format)) => {
                 sheet.write_number_with_format(row, col, p / 100.0, format)?;
             }
-            Cell::Empty => {
+            (Cell::Percent(p), None) => {
+                sheet.write_number(row, col, p / 100.0)?;
+            }
+            (Cell::Empty, Some(format)) => {
                 sheet.write_blank(row, col, format)?;
             }
+            (Cell::Empty, None) => {}
         }
     }
     Ok(())
 }
 
-fn write_sheet(sheet: &mut Worksheet, report: &Report) -> Result<(), ReportError> {
-    let formats = Formats::new();
+/// The sheet's name, title, subtitle, header (frozen, repeated on every
+/// printed page), its page set-up and column widths, and the report's own
+/// sections; returns the row after them. Everything here is written in
+/// row order, as a streamed sheet needs.
+fn write_head(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    report: &Report,
+) -> Result<u32, ReportError> {
     let name: String = report.sheet.chars().take(31).collect();
     if !name.is_empty() {
         sheet.set_name(&name)?;
+    }
+    for (c, column) in report.columns.iter().enumerate() {
+        let width = match column.kind {
+            Kind::Text => 28.0,
+            Kind::Count | Kind::Percent => 12.0,
+            Kind::Vnd => 15.0,
+        };
+        sheet.set_column_width(c as u16, width)?;
     }
     let last = report.columns.len().saturating_sub(1) as u16;
     span(sheet, (0, 0), (0, last), &report.title, &formats.title)?;
@@ -144,10 +275,6 @@ fn write_sheet(sheet: &mut Worksheet, report: &Report) -> Result<(), ReportError
                     g,
                     &formats.header,
                 )?;
-                for c in first..=last_col {
-                    let header = &report.columns[c].header;
-                    sheet.write_string_with_format(bottom, c as u16, header, &formats.header)?;
-                }
             }
             None => {
                 let header = &report.columns[first].header;
@@ -161,6 +288,20 @@ fn write_sheet(sheet: &mut Worksheet, report: &Report) -> Result<(), ReportError
             }
         }
     }
+    if bottom > top {
+        for (first, last_col, group) in report.groups() {
+            if group.is_some() {
+                for c in first..=last_col {
+                    let header = &report.columns[c].header;
+                    sheet.write_string_with_format(bottom, c as u16, header, &formats.header)?;
+                }
+            }
+        }
+    }
+    sheet.set_landscape();
+    sheet.set_paper_size(A4);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(top, bottom)?;
     let mut row = bottom + 1;
     sheet.set_freeze_panes(row, 0)?;
     for section in &report.sections {
@@ -169,16 +310,28 @@ fn write_sheet(sheet: &mut Worksheet, report: &Report) -> Result<(), ReportError
             row += 1;
         }
         for cells in &section.rows {
-            write_row(sheet, &formats, report, row, cells, false)?;
+            write_row(sheet, formats, report, row, cells, Style::Body)?;
             row += 1;
         }
         if let Some(cells) = &section.subtotal {
-            write_row(sheet, &formats, report, row, cells, true)?;
+            write_row(sheet, formats, report, row, cells, Style::Bold)?;
             row += 1;
         }
     }
+    Ok(row)
+}
+
+/// The report's total, notes, place and date, and signatures, from `row`
+/// on, in row order.
+fn write_tail(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    report: &Report,
+    mut row: u32,
+) -> Result<(), ReportError> {
+    let last = report.columns.len().saturating_sub(1) as u16;
     if let Some(cells) = &report.total {
-        write_row(sheet, &formats, report, row, cells, true)?;
+        write_row(sheet, formats, report, row, cells, Style::Bold)?;
         row += 1;
     }
     row += 1;
@@ -192,57 +345,119 @@ fn write_sheet(sheet: &mut Worksheet, report: &Report) -> Result<(), ReportError
         span(sheet, (row, 0), (row, last), place, &italic)?;
         row += 1;
     }
-    // Signatures side by side, each over an equal share of the columns.
+    // Signatures side by side, each over an equal share of the columns:
+    // their titles, then four rows below (room to sign) their names.
     let n = report.signatures.len();
     if n > 0 {
         let width = report.columns.len().max(n);
+        let columns = |i: usize| {
+            let first = (i * width / n) as u16;
+            let last_col = (((i + 1) * width / n).max(1) - 1) as u16;
+            (first, last_col.max(first))
+        };
         let bold = Format::new().set_bold().set_align(FormatAlign::Center);
         let centred = Format::new().set_align(FormatAlign::Center);
         for (i, s) in report.signatures.iter().enumerate() {
-            let first = (i * width / n) as u16;
-            let last_col = (((i + 1) * width / n).max(1) - 1) as u16;
-            span(
-                sheet,
-                (row, first),
-                (row, last_col.max(first)),
-                &s.title,
-                &bold,
-            )?;
+            let (first, last_col) = columns(i);
+            span(sheet, (row, first), (row, last_col), &s.title, &bold)?;
+        }
+        for (i, s) in report.signatures.iter().enumerate() {
             if !s.name.is_empty() {
+                let (first, last_col) = columns(i);
                 span(
                     sheet,
                     (row + 4, first),
-                    (row + 4, last_col.max(first)),
+                    (row + 4, last_col),
                     &s.name,
                     &centred,
                 )?;
             }
         }
     }
-    for (c, column) in report.columns.iter().enumerate() {
-        let width = match column.kind {
-            Kind::Text => 28.0,
-            Kind::Count | Kind::Percent => 12.0,
-            Kind::Vnd => 15.0,
-        };
-        sheet.set_column_width(c as u16, width)?;
-    }
-    sheet.set_landscape();
-    sheet.set_paper_size(A4);
-    sheet.set_print_fit_to_pages(1, 0);
-    sheet.set_repeat_rows(top, bottom)?;
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Column, Section};
     use calamine::{Data, Reader, Xlsx};
 
     fn read(bytes: Vec<u8>) -> Vec<Vec<Data>> {
+        read_sheet(bytes, "Kết quả")
+    }
+
+    fn read_sheet(bytes: Vec<u8>, sheet: &str) -> Vec<Vec<Data>> {
         let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-        let range = book.worksheet_range("Kết quả").unwrap();
+        let range = book.worksheet_range(sheet).unwrap();
         range.rows().map(|r| r.to_vec()).collect()
+    }
+
+    #[test]
+    fn a_streamed_book_reads_back_as_the_whole_report_would() {
+        let report = crate::sample();
+        let appended = vec![
+            vec![
+                Cell::text("Xã Xuân Hội"),
+                Cell::Number(1_019),
+                Cell::Number(7),
+                Cell::Percent(0.69),
+                Cell::Empty,
+            ],
+            vec![
+                Cell::text("Xã Xuân Viên"),
+                Cell::Number(2),
+                Cell::Number(0),
+                Cell::Percent(0.0),
+                Cell::Number(1),
+            ],
+        ];
+        let list = Report {
+            title: "Danh sách".into(),
+            sheet: "Danh sách".into(),
+            columns: vec![Column::new("Mã hộ", Kind::Text)],
+            ..Report::default()
+        };
+        // Rows go to both sheets in turn, as a household and its members do.
+        let mut book = StreamedBook::new(vec![report.clone(), list.clone()]).unwrap();
+        for (i, cells) in appended.iter().enumerate() {
+            book.row(0, cells).unwrap();
+            book.row(1, &[Cell::text(format!("HN-0{i}"))]).unwrap();
+        }
+        let err = book.row(0, &[Cell::Empty]).unwrap_err().to_string();
+        assert!(err.contains("có 1 ô, báo cáo có 5 cột"), "{err}");
+        assert!(matches!(book.row(2, &[]), Err(ReportError::NoSheet(2))));
+        let streamed = book.finish().unwrap();
+
+        // The same report with the rows as a last section, written whole.
+        let mut whole = report.clone();
+        whole.sections.push(Section {
+            rows: appended.clone(),
+            ..Section::default()
+        });
+        let expected = xlsx(&[whole]).unwrap();
+        assert_eq!(read(streamed.clone()), read(expected.clone()));
+        let rows = read(streamed.clone());
+        let at = |text: &str| rows.iter().position(|r| r[0] == Data::String(text.into()));
+        assert_eq!(at("Xã Xuân Viên").unwrap() + 1, at("Tổng cộng").unwrap());
+        assert!(
+            rows.iter()
+                .flatten()
+                .any(|c| *c == Data::String("Nguyễn Văn A".into())),
+            "the signer's name is under the signatures"
+        );
+        let merged = |bytes: Vec<u8>| {
+            let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let mut m = book.merge_cells_by_sheet_name("Kết quả").unwrap();
+            m.sort_by_key(|d| (d.start, d.end));
+            m
+        };
+        assert_eq!(merged(streamed.clone()), merged(expected));
+        let list_rows = read_sheet(streamed, "Danh sách");
+        assert_eq!(list_rows[0][0].to_string(), "Danh sách");
+        assert_eq!(list_rows[3][0].to_string(), "Mã hộ");
+        assert_eq!(list_rows[4][0].to_string(), "HN-00");
+        assert_eq!(list_rows[5][0].to_string(), "HN-01");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 pub mod legacy;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -174,7 +174,9 @@ pub fn name_sort_key(full_name: &str) -> String {
 /// A date written dd/mm/yyyy (also d/m/yyyy, with - or .), or ISO yyyy-mm-dd.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let t = text.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+    // `NaiveDate`'s own parser reads ISO dates (yyyy-mm-dd) without
+    // interpreting a format string each time.
+    if let Ok(d) = t.parse::<NaiveDate>() {
         return Some(d);
     }
     let parts: Vec<&str> = t.split(['/', '-', '.']).collect();
@@ -190,7 +192,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 
 /// dd/mm/yyyy.
 pub fn format_date(date: NaiveDate) -> String {
-    date.format("%d/%m/%Y").to_string()
+    format!("{:02}/{:02}/{:04}", date.day(), date.month(), date.year())
 }
 
 /// Groups thousands with dots, as Vietnamese writes money: 1.500.000.

@@ -975,15 +975,10 @@ impl Registry {
             }
         }
 
-        let sql = format!(
-            // The score tallies are the statistics' (`registry::statistics`):
-            // they sort last, so the key's range stops before them.
-            "SELECT commune_id, measure, households FROM unit_tallies WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure < '{}'",
-            crate::tallies::SCORES_FROM
-        );
-        let tallies: Vec<(UnitId, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(y)
-            .fetch_all(self.db.reports())
+        // The score tallies are the statistics' (`registry::statistics`):
+        // they sort last, so the key's range stops before them.
+        let tallies = self
+            .commune_tallies(y, &list, "", crate::tallies::SCORES_FROM)
             .await?;
         for (commune, measure, n) in tallies {
             if let (Some(c), Some(m)) = (

@@ -86,15 +86,13 @@ impl Registry {
             .collect();
         // The kept score tallies: a few dozen rows per commune, whatever
         // its size (`tallies::Measure::Scored`, `ScoredDeprived`).
-        let sql = format!(
-            "SELECT commune_id, measure, households FROM unit_tallies \
-             WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure >= '{}' AND measure < '{}'",
-            crate::tallies::SCORES_FROM,
-            crate::tallies::SCORES_UNTIL
-        );
-        let rows: Vec<(UnitId, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(y)
-            .fetch_all(self.db.reports())
+        let rows = self
+            .commune_tallies(
+                y,
+                &list,
+                crate::tallies::SCORES_FROM,
+                crate::tallies::SCORES_UNTIL,
+            )
             .await?;
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());

@@ -768,6 +768,51 @@ impl Registry {
 }
 
 impl Registry {
+    /// The kept tallies of the communes `list` (ids, comma-separated) in
+    /// `year`, with a measure in `from..until`, those not zero: (commune,
+    /// measure, households). A province's tens of thousands of tallies come
+    /// over as one text row per commune (`measure=households;…`): the
+    /// driver hands rows over one at a time, and that, not the reading,
+    /// was most of a report's time.
+    pub(crate) async fn commune_tallies(
+        &self,
+        year: i64,
+        list: &str,
+        from: &str,
+        until: &str,
+    ) -> Result<Vec<(UnitId, String, i64)>, RegistryError> {
+        let joined = match self.db.backend() {
+            crate::db::Backend::Sqlite => "group_concat(measure || '=' || households, ';')",
+            crate::db::Backend::Postgres => "string_agg(measure || '=' || households, ';')",
+        };
+        // Only unit ids (integers from the database) and the measures'
+        // bounds (constants of this module) are formatted into the SQL.
+        let sql = format!(
+            "SELECT commune_id, {joined} FROM unit_tallies \
+             WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure >= '{from}' AND measure < '{until}' \
+             GROUP BY commune_id"
+        );
+        let rows: Vec<(UnitId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(year)
+            .fetch_all(self.db.reports())
+            .await?;
+        let mut out = Vec::new();
+        for (commune, joined) in rows {
+            for pair in joined.split(';') {
+                let parsed = pair
+                    .rsplit_once('=')
+                    .and_then(|(m, n)| Some((m.to_string(), n.parse::<i64>().ok()?)));
+                let Some((measure, n)) = parsed else {
+                    return Err(RegistryError::Database(sqlx::Error::Decode(
+                        format!("tally \"{pair}\"").into(),
+                    )));
+                };
+                out.push((commune, measure, n));
+            }
+        }
+        Ok(out)
+    }
+
     /// Recomputes every household's tallies from the microdata and lists
     /// the tallies whose kept number differs (empty when all agree).
     pub async fn tally_drift(&self) -> Result<TallyDrift, RegistryError> {

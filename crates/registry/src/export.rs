@@ -163,9 +163,10 @@ impl Registry {
             ));
         }
         let (unit, units) = self.list_scope(actor, unit_code).await?;
-        // Each household comes with its members as one JSON array (a
-        // thousandth of the rows a member per row would be), and is written
-        // to the workbook on another thread while the next are read.
+        // Each household comes with its members as one JSON array (one row
+        // where a row per member would be four or five: the driver's cost
+        // is per row), and is written to the workbook on another thread
+        // while the next are read.
         let members = match self.db.backend() {
             Backend::Sqlite => {
                 "(SELECT json_group_array(json_array(m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity) ORDER BY m.id) \

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 25] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 26] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -29,6 +29,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 25] = [
     (23, "child_tallies", V23),
     (24, "task_report_files", V24),
     (25, "score_gap_tallies", V25),
+    (26, "tallies_by_commune", V26),
 ];
 
 const V1: &str = r#"
@@ -589,4 +590,12 @@ CREATE INDEX task_report_files_report ON task_report_files (report_id)
 /// computed again (`Db::migrate_until`).
 const V25: &str = r#"
 DELETE FROM unit_tallies
+"#;
+
+/// A year's tallies commune by commune, from the index alone: a province's
+/// report reads them grouped by commune (`Registry::commune_tallies`),
+/// which through the index by measure needed a sort of tens of thousands
+/// of rows.
+const V26: &str = r#"
+CREATE INDEX unit_tallies_commune_year ON unit_tallies (year, commune_id, measure, households)
 "#;

@@ -122,20 +122,12 @@ impl Registry {
         year: i64,
         only_deprived: bool,
     ) -> Result<Vec<ListRow>, RegistryError> {
-        // The unit's households by its communes (or villages), in the
-        // official order: a commune's are read in order from its index.
-        let sql = format!(
-            "SELECT h.id, h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id \
-             FROM households h LEFT JOIN units v ON v.id = h.village_id \
-             LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
-             WHERE h.removed_on IS NULL{}{} ORDER BY h.head_sort, h.code",
-            units.households_clause(),
-            if only_deprived {
-                " AND a.deprivation_count > 0"
-            } else {
-                ""
-            }
-        );
+        let deprived = if only_deprived {
+            " AND a.deprivation_count > 0"
+        } else {
+            ""
+        };
+        let sql = list_sql(units, "", deprived);
         // Only unit ids (integers from the database) are formatted into the SQL.
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(year)
@@ -177,13 +169,7 @@ impl Registry {
                  FROM members m WHERE m.household_id = h.id AND m.province_id = h.province_id AND m.removed_on IS NULL)"
             }
         };
-        let sql = format!(
-            "SELECT h.id, h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id, {members} AS members \
-             FROM households h LEFT JOIN units v ON v.id = h.village_id \
-             LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
-             WHERE h.removed_on IS NULL{} ORDER BY h.head_sort, h.code",
-            units.households_clause(),
-        );
+        let sql = list_sql(&units, &format!(", {members} AS members"), "");
         let title = format!("Danh sách hộ – {} – năm {year}", unit.name);
         // Households go to the writer a batch at a time: one wake-up of its
         // thread per batch, not per household.
@@ -252,6 +238,20 @@ impl Registry {
         tx.commit().await?;
         Ok((bytes, count))
     }
+}
+
+/// The list's query: the unit's households by its communes (or villages),
+/// in the official order (a commune's are read in order from its index),
+/// with their official assessment of the year `$1`; `columns` are added to
+/// the selected ones, `filter` to the conditions.
+fn list_sql(units: &crate::views::ListUnits, columns: &str, filter: &str) -> String {
+    format!(
+        "SELECT h.id, h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id{columns} \
+         FROM households h LEFT JOIN units v ON v.id = h.village_id \
+         LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
+         WHERE h.removed_on IS NULL{}{filter} ORDER BY h.head_sort, h.code",
+        units.households_clause(),
+    )
 }
 
 /// A household of an exported list with its members as a JSON array.

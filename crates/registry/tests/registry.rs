@@ -74,10 +74,18 @@ async fn engines_until(last: i64) -> Vec<Engine> {
             std::process::id(),
             NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
         );
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(admin.pool())
-            .await
-            .unwrap();
+        // A database of this name is a stale one of an earlier process
+        // with the same id, which stopped before dropping it. (One
+        // statement at a time: neither runs inside a transaction.)
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(admin.pool())
+                .await
+                .unwrap();
+        }
         admin.pool().close().await;
         let base = admin_url
             .rsplit_once('/')

@@ -41,6 +41,16 @@ impl Backend {
             Backend::Sqlite
         }
     }
+
+    /// The SQL that joins a group's `expr` into one text, `;` between:
+    /// a few hundred rows of text where there were tens of thousands, for
+    /// the driver hands rows over one at a time.
+    pub(crate) fn joined(self, expr: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("group_concat({expr}, ';')"),
+            Backend::Postgres => format!("string_agg({expr}, ';')"),
+        }
+    }
 }
 
 /// A connection pool to the registry's database.
@@ -305,6 +315,9 @@ impl Db {
             if matches!(name, "unit_tallies" | "child_tallies" | "score_gap_tallies") {
                 // Tallies are computed by the same code that keeps them.
                 crate::tallies::rebuild(&mut tx).await?;
+            }
+            if name == "tally_sheets" {
+                crate::tallies::rebuild_sheets(&mut tx).await?;
             }
             sqlx::query(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",

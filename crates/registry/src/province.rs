@@ -341,6 +341,7 @@ impl Registry {
             .into_iter()
             .collect();
         crate::tallies::insert_tallies(&mut tx, self.db.backend(), &tallies).await?;
+        crate::tallies::rebuild_sheets(&mut tx).await?;
         dropped.rebuild(&mut tx).await?;
         if self.db.backend() == crate::db::Backend::Postgres {
             // Ids were given by the load: the identity continues after them.

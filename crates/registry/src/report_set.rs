@@ -18,7 +18,7 @@ use crate::units::{SUCCESSOR_JOIN, Unit, successor};
 use crate::values::{ReviewYear, UnitId};
 use report::{Cell, Column, Kind, Report, Section};
 use standard::{Language, Standard, Status};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A report of the set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -99,7 +99,7 @@ pub struct CommuneFigures {
     pub statuses: BTreeMap<Status, i64>,
     pub statuses_before: BTreeMap<Status, i64>,
     /// The kept tallies of the year.
-    pub tallies: BTreeMap<Measure, i64>,
+    pub tallies: HashMap<Measure, i64>,
 }
 
 impl CommuneFigures {
@@ -111,7 +111,7 @@ impl CommuneFigures {
             households: 0,
             statuses: BTreeMap::new(),
             statuses_before: BTreeMap::new(),
-            tallies: BTreeMap::new(),
+            tallies: HashMap::new(),
         }
     }
 
@@ -140,7 +140,7 @@ impl CommuneFigures {
             *self.statuses_before.entry(*s).or_default() += n;
         }
         for (m, n) in &other.tallies {
-            *self.tallies.entry(m.clone()).or_default() += n;
+            add_to(&mut self.tallies, m, *n);
         }
     }
 }
@@ -152,6 +152,16 @@ pub struct Delivered {
     pub households: i64,
     /// In đồng; None when no delivery recorded an amount.
     pub amount: Option<i64>,
+}
+
+/// Adds `n` to the tally of `m`, cloning the measure only the first time.
+fn add_to(tallies: &mut HashMap<Measure, i64>, m: &Measure, n: i64) {
+    match tallies.get_mut(m) {
+        Some(sum) => *sum += n,
+        None => {
+            tallies.insert(m.clone(), n);
+        }
+    }
 }
 
 /// What the report set of a unit and year is computed from.
@@ -931,27 +941,44 @@ impl Registry {
             reviewer_of.insert(*id, code.clone());
         }
 
+        // The kept counts of the two years, as one text row per commune
+        // (`year status=households;…`): the driver hands rows over one at
+        // a time.
+        let joined = self
+            .db
+            .backend()
+            .joined("year || ' ' || status || '=' || households");
         let sql = format!(
-            "SELECT commune_id, year, status, households FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND commune_id IN ({list})"
+            "SELECT commune_id, {joined} FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND commune_id IN ({list}) GROUP BY commune_id"
         );
-        let counts: Vec<(UnitId, i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let counts: Vec<(UnitId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(y)
             .bind(y - 1)
             .fetch_all(self.db.reports())
             .await?;
-        for (commune, year_of, status, n) in counts {
-            let (Some(c), Some(s)) = (
-                at(&mut by_code, &reviewer_of, commune),
-                Status::parse(&status),
-            ) else {
+        for (commune, joined) in &counts {
+            let Some(c) = at(&mut by_code, &reviewer_of, *commune) else {
                 continue;
             };
-            let map = if year_of == y {
-                &mut c.statuses
-            } else {
-                &mut c.statuses_before
-            };
-            *map.entry(s).or_default() += n;
+            for count in joined.split(';') {
+                let parsed = count.split_once(' ').and_then(|(year, rest)| {
+                    let (status, n) = rest.split_once('=')?;
+                    Some((
+                        year.parse::<i64>().ok()?,
+                        Status::parse(status)?,
+                        n.parse::<i64>().ok()?,
+                    ))
+                });
+                let Some((year_of, s, n)) = parsed else {
+                    continue;
+                };
+                let map = if year_of == y {
+                    &mut c.statuses
+                } else {
+                    &mut c.statuses_before
+                };
+                *map.entry(s).or_default() += n;
+            }
         }
 
         let sql = format!(
@@ -975,17 +1002,18 @@ impl Registry {
             }
         }
 
-        // The score tallies are the statistics' (`registry::statistics`):
-        // they sort last, so the key's range stops before them.
+        // The counts' sheets: the score tallies are the statistics'.
         let tallies = self
-            .commune_tallies(y, &list, "", crate::tallies::SCORES_FROM)
+            .commune_tallies(y, &list, crate::tallies::Band::Counts)
             .await?;
-        for (commune, measure, n) in tallies {
-            if let (Some(c), Some(m)) = (
-                at(&mut by_code, &reviewer_of, commune),
-                Measure::parse(&measure),
-            ) {
-                *c.tallies.entry(m).or_default() += n;
+        for (commune, counts) in tallies.communes {
+            let Some(c) = at(&mut by_code, &reviewer_of, commune) else {
+                continue;
+            };
+            for (i, n) in counts {
+                if let Some((_, Some(m))) = tallies.measures.get(i) {
+                    add_to(&mut c.tallies, m, n);
+                }
             }
         }
 

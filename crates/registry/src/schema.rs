@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 26] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 27] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -30,6 +30,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 26] = [
     (24, "task_report_files", V24),
     (25, "score_gap_tallies", V25),
     (26, "tallies_by_commune", V26),
+    (27, "tally_sheets", V27),
 ];
 
 const V1: &str = r#"
@@ -598,4 +599,20 @@ DELETE FROM unit_tallies
 /// of rows.
 const V26: &str = r#"
 CREATE INDEX unit_tallies_commune_year ON unit_tallies (year, commune_id, measure, households)
+"#;
+
+/// Each commune's tallies of a year in a band (`tallies::Band`: the
+/// report set's counts, the statistics' scores) as one text,
+/// `measure=households;…`, made again from them in the transaction that
+/// changes them (`tallies::add_tallies`): a province's report reads one row
+/// per commune. Filled from the tallies (`Db::migrate` runs
+/// `tallies::rebuild_sheets` after this DDL).
+const V27: &str = r#"
+CREATE TABLE tally_sheets (
+    year BIGINT NOT NULL,
+    band TEXT NOT NULL,
+    commune_id BIGINT NOT NULL REFERENCES units (id),
+    body TEXT NOT NULL,
+    PRIMARY KEY (year, band, commune_id)
+)
 "#;

@@ -15,7 +15,7 @@ use crate::tallies::{Group, Measure};
 use crate::units::{SUCCESSOR_JOIN, successor};
 use crate::values::{ReviewYear, UnitId};
 use futures_util::TryStreamExt;
-use measure::{Accumulator, Config, GroupMeasures, Row};
+use measure::{Accumulator, Config, GroupId, GroupMeasures, Row};
 use standard::{Area, DeprivationSet, Standard, Status};
 use std::collections::BTreeMap;
 
@@ -87,12 +87,7 @@ impl Registry {
         // The kept score tallies: a few dozen rows per commune, whatever
         // its size (`tallies::Measure::Scored`, `ScoredDeprived`).
         let rows = self
-            .commune_tallies(
-                y,
-                &list,
-                crate::tallies::SCORES_FROM,
-                crate::tallies::SCORES_UNTIL,
-            )
+            .commune_tallies(y, &list, crate::tallies::Band::Scores)
             .await?;
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());
@@ -101,56 +96,80 @@ impl Registry {
         // group's errors are those of a domain of the whole sample.
         let mut scored: BTreeMap<(Status, u32), u64> = BTreeMap::new();
         let mut grouped: BTreeMap<(Group, Status, u32), u64> = BTreeMap::new();
-        let mut seen = false;
-        for (commune_id, measure, n) in rows {
-            let commune = codes.get(&commune_id).map_or("", String::as_str);
-            let n = u64::try_from(n).map_err(|_| misfit(&measure))?;
-            // Households of a status, or of those the ones deprived in an
-            // indicator, with their score, by area; and by group.
-            let (area, status, indicator, points) = match Measure::parse(&measure) {
+        // What each measure adds, worked out once (its area's group too).
+        enum Adds {
+            Grouped(Group, Status, u32),
+            Scored(GroupId, Status, u32),
+            Deprived(GroupId, Option<usize>, u32),
+            Nothing,
+        }
+        let adds: Vec<Adds> = rows
+            .measures
+            .iter()
+            .map(|(_, measure)| match measure {
                 Some(Measure::GroupScored {
                     standard: id,
                     group,
                     status,
                     points,
-                }) if id == standard.id => {
-                    *grouped.entry((group, status, points)).or_default() += n;
-                    continue;
-                }
+                }) if *id == standard.id => Adds::Grouped(*group, *status, *points),
                 Some(Measure::Scored {
                     standard: id,
                     area,
                     status,
                     points,
-                }) if id == standard.id => (area, Some(status), None, points),
+                }) if *id == standard.id => {
+                    Adds::Scored(by_area.group(area.code().as_bytes()), *status, *points)
+                }
                 Some(Measure::ScoredDeprived {
                     standard: id,
                     area,
                     indicator,
                     points,
-                }) if id == standard.id => (area, None, Some(indicator), points),
-                _ => continue,
-            };
-            let (c, a) = (
-                by_commune.group(commune.as_bytes()),
-                by_area.group(area.code().as_bytes()),
-            );
-            let added = match (status, indicator) {
-                (Some(status), _) => {
-                    seen = true;
-                    *scored.entry((status, points)).or_default() += n;
-                    by_commune
-                        .add_counted(c, status, points, n)
-                        .and(by_area.add_counted(a, status, points, n))
-                }
-                (None, Some(indicator)) => standard.indicator_index(&indicator).and_then(|i| {
-                    by_commune
-                        .add_counted_deprived(c, i, points, n)
-                        .and(by_area.add_counted_deprived(a, i, points, n))
-                }),
-                (None, None) => None,
-            };
-            added.ok_or_else(|| misfit(&measure))?;
+                }) if *id == standard.id => Adds::Deprived(
+                    by_area.group(area.code().as_bytes()),
+                    standard.indicator_index(indicator),
+                    *points,
+                ),
+                _ => Adds::Nothing,
+            })
+            .collect();
+        let mut seen = false;
+        for (commune_id, tallies) in &rows.communes {
+            let commune = codes.get(commune_id).map_or("", String::as_str);
+            let mut group: Option<GroupId> = None;
+            for &(i, n) in tallies {
+                let (Some(adds), Some((code, _))) = (adds.get(i), rows.measures.get(i)) else {
+                    continue;
+                };
+                let n = u64::try_from(n).map_err(|_| misfit(code))?;
+                // Households of a status, or of those the ones deprived in
+                // an indicator, with their score, by area; and by group.
+                let added = match *adds {
+                    Adds::Grouped(g, status, points) => {
+                        *grouped.entry((g, status, points)).or_default() += n;
+                        continue;
+                    }
+                    Adds::Nothing => continue,
+                    Adds::Scored(a, status, points) => {
+                        let c = *group.get_or_insert_with(|| by_commune.group(commune.as_bytes()));
+                        seen = true;
+                        *scored.entry((status, points)).or_default() += n;
+                        by_commune
+                            .add_counted(c, status, points, n)
+                            .and(by_area.add_counted(a, status, points, n))
+                    }
+                    Adds::Deprived(a, indicator, points) => {
+                        let c = *group.get_or_insert_with(|| by_commune.group(commune.as_bytes()));
+                        indicator.and_then(|i| {
+                            by_commune
+                                .add_counted_deprived(c, i, points, n)
+                                .and(by_area.add_counted_deprived(a, i, points, n))
+                        })
+                    }
+                };
+                added.ok_or_else(|| misfit(code))?;
+            }
         }
         if !seen {
             return Ok(None);

@@ -20,7 +20,7 @@ use crate::service::Registry;
 use crate::values::{HouseholdId, UnitId};
 use sqlx::AnyConnection;
 use standard::{Area, Status};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A group of households, from their members.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -133,7 +133,7 @@ pub(crate) fn has_child_in(members: &[MemberFacts], year: i64) -> bool {
 }
 
 /// What a tally counts.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Measure {
     /// Households of a status in a group.
     Group(Group, Status),
@@ -286,6 +286,140 @@ impl Measure {
 /// measure's: a reader of the others or of them reads a range of the key.
 pub(crate) const SCORES_FROM: &str = "score";
 pub(crate) const SCORES_UNTIL: &str = "scorf";
+
+/// The two runs of measures that a province's pages read commune by
+/// commune: the counts the report set sums, and the score tallies of the
+/// statistics. Each commune's tallies of a year in a band are also kept
+/// as one text, its sheet (`tally_sheets`, `measure=households;…`), made
+/// again from its tallies in the transaction that changes them: a
+/// province's report reads 500 sheets instead of 69,000 tallies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Band {
+    Counts,
+    Scores,
+}
+
+impl Band {
+    const ALL: [Band; 2] = [Band::Counts, Band::Scores];
+
+    fn code(self) -> &'static str {
+        match self {
+            Band::Counts => "counts",
+            Band::Scores => "scores",
+        }
+    }
+
+    /// The measures' codes from the first, up to the second.
+    fn range(self) -> (&'static str, &'static str) {
+        match self {
+            Band::Counts => ("", SCORES_FROM),
+            Band::Scores => (SCORES_FROM, SCORES_UNTIL),
+        }
+    }
+
+    fn of(measure: &str) -> Option<Band> {
+        Band::ALL.into_iter().find(|band| {
+            let (from, until) = band.range();
+            (from..until).contains(&measure)
+        })
+    }
+}
+
+/// A commune's tallies in a band, as its sheet's text: `measure=n;…`.
+fn sheet_text(backend: crate::db::Backend) -> String {
+    backend.joined("measure || '=' || households")
+}
+
+/// Communes' tallies as `Registry::commune_tallies` reads them.
+#[derive(Debug, Default)]
+pub(crate) struct CommuneTallies {
+    /// The measures the sheets name, each once: its code, and the measure
+    /// (none for a code this build does not know).
+    pub measures: Vec<(String, Option<Measure>)>,
+    /// Each commune's tallies: (index in `measures`, households).
+    pub communes: Vec<(UnitId, Vec<(usize, i64)>)>,
+}
+
+/// The (measure, households) pairs of a sheet's text.
+fn read_sheet(body: &str) -> Result<Vec<(&str, i64)>, RegistryError> {
+    body.split(';')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            pair.rsplit_once('=')
+                .and_then(|(m, n)| Some((m, n.parse::<i64>().ok()?)))
+                .ok_or_else(|| {
+                    RegistryError::Database(sqlx::Error::Decode(format!("tally \"{pair}\"").into()))
+                })
+        })
+        .collect()
+}
+
+/// Makes again the sheets of these communes' years and bands from their
+/// tallies, in key order. Each is locked first (the upsert), then read in
+/// a statement of its own: on PostgreSQL a statement sees what was
+/// committed when it began, so a writer that waited for another's lock
+/// reads that writer's tallies too, and the last one writes the whole.
+async fn remake_sheets(
+    conn: &mut AnyConnection,
+    keys: &BTreeSet<(UnitId, i64, Band)>,
+) -> Result<(), RegistryError> {
+    let text = sheet_text(crate::db::Backend::of(conn));
+    for (commune, year, band) in keys {
+        let (from, until) = band.range();
+        sqlx::query(
+            "INSERT INTO tally_sheets (year, band, commune_id, body) VALUES ($1, $2, $3, '') \
+             ON CONFLICT (year, band, commune_id) DO UPDATE SET body = tally_sheets.body",
+        )
+        .bind(*year)
+        .bind(band.code())
+        .bind(*commune)
+        .execute(&mut *conn)
+        .await?;
+        // Only this module's SQL function is formatted in.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE tally_sheets SET body = (SELECT COALESCE({text}, '') FROM unit_tallies \
+               WHERE commune_id = $1 AND year = $2 AND households <> 0 AND measure >= $3 AND measure < $4) \
+             WHERE year = $5 AND band = $6 AND commune_id = $7"
+        )))
+        .bind(*commune)
+        .bind(*year)
+        .bind(from)
+        .bind(until)
+        .bind(*year)
+        .bind(band.code())
+        .bind(*commune)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every commune's sheets made again from the tallies (a bulk load, the
+/// migration that adds them). A migration that rebuilds the tallies after
+/// that one must call this too.
+pub(crate) async fn rebuild_sheets(conn: &mut AnyConnection) -> Result<(), RegistryError> {
+    let text = sheet_text(crate::db::Backend::of(conn));
+    sqlx::query("DELETE FROM tally_sheets")
+        .execute(&mut *conn)
+        .await?;
+    for band in Band::ALL {
+        let (from, until) = band.range();
+        // Only this module's SQL function is formatted in. The provinces'
+        // roll-up rows have no sheet: a report reads its communes'.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO tally_sheets (year, band, commune_id, body) \
+             SELECT t.year, $1, t.commune_id, {text} FROM unit_tallies t JOIN units u ON u.id = t.commune_id \
+             WHERE u.level = 'commune' AND t.households <> 0 AND t.measure >= $2 AND t.measure < $3 \
+             GROUP BY t.year, t.commune_id"
+        )))
+        .bind(band.code())
+        .bind(from)
+        .bind(until)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
 
 /// What a household's tallies are computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -618,6 +752,11 @@ pub(crate) async fn add_tallies(
     conn: &mut AnyConnection,
     diff: &BTreeMap<TallyKey, i64>,
 ) -> Result<(), RegistryError> {
+    let sheets: BTreeSet<(UnitId, i64, Band)> = diff
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .filter_map(|((commune, year, measure), _)| Some((*commune, *year, Band::of(measure)?)))
+        .collect();
     let diff = with_roll_ups(conn, diff).await?;
     for ((commune, year, measure), n) in diff.iter().filter(|(_, n)| **n != 0) {
         sqlx::query(
@@ -631,7 +770,7 @@ pub(crate) async fn add_tallies(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(())
+    remake_sheets(conn, &sheets).await
 }
 
 /// The communes' tallies and their provinces' roll-ups (see
@@ -769,46 +908,38 @@ impl Registry {
 
 impl Registry {
     /// The kept tallies of the communes `list` (ids, comma-separated) in
-    /// `year`, with a measure in `from..until`, those not zero: (commune,
-    /// measure, households). A province's tens of thousands of tallies come
-    /// over as one text row per commune (`measure=households;…`): the
-    /// driver hands rows over one at a time, and that, not the reading,
-    /// was most of a report's time.
+    /// `year` and `band`, those not zero, read from the communes' sheets:
+    /// one row per commune, where the tallies were tens of thousands of
+    /// rows that the driver hands over one at a time. Each measure's code
+    /// is parsed once, not once per commune.
     pub(crate) async fn commune_tallies(
         &self,
         year: i64,
         list: &str,
-        from: &str,
-        until: &str,
-    ) -> Result<Vec<(UnitId, String, i64)>, RegistryError> {
-        let joined = match self.db.backend() {
-            crate::db::Backend::Sqlite => "group_concat(measure || '=' || households, ';')",
-            crate::db::Backend::Postgres => "string_agg(measure || '=' || households, ';')",
-        };
-        // Only unit ids (integers from the database) and the measures'
-        // bounds (constants of this module) are formatted into the SQL.
+        band: Band,
+    ) -> Result<CommuneTallies, RegistryError> {
+        // Only unit ids (integers from the database) are formatted into
+        // the SQL.
         let sql = format!(
-            "SELECT commune_id, {joined} FROM unit_tallies \
-             WHERE year = $1 AND households <> 0 AND commune_id IN ({list}) AND measure >= '{from}' AND measure < '{until}' \
-             GROUP BY commune_id"
+            "SELECT commune_id, body FROM tally_sheets WHERE year = $1 AND band = $2 AND commune_id IN ({list})"
         );
         let rows: Vec<(UnitId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(year)
+            .bind(band.code())
             .fetch_all(self.db.reports())
             .await?;
-        let mut out = Vec::new();
-        for (commune, joined) in rows {
-            for pair in joined.split(';') {
-                let parsed = pair
-                    .rsplit_once('=')
-                    .and_then(|(m, n)| Some((m.to_string(), n.parse::<i64>().ok()?)));
-                let Some((measure, n)) = parsed else {
-                    return Err(RegistryError::Database(sqlx::Error::Decode(
-                        format!("tally \"{pair}\"").into(),
-                    )));
-                };
-                out.push((commune, measure, n));
+        let mut out = CommuneTallies::default();
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (commune, body) in &rows {
+            let mut tallies = Vec::new();
+            for (code, n) in read_sheet(body)? {
+                let i = *seen.entry(code).or_insert_with(|| {
+                    out.measures.push((code.to_string(), Measure::parse(code)));
+                    out.measures.len() - 1
+                });
+                tallies.push((i, n));
             }
+            out.communes.push((*commune, tallies));
         }
         Ok(out)
     }
@@ -825,17 +956,46 @@ impl Registry {
         .fetch_all(&mut *conn)
         .await?;
         let mut all: BTreeMap<TallyKey, (i64, i64)> = BTreeMap::new();
-        for (c, y, m, n) in kept {
-            all.entry((c, y, m)).or_default().0 = n;
+        for (c, y, m, n) in &kept {
+            all.entry((*c, *y, m.clone())).or_default().0 = *n;
         }
         for (key, n) in recount {
             all.entry(key).or_default().1 = n;
         }
-        Ok(all
+        let mut drift: TallyDrift = all
             .into_iter()
             .filter(|(_, (k, r))| k != r)
             .map(|((c, y, m), v)| ((c.get(), y, m), v))
-            .collect())
+            .collect();
+        // The sheets against the kept tallies they are made from.
+        let communes: BTreeSet<UnitId> =
+            sqlx::query_scalar("SELECT id FROM units WHERE level = 'commune'")
+                .fetch_all(&mut *conn)
+                .await?
+                .into_iter()
+                .collect();
+        let mut sheets: BTreeMap<(UnitId, i64, String), (i64, i64)> = BTreeMap::new();
+        for (c, y, m, n) in &kept {
+            if communes.contains(c) && Band::of(m).is_some() {
+                sheets.entry((*c, *y, m.clone())).or_default().1 = *n;
+            }
+        }
+        let rows: Vec<(UnitId, i64, String)> =
+            sqlx::query_as("SELECT commune_id, year, body FROM tally_sheets")
+                .fetch_all(&mut *conn)
+                .await?;
+        for (c, y, body) in &rows {
+            for (m, n) in read_sheet(body)? {
+                sheets.entry((*c, *y, m.to_string())).or_default().0 = n;
+            }
+        }
+        drift.extend(
+            sheets
+                .into_iter()
+                .filter(|(_, (s, k))| s != k)
+                .map(|((c, y, m), v)| ((c.get(), y, format!("sheet {m}")), v)),
+        );
+        Ok(drift)
     }
 }
 

@@ -2927,6 +2927,20 @@ async fn kept_tallies_follow_every_kind_of_write() {
                 }
             }
         }
+        // A commune's sheet (its tallies of a year as one text) that no
+        // longer says what its tallies do is drift, named.
+        sqlx::query(
+            "UPDATE tally_sheets SET body = body || ';movement/newly_poor=70000' WHERE band = 'counts' AND year = 2024 \
+             AND commune_id = (SELECT id FROM units WHERE code = '18652')",
+        )
+        .execute(r.db().pool())
+        .await
+        .unwrap();
+        let drift = r.count_drift().await.unwrap();
+        assert_eq!(drift.len(), 1, "{}: {drift:?}", e.name);
+        assert_eq!(drift[0].0.1, 2024);
+        assert_eq!(drift[0].0.2, "sheet movement/newly_poor");
+        assert_eq!(drift[0].1.0, 70000, "{}: the sheet's number", e.name);
         e.cleanup().await;
     }
 }

@@ -19,6 +19,7 @@ use crate::values::{ReviewYear, UnitId};
 use report::{Cell, Column, Kind, Report, Section};
 use standard::{Language, Standard, Status};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 /// A report of the set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,6 +186,9 @@ pub struct ReportFigures {
     /// Those still missing each policy's support, by policy code (the gap
     /// finder's counts, `Registry::gap_counts`); None when not counted.
     pub missing: Option<BTreeMap<String, crate::support_facts::Missing>>,
+    /// The communes' sum, made once, when a report first asks for it:
+    /// the set's reports each show it.
+    total: OnceLock<CommuneFigures>,
 }
 
 impl ReportFigures {
@@ -194,12 +198,33 @@ impl ReportFigures {
         self.communes_reviewing > 0 && self.communes_closed == self.communes_reviewing
     }
 
-    fn total(&self) -> CommuneFigures {
-        let mut total = CommuneFigures::new("", "", Area::Unknown);
-        for c in &self.communes {
-            total.add(c);
+    /// The figures of `unit_name` in `year`, with no commune yet: the
+    /// communes are set before any report is made of them, as their sum
+    /// is made once.
+    pub fn new(unit_name: impl Into<String>, year: ReviewYear) -> ReportFigures {
+        ReportFigures {
+            unit_name: unit_name.into(),
+            year,
+            communes: Vec::new(),
+            communes_closed: 0,
+            communes_reviewing: 0,
+            causes: BTreeMap::new(),
+            types: BTreeMap::new(),
+            delivered: BTreeMap::new(),
+            households_served: 0,
+            missing: None,
+            total: OnceLock::new(),
         }
-        total
+    }
+
+    fn total(&self) -> &CommuneFigures {
+        self.total.get_or_init(|| {
+            let mut total = CommuneFigures::new("", "", Area::Unknown);
+            for c in &self.communes {
+                total.add(c);
+            }
+            total
+        })
     }
 }
 
@@ -902,18 +927,7 @@ impl Registry {
             .into_iter()
             .collect();
         let y = year.as_i64();
-        let mut figures = ReportFigures {
-            unit_name: unit.name.clone(),
-            year,
-            communes: Vec::new(),
-            communes_closed: 0,
-            communes_reviewing: 0,
-            causes: BTreeMap::new(),
-            types: BTreeMap::new(),
-            delivered: BTreeMap::new(),
-            households_served: 0,
-            missing: None,
-        };
+        let mut figures = ReportFigures::new(unit.name.clone(), year);
         if ids.is_empty() {
             return Ok(figures);
         }

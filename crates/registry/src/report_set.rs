@@ -305,7 +305,7 @@ fn by_area(
             )),
         });
     }
-    let total = row(w("Tổng cộng", "Total"), &f.total());
+    let total = row(w("Tổng cộng", "Total"), f.total());
     (sections, total)
 }
 

@@ -80,6 +80,8 @@ struct Visitor {
     household: i64,
     unit: String,
     round: Option<i64>,
+    /// Whether the province demo's province is in the user's scope.
+    province: bool,
 }
 
 impl Visitor {
@@ -102,6 +104,10 @@ impl Visitor {
             .and_then(|u| u["code"].as_str())
             .with_context(|| format!("{user}: không có xã nào trong phạm vi"))?
             .to_string();
+        let province = units["units"].as_array().is_some_and(|all| {
+            all.iter()
+                .any(|u| u["code"].as_str() == Some(registry::PROVINCE_CODE))
+        });
         // A review is read only by roles that see names; others skip it.
         let round = match connection.json("/api/v1/reviews", &token).await {
             Ok(reviews) => reviews["reviews"][0]["round"]["id"].as_i64(),
@@ -113,13 +119,17 @@ impl Visitor {
             household,
             unit,
             round,
+            province,
         })
     }
 
     /// The route's path for this visitor, or None when it names a round
-    /// the visitor has none of.
+    /// the visitor has none of, or the province outside their scope (a
+    /// commune officer's table shows "–" for the province's reports).
     fn path(&self, route: &str) -> Option<String> {
-        if route.contains("{round}") && self.round.is_none() {
+        if (route.contains("{round}") && self.round.is_none())
+            || (route.contains("{province}") && !self.province)
+        {
             return None;
         }
         Some(

@@ -17,8 +17,9 @@ use crate::tallies::{Group, Measure};
 use crate::units::{SUCCESSOR_JOIN, Unit, successor};
 use crate::values::{ReviewYear, UnitId};
 use report::{Cell, Column, Kind, Report, Section};
+use rustc_hash::FxHashMap;
 use standard::{Language, Standard, Status};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// A report of the set.
@@ -100,7 +101,7 @@ pub struct CommuneFigures {
     pub statuses: BTreeMap<Status, i64>,
     pub statuses_before: BTreeMap<Status, i64>,
     /// The kept tallies of the year.
-    pub tallies: HashMap<Measure, i64>,
+    pub tallies: FxHashMap<Measure, i64>,
 }
 
 impl CommuneFigures {
@@ -112,7 +113,7 @@ impl CommuneFigures {
             households: 0,
             statuses: BTreeMap::new(),
             statuses_before: BTreeMap::new(),
-            tallies: HashMap::new(),
+            tallies: FxHashMap::default(),
         }
     }
 
@@ -156,7 +157,7 @@ pub struct Delivered {
 }
 
 /// Adds `n` to the tally of `m`, cloning the measure only the first time.
-fn add_to(tallies: &mut HashMap<Measure, i64>, m: &Measure, n: i64) {
+fn add_to(tallies: &mut FxHashMap<Measure, i64>, m: &Measure, n: i64) {
     match tallies.get_mut(m) {
         Some(sum) => *sum += n,
         None => {
@@ -1024,6 +1025,7 @@ impl Registry {
             let Some(c) = at(&mut by_code, &reviewer_of, commune) else {
                 continue;
             };
+            c.tallies.reserve(counts.len());
             for (i, n) in counts {
                 if let Some((_, Some(m))) = tallies.measures.get(i) {
                     add_to(&mut c.tallies, m, n);

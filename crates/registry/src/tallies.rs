@@ -929,7 +929,7 @@ impl Registry {
             .fetch_all(self.db.reports())
             .await?;
         let mut out = CommuneTallies::default();
-        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
         for (commune, body) in &rows {
             let mut tallies = Vec::new();
             for (code, n) in read_sheet(body)? {

@@ -1015,6 +1015,63 @@ mod tests {
     }
 
     #[test]
+    fn every_measure_a_province_reads_by_commune_has_one_band() {
+        use standard::Area;
+        let counts = [
+            Measure::Group(Group::Merit, Status::Poor),
+            Measure::Deprived("water".into(), Status::NearPoor),
+            Measure::Movement(Movement::NewlyPoor),
+            Measure::WithChildren(Status::Poor),
+            Measure::ChildDeprived("school".into(), Status::Poor),
+            Measure::Missing("health_insurance".into()),
+            Measure::MissingMembers("health_insurance".into()),
+        ];
+        for m in &counts {
+            assert_eq!(Band::of(&m.code()), Some(Band::Counts), "{m:?}");
+        }
+        let scores = [
+            Measure::Scored {
+                standard: "vn-2022-2025".into(),
+                area: Area::Rural,
+                status: Status::Poor,
+                points: 3,
+            },
+            Measure::ScoredDeprived {
+                standard: "vn-2022-2025".into(),
+                area: Area::Urban,
+                indicator: "water".into(),
+                points: 0,
+            },
+            Measure::GroupScored {
+                standard: "vn-2022-2025".into(),
+                group: Group::EthnicMinority,
+                status: Status::NotPoor,
+                points: 12,
+            },
+        ];
+        for m in &scores {
+            assert_eq!(Band::of(&m.code()), Some(Band::Scores), "{m:?}");
+        }
+        // The bounds themselves: the scores start at SCORES_FROM and
+        // stop before SCORES_UNTIL.
+        assert_eq!(Band::of(SCORES_FROM), Some(Band::Scores));
+        assert_eq!(Band::of("scord~"), Some(Band::Counts));
+        assert_eq!(Band::of(SCORES_UNTIL), None);
+        assert_eq!(Band::of("zzz"), None);
+    }
+
+    #[test]
+    fn a_sheet_reads_back_as_its_pairs_and_a_broken_one_is_an_error() {
+        assert_eq!(
+            read_sheet("movement/newly_poor=3;deprived/water/poor=12").unwrap(),
+            vec![("movement/newly_poor", 3), ("deprived/water/poor", 12)]
+        );
+        assert_eq!(read_sheet("").unwrap(), Vec::new());
+        assert!(read_sheet("movement/newly_poor").is_err());
+        assert!(read_sheet("movement/newly_poor=x").is_err());
+    }
+
+    #[test]
     fn groups_follow_the_members_and_the_year() {
         let elderly = member(Some("1965-03-01"), "Kinh", (0, 0, 0));
         // 59 in 2024: able to work; 60 in 2025: not.

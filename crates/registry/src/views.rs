@@ -1341,19 +1341,14 @@ impl Registry {
         let removed: Vec<(UnitId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(self.db.reports())
             .await?;
-        let closed_rounds: Vec<(i64, UnitId)> =
-            sqlx::query_as("SELECT year, commune_id FROM review_rounds WHERE step = 'closed'")
-                .fetch_all(self.db.reports())
-                .await?;
-        let mut out = Vec::new();
+        // Each year's households by commune and the communes that review
+        // them, then the closed rounds of those communes only (the whole
+        // registry's would be every commune of the nation's years).
+        let mut by_year = Vec::new();
+        let mut reviewing: std::collections::BTreeSet<UnitId> = std::collections::BTreeSet::new();
         for year in years {
             let end = format!("{year}-12-31");
             let households = crate::report_set::on_registry(&spans, &removed, year);
-            let closed: std::collections::HashSet<UnitId> = closed_rounds
-                .iter()
-                .filter(|(y, _)| *y == year)
-                .map(|(_, c)| *c)
-                .collect();
             // The commune that reviews a commune's households in `year`: the
             // one it was merged into, if the merge came before that year ended.
             let reviewer = |mut commune: UnitId| {
@@ -1371,6 +1366,27 @@ impl Registry {
             };
             let reviewers: std::collections::BTreeSet<UnitId> =
                 households.keys().map(|c| reviewer(*c)).collect();
+            reviewing.extend(reviewers.iter().copied());
+            by_year.push((year, households, reviewers));
+        }
+        let closed_rounds: Vec<(i64, UnitId)> = if reviewing.is_empty() {
+            Vec::new()
+        } else {
+            // Only unit ids (integers from the database) are formatted into the SQL.
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT year, commune_id FROM review_rounds WHERE step = 'closed' AND commune_id IN ({})",
+                crate::gate::id_list(&reviewing)
+            )))
+            .fetch_all(self.db.reports())
+            .await?
+        };
+        let mut out = Vec::new();
+        for (year, households, reviewers) in by_year {
+            let closed: std::collections::HashSet<UnitId> = closed_rounds
+                .iter()
+                .filter(|(y, _)| *y == year)
+                .map(|(_, c)| *c)
+                .collect();
             let of_year = assessed.iter().filter(|r| r.0 == year);
             let on_registry: i64 = match &totals {
                 None => households.values().sum(),

@@ -1323,14 +1323,13 @@ impl Registry {
         };
         let years: std::collections::BTreeSet<i64> =
             assessed.iter().filter(|r| r.2 > 0).map(|r| r.0).collect();
-        let merged: std::collections::HashMap<UnitId, (UnitId, Option<String>)> =
-            sqlx::query_as::<_, (UnitId, UnitId, Option<String>)>(
-                "SELECT id, merged_into_id, valid_to FROM units WHERE merged_into_id IS NOT NULL",
-            )
-            .fetch_all(self.db.reports())
+        // The communes merged into others, from the units kept in memory
+        // (the 2025 merges alone are thousands of communes).
+        let merged: std::collections::HashMap<UnitId, (UnitId, Option<String>)> = self
+            .units_above_villages()
             .await?
-            .into_iter()
-            .map(|(id, into, valid_to)| (id, (into, valid_to)))
+            .iter()
+            .filter_map(|u| Some((u.id, (u.merged_into_id?, u.valid_to.clone()))))
             .collect();
         // The few households that left in a year they were assessed in.
         let sql = format!(

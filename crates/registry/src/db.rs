@@ -53,6 +53,21 @@ impl Backend {
     }
 }
 
+/// The (key, number) pairs of a text that [`Backend::joined`] made of
+/// `key || '=' || number`; a pair that is not one is an error.
+pub(crate) fn read_joined(text: &str) -> Result<Vec<(&str, i64)>, RegistryError> {
+    text.split(';')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            pair.rsplit_once('=')
+                .and_then(|(key, n)| Some((key, n.parse::<i64>().ok()?)))
+                .ok_or_else(|| {
+                    RegistryError::Database(sqlx::Error::Decode(format!("\"{pair}\"").into()))
+                })
+        })
+        .collect()
+}
+
 /// A connection pool to the registry's database.
 #[derive(Debug, Clone)]
 pub struct Db {

@@ -975,16 +975,11 @@ impl Registry {
             let Some(c) = at(&mut by_code, &reviewer_of, *commune) else {
                 continue;
             };
-            for count in joined.split(';') {
-                let parsed = count.split_once(' ').and_then(|(year, rest)| {
-                    let (status, n) = rest.split_once('=')?;
-                    Some((
-                        year.parse::<i64>().ok()?,
-                        Status::parse(status)?,
-                        n.parse::<i64>().ok()?,
-                    ))
+            for (key, n) in crate::db::read_joined(joined)? {
+                let parsed = key.split_once(' ').and_then(|(year, status)| {
+                    Some((year.parse::<i64>().ok()?, Status::parse(status)?))
                 });
-                let Some((year_of, s, n)) = parsed else {
+                let Some((year_of, s)) = parsed else {
                     continue;
                 };
                 let map = if year_of == y {

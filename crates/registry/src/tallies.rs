@@ -340,20 +340,6 @@ pub(crate) struct CommuneTallies {
     pub communes: Vec<(UnitId, Vec<(usize, i64)>)>,
 }
 
-/// The (measure, households) pairs of a sheet's text.
-fn read_sheet(body: &str) -> Result<Vec<(&str, i64)>, RegistryError> {
-    body.split(';')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            pair.rsplit_once('=')
-                .and_then(|(m, n)| Some((m, n.parse::<i64>().ok()?)))
-                .ok_or_else(|| {
-                    RegistryError::Database(sqlx::Error::Decode(format!("tally \"{pair}\"").into()))
-                })
-        })
-        .collect()
-}
-
 /// Makes again the sheets of these communes' years and bands from their
 /// tallies, in key order. Each is locked first (the upsert), then read in
 /// a statement of its own: on PostgreSQL a statement sees what was
@@ -932,7 +918,7 @@ impl Registry {
         let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
         for (commune, body) in &rows {
             let mut tallies = Vec::new();
-            for (code, n) in read_sheet(body)? {
+            for (code, n) in crate::db::read_joined(body)? {
                 let i = *seen.entry(code).or_insert_with(|| {
                     out.measures.push((code.to_string(), Measure::parse(code)));
                     out.measures.len() - 1
@@ -985,7 +971,7 @@ impl Registry {
                 .fetch_all(&mut *conn)
                 .await?;
         for (c, y, body) in &rows {
-            for (m, n) in read_sheet(body)? {
+            for (m, n) in crate::db::read_joined(body)? {
                 sheets.entry((*c, *y, m.to_string())).or_default().0 = n;
             }
         }
@@ -1063,12 +1049,12 @@ mod tests {
     #[test]
     fn a_sheet_reads_back_as_its_pairs_and_a_broken_one_is_an_error() {
         assert_eq!(
-            read_sheet("movement/newly_poor=3;deprived/water/poor=12").unwrap(),
+            crate::db::read_joined("movement/newly_poor=3;deprived/water/poor=12").unwrap(),
             vec![("movement/newly_poor", 3), ("deprived/water/poor", 12)]
         );
-        assert_eq!(read_sheet("").unwrap(), Vec::new());
-        assert!(read_sheet("movement/newly_poor").is_err());
-        assert!(read_sheet("movement/newly_poor=x").is_err());
+        assert_eq!(crate::db::read_joined("").unwrap(), Vec::new());
+        assert!(crate::db::read_joined("movement/newly_poor").is_err());
+        assert!(crate::db::read_joined("movement/newly_poor=x").is_err());
     }
 
     #[test]

@@ -45,9 +45,9 @@ pub use plans::{
 mod provinces;
 mod report_set;
 pub use report_set::{
-    Area, CommuneFigures, Delivered, ReportFigures, ReportKind, causes_report, children_report,
-    deprivations_report, groups_report, movements_report, report_of, results_report,
-    support_report,
+    Area, CommuneFigures, Delivered, MeasureCounts, ReportFigures, ReportKind, causes_report,
+    children_report, deprivations_report, groups_report, movements_report, report_of,
+    results_report, support_report,
 };
 mod review;
 mod schema;

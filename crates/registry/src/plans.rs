@@ -878,9 +878,7 @@ impl Registry {
                 for c in &now.communes {
                     let n = c
                         .tallies
-                        .get(&Measure::Group(Group::SocialProtection, Status::Poor))
-                        .copied()
-                        .unwrap_or(0);
+                        .get(&Measure::Group(Group::SocialProtection, Status::Poor));
                     facts.excluded.insert(c.code.clone(), n);
                 }
                 let sql = format!(

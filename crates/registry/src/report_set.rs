@@ -20,7 +20,7 @@ use report::{Cell, Column, Kind, Report, Section};
 use rustc_hash::FxHashMap;
 use standard::{Language, Standard, Status};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// A report of the set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,7 +101,7 @@ pub struct CommuneFigures {
     pub statuses: BTreeMap<Status, i64>,
     pub statuses_before: BTreeMap<Status, i64>,
     /// The kept tallies of the year.
-    pub tallies: FxHashMap<Measure, i64>,
+    pub tallies: MeasureCounts,
 }
 
 impl CommuneFigures {
@@ -113,7 +113,7 @@ impl CommuneFigures {
             households: 0,
             statuses: BTreeMap::new(),
             statuses_before: BTreeMap::new(),
-            tallies: FxHashMap::default(),
+            tallies: MeasureCounts::default(),
         }
     }
 
@@ -126,7 +126,7 @@ impl CommuneFigures {
     }
 
     fn tally(&self, m: &Measure) -> i64 {
-        self.tallies.get(m).copied().unwrap_or(0)
+        self.tallies.get(m)
     }
 
     fn moved(&self, m: Movement) -> i64 {
@@ -141,11 +141,100 @@ impl CommuneFigures {
         for (s, n) in &other.statuses_before {
             *self.statuses_before.entry(*s).or_default() += n;
         }
-        for (m, n) in &other.tallies {
-            add_to(&mut self.tallies, m, *n);
+        self.tallies.add(&other.tallies);
+    }
+}
+
+/// Households by measure, of a commune or a sum of communes: numbers in
+/// the order of a table of the measures that the communes of a set
+/// share, so that adding communes adds numbers, not map entries (a
+/// province's hundreds of communes, a hundred measures each).
+#[derive(Debug, Clone, Default)]
+pub struct MeasureCounts {
+    measures: Arc<MeasureTable>,
+    counts: Vec<i64>,
+}
+
+/// The measures of a set of [`MeasureCounts`], each once.
+#[derive(Debug, Clone, Default)]
+struct MeasureTable {
+    list: Vec<Measure>,
+    index: FxHashMap<Measure, usize>,
+}
+
+impl MeasureTable {
+    fn position(&mut self, m: &Measure) -> usize {
+        if let Some(i) = self.index.get(m) {
+            return *i;
+        }
+        self.list.push(m.clone());
+        self.index.insert(m.clone(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+impl MeasureCounts {
+    /// Households of measure `m` (0 when not counted).
+    pub fn get(&self, m: &Measure) -> i64 {
+        self.measures
+            .index
+            .get(m)
+            .and_then(|i| self.counts.get(*i))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The measures counted, with their households (those not zero).
+    pub fn iter(&self) -> impl Iterator<Item = (&Measure, i64)> {
+        self.measures
+            .list
+            .iter()
+            .zip(self.counts.iter().copied())
+            .filter(|(_, n)| *n != 0)
+    }
+
+    /// Adds `n` households to measure `m`.
+    pub fn add_one(&mut self, m: &Measure, n: i64) {
+        let i = Arc::make_mut(&mut self.measures).position(m);
+        self.add_at(i, n);
+    }
+
+    fn add_at(&mut self, i: usize, n: i64) {
+        if self.counts.len() <= i {
+            self.counts.resize(i + 1, 0);
+        }
+        self.counts[i] += n;
+    }
+
+    fn add(&mut self, other: &MeasureCounts) {
+        if self.counts.iter().all(|n| *n == 0) && self.measures.list.is_empty() {
+            *self = other.clone();
+        } else if Arc::ptr_eq(&self.measures, &other.measures) {
+            for (i, n) in other.counts.iter().enumerate() {
+                self.add_at(i, *n);
+            }
+        } else {
+            for (m, n) in other.iter() {
+                self.add_one(m, n);
+            }
         }
     }
 }
+
+impl PartialEq for MeasureCounts {
+    fn eq(&self, other: &MeasureCounts) -> bool {
+        let of = |c: &MeasureCounts| -> BTreeMap<Measure, i64> {
+            let mut all = BTreeMap::new();
+            for (m, n) in c.iter() {
+                *all.entry(m.clone()).or_default() += n;
+            }
+            all
+        };
+        of(self) == of(other)
+    }
+}
+
+impl Eq for MeasureCounts {}
 
 /// Support delivered under one policy in the year.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -154,16 +243,6 @@ pub struct Delivered {
     pub households: i64,
     /// In đồng; None when no delivery recorded an amount.
     pub amount: Option<i64>,
-}
-
-/// Adds `n` to the tally of `m`, cloning the measure only the first time.
-fn add_to(tallies: &mut FxHashMap<Measure, i64>, m: &Measure, n: i64) {
-    match tallies.get_mut(m) {
-        Some(sum) => *sum += n,
-        None => {
-            tallies.insert(m.clone(), n);
-        }
-    }
 }
 
 /// What the report set of a unit and year is computed from.
@@ -936,17 +1015,22 @@ impl Registry {
         // Each commune and the one that reviews it at the year's end.
         let day = format!("'{}-12-31'", as_of.as_i64());
         let sql = format!(
-            "SELECT u.id, {}, {}, {} FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
+            "SELECT u.id, {} AS code, {} AS name, {} AS area FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
             successor("code", &day),
             successor("name", &day),
             successor("area", &day),
         );
         // Only unit ids (integers from the database) and the year are
         // formatted into the SQL.
-        let reviewers: Vec<(UnitId, String, String, Option<String>)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.db.reports())
-                .await?;
+        let reviewers: Vec<(UnitId, String, String, Option<String>)> = self
+            .db
+            .fetch_packed(
+                self.db.reports(),
+                &sql,
+                &["id", "code", "name", "area"],
+                &[],
+            )
+            .await?;
         let mut by_code: BTreeMap<String, CommuneFigures> = BTreeMap::new();
         let mut reviewer_of: BTreeMap<UnitId, String> = BTreeMap::new();
         for (id, code, name, area) in &reviewers {
@@ -964,12 +1048,16 @@ impl Registry {
             .backend()
             .joined("year || ' ' || status || '=' || households");
         let sql = format!(
-            "SELECT commune_id, {joined} FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND commune_id IN ({list}) GROUP BY commune_id"
+            "SELECT commune_id, {joined} AS joined FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND commune_id IN ({list}) GROUP BY commune_id"
         );
-        let counts: Vec<(UnitId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(y)
-            .bind(y - 1)
-            .fetch_all(self.db.reports())
+        let counts: Vec<(UnitId, String)> = self
+            .db
+            .fetch_packed(
+                self.db.reports(),
+                &sql,
+                &["commune_id", "joined"],
+                &[y, y - 1],
+            )
             .await?;
         for (commune, joined) in &counts {
             let Some(c) = at(&mut by_code, &reviewer_of, *commune) else {
@@ -992,13 +1080,13 @@ impl Registry {
         }
 
         let sql = format!(
-            "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END, households \
+            "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END AS removed_on, households \
              FROM household_spans WHERE households <> 0 AND commune_id IN ({list})"
         );
-        let spans: Vec<(UnitId, i64, Option<String>, i64)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.db.reports())
-                .await?;
+        let spans: Vec<(UnitId, i64, Option<String>, i64)> = self
+            .db
+            .fetch_packed(self.db.reports(), &sql, crate::views::SPAN_COLUMNS, &[])
+            .await?;
         let sql = format!(
             "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
              WHERE h.removed_on IS NOT NULL AND h.commune_id IN ({list})"
@@ -1016,14 +1104,28 @@ impl Registry {
         let tallies = self
             .commune_tallies(y, &list, crate::tallies::Band::Counts)
             .await?;
+        // One table of the measures for every commune (those this build
+        // knows), and where each of the sheets' measures is in it.
+        let mut table = MeasureTable::default();
+        let positions: Vec<Option<usize>> = tallies
+            .measures
+            .iter()
+            .map(|(_, m)| m.as_ref().map(|m| table.position(m)))
+            .collect();
+        let table = Arc::new(table);
         for (commune, counts) in tallies.communes {
             let Some(c) = at(&mut by_code, &reviewer_of, commune) else {
                 continue;
             };
-            c.tallies.reserve(counts.len());
+            if c.tallies.measures.list.is_empty() {
+                c.tallies = MeasureCounts {
+                    measures: Arc::clone(&table),
+                    counts: vec![0; table.list.len()],
+                };
+            }
             for (i, n) in counts {
-                if let Some((_, Some(m))) = tallies.measures.get(i) {
-                    add_to(&mut c.tallies, m, n);
+                if let Some(Some(j)) = positions.get(i) {
+                    c.tallies.add_at(*j, n);
                 }
             }
         }
@@ -1033,9 +1135,9 @@ impl Registry {
             let sql = format!(
                 "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed' AND commune_id IN ({list})"
             );
-            let rows: Vec<(UnitId,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(y)
-                .fetch_all(self.db.reports())
+            let rows: Vec<(UnitId,)> = self
+                .db
+                .fetch_packed(self.db.reports(), &sql, &["commune_id"], &[y])
                 .await?;
             rows.into_iter()
                 .filter_map(|(c,)| reviewer_of.get(&c).cloned())

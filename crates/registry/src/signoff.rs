@@ -165,16 +165,16 @@ impl Registry {
         period: ReportPeriod,
     ) -> Result<Vec<Unit>, RegistryError> {
         let day = period.last_day();
-        let children: Vec<Unit> = sqlx::query_as(
-            "SELECT id, code, name, level, parent_id, area, valid_from, valid_to, merged_into_id, note FROM units WHERE parent_id = $1 AND level <> 'village' ORDER BY code",
-        )
-        .bind(unit.id)
-        .fetch_all(&self.db.pool)
-        .await?;
-        Ok(children
-            .into_iter()
-            .filter(|c| c.existed_on(&day))
-            .collect())
+        // From the units kept in memory: a province's hundreds of communes.
+        let mut children: Vec<Unit> = self
+            .units_above_villages()
+            .await?
+            .iter()
+            .filter(|c| c.parent_id == Some(unit.id) && c.existed_on(&day))
+            .cloned()
+            .collect();
+        children.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(children)
     }
 
     /// A unit submits its report of a period to the level above, on

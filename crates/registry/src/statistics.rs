@@ -67,14 +67,15 @@ impl Registry {
         // Each commune's name as the commune that reviews it at the year's
         // end (a few hundred rows), then the households by commune id.
         let sql = format!(
-            "SELECT u.id, {}, {} FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
+            "SELECT u.id, {} AS code, {} AS name FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
             successor("code", &day),
             successor("name", &day)
         );
         // Only unit ids (integers from the database) and the year are
         // formatted into the SQL.
-        let reviewers: Vec<(UnitId, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(self.db.reports())
+        let reviewers: Vec<(UnitId, String, String)> = self
+            .db
+            .fetch_packed(self.db.reports(), &sql, &["id", "code", "name"], &[])
             .await?;
         let codes: std::collections::HashMap<UnitId, String> = reviewers
             .iter()

@@ -904,19 +904,31 @@ impl Registry {
         list: &str,
         band: Band,
     ) -> Result<CommuneTallies, RegistryError> {
-        // Only unit ids (integers from the database) are formatted into
-        // the SQL.
+        // Only unit ids (integers from the database) and the band's code
+        // (a word of the code) are formatted into the SQL.
+        // Every sheet as a line of one text (`commune body`): the driver
+        // hands rows over one at a time.
         let sql = format!(
-            "SELECT commune_id, body FROM tally_sheets WHERE year = $1 AND band = $2 AND commune_id IN ({list})"
+            "SELECT {} FROM tally_sheets WHERE year = $1 AND band = '{}' AND commune_id IN ({list})",
+            self.db.backend().lines("commune_id || ' ' || body"),
+            band.code()
         );
-        let rows: Vec<(UnitId, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(year)
-            .bind(band.code())
-            .fetch_all(self.db.reports())
+            .fetch_one(self.db.reports())
             .await?;
+        let text = text.unwrap_or_default();
         let mut out = CommuneTallies::default();
         let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-        for (commune, body) in &rows {
+        for line in text.lines() {
+            let (commune, body) = line
+                .split_once(' ')
+                .and_then(|(id, body)| Some((UnitId::new(id.parse().ok()?), body)))
+                .ok_or_else(|| {
+                    RegistryError::Database(sqlx::Error::Decode(
+                        format!("tally sheet \"{line}\"").into(),
+                    ))
+                })?;
             let mut tallies = Vec::new();
             for (code, n) in crate::db::read_joined(body)? {
                 let i = *seen.entry(code).or_insert_with(|| {
@@ -925,7 +937,7 @@ impl Registry {
                 });
                 tallies.push((i, n));
             }
-            out.communes.push((*commune, tallies));
+            out.communes.push((commune, tallies));
         }
         Ok(out)
     }

@@ -34,6 +34,10 @@ impl NameSearch<'_> {
     }
 }
 
+/// The columns of a read of `household_spans` (the removal date empty
+/// as none).
+pub(crate) const SPAN_COLUMNS: &[&str] = &["commune_id", "first_year", "removed_on", "households"];
+
 /// Units depth first, siblings by [`vntext::natural_sort_key`] of their name.
 pub(crate) fn tree_order(units: Vec<Unit>) -> Vec<Unit> {
     use std::collections::{BTreeMap, HashSet};
@@ -1298,12 +1302,13 @@ impl Registry {
                 .fetch_all(self.db.reports())
                 .await?;
             let sql = format!(
-                "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END, households \
+                "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END AS removed_on, households \
                  FROM household_spans WHERE households <> 0{kept}"
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
-            let kept_spans: Spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.db.reports())
+            let kept_spans: Spans = self
+                .db
+                .fetch_packed(self.db.reports(), &sql, SPAN_COLUMNS, &[])
                 .await?;
             let only_communes = if communes.is_empty() && family.is_empty() {
                 " AND commune_id IN (SELECT id FROM units WHERE level = 'commune')"
@@ -1311,12 +1316,13 @@ impl Registry {
                 ""
             };
             let sql = format!(
-                "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END, households \
+                "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END AS removed_on, households \
                  FROM household_spans WHERE households <> 0{communes}{family}{only_communes}"
             );
             // Only unit ids (integers from the database) are formatted into the SQL.
-            let spans = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .fetch_all(self.db.reports())
+            let spans = self
+                .db
+                .fetch_packed(self.db.reports(), &sql, SPAN_COLUMNS, &[])
                 .await?;
             totals = Some(kept_spans);
             (assessed, spans)
@@ -1372,12 +1378,13 @@ impl Registry {
             Vec::new()
         } else {
             // Only unit ids (integers from the database) are formatted into the SQL.
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            let sql = format!(
                 "SELECT year, commune_id FROM review_rounds WHERE step = 'closed' AND commune_id IN ({})",
                 crate::gate::id_list(&reviewing)
-            )))
-            .fetch_all(self.db.reports())
-            .await?
+            );
+            self.db
+                .fetch_packed(self.db.reports(), &sql, &["year", "commune_id"], &[])
+                .await?
         };
         let mut out = Vec::new();
         for (year, households, reviewers) in by_year {

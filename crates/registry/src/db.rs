@@ -253,30 +253,40 @@ impl Db {
     }
 
     /// The rows of `sql`, whose selected columns are named `columns`, with
-    /// `binds` bound in order ($1, $2…), read from `pool` as one row: the
-    /// database packs them into a JSON array of arrays, which is unpacked
-    /// here into `T`s (tuples of numbers, texts and options of them). The
-    /// SQLite driver hands each row over from its own thread, some
-    /// microseconds a row: a province's few hundred communes cost
-    /// milliseconds a query unpacked. The order of the rows is not kept.
-    pub(crate) async fn fetch_packed<T: serde::de::DeserializeOwned>(
+    /// `binds` bound in order ($1, $2…), read from `pool`. The SQLite
+    /// driver hands each row over from its own thread, some microseconds
+    /// a row (milliseconds a query for a province's hundreds of communes),
+    /// so on SQLite the database packs the rows into one JSON array of
+    /// arrays, unpacked here into `T`s (tuples of numbers, texts and
+    /// options of them). PostgreSQL's driver reads rows in the caller's
+    /// task, where packing would only add the JSON's cost. The order of
+    /// the rows is not kept.
+    pub(crate) async fn fetch_packed<T>(
         &self,
         pool: &AnyPool,
         sql: &str,
         columns: &[&str],
         binds: &[i64],
-    ) -> Result<Vec<T>, RegistryError> {
-        let columns = columns.join(", ");
-        let packed = match self.backend {
-            Backend::Sqlite => format!(
-                "SELECT COALESCE(json_group_array(json_array({columns})), '[]') FROM ({sql}) AS packed"
-            ),
-            Backend::Postgres => format!(
-                "SELECT COALESCE(json_agg(json_build_array({columns})), '[]')::text FROM ({sql}) AS packed"
-            ),
-        };
+    ) -> Result<Vec<T>, RegistryError>
+    where
+        T: serde::de::DeserializeOwned
+            + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>
+            + Send
+            + Unpin,
+    {
         // The caller's SQL holds only what its own checks allow (ids from
         // the database, fixed text); the columns are names in the code.
+        if self.backend == Backend::Postgres {
+            let mut query = sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql.to_string()));
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            return Ok(query.fetch_all(pool).await?);
+        }
+        let packed = format!(
+            "SELECT COALESCE(json_group_array(json_array({})), '[]') FROM ({sql}) AS packed",
+            columns.join(", ")
+        );
         let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(packed));
         for bind in binds {
             query = query.bind(*bind);

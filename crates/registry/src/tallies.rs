@@ -906,29 +906,48 @@ impl Registry {
     ) -> Result<CommuneTallies, RegistryError> {
         // Only unit ids (integers from the database) and the band's code
         // (a word of the code) are formatted into the SQL.
-        // Every sheet as a line of one text (`commune body`): the driver
-        // hands rows over one at a time.
-        let sql = format!(
-            "SELECT {} FROM tally_sheets WHERE year = $1 AND band = '{}' AND commune_id IN ({list})",
-            self.db.backend().lines("commune_id || ' ' || body"),
-            band.code()
-        );
-        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(year)
-            .fetch_one(self.db.reports())
-            .await?;
-        let text = text.unwrap_or_default();
+        // On SQLite every sheet as a line of one text (`commune body`), for
+        // the driver hands rows over one at a time; on PostgreSQL a row
+        // each, for joining megabytes of sheets costs it more than rows.
+        let band = band.code();
+        let sheets: Vec<(UnitId, String)> = match self.db.backend() {
+            crate::db::Backend::Sqlite => {
+                let sql = format!(
+                    "SELECT {} FROM tally_sheets WHERE year = $1 AND band = '{band}' AND commune_id IN ({list})",
+                    self.db.backend().lines("commune_id || ' ' || body"),
+                );
+                let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(year)
+                    .fetch_one(self.db.reports())
+                    .await?;
+                text.unwrap_or_default()
+                    .lines()
+                    .map(|line| {
+                        line.split_once(' ')
+                            .and_then(|(id, body)| {
+                                Some((UnitId::new(id.parse().ok()?), body.to_string()))
+                            })
+                            .ok_or_else(|| {
+                                RegistryError::Database(sqlx::Error::Decode(
+                                    format!("tally sheet \"{line}\"").into(),
+                                ))
+                            })
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            crate::db::Backend::Postgres => {
+                let sql = format!(
+                    "SELECT commune_id, body FROM tally_sheets WHERE year = $1 AND band = '{band}' AND commune_id IN ({list})"
+                );
+                sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(year)
+                    .fetch_all(self.db.reports())
+                    .await?
+            }
+        };
         let mut out = CommuneTallies::default();
         let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
-        for line in text.lines() {
-            let (commune, body) = line
-                .split_once(' ')
-                .and_then(|(id, body)| Some((UnitId::new(id.parse().ok()?), body)))
-                .ok_or_else(|| {
-                    RegistryError::Database(sqlx::Error::Decode(
-                        format!("tally sheet \"{line}\"").into(),
-                    ))
-                })?;
+        for (commune, body) in &sheets {
             let mut tallies = Vec::new();
             for (code, n) in crate::db::read_joined(body)? {
                 let i = *seen.entry(code).or_insert_with(|| {
@@ -937,7 +956,7 @@ impl Registry {
                 });
                 tallies.push((i, n));
             }
-            out.communes.push((commune, tallies));
+            out.communes.push((*commune, tallies));
         }
         Ok(out)
     }

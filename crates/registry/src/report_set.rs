@@ -199,6 +199,14 @@ impl MeasureCounts {
         self.add_at(i, n);
     }
 
+    /// None counted yet, on `table`.
+    fn on(table: &Arc<MeasureTable>) -> MeasureCounts {
+        MeasureCounts {
+            measures: Arc::clone(table),
+            counts: vec![0; table.list.len()],
+        }
+    }
+
     fn add_at(&mut self, i: usize, n: i64) {
         if self.counts.len() <= i {
             self.counts.resize(i + 1, 0);
@@ -207,7 +215,8 @@ impl MeasureCounts {
     }
 
     fn add(&mut self, other: &MeasureCounts) {
-        if self.counts.iter().all(|n| *n == 0) && self.measures.list.is_empty() {
+        if self.measures.list.is_empty() {
+            // Nothing counted yet: take the other's table with its numbers.
             *self = other.clone();
         } else if Arc::ptr_eq(&self.measures, &other.measures) {
             for (i, n) in other.counts.iter().enumerate() {
@@ -1118,10 +1127,7 @@ impl Registry {
                 continue;
             };
             if c.tallies.measures.list.is_empty() {
-                c.tallies = MeasureCounts {
-                    measures: Arc::clone(&table),
-                    counts: vec![0; table.list.len()],
-                };
+                c.tallies = MeasureCounts::on(&table);
             }
             for (i, n) in counts {
                 if let Some(Some(j)) = positions.get(i) {
@@ -1208,5 +1214,56 @@ impl Registry {
             })
             .collect();
         Ok(figures)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measure_counts_add_on_a_shared_table_and_across_tables() {
+        let newly = Measure::Movement(Movement::NewlyPoor);
+        let merit = Measure::Group(Group::Merit, Status::Poor);
+        let water = Measure::Deprived("water".into(), Status::NearPoor);
+        let mut table = MeasureTable::default();
+        let (i_newly, i_merit) = (table.position(&newly), table.position(&merit));
+        assert_eq!(
+            table.position(&newly),
+            i_newly,
+            "a measure is in a table once"
+        );
+        let table = Arc::new(table);
+        let (mut a, mut b) = (MeasureCounts::on(&table), MeasureCounts::on(&table));
+        a.add_at(i_newly, 3);
+        b.add_at(i_newly, 4);
+        b.add_at(i_merit, 2);
+
+        // Nothing counted yet, then the same table, then another table.
+        let mut total = MeasureCounts::default();
+        total.add(&a);
+        total.add(&b);
+        let mut other = MeasureCounts::default();
+        other.add_one(&water, 5);
+        other.add_one(&newly, 1);
+        total.add(&other);
+        assert_eq!(total.get(&newly), 3 + 4 + 1);
+        assert_eq!(total.get(&merit), 2);
+        assert_eq!(total.get(&water), 5);
+        assert_eq!(total.get(&Measure::Movement(Movement::RePoor)), 0);
+        // The tables the parts were counted on are not changed.
+        assert_eq!(a.get(&newly), 3);
+        assert_eq!(a.get(&water), 0);
+
+        // Equal when the same measures have the same numbers, whatever
+        // the tables; a zero is as good as not counted.
+        let mut same = MeasureCounts::default();
+        for (m, n) in [(&water, 5), (&merit, 2), (&newly, 8)] {
+            same.add_one(m, n);
+        }
+        same.add_one(&Measure::Movement(Movement::RePoor), 0);
+        assert_eq!(total, same);
+        same.add_one(&merit, 1);
+        assert_ne!(total, same);
     }
 }

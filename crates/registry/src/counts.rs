@@ -315,6 +315,20 @@ impl Registry {
             spans.entry((c, y, format!("span {r}"))).or_default().1 += n;
         }
         drift.extend(spans.into_iter().filter(|(_, (k, a))| k != a));
+        // The assessments' copy of their head's sort key (what the lists
+        // walk in name order): households whose copies differ, with how
+        // many do.
+        let unsorted: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT a.household_id, COUNT(*) FROM assessments a JOIN households h ON h.id = a.household_id \
+             WHERE a.head_sort <> h.head_sort GROUP BY a.household_id",
+        )
+        .fetch_all(&self.db.pool)
+        .await?;
+        drift.extend(
+            unsorted
+                .into_iter()
+                .map(|(id, n)| ((0, id, "head_sort".to_string()), (n, 0))),
+        );
         drift.extend(self.tally_drift().await?);
         Ok(drift)
     }

@@ -1157,6 +1157,7 @@ pub(crate) const ASSESSMENT_COLUMNS: &[&str] = &[
     "survey_id",
     "created_at",
     "province_id",
+    "head_sort",
 ];
 
 /// Inserts assessments in the caller's transaction, a few thousand rows
@@ -1168,9 +1169,9 @@ pub(crate) async fn insert_assessments(
     let now = crate::now();
     let backend = crate::db::Backend::of(tx);
     let households: Vec<HouseholdId> = rows.iter().map(|r| r.household_id).collect();
-    let provinces = crate::provinces::of_households(tx, &households).await?;
+    let heads = crate::provinces::heads_of(tx, &households).await?;
     for row in rows {
-        crate::provinces::province(&provinces, row.household_id)?;
+        crate::provinces::province(&heads, row.household_id)?;
     }
     crate::bulk::insert_rows(
         tx,
@@ -1192,7 +1193,8 @@ pub(crate) async fn insert_assessments(
                 .bind(&row.inputs)
                 .bind(row.survey_id)
                 .bind(&now)
-                .bind(provinces.get(&row.household_id).copied())
+                .bind(heads.get(&row.household_id).map(|(p, _)| *p))
+                .bind(heads.get(&row.household_id).map(|(_, sort)| sort.as_str()))
         },
     )
     .await
@@ -1246,6 +1248,14 @@ pub(crate) async fn update_household_tx(
     .bind(id)
     .execute(&mut **tx)
     .await?;
+    if head != current.head_name {
+        // The assessments' copy of the sort key, read by the lists.
+        sqlx::query("UPDATE assessments SET head_sort = $1 WHERE household_id = $2")
+            .bind(vntext::name_sort_key(&head))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
     if communes.0 != communes.1 {
         crate::provinces::household_moved(tx, id, communes.1).await?;
     }

@@ -477,6 +477,11 @@ fn prepare_commune(
                 .bind(rows.province_id)
         },
     );
+    let head_sorts: std::collections::HashMap<i64, String> = rows
+        .households
+        .iter()
+        .map(|h| (h.id, vntext::name_sort_key(&h.head_name)))
+        .collect();
     let assessments = Prepared::new(
         backend,
         "assessments",
@@ -498,6 +503,7 @@ fn prepare_commune(
                 .bind(None::<i64>)
                 .bind(now)
                 .bind(rows.province_id)
+                .bind(head_sorts.get(&a.household_id).map(String::as_str))
         },
     );
     let mut members_of: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();

@@ -83,32 +83,44 @@ pub(crate) async fn of_households(
     conn: &mut AnyConnection,
     households: &[HouseholdId],
 ) -> Result<HashMap<HouseholdId, UnitId>, RegistryError> {
+    Ok(heads_of(conn, households)
+        .await?
+        .into_iter()
+        .map(|(id, (province, _))| (id, province))
+        .collect())
+}
+
+/// The province and the head's sort key of each household given (an
+/// assessment carries both).
+pub(crate) async fn heads_of(
+    conn: &mut AnyConnection,
+    households: &[HouseholdId],
+) -> Result<HashMap<HouseholdId, (UnitId, String)>, RegistryError> {
     let mut ids: Vec<HouseholdId> = households.to_vec();
     ids.sort_unstable();
     ids.dedup();
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
         // Only household ids (integers) are formatted into the SQL.
-        let rows: Vec<(HouseholdId, UnitId)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT id, province_id FROM households WHERE id IN ({})",
-            id_text(chunk)
-        )))
-        .fetch_all(&mut *conn)
-        .await?;
-        out.extend(rows);
+        let rows: Vec<(HouseholdId, UnitId, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, province_id, head_sort FROM households WHERE id IN ({})",
+                id_text(chunk)
+            )))
+            .fetch_all(&mut *conn)
+            .await?;
+        out.extend(rows.into_iter().map(|(id, p, sort)| (id, (p, sort))));
     }
     Ok(out)
 }
 
-/// The province of one household, or an error naming it (a write about a
-/// household that is not there).
-pub(crate) fn province(
-    provinces: &HashMap<HouseholdId, UnitId>,
+/// What was read of one household (its province, its head), or an error
+/// naming it (a write about a household that is not there).
+pub(crate) fn province<T>(
+    read: &HashMap<HouseholdId, T>,
     household: HouseholdId,
-) -> Result<UnitId, RegistryError> {
-    provinces
-        .get(&household)
-        .copied()
+) -> Result<&T, RegistryError> {
+    read.get(&household)
         .ok_or_else(|| RegistryError::NotFound(format!("hộ số {household}")))
 }
 

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 27] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 28] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -31,6 +31,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 27] = [
     (25, "score_gap_tallies", V25),
     (26, "tallies_by_commune", V26),
     (27, "tally_sheets", V27),
+    (28, "assessment_sort_keys", V28),
 ];
 
 const V1: &str = r#"
@@ -615,4 +616,17 @@ CREATE TABLE tally_sheets (
     body TEXT NOT NULL,
     PRIMARY KEY (year, band, commune_id)
 )
+"#;
+
+/// Each assessment carries its household head's sort key (kept with the
+/// household's by `households::update_household_tx`), and the year's
+/// assessments are indexed by status and that key: a province's list of
+/// one status is a range of this index in name order, where it walked
+/// every household by name and tested its status (`Registry::list_households`).
+/// The index keeps `(year, status)` as its head for the reads that used it.
+const V28: &str = r#"
+ALTER TABLE assessments ADD COLUMN head_sort {binary_text} NOT NULL DEFAULT '';
+UPDATE assessments SET head_sort = h.head_sort FROM households h WHERE h.id = assessments.household_id AND h.province_id = assessments.province_id;
+DROP INDEX assessments_year;
+CREATE INDEX assessments_year ON assessments (year, status, official, head_sort)
 "#;

@@ -854,6 +854,19 @@ impl Registry {
             (None, Some(code)) => Some((code, "<", " DESC")),
             (None, None) => None,
         };
+        // Many matches whose status of a year is fixed by the filters are
+        // read in name order from the year's assessments by status (which
+        // carry the head's sort key), stopping at the page; other filters
+        // walk the households in name order.
+        let dense = many && !yearly.is_empty();
+        let walked = match (dense, q.status, q.movement) {
+            (false, _, _) => None,
+            (true, Some(_), _)
+            | (true, None, Some(MovementFilter::NewlyPoor | MovementFilter::RePoor)) => Some("a"),
+            (true, None, Some(MovementFilter::Escaped)) => Some("p"),
+            (true, None, None) => None,
+        };
+        let sort = format!("{}.head_sort", walked.unwrap_or("h"));
         let mut order = "";
         let mut from_cursor = String::new();
         let mut skip = (page - 1) * per_page;
@@ -863,11 +876,11 @@ impl Registry {
                     .bind(code.trim())
                     .fetch_optional(&self.db.pool)
                     .await?;
-            if let Some((sort, code)) = place {
-                binds.push(Bind::Text(sort));
-                binds.push(Bind::Text(code));
+            if let Some((place_sort, place_code)) = place {
+                binds.push(Bind::Text(place_sort));
+                binds.push(Bind::Text(place_code));
                 let (s, c) = (binds.len() - 1, binds.len());
-                from_cursor = format!(" AND (h.head_sort, h.code) {comparison} (${s}, ${c})");
+                from_cursor = format!(" AND ({sort}, h.code) {comparison} (${s}, ${c})");
                 order = direction;
                 skip = 0;
             }
@@ -876,8 +889,27 @@ impl Registry {
         // Many matches (beyond the cap) that need the year's assessment:
         // walking the name order finds a page of them at once. Few
         // matches: read them by status and sort those.
-        let dense = many && !yearly.is_empty();
-        let page_of = if dense {
+        let backend = self.db.backend();
+        let page_of = if let Some(w) = walked {
+            // The walked assessment comes first (CROSS JOIN: SQLite keeps
+            // the order written), the other year's beside it.
+            let (first_year, other) = if w == "a" {
+                ("$1", previous.to_string())
+            } else {
+                ("$1 - 1", format!(" {official}"))
+            };
+            format!(
+                "FROM assessments {w} CROSS JOIN households h{other} \
+                 WHERE {w}.year = {first_year} AND {w}.official = 1 AND h.id = {w}.household_id {} \
+                 AND {clause}{}",
+                match backend {
+                    // Each household read from its own partition.
+                    crate::db::Backend::Postgres => format!("AND h.province_id = {w}.province_id "),
+                    crate::db::Backend::Sqlite => String::new(),
+                },
+                statuses_read(&yearly, false)
+            )
+        } else if dense {
             // What the year's assessments must show is asked of each
             // household in name order, as a scalar subquery: neither engine
             // turns one into a join, so neither starts from a year's
@@ -894,7 +926,7 @@ impl Registry {
             statuses_read(&matching, small)
         };
         let ids_sql = format!(
-            "SELECT h.id {page_of}{from_cursor} ORDER BY h.head_sort{order}, h.code{order} LIMIT ${limit} OFFSET ${offset}"
+            "SELECT h.id {page_of}{from_cursor} ORDER BY {sort}{order}, h.code{order} LIMIT ${limit} OFFSET ${offset}"
         );
         let mut ids: Vec<HouseholdId> =
             bind_all(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &binds)

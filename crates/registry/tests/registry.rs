@@ -1974,6 +1974,27 @@ async fn list_filters_by_status_deprivation_group_and_movement_on_both_engines()
             );
             assert_eq!(codes(search("xyz")).await, Vec::<String>::new(), "{case}");
         }
+        // A new head's name moves the household in the list's name order,
+        // walked from the assessments too (they carry the sort key).
+        let renamed = NewHousehold {
+            code: "F3".into(),
+            commune_code: "18652".into(),
+            head_name: "Hà Văn Xuân".into(),
+            ..NewHousehold::default()
+        };
+        assert!(
+            r.update_household(&admin(), ids[2], &renamed)
+                .await
+                .unwrap()
+        );
+        assert_eq!(codes(poor()).await, ["F2", "F3"], "{}", e.name);
+        assert_eq!(codes(q(None, None, None, Some("newly_poor"))).await, ["F3"]);
+        assert_eq!(
+            r.count_drift().await.unwrap(),
+            Vec::new(),
+            "{}: the assessments' sort keys follow the head's name",
+            e.name
+        );
         // A removed household leaves the list and its kept total.
         r.remove_household(&admin(), ids[2], "01/03/2025", "Chuyển đi nơi khác")
             .await
@@ -3094,7 +3115,7 @@ async fn a_registry_of_before_the_provinces_gets_them_from_its_units() {
             "INSERT INTO units (id, code, name, name_search, level, parent_id) VALUES (4, '40', 'Tỉnh Nghệ An', 'tinh nghe an', 'province', NULL)",
             "INSERT INTO units (id, code, name, name_search, level, parent_id) VALUES (5, '16891', 'Xã Nghi Thiết', 'xa nghi thiet', 'commune', 4)",
             "INSERT INTO households (id, code, commune_id, head_name, created_at, updated_at) VALUES (7, 'H7', 3, 'An', 'x', 'x')",
-            "INSERT INTO households (id, code, commune_id, head_name, created_at, updated_at) VALUES (8, 'H8', 5, 'Bình', 'x', 'x')",
+            "INSERT INTO households (id, code, commune_id, head_name, head_sort, created_at, updated_at) VALUES (8, 'H8', 5, 'Bình', 'binh', 'x', 'x')",
             "INSERT INTO members (id, household_id, full_name, name_search, given_search, name_sort) VALUES (9, 7, 'An', 'an', 'an', 'an')",
             "INSERT INTO surveys (id, household_id, year, answers, created_at, created_by) VALUES (10, 8, 2024, '{}', 'x', 'x')",
             "INSERT INTO assessments (id, household_id, year, standard_id, official, status, deprivation_count, deprived, score_points, score_denominator, reason, inputs, survey_id, created_at) \
@@ -3117,6 +3138,12 @@ async fn a_registry_of_before_the_provinces_gets_them_from_its_units() {
         assert_eq!(province("households", 8).await, 4);
         assert_eq!(province("surveys", 10).await, 4);
         assert_eq!(province("assessments", 11).await, 4);
+        // The assessment carries its head's sort key (migration 28).
+        let sort: String = sqlx::query_scalar("SELECT head_sort FROM assessments WHERE id = 11")
+            .fetch_one(r.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(sort, "binh", "{}", e.name);
         // New rows continue the ids after the copied ones.
         let id = r
             .create_household(

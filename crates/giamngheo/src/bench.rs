@@ -32,6 +32,9 @@ pub struct BenchArgs {
     /// Chỉ các đường dẫn này (như trong bảng, vd. "/households?status=poor"), cách nhau bằng dấu phẩy.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Không xin nén gzip (mặc định xin như trình duyệt: "Accept-Encoding: gzip, deflate, br").
+    #[arg(long)]
+    no_gzip: bool,
 }
 
 /// The routes, with `{id}` (a household), `{unit}` (a commune), `{round}`
@@ -180,11 +183,16 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         .enable_all()
         .build()?;
     eprintln!(
-        "Đo {} đường dẫn × {} tài khoản × {} cơ sở dữ liệu, {} lượt…",
+        "Đo {} đường dẫn × {} tài khoản × {} cơ sở dữ liệu, {} lượt, {}…",
         routes.len(),
         args.users.len(),
         targets.len(),
-        args.passes
+        args.passes,
+        if args.no_gzip {
+            "không nén"
+        } else {
+            "nén gzip như trình duyệt"
+        }
     );
     let mut header = "| user | route |".to_string();
     let mut rule = "|---|---|".to_string();
@@ -203,7 +211,10 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         let mut table = runtime.block_on(async {
             let mut visitors = Vec::new();
             for (addr, _) in &targets {
-                visitors.push(Visitor::sign_in(addr, user, &args.password).await?);
+                let mut visitor = Visitor::sign_in(addr, user, &args.password).await?;
+                // Measured as a browser receives the pages: compressed.
+                visitor.connection.gzip = !args.no_gzip;
+                visitors.push(visitor);
             }
             let mut table: Vec<Vec<Timings>> = routes
                 .iter()

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 pub struct Connection {
     addr: String,
     sender: Option<http1::SendRequest<Full<Bytes>>>,
+    /// Asks for gzip as a browser does (the bodies then come compressed).
+    pub gzip: bool,
 }
 
 impl Connection {
@@ -20,6 +22,7 @@ impl Connection {
         Connection {
             addr: addr.to_string(),
             sender: None,
+            gzip: false,
         }
     }
 
@@ -50,6 +53,9 @@ impl Connection {
             .header(hyper::header::HOST, host);
         if let Some(t) = token {
             request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if self.gzip {
+            request = request.header(hyper::header::ACCEPT_ENCODING, "gzip, deflate, br");
         }
         let request = match body {
             Some((kind, text)) => request

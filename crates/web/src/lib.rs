@@ -732,8 +732,16 @@ pub fn app(state: AppState) -> Router {
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     ));
+    // Workbooks are zip files already: gzip would spend tens of
+    // milliseconds of a commune's export to save a tenth of its size.
+    use tower_http::compression::Predicate;
+    let compressible = tower_http::compression::DefaultPredicate::new().and(
+        tower_http::compression::predicate::NotForContentType::const_new(
+            "application/vnd.openxmlformats",
+        ),
+    );
     router
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(compressible))
         .layer(middleware::from_fn(edge::log_requests))
         .with_state(state)
 }

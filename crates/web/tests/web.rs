@@ -591,12 +591,23 @@ async fn a_commune_officer_reaches_only_their_commune() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let leader_cookie = sign_in(&f.app, "lanhdao").await;
-    let (status, headers, xlsx) = send_bytes(
-        &f.app,
-        get("/export?unit=18652&year=2024", Some(&leader_cookie)),
-    )
-    .await;
+    // Asked as a browser asks: pages come gzipped, the workbook (a zip
+    // already) as it is.
+    let as_browser = |path: &str| {
+        let mut request = get(path, Some(&leader_cookie));
+        request.headers_mut().insert(
+            header::ACCEPT_ENCODING,
+            header::HeaderValue::from_static("gzip, deflate, br"),
+        );
+        request
+    };
+    let (status, headers, _) = send_bytes(&f.app, as_browser("/households")).await;
     assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    let (status, headers, xlsx) =
+        send_bytes(&f.app, as_browser("/export?unit=18652&year=2024")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get(header::CONTENT_ENCODING), None);
     assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
     let cells = xlsx_cells(&xlsx);
     assert!(

@@ -384,7 +384,8 @@ impl Db {
                 // Tallies are computed by the same code that keeps them.
                 crate::tallies::rebuild(&mut tx).await?;
             }
-            if name == "tally_sheets" {
+            // The sheets are made once their measures can be numbered.
+            if name == "tally_measures" {
                 crate::tallies::rebuild_sheets(&mut tx).await?;
             }
             sqlx::query(

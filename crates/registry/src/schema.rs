@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 28] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 29] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 28] = [
     (26, "tallies_by_commune", V26),
     (27, "tally_sheets", V27),
     (28, "assessment_sort_keys", V28),
+    (29, "tally_measures", V29),
 ];
 
 const V1: &str = r#"
@@ -629,4 +630,18 @@ ALTER TABLE assessments ADD COLUMN head_sort {binary_text} NOT NULL DEFAULT '';
 UPDATE assessments SET head_sort = h.head_sort FROM households h WHERE h.id = assessments.household_id AND h.province_id = assessments.province_id;
 DROP INDEX assessments_year;
 CREATE INDEX assessments_year ON assessments (year, status, official, head_sort)
+"#;
+
+/// The measures the tally sheets name, numbered: a sheet says
+/// `17=44;18=111;…` where it said each measure's code in full (a
+/// province's score sheets of a year were 3.6 MB at a million households,
+/// most of it the same codes 500 times). A number once given is never
+/// changed or taken back. The sheets are made again in the new form
+/// (`Db::migrate` runs `tallies::rebuild_sheets` after this DDL).
+const V29: &str = r#"
+CREATE TABLE tally_measures (
+    id {id},
+    measure {binary_text} NOT NULL UNIQUE
+);
+DELETE FROM tally_sheets
 "#;

@@ -26,6 +26,10 @@ pub struct Registry {
     pub(crate) list_count_cap: i64,
     /// Unit families already walked (see `unit_family_levels`).
     families: std::sync::Arc<std::sync::Mutex<FamilyCache>>,
+    /// The tally sheets' measure numbers read so far (see
+    /// `tallies::MeasureNames`).
+    pub(crate) tally_measures:
+        std::sync::Arc<std::sync::Mutex<std::sync::Arc<crate::tallies::MeasureNames>>>,
 }
 
 /// Families walked lately, by unit. A page asks for its actor's scope
@@ -81,6 +85,7 @@ impl Registry {
             small_scope: crate::views::SMALL_SCOPE,
             list_count_cap: crate::views::LIST_COUNT_CAP,
             families: Default::default(),
+            tally_measures: Default::default(),
         }
     }
 

@@ -325,9 +325,36 @@ impl Band {
     }
 }
 
-/// A commune's tallies in a band, as its sheet's text: `measure=n;…`.
+/// A commune's tallies in a band (`unit_tallies t`, its measures' numbers
+/// `tally_measures d`), as its sheet's text: `number=n;…`.
 fn sheet_text(backend: crate::db::Backend) -> String {
-    backend.joined("measure || '=' || households")
+    backend.joined("d.id || '=' || t.households")
+}
+
+/// Numbers the measures of the tallies `condition` selects (on
+/// `unit_tallies`, binds from `$1`) that have none yet.
+const NUMBER_MEASURES: &str = "INSERT INTO tally_measures (measure) SELECT DISTINCT measure FROM unit_tallies \
+     WHERE {condition} ON CONFLICT (measure) DO NOTHING";
+
+/// The tally sheets' measure numbers as read (`tally_measures`): each
+/// number's code and measure (none for a code this build does not know).
+pub(crate) type MeasureNames = rustc_hash::FxHashMap<i64, (String, Option<Measure>)>;
+
+/// A sheet's (measure number, households) pairs.
+fn read_sheet(body: &str) -> Result<Vec<(i64, i64)>, RegistryError> {
+    crate::db::read_joined(body)?
+        .into_iter()
+        .map(|(number, n)| {
+            number
+                .parse::<i64>()
+                .map(|number| (number, n))
+                .map_err(|_| {
+                    RegistryError::Database(sqlx::Error::Decode(
+                        format!("tally sheet \"{number}={n}\"").into(),
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// Communes' tallies as `Registry::commune_tallies` reads them.
@@ -361,11 +388,24 @@ async fn remake_sheets(
         .bind(*commune)
         .execute(&mut *conn)
         .await?;
-        // Only this module's SQL function is formatted in.
+        let condition =
+            "commune_id = $1 AND year = $2 AND households <> 0 AND measure >= $3 AND measure < $4";
+        // Only this module's SQL is formatted in.
+        sqlx::query(sqlx::AssertSqlSafe(
+            NUMBER_MEASURES.replace("{condition}", condition),
+        ))
+        .bind(*commune)
+        .bind(*year)
+        .bind(from)
+        .bind(until)
+        .execute(&mut *conn)
+        .await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE tally_sheets SET body = (SELECT COALESCE({text}, '') FROM unit_tallies \
-               WHERE commune_id = $1 AND year = $2 AND households <> 0 AND measure >= $3 AND measure < $4) \
-             WHERE year = $5 AND band = $6 AND commune_id = $7"
+            "UPDATE tally_sheets SET body = (SELECT COALESCE({text}, '') FROM unit_tallies t \
+               JOIN tally_measures d ON d.measure = t.measure \
+               WHERE t.{condition}) \
+             WHERE year = $5 AND band = $6 AND commune_id = $7",
+            condition = condition.replace(" AND ", " AND t.")
         )))
         .bind(*commune)
         .bind(*year)
@@ -390,11 +430,20 @@ pub(crate) async fn rebuild_sheets(conn: &mut AnyConnection) -> Result<(), Regis
         .await?;
     for band in Band::ALL {
         let (from, until) = band.range();
+        sqlx::query(sqlx::AssertSqlSafe(NUMBER_MEASURES.replace(
+            "{condition}",
+            "households <> 0 AND measure >= $1 AND measure < $2",
+        )))
+        .bind(from)
+        .bind(until)
+        .execute(&mut *conn)
+        .await?;
         // Only this module's SQL function is formatted in. The provinces'
         // roll-up rows have no sheet: a report reads its communes'.
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO tally_sheets (year, band, commune_id, body) \
              SELECT t.year, $1, t.commune_id, {text} FROM unit_tallies t JOIN units u ON u.id = t.commune_id \
+             JOIN tally_measures d ON d.measure = t.measure \
              WHERE u.level = 'commune' AND t.households <> 0 AND t.measure >= $2 AND t.measure < $3 \
              GROUP BY t.year, t.commune_id"
         )))
@@ -946,19 +995,63 @@ impl Registry {
             }
         };
         let mut out = CommuneTallies::default();
-        let mut seen: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+        // Each measure number once, in the order first seen.
+        let mut numbers: Vec<i64> = Vec::new();
+        let mut seen: rustc_hash::FxHashMap<i64, usize> = rustc_hash::FxHashMap::default();
         for (commune, body) in &sheets {
             let mut tallies = Vec::new();
-            for (code, n) in crate::db::read_joined(body)? {
-                let i = *seen.entry(code).or_insert_with(|| {
-                    out.measures.push((code.to_string(), Measure::parse(code)));
-                    out.measures.len() - 1
+            for (number, n) in read_sheet(body)? {
+                let i = *seen.entry(number).or_insert_with(|| {
+                    numbers.push(number);
+                    numbers.len() - 1
                 });
                 tallies.push((i, n));
             }
             out.communes.push((*commune, tallies));
         }
+        let names = self.measure_names(&numbers).await?;
+        out.measures = numbers
+            .iter()
+            .map(|number| {
+                names.get(number).cloned().ok_or_else(|| {
+                    RegistryError::Database(sqlx::Error::Decode(
+                        format!("tally measure number {number}").into(),
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(out)
+    }
+
+    /// The sheets' measure numbers, read again only when a sheet names
+    /// one not read yet (a number, once given, never changes).
+    async fn measure_names(
+        &self,
+        wanted: &[i64],
+    ) -> Result<std::sync::Arc<MeasureNames>, RegistryError> {
+        let known = self
+            .tally_measures
+            .lock()
+            .map(|names| names.clone())
+            .unwrap_or_default();
+        if wanted.iter().all(|number| known.contains_key(number)) {
+            return Ok(known);
+        }
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, measure FROM tally_measures")
+            .fetch_all(self.db.reports())
+            .await?;
+        let names: std::sync::Arc<MeasureNames> = std::sync::Arc::new(
+            rows.into_iter()
+                .map(|(number, code)| {
+                    let measure = Measure::parse(&code);
+                    (number, (code, measure))
+                })
+                .collect(),
+        );
+        if let Ok(mut kept) = self.tally_measures.lock() {
+            *kept = names.clone();
+        }
+        Ok(names)
     }
 
     /// Recomputes every household's tallies from the microdata and lists
@@ -1001,9 +1094,19 @@ impl Registry {
             sqlx::query_as("SELECT commune_id, year, body FROM tally_sheets")
                 .fetch_all(&mut *conn)
                 .await?;
+        let names: BTreeMap<i64, String> = sqlx::query_as("SELECT id, measure FROM tally_measures")
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect();
         for (c, y, body) in &rows {
-            for (m, n) in crate::db::read_joined(body)? {
-                sheets.entry((*c, *y, m.to_string())).or_default().0 = n;
+            for (number, n) in read_sheet(body)? {
+                // A number nobody gave is drift too, under its number.
+                let m = names
+                    .get(&number)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{number}"));
+                sheets.entry((*c, *y, m)).or_default().0 = n;
             }
         }
         drift.extend(

@@ -2950,18 +2950,35 @@ async fn kept_tallies_follow_every_kind_of_write() {
         }
         // A commune's sheet (its tallies of a year as one text) that no
         // longer says what its tallies do is drift, named.
-        sqlx::query(
-            "UPDATE tally_sheets SET body = body || ';movement/newly_poor=70000' WHERE band = 'counts' AND year = 2024 \
-             AND commune_id = (SELECT id FROM units WHERE code = '18652')",
-        )
-        .execute(r.db().pool())
-        .await
-        .unwrap();
+        // (A sheet names its measures by number, `tally_measures`.)
+        for statement in [
+            "INSERT INTO tally_measures (measure) SELECT 'movement/newly_poor' WHERE true ON CONFLICT (measure) DO NOTHING",
+            "UPDATE tally_sheets SET body = body || ';' || (SELECT id FROM tally_measures WHERE measure = 'movement/newly_poor') || '=70000' \
+             WHERE band = 'counts' AND year = 2024 AND commune_id = (SELECT id FROM units WHERE code = '18652')",
+        ] {
+            sqlx::query(statement).execute(r.db().pool()).await.unwrap();
+        }
         let drift = r.count_drift().await.unwrap();
         assert_eq!(drift.len(), 1, "{}: {drift:?}", e.name);
         assert_eq!(drift[0].0.1, 2024);
         assert_eq!(drift[0].0.2, "sheet movement/newly_poor");
         assert_eq!(drift[0].1.0, 70000, "{}: the sheet's number", e.name);
+        // A number that names no measure is drift too, under its number.
+        sqlx::query(
+            "UPDATE tally_sheets SET body = '999999=5' WHERE band = 'counts' AND year = 2023 \
+             AND commune_id = (SELECT id FROM units WHERE code = '18655')",
+        )
+        .execute(r.db().pool())
+        .await
+        .unwrap();
+        let drift = r.count_drift().await.unwrap();
+        assert!(
+            drift
+                .iter()
+                .any(|d| d.0.1 == 2023 && d.0.2 == "sheet #999999" && d.1.0 == 5),
+            "{}: {drift:?}",
+            e.name
+        );
         e.cleanup().await;
     }
 }

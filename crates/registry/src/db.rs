@@ -274,6 +274,26 @@ impl Db {
             + Send
             + Unpin,
     {
+        self.fetch_packed_in_order(pool, sql, columns, "", binds)
+            .await
+    }
+
+    /// The same, the rows in `sql`'s own order, which is `order` (columns
+    /// `sql` selects, such as `head_sort, code`; none for any order).
+    pub(crate) async fn fetch_packed_in_order<T>(
+        &self,
+        pool: &AnyPool,
+        sql: &str,
+        columns: &[&str],
+        order: &str,
+        binds: &[i64],
+    ) -> Result<Vec<T>, RegistryError>
+    where
+        T: serde::de::DeserializeOwned
+            + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>
+            + Send
+            + Unpin,
+    {
         // The caller's SQL holds only what its own checks allow (ids from
         // the database, fixed text); the columns are names in the code.
         if self.backend == Backend::Postgres {
@@ -283,8 +303,13 @@ impl Db {
             }
             return Ok(query.fetch_all(pool).await?);
         }
+        let order = if order.is_empty() {
+            String::new()
+        } else {
+            format!(" ORDER BY {order}")
+        };
         let packed = format!(
-            "SELECT COALESCE(json_group_array(json_array({})), '[]') FROM ({sql}) AS packed",
+            "SELECT COALESCE(json_group_array(json_array({}){order}), '[]') FROM ({sql}) AS packed",
             columns.join(", ")
         );
         let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(packed));
@@ -708,6 +733,17 @@ mod tests {
             .await
             .unwrap();
         assert!(none.is_empty());
+        // In an order asked for, by a column not read (`c` first, then `a`
+        // backwards).
+        let ordered: Vec<(i64, String)> = db
+            .fetch_packed_in_order(&db.pool, rows, &["a", "b"], "c, a DESC", &[-7])
+            .await
+            .unwrap();
+        assert_eq!(
+            ordered.iter().map(|r| r.0).collect::<Vec<_>>(),
+            [1, -7, 2],
+            "NULLs first, then 'z'"
+        );
 
         let sql = format!(
             "SELECT {} FROM (SELECT 'a b' AS x UNION ALL SELECT 'c;d=1') AS t",

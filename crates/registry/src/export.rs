@@ -11,8 +11,9 @@ use futures_util::TryStreamExt;
 use serde_json::json;
 use std::path::Path;
 
-/// One household of an exported list.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+/// One household of an exported list (from a row, or from its cells in
+/// this order: `Db::fetch_packed_in_order`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Deserialize)]
 pub struct ListRow {
     pub id: HouseholdId,
     pub code: String,
@@ -127,12 +128,18 @@ impl Registry {
         } else {
             ""
         };
-        let sql = list_sql(units, "", deprived);
+        let sql = list_sql(units, ", h.head_sort", deprived);
         // Only unit ids (integers from the database) are formatted into the SQL.
-        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(year)
-            .fetch_all(self.db.reports())
-            .await?)
+        // A commune's hundreds of rows packed on SQLite, in the list's order.
+        self.db
+            .fetch_packed_in_order(
+                self.db.reports(),
+                &sql,
+                &LIST_COLUMNS,
+                "head_sort, code",
+                &[year],
+            )
+            .await
     }
 
     /// The list of a unit for a year as an xlsx workbook (households, then
@@ -239,6 +246,19 @@ impl Registry {
         Ok((bytes, count))
     }
 }
+
+/// What the list's query selects of a [`ListRow`], in its fields' order.
+const LIST_COLUMNS: [&str; 9] = [
+    "id",
+    "code",
+    "head_name",
+    "village",
+    "address",
+    "status",
+    "deprivation_count",
+    "deprived",
+    "standard_id",
+];
 
 /// The list's query: the unit's households by its communes (or villages),
 /// in the official order (a commune's are read in order from its index),

@@ -306,13 +306,19 @@ impl Registry {
         // Only household ids (integers from the database) are formatted into the SQL.
         // By household, then year: the households' index; "by year" alone
         // made SQLite walk every assessment of the registry in year order.
-        let history: Vec<(HouseholdId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT household_id, year, status FROM assessments WHERE official = 1 AND year >= $1 AND year <= $2 AND household_id IN ({list}) ORDER BY household_id, year"
-        )))
-        .bind(year - 4)
-        .bind(year)
-        .fetch_all(&self.db.pool)
-        .await?;
+        // Thousands of rows: packed on SQLite, put in order here.
+        let mut history: Vec<(HouseholdId, i64, String)> = self
+            .db
+            .fetch_packed(
+                &self.db.pool,
+                &format!(
+                    "SELECT household_id, year, status FROM assessments WHERE official = 1 AND year >= $1 AND year <= $2 AND household_id IN ({list}) ORDER BY household_id, year"
+                ),
+                &["household_id", "year", "status"],
+                &[year - 4, year],
+            )
+            .await?;
+        history.sort_unstable();
         let mut history_of: HashMap<HouseholdId, Vec<(i64, &str)>> = HashMap::new();
         for h in &history {
             history_of.entry(h.0).or_default().push((h.1, h.2.as_str()));

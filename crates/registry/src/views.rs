@@ -132,6 +132,25 @@ fn statuses_read(sql: &str, small: bool) -> String {
     }
 }
 
+/// The assessment a list with many matches reads in name order when its
+/// filters fix its status (`assessments_year`): the year's (a status,
+/// newly or again poor) or the year before's (escaped: its poor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walked {
+    Year,
+    YearBefore,
+}
+
+impl Walked {
+    /// Its alias in the list's SQL (`a` the year's, `p` the year before's).
+    fn alias(self) -> &'static str {
+        match self {
+            Walked::Year => "a",
+            Walked::YearBefore => "p",
+        }
+    }
+}
+
 /// A list counts its matches up to this many; beyond, it says "more than"
 /// (a province's list would otherwise count a million rows per page).
 pub const LIST_COUNT_CAP: i64 = 10_000;
@@ -862,11 +881,13 @@ impl Registry {
         let walked = match (dense, q.status, q.movement) {
             (false, _, _) => None,
             (true, Some(_), _)
-            | (true, None, Some(MovementFilter::NewlyPoor | MovementFilter::RePoor)) => Some("a"),
-            (true, None, Some(MovementFilter::Escaped)) => Some("p"),
+            | (true, None, Some(MovementFilter::NewlyPoor | MovementFilter::RePoor)) => {
+                Some(Walked::Year)
+            }
+            (true, None, Some(MovementFilter::Escaped)) => Some(Walked::YearBefore),
             (true, None, None) => None,
         };
-        let sort = format!("{}.head_sort", walked.unwrap_or("h"));
+        let sort = format!("{}.head_sort", walked.map_or("h", Walked::alias));
         let mut order = "";
         let mut from_cursor = String::new();
         let mut skip = (page - 1) * per_page;
@@ -890,13 +911,13 @@ impl Registry {
         // walking the name order finds a page of them at once. Few
         // matches: read them by status and sort those.
         let backend = self.db.backend();
-        let page_of = if let Some(w) = walked {
+        let page_of = if let Some(walked) = walked {
             // The walked assessment comes first (CROSS JOIN: SQLite keeps
             // the order written), the other year's beside it.
-            let (first_year, other) = if w == "a" {
-                ("$1", previous.to_string())
-            } else {
-                ("$1 - 1", format!(" {official}"))
+            let w = walked.alias();
+            let (first_year, other) = match walked {
+                Walked::Year => ("$1", previous.to_string()),
+                Walked::YearBefore => ("$1 - 1", format!(" {official}")),
             };
             format!(
                 "FROM assessments {w} CROSS JOIN households h{other} \

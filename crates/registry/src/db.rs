@@ -77,6 +77,18 @@ pub(crate) fn read_joined(text: &str) -> Result<Vec<(&str, i64)>, RegistryError>
         .collect()
 }
 
+/// A row [`Db::fetch_packed`] reads: from a row (PostgreSQL) or from its
+/// cells in a JSON array (SQLite).
+pub(crate) trait PackedRow:
+    serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin
+{
+}
+
+impl<T> PackedRow for T where
+    T: serde::de::DeserializeOwned + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin
+{
+}
+
 /// A connection pool to the registry's database.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -261,39 +273,27 @@ impl Db {
     /// options of them). PostgreSQL's driver reads rows in the caller's
     /// task, where packing would only add the JSON's cost. The order of
     /// the rows is not kept.
-    pub(crate) async fn fetch_packed<T>(
+    pub(crate) async fn fetch_packed<T: PackedRow>(
         &self,
         pool: &AnyPool,
         sql: &str,
         columns: &[&str],
         binds: &[i64],
-    ) -> Result<Vec<T>, RegistryError>
-    where
-        T: serde::de::DeserializeOwned
-            + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>
-            + Send
-            + Unpin,
-    {
+    ) -> Result<Vec<T>, RegistryError> {
         self.fetch_packed_in_order(pool, sql, columns, "", binds)
             .await
     }
 
     /// The same, the rows in `sql`'s own order, which is `order` (columns
     /// `sql` selects, such as `head_sort, code`; none for any order).
-    pub(crate) async fn fetch_packed_in_order<T>(
+    pub(crate) async fn fetch_packed_in_order<T: PackedRow>(
         &self,
         pool: &AnyPool,
         sql: &str,
         columns: &[&str],
         order: &str,
         binds: &[i64],
-    ) -> Result<Vec<T>, RegistryError>
-    where
-        T: serde::de::DeserializeOwned
-            + for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>
-            + Send
-            + Unpin,
-    {
+    ) -> Result<Vec<T>, RegistryError> {
         // The caller's SQL holds only what its own checks allow (ids from
         // the database, fixed text); the columns are names in the code.
         if self.backend == Backend::Postgres {

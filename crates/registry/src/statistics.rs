@@ -59,6 +59,41 @@ impl Registry {
         year: ReviewYear,
         standard: &Standard,
     ) -> Result<Option<Statistics>, RegistryError> {
+        let counts = self.year_counts(actor, Some(unit_code)).await?;
+        self.statistics_with(actor, unit_code, year, standard, &counts)
+            .await
+    }
+
+    /// The measures of `unit_code` in each of `years` (as
+    /// [`Registry::statistics`], in the same order), the years' counts
+    /// (whether each is closed) read once for all: a page comparing a
+    /// year with the one before reads them once, not twice.
+    pub async fn statistics_of_years(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        years: &[ReviewYear],
+        standard: &Standard,
+    ) -> Result<Vec<Option<Statistics>>, RegistryError> {
+        let counts = self.year_counts(actor, Some(unit_code)).await?;
+        futures_util::future::try_join_all(
+            years
+                .iter()
+                .map(|y| self.statistics_with(actor, unit_code, *y, standard, &counts)),
+        )
+        .await
+    }
+
+    /// The measures of `unit_code` in `year`, whether the year is closed
+    /// read from `counts` (the unit's `year_counts`).
+    async fn statistics_with(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: ReviewYear,
+        standard: &Standard,
+        counts: &[crate::views::YearCounts],
+    ) -> Result<Option<Statistics>, RegistryError> {
         let Some(list) = self.commune_list_within(actor, unit_code).await? else {
             return Ok(None);
         };
@@ -183,9 +218,7 @@ impl Registry {
         by_area.pop();
         let by_group = group_measures(standard, &config, &scored, &grouped)
             .ok_or_else(|| misfit("score_group"))?;
-        let closed = self
-            .year_counts(actor, Some(unit_code))
-            .await?
+        let closed = counts
             .iter()
             .find(|c| c.year == y)
             .is_some_and(|c| c.closed());

@@ -6789,6 +6789,13 @@ async fn the_statistics_by_group_are_domains_of_the_whole() {
         // Var = n/(n − 1)·Σz² = 3/2 · (1/16 + 1/16) = 0,1875.
         let se = merit.se.h.unwrap();
         assert!(close(se, 0.1875f64.sqrt()), "{se}");
+        // Two years asked at once, as the page asks: each as if asked
+        // alone, the year with no survey none.
+        let both = r
+            .statistics_of_years(&admin(), "18652", &[y(2024), y(2023)], standard())
+            .await
+            .unwrap();
+        assert_eq!(both, vec![Some(s.clone()), None], "{}", e.name);
         assert_eq!(r.count_drift().await.unwrap(), Vec::new());
     }
 }

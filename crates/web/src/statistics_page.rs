@@ -141,19 +141,11 @@ pub async fn statistics_page(
     let base = i64::from(*standard.review_years.start()) - 1;
     let factor = cpi.factor(base, year.as_i64());
     let at_prices = factor.filter(|_| p.cpi.as_deref() == Some("1"));
-    let (now, previous, deflated) = tokio::join!(
-        state.registry.statistics(actor, &unit, year, standard),
-        async {
-            match before {
-                Some(b) => state
-                    .registry
-                    .statistics(actor, &unit, b, standard)
-                    .await
-                    .ok()
-                    .flatten(),
-                None => None,
-            }
-        },
+    let years: Vec<registry::ReviewYear> = std::iter::once(year).chain(before).collect();
+    let (measured, deflated) = tokio::join!(
+        state
+            .registry
+            .statistics_of_years(actor, &unit, &years, standard),
         async {
             match at_prices {
                 Some(f) => state
@@ -169,11 +161,14 @@ pub async fn statistics_page(
         Ok(d) => d,
         Err(e) => return crate::failure::Failure::from(e).page(&ctx),
     };
-    let now = match now {
-        Ok(Some(s)) => s,
-        Ok(None) => return crate::pages::render_answer(page, false),
+    let mut measured = match measured {
+        Ok(m) => m.into_iter(),
         Err(e) => return crate::failure::Failure::from(e).page(&ctx),
     };
+    let Some(now) = measured.next().flatten() else {
+        return crate::pages::render_answer(page, false);
+    };
+    let previous = measured.next().flatten();
     page.empty = false;
     page.provisional = !now.closed;
     page.overall.push(overall_row(

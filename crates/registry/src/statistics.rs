@@ -171,6 +171,9 @@ impl Registry {
             })
             .collect();
         let mut seen = false;
+        // Each measure's households over all communes: the areas' and the
+        // groups' sums take them once per measure, not once per commune.
+        let mut whole: Vec<u64> = vec![0; adds.len()];
         for (commune_id, tallies) in &rows.communes {
             let commune = codes.get(commune_id).map_or("", String::as_str);
             let mut group: Option<GroupId> = None;
@@ -179,33 +182,44 @@ impl Registry {
                     continue;
                 };
                 let n = u64::try_from(n).map_err(|_| misfit(code))?;
+                whole[i] += n;
                 // Households of a status, or of those the ones deprived in
-                // an indicator, with their score, by area; and by group.
+                // an indicator, with their score, by commune.
                 let added = match *adds {
-                    Adds::Grouped(g, status, points) => {
-                        *grouped.entry((g, status, points)).or_default() += n;
-                        continue;
-                    }
-                    Adds::Nothing => continue,
-                    Adds::Scored(a, status, points) => {
+                    Adds::Grouped(..) | Adds::Nothing => continue,
+                    Adds::Scored(_, status, points) => {
                         let c = *group.get_or_insert_with(|| by_commune.group(commune.as_bytes()));
                         seen = true;
-                        *scored.entry((status, points)).or_default() += n;
-                        by_commune
-                            .add_counted(c, status, points, n)
-                            .and(by_area.add_counted(a, status, points, n))
+                        by_commune.add_counted(c, status, points, n)
                     }
-                    Adds::Deprived(a, indicator, points) => {
+                    Adds::Deprived(_, indicator, points) => {
                         let c = *group.get_or_insert_with(|| by_commune.group(commune.as_bytes()));
-                        indicator.and_then(|i| {
-                            by_commune
-                                .add_counted_deprived(c, i, points, n)
-                                .and(by_area.add_counted_deprived(a, i, points, n))
-                        })
+                        indicator.and_then(|i| by_commune.add_counted_deprived(c, i, points, n))
                     }
                 };
                 added.ok_or_else(|| misfit(code))?;
             }
+        }
+        // The same by area, and by status and score, in all and by group.
+        for ((adds, (code, _)), n) in adds.iter().zip(&rows.measures).zip(whole) {
+            if n == 0 {
+                continue;
+            }
+            let added = match *adds {
+                Adds::Grouped(g, status, points) => {
+                    *grouped.entry((g, status, points)).or_default() += n;
+                    continue;
+                }
+                Adds::Nothing => continue,
+                Adds::Scored(a, status, points) => {
+                    *scored.entry((status, points)).or_default() += n;
+                    by_area.add_counted(a, status, points, n)
+                }
+                Adds::Deprived(a, indicator, points) => {
+                    indicator.and_then(|i| by_area.add_counted_deprived(a, i, points, n))
+                }
+            };
+            added.ok_or_else(|| misfit(code))?;
         }
         if !seen {
             return Ok(None);

@@ -342,19 +342,35 @@ pub(crate) type MeasureNames = rustc_hash::FxHashMap<i64, (String, Option<Measur
 
 /// A sheet's (measure number, households) pairs.
 fn read_sheet(body: &str) -> Result<Vec<(i64, i64)>, RegistryError> {
-    crate::db::read_joined(body)?
-        .into_iter()
-        .map(|(number, n)| {
-            number
-                .parse::<i64>()
-                .map(|number| (number, n))
-                .map_err(|_| {
-                    RegistryError::Database(sqlx::Error::Decode(
-                        format!("tally sheet \"{number}={n}\"").into(),
-                    ))
-                })
-        })
-        .collect()
+    // Split at the bytes of ';' and '=' (ASCII, so every piece is text):
+    // a province's sheets are hundreds of thousands of pairs, and a
+    // `char` pattern compares each match again.
+    let bytes = body.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() / 6);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes[start..]
+            .iter()
+            .position(|b| *b == b';')
+            .map_or(bytes.len(), |p| start + p);
+        let pair = &body[start..end];
+        start = end + 1;
+        if pair.is_empty() {
+            continue;
+        }
+        let parsed = pair.bytes().position(|b| b == b'=').and_then(|eq| {
+            Some((
+                pair[..eq].parse::<i64>().ok()?,
+                pair[eq + 1..].parse::<i64>().ok()?,
+            ))
+        });
+        out.push(parsed.ok_or_else(|| {
+            RegistryError::Database(sqlx::Error::Decode(
+                format!("tally sheet \"{pair}\"").into(),
+            ))
+        })?);
+    }
+    Ok(out)
 }
 
 /// Communes' tallies as `Registry::commune_tallies` reads them.
@@ -1122,6 +1138,19 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sheet_reads_its_pairs_and_refuses_a_broken_one() {
+        assert_eq!(
+            read_sheet("17=44;3=-2;;120=0;").unwrap(),
+            vec![(17, 44), (3, -2), (120, 0)]
+        );
+        assert_eq!(read_sheet("").unwrap(), Vec::new());
+        for broken in ["17=44;18", "17=;", "=4", "a=1", "1=2=3", "1=x"] {
+            let e = read_sheet(broken).unwrap_err().to_string();
+            assert!(e.contains("tally sheet"), "{broken}: {e}");
+        }
+    }
 
     fn member(birth: Option<&str>, ethnicity: &str, flags: (i64, i64, i64)) -> MemberFacts {
         MemberFacts {

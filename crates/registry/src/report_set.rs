@@ -1021,6 +1021,9 @@ impl Registry {
             return Ok(figures);
         }
         let list = id_list(&ids);
+        // The same households for the reads of households: a whole
+        // province by its `province_id`.
+        let households = self.unit_split(unit.id).await?.households_clause("");
         // Each commune and the one that reviews it at the year's end.
         let day = format!("'{}-12-31'", as_of.as_i64());
         let sql = format!(
@@ -1098,7 +1101,7 @@ impl Registry {
             .await?;
         let sql = format!(
             "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
-             WHERE h.removed_on IS NOT NULL AND h.commune_id IN ({list})"
+             WHERE h.removed_on IS NOT NULL{households}"
         );
         let removed: Vec<(UnitId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .fetch_all(self.db.reports())
@@ -1165,7 +1168,7 @@ impl Registry {
             "SELECT a.status, p.causes, p.poverty_type FROM household_profiles p \
              JOIN households h ON h.id = p.household_id \
              JOIN assessments a ON a.household_id = p.household_id AND a.year = p.year AND a.official = 1 \
-             WHERE p.year = $1 AND a.status IN ('poor', 'near_poor') AND h.commune_id IN ({list})"
+             WHERE p.year = $1 AND a.status IN ('poor', 'near_poor'){households}"
         );
         let profiles: Vec<(String, String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(y)
@@ -1185,7 +1188,7 @@ impl Registry {
 
         let sql = format!(
             "SELECT d.policy, COUNT(*), COUNT(DISTINCT d.household_id), CAST(SUM(d.amount) AS BIGINT) FROM deliveries d \
-             JOIN households h ON h.id = d.household_id WHERE d.year = $1 AND h.commune_id IN ({list}) GROUP BY d.policy"
+             JOIN households h ON h.id = d.household_id WHERE d.year = $1{households} GROUP BY d.policy"
         );
         let delivered: Vec<(String, i64, i64, Option<i64>)> =
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
@@ -1194,7 +1197,7 @@ impl Registry {
                 .await?;
         let sql = format!(
             "SELECT COUNT(DISTINCT d.household_id) FROM deliveries d \
-             JOIN households h ON h.id = d.household_id WHERE d.year = $1 AND h.commune_id IN ({list})"
+             JOIN households h ON h.id = d.household_id WHERE d.year = $1{households}"
         );
         figures.households_served = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
             .bind(y)

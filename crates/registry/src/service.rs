@@ -65,6 +65,28 @@ impl Split {
     pub(crate) fn kept(&self) -> BTreeSet<UnitId> {
         self.provinces.union(&self.communes).copied().collect()
     }
+
+    /// `AND …` on the households `h` of the family: whole provinces by
+    /// their `province_id` (on PostgreSQL, their partitions: a condition
+    /// planned in no time, where thousands of commune ids take PostgreSQL
+    /// longer to plan than to run), other communes one by one. `plus` is
+    /// "+" to keep SQLite off the communes' index.
+    pub(crate) fn households_clause(&self, plus: &str) -> String {
+        use crate::gate::id_list;
+        match (self.provinces.is_empty(), self.communes.is_empty()) {
+            (true, true) => " AND 1 = 0".to_string(),
+            (true, false) => format!(" AND {plus}h.commune_id IN ({})", id_list(&self.communes)),
+            // No index has the province (on PostgreSQL, the partitions
+            // do): the column as it is, so PostgreSQL's statistics see it
+            // holds every household of the province.
+            (false, true) => format!(" AND h.province_id IN ({})", id_list(&self.provinces)),
+            (false, false) => format!(
+                " AND (h.province_id IN ({}) OR {plus}h.commune_id IN ({}))",
+                id_list(&self.provinces),
+                id_list(&self.communes)
+            ),
+        }
+    }
 }
 
 type Family = std::sync::Arc<Vec<(UnitId, crate::units::Level)>>;

@@ -341,21 +341,9 @@ impl ListUnits {
                 _ => " AND 1 = 0".to_string(),
             };
         }
-        let Some(split) = &self.split else {
-            return String::new();
-        };
-        match (split.provinces.is_empty(), split.communes.is_empty()) {
-            (true, true) => " AND 1 = 0".to_string(),
-            (true, false) => format!(" AND {plus}h.commune_id IN ({})", id_list(&split.communes)),
-            // No index has the province (on PostgreSQL, the partitions
-            // do): the column as it is, so PostgreSQL's statistics see it
-            // holds every household of the province.
-            (false, true) => format!(" AND h.province_id IN ({})", id_list(&split.provinces)),
-            (false, false) => format!(
-                " AND (h.province_id IN ({}) OR {plus}h.commune_id IN ({}))",
-                id_list(&split.provinces),
-                id_list(&split.communes)
-            ),
+        match &self.split {
+            Some(split) => split.households_clause(plus),
+            None => String::new(),
         }
     }
 }

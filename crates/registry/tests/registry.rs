@@ -2038,25 +2038,31 @@ async fn simultaneous_writes_all_succeed_without_waiting_on_each_other() {
         r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
             .await
             .unwrap();
+        // Two communes: their sheets are written apart, while the first
+        // surveys of the year name the same new measures at once.
+        let communes = ["18652", "18655"];
         let mut ids = Vec::new();
         for i in 0..12 {
+            let commune = communes[i % 2];
             let h = NewHousehold {
                 code: format!("C{i}"),
-                commune_code: "18652".into(),
+                commune_code: commune.into(),
                 head_name: format!("Phan Văn {i}"),
                 ..NewHousehold::default()
             };
-            ids.push(r.create_household(&admin(), &h).await.unwrap());
+            ids.push((
+                r.create_household(&admin(), &h).await.unwrap(),
+                officer(r, commune).await,
+            ));
         }
-        let clerk = officer(r, "18652").await;
         // Twelve survey saves at once, each a transaction that reads and
         // writes: before the writer connection, those beyond the pool's size
         // waited out the busy timeout and failed.
         let started = std::time::Instant::now();
         let tasks: Vec<_> = ids
             .iter()
-            .map(|&id| {
-                let (r, clerk) = (r.clone(), clerk.clone());
+            .map(|(id, clerk)| {
+                let (r, clerk, id) = (r.clone(), clerk.clone(), *id);
                 tokio::spawn(async move {
                     r.record_survey(
                         &clerk,
@@ -2082,10 +2088,18 @@ async fn simultaneous_writes_all_succeed_without_waiting_on_each_other() {
             .await
             .unwrap();
         assert_eq!(n, 12, "{}", e.name);
+        // Each measure numbered once, and both communes' sheets (read
+        // through those numbers) agree with their households.
+        let numbered: (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT measure) FROM tally_measures")
+                .fetch_one(r.db().pool())
+                .await
+                .unwrap();
+        assert!(numbered.0 > 0 && numbered.0 == numbered.1, "{numbered:?}");
         assert_eq!(
             r.count_drift().await.unwrap(),
             Vec::new(),
-            "{}: kept counts agree with the assessments",
+            "{}: kept counts and sheets agree with the assessments",
             e.name
         );
         e.cleanup().await;

@@ -14,7 +14,7 @@ use crate::gate::{Actor, id_list};
 use crate::movements::Movement;
 use crate::service::Registry;
 use crate::tallies::{Group, Measure};
-use crate::units::{SUCCESSOR_JOIN, Unit, successor};
+use crate::units::Unit;
 use crate::values::{ReviewYear, UnitId};
 use report::{Cell, Column, Kind, Report, Section};
 use rustc_hash::FxHashMap;
@@ -1025,24 +1025,7 @@ impl Registry {
         // province by its `province_id`.
         let households = self.unit_split(unit.id).await?.households_clause("");
         // Each commune and the one that reviews it at the year's end.
-        let day = format!("'{}-12-31'", as_of.as_i64());
-        let sql = format!(
-            "SELECT u.id, {} AS code, {} AS name, {} AS area FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
-            successor("code", &day),
-            successor("name", &day),
-            successor("area", &day),
-        );
-        // Only unit ids (integers from the database) and the year are
-        // formatted into the SQL.
-        let reviewers: Vec<(UnitId, String, String, Option<String>)> = self
-            .db
-            .fetch_packed(
-                self.db.reports(),
-                &sql,
-                &["id", "code", "name", "area"],
-                &[],
-            )
-            .await?;
+        let reviewers = self.reviewers_at(&ids, as_of.as_i64()).await?;
         let mut by_code: BTreeMap<String, CommuneFigures> = BTreeMap::new();
         let mut reviewer_of: BTreeMap<UnitId, String> = BTreeMap::new();
         for (id, code, name, area) in &reviewers {

@@ -12,7 +12,6 @@ use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::service::Registry;
 use crate::tallies::{Group, Measure};
-use crate::units::{SUCCESSOR_JOIN, successor};
 use crate::values::{ReviewYear, UnitId};
 use futures_util::TryStreamExt;
 use measure::{Accumulator, Config, GroupId, GroupMeasures, Row};
@@ -94,31 +93,26 @@ impl Registry {
         standard: &Standard,
         counts: &[crate::views::YearCounts],
     ) -> Result<Option<Statistics>, RegistryError> {
-        let Some(list) = self.commune_list_within(actor, unit_code).await? else {
+        let ids: std::collections::BTreeSet<UnitId> = self
+            .communes_within(actor, unit_code)
+            .await?
+            .into_iter()
+            .collect();
+        if ids.is_empty() {
             return Ok(None);
-        };
+        }
+        let list = crate::gate::id_list(&ids);
         let y = year.as_i64();
-        let day = format!("'{y}-12-31'");
         // Each commune's name as the commune that reviews it at the year's
-        // end (a few hundred rows), then the households by commune id.
-        let sql = format!(
-            "SELECT u.id, {} AS code, {} AS name FROM units u {SUCCESSOR_JOIN} WHERE u.id IN ({list})",
-            successor("code", &day),
-            successor("name", &day)
-        );
-        // Only unit ids (integers from the database) and the year are
-        // formatted into the SQL.
-        let reviewers: Vec<(UnitId, String, String)> = self
-            .db
-            .fetch_packed(self.db.reports(), &sql, &["id", "code", "name"], &[])
-            .await?;
+        // end, then the households by commune id.
+        let reviewers = self.reviewers_at(&ids, y).await?;
         let codes: std::collections::HashMap<UnitId, String> = reviewers
             .iter()
-            .map(|(id, code, _)| (*id, code.clone()))
+            .map(|(id, code, _, _)| (*id, code.clone()))
             .collect();
         let names: std::collections::BTreeMap<String, String> = reviewers
             .into_iter()
-            .map(|(_, code, name)| (code, name))
+            .map(|(_, code, name, _)| (code, name))
             .collect();
         // The kept score tallies: a few dozen rows per commune, whatever
         // its size (`tallies::Measure::Scored`, `ScoredDeprived`).

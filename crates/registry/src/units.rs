@@ -596,6 +596,55 @@ impl Registry {
     }
 }
 
+/// The unit `id` counts under at the end of `day` (yyyy-mm-dd), among
+/// `units` by id: followed through its mergers while each had ended by
+/// then (a merger with no end date has), else itself. [`successor`] is the
+/// same rule in SQL, for queries that join it to their rows.
+pub(crate) fn successor_at<'a>(
+    units: &HashMap<UnitId, &'a Unit>,
+    id: UnitId,
+    day: &str,
+) -> Option<&'a Unit> {
+    let mut unit: &Unit = units.get(&id)?;
+    // A chain of mergers is two or three long; a cycle would be an error
+    // in the units file, cut short here.
+    for _ in 0..16 {
+        match unit.merged_into_id {
+            Some(into) if unit.valid_to.as_deref().is_none_or(|to| to < day) => {
+                match units.get(&into) {
+                    Some(next) => unit = next,
+                    None => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    Some(unit)
+}
+
+impl Registry {
+    /// Each of the communes `ids` with the commune it counts under at the
+    /// end of `year` (its code, name and area), from the units kept in
+    /// memory: a province's thousands of communes are not read again for
+    /// every report.
+    pub(crate) async fn reviewers_at(
+        &self,
+        ids: &std::collections::BTreeSet<UnitId>,
+        year: i64,
+    ) -> Result<Vec<(UnitId, String, String, Option<String>)>, RegistryError> {
+        let units = self.units_above_villages().await?;
+        let by_id: HashMap<UnitId, &Unit> = units.iter().map(|u| (u.id, u)).collect();
+        let day = format!("{year}-12-31");
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                let to = successor_at(&by_id, *id, &day)?;
+                Some((*id, to.code.clone(), to.name.clone(), to.area.clone()))
+            })
+            .collect())
+    }
+}
+
 /// In a query over units `u`, the commune a unit counts under on a day (the
 /// bound parameter `day`, yyyy-mm-dd): following its mergers (up to three,
 /// as 2019's communes merged in 2020 and again in 2025) while each had
@@ -613,3 +662,53 @@ pub(crate) fn successor(column: &str, day: &str) -> String {
 /// The joins [`successor`] reads.
 pub(crate) const SUCCESSOR_JOIN: &str = "LEFT JOIN units m1 ON m1.id = u.merged_into_id \
      LEFT JOIN units m2 ON m2.id = m1.merged_into_id LEFT JOIN units m3 ON m3.id = m2.merged_into_id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commune(id: i64, merged_into: Option<i64>, valid_to: Option<&str>) -> Unit {
+        Unit {
+            id: UnitId::new(id),
+            code: format!("{id}"),
+            name: format!("Xã {id}"),
+            level: Level::Commune,
+            parent_id: None,
+            area: None,
+            valid_from: None,
+            valid_to: valid_to.map(str::to_string),
+            merged_into_id: merged_into.map(UnitId::new),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn a_commune_counts_under_what_it_had_merged_into_by_the_day() {
+        // 1 merged into 2 on 31/03/2020, 2 into 3 on 30/06/2025; 4 merged
+        // with no end date; 5 and 6 name each other (a broken file).
+        let units = [
+            commune(1, Some(2), Some("2020-03-31")),
+            commune(2, Some(3), Some("2025-06-30")),
+            commune(3, None, None),
+            commune(4, Some(3), None),
+            commune(5, Some(6), Some("2020-01-01")),
+            commune(6, Some(5), Some("2020-01-01")),
+        ];
+        let by_id: HashMap<UnitId, &Unit> = units.iter().map(|u| (u.id, u)).collect();
+        let at =
+            |id: i64, day: &str| successor_at(&by_id, UnitId::new(id), day).map(|u| u.id.get());
+        assert_eq!(at(1, "2019-12-31"), Some(1));
+        assert_eq!(
+            at(1, "2020-03-31"),
+            Some(1),
+            "the last day is still its own"
+        );
+        assert_eq!(at(1, "2020-12-31"), Some(2));
+        assert_eq!(at(1, "2025-12-31"), Some(3), "two mergers followed");
+        assert_eq!(at(2, "2024-12-31"), Some(2));
+        assert_eq!(at(4, "2019-12-31"), Some(3), "no end date: merged");
+        assert_eq!(at(3, "2025-12-31"), Some(3));
+        assert_eq!(at(7, "2025-12-31"), None, "not a unit");
+        assert!(matches!(at(5, "2025-12-31"), Some(5 | 6)), "a cycle ends");
+    }
+}

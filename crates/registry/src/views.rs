@@ -1372,12 +1372,9 @@ impl Registry {
             assessed.iter().filter(|r| r.2 > 0).map(|r| r.0).collect();
         // The communes merged into others, from the units kept in memory
         // (the 2025 merges alone are thousands of communes).
-        let merged: std::collections::HashMap<UnitId, (UnitId, Option<String>)> = self
-            .units_above_villages()
-            .await?
-            .iter()
-            .filter_map(|u| Some((u.id, (u.merged_into_id?, u.valid_to.clone()))))
-            .collect();
+        let above_villages = self.units_above_villages().await?;
+        let by_id: std::collections::HashMap<UnitId, &crate::units::Unit> =
+            above_villages.iter().map(|u| (u.id, u)).collect();
         // The few households that left in a year they were assessed in.
         let sql = format!(
             "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
@@ -1397,18 +1394,8 @@ impl Registry {
             let households = crate::report_set::on_registry(&spans, &removed, year);
             // The commune that reviews a commune's households in `year`: the
             // one it was merged into, if the merge came before that year ended.
-            let reviewer = |mut commune: UnitId| {
-                for _ in 0..16 {
-                    match merged.get(&commune) {
-                        Some((into, valid_to))
-                            if valid_to.as_deref().is_none_or(|to| to < end.as_str()) =>
-                        {
-                            commune = *into
-                        }
-                        _ => break,
-                    }
-                }
-                commune
+            let reviewer = |commune: UnitId| {
+                crate::units::successor_at(&by_id, commune, &end).map_or(commune, |u| u.id)
             };
             let reviewers: std::collections::BTreeSet<UnitId> =
                 households.keys().map(|c| reviewer(*c)).collect();

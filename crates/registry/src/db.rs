@@ -65,16 +65,43 @@ impl Backend {
 /// The (key, number) pairs of a text that [`Backend::joined`] made of
 /// `key || '=' || number`; a pair that is not one is an error.
 pub(crate) fn read_joined(text: &str) -> Result<Vec<(&str, i64)>, RegistryError> {
-    text.split(';')
-        .filter(|pair| !pair.is_empty())
+    joined_pairs(text)
         .map(|pair| {
-            pair.rsplit_once('=')
-                .and_then(|(key, n)| Some((key, n.parse::<i64>().ok()?)))
-                .ok_or_else(|| {
-                    RegistryError::Database(sqlx::Error::Decode(format!("\"{pair}\"").into()))
-                })
+            pair.map_err(|pair| {
+                RegistryError::Database(sqlx::Error::Decode(format!("\"{pair}\"").into()))
+            })
         })
         .collect()
+}
+
+/// The pairs of a joined text one by one: each (key, number), or the
+/// piece that is not a pair. Split at the bytes of ';' and of the last
+/// '=' (ASCII, so every piece is text): a province's tally sheets are
+/// hundreds of thousands of pairs, and a `char` pattern compares each
+/// match again.
+pub(crate) fn joined_pairs(text: &str) -> impl Iterator<Item = Result<(&str, i64), &str>> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let (pair, after) = match rest.bytes().position(|b| b == b';') {
+                Some(end) => (&rest[..end], &rest[end + 1..]),
+                None => (rest, ""),
+            };
+            rest = after;
+            if pair.is_empty() {
+                continue;
+            }
+            return Some(
+                pair.bytes()
+                    .rposition(|b| b == b'=')
+                    .and_then(|eq| Some((&pair[..eq], pair[eq + 1..].parse::<i64>().ok()?)))
+                    .ok_or(pair),
+            );
+        }
+    })
 }
 
 /// A row [`Db::fetch_packed`] reads: from a row (PostgreSQL) or from its

@@ -342,35 +342,18 @@ pub(crate) type MeasureNames = rustc_hash::FxHashMap<i64, (String, Option<Measur
 
 /// A sheet's (measure number, households) pairs.
 fn read_sheet(body: &str) -> Result<Vec<(i64, i64)>, RegistryError> {
-    // Split at the bytes of ';' and '=' (ASCII, so every piece is text):
-    // a province's sheets are hundreds of thousands of pairs, and a
-    // `char` pattern compares each match again.
-    let bytes = body.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len() / 6);
-    let mut start = 0;
-    while start < bytes.len() {
-        let end = bytes[start..]
-            .iter()
-            .position(|b| *b == b';')
-            .map_or(bytes.len(), |p| start + p);
-        let pair = &body[start..end];
-        start = end + 1;
-        if pair.is_empty() {
-            continue;
-        }
-        let parsed = pair.bytes().position(|b| b == b'=').and_then(|eq| {
-            Some((
-                pair[..eq].parse::<i64>().ok()?,
-                pair[eq + 1..].parse::<i64>().ok()?,
-            ))
-        });
-        out.push(parsed.ok_or_else(|| {
-            RegistryError::Database(sqlx::Error::Decode(
-                format!("tally sheet \"{pair}\"").into(),
-            ))
-        })?);
-    }
-    Ok(out)
+    crate::db::joined_pairs(body)
+        .map(|pair| {
+            pair.ok()
+                .and_then(|(number, n)| Some((number.parse::<i64>().ok()?, n)))
+                .ok_or_else(|| {
+                    let pair = pair.map_or_else(|p| p.to_string(), |(k, n)| format!("{k}={n}"));
+                    RegistryError::Database(sqlx::Error::Decode(
+                        format!("tally sheet \"{pair}\"").into(),
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// Communes' tallies as `Registry::commune_tallies` reads them.

@@ -128,7 +128,7 @@ impl Registry {
         } else {
             ""
         };
-        let sql = list_sql(units, ", h.head_sort", deprived);
+        let sql = list_sql(&units.households_clause(), ", h.head_sort", deprived);
         // Only unit ids (integers from the database) are formatted into the SQL.
         // A commune's hundreds of rows packed on SQLite, in the list's order.
         self.db
@@ -162,26 +162,10 @@ impl Registry {
             ));
         }
         let (unit, units) = self.list_scope(actor, unit_code).await?;
-        // Each household comes with its members as one JSON array (one row
-        // where a row per member would be four or five: the driver's cost
-        // is per row), and is written to the workbook on another thread
-        // while the next are read.
-        let members = match self.db.backend() {
-            Backend::Sqlite => {
-                "(SELECT json_group_array(json_array(m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity) ORDER BY m.id) \
-                 FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL)"
-            }
-            Backend::Postgres => {
-                "(SELECT json_agg(json_build_array(m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity) ORDER BY m.id)::text \
-                 FROM members m WHERE m.household_id = h.id AND m.province_id = h.province_id AND m.removed_on IS NULL)"
-            }
-        };
-        let sql = list_sql(&units, &format!(", {members} AS members"), "");
         let title = format!("Danh sách hộ – {} – năm {year}", unit.name);
-        // Households go to the writer a batch at a time: one wake-up of its
-        // thread per batch, not per household.
-        type Batch = Vec<(ListRow, Vec<MemberListRow>)>;
-        const BATCH: usize = 64;
+        // Households go to the writer, on another thread, a batch at a
+        // time while the next are read: one wake-up of its thread per
+        // batch, not per household.
         let (send, mut received) = tokio::sync::mpsc::channel::<Batch>(8);
         let writer = tokio::task::spawn_blocking(move || {
             let mut book = ListBook::new(&title)?;
@@ -192,45 +176,22 @@ impl Registry {
             }
             book.finish()
         });
-        // Only unit ids (integers from the database) are formatted into the SQL.
-        let mut rows = sqlx::query_as::<_, WithMembers>(sqlx::AssertSqlSafe(sql))
-            .bind(year)
-            .fetch(self.db.reports());
-        let mut batch: Batch = Vec::with_capacity(BATCH);
-        loop {
-            let next = rows.try_next().await?;
-            let full = batch.len() == BATCH;
-            if (next.is_none() || full) && !batch.is_empty() {
-                let sent = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                if send.send(sent).await.is_err() {
-                    // The writer stopped on an error, which its result holds.
-                    break;
-                }
-            }
-            let Some(WithMembers { row, members }) = next else {
-                break;
-            };
-            let mut members: Vec<MemberListRow> = match members.as_deref() {
-                Some(json) => serde_json::from_str::<Vec<MemberCells>>(json)
-                    .map_err(|e| RegistryError::Database(sqlx::Error::Decode(Box::new(e))))?
-                    .into_iter()
-                    .map(|m| m.of(&row.code))
-                    .collect(),
-                None => Vec::new(),
-            };
-            if !full_id_numbers {
-                for m in &mut members {
-                    m.id_number = m.id_number.as_deref().map(crate::views::mask_id_number);
-                }
-            }
-            batch.push((row, members));
-        }
-        drop(rows);
-        drop(send);
+        let reading = Reading {
+            year,
+            full_id_numbers,
+            send,
+        };
+        let read = match self.db.backend() {
+            Backend::Sqlite if units.one_commune() => self.send_packed(&units, reading).await,
+            _ => self.send_rows(&units, reading).await,
+        };
+        // The writer's error, if it stopped on one, is the cause of a
+        // failed send: it comes first.
         let (bytes, count) = writer.await.map_err(|e| RegistryError::Io {
             file: "danh-sach.xlsx".into(),
             source: std::io::Error::other(e.to_string()),
         })??;
+        read?;
         let mut tx = self.db.write().await?;
         audit(
             &mut tx,
@@ -244,6 +205,110 @@ impl Registry {
         .await?;
         tx.commit().await?;
         Ok((bytes, count))
+    }
+
+    /// The export's households a row each, with their members as one JSON
+    /// array (one row where a row per member would be four or five),
+    /// decoded in this task as they arrive.
+    async fn send_rows(
+        &self,
+        units: &crate::views::ListUnits,
+        reading: Reading,
+    ) -> Result<(), RegistryError> {
+        let members = match self.db.backend() {
+            Backend::Sqlite => SQLITE_MEMBERS,
+            Backend::Postgres => {
+                "(SELECT json_agg(json_build_array(m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity) ORDER BY m.id)::text \
+                 FROM members m WHERE m.household_id = h.id AND m.province_id = h.province_id AND m.removed_on IS NULL)"
+            }
+        };
+        let sql = list_sql(
+            &units.households_clause(),
+            &format!(", {members} AS members"),
+            "",
+        );
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let mut rows = sqlx::query_as::<_, WithMembers>(sqlx::AssertSqlSafe(sql))
+            .bind(reading.year)
+            .fetch(self.db.reports());
+        let mut batch: Batch = Vec::with_capacity(BATCH);
+        while let Some(WithMembers { row, members }) = rows.try_next().await? {
+            let members = match members.as_deref() {
+                Some(json) => {
+                    serde_json::from_str::<Vec<MemberCells>>(json).map_err(decode_error)?
+                }
+                None => Vec::new(),
+            };
+            batch.push(reading.household(row, members));
+            if batch.len() == BATCH && !reading.send(&mut batch).await {
+                return Ok(());
+            }
+        }
+        reading.send(&mut batch).await;
+        Ok(())
+    }
+
+    /// The export of one commune on SQLite: a chunk of households at a time
+    /// as one JSON text, each with its members, the next chunk after the
+    /// last one's place in the list's order. SQLite's driver hands rows
+    /// over one at a time from its own thread, a wake-up each. Only one
+    /// commune: its index holds its households in name order, so a chunk
+    /// reads its own rows; several communes' would be sorted whole for
+    /// each chunk.
+    async fn send_packed(
+        &self,
+        units: &crate::views::ListUnits,
+        reading: Reading,
+    ) -> Result<(), RegistryError> {
+        let clause = units.households_clause();
+        let columns = format!(", h.head_sort, {SQLITE_MEMBERS} AS members");
+        let packed = |rows: &str| {
+            format!(
+                "SELECT COALESCE(json_group_array(json_array(json_array({}), head_sort, json(members)) ORDER BY head_sort, code), '[]') \
+                 FROM ({rows} LIMIT {}) AS packed",
+                LIST_COLUMNS.join(", "),
+                self.export_chunk,
+            )
+        };
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let first = packed(&list_sql(&clause, &columns, ""));
+        let next = packed(&list_sql(
+            &clause,
+            &columns,
+            " AND (h.head_sort, h.code) > ($2, $3)",
+        ));
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let text: String = match &after {
+                None => {
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(first.as_str()))
+                        .bind(reading.year)
+                        .fetch_one(self.db.reports())
+                        .await?
+                }
+                Some((sort, code)) => {
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(next.as_str()))
+                        .bind(reading.year)
+                        .bind(sort.as_str())
+                        .bind(code.as_str())
+                        .fetch_one(self.db.reports())
+                        .await?
+                }
+            };
+            let chunk: Vec<Packed> = serde_json::from_str(&text).map_err(decode_error)?;
+            let Some(Packed(last, sort, _)) = chunk.last() else {
+                return Ok(());
+            };
+            let whole = chunk.len() == self.export_chunk;
+            after = Some((sort.clone(), last.code.clone()));
+            let mut batch: Batch = chunk
+                .into_iter()
+                .map(|Packed(row, _, members)| reading.household(row, members))
+                .collect();
+            if !reading.send(&mut batch).await || !whole {
+                return Ok(());
+            }
+        }
     }
 }
 
@@ -262,17 +327,71 @@ const LIST_COLUMNS: [&str; 9] = [
 
 /// The list's query: the unit's households by its communes (or villages),
 /// in the official order (a commune's are read in order from its index),
-/// with their official assessment of the year `$1`; `columns` are added to
-/// the selected ones, `filter` to the conditions.
-fn list_sql(units: &crate::views::ListUnits, columns: &str, filter: &str) -> String {
+/// with their official assessment of the year `$1`; `units` is the
+/// households' condition (`ListUnits`), `columns` are added to the
+/// selected ones, `filter` to the conditions.
+fn list_sql(units: &str, columns: &str, filter: &str) -> String {
     format!(
         "SELECT h.id, h.code, h.head_name, v.name AS village, h.address, a.status, a.deprivation_count, a.deprived, a.standard_id{columns} \
          FROM households h LEFT JOIN units v ON v.id = h.village_id \
          LEFT JOIN assessments a ON a.household_id = h.id AND a.year = $1 AND a.official = 1 \
-         WHERE h.removed_on IS NULL{}{filter} ORDER BY h.head_sort, h.code",
-        units.households_clause(),
+         WHERE h.removed_on IS NULL{units}{filter} ORDER BY h.head_sort, h.code",
     )
 }
+
+/// The households of an export sent to its writer at once.
+type Batch = Vec<(ListRow, Vec<MemberListRow>)>;
+/// Households a batch holds when read a row each (PostgreSQL).
+const BATCH: usize = 64;
+/// Households a packed chunk holds (SQLite): some 100 KB of JSON, read in
+/// about a millisecond and a half.
+pub(crate) const PACKED: usize = 256;
+
+/// What an export's reader needs: the year, whether identity numbers are
+/// shown in full, and the writer's end of the channel.
+struct Reading {
+    year: i64,
+    full_id_numbers: bool,
+    send: tokio::sync::mpsc::Sender<Batch>,
+}
+
+impl Reading {
+    /// A household as the workbook writes it, its members' identity
+    /// numbers masked unless shown in full.
+    fn household(&self, row: ListRow, members: Vec<MemberCells>) -> (ListRow, Vec<MemberListRow>) {
+        let mut members: Vec<MemberListRow> =
+            members.into_iter().map(|m| m.of(&row.code)).collect();
+        if !self.full_id_numbers {
+            for m in &mut members {
+                m.id_number = m.id_number.as_deref().map(crate::views::mask_id_number);
+            }
+        }
+        (row, members)
+    }
+
+    /// Sends the batch, if any, to the writer; false if the writer has
+    /// stopped (on an error, which its result holds).
+    async fn send(&self, batch: &mut Batch) -> bool {
+        if batch.is_empty() {
+            return true;
+        }
+        let sent = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        self.send.send(sent).await.is_ok()
+    }
+}
+
+fn decode_error(e: serde_json::Error) -> RegistryError {
+    RegistryError::Database(sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A household's members as one JSON array, on SQLite.
+const SQLITE_MEMBERS: &str = "(SELECT json_group_array(json_array(m.full_name, m.sex, m.birth_date, m.id_number, m.relation, m.ethnicity) ORDER BY m.id) \
+     FROM members m WHERE m.household_id = h.id AND m.removed_on IS NULL)";
+
+/// A household of a packed chunk: its list row, its sort key (where the
+/// next chunk starts) and its members.
+#[derive(serde::Deserialize)]
+struct Packed(ListRow, String, Vec<MemberCells>);
 
 /// A household of an exported list with its members as a JSON array.
 #[derive(sqlx::FromRow)]
@@ -400,24 +519,24 @@ impl ListBook {
         r: &ListRow,
         members: &[MemberListRow],
     ) -> Result<(), RegistryError> {
-        use report::Cell;
-        let text = |s: &str| Cell::text(s);
+        use report::CellRef::{Empty, Number, Text};
+        let status = r
+            .status
+            .map(|s| status_name(s.code()))
+            .unwrap_or_else(|| "Chưa rà soát".into());
+        let deprived = indicator_names(
+            r.standard_id.as_deref(),
+            r.deprived.as_deref().unwrap_or(""),
+        );
         let cells = [
-            text(&r.code),
-            text(&r.head_name),
-            text(r.village.as_deref().unwrap_or("")),
-            text(&r.address),
-            Cell::Text(
-                r.status
-                    .map(|s| status_name(s.code()))
-                    .unwrap_or_else(|| "Chưa rà soát".into()),
-            ),
-            r.deprivation_count.map_or(Cell::Empty, Cell::Number),
-            Cell::Text(indicator_names(
-                r.standard_id.as_deref(),
-                r.deprived.as_deref().unwrap_or(""),
-            )),
-            text(r.standard_id.as_deref().unwrap_or("")),
+            Text(&r.code),
+            Text(&r.head_name),
+            Text(r.village.as_deref().unwrap_or("")),
+            Text(&r.address),
+            Text(&status),
+            r.deprivation_count.map_or(Empty, Number),
+            Text(&deprived),
+            Text(r.standard_id.as_deref().unwrap_or("")),
         ];
         self.book.row(0, &cells).map_err(workbook_error)?;
         for m in members {
@@ -433,13 +552,13 @@ impl ListBook {
                 .map(vntext::format_date)
                 .unwrap_or_default();
             let cells = [
-                text(&m.household_code),
-                text(&m.full_name),
-                text(sex),
-                Cell::Text(birth),
-                text(m.id_number.as_deref().unwrap_or("")),
-                text(&m.relation),
-                text(&m.ethnicity),
+                Text(&m.household_code),
+                Text(&m.full_name),
+                Text(sex),
+                Text(&birth),
+                Text(m.id_number.as_deref().unwrap_or("")),
+                Text(&m.relation),
+                Text(&m.ethnicity),
             ];
             self.book.row(1, &cells).map_err(workbook_error)?;
         }

@@ -24,6 +24,8 @@ pub struct Registry {
     pub(crate) small_scope: i64,
     /// Lists count their matches up to this many (`views::LIST_COUNT_CAP`).
     pub(crate) list_count_cap: i64,
+    /// Households an export reads at a time on SQLite (`export::PACKED`).
+    pub(crate) export_chunk: usize,
     /// Unit families already walked (see `unit_family_levels`).
     families: std::sync::Arc<std::sync::Mutex<FamilyCache>>,
     /// The tally sheets' measure numbers read so far (see
@@ -106,6 +108,7 @@ impl Registry {
             import_wait: None,
             small_scope: crate::views::SMALL_SCOPE,
             list_count_cap: crate::views::LIST_COUNT_CAP,
+            export_chunk: crate::export::PACKED,
             families: Default::default(),
             tally_measures: Default::default(),
         }
@@ -122,6 +125,13 @@ impl Registry {
     /// the path of a list beyond its cap on small data).
     pub fn with_list_count_cap(mut self, households: i64) -> Registry {
         self.list_count_cap = households;
+        self
+    }
+
+    /// Sets the number of households an export reads at a time on SQLite
+    /// (tests take a list over several chunks on small data).
+    pub fn with_export_chunk(mut self, households: usize) -> Registry {
+        self.export_chunk = households.max(1);
         self
     }
 

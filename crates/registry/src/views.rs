@@ -314,6 +314,16 @@ pub(crate) fn kept_clause(split: Option<&crate::service::Split>) -> String {
 }
 
 impl ListUnits {
+    /// The list is of one commune's households, which its index holds in
+    /// name order.
+    pub(crate) fn one_commune(&self) -> bool {
+        !self.village
+            && self
+                .split
+                .as_deref()
+                .is_some_and(|s| s.provinces.is_empty() && s.communes.len() == 1)
+    }
+
     /// `AND …` on the households `h` of the list (see `clause`), read
     /// through the communes' index.
     pub(crate) fn households_clause(&self) -> String {

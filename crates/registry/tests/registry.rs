@@ -2656,6 +2656,75 @@ async fn a_province_demo_is_written_in_bulk_and_reads_like_any_registry() {
                 .iter()
                 .all(|h| h.code.starts_with(registry::PROVINCE_COMMUNE))
         );
+        // An export holds every household of its unit once, in the list's
+        // order, each with its own members: a commune read in several
+        // chunks (a whole commune of 2,000; the third's 100 households in
+        // chunks of 7, and of 100 and 50, which end at a chunk's end), and
+        // the whole province (walked in name order).
+        let dir = tempfile::tempdir().unwrap();
+        for (unit, chunk) in [
+            (registry::PROVINCE_COMMUNE, None),
+            ("990003", Some(7)),
+            ("990003", Some(100)),
+            ("990003", Some(50)),
+            ("990003", Some(1)),
+            (registry::PROVINCE_CODE, None),
+        ] {
+            let chunked = match chunk {
+                Some(n) => r.clone().with_export_chunk(n),
+                None => r.clone(),
+            };
+            let (bytes, n) = chunked
+                .export_list(&admin(), unit, y(2025), false)
+                .await
+                .unwrap();
+            let order: Vec<String> = r
+                .household_list(&admin(), unit, 2025)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|h| h.code)
+                .collect();
+            assert_eq!(n, order.len(), "{} {unit} {chunk:?}", e.name);
+            let out = dir.path().join(format!("{unit}-{chunk:?}.xlsx"));
+            registry::write_file(&out, &bytes).unwrap();
+            let grids = registry::sheets::read_grids(&out).unwrap();
+            let t = registry::sheets::find_table(&grids[0], registry::sheets::HOUSEHOLD_FIELDS)
+                .unwrap();
+            let written: Vec<&str> = t
+                .rows
+                .iter()
+                .map(|(_, row)| t.cell(row, "household_code"))
+                .collect();
+            assert_eq!(written, order, "{} {unit} {chunk:?}", e.name);
+            // The members in the list's order of households, then their own.
+            let place: std::collections::HashMap<&str, usize> = order
+                .iter()
+                .enumerate()
+                .map(|(i, code)| (code.as_str(), i))
+                .collect();
+            let mut members: Vec<(String, String, i64)> = sqlx::query_as(
+                "SELECT h.code, m.full_name, m.id FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.removed_on IS NULL AND h.removed_on IS NULL",
+            )
+            .fetch_all(r.db().pool())
+            .await
+            .unwrap();
+            members.retain(|(code, _, _)| place.contains_key(code.as_str()));
+            members.sort_by_key(|(code, _, id)| (place[code.as_str()], *id));
+            let m =
+                registry::sheets::find_table(&grids[1], registry::sheets::MEMBER_FIELDS).unwrap();
+            let written: Vec<(&str, &str)> = m
+                .rows
+                .iter()
+                .map(|(_, row)| (m.cell(row, "household_code"), m.cell(row, "full_name")))
+                .collect();
+            let expected: Vec<(&str, &str)> = members
+                .iter()
+                .map(|(code, name, _)| (code.as_str(), name.as_str()))
+                .collect();
+            assert_eq!(written, expected, "{} {unit} {chunk:?}", e.name);
+        }
         // A second demo into the same database is refused, nothing written.
         assert!(matches!(
             r.seed_province(&c, 10, &[y(2026)], 1, &|_| {}).await,

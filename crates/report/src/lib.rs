@@ -88,9 +88,30 @@ pub enum Cell {
     Empty,
 }
 
+/// A cell borrowed from what its row is written from: a streamed row's
+/// cells (`StreamedBook::row`) are tens of thousands, not copied first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CellRef<'a> {
+    Text(&'a str),
+    Number(i64),
+    /// Percent (2.2 is 2,20 %).
+    Percent(f64),
+    Empty,
+}
+
 impl Cell {
     pub fn text(s: impl Into<String>) -> Cell {
         Cell::Text(s.into())
+    }
+
+    /// The cell, borrowed.
+    pub fn borrowed(&self) -> CellRef<'_> {
+        match self {
+            Cell::Text(s) => CellRef::Text(s),
+            Cell::Number(n) => CellRef::Number(*n),
+            Cell::Percent(p) => CellRef::Percent(*p),
+            Cell::Empty => CellRef::Empty,
+        }
     }
 
     /// The cell as a page shows it, the Vietnamese way.

@@ -4,7 +4,7 @@
 //! on every printed page, A4 landscape fitted to the page width. Text is
 //! written as text, never as a formula.
 
-use crate::{Cell, Kind, Report, ReportError};
+use crate::{Cell, CellRef, Kind, Report, ReportError};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 /// A4 in the paper codes of the xlsx format.
@@ -79,7 +79,7 @@ impl StreamedBook {
     }
 
     /// Appends a row of cells to sheet `sheet` (0 for the first report).
-    pub fn row(&mut self, sheet: usize, cells: &[Cell]) -> Result<(), ReportError> {
+    pub fn row(&mut self, sheet: usize, cells: &[CellRef]) -> Result<(), ReportError> {
         let Some(Streamed { report, row, .. }) = self.sheets.get_mut(sheet) else {
             return Err(ReportError::NoSheet(sheet));
         };
@@ -92,7 +92,14 @@ impl StreamedBook {
             });
         }
         let worksheet = self.book.worksheet_from_index(sheet)?;
-        write_row(worksheet, &self.formats, report, *row, cells, Style::Plain)?;
+        write_row(
+            worksheet,
+            &self.formats,
+            report,
+            *row,
+            cells.iter().copied(),
+            Style::Plain,
+        )?;
         *row += 1;
         Ok(())
     }
@@ -195,7 +202,8 @@ fn span(
     Ok(())
 }
 
-fn write_row(
+/// A report's own row (`write_row` of its cells, borrowed).
+fn write_cells(
     sheet: &mut Worksheet,
     formats: &Formats,
     report: &Report,
@@ -203,32 +211,44 @@ fn write_row(
     cells: &[Cell],
     style: Style,
 ) -> Result<(), ReportError> {
-    for (c, (cell, column)) in cells.iter().zip(&report.columns).enumerate() {
+    let cells = cells.iter().map(Cell::borrowed);
+    write_row(sheet, formats, report, row, cells, style)
+}
+
+fn write_row<'a>(
+    sheet: &mut Worksheet,
+    formats: &Formats,
+    report: &Report,
+    row: u32,
+    cells: impl Iterator<Item = CellRef<'a>>,
+    style: Style,
+) -> Result<(), ReportError> {
+    for (c, (cell, column)) in cells.zip(&report.columns).enumerate() {
         let col = c as u16;
         let format = formats.of(column.kind, style);
         match (cell, format) {
-            (Cell::Text(s), Some(format)) => {
+            (CellRef::Text(s), Some(format)) => {
                 sheet.write_string_with_format(row, col, s, format)?;
             }
-            (Cell::Text(s), None) => {
+            (CellRef::Text(s), None) => {
                 sheet.write_string(row, col, s)?;
             }
-            (Cell::Number(n), Some(format)) => {
-                sheet.write_number_with_format(row, col, *n as f64, format)?;
+            (CellRef::Number(n), Some(format)) => {
+                sheet.write_number_with_format(row, col, n as f64, format)?;
             }
-            (Cell::Number(n), None) => {
-                sheet.write_number(row, col, *n as f64)?;
+            (CellRef::Number(n), None) => {
+                sheet.write_number(row, col, n as f64)?;
             }
-            (Cell::Percent(p), Some(format)) => {
+            (CellRef::Percent(p), Some(format)) => {
                 sheet.write_number_with_format(row, col, p / 100.0, format)?;
             }
-            (Cell::Percent(p), None) => {
+            (CellRef::Percent(p), None) => {
                 sheet.write_number(row, col, p / 100.0)?;
             }
-            (Cell::Empty, Some(format)) => {
+            (CellRef::Empty, Some(format)) => {
                 sheet.write_blank(row, col, format)?;
             }
-            (Cell::Empty, None) => {}
+            (CellRef::Empty, None) => {}
         }
     }
     Ok(())
@@ -310,11 +330,11 @@ fn write_head(
             row += 1;
         }
         for cells in &section.rows {
-            write_row(sheet, formats, report, row, cells, Style::Body)?;
+            write_cells(sheet, formats, report, row, cells, Style::Body)?;
             row += 1;
         }
         if let Some(cells) = &section.subtotal {
-            write_row(sheet, formats, report, row, cells, Style::Bold)?;
+            write_cells(sheet, formats, report, row, cells, Style::Bold)?;
             row += 1;
         }
     }
@@ -331,7 +351,7 @@ fn write_tail(
 ) -> Result<(), ReportError> {
     let last = report.columns.len().saturating_sub(1) as u16;
     if let Some(cells) = &report.total {
-        write_row(sheet, formats, report, row, cells, Style::Bold)?;
+        write_cells(sheet, formats, report, row, cells, Style::Bold)?;
         row += 1;
     }
     row += 1;
@@ -421,10 +441,11 @@ mod tests {
         // Rows go to both sheets in turn, as a household and its members do.
         let mut book = StreamedBook::new(vec![report.clone(), list.clone()]).unwrap();
         for (i, cells) in appended.iter().enumerate() {
-            book.row(0, cells).unwrap();
-            book.row(1, &[Cell::text(format!("HN-0{i}"))]).unwrap();
+            let cells: Vec<CellRef> = cells.iter().map(Cell::borrowed).collect();
+            book.row(0, &cells).unwrap();
+            book.row(1, &[CellRef::Text(&format!("HN-0{i}"))]).unwrap();
         }
-        let err = book.row(0, &[Cell::Empty]).unwrap_err().to_string();
+        let err = book.row(0, &[CellRef::Empty]).unwrap_err().to_string();
         assert!(err.contains("có 1 ô, báo cáo có 5 cột"), "{err}");
         assert!(matches!(book.row(2, &[]), Err(ReportError::NoSheet(2))));
         let streamed = book.finish().unwrap();

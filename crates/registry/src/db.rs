@@ -52,6 +52,23 @@ impl Backend {
         }
     }
 
+    /// `column` is one of `ids`: `IN (…)` on SQLite; on PostgreSQL one
+    /// array constant, which it plans in a fraction of the time it takes
+    /// over a list of a province's thousands of values (0.3 against 2–3 ms
+    /// for 2,500 communes).
+    pub(crate) fn in_ids(
+        self,
+        column: &str,
+        ids: &std::collections::BTreeSet<crate::values::UnitId>,
+    ) -> String {
+        let list = crate::gate::id_list(ids);
+        match (self, ids.is_empty()) {
+            (_, true) => "1 = 0".to_string(),
+            (Backend::Sqlite, false) => format!("{column} IN ({list})"),
+            (Backend::Postgres, false) => format!("{column} = ANY('{{{list}}}'::bigint[])"),
+        }
+    }
+
     /// The SQL that joins every row's `expr` into one text, a line each:
     /// for rows of long texts, which [`Db::fetch_packed`] would escape.
     pub(crate) fn lines(self, expr: &str) -> String {
@@ -733,6 +750,25 @@ pub async fn restore_sqlite(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_of_ids_is_a_list_on_sqlite_and_one_array_on_postgresql() {
+        use crate::values::UnitId;
+        let ids: std::collections::BTreeSet<UnitId> =
+            [UnitId::new(35), UnitId::new(2)].into_iter().collect();
+        assert_eq!(
+            Backend::Sqlite.in_ids("commune_id", &ids),
+            "commune_id IN (2,35)"
+        );
+        assert_eq!(
+            Backend::Postgres.in_ids("unit_id", &ids),
+            "unit_id = ANY('{2,35}'::bigint[])"
+        );
+        // None: no row, on either engine (an empty IN list is not SQL).
+        let none = std::collections::BTreeSet::new();
+        assert_eq!(Backend::Sqlite.in_ids("commune_id", &none), "1 = 0");
+        assert_eq!(Backend::Postgres.in_ids("commune_id", &none), "1 = 0");
+    }
 
     #[tokio::test]
     async fn packed_rows_and_lines_read_back_as_the_rows_were() {

@@ -10,7 +10,7 @@
 //! computed by hand.
 
 use crate::error::RegistryError;
-use crate::gate::{Actor, id_list};
+use crate::gate::Actor;
 use crate::movements::Movement;
 use crate::service::Registry;
 use crate::tallies::{Group, Measure};
@@ -1020,7 +1020,7 @@ impl Registry {
         if ids.is_empty() {
             return Ok(figures);
         }
-        let list = id_list(&ids);
+        let communes = self.db.backend().in_ids("commune_id", &ids);
         // The same households for the reads of households: a whole
         // province by its `province_id`.
         let households = self.unit_split(unit.id).await?.households_clause("");
@@ -1043,7 +1043,7 @@ impl Registry {
             .backend()
             .joined("year || ' ' || status || '=' || households");
         let sql = format!(
-            "SELECT commune_id, {joined} AS joined FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND commune_id IN ({list}) GROUP BY commune_id"
+            "SELECT commune_id, {joined} AS joined FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND {communes} GROUP BY commune_id"
         );
         let counts: Vec<(UnitId, String)> = self
             .db
@@ -1076,7 +1076,7 @@ impl Registry {
 
         let sql = format!(
             "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END AS removed_on, households \
-             FROM household_spans WHERE households <> 0 AND commune_id IN ({list})"
+             FROM household_spans WHERE households <> 0 AND {communes}"
         );
         let spans: Vec<(UnitId, i64, Option<String>, i64)> = self
             .db
@@ -1097,7 +1097,7 @@ impl Registry {
 
         // The counts' sheets: the score tallies are the statistics'.
         let tallies = self
-            .commune_tallies(y, &list, crate::tallies::Band::Counts)
+            .commune_tallies(y, &communes, crate::tallies::Band::Counts)
             .await?;
         // One table of the measures for every commune (those this build
         // knows), and where each of the sheets' measures is in it.
@@ -1125,7 +1125,7 @@ impl Registry {
         // Closed rounds of the year, by the commune that reviews.
         let closed: BTreeSet<String> = {
             let sql = format!(
-                "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed' AND commune_id IN ({list})"
+                "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed' AND {communes}"
             );
             let rows: Vec<(UnitId,)> = self
                 .db

@@ -356,8 +356,8 @@ impl Registry {
         let ids: std::collections::BTreeSet<crate::values::UnitId> =
             units.iter().map(|u| u.id).collect();
         let sql = format!(
-            "SELECT unit_id, state, submitted_on, on_time, comment FROM report_signoffs WHERE period = $1 AND unit_id IN ({})",
-            crate::gate::id_list(&ids)
+            "SELECT unit_id, state, submitted_on, on_time, comment FROM report_signoffs WHERE period = $1 AND {}",
+            self.db.backend().in_ids("unit_id", &ids)
         );
         type Row = (crate::values::UnitId, String, String, i64, Option<String>);
         // Only unit ids (integers from the database) are formatted into the SQL.

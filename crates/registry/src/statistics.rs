@@ -101,7 +101,7 @@ impl Registry {
         if ids.is_empty() {
             return Ok(None);
         }
-        let list = crate::gate::id_list(&ids);
+        let communes = self.db.backend().in_ids("commune_id", &ids);
         let y = year.as_i64();
         // Each commune's name as the commune that reviews it at the year's
         // end, then the households by commune id.
@@ -117,7 +117,7 @@ impl Registry {
         // The kept score tallies: a few dozen rows per commune, whatever
         // its size (`tallies::Measure::Scored`, `ScoredDeprived`).
         let rows = self
-            .commune_tallies(y, &list, crate::tallies::Band::Scores)
+            .commune_tallies(y, &communes, crate::tallies::Band::Scores)
             .await?;
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());

@@ -941,7 +941,8 @@ impl Registry {
 }
 
 impl Registry {
-    /// The kept tallies of the communes `list` (ids, comma-separated) in
+    /// The kept tallies of the communes `communes` (a condition on
+    /// `commune_id`, `Backend::in_ids`) in
     /// `year` and `band`, those not zero, read from the communes' sheets:
     /// one row per commune, where the tallies were tens of thousands of
     /// rows that the driver hands over one at a time. Each measure's code
@@ -949,7 +950,7 @@ impl Registry {
     pub(crate) async fn commune_tallies(
         &self,
         year: i64,
-        list: &str,
+        communes: &str,
         band: Band,
     ) -> Result<CommuneTallies, RegistryError> {
         // Only unit ids (integers from the database) and the band's code
@@ -961,7 +962,7 @@ impl Registry {
         let sheets: Vec<(UnitId, String)> = match self.db.backend() {
             crate::db::Backend::Sqlite => {
                 let sql = format!(
-                    "SELECT {} FROM tally_sheets WHERE year = $1 AND band = '{band}' AND commune_id IN ({list})",
+                    "SELECT {} FROM tally_sheets WHERE year = $1 AND band = '{band}' AND {communes}",
                     self.db.backend().lines("commune_id || ' ' || body"),
                 );
                 let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -985,7 +986,7 @@ impl Registry {
             }
             crate::db::Backend::Postgres => {
                 let sql = format!(
-                    "SELECT commune_id, body FROM tally_sheets WHERE year = $1 AND band = '{band}' AND commune_id IN ({list})"
+                    "SELECT commune_id, body FROM tally_sheets WHERE year = $1 AND band = '{band}' AND {communes}"
                 );
                 sqlx::query_as(sqlx::AssertSqlSafe(sql))
                     .bind(year)

@@ -1417,8 +1417,8 @@ impl Registry {
         } else {
             // Only unit ids (integers from the database) are formatted into the SQL.
             let sql = format!(
-                "SELECT year, commune_id FROM review_rounds WHERE step = 'closed' AND commune_id IN ({})",
-                crate::gate::id_list(&reviewing)
+                "SELECT year, commune_id FROM review_rounds WHERE step = 'closed' AND {}",
+                self.db.backend().in_ids("commune_id", &reviewing)
             );
             self.db
                 .fetch_packed(self.db.reports(), &sql, &["year", "commune_id"], &[])

@@ -1035,6 +1035,9 @@ impl Registry {
             reviewer_of.insert(*id, code.clone());
         }
 
+        // The reads below are independent of each other: they go to the
+        // database together, each on its own connection, so a province's
+        // page waits for the longest of them rather than for their sum.
         // The kept counts of the two years, as one text row per commune
         // (`year status=households;…`): the driver hands rows over one at
         // a time.
@@ -1042,18 +1045,82 @@ impl Registry {
             .db
             .backend()
             .joined("year || ' ' || status || '=' || households");
-        let sql = format!(
+        let years = [y, y - 1];
+        let counts_sql = format!(
             "SELECT commune_id, {joined} AS joined FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND {communes} GROUP BY commune_id"
         );
-        let counts: Vec<(UnitId, String)> = self
-            .db
-            .fetch_packed(
-                self.db.reports(),
-                &sql,
-                &["commune_id", "joined"],
-                &[y, y - 1],
-            )
-            .await?;
+        let counts = self.db.fetch_packed::<(UnitId, String)>(
+            self.db.reports(),
+            &counts_sql,
+            &["commune_id", "joined"],
+            &years,
+        );
+        let spans_sql = format!(
+            "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END AS removed_on, households \
+             FROM household_spans WHERE households <> 0 AND {communes}"
+        );
+        let spans = self.db.fetch_packed::<(UnitId, i64, Option<String>, i64)>(
+            self.db.reports(),
+            &spans_sql,
+            crate::views::SPAN_COLUMNS,
+            &[],
+        );
+        let removed_sql = format!(
+            "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
+             WHERE h.removed_on IS NOT NULL{households}"
+        );
+        let removed = sqlx::query_as::<_, (UnitId, i64, String)>(sqlx::AssertSqlSafe(removed_sql))
+            .fetch_all(self.db.reports());
+        // The counts' sheets: the score tallies are the statistics'.
+        let tallies = self.commune_tallies(y, &communes, crate::tallies::Band::Counts);
+        // Closed rounds of the year.
+        let closed_sql = format!(
+            "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed' AND {communes}"
+        );
+        let closed = self.db.fetch_packed::<(UnitId,)>(
+            self.db.reports(),
+            &closed_sql,
+            &["commune_id"],
+            &years[..1],
+        );
+        // Causes and types of the year's poor and near-poor.
+        let profiles_sql = format!(
+            "SELECT a.status, p.causes, p.poverty_type FROM household_profiles p \
+             JOIN households h ON h.id = p.household_id \
+             JOIN assessments a ON a.household_id = p.household_id AND a.year = p.year AND a.official = 1 \
+             WHERE p.year = $1 AND a.status IN ('poor', 'near_poor'){households}"
+        );
+        let profiles =
+            sqlx::query_as::<_, (String, String, Option<i64>)>(sqlx::AssertSqlSafe(profiles_sql))
+                .bind(y)
+                .fetch_all(self.db.reports());
+        let delivered_sql = format!(
+            "SELECT d.policy, COUNT(*), COUNT(DISTINCT d.household_id), CAST(SUM(d.amount) AS BIGINT) FROM deliveries d \
+             JOIN households h ON h.id = d.household_id WHERE d.year = $1{households} GROUP BY d.policy"
+        );
+        let delivered = sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(sqlx::AssertSqlSafe(
+            delivered_sql,
+        ))
+        .bind(y)
+        .fetch_all(self.db.reports());
+        let served_sql = format!(
+            "SELECT COUNT(DISTINCT d.household_id) FROM deliveries d \
+             JOIN households h ON h.id = d.household_id WHERE d.year = $1{households}"
+        );
+        let served = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(served_sql))
+            .bind(y)
+            .fetch_one(self.db.reports());
+        use futures_util::TryFutureExt;
+        let (counts, spans, removed, tallies, closed, profiles, delivered, served) = tokio::try_join!(
+            counts,
+            spans,
+            removed.map_err(RegistryError::from),
+            tallies,
+            closed,
+            profiles.map_err(RegistryError::from),
+            delivered.map_err(RegistryError::from),
+            served.map_err(RegistryError::from),
+        )?;
         for (commune, joined) in &counts {
             let Some(c) = at(&mut by_code, &reviewer_of, *commune) else {
                 continue;
@@ -1074,31 +1141,12 @@ impl Registry {
             }
         }
 
-        let sql = format!(
-            "SELECT commune_id, first_year, CASE WHEN removed_on = '' THEN NULL ELSE removed_on END AS removed_on, households \
-             FROM household_spans WHERE households <> 0 AND {communes}"
-        );
-        let spans: Vec<(UnitId, i64, Option<String>, i64)> = self
-            .db
-            .fetch_packed(self.db.reports(), &sql, crate::views::SPAN_COLUMNS, &[])
-            .await?;
-        let sql = format!(
-            "SELECT h.commune_id, a.year, h.removed_on FROM households h JOIN assessments a ON a.household_id = h.id AND a.official = 1 \
-             WHERE h.removed_on IS NOT NULL{households}"
-        );
-        let removed: Vec<(UnitId, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .fetch_all(self.db.reports())
-            .await?;
         for (commune, n) in on_registry(&spans, &removed, y) {
             if let Some(c) = at(&mut by_code, &reviewer_of, commune) {
                 c.households += n;
             }
         }
 
-        // The counts' sheets: the score tallies are the statistics'.
-        let tallies = self
-            .commune_tallies(y, &communes, crate::tallies::Band::Counts)
-            .await?;
         // One table of the measures for every commune (those this build
         // knows), and where each of the sheets' measures is in it.
         let mut table = MeasureTable::default();
@@ -1123,18 +1171,10 @@ impl Registry {
         }
 
         // Closed rounds of the year, by the commune that reviews.
-        let closed: BTreeSet<String> = {
-            let sql = format!(
-                "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed' AND {communes}"
-            );
-            let rows: Vec<(UnitId,)> = self
-                .db
-                .fetch_packed(self.db.reports(), &sql, &["commune_id"], &[y])
-                .await?;
-            rows.into_iter()
-                .filter_map(|(c,)| reviewer_of.get(&c).cloned())
-                .collect()
-        };
+        let closed: BTreeSet<String> = closed
+            .into_iter()
+            .filter_map(|(c,)| reviewer_of.get(&c).cloned())
+            .collect();
         figures.communes = by_code
             .into_values()
             .filter(|c| c.households > 0 || !c.statuses.is_empty() || !c.statuses_before.is_empty())
@@ -1147,16 +1187,6 @@ impl Registry {
             .count() as i64;
 
         // Causes and types of the year's poor and near-poor.
-        let sql = format!(
-            "SELECT a.status, p.causes, p.poverty_type FROM household_profiles p \
-             JOIN households h ON h.id = p.household_id \
-             JOIN assessments a ON a.household_id = p.household_id AND a.year = p.year AND a.official = 1 \
-             WHERE p.year = $1 AND a.status IN ('poor', 'near_poor'){households}"
-        );
-        let profiles: Vec<(String, String, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(y)
-            .fetch_all(self.db.reports())
-            .await?;
         for (status, causes, kind) in profiles {
             let Some(s) = Status::parse(&status) else {
                 continue;
@@ -1169,23 +1199,7 @@ impl Registry {
             }
         }
 
-        let sql = format!(
-            "SELECT d.policy, COUNT(*), COUNT(DISTINCT d.household_id), CAST(SUM(d.amount) AS BIGINT) FROM deliveries d \
-             JOIN households h ON h.id = d.household_id WHERE d.year = $1{households} GROUP BY d.policy"
-        );
-        let delivered: Vec<(String, i64, i64, Option<i64>)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(y)
-                .fetch_all(self.db.reports())
-                .await?;
-        let sql = format!(
-            "SELECT COUNT(DISTINCT d.household_id) FROM deliveries d \
-             JOIN households h ON h.id = d.household_id WHERE d.year = $1{households}"
-        );
-        figures.households_served = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(y)
-            .fetch_one(self.db.reports())
-            .await?;
+        figures.households_served = served;
         figures.delivered = delivered
             .into_iter()
             .map(|(policy, deliveries, households, amount)| {

@@ -1334,12 +1334,21 @@ impl Registry {
             // rows; which communes have households (for whether a year is
             // closed), from the communes' own spans.
             let kept = list_units.kept_clause();
+            // The family's communes: not the unit itself, whose own rows
+            // are a province's roll-up (one more "commune", never closed),
+            // nor its villages, which no kept row names.
             let family = match unit.filter(|u| !u.is_empty()) {
                 Some(code) => match self.unit_by_code(code).await? {
-                    Some(u) => format!(
-                        " AND commune_id IN ({})",
-                        id_list(&self.unit_family(u.id).await?)
-                    ),
+                    Some(u) => {
+                        let communes: BTreeSet<UnitId> = self
+                            .unit_family_levels(u.id)
+                            .await?
+                            .iter()
+                            .filter(|(_, level)| *level == crate::units::Level::Commune)
+                            .map(|(id, _)| *id)
+                            .collect();
+                        format!(" AND {}", self.db.backend().in_ids("commune_id", &communes))
+                    }
                     None => return Ok(Vec::new()),
                 },
                 None => String::new(),

@@ -2631,6 +2631,16 @@ async fn a_province_demo_is_written_in_bulk_and_reads_like_any_registry() {
             ]
         );
         assert!(years[0].closed() && years[1].closed() && !years[2].closed());
+        // The province asked for by its code counts the same years as the
+        // whole registry: its communes, not its own roll-up row as one more.
+        assert_eq!(
+            r.year_counts(&admin(), Some(registry::PROVINCE_CODE))
+                .await
+                .unwrap(),
+            years,
+            "{}",
+            e.name
+        );
         // The ids continue after the load, on both engines.
         let new = r
             .create_household(

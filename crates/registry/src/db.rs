@@ -79,6 +79,11 @@ impl Backend {
     }
 }
 
+/// A packed text (JSON) that does not read as the rows it should hold.
+pub(crate) fn decode_error(e: serde_json::Error) -> RegistryError {
+    RegistryError::Database(sqlx::Error::Decode(Box::new(e)))
+}
+
 /// The (key, number) pairs of a text that [`Backend::joined`] made of
 /// `key || '=' || number`; a pair that is not one is an error.
 pub(crate) fn read_joined(text: &str) -> Result<Vec<(&str, i64)>, RegistryError> {
@@ -361,8 +366,7 @@ impl Db {
             query = query.bind(*bind);
         }
         let text = query.fetch_one(pool).await?;
-        serde_json::from_str(&text)
-            .map_err(|e| RegistryError::Database(sqlx::Error::Decode(Box::new(e))))
+        serde_json::from_str(&text).map_err(decode_error)
     }
 
     /// The same, for tests and tools that check it.

@@ -2,7 +2,7 @@
 //! assessment of a year, as an xlsx sheet with Vietnamese headers. Every
 //! export is checked against the actor's scope and recorded in the audit log.
 
-use crate::db::Backend;
+use crate::db::{Backend, decode_error};
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
@@ -378,10 +378,6 @@ impl Reading {
         let sent = std::mem::replace(batch, Vec::with_capacity(BATCH));
         self.send.send(sent).await.is_ok()
     }
-}
-
-fn decode_error(e: serde_json::Error) -> RegistryError {
-    RegistryError::Database(sqlx::Error::Decode(Box::new(e)))
 }
 
 /// A household's members as one JSON array, on SQLite.

@@ -293,7 +293,7 @@ impl Registry {
     /// The scope of an actor at `unit`: its family as sets, kept with the
     /// family (a province's holds tens of thousands of units, and a page
     /// asks for it several times).
-    async fn unit_scope(&self, unit: UnitId) -> Result<Scope, RegistryError> {
+    pub(crate) async fn unit_scope(&self, unit: UnitId) -> Result<Scope, RegistryError> {
         if let Some(scope) = self.cached_scope(unit) {
             return Ok(scope);
         }

@@ -1045,7 +1045,7 @@ impl Registry {
             .db
             .backend()
             .joined("year || ' ' || status || '=' || households");
-        let years = [y, y - 1];
+        let (years, year) = ([y, y - 1], [y]);
         let counts_sql = format!(
             "SELECT commune_id, {joined} AS joined FROM official_counts WHERE year IN ($1, $2) AND households <> 0 AND {communes} GROUP BY commune_id"
         );
@@ -1081,7 +1081,7 @@ impl Registry {
             self.db.reports(),
             &closed_sql,
             &["commune_id"],
-            &years[..1],
+            &year,
         );
         // Causes and types of the year's poor and near-poor.
         let profiles_sql = format!(

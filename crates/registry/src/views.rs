@@ -1340,14 +1340,10 @@ impl Registry {
             let family = match unit.filter(|u| !u.is_empty()) {
                 Some(code) => match self.unit_by_code(code).await? {
                     Some(u) => {
-                        let communes: BTreeSet<UnitId> = self
-                            .unit_family_levels(u.id)
-                            .await?
-                            .iter()
-                            .filter(|(_, level)| *level == crate::units::Level::Commune)
-                            .map(|(id, _)| *id)
-                            .collect();
-                        format!(" AND {}", self.db.backend().in_ids("commune_id", &communes))
+                        let scope = self.unit_scope(u.id).await?;
+                        let none = BTreeSet::new();
+                        let communes = scope.communes().unwrap_or(&none);
+                        format!(" AND {}", self.db.backend().in_ids("commune_id", communes))
                     }
                     None => return Ok(Vec::new()),
                 },

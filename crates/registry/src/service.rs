@@ -7,6 +7,7 @@ use crate::error::RegistryError;
 use crate::gate::Actor;
 use crate::review::Step;
 use crate::values::UnitId;
+use crate::views::YearCounts;
 use serde_json::{Value, json};
 use sqlx::{Any, Transaction};
 use std::collections::BTreeSet;
@@ -50,6 +51,10 @@ struct FamilyCache {
     >,
     /// Every unit above the villages (pickers search them as you type).
     above_villages: Option<(std::time::Instant, std::sync::Arc<Vec<crate::units::Unit>>)>,
+    /// The years' counts by scope (None: everything) and unit asked for
+    /// (empty: the scope), with the audit log's last id when they were
+    /// counted (see `Registry::year_counts`).
+    year_counts: std::collections::HashMap<YearsKey, (std::time::Instant, i64, Vec<YearCounts>)>,
 }
 
 /// A family's communes as the kept counts hold them: the provinces (root
@@ -94,6 +99,13 @@ impl Split {
 type Family = std::sync::Arc<Vec<(UnitId, crate::units::Level)>>;
 
 const FAMILY_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The years' counts kept at most (each a few years' rows).
+const YEARS_KEPT: usize = 10_000;
+
+/// Whose years' counts: a scope (None: everything) and the unit asked for
+/// (empty: the whole scope).
+pub(crate) type YearsKey = (Option<UnitId>, String);
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -200,6 +212,28 @@ impl Registry {
             cache.scopes.clear();
             cache.choices.clear();
             cache.above_villages = None;
+            cache.year_counts.clear();
+        }
+    }
+
+    /// The years' counts of `key`, if counted lately and nothing was
+    /// written since (`stamp`, the audit log's last id, unchanged).
+    pub(crate) fn cached_year_counts(&self, key: &YearsKey, stamp: i64) -> Option<Vec<YearCounts>> {
+        let cache = self.families.lock().ok()?;
+        let (at, at_stamp, years) = cache.year_counts.get(key)?;
+        (*at_stamp == stamp && at.elapsed() < FAMILY_TTL).then(|| years.clone())
+    }
+
+    pub(crate) fn keep_year_counts(&self, key: YearsKey, stamp: i64, years: &[YearCounts]) {
+        if let Ok(mut cache) = self.families.lock() {
+            // Bounded: a province's officers asking for each of its
+            // thousands of communes in turn.
+            if cache.year_counts.len() >= YEARS_KEPT {
+                cache.year_counts.clear();
+            }
+            cache
+                .year_counts
+                .insert(key, (std::time::Instant::now(), stamp, years.to_vec()));
         }
     }
 

@@ -1283,7 +1283,44 @@ impl Registry {
     /// and near-poor come from the kept counts (a village's, from its
     /// households); the households on the registry from each household's
     /// first year and removal date.
+    ///
+    /// Every page without a year asks for them (its default year), and
+    /// counting a province's years takes milliseconds, so they are kept by
+    /// scope and unit while the audit log's last id stays the same: every
+    /// write that can change them (an assessment, a round's step, a
+    /// household added or removed, an import, a unit merged) writes the
+    /// audit log in its transaction. On PostgreSQL a transaction with a
+    /// lower id may commit after one with a higher id, so they are kept
+    /// for at most `FAMILY_TTL` as well.
     pub async fn year_counts(
+        &self,
+        actor: &Actor,
+        unit: Option<&str>,
+    ) -> Result<Vec<YearCounts>, RegistryError> {
+        // The scope's key: everything (None) or a unit's family; an
+        // account with neither sees nothing, counted in no time.
+        let scope = match (actor.role, actor.unit_id) {
+            (crate::gate::Role::Admin, _) => Some(None),
+            (_, unit) => unit.map(Some),
+        };
+        let Some(scope) = scope else {
+            return self.count_years(actor, unit).await;
+        };
+        let key = (scope, unit.unwrap_or_default().to_string());
+        let stamp: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM audit_log")
+                .fetch_one(self.db.reports())
+                .await?;
+        if let Some(years) = self.cached_year_counts(&key, stamp) {
+            return Ok(years);
+        }
+        let years = self.count_years(actor, unit).await?;
+        self.keep_year_counts(key, stamp, &years);
+        Ok(years)
+    }
+
+    /// [`Registry::year_counts`], counted.
+    async fn count_years(
         &self,
         actor: &Actor,
         unit: Option<&str>,

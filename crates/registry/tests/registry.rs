@@ -2179,9 +2179,7 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
         let years = r.year_counts(&clerk, None).await.unwrap();
         assert_eq!(years.len(), 1);
         assert!(!years[0].closed(), "{}: not recognised yet", e.name);
-        r.record_past_review(&clerk, "18652", y(2023), "35/QĐ-UBND", "12/12/2023")
-            .await
-            .unwrap();
+        assert_eq!(r.default_list_year(&clerk).await.unwrap(), Some(2023));
         // 2024: one household moved away in June; one survey so far.
         r.remove_household(&clerk, ids[3], "01/06/2024", "Chuyển đi nơi khác")
             .await
@@ -2195,6 +2193,14 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
         )
         .await
         .unwrap();
+        // No year closed: the latest with results, counted again after
+        // the survey (the default year is kept only while nothing is
+        // written).
+        assert_eq!(r.default_list_year(&clerk).await.unwrap(), Some(2024));
+        assert_eq!(r.default_list_year(&admin()).await.unwrap(), Some(2024));
+        r.record_past_review(&clerk, "18652", y(2023), "35/QĐ-UBND", "12/12/2023")
+            .await
+            .unwrap();
         let years = r.year_counts(&clerk, None).await.unwrap();
         let (y2023, y2024) = (years[0], years[1]);
         assert!(y2023.closed(), "{}", e.name);

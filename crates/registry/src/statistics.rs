@@ -39,6 +39,15 @@ pub struct Statistics {
     pub names: std::collections::BTreeMap<String, String>,
 }
 
+/// How much of a unit's measures to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// With a table by commune, from each commune's sheet.
+    ByCommune,
+    /// The whole unit's, by area and by group, from the tallies summed.
+    Whole,
+}
+
 /// What an assessment recorded of its inputs.
 #[derive(serde::Deserialize)]
 struct Inputs {
@@ -59,14 +68,17 @@ impl Registry {
         standard: &Standard,
     ) -> Result<Option<Statistics>, RegistryError> {
         let counts = self.year_counts(actor, Some(unit_code)).await?;
-        self.statistics_with(actor, unit_code, year, standard, &counts)
+        self.statistics_with(actor, unit_code, year, standard, &counts, Detail::ByCommune)
             .await
     }
 
-    /// The measures of `unit_code` in each of `years` (as
-    /// [`Registry::statistics`], in the same order), the years' counts
-    /// (whether each is closed) read once for all: a page comparing a
-    /// year with the one before reads them once, not twice.
+    /// The measures of `unit_code` in the first of `years` (as
+    /// [`Registry::statistics`]) and the whole unit's in the others (by
+    /// area and by group, no table by commune), in the same order: a page
+    /// comparing a year with the one before reads the year before from
+    /// the kept tallies summed (a province's roll-up: a few hundred rows),
+    /// not from each commune's sheet. The years' counts (whether each is
+    /// closed) are read once for all.
     pub async fn statistics_of_years(
         &self,
         actor: &Actor,
@@ -75,11 +87,14 @@ impl Registry {
         standard: &Standard,
     ) -> Result<Vec<Option<Statistics>>, RegistryError> {
         let counts = self.year_counts(actor, Some(unit_code)).await?;
-        futures_util::future::try_join_all(
-            years
-                .iter()
-                .map(|y| self.statistics_with(actor, unit_code, *y, standard, &counts)),
-        )
+        futures_util::future::try_join_all(years.iter().enumerate().map(|(i, y)| {
+            let detail = if i == 0 {
+                Detail::ByCommune
+            } else {
+                Detail::Whole
+            };
+            self.statistics_with(actor, unit_code, *y, standard, &counts, detail)
+        }))
         .await
     }
 
@@ -92,6 +107,7 @@ impl Registry {
         year: ReviewYear,
         standard: &Standard,
         counts: &[crate::views::YearCounts],
+        detail: Detail,
     ) -> Result<Option<Statistics>, RegistryError> {
         let ids: std::collections::BTreeSet<UnitId> = self
             .communes_within(actor, unit_code)
@@ -101,24 +117,31 @@ impl Registry {
         if ids.is_empty() {
             return Ok(None);
         }
-        let communes = self.db.backend().in_ids("commune_id", &ids);
         let y = year.as_i64();
-        // Each commune's name as the commune that reviews it at the year's
-        // end, then the households by commune id.
-        let reviewers = self.reviewers_at(&ids, y).await?;
-        let codes: std::collections::HashMap<UnitId, String> = reviewers
-            .iter()
-            .map(|(id, code, _, _)| (*id, code.clone()))
-            .collect();
-        let names: std::collections::BTreeMap<String, String> = reviewers
-            .into_iter()
-            .map(|(_, code, name, _)| (code, name))
-            .collect();
-        // The kept score tallies: a few dozen rows per commune, whatever
-        // its size (`tallies::Measure::Scored`, `ScoredDeprived`).
-        let rows = self
-            .commune_tallies(y, &communes, crate::tallies::Band::Scores)
-            .await?;
+        let mut codes: std::collections::HashMap<UnitId, String> = Default::default();
+        let mut names: std::collections::BTreeMap<String, String> = Default::default();
+        let rows = match detail {
+            Detail::ByCommune => {
+                // Each commune's name as the commune that reviews it at the
+                // year's end, then the households by commune id.
+                for (id, code, name, _) in self.reviewers_at(&ids, y).await? {
+                    codes.insert(id, code.clone());
+                    names.insert(code, name);
+                }
+                // The kept score tallies: a few dozen rows per commune,
+                // whatever its size (`tallies::Measure::Scored`,
+                // `ScoredDeprived`).
+                let communes = self.db.backend().in_ids("commune_id", &ids);
+                self.commune_tallies(y, &communes, crate::tallies::Band::Scores)
+                    .await?
+            }
+            // The unit's tallies summed, as the sheet of one commune
+            // without a code.
+            Detail::Whole => match self.summed_tallies(actor, unit_code, y).await? {
+                Some(rows) => rows,
+                None => return Ok(None),
+            },
+        };
         let config = Config::for_standard(standard);
         let mut by_commune = Accumulator::new(standard, config.clone());
         let mut by_area = Accumulator::new(standard, config.clone());
@@ -223,6 +246,9 @@ impl Registry {
         let Some(total) = by_commune.pop() else {
             return Ok(None);
         };
+        if detail == Detail::Whole {
+            by_commune.clear();
+        }
         by_area.pop();
         let by_group = group_measures(standard, &config, &scored, &grouped)
             .ok_or_else(|| misfit("score_group"))?;

@@ -1023,6 +1023,46 @@ impl Registry {
         Ok(out)
     }
 
+    /// The kept tallies of `unit`'s family in the actor's scope in
+    /// `year`, those not zero, summed: a whole province's from its roll-up
+    /// rows, other communes' from their own. In the shape of the sheets
+    /// (`commune_tallies`) of one commune without an id. None for a
+    /// village (tallies are kept by commune).
+    pub(crate) async fn summed_tallies(
+        &self,
+        actor: &crate::gate::Actor,
+        unit: &str,
+        year: i64,
+    ) -> Result<Option<CommuneTallies>, RegistryError> {
+        let Some(units) = self.list_units(actor, Some(unit)).await? else {
+            return Ok(Some(CommuneTallies::default()));
+        };
+        if units.village {
+            return Ok(None);
+        }
+        // Only unit ids (integers from the database) are formatted into the SQL.
+        let sql = format!(
+            "SELECT measure, CAST(SUM(households) AS BIGINT) FROM unit_tallies WHERE year = $1{} GROUP BY measure",
+            units.kept_clause()
+        );
+        let rows: Vec<(String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(year)
+            .fetch_all(self.db.reports())
+            .await?;
+        let rows: Vec<(String, i64)> = rows.into_iter().filter(|(_, n)| *n != 0).collect();
+        let tallies = rows.iter().enumerate().map(|(i, (_, n))| (i, *n)).collect();
+        Ok(Some(CommuneTallies {
+            measures: rows
+                .into_iter()
+                .map(|(code, _)| {
+                    let measure = Measure::parse(&code);
+                    (code, measure)
+                })
+                .collect(),
+            communes: vec![(UnitId::new(0), tallies)],
+        }))
+    }
+
     /// The sheets' measure numbers, read again only when a sheet names
     /// one not read yet (a number, once given, never changes).
     async fn measure_names(

@@ -6895,6 +6895,23 @@ async fn the_statistics_by_group_are_domains_of_the_whole() {
             .await
             .unwrap();
         assert_eq!(both, vec![Some(s.clone()), None], "{}", e.name);
+        // A year after the first is the whole unit's, from the tallies
+        // summed (the province's from its roll-up): the same figures as
+        // from the communes' sheets, without the table by commune.
+        for unit in ["18652", "436", "42"] {
+            let twice = r
+                .statistics_of_years(&admin(), unit, &[y(2024), y(2024)], standard())
+                .await
+                .unwrap();
+            let full = twice[0].clone().unwrap();
+            assert_eq!(full.by_commune.len(), 1, "{unit}: 18652");
+            let whole = registry::Statistics {
+                by_commune: Vec::new(),
+                names: Default::default(),
+                ..full
+            };
+            assert_eq!(twice[1], Some(whole), "{}: {unit}", e.name);
+        }
         assert_eq!(r.count_drift().await.unwrap(), Vec::new());
     }
 }

@@ -17,7 +17,14 @@ pub struct Params {
     /// "1": add the rates at prices updated by the CPI (reads every
     /// household's income, so only when asked).
     cpi: Option<String>,
+    /// The page of the table by commune (from 1).
+    page: Option<String>,
 }
+
+/// Communes in the table by commune on one page: a merged province's
+/// 100–170 on one, a synthetic or national one's thousands a page at a
+/// time (each commune's sheet is read for its row).
+const COMMUNES_PER_PAGE: usize = 200;
 
 #[derive(askama::Template)]
 #[template(path = "statistics.html")]
@@ -34,6 +41,10 @@ struct StatisticsPage {
     /// (commune, households, share of the households, H, A, M0,
     /// contribution to M0 in points, and as a share of it).
     communes: Vec<[String; 8]>,
+    /// Which communes the table shows of how many, when not all.
+    communes_shown: Option<String>,
+    previous: Option<String>,
+    next: Option<String>,
     /// (group, households, share of the households, poor rate, H, A, M0).
     groups: Vec<[String; 7]>,
     /// (indicator, access, uncensored, censored, contribution to M0 in
@@ -106,6 +117,9 @@ pub async fn statistics_page(
         provisional: false,
         overall: Vec::new(),
         communes: Vec::new(),
+        communes_shown: None,
+        previous: None,
+        next: None,
         groups: Vec::new(),
         indicators: Vec::new(),
         changes: Vec::new(),
@@ -126,6 +140,14 @@ pub async fn statistics_page(
         }
     };
     page.year = year.to_string();
+    let page_number = match crate::input::page(tr, p.page.as_deref()) {
+        Ok(n) => usize::try_from(n).unwrap_or(1),
+        Err(problem) => {
+            page.error = Some(problem);
+            return crate::pages::render_answer(page, true);
+        }
+    };
+    let first = (page_number - 1) * COMMUNES_PER_PAGE;
     let Some(standard) = state.catalogue.for_review_year(year.get()) else {
         return crate::pages::render_answer(page, false);
     };
@@ -143,9 +165,13 @@ pub async fn statistics_page(
     let at_prices = factor.filter(|_| p.cpi.as_deref() == Some("1"));
     let years: Vec<registry::ReviewYear> = std::iter::once(year).chain(before).collect();
     let (measured, deflated) = tokio::join!(
-        state
-            .registry
-            .statistics_of_years(actor, &unit, &years, standard),
+        state.registry.statistics_of_years(
+            actor,
+            &unit,
+            &years,
+            standard,
+            first..first + COMMUNES_PER_PAGE
+        ),
         async {
             match at_prices {
                 Some(f) => state
@@ -212,6 +238,35 @@ pub async fn statistics_page(
             "–".into(),
         ]);
         page.cpi_note = Some(tr.t("statistics_cpi_note").to_string());
+    }
+    if now.communes > COMMUNES_PER_PAGE || page_number > 1 {
+        let link = |n: usize| {
+            let mut link = format!(
+                "/statistics?unit={}&year={year}",
+                crate::households::encode(&unit)
+            );
+            if at_prices.is_some() {
+                link.push_str("&cpi=1");
+            }
+            format!("{link}&page={n}#mpi-communes")
+        };
+        let count = crate::pages::number(tr, now.communes as i64);
+        if first < now.communes {
+            let last = now.communes.min(first + COMMUNES_PER_PAGE);
+            page.communes_shown = Some(
+                tr.t("statistics_communes_shown")
+                    .replace("{from}", &crate::pages::number(tr, (first + 1) as i64))
+                    .replace("{to}", &crate::pages::number(tr, last as i64))
+                    .replace("{total}", &count),
+            );
+            page.previous = (page_number > 1).then(|| link(page_number - 1));
+            page.next = (last < now.communes).then(|| link(page_number + 1));
+        } else {
+            // A page past the last (a link kept from a larger unit): say
+            // so, and link the last page.
+            page.communes_shown = Some(tr.t("statistics_communes_none").replace("{total}", &count));
+            page.previous = Some(link(now.communes.div_ceil(COMMUNES_PER_PAGE).max(1)));
+        }
     }
     let total_weight = now.total.weight_sum;
     page.communes = now

@@ -3227,6 +3227,32 @@ async fn the_statistics_officer_reads_the_mpi_and_its_change() {
         ),
         "{mpi}"
     );
+    // The district's communes fit one page: no pager. A page past the
+    // last says so and links the last; a page that is not a number is
+    // refused, naming the field.
+    assert!(!body.contains("id=\"communes-pages\""));
+    let (body, _) = read("/statistics?unit=436&year=2024&page=2").await;
+    let pager = body
+        .split("id=\"communes-pages\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        pager.contains("Trang này không có xã nào: đơn vị có 2 xã.")
+            && pager
+                .contains("href=\"/statistics?unit=436&#38;year=2024&#38;page=1#mpi-communes\""),
+        "{pager}"
+    );
+    assert!(
+        body.contains("<td>66,67 % (± 33,33)</td>"),
+        "the whole unit's figures still"
+    );
+    let (status, _, body) = send(
+        &f.app,
+        get("/statistics?unit=436&year=2024&page=abc", Some(&cookie)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("Trang:"), "{body}");
     let (status, _, _) = send(&f.app, get("/statistics?unit=437&year=2024", Some(&cookie))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "outside the scope");
 }

@@ -987,6 +987,24 @@ fn at<'a>(
     reviewer_of.get(&commune).and_then(|c| by_code.get_mut(c))
 }
 
+/// `read` when `wanted`, else the empty value, nothing read (a future
+/// does nothing until awaited).
+async fn read_if<T: Default, E>(
+    wanted: bool,
+    read: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, E> {
+    if wanted { read.await } else { Ok(T::default()) }
+}
+
+/// What a report set's figures read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// Everything the reports show.
+    All,
+    /// The communes' households, statuses and closed rounds alone.
+    Overview,
+}
+
 impl Registry {
     /// What the report set of `unit_code` (in the actor's scope) and
     /// `year` is computed from.
@@ -999,6 +1017,22 @@ impl Registry {
         self.figures_as_of(actor, unit_code, year, year).await
     }
 
+    /// The report set's page: [`Registry::report_figures`] without what
+    /// only the reports themselves show — the kept tallies, the causes
+    /// and the deliveries. Each commune's households and statuses and
+    /// whether it closed the year are read as for the reports (the kept
+    /// counts and spans, a few rows per commune); the communes' sheets,
+    /// megabytes at a province of thousands of communes, are not.
+    pub async fn report_overview(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: ReviewYear,
+    ) -> Result<ReportFigures, RegistryError> {
+        self.figures_read(actor, unit_code, year, year, Reads::Overview)
+            .await
+    }
+
     /// The figures of `year` grouped by the communes as they stood at the
     /// end of `as_of` (a year's figures compared with a later year's, a
     /// merged commune's history under the commune it joined).
@@ -1009,6 +1043,19 @@ impl Registry {
         year: ReviewYear,
         as_of: ReviewYear,
     ) -> Result<ReportFigures, RegistryError> {
+        self.figures_read(actor, unit_code, year, as_of, Reads::All)
+            .await
+    }
+
+    async fn figures_read(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: ReviewYear,
+        as_of: ReviewYear,
+        reads: Reads,
+    ) -> Result<ReportFigures, RegistryError> {
+        let all = reads == Reads::All;
         let unit: Unit = self.unit_in_scope(actor, unit_code).await?;
         let ids: BTreeSet<UnitId> = self
             .communes_within(actor, unit_code)
@@ -1072,7 +1119,10 @@ impl Registry {
         let removed = sqlx::query_as::<_, (UnitId, i64, String)>(sqlx::AssertSqlSafe(removed_sql))
             .fetch_all(self.db.reports());
         // The counts' sheets: the score tallies are the statistics'.
-        let tallies = self.commune_tallies(y, &communes, crate::tallies::Band::Counts);
+        let tallies = read_if(
+            all,
+            self.commune_tallies(y, &communes, crate::tallies::Band::Counts),
+        );
         // Closed rounds of the year.
         let closed_sql = format!(
             "SELECT commune_id FROM review_rounds WHERE year = $1 AND step = 'closed' AND {communes}"
@@ -1090,26 +1140,34 @@ impl Registry {
              JOIN assessments a ON a.household_id = p.household_id AND a.year = p.year AND a.official = 1 \
              WHERE p.year = $1 AND a.status IN ('poor', 'near_poor'){households}"
         );
-        let profiles =
+        let profiles = read_if(
+            all,
             sqlx::query_as::<_, (String, String, Option<i64>)>(sqlx::AssertSqlSafe(profiles_sql))
                 .bind(y)
-                .fetch_all(self.db.reports());
+                .fetch_all(self.db.reports()),
+        );
         let delivered_sql = format!(
             "SELECT d.policy, COUNT(*), COUNT(DISTINCT d.household_id), CAST(SUM(d.amount) AS BIGINT) FROM deliveries d \
              JOIN households h ON h.id = d.household_id WHERE d.year = $1{households} GROUP BY d.policy"
         );
-        let delivered = sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(sqlx::AssertSqlSafe(
-            delivered_sql,
-        ))
-        .bind(y)
-        .fetch_all(self.db.reports());
+        let delivered = read_if(
+            all,
+            sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(sqlx::AssertSqlSafe(
+                delivered_sql,
+            ))
+            .bind(y)
+            .fetch_all(self.db.reports()),
+        );
         let served_sql = format!(
             "SELECT COUNT(DISTINCT d.household_id) FROM deliveries d \
              JOIN households h ON h.id = d.household_id WHERE d.year = $1{households}"
         );
-        let served = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(served_sql))
-            .bind(y)
-            .fetch_one(self.db.reports());
+        let served = read_if(
+            all,
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(served_sql))
+                .bind(y)
+                .fetch_one(self.db.reports()),
+        );
         use futures_util::TryFutureExt;
         let (counts, spans, removed, tallies, closed, profiles, delivered, served) = tokio::try_join!(
             counts,

@@ -6224,6 +6224,36 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             e.name
         );
         assert_eq!((f.communes_reviewing, f.communes_closed), (3, 0));
+        // The set's page reads the communes' households, statuses and
+        // rounds as the reports do, without their tallies, causes and
+        // deliveries.
+        let overview = r.report_overview(&admin(), "436", y(2024)).await.unwrap();
+        let shown = |f: &registry::ReportFigures| {
+            f.communes
+                .iter()
+                .map(|c| {
+                    (
+                        c.code.clone(),
+                        c.households,
+                        c.statuses.clone(),
+                        c.statuses_before.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&overview), shown(&f), "{}", e.name);
+        assert_eq!(
+            (overview.communes_reviewing, overview.communes_closed),
+            (3, 0)
+        );
+        assert!(!f.causes.is_empty() && !f.delivered.is_empty() && f.households_served == 2);
+        assert!(overview.causes.is_empty() && overview.delivered.is_empty());
+        assert!(
+            overview
+                .communes
+                .iter()
+                .all(|c| c.tallies == Default::default())
+        );
         let pct = |p: f64| Cell::Percent(p);
         let results = registry::results_report(&f, Language::Vi);
         let n = Cell::Number;

@@ -100,7 +100,7 @@ async fn page(
         }
     };
     page.year = year.to_string();
-    let figures = match state.registry.report_figures(actor, &unit, year).await {
+    let figures = match state.registry.report_overview(actor, &unit, year).await {
         Ok(f) => f,
         Err(e) => return crate::failure::Failure::from(e).page(ctx),
     };

@@ -1017,6 +1017,24 @@ impl Registry {
         self.figures_as_of(actor, unit_code, year, year).await
     }
 
+    /// [`Registry::report_figures`] with only what the reports `kinds`
+    /// show read: the review results need the communes' households and
+    /// statuses alone, not their tallies, causes or deliveries.
+    pub async fn figures_for(
+        &self,
+        actor: &Actor,
+        unit_code: &str,
+        year: ReviewYear,
+        kinds: &[ReportKind],
+    ) -> Result<ReportFigures, RegistryError> {
+        let reads = if kinds.iter().all(|k| *k == ReportKind::Results) {
+            Reads::Overview
+        } else {
+            Reads::All
+        };
+        self.figures_read(actor, unit_code, year, year, reads).await
+    }
+
     /// The report set's page: [`Registry::report_figures`] without what
     /// only the reports themselves show — the kept tallies, the causes
     /// and the deliveries. Each commune's households and statuses and

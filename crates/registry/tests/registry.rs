@@ -6256,6 +6256,12 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
         );
         let pct = |p: f64| Cell::Percent(p);
         let results = registry::results_report(&f, Language::Vi);
+        // The results alone read what they show, the same report.
+        let alone = r
+            .figures_for(&admin(), "436", y(2024), &[registry::ReportKind::Results])
+            .await
+            .unwrap();
+        assert_eq!(registry::results_report(&alone, Language::Vi), results);
         let n = Cell::Number;
         let t = |s: &str| Cell::text(s);
         assert_eq!(results.sections.len(), 2);

@@ -258,7 +258,7 @@ pub async fn report(
         Ok(y) => y,
         Err(problem) => return crate::pages::invalid_page(&ctx, vec![problem]),
     };
-    let mut figures = match state.registry.report_figures(actor, &unit, year).await {
+    let mut figures = match state.registry.figures_for(actor, &unit, year, &kinds).await {
         Ok(f) => f,
         Err(e) => return crate::failure::Failure::from(e).page(&ctx),
     };

@@ -52,7 +52,7 @@ struct FamilyCache {
     /// Every unit above the villages (pickers search them as you type).
     above_villages: Option<(std::time::Instant, std::sync::Arc<Vec<crate::units::Unit>>)>,
     /// The years' counts by scope (None: everything) and unit asked for
-    /// (empty: the scope), with the audit log's last id when they were
+    /// (empty: the scope), with the audit log's last change when they were
     /// counted (see `Registry::year_counts`).
     year_counts: std::collections::HashMap<YearsKey, (std::time::Instant, i64, Vec<YearCounts>)>,
 }
@@ -99,6 +99,11 @@ impl Split {
 type Family = std::sync::Arc<Vec<(UnitId, crate::units::Level)>>;
 
 const FAMILY_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The audit log's last change: the condition is the index
+/// `audit_changes`'s, word for word, so both engines read the index's
+/// last entry.
+const LAST_CHANGE: &str = "SELECT id FROM audit_log WHERE action NOT IN ('sign_in', 'export', 'view_id_numbers', 'what_if') ORDER BY id DESC LIMIT 1";
 
 /// The years' counts kept at most (each a few years' rows).
 const YEARS_KEPT: usize = 10_000;
@@ -216,8 +221,20 @@ impl Registry {
         }
     }
 
+    /// The audit log's last change (0: none): its last row that is not a
+    /// read (a sign-in, an export, identity numbers shown, a what-if), the
+    /// last entry of its index `audit_changes`.
+    /// A stamp for what is kept while nothing is written: an export or a
+    /// sign-in, audited too, would otherwise count as a change.
+    pub(crate) async fn last_change(&self) -> Result<i64, RegistryError> {
+        let last: Option<i64> = sqlx::query_scalar(LAST_CHANGE)
+            .fetch_optional(self.db.reports())
+            .await?;
+        Ok(last.unwrap_or(0))
+    }
+
     /// The years' counts of `key`, if counted lately and nothing was
-    /// written since (`stamp`, the audit log's last id, unchanged).
+    /// written since (`stamp`, `last_change`, unchanged).
     pub(crate) fn cached_year_counts(&self, key: &YearsKey, stamp: i64) -> Option<Vec<YearCounts>> {
         let cache = self.families.lock().ok()?;
         let (at, at_stamp, years) = cache.year_counts.get(key)?;
@@ -717,5 +734,31 @@ impl Registry {
             rows.extend(query.fetch_all(&self.db.pool).await?);
         }
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The reads the stamp skips — a sign-in, an export, identity numbers
+    /// shown, a what-if — in the query and in the index it reads, word for
+    /// word (else the planner would not use the index, or a read would
+    /// count as a change).
+    #[test]
+    fn the_last_change_skips_the_reads_through_its_index() {
+        // Actions audited that change nothing counted.
+        let reads = [
+            Action::SignIn,
+            Action::Export,
+            Action::ViewIdNumbers,
+            Action::WhatIf,
+        ];
+        let reads: Vec<String> = reads.iter().map(|a| format!("'{}'", a.code())).collect();
+        let condition = format!("WHERE action NOT IN ({})", reads.join(", "));
+        assert!(LAST_CHANGE.contains(&condition), "{LAST_CHANGE}");
+        let (_, name, index) = crate::schema::MIGRATIONS[29];
+        assert_eq!(name, "audit_changes");
+        assert!(index.contains(&condition), "{index}");
     }
 }

@@ -1286,10 +1286,10 @@ impl Registry {
     ///
     /// Every page without a year asks for them (its default year), and
     /// counting a province's years takes milliseconds, so they are kept by
-    /// scope and unit while the audit log's last id stays the same: every
-    /// write that can change them (an assessment, a round's step, a
-    /// household added or removed, an import, a unit merged) writes the
-    /// audit log in its transaction. On PostgreSQL a transaction with a
+    /// scope and unit while the audit log's last change stays the same
+    /// (`last_change`): every write that can change them (an assessment, a
+    /// round's step, a household added or removed, an import, a unit
+    /// merged) writes the audit log in its transaction. On PostgreSQL a transaction with a
     /// lower id may commit after one with a higher id, so they are kept
     /// for at most `FAMILY_TTL` as well.
     pub async fn year_counts(
@@ -1307,10 +1307,7 @@ impl Registry {
             return self.count_years(actor, unit).await;
         };
         let key = (scope, unit.unwrap_or_default().to_string());
-        let stamp: i64 =
-            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM audit_log")
-                .fetch_one(self.db.reports())
-                .await?;
+        let stamp = self.last_change().await?;
         if let Some(years) = self.cached_year_counts(&key, stamp) {
             return Ok(years);
         }

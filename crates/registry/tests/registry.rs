@@ -2235,6 +2235,35 @@ async fn a_years_rate_is_over_the_registry_and_only_once_its_review_is_closed() 
             "{}: kept counts agree with the assessments",
             e.name
         );
+        // The years' counts are kept while nothing is written: a change
+        // made behind the registry (no audit row) is not seen, nor after
+        // reads that are audited (identity numbers shown); the next write
+        // counts again.
+        let kept = r.year_counts(&clerk, None).await.unwrap();
+        sqlx::query("UPDATE official_counts SET households = households + 10 WHERE year = 2024")
+            .execute(r.db().pool())
+            .await
+            .unwrap();
+        r.household_detail_with_id_numbers(&admin(), ids[0])
+            .await
+            .unwrap();
+        assert_eq!(
+            r.year_counts(&clerk, None).await.unwrap(),
+            kept,
+            "{}",
+            e.name
+        );
+        r.record_survey(
+            &clerk,
+            ids[2],
+            y(2024),
+            &two_adults(5_000_000, false),
+            standard(),
+        )
+        .await
+        .unwrap();
+        let counted = r.year_counts(&clerk, None).await.unwrap();
+        assert_eq!(counted[1].assessed, kept[1].assessed + 10 + 1, "{}", e.name);
         e.cleanup().await;
     }
 }

@@ -42,10 +42,7 @@ pub struct Statistics {
     pub names: std::collections::BTreeMap<String, String>,
 }
 
-/// A unit's measures from tallies, in all, by area, by group and by
-/// commune (`codes`: each sheet's commune code; a sheet without one
-/// counts in the whole only). None when no household was scored under
-/// `standard`.
+/// A unit's measures: in all, by area, by group and by commune.
 struct Measured {
     total: GroupMeasures,
     by_area: Vec<GroupMeasures>,
@@ -53,6 +50,9 @@ struct Measured {
     by_commune: Vec<GroupMeasures>,
 }
 
+/// The measures of the tallies `rows` (`codes`: each sheet's commune
+/// code; a sheet without one counts in the whole only). None when no
+/// household was scored under `standard`.
 fn measured(
     standard: &Standard,
     rows: &crate::tallies::CommuneTallies,

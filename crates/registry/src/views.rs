@@ -1289,9 +1289,9 @@ impl Registry {
     /// scope and unit while the audit log's last change stays the same
     /// (`last_change`): every write that can change them (an assessment, a
     /// round's step, a household added or removed, an import, a unit
-    /// merged) writes the audit log in its transaction. On PostgreSQL a transaction with a
-    /// lower id may commit after one with a higher id, so they are kept
-    /// for at most `FAMILY_TTL` as well.
+    /// merged) writes the audit log in its transaction. On PostgreSQL a
+    /// transaction with a lower id may commit after one with a higher id,
+    /// so they are kept for at most `FAMILY_TTL` as well.
     pub async fn year_counts(
         &self,
         actor: &Actor,

@@ -59,12 +59,15 @@ def main():
         commune = first + i // 2000
         if i % 2000 == 0:
             people.clear()
-        village = 1 + (i // 200) % 10
+        # Every commune of `province-demo` has at least 8 villages; one in
+        # seven is a ward, whose villages are "Tổ dân phố".
+        village = 1 + (i // 250) % 8
+        kind = "Tổ dân phố" if (commune - 990000) % 7 == 0 else "Thôn"
         code = f"BK{commune}-{i:07d}"
         female_head = rng.random() < 0.3
         head = name(rng, female_head)
         family = head.split()[0]
-        hs.append([code, head, f"Thôn {village}", str(commune), f"Thôn {village}, xã {commune}",
+        hs.append([code, head, f"{kind} {village}", str(commune), f"{kind} {village}, xã {commune}",
                    f"09{rng.randrange(10**8):08d}"])
         size = rng.choice([1, 2, 3, 3, 4, 4, 4, 5, 5, 6])
         for k in range(size):

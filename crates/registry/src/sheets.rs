@@ -473,22 +473,29 @@ fn score(header: &str, field: &Field) -> (u8, usize) {
 /// used a second header row).
 type Match = (&'static str, usize, String, bool);
 
-fn assign(headers: &[Vec<(String, bool)>], fields: &'static [Field]) -> Vec<Match> {
+fn assign(headers: &[Vec<HeaderText>], fields: &'static [Field]) -> Vec<Match> {
     let mut candidates = Vec::new();
     for (c, texts) in headers.iter().enumerate() {
-        for (h, uses_second) in texts {
+        for h in texts {
             for f in fields {
-                let s = score(h, f);
+                let s = score(&h.text, f);
                 if s.0 > 0 {
-                    candidates.push((s, f.key, c, h.clone(), *uses_second));
+                    candidates.push((s, f.key, c, h));
                 }
             }
         }
     }
-    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.4.cmp(&b.4)));
+    // Equal matches: a column's own label before a group's label over it,
+    // then the first header row before the second.
+    candidates.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.3.own.cmp(&a.3.own))
+            .then(a.3.second.cmp(&b.3.second))
+    });
     let mut taken_cols = Vec::new();
     let mut out: Vec<Match> = Vec::new();
-    for (_, key, c, h, second) in candidates {
+    for (_, key, c, h) in candidates {
+        let (h, second) = (h.text.clone(), h.second);
         if taken_cols.contains(&c) || out.iter().any(|o| o.0 == key) {
             continue;
         }
@@ -520,13 +527,23 @@ fn numbering(row: &[String]) -> bool {
 /// text, a merged group label carried over the empty cells to its right
 /// (when a row below names the column), and the group label joined with the
 /// label under it. The flag says whether the text used a row below the first.
-fn header_texts(rows: &[Vec<String>]) -> Vec<Vec<(String, bool)>> {
+fn header_texts(rows: &[Vec<String>]) -> Vec<Vec<HeaderText>> {
     header_columns(rows).into_iter().map(|c| c.1).collect()
 }
 
 /// For each column of a header block: its label at each level (empty where
 /// none) and the texts it is known by (see [`header_texts`]).
-type HeaderColumn = (Vec<String>, Vec<(String, bool)>);
+type HeaderColumn = (Vec<String>, Vec<HeaderText>);
+
+/// A text a header column is known by.
+#[derive(Debug, Clone)]
+struct HeaderText {
+    text: String,
+    /// It uses a header row below the first.
+    second: bool,
+    /// It holds the column's own (lowest) label, not only a group's over it.
+    own: bool,
+}
 
 fn header_columns(rows: &[Vec<String>]) -> Vec<HeaderColumn> {
     let width = rows.iter().map(|x| x.len()).max().unwrap_or(0);
@@ -556,16 +573,24 @@ fn header_columns(rows: &[Vec<String>]) -> Vec<HeaderColumn> {
                     }
                 })
                 .collect();
+            // The lowest label names the column itself; one above it only
+            // its group (a merged "Địa chỉ" over "Thôn", "Mã xã", "Địa chỉ").
+            let lowest = labels.iter().rposition(|l| !l.is_empty()).unwrap_or(0);
             let mut texts = Vec::new();
             for (level, label) in labels.iter().enumerate() {
                 if label.is_empty() {
                     continue;
                 }
-                texts.push((label.to_string(), level > 0));
+                let known = |text: String, second: bool| HeaderText {
+                    text,
+                    second,
+                    own: level == lowest,
+                };
+                texts.push(known(label.to_string(), level > 0));
                 for group in &labels[..level] {
                     if !group.is_empty() && group != label {
-                        texts.push((format!("{group} {label}"), true));
-                        texts.push((format!("{label} {group}"), true));
+                        texts.push(known(format!("{group} {label}"), true));
+                        texts.push(known(format!("{label} {group}"), true));
                     }
                 }
             }
@@ -962,6 +987,38 @@ mod tests {
         assert_eq!(t.rows[0].0, 7, "spreadsheet row numbers");
         assert_eq!(t.cell(&t.rows[1].1, "head_name"), "Lê Thị Bình");
         assert_eq!(t.header("village"), "D (Thôn/Xóm)");
+    }
+
+    #[test]
+    fn a_group_label_over_columns_yields_to_the_columns_own_labels() {
+        // "Địa chỉ" merged over "Thôn", "Mã xã" and "Địa chỉ": the group's
+        // label is not the first column's.
+        let g = grid(&[
+            &[
+                "Mã hộ",
+                "Họ và tên chủ hộ",
+                "Địa chỉ",
+                "",
+                "",
+                "Số điện thoại",
+            ],
+            &["", "", "Thôn", "Mã xã", "Địa chỉ", ""],
+            &[
+                "H01",
+                "Nguyễn Văn An",
+                "Thôn 1",
+                "42001",
+                "Xóm Đông",
+                "0912345678",
+            ],
+        ]);
+        let t = find_table(&g, HOUSEHOLD_FIELDS).unwrap();
+        assert_eq!(t.column("village"), Some(2));
+        assert_eq!(t.column("commune_code"), Some(3));
+        assert_eq!(t.column("address"), Some(4));
+        assert_eq!(t.column("phone"), Some(5));
+        assert!(t.others.is_empty(), "{:?}", t.others);
+        assert_eq!(t.cell(&t.rows[0].1, "address"), "Xóm Đông");
     }
 
     #[test]

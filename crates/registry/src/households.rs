@@ -1209,6 +1209,23 @@ pub struct HouseholdFields {
     pub phone: String,
 }
 
+/// What an update of a household changes, field by field as its audit row
+/// says it (the wanted text in NFC, the phone trimmed); none if nothing.
+/// `communes` is (current, wanted).
+pub(crate) fn household_changes(
+    communes: (UnitId, UnitId),
+    current: &HouseholdFields,
+    wanted: &HouseholdFields,
+) -> Option<serde_json::Value> {
+    let before = json!({"commune_id": communes.0, "village_id": current.village_id, "head_name": current.head_name, "address": current.address, "phone": current.phone});
+    let after = json!({"commune_id": communes.1, "village_id": wanted.village_id, "head_name": vntext::nfc(&wanted.head_name), "address": vntext::nfc(&wanted.address), "phone": wanted.phone.trim()});
+    let changes = diff(&before, &after);
+    changes
+        .as_object()
+        .is_some_and(|c| !c.is_empty())
+        .then_some(changes)
+}
+
 /// Updates a household if anything changed, with the field-level audit row,
 /// in the caller's transaction. `communes` is (current, wanted). Returns
 /// whether anything changed.
@@ -1221,17 +1238,14 @@ pub(crate) async fn update_household_tx(
     current: &HouseholdFields,
     wanted: &HouseholdFields,
 ) -> Result<bool, RegistryError> {
+    let Some(changes) = household_changes(communes, current, wanted) else {
+        return Ok(false);
+    };
     let head = vntext::nfc(&wanted.head_name);
     let (address, phone) = (
         vntext::nfc(&wanted.address),
         wanted.phone.trim().to_string(),
     );
-    let before = json!({"commune_id": communes.0, "village_id": current.village_id, "head_name": current.head_name, "address": current.address, "phone": current.phone});
-    let after = json!({"commune_id": communes.1, "village_id": wanted.village_id, "head_name": head, "address": address, "phone": phone});
-    let changes = diff(&before, &after);
-    if changes.as_object().is_none_or(|c| c.is_empty()) {
-        return Ok(false);
-    }
     crate::counts::household_moved(tx, id, communes.0, communes.1).await?;
     sqlx::query(
         "UPDATE households SET commune_id = $1, village_id = $2, head_name = $3, head_search = $4, head_given_search = $5, head_sort = $6, address = $7, phone = $8, updated_at = $9 WHERE id = $10",

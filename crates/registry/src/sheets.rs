@@ -751,7 +751,11 @@ fn normalise(mut grid: Grid) -> Grid {
     };
     for row in &mut grid.rows {
         for cell in row.iter_mut() {
-            *cell = convert(cell);
+            if encoding != vntext::legacy::Encoding::Unicode {
+                *cell = convert(cell);
+            } else if let std::borrow::Cow::Owned(tidy) = vntext::nfc_cow(cell) {
+                *cell = tidy;
+            }
         }
     }
     // The sheet's name, when it was typed in the same font ("Danh s¸ch hé
@@ -927,26 +931,50 @@ fn grids_of(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, Registr
             "{file}: không mở được bảng tính: tệp bị hỏng, bị cắt cụt (chép chưa hết?) hoặc không phải tệp Excel (xlsx, xls) hay ods; mở lại bằng Excel và lưu lại"
         )])
     };
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|_| damaged())?;
-    let mut grids = Vec::new();
-    for name in workbook.sheet_names() {
-        let range = workbook.worksheet_range(&name).map_err(|_| damaged())?;
-        let (first_row, first_col) = range
-            .start()
-            .map_or((0, 0), |(r, c)| (r as usize, c as usize));
-        let rows = range
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
+    let open = || calamine::open_workbook_auto_from_rs(std::io::Cursor::new(&bytes[..]));
+    let names = open().map_err(|_| damaged())?.sheet_names();
+    // The sheets are read, turned to text and normalised on as many
+    // threads as there are cores, each with its own reader of the same
+    // bytes: a district's member sheet and its household sheet take the
+    // time of the longer one, not of both.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(names.len())
+        .max(1);
+    let read = |first: usize| -> Result<Vec<(usize, Grid)>, RegistryError> {
+        let mut book = open().map_err(|_| damaged())?;
+        let mut grids = Vec::new();
+        for (i, name) in names.iter().enumerate().skip(first).step_by(threads) {
+            let range = book.worksheet_range(name).map_err(|_| damaged())?;
+            let (first_row, first_col) = range
+                .start()
+                .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+            let rows = range
+                .rows()
+                .map(|r| r.iter().map(cell_text).collect())
+                .collect();
+            let grid = Grid {
+                name: name.clone(),
+                first_row: first_row + 1,
+                first_col,
+                rows,
+            };
+            grids.push((i, normalise(grid)));
+        }
+        Ok(grids)
+    };
+    let mut grids: Vec<(usize, Grid)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|first| scope.spawn(move || read(first)))
             .collect();
-        grids.push(normalise(Grid {
-            name,
-            first_row: first_row + 1,
-            first_col,
-            rows,
-        }));
-    }
-    Ok(grids)
+        let mut grids = Vec::new();
+        for worker in workers {
+            grids.extend(worker.join().unwrap_or_else(|_| Err(damaged()))?);
+        }
+        Ok::<_, RegistryError>(grids)
+    })?;
+    grids.sort_by_key(|(i, _)| *i);
+    Ok(grids.into_iter().map(|(_, grid)| grid).collect())
 }
 
 #[cfg(test)]

@@ -983,6 +983,23 @@ fn district_workbook(path: &Path, households: &[[&str; 4]], members: &[[&str; 5]
 
 use chrono::Datelike;
 
+/// Imports `book` into commune 18652 as the administrator.
+async fn import_18652(
+    r: &registry::Registry,
+    book: &std::path::PathBuf,
+    dry_run: bool,
+) -> registry::ImportSummary {
+    r.import_sheets(
+        &admin(),
+        std::slice::from_ref(book),
+        Some("18652"),
+        None,
+        dry_run,
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn district_sheets_import_whatever_sits_around_the_table() {
     for e in engines().await {
@@ -992,53 +1009,68 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
             .await
             .unwrap();
         let book = dir.path().join("xuanhoi.xlsx");
+        let people = [
+            [
+                "XH-01",
+                "Nguyễn Văn An",
+                "Nam",
+                "12/05/1980",
+                "042080001234",
+            ],
+            ["XH-01", "Lê Thị Cúc", "Nữ", "03/09/1982", ""],
+            ["XH-02", "Trần Thị Bình", "Nữ", "20/01/1975", "042175009876"],
+        ];
         district_workbook(
             &book,
             &[
                 ["XH-01", "Nguyễn Văn An", "Xóm Đông", "Thôn 1"],
                 ["XH-02", "Trần Thị Bình", "", "thon 2"],
             ],
-            &[
-                [
-                    "XH-01",
-                    "Nguyễn Văn An",
-                    "Nam",
-                    "12/05/1980",
-                    "042080001234",
-                ],
-                ["XH-01", "Lê Thị Cúc", "Nữ", "03/09/1982", ""],
-                ["XH-02", "Trần Thị Bình", "Nữ", "20/01/1975", "042175009876"],
-            ],
+            &people,
         );
-        let s = r
-            .import_sheets(
-                &admin(),
-                std::slice::from_ref(&book),
-                Some("18652"),
-                None,
-                false,
-            )
-            .await
-            .unwrap();
+        // A dry run says what the import would do and writes nothing.
+        let audited = count(r, "audit_log").await;
+        let dry = import_18652(r, &book, true).await;
+        assert_eq!((dry.created, dry.updated, dry.unchanged), (2, 0, 0));
+        assert_eq!(count(r, "households").await, 0);
+        assert_eq!(count(r, "members").await, 0);
+        assert_eq!(count(r, "audit_log").await, audited);
+        let s = import_18652(r, &book, false).await;
         assert_eq!(s.created, 2, "{}", e.name);
+        assert_eq!(dry.notes, s.notes);
         assert_eq!(count(r, "members").await, 3);
         let found = r.search_households(&admin(), "cuc", 10).await.unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].head_name, "Nguyễn Văn An");
         assert_eq!(found[0].address, "Xóm Đông");
         // Re-importing the same sheets changes nothing and duplicates no one.
-        let again = r
-            .import_sheets(
-                &admin(),
-                std::slice::from_ref(&book),
-                Some("18652"),
-                None,
-                false,
-            )
-            .await
-            .unwrap();
+        let again = import_18652(r, &book, false).await;
         assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
         assert_eq!(count(r, "members").await, 3);
+        // One address changed (and one head's name only in another Unicode
+        // form, which is no change): the dry run counts one update, as the
+        // import does.
+        let changed = dir.path().join("xuanhoi-changed.xlsx");
+        district_workbook(
+            &changed,
+            &[
+                ["XH-01", "Nguye\u{302}\u{303}n Văn An", "Xóm Tây", "Thôn 1"],
+                ["XH-02", "Trần Thị Bình", "", "thon 2"],
+            ],
+            &people,
+        );
+        let audited = count(r, "audit_log").await;
+        let dry = import_18652(r, &changed, true).await;
+        assert_eq!((dry.created, dry.updated, dry.unchanged), (0, 1, 1));
+        assert_eq!(count(r, "audit_log").await, audited);
+        let found = r.search_households(&admin(), "cuc", 10).await.unwrap();
+        assert_eq!(found[0].address, "Xóm Đông");
+        let done = import_18652(r, &changed, false).await;
+        assert_eq!((done.created, done.updated, done.unchanged), (0, 1, 1));
+        let found = r.search_households(&admin(), "cuc", 10).await.unwrap();
+        assert_eq!(found[0].address, "Xóm Tây");
+        // Back as it was, for what follows.
+        import_18652(r, &book, false).await;
         // Each household and member created has its audit row, and the
         // kept spans count the households.
         assert_eq!(

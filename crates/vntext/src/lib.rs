@@ -19,14 +19,19 @@ use unicode_normalization::char::is_combining_mark;
 
 /// The text in Unicode NFC, trimmed, inner runs of whitespace made one space.
 pub fn nfc(text: &str) -> String {
-    // Most values are already NFC and single-spaced: copy them as they are.
+    nfc_cow(text).into_owned()
+}
+
+/// [`nfc`], borrowing the text when it is already so (most values are):
+/// a sheet of millions of cells is not copied to be left as it was.
+pub fn nfc_cow(text: &str) -> std::borrow::Cow<'_, str> {
     if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
         && single_spaced(text)
     {
-        return text.to_string();
+        return std::borrow::Cow::Borrowed(text);
     }
     let composed: String = text.nfc().collect();
-    composed.split_whitespace().collect::<Vec<_>>().join(" ")
+    std::borrow::Cow::Owned(composed.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// No leading, trailing, doubled or non-space whitespace.
@@ -374,6 +379,15 @@ mod tests {
         assert_eq!(nfc("Nguyễn Văn A "), "Nguyễn Văn A");
         assert_eq!(nfc("   "), "");
         assert_eq!(nfc(""), "");
+    }
+
+    #[test]
+    fn nfc_borrows_what_is_already_so() {
+        use std::borrow::Cow;
+        assert!(matches!(nfc_cow("Nguyễn Văn A"), Cow::Borrowed(_)));
+        assert!(matches!(nfc_cow(""), Cow::Borrowed(_)));
+        assert_eq!(nfc_cow("Nguye\u{302}\u{303}n Văn A"), "Nguyễn Văn A");
+        assert_eq!(nfc_cow("Văn  A"), "Văn A");
     }
 
     #[test]

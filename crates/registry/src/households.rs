@@ -1241,6 +1241,7 @@ pub(crate) async fn update_household_tx(
     let Some(changes) = household_changes(communes, current, wanted) else {
         return Ok(false);
     };
+    // The values written, as `household_changes` compared them.
     let head = vntext::nfc(&wanted.head_name);
     let (address, phone) = (
         vntext::nfc(&wanted.address),

@@ -526,7 +526,8 @@ fn numbering(row: &[String]) -> bool {
 /// The texts each column of a header block is known by: every row's own
 /// text, a merged group label carried over the empty cells to its right
 /// (when a row below names the column), and the group label joined with the
-/// label under it. The flag says whether the text used a row below the first.
+/// label under it, each with whether it used a row below the first and
+/// whether it holds the column's own label ([`HeaderText`]).
 fn header_texts(rows: &[Vec<String>]) -> Vec<Vec<HeaderText>> {
     header_columns(rows).into_iter().map(|c| c.1).collect()
 }

@@ -214,6 +214,15 @@ pub(crate) fn percent(tr: Tr, part: i64, whole: i64) -> String {
 }
 
 /// A workbook to download, named `name`.
+/// The workbook of `reports`, written on the blocking pool: a province's
+/// report set takes tens of milliseconds, which would hold up the other
+/// requests on the runtime's thread.
+pub(crate) async fn workbook(
+    reports: Vec<report::Report>,
+) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(tokio::task::spawn_blocking(move || report::xlsx(&reports)).await??)
+}
+
 pub(crate) fn xlsx_response(bytes: Vec<u8>, name: &str) -> Response {
     (
         [

@@ -302,7 +302,7 @@ pub async fn report(
             kind,
             crate::pages::unit_param(&unit)
         );
-        return match report::xlsx(&reports) {
+        return match crate::pages::workbook(reports).await {
             Ok(bytes) => crate::pages::xlsx_response(bytes, &name),
             Err(e) => {
                 tracing::error!(error = %e, "report workbook");

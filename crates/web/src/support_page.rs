@@ -635,7 +635,7 @@ pub async fn gaps_page(
                 .collect(),
             ..Report::default()
         };
-        return match report::xlsx(std::slice::from_ref(&report)) {
+        return match crate::pages::workbook(vec![report]).await {
             Ok(bytes) => {
                 crate::pages::xlsx_response(bytes, &format!("viec-can-lam-{unit}-{year}.xlsx"))
             }

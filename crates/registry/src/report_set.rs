@@ -996,13 +996,46 @@ async fn read_if<T: Default, E>(
     if wanted { read.await } else { Ok(T::default()) }
 }
 
-/// What a report set's figures read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Reads {
+/// What a report set's figures read beyond each commune's households,
+/// statuses and closed round (all a report set's page and the review
+/// results show): the kept tallies, the causes and types of poverty, the
+/// deliveries. At a province of thousands of communes each is tens of
+/// milliseconds of the database's time, so a report reads what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Reads {
+    tallies: bool,
+    profiles: bool,
+    deliveries: bool,
+}
+
+impl Reads {
     /// Everything the reports show.
-    All,
-    /// The communes' households, statuses and closed rounds alone.
-    Overview,
+    const ALL: Reads = Reads {
+        tallies: true,
+        profiles: true,
+        deliveries: true,
+    };
+
+    /// What the reports `kinds` show, together.
+    fn of(kinds: &[ReportKind]) -> Reads {
+        kinds.iter().fold(Reads::default(), |reads, kind| {
+            let (tallies, profiles, deliveries) = match kind {
+                ReportKind::Results => (false, false, false),
+                ReportKind::Movements | ReportKind::Deprivations | ReportKind::Children => {
+                    (true, false, false)
+                }
+                // By group from the tallies, by the plan's type from the profiles.
+                ReportKind::Groups => (true, true, false),
+                ReportKind::Causes => (false, true, false),
+                ReportKind::Support => (false, false, true),
+            };
+            Reads {
+                tallies: reads.tallies || tallies,
+                profiles: reads.profiles || profiles,
+                deliveries: reads.deliveries || deliveries,
+            }
+        })
+    }
 }
 
 impl Registry {
@@ -1018,8 +1051,9 @@ impl Registry {
     }
 
     /// [`Registry::report_figures`] with only what the reports `kinds`
-    /// show read: the review results need the communes' households and
-    /// statuses alone, not their tallies, causes or deliveries.
+    /// show read (`Reads::of`): the review results need the communes'
+    /// households and statuses alone, the movements their tallies too, not
+    /// the causes or the deliveries.
     pub async fn figures_for(
         &self,
         actor: &Actor,
@@ -1027,12 +1061,8 @@ impl Registry {
         year: ReviewYear,
         kinds: &[ReportKind],
     ) -> Result<ReportFigures, RegistryError> {
-        let reads = if kinds.iter().all(|k| *k == ReportKind::Results) {
-            Reads::Overview
-        } else {
-            Reads::All
-        };
-        self.figures_read(actor, unit_code, year, year, reads).await
+        self.figures_read(actor, unit_code, year, year, Reads::of(kinds))
+            .await
     }
 
     /// The report set's page: [`Registry::report_figures`] without what
@@ -1047,7 +1077,7 @@ impl Registry {
         unit_code: &str,
         year: ReviewYear,
     ) -> Result<ReportFigures, RegistryError> {
-        self.figures_read(actor, unit_code, year, year, Reads::Overview)
+        self.figures_read(actor, unit_code, year, year, Reads::default())
             .await
     }
 
@@ -1061,7 +1091,7 @@ impl Registry {
         year: ReviewYear,
         as_of: ReviewYear,
     ) -> Result<ReportFigures, RegistryError> {
-        self.figures_read(actor, unit_code, year, as_of, Reads::All)
+        self.figures_read(actor, unit_code, year, as_of, Reads::ALL)
             .await
     }
 
@@ -1073,7 +1103,6 @@ impl Registry {
         as_of: ReviewYear,
         reads: Reads,
     ) -> Result<ReportFigures, RegistryError> {
-        let all = reads == Reads::All;
         let unit: Unit = self.unit_in_scope(actor, unit_code).await?;
         let ids: BTreeSet<UnitId> = self
             .communes_within(actor, unit_code)
@@ -1138,7 +1167,7 @@ impl Registry {
             .fetch_all(self.db.reports());
         // The counts' sheets: the score tallies are the statistics'.
         let tallies = read_if(
-            all,
+            reads.tallies,
             self.commune_tallies(y, &communes, crate::tallies::Band::Counts),
         );
         // Closed rounds of the year.
@@ -1159,7 +1188,7 @@ impl Registry {
              WHERE p.year = $1 AND a.status IN ('poor', 'near_poor'){households}"
         );
         let profiles = read_if(
-            all,
+            reads.profiles,
             sqlx::query_as::<_, (String, String, Option<i64>)>(sqlx::AssertSqlSafe(profiles_sql))
                 .bind(y)
                 .fetch_all(self.db.reports()),
@@ -1169,7 +1198,7 @@ impl Registry {
              JOIN households h ON h.id = d.household_id WHERE d.year = $1{households} GROUP BY d.policy"
         );
         let delivered = read_if(
-            all,
+            reads.deliveries,
             sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(sqlx::AssertSqlSafe(
                 delivered_sql,
             ))
@@ -1181,7 +1210,7 @@ impl Registry {
              JOIN households h ON h.id = d.household_id WHERE d.year = $1{households}"
         );
         let served = read_if(
-            all,
+            reads.deliveries,
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(served_sql))
                 .bind(y)
                 .fetch_one(self.db.reports()),

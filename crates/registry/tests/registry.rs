@@ -6337,6 +6337,36 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             .await
             .unwrap();
         assert_eq!(registry::results_report(&alone, Language::Vi), results);
+        // Each report alone reads what it shows: the same report as from
+        // everything read, and the reads it does not need left out.
+        for kind in ReportKind::ALL {
+            let alone = r
+                .figures_for(&admin(), "436", y(2024), &[kind])
+                .await
+                .unwrap();
+            let report = |f: &registry::ReportFigures| {
+                report_of(kind, f, Some(standard()), &policies, Language::Vi)
+            };
+            assert_eq!(report(&alone), report(&f), "{kind:?}");
+            assert!(report(&f).is_some(), "{kind:?}");
+            let kept = alone
+                .communes
+                .iter()
+                .any(|c| c.tallies != Default::default());
+            assert_eq!(
+                (kept, !alone.causes.is_empty(), !alone.delivered.is_empty()),
+                match kind {
+                    ReportKind::Movements | ReportKind::Deprivations | ReportKind::Children => {
+                        (true, false, false)
+                    }
+                    ReportKind::Groups => (true, true, false),
+                    ReportKind::Causes => (false, true, false),
+                    ReportKind::Support => (false, false, true),
+                    ReportKind::Results => (false, false, false),
+                },
+                "{kind:?}"
+            );
+        }
         let n = Cell::Number;
         let t = |s: &str| Cell::text(s);
         assert_eq!(results.sections.len(), 2);

@@ -998,43 +998,61 @@ async fn read_if<T: Default, E>(
 
 /// What a report set's figures read beyond each commune's households,
 /// statuses and closed round (all a report set's page and the review
-/// results show): the kept tallies, the causes and types of poverty, the
-/// deliveries. At a province of thousands of communes each is tens of
-/// milliseconds of the database's time, so a report reads what it shows.
+/// results show): the kept tallies (which of their measures), the causes
+/// and types of poverty, the deliveries. At a province of thousands of
+/// communes each is tens of milliseconds of the database's and the
+/// server's time, so a report reads what it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-struct Reads {
-    tallies: bool,
-    profiles: bool,
-    deliveries: bool,
-}
+struct Reads(u8);
 
 impl Reads {
+    /// The tallies' measures of movements, deprivations, children, groups.
+    const MOVEMENTS: Reads = Reads(1);
+    const DEPRIVED: Reads = Reads(1 << 1);
+    const CHILDREN: Reads = Reads(1 << 2);
+    const GROUPS: Reads = Reads(1 << 3);
+    /// Every measure of the tallies (`report_figures`: the plans' targets).
+    const EVERY_MEASURE: Reads = Reads(1 << 4);
+    /// Any of the above.
+    const TALLIES: Reads = Reads((1 << 5) - 1);
+    const PROFILES: Reads = Reads(1 << 5);
+    const DELIVERIES: Reads = Reads(1 << 6);
     /// Everything the reports show.
-    const ALL: Reads = Reads {
-        tallies: true,
-        profiles: true,
-        deliveries: true,
-    };
+    const ALL: Reads = Reads((1 << 7) - 1);
+
+    fn has(self, what: Reads) -> bool {
+        self.0 & what.0 != 0
+    }
 
     /// What the reports `kinds` show, together.
     fn of(kinds: &[ReportKind]) -> Reads {
-        kinds.iter().fold(Reads::default(), |reads, kind| {
-            let (tallies, profiles, deliveries) = match kind {
-                ReportKind::Results => (false, false, false),
-                ReportKind::Movements | ReportKind::Deprivations | ReportKind::Children => {
-                    (true, false, false)
+        Reads(kinds.iter().fold(0, |reads, kind| {
+            reads
+                | match kind {
+                    ReportKind::Results => 0,
+                    ReportKind::Movements => Reads::MOVEMENTS.0,
+                    ReportKind::Deprivations => Reads::DEPRIVED.0,
+                    ReportKind::Children => Reads::CHILDREN.0,
+                    // By group from the tallies, by the plan's type from the profiles.
+                    ReportKind::Groups => Reads::GROUPS.0 | Reads::PROFILES.0,
+                    ReportKind::Causes => Reads::PROFILES.0,
+                    ReportKind::Support => Reads::DELIVERIES.0,
                 }
-                // By group from the tallies, by the plan's type from the profiles.
-                ReportKind::Groups => (true, true, false),
-                ReportKind::Causes => (false, true, false),
-                ReportKind::Support => (false, false, true),
-            };
-            Reads {
-                tallies: reads.tallies || tallies,
-                profiles: reads.profiles || profiles,
-                deliveries: reads.deliveries || deliveries,
-            }
-        })
+        }))
+    }
+
+    /// Whether a measure of the tallies is kept for the reports: the
+    /// sheets hold every measure of a commune (a hundred or so), a report
+    /// shows a dozen, and each kept one is added up by area and unit.
+    fn wants(self, measure: &Measure) -> bool {
+        let family = match measure {
+            Measure::Movement(_) => Reads::MOVEMENTS,
+            Measure::Deprived(..) => Reads::DEPRIVED,
+            Measure::WithChildren(_) | Measure::ChildDeprived(..) => Reads::CHILDREN,
+            Measure::Group(..) => Reads::GROUPS,
+            _ => Reads::EVERY_MEASURE,
+        };
+        self.has(Reads::EVERY_MEASURE) || self.has(family)
     }
 }
 
@@ -1167,7 +1185,7 @@ impl Registry {
             .fetch_all(self.db.reports());
         // The counts' sheets: the score tallies are the statistics'.
         let tallies = read_if(
-            reads.tallies,
+            reads.has(Reads::TALLIES),
             self.commune_tallies(y, &communes, crate::tallies::Band::Counts),
         );
         // Closed rounds of the year.
@@ -1188,7 +1206,7 @@ impl Registry {
              WHERE p.year = $1 AND a.status IN ('poor', 'near_poor'){households}"
         );
         let profiles = read_if(
-            reads.profiles,
+            reads.has(Reads::PROFILES),
             sqlx::query_as::<_, (String, String, Option<i64>)>(sqlx::AssertSqlSafe(profiles_sql))
                 .bind(y)
                 .fetch_all(self.db.reports()),
@@ -1198,7 +1216,7 @@ impl Registry {
              JOIN households h ON h.id = d.household_id WHERE d.year = $1{households} GROUP BY d.policy"
         );
         let delivered = read_if(
-            reads.deliveries,
+            reads.has(Reads::DELIVERIES),
             sqlx::query_as::<_, (String, i64, i64, Option<i64>)>(sqlx::AssertSqlSafe(
                 delivered_sql,
             ))
@@ -1210,7 +1228,7 @@ impl Registry {
              JOIN households h ON h.id = d.household_id WHERE d.year = $1{households}"
         );
         let served = read_if(
-            reads.deliveries,
+            reads.has(Reads::DELIVERIES),
             sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(served_sql))
                 .bind(y)
                 .fetch_one(self.db.reports()),
@@ -1258,7 +1276,11 @@ impl Registry {
         let positions: Vec<Option<usize>> = tallies
             .measures
             .iter()
-            .map(|(_, m)| m.as_ref().map(|m| table.position(m)))
+            .map(|(_, m)| {
+                m.as_ref()
+                    .filter(|m| reads.wants(m))
+                    .map(|m| table.position(m))
+            })
             .collect();
         let table = Arc::new(table);
         for (commune, counts) in tallies.communes {

@@ -6349,21 +6349,38 @@ code,name,level,parent_code,area,valid_from,merged_into,valid_to
             };
             assert_eq!(report(&alone), report(&f), "{kind:?}");
             assert!(report(&f).is_some(), "{kind:?}");
-            let kept = alone
+            // The tallies' measures read, by family.
+            let families: BTreeSet<&str> = alone
                 .communes
                 .iter()
-                .any(|c| c.tallies != Default::default());
-            assert_eq!(
-                (kept, !alone.causes.is_empty(), !alone.delivered.is_empty()),
-                match kind {
-                    ReportKind::Movements | ReportKind::Deprivations | ReportKind::Children => {
-                        (true, false, false)
+                .flat_map(|c| c.tallies.iter())
+                .map(|(m, _)| match m {
+                    registry::Measure::Movement(_) => "movements",
+                    registry::Measure::Deprived(..) => "deprived",
+                    registry::Measure::WithChildren(_) | registry::Measure::ChildDeprived(..) => {
+                        "children"
                     }
-                    ReportKind::Groups => (true, true, false),
-                    ReportKind::Causes => (false, true, false),
-                    ReportKind::Support => (false, false, true),
-                    ReportKind::Results => (false, false, false),
-                },
+                    registry::Measure::Group(..) => "groups",
+                    _ => "other",
+                })
+                .collect();
+            let (families_read, causes, delivered): (&[&str], bool, bool) = match kind {
+                ReportKind::Movements => (&["movements"], false, false),
+                ReportKind::Deprivations => (&["deprived"], false, false),
+                ReportKind::Children => (&["children"], false, false),
+                ReportKind::Groups => (&["groups"], true, false),
+                ReportKind::Causes => (&[], true, false),
+                ReportKind::Support => (&[], false, true),
+                ReportKind::Results => (&[], false, false),
+            };
+            assert_eq!(
+                families.into_iter().collect::<Vec<_>>(),
+                families_read,
+                "{kind:?}"
+            );
+            assert_eq!(
+                (!alone.causes.is_empty(), !alone.delivered.is_empty()),
+                (causes, delivered),
                 "{kind:?}"
             );
         }

@@ -3,7 +3,7 @@
 //! 0/1: sqlx's `Any` driver cannot decode SQLite booleans. `{binary_text}` is text compared byte by byte (search and sort keys are ASCII
 //! built so that byte order is the Vietnamese order); see `Db::dialect`.
 
-pub(crate) const MIGRATIONS: [(i64, &str, &str); 30] = [
+pub(crate) const MIGRATIONS: [(i64, &str, &str); 31] = [
     (1, "registry", V1),
     (2, "sessions", V2),
     (3, "point_tables", V3),
@@ -34,6 +34,7 @@ pub(crate) const MIGRATIONS: [(i64, &str, &str); 30] = [
     (28, "assessment_sort_keys", V28),
     (29, "tally_measures", V29),
     (30, "audit_changes", V30),
+    (31, "member_groups", V31),
 ];
 
 const V1: &str = r#"
@@ -654,4 +655,17 @@ DELETE FROM tally_sheets
 /// the same words as the query's (a test holds them together).
 const V30: &str = r#"
 CREATE INDEX audit_changes ON audit_log (id) WHERE action NOT IN ('sign_in', 'export', 'view_id_numbers', 'what_if')
+"#;
+
+/// The members of each group, by household: a list of a group's households
+/// walks the unit's households in name order and asks of each whether one
+/// of its members is in the group; through the index of all members that
+/// read each member's row, at random places of a large table (half the
+/// page's time at 1M). A few percent of the members each. The conditions
+/// are those the list writes (`Registry::list_households`), term for term,
+/// so the planner takes them.
+const V31: &str = r#"
+CREATE INDEX members_merit ON members (household_id) WHERE merit = 1 AND removed_on IS NULL;
+CREATE INDEX members_social_protection ON members (household_id) WHERE social_protection = 1 AND removed_on IS NULL;
+CREATE INDEX members_ethnic_minority ON members (household_id) WHERE lower(ethnicity) NOT IN ('', 'kinh') AND removed_on IS NULL
 "#;

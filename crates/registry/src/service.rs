@@ -761,4 +761,29 @@ mod tests {
         assert_eq!(name, "audit_changes");
         assert!(index.contains(&condition), "{index}");
     }
+
+    #[test]
+    fn each_group_list_names_the_conditions_of_its_index() {
+        use crate::tallies::Group;
+        let (_, name, indexes) = crate::schema::MIGRATIONS[30];
+        assert_eq!(name, "member_groups");
+        let mut indexed = 0;
+        for group in [
+            Group::Merit,
+            Group::SocialProtection,
+            Group::EthnicMinority,
+            Group::NoWorkingCapacity,
+        ] {
+            if let Some(condition) = crate::views::member_in_group(group) {
+                // The index's condition, as the list writes it on `m`.
+                let wanted = format!(
+                    "WHERE {} AND removed_on IS NULL",
+                    condition.replace("m.", "")
+                );
+                assert!(indexes.contains(&wanted), "{wanted}\n{indexes}");
+                indexed += 1;
+            }
+        }
+        assert_eq!(indexed, 3);
+    }
 }

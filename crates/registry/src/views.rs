@@ -778,21 +778,17 @@ impl Registry {
         use crate::movements::MovementFilter;
         use crate::tallies::Group;
         match q.group {
-            Some(Group::Merit) => clause.push_str(&format!(" AND {}", member("m.merit = 1"))),
-            Some(Group::SocialProtection) => {
-                clause.push_str(&format!(" AND {}", member("m.social_protection = 1")))
-            }
-            // As `tallies::ethnic_minority`: anything but Kinh, however cased.
-            Some(Group::EthnicMinority) => clause.push_str(&format!(
-                " AND {}",
-                member("lower(m.ethnicity) NOT IN ('', 'kinh')")
-            )),
             // Nobody can work: every member is a child, elderly, or unable.
             Some(Group::NoWorkingCapacity) => clause.push_str(&format!(
                 " AND {} AND NOT {}",
                 member("1 = 1"),
                 member("m.no_working_capacity = 0 AND (m.birth_date IS NULL OR CAST(substr(m.birth_date, 1, 4) AS INTEGER) BETWEEN $1 - 59 AND $1 - 15)")
             )),
+            Some(group) => {
+                if let Some(condition) = member_in_group(group) {
+                    clause.push_str(&format!(" AND {}", member(condition)));
+                }
+            }
             None => {}
         }
         let earlier_poor = "EXISTS (SELECT 1 FROM assessments e WHERE e.household_id = h.id AND e.official = 1 AND e.status = 'poor' AND e.year < $1 - 1)";
@@ -1551,5 +1547,20 @@ pub fn mask_id_numbers_in(changes: &str) -> String {
             v.to_string()
         }
         Err(_) => changes.to_string(),
+    }
+}
+
+/// The condition on a member (`m`) of a group that has an index of its own
+/// (migration 31, whose conditions are these, term for term, beside
+/// `removed_on IS NULL`): none for the households where nobody can work,
+/// which asks of every member.
+pub(crate) fn member_in_group(group: crate::tallies::Group) -> Option<&'static str> {
+    use crate::tallies::Group;
+    match group {
+        Group::Merit => Some("m.merit = 1"),
+        Group::SocialProtection => Some("m.social_protection = 1"),
+        // As `tallies::ethnic_minority`: anything but Kinh, however cased.
+        Group::EthnicMinority => Some("lower(m.ethnicity) NOT IN ('', 'kinh')"),
+        Group::NoWorkingCapacity => None,
     }
 }

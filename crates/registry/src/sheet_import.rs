@@ -9,13 +9,15 @@ use crate::households::{
     insert_households, insert_members,
 };
 use crate::service::Registry;
-use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, OtherColumn, Table, find_table, read_grids};
+use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, OtherColumn, Table, locate, read_grids};
 use crate::units::{ImportSummary, Level, Unit};
 use crate::values::IdNumber;
 use crate::values::{HouseholdId, ReviewYear, UnitId};
 use chrono::Datelike;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use standard::{DeprivationSet, Standard, Status};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn yes(text: &str) -> Option<bool> {
@@ -171,8 +173,8 @@ struct UnitIndex {
 
 impl UnitIndex {
     fn new(units: Vec<Unit>) -> Self {
-        let mut communes = HashMap::new();
-        let mut villages = HashMap::new();
+        let mut communes = HashMap::default();
+        let mut villages = HashMap::default();
         for u in units {
             match (u.level, u.parent_id) {
                 (Level::Commune, _) => {
@@ -202,9 +204,28 @@ impl UnitIndex {
 }
 
 struct MemberRow {
-    at: String,
+    at: Place,
     household_code: String,
     member: CheckedMember,
+}
+
+/// A member row of the sheets: its table (in the import's member tables)
+/// and spreadsheet row, written out only when a message names it.
+#[derive(Clone, Copy)]
+struct Place {
+    table: usize,
+    row: usize,
+}
+
+/// A person as the checks tell people apart: commune, name as searched,
+/// birth date (yyyy-mm-dd); borrowed from the registry's rows where it can.
+type PersonKey<'a> = (UnitId, Cow<'a, str>, Cow<'a, str>);
+
+/// Where a person or an identity number was first seen: a member row of
+/// the sheets, or a household on the registry.
+enum Seen<'a> {
+    Sheet(Place),
+    Registry(&'a str),
 }
 
 impl Registry {
@@ -232,14 +253,14 @@ impl Registry {
                 .unwrap_or("?")
                 .to_string();
             for grid in read_grids(path)? {
-                let h = find_table(&grid, HOUSEHOLD_FIELDS);
-                let m = find_table(&grid, MEMBER_FIELDS);
+                let h = locate(&grid, HOUSEHOLD_FIELDS);
+                let m = locate(&grid, MEMBER_FIELDS);
                 match (h, m) {
-                    (Some(h), Some(m)) if m.columns.len() > h.columns.len() => {
-                        member_tables.push((file.clone(), m))
+                    (Some(h), Some(m)) if m.fields() > h.fields() => {
+                        member_tables.push((file.clone(), m.take(grid)))
                     }
-                    (Some(h), _) => household_tables.push((file.clone(), h)),
-                    (None, Some(m)) => member_tables.push((file.clone(), m)),
+                    (Some(h), _) => household_tables.push((file.clone(), h.take(grid))),
+                    (None, Some(m)) => member_tables.push((file.clone(), m.take(grid))),
                     (None, None) => {}
                 }
             }
@@ -342,30 +363,29 @@ impl Registry {
         // The head of each household is its first member: the household
         // sheet's head columns make a member row, unless a member sheet
         // names the head in that household itself.
-        let listed: HashSet<(String, String)> = member_tables
-            .iter()
-            .flat_map(|(_, t)| {
-                t.rows.iter().map(move |(_, cells)| {
-                    (
-                        t.cell(cells, "household_code").trim().to_string(),
-                        vntext::search_key(t.cell(cells, "full_name")),
-                    )
-                })
-            })
-            .collect();
+        let mut listed: HashSet<(&str, String)> = HashSet::with_capacity_and_hasher(
+            member_tables.iter().map(|(_, t)| t.rows.len()).sum(),
+            Default::default(),
+        );
+        for (_, t) in &member_tables {
+            listed.extend(t.rows.iter().map(|(_, cells)| {
+                (
+                    t.cell(cells, "household_code").trim(),
+                    vntext::search_key(t.cell(cells, "full_name")),
+                )
+            }));
+        }
         let heads: Vec<(String, Table)> = household_tables
             .iter()
             .filter_map(|(file, t)| {
-                let mut heads = crate::sheets::heads_table(t)?;
-                let (code, name) = (heads.column("household_code")?, heads.column("full_name")?);
-                heads.rows.retain(|(_, cells)| {
+                let (code, name) = (t.column("household_code")?, t.column("head_name")?);
+                let heads = crate::sheets::heads_table(t, |cells| {
                     let cell = |c: usize| cells.get(c).map_or("", |s| s.trim());
                     // Rows without a code or a name are reported once, as households.
                     !cell(code).is_empty()
                         && !cell(name).is_empty()
-                        && !listed
-                            .contains(&(cell(code).to_string(), vntext::search_key(cell(name))))
-                });
+                        && !listed.contains(&(cell(code), vntext::search_key(cell(name))))
+                })?;
                 Some((file.clone(), heads))
             })
             .collect();
@@ -389,8 +409,8 @@ impl Registry {
 
         // Households.
         let mut households: Vec<HouseholdRow> = Vec::new();
-        let mut member_counts: HashMap<String, (usize, String)> = HashMap::new();
-        let mut codes: HashMap<String, String> = HashMap::new();
+        let mut member_counts: HashMap<String, (usize, String)> = HashMap::default();
+        let mut codes: HashMap<String, String> = HashMap::default();
         for ((file, t), facts) in household_tables.iter().zip(&fact_columns) {
             let letter = |c: usize| crate::sheets::column_letter(t.first_col + c);
             for (row, cells) in &t.rows {
@@ -661,22 +681,43 @@ impl Registry {
                 )
             })
             .collect();
-        let mut members: Vec<MemberRow> = Vec::new();
-        let mut by_id_number: HashMap<String, String> = HashMap::new();
-        let mut by_person: HashMap<(UnitId, String, String), (String, String)> = HashMap::new();
+        let member_rows: usize = member_tables.iter().map(|(_, t)| t.rows.len()).sum();
+        let mut members: Vec<MemberRow> = Vec::with_capacity(member_rows);
+        // Keyed by what the registry holds, borrowed; the sheets' own keys
+        // are made once per row.
+        let place = |p: Place| {
+            let (file, t) = &member_tables[p.table];
+            format!("{file}, sheet \"{}\", dòng {}", t.sheet, p.row)
+        };
+        let seen = |s: &Seen<'_>| match s {
+            Seen::Sheet(p) => place(*p),
+            Seen::Registry(code) => format!("hộ {code} trong cơ sở dữ liệu"),
+        };
+        let mut by_id_number: HashMap<Cow<'_, str>, Seen<'_>> = HashMap::with_capacity_and_hasher(
+            numbers_elsewhere.len() + member_rows,
+            Default::default(),
+        );
+        let mut by_person: HashMap<PersonKey<'_>, (Cow<'_, str>, Seen<'_>)> =
+            HashMap::with_capacity_and_hasher(
+                known_members.len() + member_rows,
+                Default::default(),
+            );
         for (n, code) in &numbers_elsewhere {
-            by_id_number.insert(n.clone(), format!("hộ {code} trong cơ sở dữ liệu"));
+            by_id_number.insert(n.as_str().into(), Seen::Registry(code));
         }
         for k in &known_members {
-            let code = &k.code;
             if let Some(b) = &k.birth_date {
                 by_person.insert(
-                    (k.commune_id, k.name_search.clone(), b.clone()),
-                    (code.clone(), format!("hộ {code} trong cơ sở dữ liệu")),
+                    (
+                        k.commune_id,
+                        k.name_search.as_str().into(),
+                        b.as_str().into(),
+                    ),
+                    (k.code.as_str().into(), Seen::Registry(&k.code)),
                 );
             }
         }
-        for (file, t) in &member_tables {
+        for (table, (file, t)) in member_tables.iter().enumerate() {
             for (row, cells) in &t.rows {
                 let code = t.cell(cells, "household_code").trim().to_string();
                 let name = t.cell(cells, "full_name").trim().to_string();
@@ -756,7 +797,7 @@ impl Registry {
                 };
                 let (disability, merit, social_protection) =
                     (flag("disability"), flag("merit"), flag("social_protection"));
-                let here = format!("{file}, sheet \"{}\", dòng {row}", t.sheet);
+                let here = Place { table, row: *row };
                 let birth_iso = birth.map(|d| d.format("%Y-%m-%d").to_string());
                 let name_key = vntext::search_key(&name);
                 if known_people.contains(&(code.as_str(), name_key.as_str(), birth_iso.as_deref()))
@@ -765,21 +806,25 @@ impl Registry {
                     continue;
                 }
                 if let Some(n) = &id_number
-                    && let Some(first) = by_id_number.insert(n.to_string(), here.clone())
+                    && let Some(first) =
+                        by_id_number.insert(n.to_string().into(), Seen::Sheet(here))
                 {
                     problems.push(format!(
-                        "{}: số định danh {n} trùng với {first}; kiểm tra lại, hệ thống không tự gộp",
-                        at(file, t, *row, "id_number")
+                        "{}: số định danh {n} trùng với {}; kiểm tra lại, hệ thống không tự gộp",
+                        at(file, t, *row, "id_number"),
+                        seen(&first)
                     ));
                 }
-                if let Some(b) = birth {
-                    let key = (commune, name_key.clone(), b.format("%Y-%m-%d").to_string());
+                if let (Some(b), Some(iso)) = (birth, &birth_iso) {
+                    let key = (commune, name_key.clone().into(), iso.clone().into());
                     if let Some((other_code, first)) =
-                        by_person.insert(key, (code.clone(), here.clone()))
+                        by_person.insert(key, (code.clone().into(), Seen::Sheet(here)))
                     {
                         problems.push(format!(
-                            "{here}: \"{name}\" sinh {} trùng họ tên và ngày sinh với người ở {first} (hộ {other_code}) cùng xã; kiểm tra lại, hệ thống không tự gộp",
-                            vntext::format_date(b)
+                            "{}: \"{name}\" sinh {} trùng họ tên và ngày sinh với người ở {} (hộ {other_code}) cùng xã; kiểm tra lại, hệ thống không tự gộp",
+                            place(here),
+                            vntext::format_date(b),
+                            seen(&first)
                         ));
                     }
                 }
@@ -803,7 +848,7 @@ impl Registry {
         }
         // The number of members a list writes against those the household
         // will have: a difference is said, not corrected.
-        let mut counted: HashMap<&str, usize> = HashMap::new();
+        let mut counted: HashMap<&str, usize> = HashMap::default();
         for k in &known_members {
             *counted.entry(k.code.as_str()).or_default() += 1;
         }
@@ -933,7 +978,8 @@ impl Registry {
             let Some(&(household_id, commune_id)) = ids.get(&m.household_code) else {
                 return Err(RegistryError::Invalid(vec![format!(
                     "{}: không có hộ \"{}\"",
-                    m.at, m.household_code
+                    place(m.at),
+                    m.household_code
                 )]));
             };
             added.push(MemberInsert {
@@ -1156,7 +1202,7 @@ impl Registry {
             })
             .collect();
         // The next free number of each commune.
-        let mut next: HashMap<String, u32> = HashMap::new();
+        let mut next: HashMap<String, u32> = HashMap::default();
         let prefixes: Vec<String> = heads
             .iter()
             .map(|h| h.commune_code.clone())

@@ -352,8 +352,8 @@ impl Table {
 /// The heads of a household table as a member table: the same rows and
 /// cells (so a problem names the household sheet's own cells), the head's
 /// name as the member's, and "Chủ hộ" as the relation. None when the
-/// table has no household codes.
-pub fn heads_table(households: &Table) -> Option<Table> {
+/// table has no household codes. Only the rows `keep` keeps are copied.
+pub fn heads_table(households: &Table, keep: impl Fn(&[String]) -> bool) -> Option<Table> {
     households.column("household_code")?;
     let relation = households
         .rows
@@ -385,6 +385,7 @@ pub fn heads_table(households: &Table) -> Option<Table> {
     let rows = households
         .rows
         .iter()
+        .filter(|(_, cells)| keep(cells))
         .map(|(n, cells)| {
             let mut cells = cells.clone();
             cells.resize(relation, String::new());
@@ -672,6 +673,46 @@ fn header_height(grid: &Grid, r: usize, fields: &'static [Field]) -> usize {
 /// the most fields, all required ones among them; then the rows under it
 /// (after a row numbering the columns) up to the first empty row.
 pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
+    let found = locate(grid, fields)?;
+    let mut table = found.table;
+    table.rows = found
+        .body
+        .map(|i| (grid.first_row + i, grid.rows[i].clone()))
+        .collect();
+    Some(table)
+}
+
+/// A table found in a grid ([`locate`]): its header and columns, and the
+/// grid's rows that are its body, still in the grid.
+pub struct Found {
+    table: Table,
+    body: std::ops::Range<usize>,
+}
+
+impl Found {
+    /// The number of fields the header names.
+    pub fn fields(&self) -> usize {
+        self.table.columns.len()
+    }
+
+    /// The table, its rows moved out of the grid it was found in (a
+    /// member sheet's hundreds of thousands of rows are not copied).
+    pub fn take(self, mut grid: Grid) -> Table {
+        let Found { mut table, body } = self;
+        let first = grid.first_row + body.start;
+        table.rows = grid
+            .rows
+            .drain(body)
+            .enumerate()
+            .map(|(k, cells)| (first + k, cells))
+            .collect();
+        table
+    }
+}
+
+/// Where the table of `fields` is in a grid, as [`find_table`] finds it,
+/// without its rows.
+pub fn locate(grid: &Grid, fields: &'static [Field]) -> Option<Found> {
     let mut best: Option<(usize, usize, Vec<Match>)> = None;
     let scan = grid.rows.len().min(40);
     for r in 0..scan {
@@ -717,25 +758,27 @@ pub fn find_table(grid: &Grid, fields: &'static [Field]) -> Option<Table> {
         .into_iter()
         .map(|(k, c, _, _)| (k, c, shown(c)))
         .collect();
-    let mut rows = Vec::new();
     let mut i = r + height;
     while i < grid.rows.len()
         && (numbering(&grid.rows[i]) || (blank(&grid.rows[i]) && i == r + height))
     {
         i += 1;
     }
+    let start = i;
     while i < grid.rows.len() && !blank(&grid.rows[i]) {
-        rows.push((grid.first_row + i, grid.rows[i].clone()));
         i += 1;
     }
-    Some(Table {
-        sheet: grid.name.clone(),
-        columns,
-        header_rows: (grid.first_row + r, grid.first_row + r + height - 1),
-        others,
-        codes_assigned: false,
-        rows,
-        first_col: grid.first_col,
+    Some(Found {
+        table: Table {
+            sheet: grid.name.clone(),
+            columns,
+            header_rows: (grid.first_row + r, grid.first_row + r + height - 1),
+            others,
+            codes_assigned: false,
+            rows: Vec::new(),
+            first_col: grid.first_col,
+        },
+        body: start..i,
     })
 }
 
@@ -770,6 +813,85 @@ fn normalise(mut grid: Grid) -> Grid {
         vntext::nfc(&grid.name)
     };
     grid
+}
+
+/// A sheet read whole into a range (xls, ods) as a grid.
+fn range_grid(name: &str, range: &calamine::Range<calamine::Data>) -> Grid {
+    let (first_row, first_col) = range
+        .start()
+        .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    Grid {
+        name: name.to_string(),
+        first_row: first_row + 1,
+        first_col,
+        rows: range
+            .rows()
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect(),
+    }
+}
+
+/// An xlsx sheet as a grid, its cells taken as the reader gives them: each
+/// text made once, where a range would copy every cell into a sparse list,
+/// then into a dense one, then into text (a district's member sheet is
+/// four million cells). The grid spans the non-empty cells, as a range does.
+fn xlsx_grid<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Result<Grid, calamine::XlsxError> {
+    use calamine::DataRef;
+    let mut reader = match book.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // A chart sheet holds no cells.
+        Err(calamine::XlsxError::NotAWorksheet(_)) => {
+            return Ok(range_grid(name, &Default::default()));
+        }
+        Err(e) => return Err(e),
+    };
+    // Rows as they come (in order, in every file seen; sorted below if not).
+    let mut sparse: Vec<(u32, Vec<(u32, String)>)> = Vec::new();
+    while let Some(cell) = reader.next_cell()? {
+        let (row, col) = cell.get_position();
+        let text = match cell.get_value() {
+            DataRef::Empty => continue,
+            DataRef::SharedString(s) => s.to_string(),
+            DataRef::String(s) => s.clone(),
+            other => cell_text(&calamine::Data::from(other.clone())),
+        };
+        match sparse.last_mut() {
+            Some((r, cells)) if *r == row => cells.push((col, text)),
+            _ => sparse.push((row, vec![(col, text)])),
+        }
+    }
+    if !sparse.is_sorted_by_key(|(row, _)| *row) {
+        sparse.sort_by_key(|(row, _)| *row);
+    }
+    let (Some(first_row), Some(last_row)) =
+        (sparse.first().map(|r| r.0), sparse.last().map(|r| r.0))
+    else {
+        return Ok(range_grid(name, &Default::default()));
+    };
+    let cols = sparse
+        .iter()
+        .flat_map(|(_, cells)| cells.iter().map(|c| c.0));
+    let (first_col, last_col) = cols.fold((u32::MAX, 0), |(lo, hi), c| (lo.min(c), hi.max(c)));
+    let width = (last_col - first_col + 1) as usize;
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity((last_row - first_row + 1) as usize);
+    for (row, cells) in sparse {
+        let at = (row - first_row) as usize;
+        while rows.len() <= at {
+            rows.push(vec![String::new(); width]);
+        }
+        for (col, text) in cells {
+            rows[at][(col - first_col) as usize] = text;
+        }
+    }
+    Ok(Grid {
+        name: name.to_string(),
+        first_row: first_row as usize + 1,
+        first_col: first_col as usize,
+        rows,
+    })
 }
 
 fn cell_text(cell: &calamine::Data) -> String {
@@ -946,20 +1068,14 @@ fn grids_of(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, Registr
         let mut book = open().map_err(|_| damaged())?;
         let mut grids = Vec::new();
         for (i, name) in names.iter().enumerate().skip(first).step_by(threads) {
-            let range = book.worksheet_range(name).map_err(|_| damaged())?;
-            let (first_row, first_col) = range
-                .start()
-                .map_or((0, 0), |(r, c)| (r as usize, c as usize));
-            let rows = range
-                .rows()
-                .map(|r| r.iter().map(cell_text).collect())
-                .collect();
-            let grid = Grid {
-                name: name.clone(),
-                first_row: first_row + 1,
-                first_col,
-                rows,
-            };
+            let grid = match &mut book {
+                calamine::Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, name).map_err(|e| e.to_string()),
+                other => other
+                    .worksheet_range(name)
+                    .map_err(|e| e.to_string())
+                    .map(|range| range_grid(name, &range)),
+            }
+            .map_err(|_| damaged())?;
             grids.push((i, normalise(grid)));
         }
         Ok(grids)
@@ -1089,6 +1205,67 @@ mod tests {
         ]);
         let t = find_table(&normalise(unicode), HOUSEHOLD_FIELDS).unwrap();
         assert_eq!(t.cell(&t.rows[0].1, "head_name"), "Nguyễn Văn Đức");
+    }
+
+    #[test]
+    fn an_xlsx_sheet_read_cell_by_cell_is_the_grid_of_its_range() {
+        use calamine::Reader;
+        use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet().set_name("Hộ").unwrap();
+        // Nothing before C3; a blank row and a blank column inside; text
+        // (shared, as Excel writes it), whole and decimal numbers, a date,
+        // a true value, and text not in NFC.
+        sheet.write_string(2, 2, "Mã hộ").unwrap();
+        sheet.write_string(2, 4, "Ngày sinh").unwrap();
+        sheet.write_string(3, 2, "H01").unwrap();
+        sheet.write_number(3, 3, 3.0).unwrap();
+        let date = ExcelDateTime::from_ymd(1980, 2, 1).unwrap();
+        let dated = Format::new().set_num_format("dd/mm/yyyy");
+        sheet
+            .write_datetime_with_format(3, 4, &date, &dated)
+            .unwrap();
+        sheet
+            .write_string(5, 2, "Nguye\u{302}\u{303}n  Văn")
+            .unwrap();
+        sheet.write_number(5, 3, 1.5).unwrap();
+        sheet.write_boolean(5, 5, true).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let open =
+            || calamine::open_workbook_auto_from_rs(std::io::Cursor::new(&bytes[..])).unwrap();
+        let calamine::Sheets::Xlsx(mut xlsx) = open() else {
+            panic!("not read as xlsx");
+        };
+        let by_cell = xlsx_grid(&mut xlsx, "Hộ").unwrap();
+        let range = open().worksheet_range("Hộ").unwrap();
+        let whole = range_grid("Hộ", &range);
+        assert_eq!((by_cell.first_row, by_cell.first_col), (3, 2));
+        assert_eq!(
+            (by_cell.first_row, by_cell.first_col),
+            (whole.first_row, whole.first_col)
+        );
+        assert_eq!(by_cell.rows, whole.rows);
+        assert_eq!(by_cell.rows[1], ["H01", "3", "01/02/1980", ""]);
+        assert_eq!(by_cell.rows[2], ["", "", "", ""]);
+        assert_eq!(by_cell.rows[3][3], "1");
+        assert_eq!(normalise(by_cell).rows[3][0], "Nguyễn Văn");
+    }
+
+    #[test]
+    fn a_table_taken_from_its_grid_is_the_table_found_in_it() {
+        let g = grid(&[
+            &["DANH SÁCH", "", ""],
+            &["Mã hộ", "Họ và tên chủ hộ", "Thôn/Xóm"],
+            &["H01", "Nguyễn Văn An", "Thôn 1"],
+            &["H02", "Lê Thị Bình", "Thôn 2"],
+            &["", "", ""],
+            &["", "Người lập biểu", ""],
+        ]);
+        let found = find_table(&g, HOUSEHOLD_FIELDS).unwrap();
+        let taken = locate(&g, HOUSEHOLD_FIELDS).unwrap().take(g);
+        assert_eq!(taken.rows, found.rows);
+        assert_eq!(taken.rows[0].0, 3);
+        assert_eq!(taken.columns, found.columns);
     }
 
     #[test]

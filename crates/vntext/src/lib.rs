@@ -25,7 +25,10 @@ pub fn nfc(text: &str) -> String {
 /// [`nfc`], borrowing the text when it is already so (most values are):
 /// a sheet of millions of cells is not copied to be left as it was.
 pub fn nfc_cow(text: &str) -> std::borrow::Cow<'_, str> {
-    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+    // ASCII is its own NFC (most cells of a sheet: codes, dates, numbers).
+    if (text.is_ascii()
+        || unicode_normalization::is_nfc_quick(text.chars())
+            == unicode_normalization::IsNormalized::Yes)
         && single_spaced(text)
     {
         return std::borrow::Cow::Borrowed(text);

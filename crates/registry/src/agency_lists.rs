@@ -9,7 +9,7 @@
 use crate::error::RegistryError;
 use crate::gate::{Actor, Capability};
 use crate::service::{Action, Entity, Registry, audit};
-use crate::sheets::{Field, Table, column_letter, find_table, read_uploaded_grids};
+use crate::sheets::{Field, Table, column_letter, locate, read_uploaded_grids};
 use crate::values::IdNumber;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -364,8 +364,8 @@ impl Registry {
         };
         let grids = read_uploaded_grids(file_name, bytes)?;
         let table = grids
-            .iter()
-            .find_map(|g| find_table(g, AGENCY_LIST_FIELDS))
+            .into_iter()
+            .find_map(|g| Some(locate(&g, AGENCY_LIST_FIELDS)?.take(g)))
             .ok_or_else(|| {
                 invalid(format!(
                     "{file_name}: không thấy bảng danh sách: cần một dòng tiêu đề có cột \"Họ và tên\" (và \"Số CCCD\", \"Mã hộ\" hoặc \"Ngày sinh\" để đối chiếu)"

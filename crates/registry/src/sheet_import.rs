@@ -9,7 +9,7 @@ use crate::households::{
     insert_households, insert_members,
 };
 use crate::service::Registry;
-use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, OtherColumn, Table, locate, read_grids};
+use crate::sheets::{HOUSEHOLD_FIELDS, MEMBER_FIELDS, OtherColumn, Table, locate};
 use crate::units::{ImportSummary, Level, Unit};
 use crate::values::IdNumber;
 use crate::values::{HouseholdId, ReviewYear, UnitId};
@@ -164,6 +164,75 @@ struct Known {
     commune_id: UnitId,
 }
 
+/// Which of an import's tables a sheet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    Households,
+    Members,
+}
+
+/// What the registry holds of the households an import's sheets name and
+/// of the people of their communes, read as the sheets come: codes and
+/// communes already read are not read again.
+#[derive(Default)]
+struct Held {
+    existing: HashMap<String, Existing>,
+    codes_read: HashSet<String>,
+    known: Vec<Known>,
+    communes_read: BTreeSet<UnitId>,
+}
+
+/// The household codes a household table names (sorted, once each) and
+/// the communes its rows say, or `commune_code` where a row says none.
+fn named_in(
+    table: &Table,
+    units: &UnitIndex,
+    commune_code: Option<&str>,
+) -> (Vec<String>, BTreeSet<UnitId>) {
+    let default = commune_code.and_then(|c| units.commune(c)).map(|u| u.id);
+    let mut codes = Vec::with_capacity(table.rows.len());
+    let mut communes = BTreeSet::new();
+    for (_, cells) in &table.rows {
+        let code = table.cell(cells, "household_code").trim();
+        if !code.is_empty() {
+            codes.push(code.to_string());
+        }
+        let commune = match table.cell(cells, "commune_code").trim() {
+            "" => default,
+            c => units.commune(c).map(|u| u.id),
+        };
+        communes.extend(commune);
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    (codes, communes)
+}
+
+/// The search keys of a member table's names, a row each, made on every
+/// core (a district's member sheet has hundreds of thousands).
+fn name_keys_of(table: &Table) -> Vec<String> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = table.rows.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = table
+            .rows
+            .chunks(chunk)
+            .map(|rows| {
+                scope.spawn(move || {
+                    rows.iter()
+                        .map(|(_, cells)| vntext::search_key(table.cell(cells, "full_name")))
+                        .collect::<Vec<String>>()
+                })
+            })
+            .collect();
+        let mut keys = Vec::with_capacity(table.rows.len());
+        for part in parts {
+            keys.extend(part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        keys
+    })
+}
+
 /// The unit table, found by code and by village name instead of scanned
 /// once per row.
 struct UnitIndex {
@@ -244,25 +313,54 @@ impl Registry {
         dry_run: bool,
     ) -> Result<ImportSummary, RegistryError> {
         let _turn = self.import_turn().await?;
+        // The sheets are read on their own threads; each household sheet,
+        // as soon as it is read, has what the registry holds of it read
+        // while the others are still being read.
+        let units = UnitIndex::new(self.units().await?);
+        let (send, mut received) = tokio::sync::mpsc::unbounded_channel();
+        let paths = files.to_vec();
+        let reading = tokio::task::spawn_blocking(move || {
+            for (f, path) in paths.iter().enumerate() {
+                crate::sheets::each_grid(path, |i, grid| {
+                    // A closed channel: the import stopped on an error of its own.
+                    let _ = send.send(((f, i), grid));
+                })?;
+            }
+            Ok::<_, RegistryError>(())
+        });
+        let mut held = Held::default();
+        let mut found: Vec<((usize, usize), Holds, Table)> = Vec::new();
+        while let Some((place, grid)) = received.recv().await {
+            let h = locate(&grid, HOUSEHOLD_FIELDS);
+            let m = locate(&grid, MEMBER_FIELDS);
+            let (holds, table) = match (h, m) {
+                (Some(h), Some(m)) if m.fields() > h.fields() => (Holds::Members, m.take(grid)),
+                (Some(h), _) => (Holds::Households, h.take(grid)),
+                (None, Some(m)) => (Holds::Members, m.take(grid)),
+                (None, None) => continue,
+            };
+            if holds == Holds::Households {
+                let (codes, communes) = named_in(&table, &units, commune_code);
+                self.read_held(&mut held, codes, communes).await?;
+            }
+            found.push((place, holds, table));
+        }
+        reading.await.map_err(|e| RegistryError::Io {
+            file: "?".into(),
+            source: std::io::Error::other(e.to_string()),
+        })??;
+        found.sort_by_key(|(place, ..)| *place);
         let mut household_tables: Vec<(String, Table)> = Vec::new();
         let mut member_tables: Vec<(String, Table)> = Vec::new();
-        for path in files {
-            let file = path
+        for ((f, _), holds, table) in found {
+            let file = files[f]
                 .file_name()
                 .and_then(|f| f.to_str())
                 .unwrap_or("?")
                 .to_string();
-            for grid in read_grids(path)? {
-                let h = locate(&grid, HOUSEHOLD_FIELDS);
-                let m = locate(&grid, MEMBER_FIELDS);
-                match (h, m) {
-                    (Some(h), Some(m)) if m.fields() > h.fields() => {
-                        member_tables.push((file.clone(), m.take(grid)))
-                    }
-                    (Some(h), _) => household_tables.push((file.clone(), h.take(grid))),
-                    (None, Some(m)) => member_tables.push((file.clone(), m.take(grid))),
-                    (None, None) => {}
-                }
+            match holds {
+                Holds::Households => household_tables.push((file, table)),
+                Holds::Members => member_tables.push((file, table)),
             }
         }
         if household_tables.is_empty() && member_tables.is_empty() {
@@ -352,7 +450,6 @@ impl Registry {
                 ));
             }
         }
-        let units = UnitIndex::new(self.units().await?);
         let default_code = commune_code;
         for (file, t) in &mut household_tables {
             if t.column("household_code").is_none() {
@@ -363,17 +460,20 @@ impl Registry {
         // The head of each household is its first member: the household
         // sheet's head columns make a member row, unless a member sheet
         // names the head in that household itself.
-        let mut listed: HashSet<(&str, String)> = HashSet::with_capacity_and_hasher(
+        // Each member's name key, made once for these checks and the
+        // member checks below.
+        let mut name_keys: Vec<Vec<String>> =
+            member_tables.iter().map(|(_, t)| name_keys_of(t)).collect();
+        let mut listed: HashSet<(&str, &str)> = HashSet::with_capacity_and_hasher(
             member_tables.iter().map(|(_, t)| t.rows.len()).sum(),
             Default::default(),
         );
-        for (_, t) in &member_tables {
-            listed.extend(t.rows.iter().map(|(_, cells)| {
-                (
-                    t.cell(cells, "household_code").trim(),
-                    vntext::search_key(t.cell(cells, "full_name")),
-                )
-            }));
+        for ((_, t), keys) in member_tables.iter().zip(&name_keys) {
+            listed.extend(
+                t.rows.iter().zip(keys).map(|((_, cells), key)| {
+                    (t.cell(cells, "household_code").trim(), key.as_str())
+                }),
+            );
         }
         let heads: Vec<(String, Table)> = household_tables
             .iter()
@@ -384,11 +484,12 @@ impl Registry {
                     // Rows without a code or a name are reported once, as households.
                     !cell(code).is_empty()
                         && !cell(name).is_empty()
-                        && !listed.contains(&(cell(code), vntext::search_key(cell(name))))
+                        && !listed.contains(&(cell(code), vntext::search_key(cell(name)).as_str()))
                 })?;
                 Some((file.clone(), heads))
             })
             .collect();
+        name_keys.extend(heads.iter().map(|(_, t)| name_keys_of(t)));
         member_tables.extend(heads);
         let scope = self.write_scope(actor).await?;
         let default_commune = match commune_code {
@@ -613,35 +714,28 @@ impl Registry {
         }
         named.sort_unstable();
         named.dedup();
-        let existing: HashMap<String, Existing> = self
-            .fetch_in::<Existing>(
-                "SELECT code, id, commune_id, village_id, head_name, address, phone FROM households WHERE code IN ({list})",
-                &named,
-            )
-            .await?
-            .into_iter()
-            .map(|e| (e.code.clone(), e))
-            .collect();
+        let sheet_communes: BTreeSet<UnitId> = households.iter().map(|h| h.commune_id).collect();
+        self.read_held(&mut held, named.clone(), sheet_communes)
+            .await?;
+        // The communes the registry puts the sheets' households in.
+        let registry_communes: BTreeSet<UnitId> =
+            held.existing.values().map(|e| e.commune_id).collect();
+        self.read_held(&mut held, Vec::new(), registry_communes)
+            .await?;
+        let Held {
+            mut existing,
+            known: mut known_members,
+            ..
+        } = held;
+        // What was read of households and communes the checks left out
+        // (a row with a problem) is not the import's.
+        existing.retain(|code, _| named.binary_search(code).is_ok());
         let communes: BTreeSet<UnitId> = households
             .iter()
             .map(|h| h.commune_id)
             .chain(existing.values().map(|e| e.commune_id))
             .collect();
-        let known_members: Vec<Known> = if communes.is_empty() {
-            Vec::new()
-        } else {
-            // Packed on SQLite: a district's communes hold hundreds of
-            // thousands of people, each a wake-up of the driver's thread.
-            let sql = format!(
-                "SELECT h.code, m.name_search, m.birth_date, h.commune_id FROM members m JOIN households h ON h.id = m.household_id \
-                 WHERE m.removed_on IS NULL AND h.commune_id IN ({})",
-                crate::gate::id_list(&communes)
-            );
-            let columns = ["code", "name_search", "birth_date", "commune_id"];
-            self.db
-                .fetch_packed(&self.db.pool, &sql, &columns, &[])
-                .await?
-        };
+        known_members.retain(|k| communes.contains(&k.commune_id));
         let mut sheet_numbers: Vec<String> = Vec::new();
         for (_, t) in &member_tables {
             for (_, cells) in &t.rows {
@@ -717,8 +811,8 @@ impl Registry {
                 );
             }
         }
-        for (table, (file, t)) in member_tables.iter().enumerate() {
-            for (row, cells) in &t.rows {
+        for (table, ((file, t), keys)) in member_tables.iter().zip(&name_keys).enumerate() {
+            for ((row, cells), name_key) in t.rows.iter().zip(keys) {
                 let code = t.cell(cells, "household_code").trim().to_string();
                 let name = t.cell(cells, "full_name").trim().to_string();
                 let mut bad = |key: &str, problem: String| {
@@ -799,7 +893,6 @@ impl Registry {
                     (flag("disability"), flag("merit"), flag("social_protection"));
                 let here = Place { table, row: *row };
                 let birth_iso = birth.map(|d| d.format("%Y-%m-%d").to_string());
-                let name_key = vntext::search_key(&name);
                 if known_people.contains(&(code.as_str(), name_key.as_str(), birth_iso.as_deref()))
                 {
                     // Already recorded in this household: re-importing a sheet is not a duplicate.
@@ -816,7 +909,7 @@ impl Registry {
                     ));
                 }
                 if let (Some(b), Some(iso)) = (birth, &birth_iso) {
-                    let key = (commune, name_key.clone().into(), iso.clone().into());
+                    let key = (commune, name_key.as_str().into(), iso.clone().into());
                     if let Some((other_code, first)) =
                         by_person.insert(key, (code.clone().into(), Seen::Sheet(here)))
                     {
@@ -930,6 +1023,10 @@ impl Registry {
                     }
                 }
             }
+            // A district's sheets are millions of strings: freed on a
+            // thread of their own, not before the answer.
+            let read = (household_tables, member_tables, name_keys, members);
+            std::thread::spawn(move || drop(read));
             return Ok(summary);
         }
         let mut ids: HashMap<String, (HouseholdId, UnitId)> = existing
@@ -1030,6 +1127,47 @@ impl Registry {
     /// survey and official assessment (new households in bulk, those on the
     /// registry one by one, as the flat import records them); returns where
     /// the classification the commune wrote differs from the standard's.
+    /// Reads into `held` the households of `codes` and the people of
+    /// `communes` it does not hold yet.
+    async fn read_held(
+        &self,
+        held: &mut Held,
+        mut codes: Vec<String>,
+        communes: BTreeSet<UnitId>,
+    ) -> Result<(), RegistryError> {
+        codes.retain(|c| !held.codes_read.contains(c));
+        if !codes.is_empty() {
+            let rows = self
+                .fetch_in::<Existing>(
+                    "SELECT code, id, commune_id, village_id, head_name, address, phone FROM households WHERE code IN ({list})",
+                    &codes,
+                )
+                .await?;
+            held.existing
+                .extend(rows.into_iter().map(|e| (e.code.clone(), e)));
+            held.codes_read.extend(codes);
+        }
+        let communes: BTreeSet<UnitId> =
+            communes.difference(&held.communes_read).copied().collect();
+        if !communes.is_empty() {
+            // Packed on SQLite: a district's communes hold hundreds of
+            // thousands of people, each a wake-up of the driver's thread.
+            let sql = format!(
+                "SELECT h.code, m.name_search, m.birth_date, h.commune_id FROM members m JOIN households h ON h.id = m.household_id \
+                 WHERE m.removed_on IS NULL AND h.commune_id IN ({})",
+                crate::gate::id_list(&communes)
+            );
+            let columns = ["code", "name_search", "birth_date", "commune_id"];
+            let known: Vec<Known> = self
+                .db
+                .fetch_packed(&self.db.pool, &sql, &columns, &[])
+                .await?;
+            held.known.extend(known);
+            held.communes_read.extend(communes);
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn record_sheet_facts(
         &self,

@@ -999,6 +999,29 @@ fn foreign_letters(text: &str) -> usize {
 
 /// Every sheet of a workbook (xlsx, xls, ods), or the one sheet of a CSV file.
 pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
+    let (file, stem, bytes) = opened(path)?;
+    all_grids(&file, &stem, bytes)
+}
+
+/// Every sheet of the file at `path` handed to `each` with its place among
+/// the file's sheets as soon as it is read, on the thread that read it: a
+/// district's household sheet is checked against the registry while its
+/// member sheet, four times longer, is still being read.
+pub fn each_grid(path: &Path, each: impl Fn(usize, Grid) + Sync) -> Result<(), RegistryError> {
+    let (file, stem, bytes) = opened(path)?;
+    grids_of(&file, &stem, bytes, &each)
+}
+
+/// Every sheet of an uploaded workbook or CSV file, named `file` (its
+/// extension says which).
+pub fn read_uploaded_grids(file: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, RegistryError> {
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s).to_string();
+    all_grids(file, &stem, bytes)
+}
+
+/// The file at `path`: its name as messages give it, its stem (a CSV
+/// file's sheet name) and its bytes.
+fn opened(path: &Path) -> Result<(String, String, Vec<u8>), RegistryError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| RegistryError::Io {
         file: file.clone(),
@@ -1009,17 +1032,28 @@ pub fn read_grids(path: &Path) -> Result<Vec<Grid>, RegistryError> {
         .and_then(|s| s.to_str())
         .unwrap_or("csv")
         .to_string();
-    grids_of(&file, &stem, bytes)
+    Ok((file, stem, bytes))
 }
 
-/// Every sheet of an uploaded workbook or CSV file, named `file` (its
-/// extension says which).
-pub fn read_uploaded_grids(file: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, RegistryError> {
-    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s).to_string();
-    grids_of(file, &stem, bytes)
+/// Every sheet of a file, in the file's order.
+fn all_grids(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, RegistryError> {
+    let read = std::sync::Mutex::new(Vec::new());
+    grids_of(file, stem, bytes, &|i, grid| {
+        read.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((i, grid))
+    })?;
+    let mut grids = read.into_inner().unwrap_or_else(|e| e.into_inner());
+    grids.sort_by_key(|(i, _)| *i);
+    Ok(grids.into_iter().map(|(_, grid)| grid).collect())
 }
 
-fn grids_of(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, RegistryError> {
+fn grids_of(
+    file: &str,
+    stem: &str,
+    bytes: Vec<u8>,
+    each: &(impl Fn(usize, Grid) + Sync),
+) -> Result<(), RegistryError> {
     let io = |e: String| RegistryError::Io {
         file: file.to_string(),
         source: std::io::Error::other(e),
@@ -1039,12 +1073,16 @@ fn grids_of(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, Registr
             let record = record.map_err(|e| io(e.to_string()))?;
             rows.push(record.iter().map(String::from).collect());
         }
-        return Ok(vec![normalise(Grid {
-            name: stem.to_string(),
-            first_row: 1,
-            first_col: 0,
-            rows,
-        })]);
+        each(
+            0,
+            normalise(Grid {
+                name: stem.to_string(),
+                first_row: 1,
+                first_col: 0,
+                rows,
+            }),
+        );
+        return Ok(());
     }
     use calamine::Reader;
     // calamine's messages are English ("Could not find EOCD"): say what it
@@ -1064,9 +1102,8 @@ fn grids_of(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, Registr
         .map_or(1, |n| n.get())
         .min(names.len())
         .max(1);
-    let read = |first: usize| -> Result<Vec<(usize, Grid)>, RegistryError> {
+    let read = |first: usize| -> Result<(), RegistryError> {
         let mut book = open().map_err(|_| damaged())?;
-        let mut grids = Vec::new();
         for (i, name) in names.iter().enumerate().skip(first).step_by(threads) {
             let grid = match &mut book {
                 calamine::Sheets::Xlsx(xlsx) => xlsx_grid(xlsx, name).map_err(|e| e.to_string()),
@@ -1076,22 +1113,19 @@ fn grids_of(file: &str, stem: &str, bytes: Vec<u8>) -> Result<Vec<Grid>, Registr
                     .map(|range| range_grid(name, &range)),
             }
             .map_err(|_| damaged())?;
-            grids.push((i, normalise(grid)));
+            each(i, normalise(grid));
         }
-        Ok(grids)
+        Ok(())
     };
-    let mut grids: Vec<(usize, Grid)> = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|first| scope.spawn(move || read(first)))
             .collect();
-        let mut grids = Vec::new();
         for worker in workers {
-            grids.extend(worker.join().unwrap_or_else(|_| Err(damaged()))?);
+            worker.join().unwrap_or_else(|_| Err(damaged()))?;
         }
-        Ok::<_, RegistryError>(grids)
-    })?;
-    grids.sort_by_key(|(i, _)| *i);
-    Ok(grids.into_iter().map(|(_, grid)| grid).collect())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

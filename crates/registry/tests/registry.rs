@@ -1162,6 +1162,76 @@ async fn district_sheets_import_whatever_sits_around_the_table() {
     }
 }
 
+/// The registry's households and people are read for what each sheet
+/// names: those of the household sheet while the member sheet is still
+/// being read, and then those only the member sheet names (a household and
+/// its commune the household sheet does not mention).
+#[tokio::test]
+async fn sheets_are_checked_against_the_households_and_communes_either_sheet_names() {
+    for e in engines().await {
+        let r = &e.registry;
+        let dir = tempfile::tempdir().unwrap();
+        r.import_units(&admin(), &write(dir.path(), "u.csv", UNITS), false)
+            .await
+            .unwrap();
+        let households = "Mã hộ,Họ và tên chủ hộ,Mã xã\n";
+        let members = "Mã hộ,Họ và tên,Giới tính,Ngày sinh\n";
+        let import = |name: &str, h: &str, m: &str| {
+            let files = [
+                write(
+                    dir.path(),
+                    &format!("h{name}.csv"),
+                    &format!("{households}{h}"),
+                ),
+                write(
+                    dir.path(),
+                    &format!("m{name}.csv"),
+                    &format!("{members}{m}"),
+                ),
+            ];
+            async move { r.import_sheets(&admin(), &files, None, None, false).await }
+        };
+        import(
+            "1",
+            "XH-01,Nguyễn Văn An,18652\nXH-02,Trần Văn Bình,18655\nXH-04,Võ Văn Phúc,18655\n",
+            "XH-01,Nguyễn Văn An,Nam,01/01/1980\nXH-02,Trần Văn Bình,Nam,03/03/1985\nXH-02,Trần Thị Mai,Nữ,02/02/1990\n",
+        )
+        .await
+        .unwrap();
+        assert_eq!(count(r, "members").await, 4, "{}", e.name);
+        // XH-02 and its commune are named by the member sheet alone: its
+        // people already recorded are not added again, a new one is.
+        let second = import(
+            "2",
+            "XH-03,Lê Văn Cường,18652\n",
+            "XH-01,Nguyễn Văn An,Nam,01/01/1980\nXH-03,Lê Văn Cường,Nam,04/04/1970\nXH-02,Trần Thị Mai,Nữ,02/02/1990\nXH-02,Trần Văn Em,Nam,05/05/2010\n",
+        )
+        .await
+        .unwrap();
+        assert_eq!((second.created, second.updated), (1, 0), "{}", e.name);
+        assert_eq!(count(r, "members").await, 6, "{}", e.name);
+        // A person of the registry in the household sheet's commune and one
+        // in a commune only the member sheet's household is in.
+        let err = import(
+            "3",
+            "XH-05,Đỗ Văn Giang,18652\n",
+            "XH-05,Đỗ Văn Giang,Nam,07/07/1975\nXH-05,Lê Văn Cường,Nam,04/04/1970\nXH-04,Trần Thị Mai,Nữ,02/02/1990\n",
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        for expected in [
+            "m3.csv, sheet \"m3\", dòng 3: \"Lê Văn Cường\" sinh 04/04/1970 trùng họ tên và ngày sinh với người ở hộ XH-03 trong cơ sở dữ liệu (hộ XH-03) cùng xã",
+            "m3.csv, sheet \"m3\", dòng 4: \"Trần Thị Mai\" sinh 02/02/1990 trùng họ tên và ngày sinh với người ở hộ XH-02 trong cơ sở dữ liệu (hộ XH-02) cùng xã",
+        ] {
+            assert!(err.contains(expected), "{}: {err}", e.name);
+        }
+        assert_eq!(count(r, "members").await, 6, "{}", e.name);
+        assert_eq!(count(r, "households").await, 4, "{}", e.name);
+        e.cleanup().await;
+    }
+}
+
 #[tokio::test]
 async fn sheet_errors_are_listed_by_sheet_row_and_column_and_nothing_is_written() {
     for e in engines().await {

@@ -189,7 +189,7 @@ fn named_in(
     units: &UnitIndex,
     commune_code: Option<&str>,
 ) -> (Vec<String>, BTreeSet<UnitId>) {
-    let default = commune_code.and_then(|c| units.commune(c)).map(|u| u.id);
+    let default = commune_code.and_then(|c| units.commune(c));
     let mut codes = Vec::with_capacity(table.rows.len());
     let mut communes = BTreeSet::new();
     for (_, cells) in &table.rows {
@@ -197,11 +197,7 @@ fn named_in(
         if !code.is_empty() {
             codes.push(code.to_string());
         }
-        let commune = match table.cell(cells, "commune_code").trim() {
-            "" => default,
-            c => units.commune(c).map(|u| u.id),
-        };
-        communes.extend(commune);
+        communes.extend(units.row_commune(table, cells, default).map(|u| u.id));
     }
     codes.sort_unstable();
     codes.dedup();
@@ -263,6 +259,20 @@ impl UnitIndex {
 
     fn commune(&self, code: &str) -> Option<&Unit> {
         self.communes.get(code)
+    }
+
+    /// The commune of a table's row: its commune code, or `default` where
+    /// the row has none.
+    fn row_commune<'a>(
+        &'a self,
+        table: &Table,
+        cells: &[String],
+        default: Option<&'a Unit>,
+    ) -> Option<&'a Unit> {
+        match table.cell(cells, "commune_code").trim() {
+            "" => default,
+            code => self.commune(code),
+        }
     }
 
     fn village(&self, commune: UnitId, text: &str) -> Option<&Unit> {
@@ -647,11 +657,7 @@ impl Registry {
                         )),
                     },
                 }
-                let commune = match t.cell(cells, "commune_code").trim() {
-                    "" => default_commune,
-                    c => units.commune(c),
-                };
-                let Some(commune) = commune else {
+                let Some(commune) = units.row_commune(t, cells, default_commune) else {
                     problems.push(format!(
                         "{}: không biết hộ thuộc xã nào; thêm cột \"Mã xã\" hoặc chạy với --commune MÃ_XÃ",
                         at(file, t, *row, "commune_code")
@@ -1271,10 +1277,8 @@ impl Registry {
         }
         let mut heads = Vec::new();
         for (i, (_, cells)) in t.rows.iter().enumerate() {
-            let commune = match t.cell(cells, "commune_code").trim() {
-                "" => default_commune.and_then(|c| units.commune(c)),
-                c => units.commune(c),
-            };
+            let commune =
+                units.row_commune(t, cells, default_commune.and_then(|c| units.commune(c)));
             let name = vntext::search_key(t.cell(cells, "head_name"));
             let (Some(commune), false) = (commune, name.is_empty()) else {
                 continue;
